@@ -1,0 +1,35 @@
+# The two quick-start commands, plus the developer targets.  Each target
+# installs what is missing (scripts/install-deps.sh), configures and builds.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+JOBS       ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps test-deps build run test test-unit test-asan test-fuzz fuzz-build bench clean
+
+all: build
+
+deps:
+	bash scripts/install-deps.sh build
+
+test-deps:
+	bash scripts/install-deps.sh test
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	bash scripts/run.sh $(BUILD)
+
+# Everything CI runs: unit and integration tests, again under ASan+UBSan,
+# then every fuzz harness for FUZZ_SECONDS on its seeds.
+test: test-deps
+	bash scripts/test.sh
+
+bench: test-deps build
+	bash bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) var

@@ -1,0 +1,340 @@
+/*
+ * core.c - one item through detect -> decide -> disarm -> report.
+ *
+ * The same path serves a top-level item and every nested one (attachment,
+ * archive member): each gets its own context and report object, a depth
+ * one deeper than its parent, and the top-level deadline.  Any failure
+ * blocks the item; an artefact leaves only when every step said MG_OK.
+ */
+#include <glib.h>
+#include <gmime/gmime.h>
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+struct mg_core {
+	mg_policy policy;
+	magic_t magic;
+};
+
+static const char *const status_names[MG_STATUS_COUNT] = {
+	[MG_OK] = "ok",
+	[MG_E_TYPE_BLOCKED] = "type_blocked",
+	[MG_E_ENCRYPTED] = "encrypted",
+	[MG_E_MALFORMED] = "malformed",
+	[MG_E_LIMIT_SIZE] = "limit_size",
+	[MG_E_LIMIT_DEPTH] = "limit_depth",
+	[MG_E_LIMIT_COUNT] = "limit_count",
+	[MG_E_LIMIT_RATIO] = "limit_ratio",
+	[MG_E_LIMIT_PAGES] = "limit_pages",
+	[MG_E_LIMIT_PIXELS] = "limit_pixels",
+	[MG_E_LIMIT_TIME] = "limit_time",
+	[MG_E_MALWARE] = "malware",
+	[MG_E_INTERNAL] = "internal",
+};
+
+const char *mg_status_name(mg_status s)
+{
+	return (unsigned)s < MG_STATUS_COUNT ? status_names[s] : "internal";
+}
+
+const char *mg_verdict_name(mg_verdict v)
+{
+	return v == MG_VERDICT_SANITISED ? "sanitised" : "blocked";
+}
+
+int mg_mode_parse(const char *s, mg_mode *mode)
+{
+	static const char *const names[] = { "default", "text", "flatten", "cdr" };
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*mode = (mg_mode)i;
+			return 0;
+		}
+	return -1;
+}
+
+double mg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+mg_status mg_fail(mg_ctx *ctx, mg_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->status == MG_OK && st != MG_OK) {
+		ctx->status = st;
+		va_start(ap, fmt);
+		vsnprintf(ctx->reason, sizeof(ctx->reason), fmt, ap);
+		va_end(ap);
+	}
+	return ctx->status;
+}
+
+mg_status mg_check_deadline(mg_ctx *ctx)
+{
+	if (mg_now() > ctx->deadline)
+		return mg_fail(ctx, MG_E_LIMIT_TIME, "time limit of %u s reached",
+		               ctx->policy->time_limit);
+	return MG_OK;
+}
+
+void mg_sha256_hex(const void *data, size_t len, char out[65])
+{
+	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+
+	g_checksum_update(c, data, (gssize)len);
+	snprintf(out, 65, "%s", g_checksum_get_string(c));
+	g_checksum_free(c);
+}
+
+void mg_item_id_new(char out[40])
+{
+	struct timespec ts;
+	struct tm tm;
+	unsigned char rnd[6];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (unsigned char)g_random_int_range(0, 256);
+	char date[16], hex[13];
+
+	strftime(date, sizeof(date), "%Y%m%dT%H%M%S", &tm);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(out, 40, "%s-%s", date, hex);
+}
+
+void mg_out_init(mg_out *out, size_t max)
+{
+	memset(out, 0, sizeof(*out));
+	mg_buf_init(&out->data, max);
+}
+
+void mg_out_free(mg_out *out)
+{
+	mg_buf_free(&out->data);
+}
+
+void mg_out_set_type(mg_out *out, const char *mime, const char *ext)
+{
+	snprintf(out->mime, sizeof(out->mime), "%s", mime);
+	snprintf(out->ext, sizeof(out->ext), "%s", ext);
+}
+
+mg_core *mg_core_new(const mg_policy *policy, char **err)
+{
+	static int lib_init;
+	mg_core *core = calloc(1, sizeof(*core));
+
+	*err = NULL;
+	if (!core)
+		return NULL;
+	if (!lib_init) {
+		g_mime_init();
+		xmlInitParser();
+		lib_init = 1;
+	}
+	core->policy = *policy;
+	core->magic = magic_open(MAGIC_NONE);
+	if (!core->magic || magic_load(core->magic, NULL) != 0) {
+		*err = strdup(core->magic ? magic_error(core->magic) : "magic_open failed");
+		mg_core_free(core);
+		return NULL;
+	}
+	return core;
+}
+
+void mg_core_free(mg_core *core)
+{
+	if (!core)
+		return;
+	if (core->magic)
+		magic_close(core->magic);
+	free(core);
+}
+
+/* The action for an item: the policy's, unless the caller asked for a mode
+ * the family supports. */
+static mg_action choose_action(const mg_ctx *ctx, mg_family fam)
+{
+	static const mg_action by_mode[] = {
+		[MG_MODE_TEXT] = MG_ACT_TEXT,
+		[MG_MODE_FLATTEN] = MG_ACT_FLATTEN,
+		[MG_MODE_CDR] = MG_ACT_CDR,
+	};
+	mg_action a = ctx->policy->action[fam];
+
+	if (a != MG_ACT_BLOCK && ctx->mode != MG_MODE_DEFAULT &&
+	    mg_family_allows(fam, by_mode[ctx->mode]))
+		a = by_mode[ctx->mode];
+	return a;
+}
+
+static void report_detected(mg_ctx *ctx, const mg_item *item)
+{
+	json_object_set_new(ctx->report, "detected",
+	                    json_pack("{s:s,s:s,s:o}", "type", item->type.mime, "family",
+	                              mg_family_name(item->type.family), "description",
+	                              mg_json_text(item->type.desc)));
+	mg_detect_mismatch(ctx, item);
+}
+
+/* detect, decide, disarm: the status is also recorded in ctx. */
+static mg_status run_item(mg_ctx *ctx, mg_item *item, bool is_mail, mg_out *out)
+{
+	const mg_filter *f;
+	mg_action act;
+	mg_status st;
+
+	if (item->len > ctx->policy->max_size)
+		return mg_fail(ctx, MG_E_LIMIT_SIZE, "item of %zu bytes is larger than max_size %llu",
+		               item->len, (unsigned long long)ctx->policy->max_size);
+	mg_detect(ctx->magic, item->data, item->len, item->name, &item->type);
+	if (is_mail && item->type.family != MG_FAM_MAIL) {
+		mg_report_finding(ctx, "mail channel: content detected as %s, parsed as a message",
+		                  item->type.mime);
+		item->type.family = MG_FAM_MAIL;
+	}
+	report_detected(ctx, item);
+	act = choose_action(ctx, item->type.family);
+	json_object_set_new(ctx->report, "action", json_string(mg_action_name(act)));
+	if (act == MG_ACT_BLOCK)
+		return mg_fail(ctx, MG_E_TYPE_BLOCKED, "%s content (%s) is blocked by policy",
+		               mg_family_name(item->type.family), item->type.mime);
+	f = mg_filter_for(item->type.family);
+	if (!f || !f->run || !(f->actions & (1u << act)))
+		return mg_fail(ctx, MG_E_TYPE_BLOCKED, "no %s filter for %s content",
+		               mg_action_name(act), mg_family_name(item->type.family));
+	st = f->run(ctx, item, act, out);
+	if (st != MG_OK)
+		return mg_fail(ctx, st, "%s filter failed", f->name);
+	if (ctx->status != MG_OK)
+		return ctx->status;
+	return mg_check_deadline(ctx);
+}
+
+static void report_outcome(mg_ctx *ctx, const mg_out *out, double started)
+{
+	char hex[65];
+	json_t *r = ctx->report;
+
+	json_object_set_new(r, "verdict", json_string(ctx->status == MG_OK ? "sanitised" : "blocked"));
+	json_object_set_new(r, "status", json_string(mg_status_name(ctx->status)));
+	if (ctx->status != MG_OK) {
+		json_object_set_new(r, "reason", mg_json_text(ctx->reason));
+		json_object_set_new(r, "output", json_null());
+	} else {
+		mg_sha256_hex(out->data.data ? out->data.data : (const unsigned char *)"",
+		              out->data.len, hex);
+		json_object_set_new(r, "output",
+		                    json_pack("{s:I,s:s,s:s,s:s}", "size", (json_int_t)out->data.len,
+		                              "sha256", hex, "type", out->mime, "ext", out->ext));
+	}
+	json_object_set_new(r, "elapsed_ms",
+	                    json_integer((json_int_t)((mg_now() - started) * 1000.0)));
+}
+
+mg_status mg_sanitize_child(mg_ctx *parent, const unsigned char *data, size_t len,
+                            const char *name, const char *declared_type,
+                            mg_out *out, json_t **child_report)
+{
+	mg_item item = { data, len, name, declared_type, { 0 } };
+	mg_ctx ctx = *parent;
+	double started = mg_now();
+
+	ctx.depth = parent->depth + 1;
+	ctx.parent = parent;
+	ctx.status = MG_OK;
+	ctx.reason[0] = 0;
+	ctx.report = mg_report_new(NULL, &item);
+	mg_out_init(out, parent->policy->max_output);
+	if (ctx.depth > ctx.policy->max_depth)
+		mg_fail(&ctx, MG_E_LIMIT_DEPTH, "nesting deeper than max_depth %u",
+		        ctx.policy->max_depth);
+	else
+		run_item(&ctx, &item, false, out);
+	report_outcome(&ctx, out, started);
+	json_array_append(json_object_get(parent->report, "children"), ctx.report);
+	if (child_report)
+		*child_report = ctx.report;
+	json_decref(ctx.report);
+	if (ctx.status != MG_OK)
+		mg_buf_free(&out->data);
+	return ctx.status;
+}
+
+static char *report_top(mg_ctx *ctx, mg_mode mode)
+{
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_set_new(ctx->report, "time", json_string(when));
+	json_object_set_new(ctx->report, "mugai_version", json_string(MUGAI_VERSION));
+	json_object_set_new(ctx->report, "mode",
+	                    json_string(mode == MG_MODE_DEFAULT ? "default" :
+	                                mode == MG_MODE_TEXT ? "text" :
+	                                mode == MG_MODE_FLATTEN ? "flatten" : "cdr"));
+	return json_dumps(ctx->report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+}
+
+mg_status mg_sanitize(mg_core *core, const mg_input *in, mg_mode mode, mg_result *res)
+{
+	mg_item item = { in->data, in->len, in->name, in->declared_type, { 0 } };
+	mg_ctx ctx = { 0 };
+	mg_out out;
+	double started = mg_now();
+
+	memset(res, 0, sizeof(*res));
+	if (in->item_id)
+		snprintf(res->item_id, sizeof(res->item_id), "%s", in->item_id);
+	else
+		mg_item_id_new(res->item_id);
+	ctx.policy = &core->policy;
+	ctx.magic = core->magic;
+	ctx.mode = mode;
+	ctx.deadline = started + core->policy.time_limit;
+	ctx.report = mg_report_new(res->item_id, &item);
+	mg_out_init(&out, core->policy.max_output);
+
+	run_item(&ctx, &item, in->is_mail, &out);
+	report_outcome(&ctx, &out, started);
+	res->report_json = report_top(&ctx, mode);
+	json_decref(ctx.report);
+
+	res->status = ctx.status;
+	if (ctx.status == MG_OK) {
+		res->verdict = MG_VERDICT_SANITISED;
+		res->out_type = strdup(out.mime[0] ? out.mime : "application/octet-stream");
+		res->out_ext = strdup(out.ext[0] ? out.ext : "bin");
+		res->out = mg_buf_steal(&out.data, &res->out_len);
+	} else {
+		res->verdict = MG_VERDICT_BLOCKED;
+		res->reason = strdup(ctx.reason[0] ? ctx.reason : mg_status_name(ctx.status));
+	}
+	mg_out_free(&out);
+	return res->status;
+}
+
+void mg_result_free(mg_result *res)
+{
+	free(res->reason);
+	free(res->out);
+	free(res->out_type);
+	free(res->out_ext);
+	free(res->report_json);
+	memset(res, 0, sizeof(*res));
+}

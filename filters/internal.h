@@ -1,0 +1,168 @@
+/*
+ * internal.h - what the filters share inside the core.  Not for gateway/.
+ *
+ * A filter is one file per format family behind struct mg_filter, listed in
+ * registry.c (the libarchive shape: a new format touches one file and one
+ * table).  A filter reads the input only through mg_item, writes only into
+ * its mg_out, and reports every removal with mg_report_removed().
+ */
+#ifndef MUGAI_INTERNAL_H
+#define MUGAI_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <jansson.h>
+#include <magic.h>
+
+#include "mugai.h"
+#include "buf.h"
+
+typedef enum mg_family {
+	MG_FAM_UNKNOWN = 0,
+	MG_FAM_MAIL,
+	MG_FAM_TEXT,       /* text/plain, CSV */
+	MG_FAM_HTML,
+	MG_FAM_XML,
+	MG_FAM_PDF,
+	MG_FAM_OOXML,
+	MG_FAM_ODF,
+	MG_FAM_OLE2,       /* legacy doc, xls, ppt */
+	MG_FAM_RTF,
+	MG_FAM_IMAGE,
+	MG_FAM_ARCHIVE,
+	MG_FAM_EXECUTABLE, /* programs, scripts, shortcuts, disk images, OneNote, HTA, SYLK */
+	MG_FAM_COUNT
+} mg_family;
+
+typedef enum mg_action {
+	MG_ACT_BLOCK = 0,
+	MG_ACT_TEXT,
+	MG_ACT_FLATTEN,
+	MG_ACT_CDR,
+	MG_ACT_REENCODE,
+	MG_ACT_RECURSE,
+	MG_ACT_REBUILD,   /* mail */
+	MG_ACT_NORMALISE, /* text, CSV */
+	MG_ACT_COUNT
+} mg_action;
+
+/* The policy: action per family and the limits.  Defined here so filters
+ * read limits directly; set only through mg_policy_set(). */
+struct mg_policy {
+	mg_action action[MG_FAM_COUNT];
+	uint64_t max_size;          /* bytes of one item */
+	uint64_t max_output;        /* bytes of one artefact */
+	uint64_t max_total;         /* uncompressed bytes in one archive */
+	unsigned max_depth;         /* nesting of mails and archives */
+	unsigned max_parts;         /* MIME parts or archive members */
+	unsigned max_ratio;         /* uncompressed / compressed */
+	unsigned max_pages;         /* PDF pages */
+	uint64_t max_pixels;        /* pixels of one image or rendered page */
+	unsigned max_dimension;     /* width or height in pixels */
+	uint64_t max_header_bytes;  /* one mail header field */
+	unsigned time_limit;        /* seconds for one top-level item */
+	unsigned pdf_dpi;
+	unsigned image_jpeg_quality;
+	char notice_lang[8];        /* "ja+en", "ja", "en" */
+	bool notice;                /* prepend the change notice to mails */
+	bool defang_formulas;       /* CSV/text cells starting with = + - @ */
+};
+
+/* What a filter is given: a bounds-checked view of the bytes and the type
+ * detect found. */
+typedef struct mg_type {
+	mg_family family;
+	char mime[96];        /* from libmagic, refined by exact checks */
+	char desc[160];       /* libmagic's description */
+} mg_type;
+
+typedef struct mg_item {
+	const unsigned char *data;
+	size_t len;
+	const char *name;          /* declared, may be NULL */
+	const char *declared_type; /* declared, may be NULL */
+	mg_type type;
+} mg_item;
+
+/* What a filter writes: the artefact and what it now is. */
+typedef struct mg_out {
+	mg_buf data;
+	char mime[96];
+	char ext[16];
+} mg_out;
+
+typedef struct mg_ctx mg_ctx;
+
+typedef struct mg_filter {
+	mg_family family;
+	const char *name;     /* "pdf", "ooxml" ... as used in the policy */
+	unsigned actions;     /* bit (1u << mg_action) for each supported action */
+	mg_action default_action;
+	mg_status (*run)(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out);
+} mg_filter;
+
+/* The per-item context.  Children (attachments, members) get their own,
+ * linked to the parent for depth and deadline. */
+struct mg_ctx {
+	const mg_policy *policy;
+	magic_t magic;
+	mg_mode mode;
+	unsigned depth;
+	double deadline;      /* monotonic seconds */
+	json_t *report;       /* this item's report object */
+	mg_status status;     /* first failure recorded by mg_fail() */
+	char reason[512];
+	const mg_ctx *parent;
+};
+
+/* registry.c */
+const mg_filter *mg_filter_for(mg_family family);
+const char *mg_family_name(mg_family f);
+int mg_family_parse(const char *s, mg_family *f);
+const char *mg_action_name(mg_action a);
+bool mg_family_allows(mg_family f, mg_action a);
+mg_action mg_family_default_action(mg_family f);
+int mg_action_parse(const char *s, mg_action *a);
+
+/* detect.c: the real type from the bytes.  The declared name is used only
+ * to be stricter (a script extension blocks), never to allow. */
+void mg_detect(magic_t magic, const unsigned char *data, size_t len, const char *name,
+               mg_type *type);
+/* Records a finding when the declared name or type contradicts the content. */
+void mg_detect_mismatch(mg_ctx *ctx, const mg_item *item);
+/* The family a declared MIME type or file name stands for, MG_FAM_UNKNOWN if none. */
+mg_family mg_family_of_mime(const char *mime);
+mg_family mg_family_of_name(const char *name);
+
+/* core.c: sanitise a nested item (attachment, archive member) with its own
+ * filter, its own report object appended to the parent's "children".  The
+ * child's artefact lands in *out when the status is MG_OK. */
+mg_status mg_sanitize_child(mg_ctx *parent, const unsigned char *data, size_t len,
+                            const char *name, const char *declared_type,
+                            mg_out *out, json_t **child_report);
+
+/* Records the first failure and returns it, so filters can write
+ * `return mg_fail(ctx, MG_E_MALFORMED, "bad xref at %zu", off);` */
+mg_status mg_fail(mg_ctx *ctx, mg_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* MG_E_LIMIT_TIME once the item's deadline has passed, MG_OK before. */
+mg_status mg_check_deadline(mg_ctx *ctx);
+double mg_now(void);
+
+/* report.c: the structured record of what was done. */
+/* A JSON string from hostile text: bytes that are not UTF-8 become '?'. */
+json_t *mg_json_text(const char *s);
+json_t *mg_report_new(const char *item_id, const mg_item *item);
+void mg_report_removed(mg_ctx *ctx, const char *what, const char *why, ...)
+	__attribute__((format(printf, 3, 4)));
+void mg_report_finding(mg_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void mg_report_action(mg_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* out.c */
+void mg_out_init(mg_out *out, size_t max);
+void mg_out_free(mg_out *out);
+void mg_out_set_type(mg_out *out, const char *mime, const char *ext);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * mugai.h - the one public header of the sanitising core.
+ *
+ * Data flows one way: bytes in -> detect -> decide (policy) -> disarm ->
+ * a new artefact + a JSON report out.  The core knows nothing of sockets,
+ * processes or files on disk; gateway/ and quarantine/ call only this.
+ */
+#ifndef MUGAI_H
+#define MUGAI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What the caller wants done; DEFAULT means "what the policy says". */
+typedef enum mg_mode {
+	MG_MODE_DEFAULT = 0,
+	MG_MODE_TEXT,
+	MG_MODE_FLATTEN,
+	MG_MODE_CDR,
+} mg_mode;
+
+/* Why an item ended the way it did: one status per reason, so a verdict can
+ * say exactly why (every limit has its own). */
+typedef enum mg_status {
+	MG_OK = 0,
+	MG_E_TYPE_BLOCKED,   /* the policy blocks this type */
+	MG_E_ENCRYPTED,      /* encrypted content cannot be inspected */
+	MG_E_MALFORMED,      /* the parser rejected the input */
+	MG_E_LIMIT_SIZE,
+	MG_E_LIMIT_DEPTH,
+	MG_E_LIMIT_COUNT,
+	MG_E_LIMIT_RATIO,
+	MG_E_LIMIT_PAGES,
+	MG_E_LIMIT_PIXELS,
+	MG_E_LIMIT_TIME,
+	MG_E_MALWARE,        /* set by the gateway's scanner, never by a filter */
+	MG_E_INTERNAL,       /* out of memory, library failure, crash */
+	MG_STATUS_COUNT
+} mg_status;
+
+typedef enum mg_verdict {
+	MG_VERDICT_SANITISED = 0, /* a new, disarmed artefact was produced */
+	MG_VERDICT_BLOCKED,       /* nothing may pass; the reason is in the report */
+} mg_verdict;
+
+/* One item to sanitise.  name and declared_type are what the sender claims;
+ * they are recorded, never trusted. */
+typedef struct mg_input {
+	const unsigned char *data;
+	size_t len;
+	const char *name;          /* may be NULL */
+	const char *declared_type; /* may be NULL */
+	const char *item_id;       /* may be NULL: one is made */
+	int is_mail;               /* the SMTP channel: the bytes are a message */
+} mg_input;
+
+typedef struct mg_result {
+	mg_verdict verdict;
+	mg_status status;
+	char *reason;            /* human-readable, NULL when MG_OK */
+	unsigned char *out;      /* the sanitised artefact, NULL when blocked */
+	size_t out_len;
+	char *out_type;          /* MIME type of the artefact */
+	char *out_ext;           /* suggested file extension, without the dot */
+	char *report_json;       /* the full report, always set */
+	char item_id[40];
+} mg_result;
+
+typedef struct mg_policy mg_policy;
+typedef struct mg_core mg_core;
+
+/* Policy: safe defaults, then an INI file ([policy] section), then single
+ * key=value settings.  On error *err holds a message to free(). */
+mg_policy *mg_policy_new(void);
+int mg_policy_load(mg_policy *p, const char *path, char **err);
+int mg_policy_set(mg_policy *p, const char *key, const char *value, char **err);
+void mg_policy_free(mg_policy *p);
+/* The largest item the policy accepts: callers read no more than this + 1. */
+uint64_t mg_policy_max_size(const mg_policy *p);
+/* Writes every policy key with its value, description and default as INI. */
+char *mg_policy_describe(const mg_policy *p);
+
+/* The core holds what is loaded once (libmagic's database, the policy).
+ * Create it before entering a sandbox. */
+mg_core *mg_core_new(const mg_policy *policy, char **err);
+void mg_core_free(mg_core *core);
+
+/* Sanitises one item.  Always fills *res (free it with mg_result_free) and
+ * returns res->status.  Any error means MG_VERDICT_BLOCKED: never a partial
+ * or unsanitised output. */
+mg_status mg_sanitize(mg_core *core, const mg_input *in, mg_mode mode, mg_result *res);
+void mg_result_free(mg_result *res);
+
+const char *mg_status_name(mg_status s);    /* "ok", "encrypted", "limit_size" ... */
+const char *mg_verdict_name(mg_verdict v);  /* "sanitised", "blocked" */
+int mg_mode_parse(const char *s, mg_mode *mode);
+
+/* The name a sanitised artefact goes by: the extension is replaced when the
+ * artefact is still of the family the name claims ("a.docm" -> "a.docx"),
+ * appended otherwise ("evil.js" -> "evil.js.txt"), so that no name keeps
+ * a meaning the content lost.  Path components are dropped.  free() it. */
+char *mg_output_name(const char *name, const char *out_ext);
+
+/* Lowercase hex SHA-256 of a buffer into out[65]. */
+void mg_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Units shared by the policy and the gateway's configuration: sizes take
+ * K, M, G suffixes (powers of 1024), durations s, m, h; booleans yes/no,
+ * true/false, on/off, 1/0.  0 on success, -1 on a bad value. */
+int mg_parse_size(const char *s, uint64_t *out);
+int mg_parse_seconds(const char *s, uint64_t *out);
+int mg_parse_count(const char *s, uint64_t *out);
+int mg_parse_bool(const char *s, uint64_t *out);
+
+/* A fresh item id: time-ordered, unique enough across nodes. */
+void mg_item_id_new(char out[40]);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * policy.c - the policy: which action each family gets, and the limits.
+ *
+ * Every key is described once in the table below (name, kind, default,
+ * range, help); loading, setting and describing all walk that table.
+ * The file format is INI; keys live in the [policy] section so that the
+ * same lines work in mugai.conf and in a separate policy file.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG };
+
+static const struct key {
+	const char *name;
+	enum kind kind;
+	size_t offset;
+	const char *def;
+	uint64_t min, max;
+	const char *help;
+} keys[] = {
+#define F(m) offsetof(struct mg_policy, m)
+	{ "max_size", K_SIZE, F(max_size), "50M", 1, 1ull << 34, "largest item accepted" },
+	{ "max_output", K_SIZE, F(max_output), "200M", 1024, 1ull << 34, "largest artefact written" },
+	{ "max_total", K_SIZE, F(max_total), "500M", 1024, 1ull << 36, "uncompressed bytes in one archive, all levels" },
+	{ "max_depth", K_COUNT, F(max_depth), "8", 1, 64, "nesting of mails and archives" },
+	{ "max_parts", K_COUNT, F(max_parts), "1000", 1, 100000, "MIME parts or archive members in one item" },
+	{ "max_ratio", K_COUNT, F(max_ratio), "100", 2, 100000, "uncompressed-to-compressed ratio of an archive member" },
+	{ "max_pages", K_COUNT, F(max_pages), "500", 1, 100000, "pages of one PDF" },
+	{ "max_pixels", K_SIZE, F(max_pixels), "100M", 1, 1ull << 34, "pixels of one image or rendered page" },
+	{ "max_dimension", K_COUNT, F(max_dimension), "30000", 16, 1000000, "width or height of an image, in pixels" },
+	{ "max_header_bytes", K_SIZE, F(max_header_bytes), "64K", 256, 1 << 24, "one mail header field, folded" },
+	{ "time_limit", K_SECONDS, F(time_limit), "60s", 1, 86400, "seconds for one top-level item" },
+	{ "pdf_dpi", K_COUNT, F(pdf_dpi), "150", 36, 600, "resolution of flattened PDF pages" },
+	{ "image_jpeg_quality", K_COUNT, F(image_jpeg_quality), "90", 10, 100, "JPEG quality of re-encoded photos" },
+	{ "notice", K_BOOL, F(notice), "yes", 0, 1, "start sanitised mails with a notice of what changed" },
+	{ "notice_lang", K_LANG, F(notice_lang), "ja+en", 0, 0, "language of the notice: ja+en, ja or en" },
+	{ "defang_formulas", K_BOOL, F(defang_formulas), "yes", 0, 1, "prefix text cells starting with = + - @ with '" },
+#undef F
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static char *errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *errf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+static int set_limit(mg_policy *p, const struct key *k, const char *value, char **err)
+{
+	uint64_t v = 0;
+	void *field = (char *)p + k->offset;
+	int rc = -1;
+
+	switch (k->kind) {
+	case K_BOOL:
+		rc = mg_parse_bool(value, &v);
+		break;
+	case K_SECONDS:
+		rc = mg_parse_seconds(value, &v);
+		break;
+	case K_SIZE:
+		rc = mg_parse_size(value, &v);
+		break;
+	case K_COUNT:
+		rc = mg_parse_count(value, &v);
+		break;
+	case K_LANG:
+		if (strcmp(value, "ja+en") && strcmp(value, "ja") && strcmp(value, "en")) {
+			*err = errf("policy.%s: '%s' is not one of ja+en, ja, en", k->name, value);
+			return -1;
+		}
+		snprintf((char *)field, sizeof(p->notice_lang), "%s", value);
+		return 0;
+	}
+	if (rc < 0 || (k->kind != K_BOOL && (v < k->min || v > k->max))) {
+		*err = errf("policy.%s: bad value '%s'", k->name, value);
+		return -1;
+	}
+	if (k->kind == K_BOOL)
+		*(bool *)field = v != 0;
+	else if (k->kind == K_SIZE)
+		*(uint64_t *)field = v;
+	else
+		*(unsigned *)field = (unsigned)v;
+	return 0;
+}
+
+int mg_policy_set(mg_policy *p, const char *key, const char *value, char **err)
+{
+	mg_family fam;
+	mg_action act;
+
+	*err = NULL;
+	if (mg_family_parse(key, &fam) == 0) {
+		if (mg_action_parse(value, &act) < 0 || !mg_family_allows(fam, act)) {
+			*err = errf("policy.%s: action '%s' is not available for this family", key, value);
+			return -1;
+		}
+		p->action[fam] = act;
+		return 0;
+	}
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, key) == 0)
+			return set_limit(p, &keys[i], value, err);
+	*err = errf("policy.%s: unknown key", key);
+	return -1;
+}
+
+mg_policy *mg_policy_new(void)
+{
+	mg_policy *p = calloc(1, sizeof(*p));
+	char *err = NULL;
+
+	if (!p)
+		return NULL;
+	for (unsigned f = 0; f < MG_FAM_COUNT; f++)
+		p->action[f] = mg_family_default_action((mg_family)f);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (set_limit(p, &keys[i], keys[i].def, &err) < 0)
+			abort(); /* a broken default is a programming error */
+	return p;
+}
+
+uint64_t mg_policy_max_size(const mg_policy *p)
+{
+	return p->max_size;
+}
+
+void mg_policy_free(mg_policy *p)
+{
+	free(p);
+}
+
+struct load_state {
+	mg_policy *p;
+	char *err;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_state *st = user;
+
+	if (strcmp(section, "policy") != 0 || st->err)
+		return 1;
+	return mg_policy_set(st->p, name, value, &st->err) == 0;
+}
+
+int mg_policy_load(mg_policy *p, const char *path, char **err)
+{
+	struct load_state st = { p, NULL };
+	int rc = ini_parse(path, on_ini, &st);
+
+	*err = NULL;
+	if (rc == -1) {
+		*err = errf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.err) {
+		*err = st.err;
+		return -1;
+	}
+	if (rc != 0) {
+		char line[32];
+
+		snprintf(line, sizeof(line), "%d", rc);
+		*err = errf("%s:%s: syntax error", path, line);
+		return -1;
+	}
+	return 0;
+}
+
+char *mg_policy_describe(const mg_policy *p)
+{
+	mg_buf b;
+
+	mg_buf_init(&b, 1 << 20);
+	mg_buf_puts(&b, "[policy]\n# action per family (unknown types are always blocked)\n");
+	for (unsigned f = 0; f < MG_FAM_COUNT; f++)
+		mg_buf_printf(&b, "%s = %s\n", mg_family_name((mg_family)f),
+		              mg_action_name(p->action[f]));
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		const void *field = (const char *)p + k->offset;
+
+		mg_buf_printf(&b, "# %s (default %s)\n%s = ", k->help, k->def, k->name);
+		switch (k->kind) {
+		case K_BOOL:
+			mg_buf_printf(&b, "%s\n", *(const bool *)field ? "yes" : "no");
+			break;
+		case K_LANG:
+			mg_buf_printf(&b, "%s\n", (const char *)field);
+			break;
+		case K_SIZE:
+			mg_buf_printf(&b, "%llu\n", (unsigned long long)*(const uint64_t *)field);
+			break;
+		case K_SECONDS:
+			mg_buf_printf(&b, "%us\n", *(const unsigned *)field);
+			break;
+		case K_COUNT:
+			mg_buf_printf(&b, "%u\n", *(const unsigned *)field);
+			break;
+		}
+	}
+	return (char *)mg_buf_steal(&b, NULL);
+}

@@ -1,0 +1,261 @@
+/*
+ * config.c - the configuration table.  Each key is described once: its
+ * section and name, kind, embedded default and help text.  [policy] keys
+ * go to the core's policy, which has its own table.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+
+enum kind { K_STR, K_SIZE, K_SECONDS, K_COUNT };
+
+static const struct key {
+	const char *section, *name;
+	enum kind kind;
+	size_t offset;
+	const char *def;
+	const char *help;
+} keys[] = {
+#define F(m) offsetof(struct mg_config, m)
+	{ "smtp", "listen", K_STR, F(smtp_listen), "127.0.0.1:2525", "SMTP listening address" },
+	{ "smtp", "max_size", K_SIZE, F(smtp_max_size), "50M", "largest message accepted" },
+	{ "relay", "next_hop", K_STR, F(relay_next_hop), "dir:var/outbox/mail", "smtp:HOST:PORT or dir:PATH" },
+	{ "drop", "inbox", K_STR, F(drop_inbox), "var/inbox", "drop folder input" },
+	{ "drop", "outbox", K_STR, F(drop_outbox), "var/outbox/files", "drop folder output" },
+	{ "quarantine", "dir", K_STR, F(quarantine_dir), "var/quarantine", "where originals are kept" },
+	{ "quarantine", "index", K_STR, F(quarantine_index), "sqlite:var/quarantine/index.db", "sqlite:PATH or a postgresql:// URI" },
+	{ "admin", "listen", K_STR, F(admin_listen), "127.0.0.1:8025", "review UI and /metrics" },
+	{ "workers", "count", K_COUNT, F(workers_count), "0", "sandboxed workers; 0 means one per core" },
+	{ "workers", "timeout", K_SECONDS, F(workers_timeout), "60s", "wall-clock limit of one job" },
+	{ "workers", "memory", K_SIZE, F(workers_memory), "1G", "address-space limit of one worker" },
+	{ "clamd", "socket", K_STR, F(clamd_socket), "", "clamd socket, empty for no malware scan" },
+#undef F
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static char *errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *errf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+static int set_key(mg_config *c, const struct key *k, const char *value, char **err)
+{
+	void *field = (char *)c + k->offset;
+	uint64_t v = 0;
+	int rc = 0;
+
+	switch (k->kind) {
+	case K_STR: {
+		char *dup = strdup(value);
+
+		if (!dup)
+			return -1;
+		free(*(char **)field);
+		*(char **)field = dup;
+		return 0;
+	}
+	case K_SIZE:
+		rc = mg_parse_size(value, &v);
+		break;
+	case K_SECONDS:
+		rc = mg_parse_seconds(value, &v);
+		break;
+	case K_COUNT:
+		rc = mg_parse_count(value, &v);
+		break;
+	}
+	if (rc < 0 || (k->kind != K_SIZE && v > 1000000)) {
+		*err = errf("%s.%s: bad value '%s'", k->section, k->name, value);
+		return -1;
+	}
+	if (k->kind == K_SIZE)
+		*(uint64_t *)field = v;
+	else
+		*(unsigned *)field = (unsigned)v;
+	return 0;
+}
+
+static int config_set(mg_config *c, const char *section, const char *name, const char *value,
+                      char **err)
+{
+	*err = NULL;
+	if (strcmp(section, "policy") == 0)
+		return mg_policy_set(c->policy, name, value, err);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return set_key(c, &keys[i], value, err);
+	*err = errf("%s.%s: unknown key%s", section, name, "");
+	return -1;
+}
+
+mg_config *mg_config_new(void)
+{
+	mg_config *c = calloc(1, sizeof(*c));
+	char *err = NULL;
+
+	if (!c || !(c->policy = mg_policy_new())) {
+		free(c);
+		return NULL;
+	}
+	for (size_t i = 0; i < NKEYS; i++)
+		if (set_key(c, &keys[i], keys[i].def, &err) < 0)
+			abort(); /* a broken embedded default is a programming error */
+	return c;
+}
+
+void mg_config_free(mg_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].kind == K_STR)
+			free(*(char **)((char *)c + keys[i].offset));
+	mg_policy_free(c->policy);
+	free(c);
+}
+
+struct load_state {
+	mg_config *c;
+	char *err;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_state *st = user;
+
+	if (st->err)
+		return 0;
+	return config_set(st->c, section, name, value, &st->err) == 0;
+}
+
+int mg_config_load(mg_config *c, const char *path, char **err)
+{
+	struct load_state st = { c, NULL };
+	int rc;
+
+	*err = NULL;
+	if (!path)
+		return 0;
+	rc = ini_parse(path, on_ini, &st);
+	if (rc == -1) {
+		*err = errf("%s: %s%s", path, strerror(errno), "");
+		return -1;
+	}
+	if (st.err) {
+		char line[24];
+
+		snprintf(line, sizeof(line), "%d", rc);
+		*err = errf("%s:%s: %s", path, line, st.err);
+		free(st.err);
+		return -1;
+	}
+	if (rc != 0) {
+		char line[24];
+
+		snprintf(line, sizeof(line), "%d", rc);
+		*err = errf("%s:%s: syntax error%s", path, line, "");
+		return -1;
+	}
+	return 0;
+}
+
+int mg_config_override(mg_config *c, const char *assignment, char **err)
+{
+	const char *dot = strchr(assignment, '.'), *eq = strchr(assignment, '=');
+	char section[64], name[64];
+
+	if (!dot || !eq || dot > eq || (size_t)(dot - assignment) >= sizeof(section) ||
+	    (size_t)(eq - dot - 1) >= sizeof(name)) {
+		*err = errf("-o %s: expected section.key=value%s%s", assignment, "", "");
+		return -1;
+	}
+	snprintf(section, sizeof(section), "%.*s", (int)(dot - assignment), assignment);
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - dot - 1), dot + 1);
+	return config_set(c, section, name, eq + 1, err);
+}
+
+char *mg_config_describe(const mg_config *c)
+{
+	mg_buf b;
+	const char *section = "";
+	char *policy;
+
+	mg_buf_init(&b, 1 << 20);
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		const void *field = (const char *)c + k->offset;
+
+		if (strcmp(section, k->section) != 0) {
+			mg_buf_printf(&b, "%s[%s]\n", b.len ? "\n" : "", k->section);
+			section = k->section;
+		}
+		mg_buf_printf(&b, "# %s (default: %s)\n%s = ", k->help, k->def[0] ? k->def : "empty",
+		              k->name);
+		if (k->kind == K_STR)
+			mg_buf_printf(&b, "%s\n", *(char *const *)field);
+		else if (k->kind == K_SIZE)
+			mg_buf_printf(&b, "%llu\n", (unsigned long long)*(const uint64_t *)field);
+		else
+			mg_buf_printf(&b, "%u%s\n", *(const unsigned *)field,
+			              k->kind == K_SECONDS ? "s" : "");
+	}
+	policy = mg_policy_describe(c->policy);
+	mg_buf_printf(&b, "\n%s", policy ? policy : "");
+	free(policy);
+	return (char *)mg_buf_steal(&b, NULL);
+}
+
+mg_config *mg_config_from_args(int *argc, char **argv)
+{
+	mg_config *c = mg_config_new();
+	const char *path = NULL;
+	char *err = NULL;
+	int out = 1;
+
+	if (!c) {
+		fprintf(stderr, "mugai: out of memory\n");
+		return NULL;
+	}
+	/* first pass: the file, so that -o overrides it wherever -o stands */
+	for (int i = 1; i < *argc; i++)
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < *argc)
+			path = argv[++i];
+	if (mg_config_load(c, path, &err) < 0)
+		goto fail;
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < *argc) {
+			i++;
+		} else if (strcmp(argv[i], "-o") == 0 && i + 1 < *argc) {
+			if (mg_config_override(c, argv[++i], &err) < 0)
+				goto fail;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return c;
+fail:
+	fprintf(stderr, "mugai: %s\n", err ? err : "configuration error");
+	free(err);
+	mg_config_free(c);
+	return NULL;
+}

@@ -1,0 +1,43 @@
+/*
+ * config.h - mugai.conf: INI sections and keys (a contract: add, never
+ * rename), the embedded defaults, and `-o section.key=value` overrides.
+ */
+#ifndef MUGAI_CONFIG_H
+#define MUGAI_CONFIG_H
+
+#include <stdint.h>
+
+#include "mugai.h"
+
+typedef struct mg_config {
+	char *smtp_listen;
+	uint64_t smtp_max_size;
+	char *relay_next_hop;
+	char *drop_inbox;
+	char *drop_outbox;
+	char *quarantine_dir;
+	char *quarantine_index;
+	char *admin_listen;
+	unsigned workers_count;
+	unsigned workers_timeout;
+	uint64_t workers_memory;
+	char *clamd_socket;
+	mg_policy *policy;
+} mg_config;
+
+/* Embedded defaults only. */
+mg_config *mg_config_new(void);
+/* Reads FILE (NULL: defaults only); 0 or -1 with *err to free(). */
+int mg_config_load(mg_config *c, const char *path, char **err);
+/* One "section.key=value" override, as given to -o. */
+int mg_config_override(mg_config *c, const char *assignment, char **err);
+void mg_config_free(mg_config *c);
+/* The whole configuration as INI with a comment per key. */
+char *mg_config_describe(const mg_config *c);
+
+/* Parses the options every config-reading command shares: -c FILE and
+ * -o section.key=value (repeatable).  Consumes them from argv (compacting
+ * it); returns the loaded config or NULL after printing the error. */
+mg_config *mg_config_from_args(int *argc, char **argv);
+
+#endif

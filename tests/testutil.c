@@ -1,0 +1,69 @@
+/* testutil.c - file reading and one-call sanitising for the tests. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+unsigned char *tu_read(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	ck_assert(buf != NULL);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = 0;
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+mg_status tu_sanitize_policy(const mg_policy *p, const void *data, size_t len,
+                             const char *name, mg_mode mode, mg_result *res)
+{
+	char *err = NULL;
+	mg_core *core = mg_core_new(p, &err);
+	mg_input in = { data, len, name, NULL, NULL, 0 };
+	mg_status st;
+
+	ck_assert_msg(core != NULL, "core: %s", err);
+	st = mg_sanitize(core, &in, mode, res);
+	mg_core_free(core);
+	return st;
+}
+
+mg_status tu_sanitize(const void *data, size_t len, const char *name, mg_mode mode,
+                      mg_result *res)
+{
+	mg_policy *p = mg_policy_new();
+	mg_status st = tu_sanitize_policy(p, data, len, name, mode, res);
+
+	mg_policy_free(p);
+	return st;
+}
+
+mg_status tu_sanitize_corpus(const char *rel, mg_mode mode, mg_result *res)
+{
+	char path[4096];
+	size_t len;
+	unsigned char *data;
+	mg_status st;
+
+	snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR, rel);
+	data = tu_read(path, &len);
+	st = tu_sanitize(data, len, strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel, mode, res);
+	free(data);
+	return st;
+}
+
+int tu_contains(const void *hay, size_t len, const char *needle)
+{
+	return hay && memmem(hay, len, needle, strlen(needle)) != NULL;
+}

@@ -1,0 +1,30 @@
+/* testutil.h - helpers shared by the Check tests. */
+#ifndef MUGAI_TESTUTIL_H
+#define MUGAI_TESTUTIL_H
+
+#include <stddef.h>
+
+#include <check.h>
+
+#include "mugai.h"
+
+/* Each check_<module>.c defines this; check_runner.c runs it. */
+Suite *mugai_suite(void);
+
+/* Directory of ../shared/corpus and of tests/fixtures (set by CMake). */
+#define CORPUS_DIR MUGAI_CORPUS_DIR
+#define FIXTURE_DIR MUGAI_FIXTURE_DIR
+
+/* Reads a whole file; aborts the test on failure.  free() it. */
+unsigned char *tu_read(const char *path, size_t *len);
+/* Sanitises bytes with the default policy (or the given one) and mode. */
+mg_status tu_sanitize(const void *data, size_t len, const char *name, mg_mode mode,
+                      mg_result *res);
+mg_status tu_sanitize_policy(const mg_policy *p, const void *data, size_t len,
+                             const char *name, mg_mode mode, mg_result *res);
+/* Sanitises a file from the corpus (path relative to the corpus dir). */
+mg_status tu_sanitize_corpus(const char *rel, mg_mode mode, mg_result *res);
+/* True when the NUL-terminated haystack of len bytes contains needle. */
+int tu_contains(const void *hay, size_t len, const char *needle);
+
+#endif
