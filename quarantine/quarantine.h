@@ -1,0 +1,234 @@
+/*
+ * quarantine.h - the quarantine: originals kept by SHA-256, an index of
+ * items (SQLite or PostgreSQL behind one interface), a hash-chained audit
+ * log, users with roles, and the two-person release.
+ *
+ * Durability.  mq_put() returns 0 only when the original is on disk
+ * (temp file, fsync, rename, fsync of the directory), the index row is
+ * committed and the audit entry appended.  Call it before acknowledging
+ * anything.  Several processes and several nodes (one PostgreSQL, one
+ * shared blob directory) may write at the same time: every write takes the
+ * audit chain's lock, so the chain never forks and has no gaps.
+ *
+ * Threads.  One mq_store may be shared by the threads of one process
+ * (calls are serialised).  Never share one across fork(): open it in the
+ * child.
+ *
+ * Authentication is the caller's job (the CLI asks for a password, the
+ * web UI keeps a session): API calls name the acting user, and the store
+ * checks that user's role and the separation of duties.
+ *
+ * Roles (who may do what):
+ *
+ *   action                         reviewer  approver  admin   local (actor NULL)
+ *   list, show, verify, audit         yes       yes     yes     yes
+ *   request a release                 yes       -       yes     -
+ *   approve / deny a release          -         yes     yes     -
+ *   read (download) an original       -         yes     yes     -
+ *   delete an item                    -         -       yes     -
+ *   purge old items                   -         -       yes     yes
+ *   user management                   -         -       yes     yes
+ *   own password and language         yes       yes     yes     yes
+ *
+ * "local" is the operator running `mugai` on the host with write access
+ * to the index (root, in practice): it may manage users and run the
+ * retention purge, never take part in a release.  The audit log records it
+ * as "local:<login>".  Approving needs a user other than the requester;
+ * a disabled user may do nothing.
+ *
+ * Statuses: quarantined -> release_requested -> released, or -> denied
+ * (which may be requested again); any -> deleted (admin).  After an
+ * approval the original is handed to the release hook; the item becomes
+ * released only when the hook succeeded, else it stays release_requested
+ * and the failure is in the audit log.
+ *
+ * Return codes: MQ_OK (0), or a negative MQ_E_* with *err set to a message
+ * for a person (free() it); err may be NULL.
+ */
+#ifndef MUGAI_QUARANTINE_H
+#define MUGAI_QUARANTINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mq_store mq_store;
+
+enum {
+	MQ_OK = 0,
+	MQ_E_ERROR = -1,    /* I/O, database, out of memory, bad argument */
+	MQ_E_REFUSED = -2,  /* not allowed: role, two-person rule, wrong password, status */
+	MQ_E_NOTFOUND = -3, /* no such item or user */
+};
+
+typedef enum mq_status {
+	MQ_QUARANTINED = 0,
+	MQ_RELEASE_REQUESTED,
+	MQ_RELEASED,
+	MQ_DENIED,
+	MQ_DELETED,
+	MQ_STATUS_COUNT
+} mq_status;
+
+typedef enum mq_role {
+	MQ_ROLE_NONE = 0,
+	MQ_ROLE_REVIEWER,
+	MQ_ROLE_APPROVER,
+	MQ_ROLE_ADMIN,
+} mq_role;
+
+const char *mq_status_name(mq_status s); /* "quarantined", "release_requested" ... */
+int mq_status_parse(const char *s, mq_status *out);
+const char *mq_role_name(mq_role r);     /* "reviewer", "approver", "admin" */
+int mq_role_parse(const char *s, mq_role *out);
+
+/* --- opening ----------------------------------------------------------- */
+
+/* dir: the blob directory (created if missing).  index_uri: "sqlite:PATH"
+ * or "postgresql://..." / "postgres://..." (a libpq URI).  The schema is
+ * created when missing.  NULL with *err on failure. */
+mq_store *mq_open(const char *dir, const char *index_uri, char **err);
+void mq_close(mq_store *s);
+
+/* --- storing ----------------------------------------------------------- */
+
+/* What the gateway knows of an item.  Strings may be NULL (stored as ""). */
+typedef struct mq_meta {
+	char item_id[40];              /* the core's item id (mg_result.item_id) */
+	const char *channel;           /* "mail" | "file" */
+	const char *sender;            /* envelope sender (mail) */
+	const char *const *recipients; /* envelope recipients (mail) */
+	size_t nrecipients;
+	const char *subject;           /* decoded subject (mail) or file name (file) */
+	const char *verdict;           /* "sanitised" | "blocked" | "encrypted" | "malware" | "error" */
+	const char *reasons;           /* why, for a person */
+	const char *actor;             /* who stores it: NULL means "system:<channel>" */
+	int64_t received;              /* unix seconds; 0 means now */
+} mq_meta;
+
+/* Stores the original (once per SHA-256: dir/ab/cd/<sha256>), the index
+ * row and the audit entry.  The same item id stored again with the same
+ * content is a no-op returning MQ_OK (a retry after a crash); with other
+ * content it is an error. */
+int mq_put(mq_store *s, const mq_meta *meta, const void *original, size_t len,
+           const char *report_json, char **err);
+
+/* --- reviewing ---------------------------------------------------------- */
+
+typedef struct mq_audit_entry {
+	uint64_t seq;    /* 1, 2, 3 ... without gaps */
+	int64_t at;      /* unix seconds */
+	char *actor;     /* user name, "system:mail", "local:root" ... */
+	char *action;    /* store, request, approve, release, release_failed, deny,
+	                    delete, download, purge, user_add, user_role, ... */
+	char *item_id;   /* "" when the entry is about no item */
+	char *detail;    /* reason, hash, error: free text */
+	char prev[65];   /* hash of the previous entry; 64 zeros for the first */
+	char hash[65];   /* sha256 of the canonical entry (see audit.h) */
+} mq_audit_entry;
+
+typedef struct mq_item {
+	char item_id[40];
+	char sha256[65];
+	char *channel, *sender, *recipients, *subject, *verdict, *reasons;
+	uint64_t size;
+	int64_t received;
+	mq_status status;
+	char *requested_by, *request_reason; /* "" when not requested */
+	int64_t requested_at;
+	char *decided_by, *decision_reason;  /* approver / denier / deleter */
+	int64_t decided_at;
+	char *report_json;                   /* mq_get only, else NULL */
+	mq_audit_entry *audit;               /* mq_get only: this item's entries */
+	size_t naudit;
+} mq_item;
+
+typedef struct mq_filter {
+	const char *status;  /* NULL: any; else a status name */
+	const char *channel; /* NULL: any */
+	const char *verdict; /* NULL: any */
+	int64_t since;       /* received at or after (unix seconds); 0: any */
+	const char *search;  /* substring of item id, sender, recipients, subject */
+	unsigned limit;      /* 0: 100; at most 10000 */
+	unsigned offset;
+} mq_filter;
+
+/* Newest first.  free with mq_items_free. */
+int mq_list(mq_store *s, const mq_filter *f, mq_item **items, size_t *n, char **err);
+int mq_count(mq_store *s, const mq_filter *f, uint64_t *n, char **err);
+/* One item with its report and audit trail; MQ_E_NOTFOUND when unknown. */
+int mq_get(mq_store *s, const char *item_id, mq_item *out, char **err);
+void mq_item_free(mq_item *it);
+void mq_items_free(mq_item *items, size_t n);
+
+/* A reviewer asks for the original to be released (reason required). */
+int mq_request(mq_store *s, const char *user, const char *item_id, const char *reason, char **err);
+/* An approver other than the requester approves: the release hook gets
+ * the original; MQ_OK only when it was released. */
+int mq_approve(mq_store *s, const char *user, const char *item_id, char **err);
+/* An approver refuses the release (reason required). */
+int mq_deny(mq_store *s, const char *user, const char *item_id, const char *reason, char **err);
+/* An admin deletes the item; its blob goes when no other item uses it. */
+int mq_delete(mq_store *s, const char *user, const char *item_id, const char *reason, char **err);
+/* Removes every item received before `before` (unix seconds) and the blobs
+ * no remaining item uses; one audit entry per item.  user NULL: local. */
+int mq_purge(mq_store *s, const char *user, int64_t before, uint64_t *purged, char **err);
+/* The original's bytes, checked against their SHA-256; audited as a
+ * download.  free() *data. */
+int mq_read_original(mq_store *s, const char *user, const char *item_id, unsigned char **data,
+                     size_t *len, char **err);
+
+/* The release hook: delivers an approved original (mail to the next hop,
+ * file to the outbox).  0 on success, else -1 with *err (free()d by the
+ * store).  Called without the chain lock held. */
+typedef int (*mq_release_fn)(void *ctx, const mq_item *item, const unsigned char *original,
+                             size_t len, const char *approver, char **err);
+void mq_set_release_hook(mq_store *s, mq_release_fn fn, void *ctx);
+
+/* --- the audit chain ---------------------------------------------------- */
+
+typedef struct mq_verify_result {
+	uint64_t entries;  /* entries checked */
+	uint64_t bad_seq;  /* first broken entry, 0 when whole */
+	char *problem;     /* what is wrong with it, NULL when whole; free() */
+} mq_verify_result;
+
+/* Walks the whole chain: MQ_OK with bad_seq 0 when whole, MQ_OK with
+ * bad_seq and problem set at the first broken link, MQ_E_ERROR when it
+ * could not be read. */
+int mq_verify(mq_store *s, mq_verify_result *res, char **err);
+/* Entries with seq > after, oldest first, at most limit (0: 100). */
+int mq_audit_list(mq_store *s, uint64_t after, unsigned limit, mq_audit_entry **entries, size_t *n,
+                  char **err);
+void mq_audit_free(mq_audit_entry *entries, size_t n);
+
+/* --- users -------------------------------------------------------------- */
+
+typedef struct mq_user {
+	char *name;
+	mq_role role;
+	char lang[3];  /* "ja" | "en" */
+	int disabled;
+	int64_t created;
+} mq_user;
+
+/* Names: 1-64 of [A-Za-z0-9._@-].  Passwords: 8-1024 bytes, stored as
+ * Argon2id (crypto_pwhash_str).  actor: an admin, or NULL (local). */
+int mq_user_add(mq_store *s, const char *actor, const char *name, mq_role role,
+                const char *password, char **err);
+/* MQ_OK and *out filled (out may be NULL) when the password is right and
+ * the user enabled; MQ_E_REFUSED with the same message for an unknown
+ * user, a wrong password or a disabled user. */
+int mq_user_auth(mq_store *s, const char *name, const char *password, mq_user *out, char **err);
+int mq_user_get(mq_store *s, const char *name, mq_user *out, char **err);
+int mq_user_list(mq_store *s, mq_user **users, size_t *n, char **err);
+/* actor: the user themself, an admin, or NULL (local). */
+int mq_user_set_password(mq_store *s, const char *actor, const char *name, const char *password,
+                         char **err);
+int mq_user_set_lang(mq_store *s, const char *actor, const char *name, const char *lang, char **err);
+/* actor: an admin or NULL (local). */
+int mq_user_set_role(mq_store *s, const char *actor, const char *name, mq_role role, char **err);
+int mq_user_set_disabled(mq_store *s, const char *actor, const char *name, int disabled, char **err);
+void mq_user_free(mq_user *u);
+void mq_users_free(mq_user *users, size_t n);
+
+#endif
