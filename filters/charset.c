@@ -1,0 +1,521 @@
+/*
+ * charset.c - declared charset first, detection when it is wrong, U+FFFD
+ * for what decodes in nothing.
+ *
+ * All conversions go through glibc's iconv.  Japanese names map to the
+ * Microsoft supersets real mail is written in (Shift_JIS -> CP932,
+ * EUC-JP -> EUC-JP-MS), so NEC and IBM extensions such as "①" or "㈱"
+ * decode.  ISO-2022-JP carrying those extensions (Microsoft's CP50221,
+ * unknown to iconv) is rewritten to EUC-JP byte for byte and decoded as
+ * EUC-JP-MS: the two share the JIS X 0208 code points, only the framing
+ * (escape sequences versus high bits) differs.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <glib.h>
+
+#include "charset.h"
+
+/* Detection looks at no more than this much of the input. */
+#define GUESS_WINDOW (256u * 1024u)
+#define REPLACEMENT "\xEF\xBF\xBD"
+
+static const struct alias {
+	const char *name;      /* as declared, compared without case */
+	const char *canonical; /* reported */
+	const char *iconv;     /* opened */
+} aliases[] = {
+	{ "utf-8", "UTF-8", "UTF-8" },
+	{ "utf8", "UTF-8", "UTF-8" },
+	{ "us-ascii", "US-ASCII", "ASCII" },
+	{ "ascii", "US-ASCII", "ASCII" },
+	{ "ansi_x3.4-1968", "US-ASCII", "ASCII" },
+	{ "shift_jis", "Shift_JIS", "CP932" },
+	{ "shift-jis", "Shift_JIS", "CP932" },
+	{ "sjis", "Shift_JIS", "CP932" },
+	{ "x-sjis", "Shift_JIS", "CP932" },
+	{ "ms_kanji", "Shift_JIS", "CP932" },
+	{ "csshiftjis", "Shift_JIS", "CP932" },
+	{ "windows-31j", "Shift_JIS", "CP932" },
+	{ "cp932", "Shift_JIS", "CP932" },
+	{ "ms932", "Shift_JIS", "CP932" },
+	{ "x-ms-cp932", "Shift_JIS", "CP932" },
+	{ "euc-jp", "EUC-JP", "EUC-JP-MS" },
+	{ "eucjp", "EUC-JP", "EUC-JP-MS" },
+	{ "x-euc-jp", "EUC-JP", "EUC-JP-MS" },
+	{ "cseucpkdfmtjapanese", "EUC-JP", "EUC-JP-MS" },
+	{ "iso-2022-jp", "ISO-2022-JP", "ISO-2022-JP" },
+	{ "csiso2022jp", "ISO-2022-JP", "ISO-2022-JP" },
+	{ "iso-2022-jp-1", "ISO-2022-JP", "ISO-2022-JP" },
+	{ "cp50220", "ISO-2022-JP", "ISO-2022-JP" },
+	{ "cp50221", "ISO-2022-JP", "ISO-2022-JP" },
+	{ "cp50222", "ISO-2022-JP", "ISO-2022-JP" },
+	/* Western mail says Latin-1 and means windows-1252 (WHATWG does the same) */
+	{ "iso-8859-1", "windows-1252", "CP1252" },
+	{ "iso8859-1", "windows-1252", "CP1252" },
+	{ "latin1", "windows-1252", "CP1252" },
+	{ "l1", "windows-1252", "CP1252" },
+	{ "windows-1252", "windows-1252", "CP1252" },
+	{ "cp1252", "windows-1252", "CP1252" },
+};
+
+static const struct alias *alias_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcasecmp(name, aliases[i].name) == 0)
+			return &aliases[i];
+	return NULL;
+}
+
+/* Charset names come from hostile headers: only the shape of a real name
+ * reaches iconv_open. */
+static bool name_is_sane(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 40)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!g_ascii_isalnum(c) && c != '-' && c != '_' && c != '.' && c != ':' && c != '+')
+			return false;
+	}
+	return true;
+}
+
+static bool iconv_knows(const char *name)
+{
+	iconv_t cd = iconv_open("UTF-8", name);
+
+	if (cd == (iconv_t)-1)
+		return false;
+	iconv_close(cd);
+	return true;
+}
+
+const char *mg_charset_canonical(const char *declared, char *tmp, size_t tmplen)
+{
+	const struct alias *a;
+
+	if (!declared || !name_is_sane(declared))
+		return NULL;
+	a = alias_find(declared);
+	if (a)
+		return a->canonical;
+	if (!iconv_knows(declared))
+		return NULL;
+	snprintf(tmp, tmplen, "%s", declared);
+	return tmp;
+}
+
+static const char *iconv_name(const char *canonical)
+{
+	const struct alias *a = alias_find(canonical);
+
+	return a ? a->iconv : canonical;
+}
+
+/* Converts with iconv, each undecodable byte replaced.  With out NULL the
+ * bytes are only counted (detection).  Returns -1 when out is full. */
+static int convert(const char *from, const unsigned char *in, size_t len, mg_buf *out,
+                   unsigned *bad, mg_buf *scratch)
+{
+	char obuf[8192];
+	char *ip = (char *)(uintptr_t)in; /* iconv's prototype lacks const */
+	size_t il = len;
+	iconv_t cd = iconv_open("UTF-8", from);
+	mg_buf *dst = out ? out : scratch;
+	int rc = 0;
+
+	*bad = 0;
+	if (cd == (iconv_t)-1)
+		return -2;
+	for (;;) {
+		char *op = obuf;
+		size_t ol = sizeof(obuf), r;
+		int err;
+
+		r = il > 0 ? iconv(cd, &ip, &il, &op, &ol) : iconv(cd, NULL, NULL, &op, &ol);
+		err = r == (size_t)-1 ? errno : 0;
+		if (dst && op > obuf && mg_buf_append(dst, obuf, (size_t)(op - obuf)) < 0) {
+			rc = -1;
+			break;
+		}
+		if (err == E2BIG)
+			continue;
+		if ((err == EILSEQ || err == EINVAL) && il > 0) {
+			(*bad)++;
+			if (dst && mg_buf_append(dst, REPLACEMENT, 3) < 0) {
+				rc = -1;
+				break;
+			}
+			ip++;
+			il--;
+			continue;
+		}
+		if (il == 0 && err == 0)
+			break;
+		if (il == 0)
+			break; /* a failed final reset: nothing more to write */
+	}
+	iconv_close(cd);
+	return rc;
+}
+
+/* ISO-2022-JP with Microsoft's extensions, reframed as EUC-JP. */
+static int iso2022_to_euc(const unsigned char *in, size_t len, mg_buf *euc)
+{
+	enum { ASCII, KANA, J0208, J0212 } mode = ASCII, before_so = ASCII;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = in[i];
+		const unsigned char *esc = mg_view(in, len, i, 4);
+		int rc = 0;
+
+		if (c == 0x1B && mg_view(in, len, i, 3)) {
+			const unsigned char *e = in + i;
+
+			if (e[1] == '(' && (e[2] == 'B' || e[2] == 'J')) {
+				mode = ASCII;
+				i += 3;
+			} else if (e[1] == '(' && e[2] == 'I') {
+				mode = KANA;
+				i += 3;
+			} else if (e[1] == '$' && (e[2] == '@' || e[2] == 'B')) {
+				mode = J0208;
+				i += 3;
+			} else if (esc && e[1] == '$' && e[2] == '(' && e[3] == 'D') {
+				mode = J0212;
+				i += 4;
+			} else if (esc && e[1] == '$' && e[2] == '(' && (e[3] == 'O' || e[3] == 'Q')) {
+				mode = J0208; /* JIS X 0213 plane 1 agrees with 0208 where 0208 is defined */
+				i += 4;
+			} else {
+				rc = mg_buf_putc(euc, c);
+				i++;
+			}
+		} else if (c == 0x0E) {
+			before_so = mode;
+			mode = KANA;
+			i++;
+		} else if (c == 0x0F) {
+			mode = before_so;
+			i++;
+		} else if (c < 0x21 || c > 0x7E || mode == ASCII) {
+			rc = mg_buf_putc(euc, c);
+			i++;
+		} else if (mode == KANA) {
+			rc = mg_buf_putc(euc, 0x8E);
+			if (rc == 0)
+				rc = mg_buf_putc(euc, c | 0x80);
+			i++;
+		} else if (i + 1 < len && in[i + 1] >= 0x21 && in[i + 1] <= 0x7E) {
+			if (mode == J0212)
+				rc = mg_buf_putc(euc, 0x8F);
+			if (rc == 0)
+				rc = mg_buf_putc(euc, c | 0x80);
+			if (rc == 0)
+				rc = mg_buf_putc(euc, in[i + 1] | 0x80);
+			i += 2;
+		} else {
+			rc = mg_buf_putc(euc, 0xFF); /* half a character: a byte EUC-JP rejects */
+			i++;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Decodes ISO-2022-JP with iconv; when that meets characters iconv does
+ * not know, the EUC-JP path decides if it does better. */
+static int decode_iso2022(const unsigned char *in, size_t len, mg_buf *out, unsigned *bad)
+{
+	mg_buf euc, alt;
+	unsigned bad_alt = 0;
+	size_t start = out->len;
+	int rc;
+
+	rc = convert("ISO-2022-JP", in, len, out, bad, NULL);
+	if (rc != 0 || *bad == 0)
+		return rc;
+	mg_buf_init(&euc, len * 2 + 16);
+	mg_buf_init(&alt, out->max);
+	if (iso2022_to_euc(in, len, &euc) == 0 &&
+	    convert("EUC-JP-MS", euc.data ? euc.data : (const unsigned char *)"", euc.len, &alt,
+	            &bad_alt, NULL) == 0 &&
+	    bad_alt < *bad) {
+		out->len = start;
+		rc = mg_buf_append(out, alt.data ? alt.data : (const unsigned char *)"", alt.len);
+		*bad = bad_alt;
+	}
+	mg_buf_free(&euc);
+	mg_buf_free(&alt);
+	return rc;
+}
+
+static bool has_iso2022_escape(const unsigned char *in, size_t len)
+{
+	static const char *const escapes[] = { "\x1b$B", "\x1b$@", "\x1b(J", "\x1b(I", "\x1b$(D" };
+
+	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++)
+		if (memmem(in, len, escapes[i], strlen(escapes[i])))
+			return true;
+	return false;
+}
+
+static bool all_ascii(const unsigned char *in, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (in[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* How Japanese decoded text looks: kana, kanji and full-width forms count
+ * for, anything else beyond ASCII (Latin accents, box drawing, private
+ * use) against. */
+static long japanese_score(const mg_buf *b)
+{
+	const char *p = (const char *)b->data, *end = p + b->len;
+	long score = 0;
+
+	while (p && p < end) {
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+
+		if (c == (gunichar)-1 || c == (gunichar)-2)
+			break;
+		if (c >= 0x3000 && c <= 0x30FF)
+			score += 2; /* CJK punctuation, hiragana, katakana */
+		else if ((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xFF01 && c <= 0xFF5E))
+			score += 1;
+		else if (c >= 0x80 && !(c >= 0xFF61 && c <= 0xFF9F) && c != 0xFFFD)
+			score -= 2;
+		p = g_utf8_next_char(p);
+	}
+	return score;
+}
+
+struct candidate {
+	const char *canonical;
+	unsigned bad;
+	long score;
+};
+
+static void try_candidate(struct candidate *c, const unsigned char *in, size_t len)
+{
+	mg_buf scratch;
+
+	mg_buf_init(&scratch, len * 3 + 16);
+	c->score = 0;
+	if (convert(iconv_name(c->canonical), in, len, NULL, &c->bad, &scratch) != 0)
+		c->bad = UINT32_MAX;
+	else
+		c->score = japanese_score(&scratch);
+	mg_buf_free(&scratch);
+}
+
+/* A window may end inside a character: trim to a line end if there is one. */
+static size_t guess_window(const unsigned char *in, size_t len)
+{
+	const unsigned char *nl;
+	size_t n = len < GUESS_WINDOW ? len : GUESS_WINDOW;
+
+	if (n == len)
+		return n;
+	for (nl = in + n; nl > in && nl[-1] != '\n'; nl--)
+		;
+	return nl > in ? (size_t)(nl - in) : n;
+}
+
+/* Mostly UTF-8 with some damage: multibyte sequences far outnumber the
+ * bytes that fit none. */
+static bool mostly_utf8(const unsigned char *in, size_t len)
+{
+	const char *p = (const char *)in, *end = p + len;
+	size_t multi = 0, bad = 0;
+
+	while (p < end) {
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			bad++;
+			p++;
+			continue;
+		}
+		if (c >= 0x80)
+			multi++;
+		p = g_utf8_next_char(p);
+	}
+	return multi > 0 && multi >= 4 * bad;
+}
+
+static size_t count_high(const unsigned char *in, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += in[i] >= 0x80;
+	return n;
+}
+
+const char *mg_charset_guess(const unsigned char *in, size_t len)
+{
+	struct candidate c[2] = { { "Shift_JIS", 0, 0 }, { "EUC-JP", 0, 0 } };
+	size_t n = guess_window(in, len);
+	struct candidate *best;
+
+	if (n >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0)
+		return "UTF-8";
+	if (n >= 2 && (memcmp(in, "\xFF\xFE", 2) == 0 || memcmp(in, "\xFE\xFF", 2) == 0))
+		return "UTF-16";
+	if (all_ascii(in, n))
+		return has_iso2022_escape(in, n) ? "ISO-2022-JP" : "UTF-8";
+	if (mostly_utf8(in, n))
+		return "UTF-8";
+	try_candidate(&c[0], in, n);
+	try_candidate(&c[1], in, n);
+	best = c[1].bad < c[0].bad || (c[1].bad == c[0].bad && c[1].score > c[0].score) ? &c[1] : &c[0];
+	/* two high bytes make one Japanese character: a few damaged ones are tolerated */
+	if (best->score > 0 && (size_t)best->bad * 20 <= count_high(in, n))
+		return best->canonical;
+	return "windows-1252";
+}
+
+static int decode_as(const char *canonical, const unsigned char *in, size_t len, mg_buf *out,
+                     unsigned *bad)
+{
+	if (strcmp(canonical, "ISO-2022-JP") == 0)
+		return decode_iso2022(in, len, out, bad);
+	if (strcmp(canonical, "UTF-8") == 0 && g_utf8_validate((const char *)in, (gssize)len, NULL)) {
+		*bad = 0;
+		if (len >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0) {
+			in += 3; /* the BOM says only what the name already says */
+			len -= 3;
+		}
+		return mg_buf_append(out, in, len);
+	}
+	return convert(iconv_name(canonical), in, len, out, bad, NULL);
+}
+
+/* Single-byte charsets accept almost any byte: a label of one of them is
+ * "wrong" only when the bytes are obviously something else. */
+static bool catch_all(const char *canonical)
+{
+	return strcmp(canonical, "windows-1252") == 0 || strncasecmp(canonical, "ISO-8859-", 9) == 0 ||
+	       strncasecmp(canonical, "windows-125", 11) == 0 || strncasecmp(canonical, "KOI8", 4) == 0;
+}
+
+static const char *choose(const unsigned char *in, size_t len, const char *declared, char *tmp,
+                          size_t tmplen, bool *guessed)
+{
+	const char *canon = mg_charset_canonical(declared, tmp, tmplen);
+	const char *guess;
+	size_t n = guess_window(in, len);
+	unsigned bad = 0, bad_guess = 0;
+	mg_buf scratch;
+
+	*guessed = true;
+	if (!canon)
+		return mg_charset_guess(in, len);
+	if (catch_all(canon) || strcmp(canon, "US-ASCII") == 0) {
+		/* UTF-8 multibyte runs and ISO-2022-JP escapes do not happen by chance */
+		bool ascii = all_ascii(in, n);
+
+		if (!ascii && g_utf8_validate((const char *)in, (gssize)n, NULL))
+			return "UTF-8";
+		if (ascii && has_iso2022_escape(in, n))
+			return "ISO-2022-JP";
+	}
+	*guessed = false;
+	mg_buf_init(&scratch, n * 3 + 16);
+	if (decode_as(canon, in, n, &scratch, &bad) == -2)
+		bad = UINT32_MAX;
+	mg_buf_free(&scratch);
+	if (bad == 0)
+		return canon;
+	guess = mg_charset_guess(in, len);
+	if (strcmp(guess, canon) == 0)
+		return canon;
+	mg_buf_init(&scratch, n * 3 + 16);
+	decode_as(guess, in, n, &scratch, &bad_guess);
+	mg_buf_free(&scratch);
+	if (bad_guess < bad) {
+		*guessed = true;
+		return guess;
+	}
+	return canon;
+}
+
+int mg_charset_decode(const unsigned char *in, size_t len, const char *declared, mg_buf *out,
+                      mg_charset_info *info)
+{
+	char tmp[48];
+	mg_charset_info local;
+	const char *cs;
+	int rc;
+
+	if (!info)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	if (!in)
+		in = (const unsigned char *)"";
+	cs = choose(in, len, declared, tmp, sizeof(tmp), &info->guessed);
+	snprintf(info->used, sizeof(info->used), "%s", cs);
+	rc = decode_as(cs, in, len, out, &info->replaced);
+	if (rc == -2) /* iconv lost the charset since: decode as the fallback */
+		rc = convert("CP1252", in, len, out, &info->replaced, NULL);
+	return rc < 0 ? -1 : 0;
+}
+
+static bool removable(gunichar c)
+{
+	if (c == '\t' || c == '\n')
+		return false;
+	return c < 0x20 || (c >= 0x7F && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0xFEFF;
+}
+
+size_t mg_utf8_clean(mg_buf *b)
+{
+	char *p, *end, *w;
+	size_t removed = 0;
+
+	if (!b->data)
+		return 0;
+	p = w = (char *)b->data;
+	end = p + b->len;
+	while (p < end) {
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+		const char *next;
+
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			/* callers hand UTF-8; should a stray byte slip in, it goes */
+			p++;
+			removed++;
+			continue;
+		}
+		next = g_utf8_next_char(p);
+		if (c == '\r') {
+			*w++ = '\n';
+			if (next < end && *next == '\n')
+				next++;
+		} else if (removable(c)) {
+			removed++;
+		} else {
+			memmove(w, p, (size_t)(next - p));
+			w += next - p;
+		}
+		p = (char *)(uintptr_t)next;
+	}
+	b->len = (size_t)(w - (char *)b->data);
+	b->data[b->len] = 0;
+	return removed;
+}

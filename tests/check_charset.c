@@ -1,0 +1,240 @@
+/* check_charset.c - declared charsets, detection, replacement and cleaning. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "charset.h"
+#include "testutil.h"
+
+/* Decodes and returns a NUL-terminated copy (free it). */
+static char *dec(const char *bytes, size_t len, const char *declared, mg_charset_info *info)
+{
+	mg_buf b;
+	char *s;
+
+	mg_buf_init(&b, 1 << 20);
+	ck_assert_int_eq(mg_charset_decode((const unsigned char *)bytes, len, declared, &b, info), 0);
+	s = strdup(b.data ? (const char *)b.data : "");
+	mg_buf_free(&b);
+	return s;
+}
+
+#define DEC(lit, cs, info) dec(lit, sizeof(lit) - 1, cs, info)
+
+START_TEST(iso2022jp_declared)
+{
+	mg_charset_info info;
+	char *s = DEC("\x1b$B$9$_$^$;$s!#\x1b(B\r\n", "iso-2022-jp", &info);
+
+	ck_assert_str_eq(s, "すみません。\r\n");
+	ck_assert_str_eq(info.used, "ISO-2022-JP");
+	ck_assert_uint_eq(info.replaced, 0);
+	ck_assert(!info.guessed);
+	free(s);
+}
+END_TEST
+
+START_TEST(iso2022jp_with_microsoft_extensions)
+{
+	mg_charset_info info;
+	/* NEC row 13: "①" and "㈱", which plain ISO-2022-JP lacks */
+	char *s = DEC("\x1b$B-!-j$\"\x1b(B ok", "ISO-2022-JP", &info);
+
+	ck_assert_str_eq(s, "①㈱あ ok");
+	ck_assert_uint_eq(info.replaced, 0);
+	free(s);
+}
+END_TEST
+
+START_TEST(shift_jis_and_cp932)
+{
+	mg_charset_info info;
+	char *s = DEC("\x82\xa0\x82\xa2 \x87\x40\x87\x8a", "Shift_JIS", &info);
+
+	ck_assert_str_eq(s, "あい ①㈱");
+	ck_assert_str_eq(info.used, "Shift_JIS");
+	free(s);
+	s = DEC("\x83\x65\x83\x58\x83\x67", "windows-31j", &info);
+	ck_assert_str_eq(s, "テスト");
+	free(s);
+}
+END_TEST
+
+START_TEST(euc_jp)
+{
+	mg_charset_info info;
+	char *s = DEC("\xa4\xa2\xa4\xa4\xa4\xa6 \xc6\xfc\xcb\xdc", "EUC-JP", &info);
+
+	ck_assert_str_eq(s, "あいう 日本");
+	ck_assert_str_eq(info.used, "EUC-JP");
+	free(s);
+}
+END_TEST
+
+START_TEST(detection_without_declaration)
+{
+	mg_charset_info info;
+	/* "このメールはテスト用のメールです。" in each encoding */
+	static const char sjis[] = "\x82\xb1\x82\xcc\x83\x81\x81\x5b\x83\x8b\x82\xcd\x83\x65\x83\x58"
+	                           "\x83\x67\x97\x70\x82\xcc\x83\x81\x81\x5b\x83\x8b\x82\xc5\x82\xb7"
+	                           "\x81\x42";
+	static const char euc[] = "\xa4\xb3\xa4\xce\xa5\xe1\xa1\xbc\xa5\xeb\xa4\xcf\xa5\xc6\xa5\xb9"
+	                          "\xa5\xc8\xcd\xd1\xa4\xce\xa5\xe1\xa1\xbc\xa5\xeb\xa4\xc7\xa4\xb9"
+	                          "\xa1\xa3";
+	const char *want = "このメールはテスト用のメールです。";
+	char *s;
+
+	s = DEC(sjis, NULL, &info);
+	ck_assert_str_eq(s, want);
+	ck_assert_str_eq(info.used, "Shift_JIS");
+	ck_assert(info.guessed);
+	free(s);
+	s = DEC(euc, NULL, &info);
+	ck_assert_str_eq(s, want);
+	ck_assert_str_eq(info.used, "EUC-JP");
+	free(s);
+	s = DEC("\x1b$B$3$N\x1b(B", NULL, &info);
+	ck_assert_str_eq(s, "この");
+	ck_assert_str_eq(info.used, "ISO-2022-JP");
+	free(s);
+	s = DEC("caf\xc3\xa9", NULL, &info);
+	ck_assert_str_eq(s, "café");
+	ck_assert_str_eq(info.used, "UTF-8");
+	free(s);
+	s = DEC("Gr\xfc\xdf" "e aus K\xf6ln, 5 \x80", NULL, &info);
+	ck_assert_str_eq(s, "Grüße aus Köln, 5 €");
+	ck_assert_str_eq(info.used, "windows-1252");
+	free(s);
+}
+END_TEST
+
+START_TEST(wrong_declaration_falls_back)
+{
+	mg_charset_info info;
+	char *s;
+
+	/* Shift_JIS bytes labelled us-ascii, as misconfigured senders do */
+	s = DEC("\x82\xa0\x82\xa2\x82\xa4\x82\xa6\x82\xa8", "us-ascii", &info);
+	ck_assert_str_eq(s, "あいうえお");
+	ck_assert_str_eq(info.used, "Shift_JIS");
+	ck_assert(info.guessed);
+	free(s);
+	/* UTF-8 labelled Latin-1 */
+	s = DEC("\xe6\x97\xa5\xe6\x9c\xac", "iso-8859-1", &info);
+	ck_assert_str_eq(s, "日本");
+	ck_assert_str_eq(info.used, "UTF-8");
+	free(s);
+	/* EUC-JP labelled Shift_JIS */
+	s = DEC("\xa4\xb3\xa4\xce\xa5\xe1\xa1\xbc\xa5\xeb", "shift_jis", &info);
+	ck_assert_str_eq(s, "このメール");
+	ck_assert_str_eq(info.used, "EUC-JP");
+	free(s);
+	/* a name that is no charset at all, or a path */
+	s = DEC("plain", "../../etc/passwd", &info);
+	ck_assert_str_eq(s, "plain");
+	ck_assert(info.guessed);
+	free(s);
+	s = DEC("plain", "x-no-such-charset", &info);
+	ck_assert_str_eq(s, "plain");
+	free(s);
+}
+END_TEST
+
+START_TEST(invalid_bytes_are_replaced)
+{
+	mg_charset_info info;
+	/* UTF-8 with one damaged byte stays UTF-8, the byte becomes U+FFFD */
+	char *s = DEC("日本語のテキスト\xff です", "utf-8", &info);
+
+	ck_assert_str_eq(s, "日本語のテキスト\xEF\xBF\xBD です");
+	ck_assert_str_eq(info.used, "UTF-8");
+	ck_assert_uint_eq(info.replaced, 1);
+	free(s);
+	/* a truncated character at the end, no charset declared */
+	s = DEC("日本語のテキスト\xe3\x81", NULL, &info);
+	ck_assert_str_eq(s, "日本語のテキスト\xEF\xBF\xBD\xEF\xBF\xBD");
+	ck_assert_str_eq(info.used, "UTF-8");
+	free(s);
+	/* damaged ISO-2022-JP: an odd byte inside a two-byte run */
+	s = DEC("\x1b$B$3$N$\x1b(B", "iso-2022-jp", &info);
+	ck_assert_ptr_nonnull(strstr(s, "この"));
+	ck_assert_ptr_nonnull(strstr(s, "\xEF\xBF\xBD"));
+	free(s);
+}
+END_TEST
+
+START_TEST(output_limit_is_an_error)
+{
+	mg_buf b;
+
+	mg_buf_init(&b, 4);
+	ck_assert_int_eq(mg_charset_decode((const unsigned char *)"\x82\xa0\x82\xa0\x82\xa0", 6,
+	                                   "shift_jis", &b, NULL), -1);
+	mg_buf_free(&b);
+}
+END_TEST
+
+START_TEST(corpus_bodies)
+{
+	size_t len;
+	unsigned char *d = tu_read(CORPUS_DIR "/mail/mikel_japanese_shift_jis.eml", &len);
+	const unsigned char *body = memmem(d, len, "\r\n\r\n", 4);
+	char *s;
+
+	ck_assert_ptr_nonnull(body);
+	body += 4;
+	s = dec((const char *)body, len - (size_t)(body - d), "Shift_JIS", NULL);
+	ck_assert_str_eq(s, "あいうえお\r\n\r\nこのメールはテスト用のメールです。\r\n\r\n"
+	                    "今後ともよろしくお願い申し上げます！\r\n");
+	free(s);
+	free(d);
+}
+END_TEST
+
+START_TEST(clean_controls)
+{
+	mg_buf b;
+	size_t removed;
+	static const char in[] = "a\x01" "b\r\nc\rd\x7f\xc2\x85" "e\xe2\x80\xae" "f\tg\0h\xef\xbb\xbf";
+
+	mg_buf_init(&b, 1024);
+	ck_assert_int_eq(mg_buf_append(&b, in, sizeof(in) - 1), 0);
+	removed = mg_utf8_clean(&b);
+	ck_assert_str_eq((const char *)b.data, "ab\nc\ndef\tgh");
+	ck_assert_uint_eq(removed, 6);
+	mg_buf_free(&b);
+}
+END_TEST
+
+START_TEST(canonical_names)
+{
+	char tmp[48];
+
+	ck_assert_str_eq(mg_charset_canonical("SJIS", tmp, sizeof(tmp)), "Shift_JIS");
+	ck_assert_str_eq(mg_charset_canonical("x-euc-jp", tmp, sizeof(tmp)), "EUC-JP");
+	ck_assert_str_eq(mg_charset_canonical("ISO-8859-1", tmp, sizeof(tmp)), "windows-1252");
+	ck_assert_str_eq(mg_charset_canonical("KOI8-R", tmp, sizeof(tmp)), "KOI8-R");
+	ck_assert_ptr_null(mg_charset_canonical("", tmp, sizeof(tmp)));
+	ck_assert_ptr_null(mg_charset_canonical("utf-8 //TRANSLIT", tmp, sizeof(tmp)));
+}
+END_TEST
+
+Suite *mugai_suite(void)
+{
+	Suite *s = suite_create("charset");
+	TCase *tc = tcase_create("charset");
+
+	tcase_add_test(tc, iso2022jp_declared);
+	tcase_add_test(tc, iso2022jp_with_microsoft_extensions);
+	tcase_add_test(tc, shift_jis_and_cp932);
+	tcase_add_test(tc, euc_jp);
+	tcase_add_test(tc, detection_without_declaration);
+	tcase_add_test(tc, wrong_declaration_falls_back);
+	tcase_add_test(tc, invalid_bytes_are_replaced);
+	tcase_add_test(tc, output_limit_is_an_error);
+	tcase_add_test(tc, corpus_bodies);
+	tcase_add_test(tc, clean_controls);
+	tcase_add_test(tc, canonical_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
