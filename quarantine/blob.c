@@ -1,0 +1,257 @@
+/* blob.c - the content-addressed store of originals. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "util.h"
+
+void mq_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, data, len);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+/* Only 64 lowercase hex digits ever become a path. */
+static int valid_sha(const char *sha)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((sha[i] >= '0' && sha[i] <= '9') || (sha[i] >= 'a' && sha[i] <= 'f')))
+			return 0;
+	return sha[i] == 0;
+}
+
+struct paths {
+	char top[4096], d1[4096], d2[4096], file[4096];
+};
+
+static int make_paths(const char *dir, const char *sha, struct paths *p, char **err)
+{
+	if (!valid_sha(sha))
+		return mq_fail(err, -1, "not a SHA-256: '%.80s'", sha);
+	if ((size_t)snprintf(p->top, sizeof(p->top), "%s", dir) >= sizeof(p->top) ||
+	    (size_t)snprintf(p->d1, sizeof(p->d1), "%s/%.2s", dir, sha) >= sizeof(p->d1) ||
+	    (size_t)snprintf(p->d2, sizeof(p->d2), "%s/%.2s/%.2s", dir, sha, sha + 2) >=
+	            sizeof(p->d2) ||
+	    (size_t)snprintf(p->file, sizeof(p->file), "%s/%.2s/%.2s/%s", dir, sha, sha + 2, sha) >=
+	            sizeof(p->file))
+		return mq_fail(err, -1, "quarantine.dir path too long");
+	return 0;
+}
+
+static int fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int make_dir(const char *path, char **err)
+{
+	if (mkdir(path, 0750) < 0 && errno != EEXIST)
+		return mq_fail(err, -1, "quarantine: cannot create %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int mq_blob_init(const char *dir, char **err)
+{
+	struct stat st;
+
+	if (!dir || !*dir)
+		return mq_fail(err, -1, "quarantine.dir is empty");
+	if (make_dir(dir, err) < 0)
+		return -1;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return mq_fail(err, -1, "quarantine: %s is not a directory", dir);
+	if (access(dir, W_OK | X_OK) < 0)
+		return mq_fail(err, -1, "quarantine: %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Temp file beside the final name, fsync, rename into place. */
+static int write_blob(const struct paths *p, const char *sha, const void *data, size_t len,
+                      char **err)
+{
+	char tmp[4200];
+	int fd, e;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.XXXXXX", p->d2, sha);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return mq_fail(err, -1, "quarantine: cannot create a file in %s: %s", p->d2,
+		               strerror(errno));
+	if (write_all(fd, data, len) < 0 || fchmod(fd, 0640) < 0 || fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) < 0 || rename(tmp, p->file) < 0) {
+		e = errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	unlink(tmp);
+	return mq_fail(err, -1, "quarantine: cannot store %s: %s", sha, strerror(e));
+}
+
+int mq_blob_put(const char *dir, const char *sha, const void *data, size_t len, char **err)
+{
+	struct paths p;
+
+	if (make_paths(dir, sha, &p, err) < 0 || make_dir(p.d1, err) < 0 || make_dir(p.d2, err) < 0)
+		return -1;
+	if (!mq_blob_present(dir, sha, len) && write_blob(&p, sha, data, len, err) < 0)
+		return -1;
+	/* Every level, even when another writer made it: its entry must be
+	 * durable before we report the blob stored.  Clean directories are
+	 * cheap to fsync. */
+	if (fsync_dir(p.d2) < 0 || fsync_dir(p.d1) < 0 || fsync_dir(p.top) < 0)
+		return mq_fail(err, -1, "quarantine: fsync of %s: %s", p.d2, strerror(errno));
+	return 0;
+}
+
+int mq_blob_present(const char *dir, const char *sha, size_t len)
+{
+	struct paths p;
+	struct stat st;
+
+	if (make_paths(dir, sha, &p, NULL) < 0 || stat(p.file, &st) < 0)
+		return 0;
+	return S_ISREG(st.st_mode) && (uint64_t)st.st_size == (uint64_t)len;
+}
+
+static int read_all(int fd, unsigned char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len) {
+		ssize_t r = read(fd, buf + n, len - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		n += (size_t)r;
+	}
+	return 0;
+}
+
+int mq_blob_read(const char *dir, const char *sha, size_t len, unsigned char **data, char **err)
+{
+	struct paths p;
+	struct stat st;
+	unsigned char *buf = NULL;
+	char got[65];
+	int fd, rc = -1;
+
+	*data = NULL;
+	if (make_paths(dir, sha, &p, err) < 0)
+		return -1;
+	fd = open(p.file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return mq_fail(err, -1, "quarantine: original %s: %s", sha, strerror(errno));
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != (uint64_t)len) {
+		mq_fail(err, -1, "quarantine: original %s has the wrong size", sha);
+		goto done;
+	}
+	buf = malloc(len ? len : 1);
+	if (!buf || read_all(fd, buf, len) < 0) {
+		mq_fail(err, -1, "quarantine: cannot read original %s", sha);
+		goto done;
+	}
+	mq_sha256_hex(buf, len, got);
+	if (strcmp(got, sha) != 0) {
+		mq_fail(err, -1, "quarantine: original %s is corrupt (its content hashes to %s)", sha,
+		        got);
+		goto done;
+	}
+	*data = buf;
+	buf = NULL;
+	rc = 0;
+done:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int mq_blob_set_aside(const char *dir, const char *sha, char **aside, char **err)
+{
+	struct paths p;
+	unsigned char rnd[8];
+	char hex[17];
+
+	*aside = NULL;
+	if (make_paths(dir, sha, &p, err) < 0)
+		return -1;
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	if (asprintf(aside, "%s/.%s.gone.%s", p.d2, sha, hex) < 0) {
+		*aside = NULL;
+		return mq_fail(err, -1, "out of memory");
+	}
+	if (rename(p.file, *aside) == 0)
+		return 0;
+	free(*aside);
+	*aside = NULL;
+	if (errno == ENOENT)
+		return 0; /* already gone: nothing to undo */
+	return mq_fail(err, -1, "quarantine: cannot remove original %s: %s", sha, strerror(errno));
+}
+
+void mq_blob_drop(const char *aside)
+{
+	char *slash;
+	char dir[4200];
+
+	if (!aside || unlink(aside) < 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", aside);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		fsync_dir(dir);
+	}
+}
+
+int mq_blob_restore(const char *dir, const char *sha, const char *aside)
+{
+	struct paths p;
+
+	if (!aside || make_paths(dir, sha, &p, NULL) < 0)
+		return -1;
+	/* a writer may have stored the same content meanwhile: keep theirs */
+	if (link(aside, p.file) < 0 && errno != EEXIST)
+		return -1;
+	unlink(aside);
+	return fsync_dir(p.d2);
+}

@@ -1,0 +1,32 @@
+/* store.h - the store's state, shared by the quarantine's source files. */
+#ifndef MUGAI_QUARANTINE_STORE_H
+#define MUGAI_QUARANTINE_STORE_H
+
+#include <pthread.h>
+
+#include "index.h"
+#include "quarantine.h"
+
+struct mq_store {
+	char *dir;
+	mq_index *ix;
+	pthread_mutex_t lock; /* one call at a time per store */
+	mq_release_fn release;
+	void *release_ctx;
+};
+
+/* The columns an mq_item is read from, in this order. */
+#define MQ_ITEM_COLUMNS                                                                   \
+	"item_id, sha256, channel, sender, recipients, subject, verdict, reasons, size, "  \
+	"received, status, requested_by, request_reason, requested_at, decided_by, "       \
+	"decision_reason, decided_at"
+
+int mq_item_from_row(const mq_rows *r, size_t row, mq_item *it);
+/* Reads one item inside or outside a transaction: MQ_OK, MQ_E_NOTFOUND. */
+int mq_item_load(mq_store *s, const char *item_id, mq_item *it, char **err);
+/* The acting user's role: MQ_E_REFUSED for an unknown or disabled user. */
+int mq_actor_role(mq_store *s, const char *user, mq_role *role, char **err);
+/* Runs a write transaction's end: commit, or roll back when rc < 0. */
+int mq_finish(mq_store *s, int rc, char **err);
+
+#endif
