@@ -1,0 +1,641 @@
+/*
+ * html.c - HTML -> text, the "html" family and the mail filter's HTML bodies.
+ *
+ * libxml2's HTML parser builds the tree (recovering from any tag soup, no
+ * network, no outside entities); a walk over the tree writes what a reader
+ * sees: paragraphs and line breaks, list items with bullets or numbers,
+ * table cells separated by " | ", images by their alt text, and links as
+ * "label <url>" so that a reader can still see where a link went without
+ * anything being clickable or loaded.  Scripts, styles, objects and frames
+ * are dropped with their content.  The walk is iterative: nesting depth
+ * costs no stack.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <glib.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include "charset.h"
+#include "text.h"
+
+#define HTML_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | \
+                      HTML_PARSE_NOWARNING | HTML_PARSE_IGNORE_ENC | HTML_PARSE_NODEFDTD)
+#define MAX_NEST 32         /* list and table levels tracked; deeper ones share the last */
+#define MAX_URL 2048        /* longer link targets are not shown */
+#define META_WINDOW 4096    /* where a <meta charset> is looked for */
+#define DEADLINE_EVERY 1024 /* nodes between deadline checks */
+
+enum {
+	K_SKIP = 1u << 0,   /* dropped with its content */
+	K_ACTIVE = 1u << 1, /* counted as active content */
+	K_PARA = 1u << 2,   /* a blank line before and after */
+	K_LINE = 1u << 3,   /* a line of its own */
+	K_BR = 1u << 4,
+	K_HR = 1u << 5,
+	K_LIST = 1u << 6,
+	K_OL = 1u << 7,
+	K_LI = 1u << 8,
+	K_TABLE = 1u << 9,
+	K_ROW = 1u << 10,
+	K_CELL = 1u << 11,
+	K_A = 1u << 12,
+	K_IMG = 1u << 13,
+	K_PRE = 1u << 14,
+	K_FORM = 1u << 15,
+};
+
+/* Sorted by name for bsearch; libxml2 lowercases HTML element names. */
+static const struct element {
+	const char *name;
+	unsigned kind;
+} elements[] = {
+	{ "a", K_A },
+	{ "address", K_PARA },
+	{ "applet", K_SKIP | K_ACTIVE },
+	{ "article", K_PARA },
+	{ "aside", K_PARA },
+	{ "audio", K_SKIP | K_ACTIVE },
+	{ "base", K_SKIP },
+	{ "blockquote", K_PARA },
+	{ "body", K_LINE },
+	{ "br", K_BR },
+	{ "button", K_SKIP },
+	{ "canvas", K_SKIP },
+	{ "caption", K_LINE },
+	{ "center", K_LINE },
+	{ "dd", K_LINE },
+	{ "details", K_PARA },
+	{ "dialog", K_PARA },
+	{ "div", K_LINE },
+	{ "dl", K_PARA },
+	{ "dt", K_LINE },
+	{ "embed", K_SKIP | K_ACTIVE },
+	{ "fieldset", K_PARA },
+	{ "figcaption", K_LINE },
+	{ "figure", K_PARA },
+	{ "footer", K_PARA },
+	{ "form", K_PARA | K_FORM },
+	{ "frame", K_SKIP | K_ACTIVE },
+	{ "frameset", K_SKIP | K_ACTIVE },
+	{ "h1", K_PARA },
+	{ "h2", K_PARA },
+	{ "h3", K_PARA },
+	{ "h4", K_PARA },
+	{ "h5", K_PARA },
+	{ "h6", K_PARA },
+	{ "head", 0 },      /* walked: its scripts and styles are counted */
+	{ "header", K_PARA },
+	{ "hr", K_HR },
+	{ "iframe", K_SKIP | K_ACTIVE },
+	{ "img", K_IMG },
+	{ "input", K_SKIP },
+	{ "legend", K_LINE },
+	{ "li", K_LI },
+	{ "link", K_SKIP },
+	{ "main", K_PARA },
+	{ "math", K_SKIP },
+	{ "menu", K_LIST },
+	{ "meta", K_SKIP },
+	{ "nav", K_PARA },
+	{ "noembed", K_SKIP },
+	{ "noframes", K_SKIP },
+	{ "noscript", K_SKIP },
+	{ "object", K_SKIP | K_ACTIVE },
+	{ "ol", K_LIST | K_OL },
+	{ "p", K_PARA },
+	{ "param", K_SKIP },
+	{ "pre", K_PARA | K_PRE },
+	{ "script", K_SKIP | K_ACTIVE },
+	{ "section", K_PARA },
+	{ "select", K_SKIP },
+	{ "source", K_SKIP },
+	{ "style", K_SKIP | K_ACTIVE },
+	{ "summary", K_LINE },
+	{ "svg", K_SKIP | K_ACTIVE },
+	{ "table", K_TABLE },
+	{ "td", K_CELL },
+	{ "template", K_SKIP },
+	{ "textarea", K_SKIP },
+	{ "th", K_CELL },
+	{ "title", K_SKIP },
+	{ "tr", K_ROW },
+	{ "track", K_SKIP },
+	{ "ul", K_LIST },
+	{ "video", K_SKIP | K_ACTIVE },
+	{ "xmp", K_PARA | K_PRE },
+};
+
+struct walk {
+	mg_ctx *ctx;
+	mg_buf *out;
+	mg_html_stats *stats;
+	unsigned trailing_nl;   /* newlines at the end of out */
+	unsigned pending_nl;    /* newlines wanted before the next text */
+	bool pending_space;
+	bool line_empty;        /* nothing but indentation on the current line */
+	bool at_start;          /* nothing written yet */
+	unsigned pre;
+	unsigned lists;
+	unsigned list_num[MAX_NEST];
+	bool list_ordered[MAX_NEST];
+	unsigned tables;
+	unsigned row_cells[MAX_NEST];
+	const xmlNode *link;    /* the <a> whose label is being written */
+	size_t link_start;
+	int err;
+};
+
+static int element_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct element *)elem)->name);
+}
+
+static unsigned element_kind(const xmlNode *n)
+{
+	const struct element *e;
+
+	if (!n->name)
+		return 0;
+	e = bsearch(n->name, elements, sizeof(elements) / sizeof(elements[0]), sizeof(elements[0]),
+	            element_cmp);
+	return e ? e->kind : 0;
+}
+
+static void put(struct walk *w, const void *s, size_t n)
+{
+	if (w->err == 0 && n > 0 && mg_buf_append(w->out, s, n) < 0)
+		w->err = -1;
+}
+
+static void want_nl(struct walk *w, unsigned n)
+{
+	if (n > w->pending_nl)
+		w->pending_nl = n;
+}
+
+/* Writes what is pending before visible content. */
+static void flush(struct walk *w)
+{
+	if (w->pending_nl && !w->at_start) {
+		while (w->trailing_nl < w->pending_nl) {
+			put(w, "\n", 1);
+			w->trailing_nl++;
+		}
+		w->line_empty = true;
+		w->pending_space = false;
+	}
+	w->pending_nl = 0;
+	if (w->pending_space && !w->line_empty)
+		put(w, " ", 1);
+	w->pending_space = false;
+}
+
+static void wrote(struct walk *w)
+{
+	w->trailing_nl = 0;
+	w->line_empty = false;
+	w->at_start = false;
+}
+
+/* Visible text; whitespace collapses outside <pre>. */
+static void text(struct walk *w, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (w->pre) {
+		if (n == 0)
+			return;
+		flush(w);
+		put(w, s, n);
+		w->at_start = false;
+		while (n > 0 && s[n - 1] == '\n') {
+			n--;
+			i++;
+		}
+		w->trailing_nl = n == 0 ? w->trailing_nl + (unsigned)i : (unsigned)i;
+		w->line_empty = i > 0;
+		return;
+	}
+	while (i < n) {
+		size_t j = i;
+
+		if (g_ascii_isspace(s[i])) {
+			w->pending_space = true;
+			i++;
+			continue;
+		}
+		while (j < n && !g_ascii_isspace(s[j]))
+			j++;
+		flush(w);
+		put(w, s + i, j - i);
+		wrote(w);
+		i = j;
+	}
+}
+
+static void hard_break(struct walk *w)
+{
+	if (w->at_start)
+		return;
+	w->pending_space = false;
+	if (w->pending_nl)
+		flush(w);
+	put(w, "\n", 1);
+	w->trailing_nl++;
+	w->line_empty = true;
+}
+
+static char *attr(const xmlNode *n, const char *name)
+{
+	return (char *)xmlGetProp(n, (const xmlChar *)name);
+}
+
+static void list_item(struct walk *w)
+{
+	unsigned level = w->lists ? (w->lists > MAX_NEST ? MAX_NEST : w->lists) : 1;
+	char bullet[32];
+
+	want_nl(w, 1);
+	w->pending_space = false;
+	flush(w);
+	for (unsigned i = 1; i < level; i++)
+		put(w, "  ", 2);
+	if (w->lists && w->list_ordered[level - 1])
+		snprintf(bullet, sizeof(bullet), "%u. ", ++w->list_num[level - 1]);
+	else
+		snprintf(bullet, sizeof(bullet), "- ");
+	put(w, bullet, strlen(bullet));
+	wrote(w);
+	w->line_empty = true; /* the item's own leading blanks are not wanted */
+}
+
+static void image(struct walk *w, const xmlNode *n)
+{
+	char *alt = attr(n, "alt"), *src = attr(n, "src");
+
+	w->stats->images++;
+	if (src && (g_ascii_strncasecmp(src, "http:", 5) == 0 ||
+	            g_ascii_strncasecmp(src, "https:", 6) == 0 || strncmp(src, "//", 2) == 0))
+		w->stats->remote_images++;
+	if (alt) {
+		g_strstrip(alt);
+		if (*alt) {
+			text(w, "[", 1);
+			w->pending_space = false;
+			text(w, alt, strlen(alt));
+			w->pending_space = false;
+			text(w, "]", 1);
+		}
+	}
+	xmlFree(alt);
+	xmlFree(src);
+}
+
+static void enter_list(struct walk *w, unsigned kind, const xmlNode *n)
+{
+	want_nl(w, w->lists ? 1 : 2);
+	if (w->lists < MAX_NEST) {
+		char *start = (kind & K_OL) ? attr(n, "start") : NULL;
+		long v = start ? strtol(start, NULL, 10) : 1;
+
+		w->list_ordered[w->lists] = (kind & K_OL) != 0;
+		w->list_num[w->lists] = v > 0 && v < 1000000 ? (unsigned)(v - 1) : 0;
+		xmlFree(start);
+	}
+	w->lists++;
+}
+
+static void cell(struct walk *w)
+{
+	unsigned t = w->tables ? (w->tables > MAX_NEST ? MAX_NEST : w->tables) - 1 : 0;
+
+	if (w->row_cells[t]++ > 0) {
+		w->pending_space = false;
+		flush(w);
+		put(w, " | ", 3);
+		wrote(w);
+		w->line_empty = true;
+	}
+}
+
+/* Returns whether the element's children are to be walked. */
+static bool enter(struct walk *w, const xmlNode *n)
+{
+	unsigned k = element_kind(n);
+
+	if (k & K_SKIP) {
+		if (k & K_ACTIVE)
+			w->stats->active++;
+		return false;
+	}
+	if (k & K_BR) {
+		hard_break(w);
+		return false;
+	}
+	if (k & K_HR) {
+		want_nl(w, 1);
+		text(w, "----", 4);
+		want_nl(w, 1);
+		return false;
+	}
+	if (k & K_IMG) {
+		image(w, n);
+		return false;
+	}
+	if (k & K_FORM)
+		w->stats->forms++;
+	if (k & K_PRE)
+		w->pre++;
+	if (k & K_PARA)
+		want_nl(w, 2);
+	if (k & K_LINE)
+		want_nl(w, 1);
+	if (k & K_LIST)
+		enter_list(w, k, n);
+	if (k & K_LI)
+		list_item(w);
+	if (k & K_TABLE) {
+		want_nl(w, 2);
+		w->tables++;
+	}
+	if (k & K_ROW) {
+		want_nl(w, 1);
+		w->row_cells[w->tables ? (w->tables > MAX_NEST ? MAX_NEST : w->tables) - 1 : 0] = 0;
+	}
+	if (k & K_CELL)
+		cell(w);
+	if ((k & K_A) && !w->link) {
+		w->link = n;
+		w->link_start = w->out->len;
+	}
+	return true;
+}
+
+static bool scheme_is(const char *url, const char *scheme)
+{
+	size_t n = strlen(scheme);
+
+	return g_ascii_strncasecmp(url, scheme, n) == 0 && url[n] == ':';
+}
+
+/* The link target as it may be shown, or NULL when it is not shown. */
+static char *shown_url(struct walk *w, const xmlNode *a)
+{
+	static const char *const safe[] = { "http", "https", "mailto", "ftp", "tel" };
+	char *href = attr(a, "href");
+	GString *s;
+	bool ok = false;
+
+	if (!href)
+		return NULL;
+	g_strstrip(href);
+	for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
+		ok = ok || scheme_is(href, safe[i]);
+	if (!ok || strlen(href) > MAX_URL) {
+		/* relative targets mean nothing outside the page; the rest is active */
+		if (strchr(href, ':') && !ok)
+			w->stats->unsafe_links++;
+		xmlFree(href);
+		return NULL;
+	}
+	s = g_string_sized_new(strlen(href) + 8);
+	for (const char *p = href; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= ' ' || c == '<' || c == '>' || c == '"' || c == 0x7F)
+			g_string_append_printf(s, "%%%02X", c);
+		else
+			g_string_append_c(s, (char)c);
+	}
+	xmlFree(href);
+	return g_string_free(s, FALSE);
+}
+
+static void leave_link(struct walk *w, const xmlNode *a)
+{
+	char *url = shown_url(w, a);
+	const char *label, *label_end;
+	size_t label_len;
+
+	w->link = NULL;
+	if (!url || w->err)
+		goto done;
+	w->stats->links++;
+	label = (const char *)w->out->data + w->link_start;
+	label_end = (const char *)w->out->data + w->out->len;
+	while (label < label_end && g_ascii_isspace(*label))
+		label++;
+	label_len = (size_t)(label_end - label);
+	if (label_len == strlen(url) && memcmp(label, url, label_len) == 0)
+		goto done;
+	if (scheme_is(url, "mailto") && label_len == strlen(url) - 7 &&
+	    memcmp(label, url + 7, label_len) == 0)
+		goto done;
+	if (label_len > 0)
+		w->pending_space = true;
+	text(w, "<", 1);
+	w->pending_space = false;
+	text(w, url, strlen(url));
+	w->pending_space = false;
+	text(w, ">", 1);
+done:
+	g_free(url);
+}
+
+static void leave(struct walk *w, const xmlNode *n)
+{
+	unsigned k = element_kind(n);
+
+	if (k & (K_SKIP | K_BR | K_HR | K_IMG))
+		return;
+	if (k & K_PRE && w->pre)
+		w->pre--;
+	if (k & (K_PARA | K_TABLE))
+		want_nl(w, 2);
+	if (k & (K_LINE | K_LI | K_ROW))
+		want_nl(w, 1);
+	if (k & K_TABLE && w->tables)
+		w->tables--;
+	if (k & K_LIST) {
+		if (w->lists)
+			w->lists--;
+		want_nl(w, w->lists ? 1 : 2);
+	}
+	if (n == w->link)
+		leave_link(w, n);
+}
+
+static void visit(struct walk *w, const xmlNode *n, bool *descend)
+{
+	*descend = false;
+	if (n->type == XML_ELEMENT_NODE)
+		*descend = enter(w, n);
+	else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
+		text(w, (const char *)n->content, n->content ? strlen((const char *)n->content) : 0);
+	else if (n->type == XML_DOCUMENT_NODE || n->type == XML_HTML_DOCUMENT_NODE)
+		*descend = true;
+}
+
+static mg_status walk_tree(struct walk *w, const xmlNode *root)
+{
+	const xmlNode *n = root;
+	unsigned long seen = 0;
+
+	while (n && w->err == 0) {
+		bool descend;
+
+		if (++seen % DEADLINE_EVERY == 0 && mg_check_deadline(w->ctx) != MG_OK)
+			return w->ctx->status;
+		visit(w, n, &descend);
+		if (descend && n->children) {
+			n = n->children;
+			continue;
+		}
+		while (n) {
+			if (n->type == XML_ELEMENT_NODE)
+				leave(w, n);
+			if (n == root) {
+				n = NULL;
+				break;
+			}
+			if (n->next) {
+				n = n->next;
+				break;
+			}
+			n = n->parent;
+		}
+	}
+	return MG_OK;
+}
+
+/* The charset a <meta> names near the top of the page, into buf. */
+static const char *meta_charset(const unsigned char *d, size_t len, char *buf, size_t buflen)
+{
+	size_t n = len < META_WINDOW ? len : META_WINDOW, i = 0;
+	const unsigned char *p;
+
+	while ((p = memmem(d + i, n - i, "charset", 7)) != NULL) {
+		size_t j = (size_t)(p - d) + 7, k = 0;
+
+		i = j;
+		while (j < n && (d[j] == ' ' || d[j] == '\t'))
+			j++;
+		if (j >= n || d[j] != '=')
+			continue;
+		j++;
+		while (j < n && (d[j] == ' ' || d[j] == '"' || d[j] == '\''))
+			j++;
+		while (j < n && k + 1 < buflen &&
+		       (g_ascii_isalnum(d[j]) || d[j] == '-' || d[j] == '_' || d[j] == '.' || d[j] == ':'))
+			buf[k++] = (char)d[j++];
+		buf[k] = 0;
+		if (k > 0)
+			return buf;
+	}
+	return NULL;
+}
+
+static void report_stats(mg_ctx *ctx, const mg_html_stats *st)
+{
+	mg_report_action(ctx, "HTML converted to text (%u links kept as text)", st->links);
+	if (st->active)
+		mg_report_removed(ctx, "HTML active content", "%u script, style, object or frame "
+		                  "elements dropped", st->active);
+	if (st->unsafe_links)
+		mg_report_removed(ctx, "HTML links", "%u javascript:, data: or other active link "
+		                  "targets dropped", st->unsafe_links);
+	if (st->remote_images)
+		mg_report_removed(ctx, "HTML remote images", "%u images loaded from the network "
+		                  "(possible tracking) not kept", st->remote_images);
+	if (st->forms)
+		mg_report_finding(ctx, "HTML had %u forms; only their text is kept", st->forms);
+}
+
+static void finish_text(mg_buf *b)
+{
+	while (b->len > 0 && g_ascii_isspace(b->data[b->len - 1]))
+		b->len--;
+	if (b->data)
+		b->data[b->len] = 0;
+	if (b->len > 0)
+		mg_buf_putc(b, '\n');
+}
+
+mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
+                          const char *charset, mg_buf *out, mg_html_stats *stats)
+{
+	char meta[48];
+	mg_buf utf8, txt;
+	mg_charset_info info;
+	mg_html_stats local = { 0 };
+	struct walk w = { 0 };
+	htmlDocPtr doc = NULL;
+	mg_status st = MG_OK;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	mg_buf_init(&utf8, out->max);
+	mg_buf_init(&txt, out->max);
+	if (!charset)
+		charset = meta_charset(html, len, meta, sizeof(meta));
+	if (mg_charset_decode(html, len, charset, &utf8, &info) < 0) {
+		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "HTML text larger than max_output");
+		goto done;
+	}
+	if (info.guessed)
+		mg_report_finding(ctx, "HTML charset %s did not fit; decoded as %s",
+		                  charset ? charset : "(none)", info.used);
+	if (utf8.len > INT_MAX) {
+		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "HTML of %zu bytes is too large to parse", utf8.len);
+		goto done;
+	}
+	doc = htmlReadMemory(utf8.data ? (const char *)utf8.data : "", (int)utf8.len, NULL, "UTF-8",
+	                     HTML_OPTIONS);
+	if (doc) {
+		w.ctx = ctx;
+		w.out = &txt;
+		w.stats = stats;
+		w.at_start = true;
+		w.line_empty = true;
+		st = walk_tree(&w, (const xmlNode *)doc);
+		if (st == MG_OK && w.err)
+			st = mg_fail(ctx, MG_E_LIMIT_SIZE, "text of the HTML larger than max_output");
+	}
+	/* a document libxml2 finds nothing in is an empty text, not an error */
+	if (st != MG_OK)
+		goto done;
+	mg_utf8_clean(&txt);
+	finish_text(&txt);
+	report_stats(ctx, stats);
+	if (txt.len && mg_buf_append(out, txt.data, txt.len) < 0)
+		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "text of the HTML larger than max_output");
+done:
+	if (doc)
+		xmlFreeDoc(doc);
+	mg_buf_free(&utf8);
+	mg_buf_free(&txt);
+	return st;
+}
+
+static mg_status html_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)
+{
+	mg_status st = mg_html_to_text(ctx, item->data, item->len, NULL, &out->data, NULL);
+
+	if (st == MG_OK)
+		mg_out_set_type(out, "text/plain; charset=utf-8", "txt");
+	return st;
+}
+
+const mg_filter mg_filter_html = {
+	.family = MG_FAM_HTML,
+	.name = "html",
+	.actions = 1u << MG_ACT_TEXT,
+	.default_action = MG_ACT_TEXT,
+	.run = html_run,
+};

@@ -1,0 +1,43 @@
+/*
+ * text.h - the text conversions the text, HTML, XML and mail families
+ * share: HTML -> text (html.c) and the text normaliser with its formula
+ * defanging (text.c).  Everything produced here is clean UTF-8.
+ */
+#ifndef MUGAI_TEXT_H
+#define MUGAI_TEXT_H
+
+#include "internal.h"
+
+/* What the HTML conversion dropped or kept, for the report and the
+ * mail notice. */
+typedef struct mg_html_stats {
+	unsigned active;         /* script, style, object, embed, iframe ... elements */
+	unsigned links;          /* links kept as "label <url>" */
+	unsigned unsafe_links;   /* javascript:, data:, vbscript: ... targets dropped */
+	unsigned images;         /* images (their alt text kept) */
+	unsigned remote_images;  /* of which loaded from the network (trackers) */
+	unsigned forms;
+} mg_html_stats;
+
+/* HTML bytes -> text with paragraphs, line breaks, lists, table cells
+ * (separated by " | ") and links as visible "label <url>".  charset is the
+ * declared one (may be NULL: BOM, <meta> and detection then decide).  Uses
+ * libxml2's HTML parser without network and without outside entities. */
+mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
+                          const char *charset, mg_buf *out, mg_html_stats *stats);
+
+/* How a text is split into cells for formula defanging. */
+typedef enum mg_text_kind {
+	MG_TEXT_LINES = 0, /* each line is one cell */
+	MG_TEXT_CSV,       /* comma-separated, RFC 4180 quoting */
+	MG_TEXT_TSV,       /* tab-separated */
+} mg_text_kind;
+
+/* Prefixes with ' every cell of UTF-8 text that a spreadsheet would read
+ * as a formula (first character = + - @, also after an opening quote or
+ * leading blanks).  Appends the result to out; *count gets how many cells
+ * were changed.  -1 when out's maximum was reached. */
+int mg_text_defang(const unsigned char *in, size_t len, mg_text_kind kind, mg_buf *out,
+                   unsigned *count);
+
+#endif
