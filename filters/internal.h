@@ -113,6 +113,9 @@ struct mg_ctx {
 	mg_status status;     /* first failure recorded by mg_fail() */
 	char reason[512];
 	const mg_ctx *parent;
+	/* Bytes unpacked from archives so far, shared by every level below the
+	 * outermost archive (policy max_total); NULL above it. */
+	uint64_t *unpacked;
 };
 
 /* registry.c */
