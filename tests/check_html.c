@@ -9,6 +9,15 @@
 #include "testutil.h"
 #include "text.h"
 
+/* Referenced here so the family file is linked and registered. */
+extern const mg_filter mg_filter_html;
+
+START_TEST(family_registered)
+{
+	ck_assert_ptr_eq(mg_filter_for(MG_FAM_HTML), &mg_filter_html);
+}
+END_TEST
+
 /* Converts with a throwaway context; returns the text (free it). */
 static char *to_text(const char *html, const char *charset, mg_html_stats *stats)
 {
@@ -181,6 +190,7 @@ Suite *mugai_suite(void)
 	Suite *s = suite_create("html");
 	TCase *tc = tcase_create("html");
 
+	tcase_add_test(tc, family_registered);
 	tcase_add_test(tc, paragraphs_and_breaks);
 	tcase_add_test(tc, lists);
 	tcase_add_test(tc, tables);

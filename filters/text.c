@@ -1,0 +1,243 @@
+/*
+ * text.c - the "text" family: plain text and CSV/TSV, normalised.
+ *
+ * Out comes UTF-8 (decoded as charset.c decides), without control
+ * characters other than tab and newline, with one line ending throughout
+ * (CRLF when the input's first line ended so, LF otherwise), and with
+ * every cell a spreadsheet would run as a formula defanged by a leading
+ * apostrophe.  CSV and TSV get a UTF-8 byte order mark, without which
+ * Japanese Excel reads UTF-8 as Shift_JIS.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <glib.h>
+
+#include "charset.h"
+#include "text.h"
+
+static bool is_trigger(unsigned char c)
+{
+	return c == '=' || c == '+' || c == '-' || c == '@';
+}
+
+/* A plain number ("-5", "+3.25", "-1,5") is data, not a formula: left as
+ * it is so that figures stay figures. */
+static bool plain_number(const unsigned char *p, size_t n)
+{
+	size_t i = 1, digits = 0, seps = 0;
+
+	if (n < 2 || (p[0] != '-' && p[0] != '+'))
+		return false;
+	for (; i < n; i++) {
+		if (g_ascii_isdigit(p[i]))
+			digits++;
+		else if ((p[i] == '.' || p[i] == ',') && seps++ == 0 && digits > 0)
+			continue;
+		else
+			return false;
+	}
+	return digits > 0 && g_ascii_isdigit(p[n - 1]);
+}
+
+struct defang {
+	const unsigned char *in;
+	size_t len;
+	mg_buf *out;
+	unsigned count;
+	int err;
+};
+
+static void emit(struct defang *d, const void *p, size_t n)
+{
+	if (d->err == 0 && n > 0 && mg_buf_append(d->out, p, n) < 0)
+		d->err = -1;
+}
+
+/* The cell's value starts at in[v] and runs to in[end] (quotes included
+ * when quoted): an apostrophe goes in front of a trigger character. */
+static void cell(struct defang *d, size_t start, size_t end)
+{
+	size_t v = start, value_end = end, at = start;
+
+	while (v < end && (d->in[v] == ' ' || d->in[v] == '\t'))
+		v++;
+	if (v < end && d->in[v] == '"') {
+		/* quoted: the apostrophe goes inside the quotes, where Excel keeps it */
+		at = ++v;
+		if (value_end > v && d->in[value_end - 1] == '"')
+			value_end--;
+	}
+	if (v < end && is_trigger(d->in[v]) && !plain_number(d->in + v, value_end - v)) {
+		emit(d, d->in + start, at - start);
+		emit(d, "'", 1);
+		emit(d, d->in + at, end - at);
+		d->count++;
+		return;
+	}
+	emit(d, d->in + start, end - start);
+}
+
+/* The end of the cell starting at pos: a separator or line end outside
+ * quotes (RFC 4180: "" inside quotes is a quote). */
+static size_t cell_end(const unsigned char *in, size_t len, size_t pos, char sep)
+{
+	bool quoted = false;
+
+	for (size_t i = pos; i < len; i++) {
+		if (in[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && (in[i] == (unsigned char)sep || in[i] == '\n'))
+			return i;
+	}
+	return len;
+}
+
+int mg_text_defang(const unsigned char *in, size_t len, mg_text_kind kind, mg_buf *out,
+                   unsigned *count)
+{
+	struct defang d = { in, len, out, 0, 0 };
+	char sep = kind == MG_TEXT_CSV ? ',' : kind == MG_TEXT_TSV ? '\t' : '\n';
+	size_t pos = 0;
+
+	while (pos < len && d.err == 0) {
+		size_t end = kind == MG_TEXT_LINES ? pos : cell_end(in, len, pos, sep);
+
+		if (kind == MG_TEXT_LINES) {
+			const unsigned char *nl = memchr(in + pos, '\n', len - pos);
+
+			end = nl ? (size_t)(nl - in) : len;
+		}
+		cell(&d, pos, end);
+		if (end < len)
+			emit(&d, in + end, 1);
+		pos = end + 1;
+	}
+	if (count)
+		*count = d.count;
+	return d.err;
+}
+
+static mg_text_kind kind_of(const mg_item *item, const char **ext, const char **mime)
+{
+	const char *name = item->name, *dot = name ? strrchr(name, '.') : NULL;
+	const char *type = item->declared_type ? item->declared_type : "";
+
+	if ((dot && strcasecmp(dot, ".csv") == 0) ||
+	    (!dot && g_ascii_strncasecmp(type, "text/csv", 8) == 0)) {
+		*ext = "csv";
+		*mime = "text/csv; charset=utf-8";
+		return MG_TEXT_CSV;
+	}
+	if ((dot && strcasecmp(dot, ".tsv") == 0) ||
+	    (!dot && g_ascii_strncasecmp(type, "text/tab-separated-values", 25) == 0)) {
+		*ext = "tsv";
+		*mime = "text/tab-separated-values; charset=utf-8";
+		return MG_TEXT_TSV;
+	}
+	*ext = "txt";
+	*mime = "text/plain; charset=utf-8";
+	return MG_TEXT_LINES;
+}
+
+/* The charset parameter of a declared "text/csv; charset=..." type. */
+static const char *declared_charset(const char *type, char *buf, size_t buflen)
+{
+	const char *p = type ? strcasestr(type, "charset=") : NULL;
+	size_t n = 0;
+
+	if (!p)
+		return NULL;
+	p += 8;
+	if (*p == '"')
+		p++;
+	while (p[n] && p[n] != '"' && p[n] != ';' && !g_ascii_isspace(p[n]) && n + 1 < buflen)
+		n++;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	return n ? buf : NULL;
+}
+
+static bool first_break_is_crlf(const unsigned char *d, size_t len)
+{
+	const unsigned char *nl = memchr(d, '\n', len);
+
+	return nl && nl > d && nl[-1] == '\r';
+}
+
+static int put_lines(mg_buf *out, const mg_buf *text, bool crlf)
+{
+	const unsigned char *p = text->data, *end = p + text->len;
+
+	if (!crlf)
+		return text->len ? mg_buf_append(out, text->data, text->len) : 0;
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (mg_buf_append(out, p, n) < 0 || (nl && mg_buf_append(out, "\r\n", 2) < 0))
+			return -1;
+		p += n + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+static mg_status text_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)
+{
+	char csbuf[48];
+	const char *ext, *mime;
+	mg_text_kind kind = kind_of(item, &ext, &mime);
+	mg_charset_info info;
+	mg_buf utf8, defanged;
+	size_t removed;
+	unsigned changed = 0;
+	mg_status st = MG_OK;
+
+	mg_buf_init(&utf8, out->data.max);
+	mg_buf_init(&defanged, out->data.max);
+	if (mg_charset_decode(item->data, item->len,
+	                      declared_charset(item->declared_type, csbuf, sizeof(csbuf)), &utf8,
+	                      &info) < 0) {
+		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "text larger than max_output once decoded");
+		goto done;
+	}
+	mg_report_action(ctx, "decoded from %s to UTF-8", info.used);
+	if (info.replaced)
+		mg_report_finding(ctx, "%u bytes were not valid %s and became U+FFFD", info.replaced,
+		                  info.used);
+	removed = mg_utf8_clean(&utf8);
+	if (removed)
+		mg_report_removed(ctx, "control characters", "%zu control or bidirectional "
+		                  "override characters", removed);
+	if (ctx->policy->defang_formulas) {
+		if (mg_text_defang(utf8.data, utf8.len, kind, &defanged, &changed) < 0) {
+			st = mg_fail(ctx, MG_E_LIMIT_SIZE, "text larger than max_output once defanged");
+			goto done;
+		}
+		if (changed)
+			mg_report_action(ctx, "defanged %u spreadsheet formula cells with a leading '",
+			                 changed);
+	} else if (utf8.len && mg_buf_append(&defanged, utf8.data, utf8.len) < 0) {
+		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "text larger than max_output");
+		goto done;
+	}
+	if ((kind != MG_TEXT_LINES && mg_buf_append(&out->data, "\xEF\xBB\xBF", 3) < 0) ||
+	    put_lines(&out->data, &defanged, first_break_is_crlf(item->data, item->len)) < 0) {
+		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "text larger than max_output");
+		goto done;
+	}
+	mg_out_set_type(out, mime, ext);
+done:
+	mg_buf_free(&utf8);
+	mg_buf_free(&defanged);
+	return st;
+}
+
+const mg_filter mg_filter_text = {
+	.family = MG_FAM_TEXT,
+	.name = "text",
+	.actions = 1u << MG_ACT_NORMALISE,
+	.default_action = MG_ACT_NORMALISE,
+	.run = text_run,
+};
