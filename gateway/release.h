@@ -1,0 +1,27 @@
+/*
+ * release.h - the default release hook: where an approved original goes.
+ *
+ * A mail original is written, with a first header line
+ *   X-Mugai-Released: <item id>; by <approver>; requested by <requester>
+ * as DIR/released-<item id>.eml when relay.next_hop is dir:DIR.  A file
+ * original goes to drop.outbox under its own name (its last path
+ * component; prefixed with the item id when that name is taken).  Both
+ * are written atomically: temp file, fsync, rename, fsync of the
+ * directory.  Register it with mq_set_release_hook(store, mg_release_hook,
+ * config): ctx is the const mg_config *.
+ */
+#ifndef MUGAI_RELEASE_H
+#define MUGAI_RELEASE_H
+
+#include <stddef.h>
+
+#include "quarantine.h"
+
+int mg_release_hook(void *ctx, const mq_item *item, const unsigned char *original, size_t len,
+                    const char *approver, char **err);
+
+/* The name a released file gets in the outbox: the last component of
+ * name, or "<item id>.bin" when nothing safe is left.  free() it. */
+char *mg_release_file_name(const char *name, const char *item_id);
+
+#endif

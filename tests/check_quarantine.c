@@ -1,0 +1,969 @@
+/*
+ * check_quarantine.c - the quarantine store, its index, the audit chain,
+ * users and the two-person release.
+ *
+ * Every test runs against SQLite, and against PostgreSQL too when
+ * MUGAI_TEST_PG_URI names a database the tests may wipe (see
+ * tests/integration/quarantine_pg.sh, which starts a throwaway one).
+ */
+#include <check.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "blob.h"
+#include "quarantine.h"
+#include "testutil.h"
+
+#define PW "correct horse battery"
+#define DAY (24 * 3600)
+
+struct env {
+	char root[256];
+	char dir[320];
+	char uri[1024];
+	int pg;
+	mq_store *s;
+};
+
+static int backends(void)
+{
+	const char *pg = getenv("MUGAI_TEST_PG_URI");
+
+	return pg && *pg ? 2 : 1;
+}
+
+static void quiet(void *arg, const char *msg)
+{
+}
+
+static void pg_sql(const char *sql)
+{
+	PGconn *c = PQconnectdb(getenv("MUGAI_TEST_PG_URI"));
+	PGresult *r;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "pg: %s", PQerrorMessage(c));
+	PQsetNoticeProcessor(c, quiet, NULL);
+	r = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "pg: %s: %s", sql,
+	              PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* Edits the index behind the store's back, as an intruder would. */
+static void raw_sql(struct env *e, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	if (e->pg) {
+		pg_sql(sql);
+		return;
+	}
+	ck_assert_int_eq(sqlite3_open(e->uri + strlen("sqlite:"), &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "sqlite: %s", msg);
+	sqlite3_close(db);
+}
+
+static mq_store *open_store(struct env *e)
+{
+	char *err = NULL;
+	mq_store *s = mq_open(e->dir, e->uri, &err);
+
+	ck_assert_msg(s != NULL, "mq_open: %s", err ? err : "?");
+	return s;
+}
+
+static void env_open(struct env *e, int backend)
+{
+	memset(e, 0, sizeof(*e));
+	snprintf(e->root, sizeof(e->root), "/tmp/mugai-q-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(e->root));
+	snprintf(e->dir, sizeof(e->dir), "%s/store", e->root);
+	e->pg = backend == 1;
+	if (e->pg) {
+		snprintf(e->uri, sizeof(e->uri), "%s", getenv("MUGAI_TEST_PG_URI"));
+		pg_sql("DROP TABLE IF EXISTS mq_items, mq_audit, mq_users, mq_schema");
+	} else {
+		snprintf(e->uri, sizeof(e->uri), "sqlite:%s/index/q.db", e->root);
+	}
+	e->s = open_store(e);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void env_close(struct env *e)
+{
+	mq_close(e->s);
+	e->s = NULL;
+	nftw(e->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void put(mq_store *s, const char *id, const char *channel, const char *verdict,
+                const char *subject, const char *content, int64_t received)
+{
+	const char *rcpts[] = { "a@lg.example.jp", "b@lg.example.jp" };
+	mq_meta m = { .channel = channel, .sender = "x@example.com", .recipients = rcpts,
+		      .nrecipients = 2, .subject = subject, .verdict = verdict,
+		      .reasons = "macro removed", .received = received };
+	char *err = NULL;
+	int rc;
+
+	snprintf(m.item_id, sizeof(m.item_id), "%s", id);
+	rc = mq_put(s, &m, content, strlen(content), "{\"item\":\"report\"}", &err);
+	ck_assert_msg(rc == MQ_OK, "mq_put %s: %s", id, err ? err : "?");
+}
+
+static void add_user(mq_store *s, const char *name, mq_role role)
+{
+	char *err = NULL;
+	int rc = mq_user_add(s, NULL, name, role, PW, &err);
+
+	ck_assert_msg(rc == MQ_OK, "user add %s: %s", name, err ? err : "?");
+}
+
+static void add_team(mq_store *s)
+{
+	add_user(s, "alice", MQ_ROLE_REVIEWER);
+	add_user(s, "bob", MQ_ROLE_APPROVER);
+	add_user(s, "carol", MQ_ROLE_APPROVER);
+	add_user(s, "dana", MQ_ROLE_ADMIN);
+}
+
+static mq_status status_of(mq_store *s, const char *id)
+{
+	mq_item it;
+	mq_status st;
+	char *err = NULL;
+
+	ck_assert_msg(mq_get(s, id, &it, &err) == MQ_OK, "get %s: %s", id, err ? err : "?");
+	st = it.status;
+	mq_item_free(&it);
+	return st;
+}
+
+static void blob_path(const struct env *e, const char *content, char out[512])
+{
+	char sha[65];
+
+	mq_sha256_hex(content, strlen(content), sha);
+	snprintf(out, 512, "%s/%.2s/%.2s/%s", e->dir, sha, sha + 2, sha);
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Files in the store that are not blobs: leftovers of a write. */
+static int stray_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char sub[1024];
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR)
+			n += stray_files(sub);
+		else if (strlen(de->d_name) != 64)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void verify_whole(mq_store *s, uint64_t want_entries)
+{
+	mq_verify_result v;
+	char *err = NULL;
+
+	ck_assert_int_eq(mq_verify(s, &v, &err), MQ_OK);
+	ck_assert_msg(v.bad_seq == 0, "chain broken at %llu: %s", (unsigned long long)v.bad_seq,
+	              v.problem);
+	if (want_entries)
+		ck_assert_uint_eq(v.entries, want_entries);
+	free(v.problem);
+}
+
+/* --- the store ---------------------------------------------------------- */
+
+START_TEST(same_original_stored_once)
+{
+	struct env e;
+	char path[512];
+	unsigned char *back;
+	size_t len;
+	struct stat st;
+
+	env_open(&e, _i);
+	put(e.s, "item-1", "mail", "sanitised", "Invoice", "hello quarantine", 0);
+	put(e.s, "item-2", "file", "blocked", "a.exe", "hello quarantine", 0);
+	blob_path(&e, "hello quarantine", path);
+	ck_assert_str_eq(strrchr(path, '/') + 1,
+	                 "ff69d80a8031e541657f5123314465d72a3d959d2b91d01458954476bb49c46b");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0640);
+	ck_assert_int_eq(st.st_nlink, 1);
+	back = tu_read(path, &len);
+	ck_assert_uint_eq(len, 16);
+	ck_assert_int_eq(memcmp(back, "hello quarantine", 16), 0);
+	free(back);
+	/* one blob for two items, and no temporary file left behind */
+	ck_assert_int_eq(stray_files(e.dir), 0);
+	{
+		char d2[512];
+		DIR *d;
+		struct dirent *de;
+		int n = 0;
+
+		snprintf(d2, sizeof(d2), "%s/ff/69", e.dir);
+		d = opendir(d2);
+		ck_assert_ptr_nonnull(d);
+		while ((de = readdir(d)))
+			n += de->d_name[0] != '.';
+		closedir(d);
+		ck_assert_int_eq(n, 1);
+	}
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(bad_store_dir_is_an_error)
+{
+	char root[] = "/tmp/mugai-q-XXXXXX", file[300], dir[340], uri[400];
+	char *err = NULL;
+	mq_store *s;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(file, sizeof(file), "%s/plain", root);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	snprintf(dir, sizeof(dir), "%s/sub", file);
+	snprintf(uri, sizeof(uri), "sqlite:%s/q.db", root);
+	s = mq_open(dir, uri, &err);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(err, "plain/sub"));
+	free(err);
+	err = NULL;
+	ck_assert_ptr_null(mq_open(root, "mysql://nope", &err));
+	ck_assert_ptr_nonnull(strstr(err, "expected sqlite:PATH"));
+	free(err);
+	err = NULL;
+	ck_assert_ptr_null(mq_open(root, "postgresql://127.0.0.1:1/none?connect_timeout=2", &err));
+	ck_assert_ptr_nonnull(strstr(err, "postgresql: connect"));
+	free(err);
+	unlink(file);
+	rmdir(root);
+}
+END_TEST
+
+START_TEST(store_gone_fails_the_put)
+{
+	struct env e;
+	mq_meta m = { .item_id = "item-1", .channel = "mail", .verdict = "sanitised" };
+	char *err = NULL;
+	uint64_t n = 9;
+
+	env_open(&e, _i);
+	nftw(e.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	ck_assert_int_eq(mq_put(e.s, &m, "x", 1, "{}", &err), MQ_E_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "cannot create"));
+	free(err);
+	/* nothing indexed, nothing logged without its original */
+	ck_assert_int_eq(mq_count(e.s, NULL, &n, NULL), MQ_OK);
+	ck_assert_uint_eq(n, 0);
+	verify_whole(e.s, 0);
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(put_checks_its_input)
+{
+	struct env e;
+	mq_meta m = { .item_id = "../../etc/x", .channel = "mail", .verdict = "sanitised" };
+	char *err = NULL;
+
+	env_open(&e, _i);
+	ck_assert_int_eq(mq_put(e.s, &m, "x", 1, "{}", &err), MQ_E_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "bad item id"));
+	snprintf(m.item_id, sizeof(m.item_id), "ok-1");
+	m.channel = "fax";
+	ck_assert_int_eq(mq_put(e.s, &m, "x", 1, "{}", &err), MQ_E_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "channel"));
+	m.channel = "file";
+	m.verdict = "fine";
+	ck_assert_int_eq(mq_put(e.s, &m, "x", 1, "{}", &err), MQ_E_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "verdict"));
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(put_again_is_idempotent)
+{
+	struct env e;
+	mq_meta m = { .item_id = "item-1", .channel = "file", .verdict = "blocked" };
+	char *err = NULL;
+	uint64_t n;
+
+	env_open(&e, _i);
+	put(e.s, "item-1", "file", "blocked", "a.js", "alert(1)", 0);
+	/* a retry after a crash: same id, same content */
+	ck_assert_int_eq(mq_put(e.s, &m, "alert(1)", 8, "{}", &err), MQ_OK);
+	ck_assert_int_eq(mq_count(e.s, NULL, &n, NULL), MQ_OK);
+	ck_assert_uint_eq(n, 1);
+	verify_whole(e.s, 1);
+	ck_assert_int_eq(mq_put(e.s, &m, "alert(2)", 8, "{}", &err), MQ_E_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "other content"));
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(put_list_show)
+{
+	struct env e;
+	mq_item *items, it;
+	size_t n;
+	uint64_t count;
+	int64_t now = time(NULL);
+	char *err = NULL;
+	mq_filter f = { 0 };
+
+	env_open(&e, _i);
+	put(e.s, "m-old", "mail", "sanitised", "見積書の送付", "mail one", now - 10 * DAY);
+	put(e.s, "m-new", "mail", "malware", "Your parcel", "mail two", now - 60);
+	put(e.s, "f-1", "file", "blocked", "請求書.docm", "file one", now);
+	put(e.s, "f-2", "file", "encrypted", "secret.zip", "file two", now - 5);
+
+	ck_assert_int_eq(mq_list(e.s, NULL, &items, &n, &err), MQ_OK);
+	ck_assert_uint_eq(n, 4);
+	/* newest first */
+	ck_assert_str_eq(items[0].item_id, "f-1");
+	ck_assert_str_eq(items[1].item_id, "f-2");
+	ck_assert_str_eq(items[3].item_id, "m-old");
+	ck_assert_str_eq(items[3].subject, "見積書の送付");
+	ck_assert_str_eq(items[3].recipients, "a@lg.example.jp, b@lg.example.jp");
+	ck_assert_str_eq(items[3].sender, "x@example.com");
+	ck_assert_uint_eq(items[3].size, 8);
+	ck_assert_int_eq(items[3].received, now - 10 * DAY);
+	ck_assert_int_eq(items[3].status, MQ_QUARANTINED);
+	ck_assert_ptr_null(items[0].report_json);
+	mq_items_free(items, n);
+
+	f.channel = "file";
+	ck_assert_int_eq(mq_list(e.s, &f, &items, &n, &err), MQ_OK);
+	ck_assert_uint_eq(n, 2);
+	mq_items_free(items, n);
+	f = (mq_filter){ .verdict = "malware" };
+	ck_assert_int_eq(mq_list(e.s, &f, &items, &n, &err), MQ_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(items[0].item_id, "m-new");
+	mq_items_free(items, n);
+	f = (mq_filter){ .since = now - DAY };
+	ck_assert_int_eq(mq_count(e.s, &f, &count, &err), MQ_OK);
+	ck_assert_uint_eq(count, 3);
+	f = (mq_filter){ .search = "請求書" };
+	ck_assert_int_eq(mq_list(e.s, &f, &items, &n, &err), MQ_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(items[0].item_id, "f-1");
+	mq_items_free(items, n);
+	f = (mq_filter){ .search = "PARCEL" };
+	ck_assert_int_eq(mq_list(e.s, &f, &items, &n, &err), MQ_OK);
+	ck_assert_uint_eq(n, 1);
+	mq_items_free(items, n);
+	/* LIKE's wildcards are searched for literally */
+	f = (mq_filter){ .search = "%" };
+	ck_assert_int_eq(mq_count(e.s, &f, &count, &err), MQ_OK);
+	ck_assert_uint_eq(count, 0);
+	f = (mq_filter){ .status = "released" };
+	ck_assert_int_eq(mq_count(e.s, &f, &count, &err), MQ_OK);
+	ck_assert_uint_eq(count, 0);
+	f = (mq_filter){ .limit = 2, .offset = 1 };
+	ck_assert_int_eq(mq_list(e.s, &f, &items, &n, &err), MQ_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(items[0].item_id, "f-2");
+	ck_assert_str_eq(items[1].item_id, "m-new");
+	mq_items_free(items, n);
+
+	ck_assert_int_eq(mq_get(e.s, "m-old", &it, &err), MQ_OK);
+	ck_assert_str_eq(it.report_json, "{\"item\":\"report\"}");
+	ck_assert_str_eq(it.sha256, "a983f58ef9ef755c4e5e3755f10cf3e08d9b189b388bcb59d29b56d35d7d6b9d");
+	ck_assert_uint_eq(it.naudit, 1);
+	ck_assert_str_eq(it.audit[0].action, "store");
+	ck_assert_str_eq(it.audit[0].actor, "system:mail");
+	ck_assert_ptr_nonnull(strstr(it.audit[0].detail, it.sha256));
+	mq_item_free(&it);
+	ck_assert_int_eq(mq_get(e.s, "nope", &it, &err), MQ_E_NOTFOUND);
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(texts_are_cleaned)
+{
+	struct env e;
+	mq_item it;
+
+	env_open(&e, _i);
+	put(e.s, "t-1", "mail", "sanitised", "Hi \x1b[31mred\x1b[0m \xff\xfe end", "x", 0);
+	ck_assert_int_eq(mq_get(e.s, "t-1", &it, NULL), MQ_OK);
+	ck_assert_str_eq(it.subject,
+	                 "Hi \xef\xbf\xbd[31mred\xef\xbf\xbd[0m \xef\xbf\xbd\xef\xbf\xbd end");
+	mq_item_free(&it);
+	env_close(&e);
+}
+END_TEST
+
+/* --- users -------------------------------------------------------------- */
+
+START_TEST(users_and_passwords)
+{
+	struct env e;
+	mq_user u, *all;
+	size_t n;
+	char *err = NULL;
+
+	env_open(&e, _i);
+	add_team(e.s);
+	ck_assert_int_eq(mq_user_add(e.s, NULL, "alice", MQ_ROLE_ADMIN, PW, &err), MQ_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err, "already exists"));
+	ck_assert_int_eq(mq_user_add(e.s, NULL, "eve", MQ_ROLE_ADMIN, "short", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_user_add(e.s, NULL, "bad name", MQ_ROLE_ADMIN, PW, &err), MQ_E_REFUSED);
+	/* only an admin manages users */
+	ck_assert_int_eq(mq_user_add(e.s, "bob", "eve", MQ_ROLE_ADMIN, PW, &err), MQ_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err, "needs the admin role"));
+	ck_assert_int_eq(mq_user_add(e.s, "dana", "eve", MQ_ROLE_REVIEWER, PW, &err), MQ_OK);
+
+	ck_assert_int_eq(mq_user_auth(e.s, "bob", PW, &u, &err), MQ_OK);
+	ck_assert_str_eq(u.name, "bob");
+	ck_assert_int_eq(u.role, MQ_ROLE_APPROVER);
+	ck_assert_str_eq(u.lang, "ja");
+	mq_user_free(&u);
+	ck_assert_int_eq(mq_user_auth(e.s, "bob", "wrong password", &u, &err), MQ_E_REFUSED);
+	ck_assert_str_eq(err, "refused: unknown user or wrong password");
+	ck_assert_int_eq(mq_user_auth(e.s, "nobody", PW, NULL, &err), MQ_E_REFUSED);
+	ck_assert_str_eq(err, "refused: unknown user or wrong password");
+
+	ck_assert_int_eq(mq_user_set_lang(e.s, "bob", "bob", "en", &err), MQ_OK);
+	ck_assert_int_eq(mq_user_set_lang(e.s, "alice", "bob", "en", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_user_set_lang(e.s, "bob", "bob", "fr", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_user_get(e.s, "bob", &u, &err), MQ_OK);
+	ck_assert_str_eq(u.lang, "en");
+	mq_user_free(&u);
+
+	ck_assert_int_eq(mq_user_set_password(e.s, "bob", "bob", "a new secret", &err), MQ_OK);
+	ck_assert_int_eq(mq_user_auth(e.s, "bob", PW, NULL, &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_user_auth(e.s, "bob", "a new secret", NULL, &err), MQ_OK);
+
+	ck_assert_int_eq(mq_user_set_role(e.s, "dana", "alice", MQ_ROLE_APPROVER, &err), MQ_OK);
+	ck_assert_int_eq(mq_user_set_disabled(e.s, NULL, "carol", 1, &err), MQ_OK);
+	ck_assert_int_eq(mq_user_auth(e.s, "carol", PW, NULL, &err), MQ_E_REFUSED);
+
+	ck_assert_int_eq(mq_user_list(e.s, &all, &n, &err), MQ_OK);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_str_eq(all[0].name, "alice");
+	ck_assert_int_eq(all[0].role, MQ_ROLE_APPROVER);
+	ck_assert_str_eq(all[2].name, "carol");
+	ck_assert_int_eq(all[2].disabled, 1);
+	mq_users_free(all, n);
+	free(err);
+	/* 4 local adds, eve, bob's password, alice's role, carol disabled; no entry for lang */
+	verify_whole(e.s, 8);
+	env_close(&e);
+}
+END_TEST
+
+/* --- the two-person release --------------------------------------------- */
+
+struct hook {
+	int calls, fail;
+	char approver[64], requester[64];
+	char data[64];
+	size_t len;
+};
+
+static int test_hook(void *ctx, const mq_item *it, const unsigned char *orig, size_t len,
+                     const char *approver, char **err)
+{
+	struct hook *h = ctx;
+
+	h->calls++;
+	snprintf(h->approver, sizeof(h->approver), "%s", approver);
+	snprintf(h->requester, sizeof(h->requester), "%s", it->requested_by);
+	h->len = len < sizeof(h->data) ? len : sizeof(h->data);
+	memcpy(h->data, orig, h->len);
+	if (h->fail) {
+		*err = strdup("next hop unreachable");
+		return -1;
+	}
+	return 0;
+}
+
+START_TEST(two_person_rule)
+{
+	struct env e;
+	struct hook h = { 0 };
+	char *err = NULL;
+
+	env_open(&e, _i);
+	add_team(e.s);
+	mq_set_release_hook(e.s, test_hook, &h);
+	put(e.s, "i-1", "mail", "sanitised", "contract", "original bytes", 0);
+
+	/* an approver may not request, a reviewer may not approve */
+	ck_assert_int_eq(mq_request(e.s, "bob", "i-1", "need it", &err), MQ_E_REFUSED);
+	ck_assert_str_eq(err, "refused: bob is a approver; requesting a release needs the "
+	                      "reviewer or admin role");
+	ck_assert_int_eq(mq_request(e.s, "alice", "i-1", "  ", &err), MQ_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err, "needs a reason"));
+	ck_assert_int_eq(mq_request(e.s, "mallory", "i-1", "please", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_approve(e.s, "bob", "i-1", &err), MQ_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err, "only a requested release can be approved"));
+
+	ck_assert_int_eq(mq_request(e.s, "dana", "i-1", "the contract is needed today", &err),
+	                 MQ_OK);
+	ck_assert_int_eq(status_of(e.s, "i-1"), MQ_RELEASE_REQUESTED);
+	ck_assert_int_eq(mq_approve(e.s, "alice", "i-1", &err), MQ_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err, "alice is a reviewer"));
+	/* dana is an admin, so she could approve: not her own request */
+	ck_assert_int_eq(mq_approve(e.s, "dana", "i-1", &err), MQ_E_REFUSED);
+	ck_assert_str_eq(err, "refused: dana requested this release; a different approver must "
+	                      "approve it");
+	ck_assert_int_eq(h.calls, 0);
+	ck_assert_int_eq(status_of(e.s, "i-1"), MQ_RELEASE_REQUESTED);
+
+	ck_assert_int_eq(mq_approve(e.s, "bob", "i-1", &err), MQ_OK);
+	ck_assert_int_eq(h.calls, 1);
+	ck_assert_str_eq(h.approver, "bob");
+	ck_assert_str_eq(h.requester, "dana");
+	ck_assert_uint_eq(h.len, 14);
+	ck_assert_int_eq(memcmp(h.data, "original bytes", 14), 0);
+	ck_assert_int_eq(status_of(e.s, "i-1"), MQ_RELEASED);
+	ck_assert_int_eq(mq_approve(e.s, "carol", "i-1", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(h.calls, 1);
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(released_only_when_the_hook_succeeds)
+{
+	struct env e;
+	struct hook h = { .fail = 1 };
+	mq_item it;
+	char *err = NULL;
+
+	env_open(&e, _i);
+	add_team(e.s);
+	put(e.s, "i-1", "file", "blocked", "tool.exe", "MZ", 0);
+	ck_assert_int_eq(mq_request(e.s, "alice", "i-1", "vendor tool", &err), MQ_OK);
+	ck_assert_int_eq(mq_approve(e.s, "bob", "i-1", &err), MQ_E_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "no release transport"));
+	mq_set_release_hook(e.s, test_hook, &h);
+
+	ck_assert_int_eq(mq_approve(e.s, "bob", "i-1", &err), MQ_E_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "next hop unreachable"));
+	ck_assert_ptr_nonnull(strstr(err, "stays release_requested"));
+	ck_assert_int_eq(h.calls, 1);
+	ck_assert_int_eq(status_of(e.s, "i-1"), MQ_RELEASE_REQUESTED);
+
+	h.fail = 0;
+	ck_assert_int_eq(mq_approve(e.s, "carol", "i-1", &err), MQ_OK);
+	ck_assert_int_eq(h.calls, 2);
+	ck_assert_int_eq(mq_get(e.s, "i-1", &it, &err), MQ_OK);
+	ck_assert_int_eq(it.status, MQ_RELEASED);
+	ck_assert_str_eq(it.decided_by, "carol");
+	ck_assert_str_eq(it.requested_by, "alice");
+	ck_assert_str_eq(it.request_reason, "vendor tool");
+	ck_assert_uint_eq(it.naudit, 6);
+	ck_assert_str_eq(it.audit[0].action, "store");
+	ck_assert_str_eq(it.audit[1].action, "request");
+	ck_assert_str_eq(it.audit[2].action, "approve");
+	ck_assert_str_eq(it.audit[3].action, "release_failed");
+	ck_assert_str_eq(it.audit[3].detail, "next hop unreachable");
+	ck_assert_str_eq(it.audit[4].action, "approve");
+	ck_assert_str_eq(it.audit[4].actor, "carol");
+	ck_assert_str_eq(it.audit[5].action, "release");
+	mq_item_free(&it);
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(deny_and_request_again)
+{
+	struct env e;
+	struct hook h = { 0 };
+	mq_item it;
+	char *err = NULL;
+
+	env_open(&e, _i);
+	add_team(e.s);
+	mq_set_release_hook(e.s, test_hook, &h);
+	put(e.s, "i-1", "mail", "blocked", "invoice", "PK", 0);
+	ck_assert_int_eq(mq_request(e.s, "alice", "i-1", "customer asks", &err), MQ_OK);
+	ck_assert_int_eq(mq_deny(e.s, "alice", "i-1", "no", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_deny(e.s, "bob", "i-1", "", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_deny(e.s, "bob", "i-1", "macro from an unknown sender", &err), MQ_OK);
+	ck_assert_int_eq(mq_get(e.s, "i-1", &it, &err), MQ_OK);
+	ck_assert_int_eq(it.status, MQ_DENIED);
+	ck_assert_str_eq(it.decided_by, "bob");
+	ck_assert_str_eq(it.decision_reason, "macro from an unknown sender");
+	mq_item_free(&it);
+	ck_assert_int_eq(mq_approve(e.s, "carol", "i-1", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(h.calls, 0);
+	ck_assert_int_eq(mq_request(e.s, "alice", "i-1", "sender confirmed by phone", &err), MQ_OK);
+	ck_assert_int_eq(mq_approve(e.s, "carol", "i-1", &err), MQ_OK);
+	ck_assert_int_eq(h.calls, 1);
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(read_original_by_role)
+{
+	struct env e;
+	unsigned char *data;
+	size_t len;
+	char path[512];
+	char *err = NULL;
+	FILE *f;
+	mq_item it;
+
+	env_open(&e, _i);
+	add_team(e.s);
+	put(e.s, "i-1", "file", "blocked", "x.bin", "the original", 0);
+	ck_assert_int_eq(mq_read_original(e.s, "alice", "i-1", &data, &len, &err), MQ_E_REFUSED);
+	ck_assert_ptr_null(data);
+	ck_assert_int_eq(mq_read_original(e.s, "bob", "i-1", &data, &len, &err), MQ_OK);
+	ck_assert_uint_eq(len, 12);
+	ck_assert_int_eq(memcmp(data, "the original", 12), 0);
+	free(data);
+	ck_assert_int_eq(mq_get(e.s, "i-1", &it, &err), MQ_OK);
+	ck_assert_str_eq(it.audit[it.naudit - 1].action, "download");
+	ck_assert_str_eq(it.audit[it.naudit - 1].actor, "bob");
+	mq_item_free(&it);
+	/* a changed blob is caught, never handed out */
+	blob_path(&e, "the original", path);
+	f = fopen(path, "w");
+	fputs("the 0riginal", f);
+	fclose(f);
+	ck_assert_int_eq(mq_read_original(e.s, "bob", "i-1", &data, &len, &err), MQ_E_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "corrupt"));
+	ck_assert_ptr_null(data);
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
+/* --- delete and purge --------------------------------------------------- */
+
+START_TEST(delete_keeps_a_shared_blob)
+{
+	struct env e;
+	char path[512];
+	unsigned char *data;
+	size_t len;
+	char *err = NULL;
+	mq_item it;
+
+	env_open(&e, _i);
+	add_team(e.s);
+	put(e.s, "i-1", "mail", "sanitised", "one", "shared content", 0);
+	put(e.s, "i-2", "mail", "sanitised", "two", "shared content", 0);
+	blob_path(&e, "shared content", path);
+	ck_assert_int_eq(mq_delete(e.s, "bob", "i-1", "spam", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_delete(e.s, "dana", "i-1", "", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_delete(e.s, "dana", "i-1", "spam", &err), MQ_OK);
+	ck_assert_int_eq(status_of(e.s, "i-1"), MQ_DELETED);
+	ck_assert(exists(path));
+	ck_assert_int_eq(mq_read_original(e.s, "bob", "i-2", &data, &len, &err), MQ_OK);
+	free(data);
+	ck_assert_int_eq(mq_read_original(e.s, "bob", "i-1", &data, &len, &err), MQ_E_NOTFOUND);
+	ck_assert_int_eq(mq_delete(e.s, "dana", "i-1", "again", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_request(e.s, "alice", "i-1", "oops", &err), MQ_E_REFUSED);
+
+	ck_assert_int_eq(mq_delete(e.s, "dana", "i-2", "spam too", &err), MQ_OK);
+	ck_assert(!exists(path));
+	ck_assert_int_eq(stray_files(e.dir), 0);
+	ck_assert_int_eq(mq_get(e.s, "i-2", &it, &err), MQ_OK);
+	ck_assert_str_eq(it.audit[it.naudit - 1].detail, "spam too (original removed)");
+	mq_item_free(&it);
+	ck_assert_int_eq(mq_get(e.s, "i-1", &it, &err), MQ_OK);
+	ck_assert_str_eq(it.audit[it.naudit - 1].detail, "spam (original kept: other items use it)");
+	mq_item_free(&it);
+	/* the same content arriving again is stored again */
+	put(e.s, "i-3", "mail", "sanitised", "three", "shared content", 0);
+	ck_assert(exists(path));
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(purge_old_items)
+{
+	struct env e;
+	int64_t now = time(NULL);
+	char old_only[512], shared[512];
+	uint64_t purged, n;
+	mq_audit_entry *log;
+	size_t nlog, purges = 0;
+	char *err = NULL;
+
+	env_open(&e, _i);
+	add_team(e.s);
+	put(e.s, "old-1", "mail", "sanitised", "a", "old only", now - 100 * DAY);
+	put(e.s, "old-2", "file", "blocked", "b", "shared", now - 95 * DAY);
+	put(e.s, "new-1", "file", "blocked", "c", "shared", now - DAY);
+	blob_path(&e, "old only", old_only);
+	blob_path(&e, "shared", shared);
+	ck_assert_int_eq(mq_purge(e.s, "bob", now - 90 * DAY, &purged, &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_purge(e.s, "dana", now - 90 * DAY, &purged, &err), MQ_OK);
+	ck_assert_uint_eq(purged, 2);
+	ck_assert(!exists(old_only));
+	ck_assert(exists(shared));
+	ck_assert_int_eq(mq_count(e.s, NULL, &n, &err), MQ_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(status_of(e.s, "new-1"), MQ_QUARANTINED);
+	ck_assert_int_eq(mq_audit_list(e.s, 0, 100, &log, &nlog, &err), MQ_OK);
+	for (size_t i = 0; i < nlog; i++)
+		if (strcmp(log[i].action, "purge") == 0) {
+			purges++;
+			ck_assert_str_eq(log[i].actor, "dana");
+			ck_assert(strcmp(log[i].item_id, "old-1") == 0 ||
+			          strcmp(log[i].item_id, "old-2") == 0);
+		}
+	mq_audit_free(log, nlog);
+	ck_assert_uint_eq(purges, 2);
+	/* local retention run: nothing left that old */
+	ck_assert_int_eq(mq_purge(e.s, NULL, now - 90 * DAY, &purged, &err), MQ_OK);
+	ck_assert_uint_eq(purged, 0);
+	ck_assert_int_eq(mq_purge(e.s, NULL, now, &purged, &err), MQ_OK);
+	ck_assert_uint_eq(purged, 1);
+	ck_assert(!exists(shared));
+	verify_whole(e.s, 4 + 3 + 3);
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
+/* --- the audit chain ---------------------------------------------------- */
+
+START_TEST(canonical_hash_is_stable)
+{
+	/* the serialisation is a contract with auditors: pinned here */
+	mq_audit_entry en = { .seq = 7, .at = 1700000000, .actor = (char *)(uintptr_t)"alice",
+		              .action = (char *)(uintptr_t)"request",
+		              .item_id = (char *)(uintptr_t)"20261123T092645-abcdef012345",
+		              .detail = (char *)(uintptr_t)"需要: 取引先の請求書",
+		              .prev = MQ_AUDIT_GENESIS };
+	char h[65];
+
+	mq_audit_hash(&en, h);
+	ck_assert_str_eq(h, "6cef8a351d20107937c08564f33e91052b4971c2478b5eee386cec6841b7239d");
+}
+END_TEST
+
+static void some_history(mq_store *s)
+{
+	struct hook h = { 0 };
+
+	add_team(s);                                              /* 1-4 */
+	mq_set_release_hook(s, test_hook, &h);
+	put(s, "i-1", "mail", "sanitised", "one", "content one", 0); /* 5 */
+	put(s, "i-2", "mail", "blocked", "two", "content two", 0);   /* 6 */
+	ck_assert_int_eq(mq_request(s, "alice", "i-1", "needed", NULL), MQ_OK); /* 7 */
+	ck_assert_int_eq(mq_approve(s, "bob", "i-1", NULL), MQ_OK);            /* 8, 9 */
+	ck_assert_int_eq(mq_deny(s, "carol", "i-2", "phishing", NULL), MQ_OK); /* 10 */
+	mq_set_release_hook(s, NULL, NULL);
+}
+
+static void expect_broken(mq_store *s, uint64_t seq, const char *what)
+{
+	mq_verify_result v;
+
+	ck_assert_int_eq(mq_verify(s, &v, NULL), MQ_OK);
+	ck_assert_msg(v.bad_seq == seq, "expected entry %llu broken, got %llu (%s)",
+	              (unsigned long long)seq, (unsigned long long)v.bad_seq,
+	              v.problem ? v.problem : "whole");
+	ck_assert_ptr_nonnull(v.problem);
+	ck_assert_msg(strstr(v.problem, what), "problem '%s' lacks '%s'", v.problem, what);
+	ck_assert_uint_eq(v.entries, seq - 1);
+	free(v.problem);
+}
+
+START_TEST(verify_catches_an_edited_entry)
+{
+	struct env e;
+
+	env_open(&e, _i);
+	some_history(e.s);
+	verify_whole(e.s, 10);
+	raw_sql(&e, "UPDATE mq_audit SET detail = 'harmless' WHERE seq = 10");
+	expect_broken(e.s, 10, "entry 10 was altered");
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(verify_catches_a_rehashed_entry)
+{
+	struct env e;
+
+	env_open(&e, _i);
+	some_history(e.s);
+	/* an intruder who also fixes the entry's own hash breaks the next link */
+	raw_sql(&e, "UPDATE mq_audit SET actor = 'carol', hash = '0000000000000000000000000000000"
+	            "000000000000000000000000000000000' WHERE seq = 8");
+	expect_broken(e.s, 8, "altered");
+	raw_sql(&e, "UPDATE mq_audit SET prev = '0000000000000000000000000000000000000000000000000"
+	            "000000000000000' WHERE seq = 8");
+	expect_broken(e.s, 8, "does not follow entry 7");
+	env_close(&e);
+}
+END_TEST
+
+START_TEST(verify_catches_a_removed_entry)
+{
+	struct env e;
+
+	env_open(&e, _i);
+	some_history(e.s);
+	raw_sql(&e, "DELETE FROM mq_audit WHERE seq = 6");
+	expect_broken(e.s, 6, "expected entry 6, found 7");
+	env_close(&e);
+}
+END_TEST
+
+/* --- concurrency -------------------------------------------------------- */
+
+#define WRITERS 4
+#define PUTS 50
+
+static int writer(struct env *e, int w)
+{
+	char *err = NULL;
+	mq_store *s = mq_open(e->dir, e->uri, &err);
+	int bad = 0;
+
+	if (!s) {
+		fprintf(stderr, "writer %d: %s\n", w, err);
+		return 1;
+	}
+	for (int i = 0; i < PUTS; i++) {
+		mq_meta m = { .channel = "mail", .verdict = "sanitised", .subject = "load" };
+		char content[64];
+
+		snprintf(m.item_id, sizeof(m.item_id), "w%d-%03d", w, i);
+		/* every tenth item has the same content as the other writers' */
+		snprintf(content, sizeof(content), i % 10 == 0 ? "common %d" : "w%d item %d",
+		         i % 10 == 0 ? i : w, i);
+		if (mq_put(s, &m, content, strlen(content), "{}", &err) != MQ_OK) {
+			fprintf(stderr, "writer %d put %d: %s\n", w, i, err);
+			bad = 1;
+		}
+	}
+	mq_close(s);
+	free(err);
+	return bad;
+}
+
+START_TEST(concurrent_writers_keep_one_chain)
+{
+	struct env e;
+	pid_t pids[WRITERS];
+	mq_audit_entry *log;
+	size_t nlog;
+	uint64_t n, seen = 0, after = 0;
+
+	env_open(&e, _i);
+	for (int w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		ck_assert_int_ge(pids[w], 0);
+		if (pids[w] == 0)
+			_exit(writer(&e, w));
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+
+		ck_assert_int_eq(waitpid(pids[w], &status, 0), pids[w]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d failed", w);
+	}
+	ck_assert_int_eq(mq_count(e.s, NULL, &n, NULL), MQ_OK);
+	ck_assert_uint_eq(n, WRITERS * PUTS);
+	verify_whole(e.s, WRITERS * PUTS);
+	/* sequence numbers 1..200, each once */
+	do {
+		ck_assert_int_eq(mq_audit_list(e.s, after, 64, &log, &nlog, NULL), MQ_OK);
+		for (size_t i = 0; i < nlog; i++)
+			ck_assert_uint_eq(log[i].seq, ++seen);
+		if (nlog > 0)
+			after = log[nlog - 1].seq;
+		mq_audit_free(log, nlog);
+	} while (nlog == 64);
+	ck_assert_uint_eq(seen, WRITERS * PUTS);
+	ck_assert_int_eq(stray_files(e.dir), 0);
+	env_close(&e);
+}
+END_TEST
+
+Suite *mugai_suite(void)
+{
+	Suite *s = suite_create("quarantine");
+	TCase *store = tcase_create("store");
+	TCase *review = tcase_create("review");
+	TCase *audit = tcase_create("audit");
+	TCase *conc = tcase_create("concurrency");
+	int nb = backends();
+
+	tcase_add_loop_test(store, same_original_stored_once, 0, nb);
+	tcase_add_test(store, bad_store_dir_is_an_error);
+	tcase_add_loop_test(store, store_gone_fails_the_put, 0, nb);
+	tcase_add_loop_test(store, put_checks_its_input, 0, nb);
+	tcase_add_loop_test(store, put_again_is_idempotent, 0, nb);
+	tcase_add_loop_test(store, put_list_show, 0, nb);
+	tcase_add_loop_test(store, texts_are_cleaned, 0, nb);
+	tcase_add_loop_test(review, users_and_passwords, 0, nb);
+	tcase_add_loop_test(review, two_person_rule, 0, nb);
+	tcase_add_loop_test(review, released_only_when_the_hook_succeeds, 0, nb);
+	tcase_add_loop_test(review, deny_and_request_again, 0, nb);
+	tcase_add_loop_test(review, read_original_by_role, 0, nb);
+	tcase_add_loop_test(review, delete_keeps_a_shared_blob, 0, nb);
+	tcase_add_loop_test(review, purge_old_items, 0, nb);
+	tcase_add_test(audit, canonical_hash_is_stable);
+	tcase_add_loop_test(audit, verify_catches_an_edited_entry, 0, nb);
+	tcase_add_loop_test(audit, verify_catches_a_rehashed_entry, 0, nb);
+	tcase_add_loop_test(audit, verify_catches_a_removed_entry, 0, nb);
+	tcase_add_loop_test(conc, concurrent_writers_keep_one_chain, 0, nb);
+	tcase_set_timeout(conc, 120);
+	suite_add_tcase(s, store);
+	suite_add_tcase(s, review);
+	suite_add_tcase(s, audit);
+	suite_add_tcase(s, conc);
+	return s;
+}
