@@ -27,9 +27,21 @@ static const struct key {
 #define F(m) offsetof(struct mg_config, m)
 	{ "smtp", "listen", K_STR, F(smtp_listen), "127.0.0.1:2525", "SMTP listening address" },
 	{ "smtp", "max_size", K_SIZE, F(smtp_max_size), "50M", "largest message accepted" },
+	{ "smtp", "hostname", K_STR, F(smtp_hostname), "", "name in the greeting, EHLO and Received:; empty: the host's name" },
+	{ "smtp", "max_recipients", K_COUNT, F(smtp_max_recipients), "100", "recipients of one message" },
+	{ "smtp", "timeout", K_SECONDS, F(smtp_timeout), "300s", "wait for one SMTP command or data bytes" },
+	{ "smtp", "data_timeout", K_SECONDS, F(smtp_data_timeout), "600s", "longest the DATA phase of one message may last" },
+	{ "smtp", "tls_cert", K_STR, F(smtp_tls_cert), "", "PEM certificate chain for STARTTLS; empty: no STARTTLS" },
+	{ "smtp", "tls_key", K_STR, F(smtp_tls_key), "", "PEM private key for STARTTLS" },
+	{ "smtp", "notice", K_STR, F(smtp_notice), "", "template of the notice sent for a blocked mail; empty: built-in Japanese and English" },
 	{ "relay", "next_hop", K_STR, F(relay_next_hop), "dir:var/outbox/mail", "smtp:HOST:PORT or dir:PATH" },
+	{ "relay", "timeout", K_SECONDS, F(relay_timeout), "300s", "next hop: connect and each reply" },
+	{ "relay", "tls", K_STR, F(relay_tls), "no", "STARTTLS to the next hop: no, may (opportunistic) or yes (required, verified)" },
+	{ "relay", "tls_ca", K_STR, F(relay_tls_ca), "", "CA file verifying the next hop with relay.tls=yes; empty: the system's" },
 	{ "drop", "inbox", K_STR, F(drop_inbox), "var/inbox", "drop folder input" },
 	{ "drop", "outbox", K_STR, F(drop_outbox), "var/outbox/files", "drop folder output" },
+	{ "drop", "rescan", K_SECONDS, F(drop_rescan), "30s", "full rescan of the inbox, for events inotify misses (NFS)" },
+	{ "drop", "settle", K_SECONDS, F(drop_settle), "5s", "a file found by a rescan is taken once unchanged this long" },
 	{ "quarantine", "dir", K_STR, F(quarantine_dir), "var/quarantine", "where originals are kept" },
 	{ "quarantine", "index", K_STR, F(quarantine_index), "sqlite:var/quarantine/index.db", "sqlite:PATH or a postgresql:// URI" },
 	{ "admin", "listen", K_STR, F(admin_listen), "127.0.0.1:8025", "review UI and /metrics" },
@@ -37,6 +49,8 @@ static const struct key {
 	{ "workers", "timeout", K_SECONDS, F(workers_timeout), "60s", "wall-clock limit of one job" },
 	{ "workers", "memory", K_SIZE, F(workers_memory), "1G", "address-space limit of one worker" },
 	{ "clamd", "socket", K_STR, F(clamd_socket), "", "clamd socket, empty for no malware scan" },
+	{ "clamd", "timeout", K_SECONDS, F(clamd_timeout), "60s", "one malware scan" },
+	{ "clamd", "max_size", K_SIZE, F(clamd_max_size), "25M", "largest item sent to clamd (keep at or below its StreamMaxLength); larger ones are blocked" },
 #undef F
 };
 

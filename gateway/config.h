@@ -22,6 +22,21 @@ typedef struct mg_config {
 	unsigned workers_timeout;
 	uint64_t workers_memory;
 	char *clamd_socket;
+	/* the services (smtpd, transports, dropd, clamd) */
+	char *smtp_hostname;
+	unsigned smtp_max_recipients;
+	unsigned smtp_timeout;
+	unsigned smtp_data_timeout;
+	char *smtp_tls_cert;
+	char *smtp_tls_key;
+	char *smtp_notice;
+	unsigned relay_timeout;
+	char *relay_tls;
+	char *relay_tls_ca;
+	unsigned clamd_timeout;
+	uint64_t clamd_max_size;
+	unsigned drop_rescan;
+	unsigned drop_settle;
 	mg_policy *policy;
 } mg_config;
 
