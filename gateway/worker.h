@@ -24,7 +24,8 @@ typedef struct mg_worker_limits {
 	unsigned timeout;         /* wall-clock seconds of one job */
 	uint64_t memory;          /* address-space limit, bytes */
 	unsigned cpu_seconds;     /* RLIMIT_CPU of one job; 0 = timeout */
-	uint64_t max_output;      /* largest artefact accepted back */
+	uint64_t max_output;      /* largest artefact accepted back; 0 = the policy's */
+	const char *user;         /* when root: the user the child drops to; NULL = mugai or nobody */
 } mg_worker_limits;
 
 /* Prepares a worker (the child is started lazily on the first job, and
@@ -38,5 +39,11 @@ mg_status mg_worker_sanitize(mg_worker *w, const mg_input *in, mg_mode mode, mg_
 /* How many times the child had to be replaced (for /metrics). */
 unsigned long mg_worker_restarts(const mg_worker *w);
 pid_t mg_worker_pid(const mg_worker *w);
+
+/* Tests only: a function the child runs inside the sandbox before each
+ * job (the worker is forked, not exec'ed, so the pointer stays valid).
+ * Returning non-zero ends the job blocked with reason as its reason. */
+typedef int (*mg_worker_hook)(const mg_input *in, char *reason, size_t reason_len);
+void mg_worker_set_test_hook(mg_worker *w, mg_worker_hook hook);
 
 #endif

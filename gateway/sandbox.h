@@ -1,0 +1,56 @@
+/*
+ * sandbox.h - what confines a worker child (openssh's sandbox-seccomp-filter
+ * shape: one call in the child, after everything it needs is loaded).
+ *
+ * mg_sandbox_enter() applies, in this order and each step checked:
+ *   1. resource limits: RLIMIT_AS (memory), RLIMIT_CPU, RLIMIT_FSIZE (the
+ *      largest memfd the child may write: artefact and report), a small
+ *      RLIMIT_NOFILE, RLIMIT_NPROC 0 and RLIMIT_CORE 0;
+ *   2. when root: the drop to an unprivileged user (mg_sandbox_drop_to);
+ *   3. PR_SET_NO_NEW_PRIVS and PR_SET_DUMPABLE 0 (siblings running as the
+ *      same user cannot read this one's memory through /proc);
+ *   4. a seccomp allow-list that checks the architecture; anything not
+ *      listed kills the process (SIGSYS).  No sockets, no exec, no new
+ *      processes, no ptrace, no signals to other processes, files opened
+ *      read-only only, sendmsg/recvmsg only on the job socket, no memory
+ *      mapped executable (refused with EACCES, so a library that would
+ *      dlopen a module degrades instead of dying).
+ */
+#ifndef MUGAI_SANDBOX_H
+#define MUGAI_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct mg_sandbox {
+	uint64_t memory;      /* RLIMIT_AS in bytes; 0: none */
+	unsigned cpu_seconds; /* first RLIMIT_CPU; later jobs use mg_sandbox_arm_cpu(); 0: none */
+	uint64_t fsize;       /* RLIMIT_FSIZE in bytes */
+	unsigned nofile;      /* RLIMIT_NOFILE; 0: 64 */
+	const char *user;     /* when root: drop to this user; NULL: the default */
+	int sock;             /* the only socket the child may use */
+} mg_sandbox;
+
+/* The unprivileged user a root process drops to when none is configured:
+ * "mugai" when that user exists, else "nobody". */
+const char *mg_sandbox_default_user(void);
+
+/* When the real or effective uid is 0: setgroups, setresgid, setresuid to
+ * user (OpenSMTPD's order), then checks that root cannot be regained.  A
+ * no-op for any other uid.  0, or -1 with a message in err. */
+int mg_sandbox_drop_to(const char *user, char *err, size_t errlen);
+
+/* Confines the calling process for good.  0, or -1 with a message in err
+ * (the caller must then exit: it is half-confined). */
+int mg_sandbox_enter(const mg_sandbox *sb, char *err, size_t errlen);
+
+/* Gives the next job `seconds` of CPU time from now (soft RLIMIT_CPU moved
+ * past what was used so far; SIGXCPU when it runs out).  0 or -1. */
+int mg_sandbox_arm_cpu(unsigned seconds);
+
+/* A name for a signal that killed a worker, with the likely cause:
+ * "SIGSYS: forbidden system call", "SIGXCPU: CPU time limit" ... */
+const char *mg_sandbox_signal_cause(int sig);
+
+#endif

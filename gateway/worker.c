@@ -1,0 +1,386 @@
+/*
+ * worker.c - the service's side of the sandboxed worker.
+ *
+ * The parent hands a job over as a sealed memfd, waits for the reply no
+ * longer than the wall-clock limit, and trusts nothing it gets back: the
+ * reply's fields are checked, the memfds must be sealed and of the
+ * announced size, the report must be JSON about this item.  Anything
+ * else, a crash or an overrun, kills the child (it is replaced on the next
+ * job) and blocks the item with a report written here.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h" /* struct mg_policy: the worker keeps its own copy */
+#include "sandbox.h"
+#include "worker_proto.h"
+
+/* A child gets at least this long to load and warm up. */
+#define START_SECONDS 30
+/* run_job(): the child was gone before it got the job. */
+#define SEND_FAILED (-2)
+
+struct mg_worker {
+	mg_policy policy;
+	mg_worker_limits limits;
+	mg_worker_hook hook;
+	pid_t pid;
+	int sock;
+	int started;          /* a child ran before: the next start is a restart */
+	unsigned long restarts;
+};
+
+/* Why a job failed: the status, the reason, and what the parent saw. */
+struct failure {
+	mg_status status;
+	char reason[512];
+	json_t *detail;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+mg_worker *mg_worker_new(const mg_policy *policy, const mg_worker_limits *limits)
+{
+	mg_worker *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->policy = *policy;
+	w->limits = *limits;
+	if (!w->limits.timeout)
+		w->limits.timeout = policy->time_limit;
+	if (!w->limits.max_output)
+		w->limits.max_output = policy->max_output;
+	w->sock = -1;
+	return w;
+}
+
+static void fail(struct failure *f, mg_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void fail(struct failure *f, mg_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	f->status = st;
+	va_start(ap, fmt);
+	vsnprintf(f->reason, sizeof(f->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* Reaps the child; *status is its wait status. */
+static void reap(mg_worker *w, int *status, double grace)
+{
+	double until = now() + grace;
+	pid_t r;
+
+	*status = 0;
+	for (;;) {
+		r = waitpid(w->pid, status, WNOHANG);
+		if (r == w->pid || (r < 0 && errno != EINTR))
+			break;
+		if (r == 0 && now() >= until) {
+			kill(w->pid, SIGKILL);
+			grace = 0;
+			until = now() + 3600;
+			while (waitpid(w->pid, status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		if (r == 0)
+			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	if (w->sock >= 0)
+		close(w->sock);
+	w->sock = -1;
+	w->pid = 0;
+}
+
+static void describe_exit(mg_worker *w, struct failure *f, double grace)
+{
+	pid_t pid = w->pid;
+	int st;
+
+	reap(w, &st, grace);
+	f->detail = json_pack("{s:{s:i}}", "worker", "pid", (int)pid);
+	if (WIFSIGNALED(st)) {
+		fail(f, MG_E_INTERNAL, "worker killed by signal %d (%s)", WTERMSIG(st),
+		     mg_sandbox_signal_cause(WTERMSIG(st)));
+		json_object_set_new(json_object_get(f->detail, "worker"), "signal",
+		                    json_integer(WTERMSIG(st)));
+	} else {
+		fail(f, MG_E_INTERNAL, "worker exited with status %d", WEXITSTATUS(st));
+		json_object_set_new(json_object_get(f->detail, "worker"), "exit_status",
+		                    json_integer(WEXITSTATUS(st)));
+	}
+}
+
+static void kill_child(mg_worker *w)
+{
+	int st;
+
+	if (w->pid > 0) {
+		kill(w->pid, SIGKILL);
+		reap(w, &st, 5);
+	}
+}
+
+/* Waits for one message until the deadline: 1, 0 on EOF, -1 (ETIMEDOUT). */
+static int recv_until(int sock, mg_msg *m, double deadline)
+{
+	for (;;) {
+		struct pollfd p = { sock, POLLIN, 0 };
+		double left = deadline - now();
+		int rc;
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		rc = poll(&p, 1, (int)(left * 1000) + 1);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			return mg_ipc_recv(sock, m, 0);
+	}
+}
+
+static int start_child(mg_worker *w, struct failure *f)
+{
+	int sv[2];
+	mg_msg m;
+	int n;
+
+	if (mg_ipc_pair(sv) < 0) {
+		fail(f, MG_E_INTERNAL, "worker not started: socketpair: %s", strerror(errno));
+		return -1;
+	}
+	w->pid = fork();
+	if (w->pid < 0) {
+		w->pid = 0;
+		close(sv[0]);
+		close(sv[1]);
+		fail(f, MG_E_INTERNAL, "worker not started: fork: %s", strerror(errno));
+		return -1;
+	}
+	if (w->pid == 0) {
+		close(sv[0]);
+		mg_worker_child(sv[1], &w->policy, &w->limits, w->hook);
+	}
+	close(sv[1]);
+	w->sock = sv[0];
+	if (w->started)
+		w->restarts++;
+	w->started = 1;
+	n = recv_until(w->sock, &m, now() + (w->limits.timeout > START_SECONDS ?
+	                                     w->limits.timeout : START_SECONDS));
+	if (n == 1 && m.type == MG_MSG_WORKER_READY && mg_msg_end(&m) == 0) {
+		mg_msg_free(&m);
+		return 0;
+	}
+	if (n == 1 && m.type == MG_MSG_WORKER_ERROR) {
+		char *why = NULL;
+
+		mg_msg_get_str(&m, &why, MG_IPC_MAX_STR);
+		fail(f, MG_E_INTERNAL, "%s", why ? why : "worker setup failed");
+		free(why);
+		kill_child(w);
+	} else if (n == 0) {
+		describe_exit(w, f, 2);
+	} else {
+		fail(f, MG_E_INTERNAL, "worker not ready: %s",
+		     n < 0 ? strerror(errno) : "unexpected message");
+		kill_child(w);
+	}
+	if (n == 1)
+		mg_msg_free(&m);
+	return -1;
+}
+
+static int send_job(mg_worker *w, const mg_job *job)
+{
+	mg_msg m;
+	int rc;
+
+	mg_job_encode(&m, job);
+	rc = mg_ipc_send(w->sock, &m);
+	mg_msg_free(&m);
+	return rc;
+}
+
+/* Checks a reply against the job and reads its memfds into res. */
+static int accept_reply(mg_worker *w, const mg_job *job, mg_reply *r, mg_result *res,
+                        struct failure *f)
+{
+	const char *why = NULL;
+	json_t *report = NULL;
+
+	if (strcmp(r->item_id ? r->item_id : "", job->item_id) != 0)
+		why = "a reply about another item";
+	else if (r->status >= MG_STATUS_COUNT || r->verdict > MG_VERDICT_BLOCKED ||
+	         (r->verdict == MG_VERDICT_SANITISED) != (r->status == MG_OK))
+		why = "an inconsistent verdict";
+	else if (r->verdict == MG_VERDICT_SANITISED &&
+	         (!r->out_type || !r->out_ext || r->out_len > w->limits.max_output))
+		why = "an artefact without a type or over the output limit";
+	else if (!(res->report_json = (char *)mg_memfd_read(r->report_fd, r->report_len,
+	                                                     MG_WORKER_MAX_REPORT)))
+		why = "an unreadable report";
+	else if (!json_is_object(report = json_loads(res->report_json, 0, NULL)) ||
+	         !json_equal(json_object_get(report, "item_id"), json_string(job->item_id)))
+		why = "a report that is not this item's JSON";
+	else if (r->verdict == MG_VERDICT_SANITISED &&
+	         !(res->out = mg_memfd_read(r->out_fd, r->out_len, w->limits.max_output)))
+		why = "an unreadable artefact";
+	json_decref(report);
+	if (why) {
+		fail(f, MG_E_INTERNAL, "worker sent %s", why);
+		return -1;
+	}
+	res->status = (mg_status)r->status;
+	res->verdict = (mg_verdict)r->verdict;
+	if (res->verdict == MG_VERDICT_SANITISED) {
+		res->out_len = (size_t)r->out_len;
+		res->out_type = r->out_type;
+		res->out_ext = r->out_ext;
+		r->out_type = r->out_ext = NULL;
+	} else {
+		res->reason = r->reason ? r->reason : strdup(mg_status_name(res->status));
+		r->reason = NULL;
+	}
+	return 0;
+}
+
+/* One round trip: 0, -1 with f filled when the child failed the job, or
+ * SEND_FAILED when it could not even be given the job. */
+static int run_job(mg_worker *w, const mg_job *job, mg_result *res, struct failure *f)
+{
+	mg_msg m;
+	mg_reply r;
+	int n;
+
+	if (send_job(w, job) < 0) {
+		describe_exit(w, f, 1);
+		return SEND_FAILED;
+	}
+	n = recv_until(w->sock, &m, now() + w->limits.timeout);
+	if (n < 0 && errno == ETIMEDOUT) {
+		pid_t pid = w->pid;
+
+		kill_child(w);
+		fail(f, MG_E_LIMIT_TIME, "worker exceeded %u s", w->limits.timeout);
+		f->detail = json_pack("{s:{s:i,s:i}}", "worker", "pid", (int)pid, "signal", SIGKILL);
+		return -1;
+	}
+	if (n <= 0) {
+		describe_exit(w, f, 2);
+		return -1;
+	}
+	if (mg_reply_decode(&m, &r) < 0 || accept_reply(w, job, &r, res, f) < 0) {
+		if (!f->reason[0])
+			fail(f, MG_E_INTERNAL, "worker sent a malformed reply");
+		free(res->report_json);
+		free(res->out);
+		res->report_json = NULL;
+		res->out = NULL;
+		mg_reply_clear(&r);
+		mg_msg_free(&m);
+		kill_child(w);
+		return -1;
+	}
+	mg_reply_clear(&r);
+	mg_msg_free(&m);
+	return 0;
+}
+
+static void blocked(mg_result *res, const mg_input *in, mg_mode mode, struct failure *f)
+{
+	res->verdict = MG_VERDICT_BLOCKED;
+	res->status = f->status;
+	res->reason = strdup(f->reason);
+	res->report_json = mg_worker_blocked_report(NULL, in, res->item_id, mode, f->status,
+	                                            f->reason, f->detail);
+	f->detail = NULL;
+}
+
+mg_status mg_worker_sanitize(mg_worker *w, const mg_input *in, mg_mode mode, mg_result *res)
+{
+	struct failure f = { MG_OK, "", NULL };
+	mg_job job = { (uint32_t)mode, in->is_mail ? 1 : 0, res->item_id, (char *)(uintptr_t)in->name,
+	               (char *)(uintptr_t)in->declared_type, in->len, -1 };
+
+	memset(res, 0, sizeof(*res));
+	if (in->item_id)
+		snprintf(res->item_id, sizeof(res->item_id), "%s", in->item_id);
+	else
+		mg_item_id_new(res->item_id);
+	job.fd = mg_memfd_sealed("mugai-input", in->data, in->len);
+	if (job.fd < 0) {
+		fail(&f, MG_E_INTERNAL, "item not handed to the worker: %s", strerror(errno));
+		goto done;
+	}
+	/* a child that died while idle is replaced, and the job sent again */
+	for (int attempt = 0;; attempt++) {
+		int rc;
+
+		if (w->pid <= 0 && start_child(w, &f) < 0)
+			break;
+		rc = run_job(w, &job, res, &f);
+		if (rc != SEND_FAILED || attempt > 0)
+			break;
+		json_decref(f.detail);
+		f = (struct failure){ MG_OK, "", NULL };
+	}
+done:
+	if (job.fd >= 0)
+		close(job.fd);
+	if (f.reason[0])
+		blocked(res, in, mode, &f);
+	json_decref(f.detail);
+	return res->status;
+}
+
+void mg_worker_free(mg_worker *w)
+{
+	int st;
+
+	if (!w)
+		return;
+	if (w->pid > 0) {
+		/* EOF tells the child to leave; it gets a moment before SIGKILL */
+		close(w->sock);
+		w->sock = -1;
+		reap(w, &st, 1);
+	}
+	free(w);
+}
+
+unsigned long mg_worker_restarts(const mg_worker *w)
+{
+	return w->restarts;
+}
+
+pid_t mg_worker_pid(const mg_worker *w)
+{
+	return w->pid;
+}
+
+void mg_worker_set_test_hook(mg_worker *w, mg_worker_hook hook)
+{
+	w->hook = hook;
+}

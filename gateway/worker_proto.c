@@ -1,0 +1,241 @@
+/* worker_proto.c - job and result messages, sealed memfds, fallback reports. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "worker_proto.h"
+
+#define SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
+
+void mg_job_encode(mg_msg *m, const mg_job *j)
+{
+	mg_msg_init(m, MG_MSG_WORKER_JOB);
+	mg_msg_put_u32(m, j->mode);
+	mg_msg_put_u32(m, j->is_mail);
+	mg_msg_put_str(m, j->item_id);
+	mg_msg_put_str(m, j->name);
+	mg_msg_put_str(m, j->declared_type);
+	mg_msg_put_u64(m, j->len);
+	mg_msg_put_fd(m, j->fd);
+}
+
+int mg_job_decode(mg_msg *m, mg_job *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->fd = -1;
+	if (m->type != MG_MSG_WORKER_JOB)
+		return -1;
+	mg_msg_get_u32(m, &j->mode);
+	mg_msg_get_u32(m, &j->is_mail);
+	mg_msg_get_str(m, &j->item_id, 39);
+	mg_msg_get_str(m, &j->name, MG_IPC_MAX_STR);
+	mg_msg_get_str(m, &j->declared_type, MG_IPC_MAX_STR);
+	mg_msg_get_u64(m, &j->len);
+	mg_msg_get_fd(m, &j->fd);
+	if (mg_msg_end(m) < 0 || !j->item_id || j->mode > MG_MODE_CDR || j->is_mail > 1)
+		return -1;
+	return 0;
+}
+
+void mg_job_clear(mg_job *j)
+{
+	free(j->item_id);
+	free(j->name);
+	free(j->declared_type);
+	if (j->fd >= 0)
+		close(j->fd);
+	memset(j, 0, sizeof(*j));
+	j->fd = -1;
+}
+
+void mg_reply_encode(mg_msg *m, const mg_reply *r)
+{
+	mg_msg_init(m, MG_MSG_WORKER_RESULT);
+	mg_msg_put_str(m, r->item_id);
+	mg_msg_put_u32(m, r->status);
+	mg_msg_put_u32(m, r->verdict);
+	mg_msg_put_str(m, r->reason);
+	mg_msg_put_str(m, r->out_type);
+	mg_msg_put_str(m, r->out_ext);
+	mg_msg_put_u64(m, r->out_len);
+	mg_msg_put_u64(m, r->report_len);
+	mg_msg_put_fd(m, r->report_fd);
+	if (r->verdict == MG_VERDICT_SANITISED)
+		mg_msg_put_fd(m, r->out_fd);
+}
+
+int mg_reply_decode(mg_msg *m, mg_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->report_fd = r->out_fd = -1;
+	if (m->type != MG_MSG_WORKER_RESULT)
+		return -1;
+	mg_msg_get_str(m, &r->item_id, 39);
+	mg_msg_get_u32(m, &r->status);
+	mg_msg_get_u32(m, &r->verdict);
+	mg_msg_get_str(m, &r->reason, MG_IPC_MAX_STR);
+	mg_msg_get_str(m, &r->out_type, 255);
+	mg_msg_get_str(m, &r->out_ext, 15);
+	mg_msg_get_u64(m, &r->out_len);
+	mg_msg_get_u64(m, &r->report_len);
+	mg_msg_get_fd(m, &r->report_fd);
+	if (r->verdict == MG_VERDICT_SANITISED)
+		mg_msg_get_fd(m, &r->out_fd);
+	return mg_msg_end(m);
+}
+
+void mg_reply_clear(mg_reply *r)
+{
+	free(r->item_id);
+	free(r->reason);
+	free(r->out_type);
+	free(r->out_ext);
+	if (r->report_fd >= 0)
+		close(r->report_fd);
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	memset(r, 0, sizeof(*r));
+	r->report_fd = r->out_fd = -1;
+}
+
+int mg_memfd_sealed(const char *name, const void *data, size_t len)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	size_t off = 0;
+
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		ssize_t n = write(fd, (const unsigned char *)data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, SEALS | F_SEAL_SEAL) < 0)
+		goto fail;
+	return fd;
+fail:
+	{
+		int e = errno ? errno : EIO;
+
+		close(fd);
+		errno = e;
+	}
+	return -1;
+}
+
+int mg_memfd_check(int fd, uint64_t len)
+{
+	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals < 0 || (seals & SEALS) != SEALS || fstat(fd, &st) < 0) {
+		errno = EPERM;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size != len) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+unsigned char *mg_memfd_read(int fd, uint64_t len, uint64_t max)
+{
+	unsigned char *buf;
+	size_t off = 0;
+
+	if (len > max || len > SIZE_MAX - 1) {
+		errno = EFBIG;
+		return NULL;
+	}
+	if (mg_memfd_check(fd, len) < 0 || !(buf = malloc((size_t)len + 1)))
+		return NULL;
+	while (off < len) {
+		ssize_t n = pread(fd, buf + off, (size_t)len - off, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			errno = n == 0 ? EIO : errno;
+			return NULL;
+		}
+		off += (size_t)n;
+	}
+	buf[len] = 0;
+	return buf;
+}
+
+/* Hostile names may not be UTF-8: such bytes become '?'. */
+static json_t *text(const char *s)
+{
+	json_t *j;
+	char *copy;
+
+	if (!s)
+		return json_null();
+	if ((j = json_string(s)))
+		return j;
+	if (!(copy = strdup(s)))
+		return json_null();
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j ? j : json_null();
+}
+
+static json_t *fresh_report(const mg_input *in, const char *item_id, mg_mode mode)
+{
+	static const char *const modes[] = { "default", "text", "flatten", "cdr" };
+	char hex[65], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	mg_sha256_hex(in->data ? in->data : (const unsigned char *)"", in->len, hex);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:s,s:o,s:o,s:{s:I,s:s},s:[],s:[],s:[],s:[],s:s,s:s,s:s}",
+	                 "item_id", item_id, "name", text(in->name), "declared_type",
+	                 text(in->declared_type), "input", "size", (json_int_t)in->len, "sha256",
+	                 hex, "actions", "removed", "findings", "children", "time", when,
+	                 "mugai_version", MUGAI_VERSION, "mode",
+	                 (unsigned)mode < 4 ? modes[mode] : "default");
+}
+
+char *mg_worker_blocked_report(const char *report, const mg_input *in, const char *item_id,
+                               mg_mode mode, mg_status status, const char *reason,
+                               json_t *extra)
+{
+	json_t *r = report ? json_loads(report, 0, NULL) : NULL;
+	char *out;
+
+	if (!json_is_object(r)) {
+		json_decref(r);
+		r = fresh_report(in, item_id, mode);
+	}
+	if (!r) {
+		json_decref(extra);
+		return strdup("{\"verdict\":\"blocked\",\"status\":\"internal\"}");
+	}
+	json_object_set_new(r, "verdict", json_string("blocked"));
+	json_object_set_new(r, "status", json_string(mg_status_name(status)));
+	json_object_set_new(r, "reason", text(reason));
+	json_object_set_new(r, "output", json_null());
+	if (extra)
+		json_object_update(r, extra);
+	json_decref(extra);
+	out = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(r);
+	return out ? out : strdup("{\"verdict\":\"blocked\",\"status\":\"internal\"}");
+}

@@ -1,0 +1,626 @@
+/*
+ * check_worker.c - sanitising in the sandboxed child: same results as in
+ * process (over the whole corpus), and every way the child can fail ends
+ * the job blocked, with the reason, and a fresh child for the next job.
+ *
+ * The misbehaviour comes from a test hook run inside the sandbox, chosen
+ * by the item's name ("hook-socket" ...).
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "testutil.h"
+#include "worker.h"
+#include "worker_proto.h"
+
+/* The registry refers to the filters weakly, and a weak reference does not
+ * pull an object out of a static library: name each family's filter here
+ * so that every one that exists is linked and tried in the sandbox. */
+#define LINK_FILTER(sym) extern const mg_filter sym;
+#if __has_include("mail.c")
+LINK_FILTER(mg_filter_mail)
+#define HAVE_MAIL &mg_filter_mail,
+#else
+#define HAVE_MAIL
+#endif
+#if __has_include("text.c")
+LINK_FILTER(mg_filter_text)
+#define HAVE_TEXT &mg_filter_text,
+#else
+#define HAVE_TEXT
+#endif
+#if __has_include("html.c")
+LINK_FILTER(mg_filter_html)
+#define HAVE_HTML &mg_filter_html,
+#else
+#define HAVE_HTML
+#endif
+#if __has_include("xml.c")
+LINK_FILTER(mg_filter_xml)
+#define HAVE_XML &mg_filter_xml,
+#else
+#define HAVE_XML
+#endif
+#if __has_include("pdf.c")
+LINK_FILTER(mg_filter_pdf)
+#define HAVE_PDF &mg_filter_pdf,
+#else
+#define HAVE_PDF
+#endif
+#if __has_include("ooxml.c")
+LINK_FILTER(mg_filter_ooxml)
+#define HAVE_OOXML &mg_filter_ooxml,
+#else
+#define HAVE_OOXML
+#endif
+#if __has_include("odf.c")
+LINK_FILTER(mg_filter_odf)
+#define HAVE_ODF &mg_filter_odf,
+#else
+#define HAVE_ODF
+#endif
+#if __has_include("ole2.c")
+LINK_FILTER(mg_filter_ole2)
+#define HAVE_OLE2 &mg_filter_ole2,
+#else
+#define HAVE_OLE2
+#endif
+#if __has_include("rtf.c")
+LINK_FILTER(mg_filter_rtf)
+#define HAVE_RTF &mg_filter_rtf,
+#else
+#define HAVE_RTF
+#endif
+#if __has_include("image.c")
+LINK_FILTER(mg_filter_image)
+#define HAVE_IMAGE &mg_filter_image,
+#else
+#define HAVE_IMAGE
+#endif
+#if __has_include("archive.c")
+LINK_FILTER(mg_filter_archive)
+#define HAVE_ARCHIVE &mg_filter_archive,
+#else
+#define HAVE_ARCHIVE
+#endif
+static const mg_filter *const linked[] = {
+	HAVE_MAIL HAVE_TEXT HAVE_HTML HAVE_XML HAVE_PDF HAVE_OOXML HAVE_ODF HAVE_OLE2 HAVE_RTF HAVE_IMAGE HAVE_ARCHIVE NULL
+};
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+static const char scratch[] = "/tmp/mugai-worker-probe";
+static int leak_fd = -1; /* a descriptor the child must not inherit */
+
+static void forge_reply(const char *item_id, int sealed)
+{
+	char id[40];
+	mg_reply r = { id, MG_E_TYPE_BLOCKED, MG_VERDICT_BLOCKED, NULL, NULL, NULL, 0, 2, -1, -1 };
+	mg_msg m;
+
+	snprintf(id, sizeof(id), "%s", item_id);
+	if (sealed) {
+		r.report_fd = mg_memfd_sealed("forged", "{}", 2);
+	} else {
+		r.report_fd = memfd_create("forged", 0);
+		(void)!write(r.report_fd, "{}", 2);
+	}
+	mg_reply_encode(&m, &r);
+	mg_ipc_send(3, &m);
+	mg_msg_free(&m);
+}
+
+static int hook(const mg_input *in, char *reason, size_t len)
+{
+	const char *n = in->name ? in->name : "";
+	char *const argv[] = { NULL };
+	volatile unsigned long spin = 0;
+
+	if (strcmp(n, "hook-socket") == 0)
+		socket(AF_INET, SOCK_STREAM, 0);
+	else if (strcmp(n, "hook-write") == 0)
+		open(scratch, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	else if (strcmp(n, "hook-exec") == 0)
+		execve("/bin/sh", argv, argv);
+	else if (strcmp(n, "hook-ptrace") == 0)
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+	else if (strcmp(n, "hook-loop") == 0 || strcmp(n, "hook-cpu") == 0)
+		for (;;)
+			spin++;
+	else if (strcmp(n, "hook-sleep") == 0)
+		for (;;)
+			nanosleep(&(struct timespec){ 10, 0 }, NULL);
+	else if (strcmp(n, "hook-segv") == 0)
+		raise(SIGSEGV);
+	else if (strcmp(n, "hook-exit") == 0)
+		_exit(0);
+	else if (strcmp(n, "hook-memory") == 0) {
+		void *p = malloc(512u << 20);
+
+		snprintf(reason, len, "allocation of 512 MiB %s", p ? "granted" : "refused");
+		return 1;
+	} else if (strcmp(n, "hook-gmalloc") == 0) {
+		/* what a library does on a failed allocation: abort */
+		g_free(g_malloc(512u << 20));
+	} else if (strcmp(n, "hook-exec-memory") == 0) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		snprintf(reason, len, "executable mapping %s (errno %d)",
+		         p == MAP_FAILED ? "refused" : "granted", p == MAP_FAILED ? errno : 0);
+		return 1;
+	} else if (strcmp(n, "hook-fds") == 0) {
+		int inherited = fcntl(leak_fd, F_GETFD) >= 0;
+
+		snprintf(reason, len, "descriptor %d %s, root %s", leak_fd,
+		         inherited ? "inherited" : "closed", getuid() == 0 ? "yes" : "no");
+		return 1;
+	} else if (strcmp(n, "hook-forge-id") == 0) {
+		forge_reply("20000101T000000-000000000000", 1);
+	} else if (strcmp(n, "hook-forge-unsealed") == 0) {
+		forge_reply(in->item_id, 0);
+	}
+	return 0;
+}
+
+static mg_worker *new_worker(unsigned timeout, unsigned cpu, uint64_t memory, uint64_t max_output)
+{
+	mg_policy *p = mg_policy_new();
+	mg_worker_limits lim = { timeout, memory, cpu, max_output, NULL };
+	mg_worker *w = mg_worker_new(p, &lim);
+
+	mg_policy_free(p); /* the worker keeps a copy */
+	ck_assert_ptr_nonnull(w);
+	mg_worker_set_test_hook(w, hook);
+	return w;
+}
+
+static mg_status run(mg_worker *w, const char *name, const char *data, mg_result *res)
+{
+	mg_input in = { (const unsigned char *)data, strlen(data), name, NULL, NULL, 0 };
+
+	return mg_worker_sanitize(w, &in, MG_MODE_DEFAULT, res);
+}
+
+/* The report is JSON about this item and says blocked, with this reason. */
+static json_t *blocked_report(const mg_result *res)
+{
+	json_t *r = json_loads(res->report_json, 0, NULL);
+
+	ck_assert_msg(json_is_object(r), "report is not JSON: %s", res->report_json);
+	ck_assert_str_eq(json_string_value(json_object_get(r, "item_id")), res->item_id);
+	ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "blocked");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "status")),
+	                 mg_status_name(res->status));
+	ck_assert_str_eq(json_string_value(json_object_get(r, "reason")), res->reason);
+	ck_assert(json_is_null(json_object_get(r, "output")));
+	return r;
+}
+
+static void assert_blocked(const mg_result *res, mg_status st, const char *reason)
+{
+	json_t *r;
+
+	ck_assert_int_eq(res->verdict, MG_VERDICT_BLOCKED);
+	ck_assert_int_eq(res->status, st);
+	ck_assert_ptr_null(res->out);
+	ck_assert_ptr_nonnull(res->reason);
+	ck_assert_msg(strstr(res->reason, reason), "reason '%s' lacks '%s'", res->reason, reason);
+	r = blocked_report(res);
+	json_decref(r);
+}
+
+START_TEST(same_result_as_in_process)
+{
+	static const char text[] = "Hello,\r\nworld\r\n=1+2,\xe3\x81\x82\n";
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+	mg_result a, b;
+	pid_t pid;
+
+	ck_assert_int_eq(mg_worker_pid(w), 0); /* started lazily */
+	ck_assert_int_eq(run(w, "note.txt", text, &a), MG_OK);
+	pid = mg_worker_pid(w);
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_ne(pid, getpid());
+	tu_sanitize(text, strlen(text), "note.txt", MG_MODE_DEFAULT, &b);
+	ck_assert_int_eq(a.verdict, MG_VERDICT_SANITISED);
+	ck_assert_int_eq(a.status, b.status);
+	ck_assert_uint_eq(a.out_len, b.out_len);
+	ck_assert_mem_eq(a.out, b.out, b.out_len);
+	ck_assert_str_eq(a.out_type, b.out_type);
+	ck_assert_str_eq(a.out_ext, b.out_ext);
+	ck_assert_ptr_null(a.reason);
+	ck_assert_ptr_nonnull(strstr(a.report_json, a.item_id));
+	mg_result_free(&a);
+	mg_result_free(&b);
+
+	/* the same child serves the next job, and the given item id is kept */
+	{
+		mg_input in = { (const unsigned char *)"x", 1, "x.exe", NULL, "20240101T000000-aaaaaaaaaaaa", 0 };
+
+		mg_worker_sanitize(w, &in, MG_MODE_DEFAULT, &a);
+		ck_assert_str_eq(a.item_id, "20240101T000000-aaaaaaaaaaaa");
+		ck_assert_int_eq(mg_worker_pid(w), pid);
+		mg_result_free(&a);
+	}
+	/* an empty item too */
+	run(w, "empty.txt", "", &a);
+	tu_sanitize("", 0, "empty.txt", MG_MODE_DEFAULT, &b);
+	ck_assert_int_eq(a.status, b.status);
+	ck_assert_int_eq(a.verdict, b.verdict);
+	mg_result_free(&a);
+	mg_result_free(&b);
+	ck_assert_int_eq(mg_worker_pid(w), pid);
+	ck_assert_uint_eq(mg_worker_restarts(w), 0);
+	mg_worker_free(w);
+	/* freeing the worker ends the child */
+	ck_assert_int_eq(kill(pid, 0), -1);
+}
+END_TEST
+
+START_TEST(forbidden_calls_kill_the_child)
+{
+	static const char *const hooks[] = { "hook-socket", "hook-write", "hook-exec", "hook-ptrace" };
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+	mg_result res;
+
+	unlink(scratch);
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		json_t *r;
+
+		ck_assert_int_eq(run(w, hooks[i], "data", &res), MG_E_INTERNAL);
+		assert_blocked(&res, MG_E_INTERNAL,
+		               "worker killed by signal 31 (SIGSYS: forbidden system call)");
+		r = blocked_report(&res);
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "worker"),
+		                                                     "signal")), SIGSYS);
+		ck_assert_str_eq(json_string_value(json_object_get(r, "name")), hooks[i]);
+		json_decref(r);
+		mg_result_free(&res);
+	}
+	ck_assert_int_eq(access(scratch, F_OK), -1);
+	ck_assert_uint_eq(mg_worker_restarts(w), 3);
+	mg_worker_free(w);
+}
+END_TEST
+
+START_TEST(crash_fails_closed_and_child_is_replaced)
+{
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+	mg_result res;
+	pid_t first;
+
+	ck_assert_int_eq(run(w, "a.txt", "first", &res), MG_OK);
+	mg_result_free(&res);
+	first = mg_worker_pid(w);
+	ck_assert_int_eq(run(w, "hook-segv", "data", &res), MG_E_INTERNAL);
+	assert_blocked(&res, MG_E_INTERNAL, "worker killed by signal 11 (SIGSEGV");
+	mg_result_free(&res);
+	ck_assert_int_eq(mg_worker_pid(w), 0);
+	ck_assert_uint_eq(mg_worker_restarts(w), 0);
+
+	ck_assert_int_eq(run(w, "b.txt", "second", &res), MG_OK);
+	ck_assert_int_eq(res.verdict, MG_VERDICT_SANITISED);
+	ck_assert(tu_contains(res.out, res.out_len, "second"));
+	mg_result_free(&res);
+	ck_assert_int_gt(mg_worker_pid(w), 0);
+	ck_assert_int_ne(mg_worker_pid(w), first);
+	ck_assert_uint_eq(mg_worker_restarts(w), 1);
+
+	ck_assert_int_eq(run(w, "hook-exit", "data", &res), MG_E_INTERNAL);
+	assert_blocked(&res, MG_E_INTERNAL, "worker exited with status 0");
+	mg_result_free(&res);
+	mg_worker_free(w);
+}
+END_TEST
+
+START_TEST(child_dead_while_idle_is_replaced_silently)
+{
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+	mg_result res;
+
+	ck_assert_int_eq(run(w, "a.txt", "first", &res), MG_OK);
+	mg_result_free(&res);
+	/* e.g. the kernel's OOM killer between two jobs */
+	ck_assert_int_eq(kill(mg_worker_pid(w), SIGKILL), 0);
+	usleep(100 * 1000);
+	ck_assert_int_eq(run(w, "b.txt", "second", &res), MG_OK);
+	ck_assert(tu_contains(res.out, res.out_len, "second"));
+	mg_result_free(&res);
+	ck_assert_uint_eq(mg_worker_restarts(w), 1);
+	mg_worker_free(w);
+}
+END_TEST
+
+START_TEST(wall_clock_deadline)
+{
+	mg_worker *w = new_worker(2, 100, 1u << 30, 0);
+	mg_result res;
+	time_t t0 = time(NULL);
+	json_t *r;
+
+	ck_assert_int_eq(run(w, "hook-sleep", "data", &res), MG_E_LIMIT_TIME);
+	assert_blocked(&res, MG_E_LIMIT_TIME, "worker exceeded 2 s");
+	ck_assert_int_le(time(NULL) - t0, 5);
+	r = blocked_report(&res);
+	ck_assert_str_eq(json_string_value(json_object_get(r, "status")), "limit_time");
+	json_decref(r);
+	mg_result_free(&res);
+
+	ck_assert_int_eq(run(w, "hook-loop", "data", &res), MG_E_LIMIT_TIME);
+	assert_blocked(&res, MG_E_LIMIT_TIME, "worker exceeded 2 s");
+	mg_result_free(&res);
+	/* and the next job gets a fresh child */
+	ck_assert_int_eq(run(w, "c.txt", "after", &res), MG_OK);
+	mg_result_free(&res);
+	ck_assert_uint_eq(mg_worker_restarts(w), 2);
+	mg_worker_free(w);
+}
+END_TEST
+
+START_TEST(cpu_limit)
+{
+	mg_worker *w = new_worker(20, 1, 1u << 30, 0);
+	mg_result res;
+
+	ck_assert_int_eq(run(w, "hook-cpu", "data", &res), MG_E_INTERNAL);
+	assert_blocked(&res, MG_E_INTERNAL, "worker killed by signal 24 (SIGXCPU: CPU time limit)");
+	mg_result_free(&res);
+	mg_worker_free(w);
+}
+END_TEST
+
+START_TEST(memory_limit)
+{
+	mg_worker *w = new_worker(30, 0, 256u << 20, 0);
+	mg_result res;
+
+#ifdef UNDER_ASAN
+	/* no RLIMIT_AS under ASan (its shadow memory); the limit is not tested */
+	(void)res;
+#else
+	ck_assert_int_eq(run(w, "hook-memory", "data", &res), MG_E_INTERNAL);
+	assert_blocked(&res, MG_E_INTERNAL, "allocation of 512 MiB refused");
+	mg_result_free(&res);
+	ck_assert_int_eq(run(w, "hook-gmalloc", "data", &res), MG_E_INTERNAL);
+	assert_blocked(&res, MG_E_INTERNAL, "worker killed by signal");
+	mg_result_free(&res);
+	/* real work still fits */
+	ck_assert_int_eq(run(w, "ok.txt", "fits", &res), MG_OK);
+	mg_result_free(&res);
+#endif
+	mg_worker_free(w);
+}
+END_TEST
+
+START_TEST(no_executable_memory_and_no_inherited_fds)
+{
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+	mg_result res;
+	char want[64];
+
+	ck_assert_int_eq(run(w, "hook-exec-memory", "data", &res), MG_E_INTERNAL);
+	assert_blocked(&res, MG_E_INTERNAL, "executable mapping refused (errno 13)");
+	mg_result_free(&res);
+
+	/* opened before the child forks, far above what the child opens itself */
+	leak_fd = fcntl(open("/dev/null", O_RDONLY), F_DUPFD, 200);
+	mg_worker_free(w);
+	w = new_worker(30, 0, 1u << 30, 0);
+	ck_assert_int_eq(run(w, "hook-fds", "data", &res), MG_E_INTERNAL);
+	snprintf(want, sizeof(want), "descriptor %d closed, root no", leak_fd);
+	assert_blocked(&res, MG_E_INTERNAL, want);
+	mg_result_free(&res);
+	close(leak_fd);
+	mg_worker_free(w);
+}
+END_TEST
+
+START_TEST(forged_replies_are_refused)
+{
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+	mg_result res;
+
+	ck_assert_int_eq(run(w, "hook-forge-id", "data", &res), MG_E_INTERNAL);
+	assert_blocked(&res, MG_E_INTERNAL, "worker sent a reply about another item");
+	mg_result_free(&res);
+	ck_assert_int_eq(mg_worker_pid(w), 0); /* a child that lies is not kept */
+
+	ck_assert_int_eq(run(w, "hook-forge-unsealed", "data", &res), MG_E_INTERNAL);
+	assert_blocked(&res, MG_E_INTERNAL, "worker sent an unreadable report");
+	mg_result_free(&res);
+	mg_worker_free(w);
+}
+END_TEST
+
+START_TEST(output_limit)
+{
+	mg_worker *w = new_worker(30, 0, 1u << 30, 16);
+	mg_result res;
+
+	ck_assert_int_eq(run(w, "long.txt", "more than sixteen bytes of text\n", &res),
+	                 MG_E_LIMIT_SIZE);
+	assert_blocked(&res, MG_E_LIMIT_SIZE, "larger than the worker's output limit of 16");
+	mg_result_free(&res);
+	ck_assert_int_eq(run(w, "short.txt", "short\n", &res), MG_OK);
+	ck_assert_uint_eq(res.out_len, 6);
+	mg_result_free(&res);
+	mg_worker_free(w);
+}
+END_TEST
+
+START_TEST(setup_failure_blocks)
+{
+	mg_policy *p = mg_policy_new();
+	mg_worker_limits lim = { 10, 1u << 30, 0, 0, "no-such-user-mugai" };
+	mg_worker *w = mg_worker_new(p, &lim);
+	mg_result res;
+
+	mg_policy_free(p);
+	if (getuid() != 0) {
+		mg_worker_free(w);
+		return; /* the user is looked up only to drop root */
+	}
+	ck_assert_int_eq(run(w, "a.txt", "data", &res), MG_E_INTERNAL);
+	assert_blocked(&res, MG_E_INTERNAL, "worker setup: sandbox: no-such-user-mugai");
+	mg_result_free(&res);
+	mg_worker_free(w);
+}
+END_TEST
+
+START_TEST(child_dies_with_its_parent)
+{
+	int p[2];
+	pid_t mid, child = 0;
+	int st;
+
+	ck_assert_int_eq(pipe(p), 0);
+	mid = fork();
+	if (mid == 0) {
+		mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+		mg_result res;
+
+		run(w, "a.txt", "data", &res);
+		child = mg_worker_pid(w);
+		(void)!write(p[1], &child, sizeof(child));
+		_exit(0); /* without mg_worker_free */
+	}
+	ck_assert_int_eq(read(p[0], &child, sizeof(child)), (ssize_t)sizeof(child));
+	ck_assert_int_gt(child, 0);
+	waitpid(mid, &st, 0);
+	for (int i = 0; i < 100 && kill(child, 0) == 0; i++)
+		usleep(20 * 1000);
+	ck_assert_int_eq(kill(child, 0), -1);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/* Every corpus file: the same verdict and status through the worker as in
+ * process.  The sandbox must not break a family. */
+struct corpus_run {
+	mg_core *core;
+	mg_worker *worker;
+	unsigned files, mismatches, sanitised;
+	char first[512];
+};
+
+static void compare(struct corpus_run *cr, const char *path, const char *name)
+{
+	size_t len;
+	unsigned char *data = tu_read(path, &len);
+	mg_input in = { data, len, name, NULL, NULL, 0 };
+	mg_result a, b;
+
+	mg_sanitize(cr->core, &in, MG_MODE_DEFAULT, &a);
+	mg_worker_sanitize(cr->worker, &in, MG_MODE_DEFAULT, &b);
+	cr->files++;
+	cr->sanitised += b.verdict == MG_VERDICT_SANITISED;
+	if (a.verdict != b.verdict || a.status != b.status ||
+	    (a.out_type && strcmp(a.out_type, b.out_type ? b.out_type : "") != 0)) {
+		fprintf(stderr, "corpus mismatch: %s: in process %s (%s), worker %s (%s)\n", path,
+		        mg_status_name(a.status), a.reason ? a.reason : "-",
+		        mg_status_name(b.status), b.reason ? b.reason : "-");
+		if (!cr->mismatches++)
+			snprintf(cr->first, sizeof(cr->first), "%s: %s vs %s", name,
+			         mg_status_name(a.status), b.reason ? b.reason : mg_status_name(b.status));
+	}
+	mg_result_free(&a);
+	mg_result_free(&b);
+	free(data);
+}
+
+static void walk(struct corpus_run *cr, const char *dir)
+{
+	struct dirent **list;
+	int n = scandir(dir, &list, NULL, alphasort);
+
+	ck_assert_msg(n >= 0, "cannot read %s", dir);
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		struct stat st;
+
+		if (list[i]->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+			if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+				walk(cr, path);
+			else if (S_ISREG(st.st_mode))
+				compare(cr, path, list[i]->d_name);
+		}
+		free(list[i]);
+	}
+	free(list);
+}
+
+START_TEST(corpus_same_verdicts)
+{
+	mg_policy *p = mg_policy_new();
+	mg_worker_limits lim = { 60, 1u << 30, 0, 0, NULL };
+	struct corpus_run cr = { 0 };
+	char *err = NULL;
+
+	cr.core = mg_core_new(p, &err);
+	cr.worker = mg_worker_new(p, &lim);
+	mg_policy_free(p);
+	ck_assert_ptr_nonnull(cr.core);
+	walk(&cr, CORPUS_DIR);
+	ck_assert_uint_ge(cr.files, 20);
+	printf("corpus: %u files, %u sanitised in the worker, %zu families linked\n", cr.files,
+	       cr.sanitised, sizeof(linked) / sizeof(linked[0]) - 1);
+	/* the families that exist must really run in the sandbox */
+	ck_assert_uint_ge(cr.sanitised, 10);
+	ck_assert_msg(cr.mismatches == 0, "%u of %u corpus files differ, first: %s", cr.mismatches,
+	              cr.files, cr.first);
+	/* and no file crashed the child */
+	ck_assert_uint_eq(mg_worker_restarts(cr.worker), 0);
+	mg_worker_free(cr.worker);
+	mg_core_free(cr.core);
+}
+END_TEST
+
+Suite *mugai_suite(void)
+{
+	Suite *s = suite_create("worker");
+	TCase *tc = tcase_create("sandboxed child");
+	TCase *corpus = tcase_create("corpus");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, same_result_as_in_process);
+	tcase_add_test(tc, forbidden_calls_kill_the_child);
+	tcase_add_test(tc, crash_fails_closed_and_child_is_replaced);
+	tcase_add_test(tc, child_dead_while_idle_is_replaced_silently);
+	tcase_add_test(tc, wall_clock_deadline);
+	tcase_add_test(tc, cpu_limit);
+	tcase_add_test(tc, memory_limit);
+	tcase_add_test(tc, no_executable_memory_and_no_inherited_fds);
+	tcase_add_test(tc, forged_replies_are_refused);
+	tcase_add_test(tc, output_limit);
+	tcase_add_test(tc, setup_failure_blocks);
+	tcase_add_test(tc, child_dies_with_its_parent);
+	suite_add_tcase(s, tc);
+	tcase_set_timeout(corpus, 600);
+	tcase_add_test(corpus, corpus_same_verdicts);
+	suite_add_tcase(s, corpus);
+	return s;
+}
