@@ -37,6 +37,11 @@ typedef struct mg_config {
 	uint64_t clamd_max_size;
 	unsigned drop_rescan;
 	unsigned drop_settle;
+	/* the review UI (admind, mugai web) */
+	char *admin_secure_cookies;
+	char *admin_metrics_public;
+	unsigned admin_session_idle;
+	unsigned admin_session_max;
 	mg_policy *policy;
 } mg_config;
 
