@@ -4,5 +4,19 @@
 
 int mg_cmd_sanitize(int argc, char **argv);
 int mg_cmd_check_config(int argc, char **argv);
+int mg_cmd_quarantine(int argc, char **argv);
+int mg_cmd_user(int argc, char **argv);
+
+/* Shared by the quarantine and user commands (cmd_user.c). */
+struct mg_config;
+struct mq_store;
+/* Opens quarantine.dir + quarantine.index with the default release hook;
+ * NULL after printing the error. */
+struct mq_store *mg_cli_open_quarantine(const struct mg_config *c, const char *who);
+/* A password from FILE (its first line), MUGAI_PASSWORD, or the terminal
+ * (asked twice when confirm); NULL after printing why.  free() it. */
+char *mg_cli_password(const char *file, const char *prompt, int confirm);
+/* Checks USER's password; 0, or -1 after printing why. */
+int mg_cli_authenticate(struct mq_store *s, const char *user, const char *password_file);
 
 #endif

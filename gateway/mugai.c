@@ -14,6 +14,8 @@ static const struct command {
 } commands[] = {
 	{ "sanitize", mg_cmd_sanitize, "sanitise a file, a mail or a directory" },
 	{ "check-config", mg_cmd_check_config, "check mugai.conf and print the effective configuration" },
+	{ "quarantine", mg_cmd_quarantine, "review quarantined items: list, show, request, approve, verify" },
+	{ "user", mg_cmd_user, "add and manage the reviewers, approvers and admins" },
 };
 
 static void usage(FILE *to)
