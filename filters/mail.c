@@ -1,0 +1,624 @@
+/*
+ * mail.c - the "mail" family: a new message built from a parsed one.
+ *
+ * gmime parses the input; nothing of it is patched or passed through.  A
+ * new message gets the whitelisted header fields (mail_headers.c), one
+ * UTF-8 text/plain body made of every text body (HTML through html.c,
+ * one version of each multipart/alternative), and each attachment as the
+ * artefact its own family produced through mg_sanitize_child(): attached
+ * again under the artefact's name and type, or named in the notice with
+ * the reason it was removed.  Nested messages are attachments too, and so
+ * are sanitised as mails one level deeper.  Signatures, encrypted parts,
+ * message/partial fragments and TNEF cannot be checked and are removed.
+ * Limits: max_parts MIME parts, MAX_MIME_LEVEL multipart nesting, the
+ * item's deadline; past any of them the whole mail is blocked.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "charset.h"
+#include "mail_priv.h"
+#include "text.h"
+
+#define MAX_MIME_LEVEL 64  /* multipart nesting within one message */
+#define MAX_NAME_CHARS 120 /* attachment names longer than this are shortened */
+
+static const struct {
+	const char *type;
+	mail_note_kind kind;
+	const char *why;
+} opaque_types[] = {
+	{ "application/pkcs7-signature", NOTE_SIGNATURE, "digital signature" },
+	{ "application/x-pkcs7-signature", NOTE_SIGNATURE, "digital signature" },
+	{ "application/pgp-signature", NOTE_SIGNATURE, "digital signature" },
+	{ "application/pkcs7-mime", NOTE_ENCRYPTED, "S/MIME enveloped or signed data" },
+	{ "application/x-pkcs7-mime", NOTE_ENCRYPTED, "S/MIME enveloped or signed data" },
+	{ "application/pgp-encrypted", NOTE_ENCRYPTED, "OpenPGP encrypted data" },
+	{ "application/pgp-keys", NOTE_ENCRYPTED, "OpenPGP key block" },
+	{ "application/ms-tnef", NOTE_TNEF, "TNEF (winmail.dat) is not parsed" },
+	{ "application/vnd.ms-tnef", NOTE_TNEF, "TNEF (winmail.dat) is not parsed" },
+};
+
+static mg_status walk(mail_job *j, GMimeObject *o, unsigned level);
+
+static void note_free(gpointer p)
+{
+	mail_note *n = p;
+
+	g_free(n->name);
+	g_free(n->name2);
+	g_free(n->detail);
+	g_free(n);
+}
+
+void mail_note_add(mail_job *j, mail_note_kind kind, mg_status status, unsigned count,
+                   const char *name, const char *name2, const char *detail)
+{
+	mail_note *n = g_new0(mail_note, 1);
+
+	n->kind = kind;
+	n->status = status;
+	n->count = count;
+	n->name = g_strdup(name);
+	n->name2 = g_strdup(name2);
+	n->detail = g_strdup(detail);
+	if (kind == NOTE_HTML || kind == NOTE_ATTACHMENT_KEPT || kind == NOTE_MESSAGE_KEPT ||
+	    kind == NOTE_CHARSET)
+		j->converted++;
+	else
+		j->removed++;
+	g_ptr_array_add(j->notes, n);
+}
+
+/* The id the top-level report carries: the one an administrator searches. */
+static const char *item_id(const mg_ctx *ctx)
+{
+	const char *id;
+
+	while (ctx->parent)
+		ctx = ctx->parent;
+	id = json_string_value(json_object_get(ctx->report, "item_id"));
+	return id ? id : "unknown";
+}
+
+/* The decoded content of a leaf part (transfer encoding undone). */
+static GByteArray *part_bytes(GMimePart *part)
+{
+	GMimeDataWrapper *w = g_mime_part_get_content(part);
+	GMimeStream *mem;
+	GByteArray *a;
+
+	if (!w)
+		return g_byte_array_new();
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(w, mem);
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+	g_object_unref(mem);
+	return a;
+}
+
+static mg_status body_append(mail_job *j, mg_buf *text)
+{
+	while (text->len > 0 && (text->data[text->len - 1] == '\n' || text->data[text->len - 1] == ' '))
+		text->len--;
+	if (text->len == 0)
+		return MG_OK;
+	if ((j->body.len > 0 && mg_buf_puts(&j->body, "\n") < 0) ||
+	    mg_buf_append(&j->body, text->data, text->len) < 0 || mg_buf_puts(&j->body, "\n") < 0)
+		return mg_fail(j->ctx, MG_E_LIMIT_SIZE, "mail text larger than max_output");
+	return MG_OK;
+}
+
+static void html_notes(mail_job *j, const mg_html_stats *st)
+{
+	mail_note_add(j, NOTE_HTML, MG_OK, 0, NULL, NULL, NULL);
+	if (st->active)
+		mail_note_add(j, NOTE_ACTIVE, MG_OK, st->active, NULL, NULL, NULL);
+	if (st->remote_images)
+		mail_note_add(j, NOTE_REMOTE_IMAGES, MG_OK, st->remote_images, NULL, NULL, NULL);
+}
+
+/* text/enriched and text/richtext become HTML through gmime's filter. */
+static GByteArray *enriched_to_html(const GByteArray *raw, bool richtext)
+{
+	GMimeStream *mem = g_mime_stream_mem_new(), *fs = g_mime_stream_filter_new(mem);
+	GMimeFilter *f = g_mime_filter_enriched_new(richtext ? GMIME_FILTER_ENRICHED_IS_RICHTEXT : 0);
+	GByteArray *a;
+
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(fs), f);
+	g_mime_stream_write(fs, (const char *)raw->data, raw->len);
+	g_mime_stream_flush(fs);
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+	g_object_unref(f);
+	g_object_unref(fs);
+	g_object_unref(mem);
+	return a;
+}
+
+static mg_status text_body(mail_job *j, GMimeObject *o)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	const char *cs = g_mime_content_type_get_parameter(ct, "charset");
+	bool html = g_mime_content_type_is_type(ct, "text", "html");
+	bool rich = g_mime_content_type_is_type(ct, "text", "enriched") ||
+	            g_mime_content_type_is_type(ct, "text", "richtext");
+	GByteArray *raw = part_bytes(GMIME_PART(o));
+	mg_charset_info info;
+	mg_html_stats st;
+	mg_buf t;
+	mg_status rc = MG_OK;
+
+	mg_buf_init(&t, j->ctx->policy->max_output);
+	if (rich) {
+		GByteArray *h = enriched_to_html(raw, g_mime_content_type_is_type(ct, "text", "richtext"));
+
+		g_byte_array_free(raw, TRUE);
+		raw = h;
+	}
+	if (html || rich) {
+		rc = mg_html_to_text(j->ctx, raw->data, raw->len, cs, &t, &st);
+		if (rc == MG_OK)
+			html_notes(j, &st);
+	} else if (mg_charset_decode(raw->data, raw->len, cs, &t, &info) < 0) {
+		rc = mg_fail(j->ctx, MG_E_LIMIT_SIZE, "mail text larger than max_output");
+	} else {
+		if (info.guessed && cs)
+			mail_note_add(j, NOTE_CHARSET, MG_OK, 0, NULL, NULL, info.used);
+		if (info.guessed || info.replaced)
+			mg_report_finding(j->ctx, "text body declared %s read as %s (%u bytes replaced)",
+			                  cs ? cs : "(none)", info.used, info.replaced);
+		if (mg_utf8_clean(&t))
+			mg_report_removed(j->ctx, "control characters", "in a text body");
+	}
+	if (rc == MG_OK)
+		rc = body_append(j, &t);
+	mg_buf_free(&t);
+	g_byte_array_free(raw, TRUE);
+	return rc;
+}
+
+static bool is_body_text(GMimeObject *o)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	GMimeContentDisposition *d = g_mime_object_get_content_disposition(o);
+
+	if (!GMIME_IS_PART(o) || !g_mime_content_type_is_type(ct, "text", "*"))
+		return false;
+	if (!g_mime_content_type_is_type(ct, "text", "plain") &&
+	    !g_mime_content_type_is_type(ct, "text", "html") &&
+	    !g_mime_content_type_is_type(ct, "text", "enriched") &&
+	    !g_mime_content_type_is_type(ct, "text", "richtext"))
+		return false;
+	if (d && g_mime_content_disposition_is_attachment(d))
+		return false;
+	return g_mime_part_get_filename(GMIME_PART(o)) == NULL;
+}
+
+/* The name an attachment goes by: its declared one cleaned and shortened,
+ * or one made from its position. */
+static char *attachment_name(mail_job *j, const char *declared, const char *fallback_ext)
+{
+	char *clean = declared ? mail_clean_line(declared, strlen(declared)) : NULL;
+	glong chars;
+
+	if (!clean || !*clean) {
+		g_free(clean);
+		return g_strdup_printf("part%u%s%s", j->parts, fallback_ext ? "." : "",
+		                       fallback_ext ? fallback_ext : "");
+	}
+	/* characters Windows refuses in a file name, and path separators */
+	for (char *p = clean; *p; p++)
+		if (strchr("\\/:*?\"<>|", *p))
+			*p = '_';
+	chars = g_utf8_strlen(clean, -1);
+	if (chars > MAX_NAME_CHARS) {
+		char *head = g_utf8_substring(clean, 0, 90);
+		char *tail = g_utf8_substring(clean, chars - 20, chars);
+		char *s = g_strconcat(head, "...", tail, NULL);
+
+		g_free(head);
+		g_free(tail);
+		g_free(clean);
+		clean = s;
+	}
+	return clean;
+}
+
+static const char *child_text(json_t *child, const char *key)
+{
+	const char *s = child ? json_string_value(json_object_get(child, key)) : NULL;
+
+	return s ? s : "";
+}
+
+static GMimeObject *artefact_part(mail_job *j, const mg_out *out, const char *name)
+{
+	const char *mime = out->mime[0] ? out->mime : "application/octet-stream";
+	GMimeContentType *ct = g_mime_content_type_parse(j->popts, mime);
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(
+		out->data.data ? (const char *)out->data.data : "", out->data.len);
+	GMimeObject *o;
+
+	if (g_ascii_strncasecmp(mime, "message/rfc822", 14) == 0) {
+		GMimeParser *p = g_mime_parser_new_with_stream(s);
+		GMimeMessage *m = g_mime_parser_construct_message(p, j->popts);
+
+		g_object_unref(p);
+		if (m) {
+			o = GMIME_OBJECT(g_mime_message_part_new_with_message("rfc822", m));
+			g_object_unref(m);
+			g_mime_object_set_disposition(o, "attachment");
+			g_mime_object_set_content_disposition_parameter(o, "filename", name);
+			g_object_unref(s);
+			g_object_unref(ct);
+			return o;
+		}
+		g_mime_stream_reset(s);
+	}
+	o = GMIME_OBJECT(g_mime_part_new());
+	g_mime_object_set_content_type(o, ct);
+	{
+		GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
+
+		g_mime_part_set_content(GMIME_PART(o), w);
+		g_object_unref(w);
+	}
+	g_mime_part_set_content_encoding(GMIME_PART(o), GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_object_set_disposition(o, "attachment");
+	g_mime_part_set_filename(GMIME_PART(o), name);
+	g_object_unref(s);
+	g_object_unref(ct);
+	return o;
+}
+
+/* One item through its own family; attached again or named as removed. */
+static mg_status sanitise_attachment(mail_job *j, const GByteArray *raw, const char *name,
+                                     const char *declared, bool message)
+{
+	mg_out out;
+	json_t *child = NULL;
+	mg_status st;
+
+	st = mg_sanitize_child(j->ctx, raw->data, raw->len, name, declared, &out, &child);
+	if (st == MG_OK) {
+		char *outname = mg_output_name(name, out.ext[0] ? out.ext : "bin");
+		char *detail = g_strdup_printf("%s: %s", child_text(json_object_get(child, "detected"),
+		                                                     "family"), child_text(child, "action"));
+
+		g_ptr_array_add(j->attachments, artefact_part(j, &out, outname ? outname : name));
+		mail_note_add(j, message && strncmp(out.mime, "message/", 8) == 0 ? NOTE_MESSAGE_KEPT
+		                                                                  : NOTE_ATTACHMENT_KEPT,
+		              MG_OK, 0, name, outname, detail);
+		free(outname);
+		g_free(detail);
+	} else {
+		mail_note_add(j, NOTE_ATTACHMENT_REMOVED, st, 0, name, NULL, child_text(child, "reason"));
+		mg_report_removed(j->ctx, name, "%s", child_text(child, "reason"));
+	}
+	mg_out_free(&out);
+	/* time is the whole mail's: a child out of it ends the mail too */
+	if (st == MG_E_LIMIT_TIME)
+		return mg_fail(j->ctx, st, "time limit reached in attachment %s", name);
+	return MG_OK;
+}
+
+static bool opaque(mail_job *j, GMimeObject *o, const char *mime, const char *name)
+{
+	for (size_t i = 0; i < sizeof(opaque_types) / sizeof(opaque_types[0]); i++)
+		if (g_ascii_strcasecmp(mime, opaque_types[i].type) == 0 ||
+		    (opaque_types[i].kind == NOTE_TNEF && name && g_ascii_strcasecmp(name, "winmail.dat") == 0)) {
+			mail_note_add(j, opaque_types[i].kind, MG_E_ENCRYPTED, 0, name, NULL, opaque_types[i].why);
+			mg_report_removed(j->ctx, name ? name : mime, "%s: %s",
+			                  opaque_types[i].kind == NOTE_ENCRYPTED ? "encrypted" : "cannot be checked",
+			                  opaque_types[i].why);
+			return true;
+		}
+	return false;
+}
+
+static mg_status leaf(mail_job *j, GMimeObject *o)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	char *mime = g_mime_content_type_get_mime_type(ct);
+	const char *declared_name = g_mime_part_get_filename(GMIME_PART(o));
+	char *name = NULL;
+	GByteArray *raw;
+	mg_status st = MG_OK;
+
+	if (is_body_text(o)) {
+		st = text_body(j, o);
+		goto done;
+	}
+	name = attachment_name(j, declared_name, NULL);
+	if (opaque(j, o, mime, declared_name ? name : NULL))
+		goto done;
+	raw = part_bytes(GMIME_PART(o));
+	st = sanitise_attachment(j, raw, name, mime, false);
+	g_byte_array_free(raw, TRUE);
+done:
+	g_free(name);
+	g_free(mime);
+	return st;
+}
+
+static GByteArray *object_bytes(mail_job *j, GMimeObject *o)
+{
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *a;
+
+	g_mime_object_write_to_stream(o, j->fopts, mem);
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+	g_object_unref(mem);
+	return a;
+}
+
+/* A nested message: sanitised as an item of its own, one level deeper. */
+static mg_status message_part(mail_job *j, GMimeMessagePart *mp)
+{
+	GMimeMessage *m = g_mime_message_part_get_message(mp);
+	const char *fn = g_mime_object_get_content_disposition_parameter(GMIME_OBJECT(mp), "filename");
+	const char *subject = m ? g_mime_message_get_subject(m) : NULL;
+	char *base, *name;
+	GByteArray *raw;
+	mg_status st;
+
+	if (!m) {
+		mg_report_removed(j->ctx, "message/rfc822", "empty nested message");
+		return MG_OK;
+	}
+	base = attachment_name(j, fn ? fn : subject, NULL);
+	name = g_str_has_suffix(base, ".eml") ? g_strdup(base) : g_strconcat(base, ".eml", NULL);
+	raw = object_bytes(j, GMIME_OBJECT(m));
+	st = sanitise_attachment(j, raw, name, "message/rfc822", true);
+	g_byte_array_free(raw, TRUE);
+	g_free(base);
+	g_free(name);
+	return st;
+}
+
+/* One version of the body: text/plain first, else HTML, else a nested
+ * multipart (related HTML), else the last one. */
+static mg_status alternative(mail_job *j, GMimeMultipart *mp, unsigned level)
+{
+	int n = g_mime_multipart_get_count(mp), plain = -1, html = -1, multi = -1, pick;
+
+	for (int i = 0; i < n; i++) {
+		GMimeObject *c = g_mime_multipart_get_part(mp, i);
+		GMimeContentType *ct = g_mime_object_get_content_type(c);
+
+		if (is_body_text(c) && g_mime_content_type_is_type(ct, "text", "plain")) {
+			if (plain < 0)
+				plain = i;
+		} else if (is_body_text(c)) {
+			if (html < 0)
+				html = i;
+		} else if (GMIME_IS_MULTIPART(c) && multi < 0) {
+			multi = i;
+		}
+	}
+	if (n == 0)
+		return MG_OK;
+	pick = plain >= 0 ? plain : html >= 0 ? html : multi >= 0 ? multi : n - 1;
+	if (n > 1) {
+		mail_note_add(j, NOTE_ALTERNATIVE, MG_OK, (unsigned)(n - 1), NULL, NULL, NULL);
+		mg_report_removed(j->ctx, "multipart/alternative", "%d other versions of the body", n - 1);
+	}
+	return walk(j, g_mime_multipart_get_part(mp, pick), level + 1);
+}
+
+static mg_status multipart(mail_job *j, GMimeMultipart *mp, unsigned level)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(mp));
+	int n = g_mime_multipart_get_count(mp);
+	mg_status st = MG_OK;
+
+	if (g_mime_content_type_is_type(ct, "multipart", "alternative"))
+		return alternative(j, mp, level);
+	for (int i = 0; i < n && st == MG_OK; i++)
+		st = walk(j, g_mime_multipart_get_part(mp, i), level + 1);
+	return st;
+}
+
+static mg_status walk(mail_job *j, GMimeObject *o, unsigned level)
+{
+	mg_ctx *ctx = j->ctx;
+
+	if (++j->parts > ctx->policy->max_parts)
+		return mg_fail(ctx, MG_E_LIMIT_COUNT, "more than max_parts %u MIME parts",
+		               ctx->policy->max_parts);
+	if (level > MAX_MIME_LEVEL)
+		return mg_fail(ctx, MG_E_LIMIT_DEPTH, "MIME parts nested deeper than %u levels",
+		               MAX_MIME_LEVEL);
+	if (mg_check_deadline(ctx) != MG_OK)
+		return ctx->status;
+	if (GMIME_IS_MULTIPART_ENCRYPTED(o)) {
+		mail_note_add(j, NOTE_ENCRYPTED, MG_E_ENCRYPTED, 0, "multipart/encrypted", NULL, NULL);
+		mg_report_removed(ctx, "multipart/encrypted", "encrypted");
+		return MG_OK;
+	}
+	if (GMIME_IS_MULTIPART_SIGNED(o)) {
+		GMimeObject *content = g_mime_multipart_get_part(GMIME_MULTIPART(o),
+		                                                 GMIME_MULTIPART_SIGNED_CONTENT);
+
+		mail_note_add(j, NOTE_SIGNATURE, MG_OK, 0, NULL, NULL, NULL);
+		mg_report_removed(ctx, "multipart/signed signature", "a signature cannot survive "
+		                  "sanitising: the signed content is rebuilt");
+		return content ? walk(j, content, level + 1) : MG_OK;
+	}
+	if (GMIME_IS_MULTIPART(o))
+		return multipart(j, GMIME_MULTIPART(o), level);
+	if (GMIME_IS_MESSAGE_PARTIAL(o)) {
+		mail_note_add(j, NOTE_PARTIAL, MG_E_TYPE_BLOCKED, 0, NULL, NULL, NULL);
+		mg_report_removed(ctx, "message/partial", "a fragment of a split message cannot be "
+		                  "checked on its own");
+		return MG_OK;
+	}
+	if (GMIME_IS_MESSAGE_PART(o))
+		return message_part(j, GMIME_MESSAGE_PART(o));
+	if (GMIME_IS_PART(o))
+		return leaf(j, o);
+	mg_report_removed(ctx, "MIME object", "of an unknown kind");
+	return MG_OK;
+}
+
+static void append_crlf(GString *g, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			g_string_append(g, "\r\n");
+		else
+			g_string_append_c(g, s[i]);
+	}
+}
+
+static GMimeObject *text_part(mail_job *j, const char *notice)
+{
+	GMimeTextPart *tp = g_mime_text_part_new_with_subtype("plain");
+	GString *g = g_string_sized_new(j->body.len + (notice ? strlen(notice) : 0) + 2);
+	GMimeStream *s;
+	GMimeDataWrapper *w;
+
+	/* the canonical form of text is CRLF, also under base64 */
+	append_crlf(g, notice, notice ? strlen(notice) : 0);
+	append_crlf(g, (const char *)j->body.data, j->body.len);
+	s = g_mime_stream_mem_new_with_buffer(g->str, g->len);
+	w = g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(GMIME_PART(tp), w);
+	g_mime_text_part_set_charset(tp, "utf-8");
+	g_mime_part_set_content_encoding(GMIME_PART(tp),
+	                                 g_mime_part_get_best_content_encoding(GMIME_PART(tp),
+	                                                                       GMIME_ENCODING_CONSTRAINT_7BIT));
+	g_object_unref(w);
+	g_object_unref(s);
+	g_string_free(g, TRUE);
+	return GMIME_OBJECT(tp);
+}
+
+static void assemble(mail_job *j, GMimeMessage *dst)
+{
+	const char *id = item_id(j->ctx);
+	char *notice = j->ctx->policy->notice ? mail_notice(j, id) : NULL;
+	char *verdict = mail_verdict(j);
+	GMimeObject *body = text_part(j, notice);
+
+	if (j->attachments->len > 0) {
+		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
+
+		g_mime_multipart_add(mp, body);
+		for (unsigned i = 0; i < j->attachments->len; i++)
+			g_mime_multipart_add(mp, g_ptr_array_index(j->attachments, i));
+		g_mime_message_set_mime_part(dst, GMIME_OBJECT(mp));
+		g_object_unref(mp);
+	} else {
+		g_mime_message_set_mime_part(dst, body);
+	}
+	g_mime_object_set_header(GMIME_OBJECT(dst), "X-Mugai-Id", id, NULL);
+	g_mime_object_set_header(GMIME_OBJECT(dst), "X-Mugai-Verdict", verdict, NULL);
+	g_object_unref(body);
+	g_free(notice);
+	g_free(verdict);
+}
+
+static mg_status write_message(mail_job *j, GMimeMessage *dst, mg_out *out)
+{
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *a;
+	mg_status st = MG_OK;
+
+	if (g_mime_object_write_to_stream(GMIME_OBJECT(dst), j->fopts, mem) < 0) {
+		st = mg_fail(j->ctx, MG_E_INTERNAL, "the rebuilt message could not be written");
+	} else {
+		a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+		if (mg_buf_append(&out->data, a->data, a->len) < 0)
+			st = mg_fail(j->ctx, MG_E_LIMIT_SIZE, "rebuilt message larger than max_output");
+	}
+	g_object_unref(mem);
+	return st;
+}
+
+static GMimeMessage *parse(mail_job *j, const mg_item *item)
+{
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer((const char *)item->data, item->len);
+	GMimeParser *p = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m;
+
+	/* an mbox "From " line before the headers, as saved mails have */
+	if (item->len >= 5 && memcmp(item->data, "From ", 5) == 0)
+		g_mime_parser_set_format(p, GMIME_FORMAT_MBOX);
+	m = g_mime_parser_construct_message(p, j->popts);
+	g_object_unref(p);
+	g_object_unref(s);
+	return m;
+}
+
+static void job_init(mail_job *j, mg_ctx *ctx)
+{
+	memset(j, 0, sizeof(*j));
+	j->ctx = ctx;
+	j->popts = g_mime_parser_options_new();
+	g_mime_parser_options_set_rfc2047_compliance_mode(j->popts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_address_compliance_mode(j->popts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(j->popts, GMIME_RFC_COMPLIANCE_LOOSE);
+	j->fopts = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(j->fopts, GMIME_NEWLINE_FORMAT_DOS);
+	mg_buf_init(&j->body, ctx->policy->max_output);
+	j->attachments = g_ptr_array_new_with_free_func(g_object_unref);
+	j->notes = g_ptr_array_new_with_free_func(note_free);
+}
+
+static void job_free(mail_job *j)
+{
+	g_mime_parser_options_free(j->popts);
+	g_mime_format_options_free(j->fopts);
+	mg_buf_free(&j->body);
+	g_ptr_array_free(j->attachments, TRUE);
+	g_ptr_array_free(j->notes, TRUE);
+}
+
+static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)
+{
+	mail_job j;
+	GMimeMessage *src = NULL, *dst = NULL;
+	GMimeObject *body;
+	mg_status st;
+
+	job_init(&j, ctx);
+	src = parse(&j, item);
+	if (!src) {
+		st = mg_fail(ctx, MG_E_MALFORMED, "not a parseable message");
+		goto done;
+	}
+	dst = g_mime_message_new(TRUE);
+	st = mail_copy_headers(&j, src, dst);
+	body = g_mime_message_get_mime_part(src);
+	if (st == MG_OK && body)
+		st = walk(&j, body, 0);
+	if (st != MG_OK)
+		goto done;
+	assemble(&j, dst);
+	st = write_message(&j, dst, out);
+	if (st != MG_OK)
+		goto done;
+	mg_report_action(ctx, "message rebuilt: %u MIME parts read, %u attachments kept, %u changes "
+	                 "converted, %u removed", j.parts, j.attachments->len, j.converted, j.removed);
+	mg_out_set_type(out, "message/rfc822", "eml");
+done:
+	if (src)
+		g_object_unref(src);
+	if (dst)
+		g_object_unref(dst);
+	job_free(&j);
+	return st;
+}
+
+const mg_filter mg_filter_mail = {
+	.family = MG_FAM_MAIL,
+	.name = "mail",
+	.actions = 1u << MG_ACT_REBUILD,
+	.default_action = MG_ACT_REBUILD,
+	.run = mail_run,
+};

@@ -1,0 +1,317 @@
+/*
+ * mail_headers.c - the header fields that cross, rebuilt from their values.
+ *
+ * Only the whitelist below crosses.  Each value is decoded to UTF-8
+ * (RFC 2047 words through gmime; raw 8-bit or ISO-2022-JP bytes, which
+ * Japanese senders still write, through charset.c), parsed where it has a
+ * structure (addresses, dates, message ids), and written again by gmime,
+ * which encodes it as UTF-8 where it is not ASCII.  A value larger than
+ * policy max_header_bytes, or one that does not parse, is dropped and
+ * reported; every field outside the whitelist is dropped and reported.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "charset.h"
+#include "mail_priv.h"
+
+#define MAX_REFERENCES 40   /* the most recent ids of References are kept */
+#define MAX_ID_LEN 250
+#define MAX_ADDR_LEN 320
+#define MAX_DROPPED_NAMES 40
+
+enum field { F_FROM, F_TO, F_CC, F_REPLY_TO, F_DATE, F_SUBJECT, F_MESSAGE_ID, F_IN_REPLY_TO,
+	     F_REFERENCES, F_MIME_VERSION, F_COUNT };
+
+static const char *const whitelist[F_COUNT] = {
+	[F_FROM] = "From", [F_TO] = "To", [F_CC] = "Cc", [F_REPLY_TO] = "Reply-To",
+	[F_DATE] = "Date", [F_SUBJECT] = "Subject", [F_MESSAGE_ID] = "Message-ID",
+	[F_IN_REPLY_TO] = "In-Reply-To", [F_REFERENCES] = "References",
+	[F_MIME_VERSION] = "MIME-Version",
+};
+
+char *mail_clean_line(const char *s, size_t len)
+{
+	mg_buf b;
+	GString *out;
+	bool space = false;
+
+	mg_buf_init(&b, len * 4 + 16);
+	if (mg_charset_decode((const unsigned char *)s, len, "UTF-8", &b, NULL) < 0 || !b.data) {
+		mg_buf_free(&b);
+		return g_strdup("");
+	}
+	mg_utf8_clean(&b);
+	out = g_string_sized_new(b.len);
+	for (size_t i = 0; i < b.len; i++) {
+		unsigned char c = b.data[i];
+
+		if (c == ' ' || c == '\t' || c == '\n') {
+			space = out->len > 0;
+			continue;
+		}
+		if (space)
+			g_string_append_c(out, ' ');
+		g_string_append_c(out, (char)c);
+		space = false;
+	}
+	mg_buf_free(&b);
+	return g_string_free(out, FALSE);
+}
+
+/* A raw header value as UTF-8, still with its RFC 2047 words. */
+static char *raw_to_utf8(const char *raw)
+{
+	size_t n = strlen(raw);
+	bool esc = memchr(raw, 0x1b, n) != NULL;
+	mg_buf b;
+	char *s;
+
+	if (!esc && g_utf8_validate(raw, (gssize)n, NULL))
+		return g_strdup(raw);
+	mg_buf_init(&b, n * 4 + 16);
+	if (mg_charset_decode((const unsigned char *)raw, n, esc ? "ISO-2022-JP" : NULL, &b, NULL) < 0
+	    || !b.data)
+		s = g_strdup("");
+	else
+		s = g_strndup((const char *)b.data, b.len);
+	mg_buf_free(&b);
+	return s;
+}
+
+static char *unstructured(mail_job *j, const char *raw)
+{
+	char *utf8 = raw_to_utf8(raw);
+	char *dec = g_mime_utils_header_decode_text(j->popts, utf8);
+	char *clean = mail_clean_line(dec ? dec : "", dec ? strlen(dec) : 0);
+
+	g_free(utf8);
+	g_free(dec);
+	return clean;
+}
+
+/* An address as it may be written: printable ASCII or UTF-8, no blanks,
+ * no brackets or quotes that would change how the field parses. */
+static bool addr_ok(const char *a)
+{
+	size_t n = a ? strlen(a) : 0;
+
+	if (n == 0 || n > MAX_ADDR_LEN || !g_utf8_validate(a, (gssize)n, NULL))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a[i];
+
+		if (c <= ' ' || c == 0x7F || c == '<' || c == '>' || c == '"' || c == ',' || c == ';' ||
+		    c == '(' || c == ')' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+static InternetAddress *new_mailbox(InternetAddress *src)
+{
+	const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(src));
+	const char *name = internet_address_get_name(src);
+	char *clean = name ? mail_clean_line(name, strlen(name)) : NULL;
+	InternetAddress *ia = NULL;
+
+	if (addr_ok(addr)) {
+		ia = internet_address_mailbox_new(clean && *clean ? clean : NULL, addr);
+		internet_address_set_charset(ia, "utf-8");
+	}
+	g_free(clean);
+	return ia;
+}
+
+/* Rebuilds every address of src into dst; returns how many were dropped. */
+static unsigned rebuild_list(InternetAddressList *src, InternetAddressList *dst, int level)
+{
+	unsigned dropped = 0;
+
+	for (int i = 0; i < internet_address_list_length(src); i++) {
+		InternetAddress *ia = internet_address_list_get_address(src, i), *copy = NULL;
+
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			copy = new_mailbox(ia);
+		} else if (INTERNET_ADDRESS_IS_GROUP(ia) && level == 0) {
+			const char *name = internet_address_get_name(ia);
+			char *clean = mail_clean_line(name ? name : "", name ? strlen(name) : 0);
+			InternetAddressList *members = internet_address_list_new();
+
+			dropped += rebuild_list(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
+			                        members, level + 1);
+			copy = internet_address_group_new(*clean ? clean : "undisclosed-recipients");
+			internet_address_set_charset(copy, "utf-8");
+			internet_address_group_set_members(INTERNET_ADDRESS_GROUP(copy), members);
+			g_object_unref(members);
+			g_free(clean);
+		}
+		if (copy) {
+			internet_address_list_add(dst, copy);
+			g_object_unref(copy);
+		} else {
+			dropped++;
+		}
+	}
+	return dropped;
+}
+
+static void addresses(mail_job *j, GMimeMessage *dst, GMimeAddressType type, const char *field,
+                      const char *raw)
+{
+	char *utf8 = raw_to_utf8(raw);
+	InternetAddressList *l = internet_address_list_parse(j->popts, utf8);
+	unsigned dropped;
+
+	if (!l) {
+		mg_report_removed(j->ctx, field, "no address could be parsed");
+		g_free(utf8);
+		return;
+	}
+	dropped = rebuild_list(l, g_mime_message_get_addresses(dst, type), 0);
+	if (dropped)
+		mg_report_removed(j->ctx, field, "%u malformed addresses dropped", dropped);
+	g_object_unref(l);
+	g_free(utf8);
+}
+
+static bool msgid_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (n == 0 || n > MAX_ID_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)id[i] <= ' ' || (unsigned char)id[i] >= 0x7F || id[i] == '<' ||
+		    id[i] == '>')
+			return false;
+	return true;
+}
+
+static void references(mail_job *j, GMimeMessage *dst, const char *field, const char *raw)
+{
+	GMimeReferences *refs = g_mime_references_parse(j->popts, raw);
+	GString *v = g_string_new(NULL);
+	int n = refs ? g_mime_references_length(refs) : 0;
+
+	for (int i = n > MAX_REFERENCES ? n - MAX_REFERENCES : 0; i < n; i++) {
+		const char *id = g_mime_references_get_message_id(refs, i);
+
+		if (msgid_ok(id))
+			g_string_append_printf(v, "%s<%s>", v->len ? " " : "", id);
+	}
+	if (v->len)
+		g_mime_object_set_header(GMIME_OBJECT(dst), field, v->str, NULL);
+	else
+		mg_report_removed(j->ctx, field, "no valid message id");
+	if (refs)
+		g_mime_references_free(refs);
+	g_string_free(v, TRUE);
+}
+
+static void copy_field(mail_job *j, enum field f, const char *raw, GMimeMessage *dst)
+{
+	char *s = NULL;
+	GDateTime *dt;
+
+	switch (f) {
+	case F_FROM:
+		addresses(j, dst, GMIME_ADDRESS_TYPE_FROM, whitelist[f], raw);
+		break;
+	case F_TO:
+		addresses(j, dst, GMIME_ADDRESS_TYPE_TO, whitelist[f], raw);
+		break;
+	case F_CC:
+		addresses(j, dst, GMIME_ADDRESS_TYPE_CC, whitelist[f], raw);
+		break;
+	case F_REPLY_TO:
+		addresses(j, dst, GMIME_ADDRESS_TYPE_REPLY_TO, whitelist[f], raw);
+		break;
+	case F_DATE:
+		dt = g_mime_utils_header_decode_date(raw);
+		if (dt) {
+			g_mime_message_set_date(dst, dt);
+			g_date_time_unref(dt);
+		} else {
+			mg_report_removed(j->ctx, "Date", "not a date");
+		}
+		break;
+	case F_SUBJECT:
+		s = unstructured(j, raw);
+		g_mime_message_set_subject(dst, s, "utf-8");
+		break;
+	case F_MESSAGE_ID:
+		s = g_mime_utils_decode_message_id(raw);
+		if (msgid_ok(s))
+			g_mime_message_set_message_id(dst, s);
+		else
+			mg_report_removed(j->ctx, "Message-ID", "not a message id");
+		break;
+	case F_IN_REPLY_TO:
+	case F_REFERENCES:
+		references(j, dst, whitelist[f], raw);
+		break;
+	case F_MIME_VERSION:
+	case F_COUNT:
+		break; /* gmime writes MIME-Version: 1.0 itself */
+	}
+	g_free(s);
+}
+
+static int field_of(const char *name)
+{
+	for (int f = 0; f < F_COUNT; f++)
+		if (strcasecmp(name, whitelist[f]) == 0)
+			return f;
+	return -1;
+}
+
+static void note_dropped(GString *names, unsigned *count, const char *name)
+{
+	char *clean = mail_clean_line(name, strlen(name));
+
+	if (*count < MAX_DROPPED_NAMES && !strstr(names->str, clean))
+		g_string_append_printf(names, "%s%s", names->len ? ", " : "", clean);
+	(*count)++;
+	g_free(clean);
+}
+
+mg_status mail_copy_headers(mail_job *j, GMimeMessage *src, GMimeMessage *dst)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(src));
+	int n = list ? g_mime_header_list_get_count(list) : 0;
+	bool seen[F_COUNT] = { false };
+	GString *dropped = g_string_new(NULL);
+	unsigned ndropped = 0;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+		const char *name = g_mime_header_get_name(h);
+		const char *raw = g_mime_header_get_raw_value(h);
+		int f = name ? field_of(name) : -1;
+
+		if ((i & 255) == 255 && mg_check_deadline(j->ctx) != MG_OK)
+			break;
+		if (!name || !raw)
+			continue;
+		if (g_ascii_strncasecmp(name, "Content-", 8) == 0)
+			continue; /* the MIME structure is rebuilt, not copied */
+		if (f < 0) {
+			note_dropped(dropped, &ndropped, name);
+		} else if (strlen(raw) > j->ctx->policy->max_header_bytes) {
+			mg_report_removed(j->ctx, whitelist[f], "%zu bytes, larger than max_header_bytes %llu",
+			                  strlen(raw), (unsigned long long)j->ctx->policy->max_header_bytes);
+		} else if (seen[f]) {
+			mg_report_finding(j->ctx, "repeated %s field dropped", whitelist[f]);
+		} else {
+			seen[f] = true;
+			copy_field(j, (enum field)f, raw, dst);
+		}
+	}
+	if (ndropped)
+		mg_report_removed(j->ctx, "header fields", "%u fields outside the whitelist: %s%s",
+		                  ndropped, dropped->str, ndropped > MAX_DROPPED_NAMES ? ", ..." : "");
+	g_string_free(dropped, TRUE);
+	return j->ctx->status;
+}

@@ -1,0 +1,198 @@
+/*
+ * mail_notice.c - the notice at the top of a sanitised mail.
+ *
+ * It tells the reader, in Japanese, English or both (policy notice_lang),
+ * that the mail was sanitised, what was converted or removed and why, and
+ * which id to quote to the administrator to have an original released.
+ * Reasons from the filters are English; the Japanese line names the kind
+ * of reason and quotes the English detail.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mail_priv.h"
+
+#define MAX_LISTED 50 /* notes past this are counted, the report has them all */
+
+static const char *status_ja(mg_status st)
+{
+	switch (st) {
+	case MG_E_TYPE_BLOCKED:
+		return "許可されていない形式";
+	case MG_E_ENCRYPTED:
+		return "暗号化されていて検査できない";
+	case MG_E_MALFORMED:
+		return "ファイルが壊れている";
+	case MG_E_LIMIT_SIZE:
+	case MG_E_LIMIT_DEPTH:
+	case MG_E_LIMIT_COUNT:
+	case MG_E_LIMIT_RATIO:
+	case MG_E_LIMIT_PAGES:
+	case MG_E_LIMIT_PIXELS:
+		return "上限を超えている";
+	case MG_E_LIMIT_TIME:
+		return "処理時間の上限を超えた";
+	case MG_E_MALWARE:
+		return "マルウェアを検出";
+	default:
+		return "処理できない";
+	}
+}
+
+static const char *nz(const char *s)
+{
+	return s && *s ? s : "?";
+}
+
+static void line_ja(GString *g, const mail_note *n)
+{
+	switch (n->kind) {
+	case NOTE_HTML:
+		g_string_append(g, "HTML形式の本文をテキストに変換しました（リンク先は <URL> で表示）");
+		break;
+	case NOTE_ALTERNATIVE:
+		g_string_append_printf(g, "本文の別形式（%u件）を削除しました", n->count);
+		break;
+	case NOTE_ACTIVE:
+		g_string_append_printf(g, "スクリプト等の動的な要素（%u件）を削除しました", n->count);
+		break;
+	case NOTE_REMOTE_IMAGES:
+		g_string_append_printf(g, "外部から読み込まれる画像（%u件、追跡用の可能性）を削除しました",
+		                       n->count);
+		break;
+	case NOTE_ATTACHMENT_KEPT:
+		g_string_append_printf(g, "添付ファイル「%s」を無害化し「%s」としました（%s）", nz(n->name),
+		                       nz(n->name2), nz(n->detail));
+		break;
+	case NOTE_ATTACHMENT_REMOVED:
+		g_string_append_printf(g, "添付ファイル「%s」を削除しました（理由: %s - %s）", nz(n->name),
+		                       status_ja(n->status), nz(n->detail));
+		break;
+	case NOTE_MESSAGE_KEPT:
+		g_string_append_printf(g, "添付されたメール「%s」を個別に無害化しました", nz(n->name));
+		break;
+	case NOTE_SIGNATURE:
+		g_string_append(g, "電子署名は無害化により無効になるため削除しました");
+		break;
+	case NOTE_ENCRYPTED:
+		g_string_append_printf(g, "暗号化された内容「%s」は検査できないため削除しました",
+		                       nz(n->name));
+		break;
+	case NOTE_PARTIAL:
+		g_string_append(g, "分割されたメールの断片（message/partial）は検査できないため削除しました");
+		break;
+	case NOTE_TNEF:
+		g_string_append_printf(g, "Outlook独自形式の添付「%s」（TNEF）を削除しました", nz(n->name));
+		break;
+	case NOTE_CHARSET:
+		g_string_append_printf(g, "本文の文字コード指定が誤っていたため %s として読みました",
+		                       nz(n->detail));
+		break;
+	}
+}
+
+static void line_en(GString *g, const mail_note *n)
+{
+	switch (n->kind) {
+	case NOTE_HTML:
+		g_string_append(g, "HTML body converted to text (links shown as <URL>)");
+		break;
+	case NOTE_ALTERNATIVE:
+		g_string_append_printf(g, "%u alternative versions of the body removed", n->count);
+		break;
+	case NOTE_ACTIVE:
+		g_string_append_printf(g, "%u scripts or other active elements removed", n->count);
+		break;
+	case NOTE_REMOTE_IMAGES:
+		g_string_append_printf(g, "%u remote images (possible tracking) removed", n->count);
+		break;
+	case NOTE_ATTACHMENT_KEPT:
+		g_string_append_printf(g, "Attachment \"%s\" sanitised as \"%s\" (%s)", nz(n->name),
+		                       nz(n->name2), nz(n->detail));
+		break;
+	case NOTE_ATTACHMENT_REMOVED:
+		g_string_append_printf(g, "Attachment \"%s\" removed: %s", nz(n->name), nz(n->detail));
+		break;
+	case NOTE_MESSAGE_KEPT:
+		g_string_append_printf(g, "Attached message \"%s\" sanitised on its own", nz(n->name));
+		break;
+	case NOTE_SIGNATURE:
+		g_string_append(g, "Digital signature removed: it cannot survive sanitising");
+		break;
+	case NOTE_ENCRYPTED:
+		g_string_append_printf(g, "Encrypted content \"%s\" removed: it cannot be inspected",
+		                       nz(n->name));
+		break;
+	case NOTE_PARTIAL:
+		g_string_append(g, "Fragment of a split message (message/partial) removed: it cannot "
+		                   "be inspected alone");
+		break;
+	case NOTE_TNEF:
+		g_string_append_printf(g, "Outlook TNEF attachment \"%s\" removed", nz(n->name));
+		break;
+	case NOTE_CHARSET:
+		g_string_append_printf(g, "Body charset was wrong or missing; read as %s", nz(n->detail));
+		break;
+	}
+}
+
+static void list_notes(GString *g, const mail_job *j, bool ja, bool en)
+{
+	for (unsigned i = 0; i < j->notes->len && i < MAX_LISTED; i++) {
+		const mail_note *n = g_ptr_array_index(j->notes, i);
+
+		if (ja) {
+			g_string_append(g, " - ");
+			line_ja(g, n);
+			g_string_append_c(g, '\n');
+		}
+		if (en) {
+			g_string_append(g, ja ? "   " : " - ");
+			line_en(g, n);
+			g_string_append_c(g, '\n');
+		}
+	}
+	if (j->notes->len > MAX_LISTED) {
+		unsigned more = j->notes->len - MAX_LISTED;
+
+		if (ja)
+			g_string_append_printf(g, " - ほか %u 件（詳細は報告書を参照）\n", more);
+		if (en)
+			g_string_append_printf(g, "%s... and %u more (see the report)\n", ja ? "   " : " - ",
+			                       more);
+	}
+}
+
+char *mail_notice(const mail_job *j, const char *item_id)
+{
+	const char *lang = j->ctx->policy->notice_lang;
+	bool ja = strncmp(lang, "ja", 2) == 0, en = strstr(lang, "en") != NULL;
+	GString *g = g_string_new(NULL);
+
+	if (ja)
+		g_string_append(g, "【無害化通知】このメールは mugai により無害化されました。\n");
+	if (en)
+		g_string_append(g, "[mugai] This message was sanitised.\n");
+	if (j->notes->len == 0) {
+		if (ja)
+			g_string_append(g, " - 本文をテキストとして再構成しました（削除した内容はありません）\n");
+		if (en)
+			g_string_append_printf(g, "%sBody rebuilt as plain text; nothing was removed.\n",
+			                       ja ? "   " : " - ");
+	} else {
+		list_notes(g, j, ja, en);
+	}
+	if (ja)
+		g_string_append_printf(g, "原本は隔離保管されています。必要な場合は ID %s を添えて"
+		                          "管理者にお問い合わせください。\n", item_id);
+	if (en)
+		g_string_append_printf(g, "The original is kept in quarantine; quote ID %s to your "
+		                          "administrator if you need it.\n", item_id);
+	g_string_append(g, "------------------------------------------------------------\n\n");
+	return g_string_free(g, FALSE);
+}
+
+char *mail_verdict(const mail_job *j)
+{
+	return g_strdup_printf("sanitised; converted=%u; removed=%u", j->converted, j->removed);
+}

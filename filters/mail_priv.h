@@ -1,0 +1,68 @@
+/*
+ * mail_priv.h - what the parts of the mail filter share: the job being
+ * rebuilt and the notes that become the notice at the top of the body.
+ *
+ * mail.c walks the parsed MIME tree and assembles the new message,
+ * mail_headers.c carries the whitelisted header fields over, and
+ * mail_notice.c writes the notice (Japanese, English or both).
+ */
+#ifndef MUGAI_MAIL_PRIV_H
+#define MUGAI_MAIL_PRIV_H
+
+#include <gmime/gmime.h>
+
+#include "internal.h"
+
+/* What the notice tells the reader, one entry per change. */
+typedef enum mail_note_kind {
+	NOTE_HTML,              /* an HTML body became text */
+	NOTE_ALTERNATIVE,       /* other versions of a multipart/alternative dropped */
+	NOTE_ACTIVE,            /* scripts or other active HTML elements dropped (count) */
+	NOTE_REMOTE_IMAGES,     /* images from the network not loaded (count) */
+	NOTE_ATTACHMENT_KEPT,   /* name -> name2, sanitised by its family (detail: action) */
+	NOTE_ATTACHMENT_REMOVED,/* name, status, detail: the reason */
+	NOTE_MESSAGE_KEPT,      /* a nested message, sanitised on its own */
+	NOTE_SIGNATURE,         /* a digital signature that could not survive */
+	NOTE_ENCRYPTED,         /* encrypted content removed */
+	NOTE_PARTIAL,           /* a message/partial fragment removed */
+	NOTE_TNEF,              /* winmail.dat removed */
+	NOTE_CHARSET,           /* a body in a wrong or missing charset, decoded as detail */
+} mail_note_kind;
+
+typedef struct mail_note {
+	mail_note_kind kind;
+	mg_status status;
+	unsigned count;
+	char *name;   /* UTF-8, may be NULL */
+	char *name2;
+	char *detail;
+} mail_note;
+
+typedef struct mail_job {
+	mg_ctx *ctx;
+	GMimeParserOptions *popts;
+	GMimeFormatOptions *fopts;
+	unsigned parts;          /* MIME parts seen, against max_parts */
+	unsigned removed, converted;
+	mg_buf body;             /* the text of every body, UTF-8 */
+	GPtrArray *attachments;  /* GMimeObject *, in order */
+	GPtrArray *notes;        /* mail_note * */
+} mail_job;
+
+/* mail.c */
+void mail_note_add(mail_job *j, mail_note_kind kind, mg_status status, unsigned count,
+                   const char *name, const char *name2, const char *detail);
+/* Bytes of unknown charset (a header value, a file name) as clean UTF-8
+ * on one line; g_free() it. */
+char *mail_clean_line(const char *s, size_t len);
+
+/* mail_headers.c: the whitelisted fields of src, decoded, re-encoded as
+ * UTF-8 into dst; everything else is dropped and reported. */
+mg_status mail_copy_headers(mail_job *j, GMimeMessage *src, GMimeMessage *dst);
+
+/* mail_notice.c: the notice for the top of the body (g_free() it). */
+char *mail_notice(const mail_job *j, const char *item_id);
+/* The value of X-Mugai-Verdict. */
+char *mail_verdict(const mail_job *j);
+
+#endif
