@@ -1,0 +1,580 @@
+/* check_pdf.c - the PDF family: flattened to image-only pages, text mode, limits, encryption. */
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <check.h>
+#include <jansson.h>
+#include <math.h>
+#include <poppler.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "testutil.h"
+
+extern const mg_filter mg_filter_pdf;
+
+/* Names of PDF objects that carry behaviour: none may be in a flattened file. */
+static const char *const active_names[] = {
+	"/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile", "/AcroForm",
+	"/XFA", "/Annots", "/Font", "/URI", "/RichMedia", "/GoToR", "/SubmitForm",
+};
+
+static const char *const corpus_pdfs[] = {
+	"pdf/alphatrans.pdf", "pdf/annotation-button-widget.pdf", "pdf/attachment.pdf",
+	"pdf/autoprint.pdf", "pdf/bug766086.pdf", "pdf/issue16067.pdf", "pdf/issue17846.pdf",
+	"pdf/js-authors.pdf", "pdf/multimedia_annotations.pdf", "pdf/opt_demo.pdf",
+	"pdf/secHandler.pdf", "pdf/text_field_own_canvas_calc.pdf", "pdf/tracemonkey.pdf",
+	"pdf/xfa_issue14315.pdf",
+};
+
+/* ---- helpers ---- */
+
+static mg_status run_policy(const char *key, const char *value, const void *d, size_t len,
+                            mg_mode mode, mg_result *res)
+{
+	mg_policy *p = mg_policy_new();
+	char *err = NULL;
+	mg_status st;
+
+	ck_assert_msg(mg_policy_set(p, key, value, &err) == 0, "%s", err);
+	st = tu_sanitize_policy(p, d, len, "doc.pdf", mode, res);
+	mg_policy_free(p);
+	return st;
+}
+
+static unsigned char *read_corpus(const char *rel, size_t *len)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR, rel);
+	return tu_read(path, len);
+}
+
+static int report_has(const mg_result *res, const char *array, const char *needle)
+{
+	json_t *root = json_loads(res->report_json, 0, NULL), *arr, *v;
+	size_t i;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(root);
+	arr = json_object_get(root, array);
+	json_array_foreach(arr, i, v) {
+		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+		const char *what = json_string_value(json_object_get(v, "what"));
+		const char *why = json_string_value(json_object_get(v, "why"));
+
+		if ((s && strstr(s, needle)) || (what && strstr(what, needle)) ||
+		    (why && strstr(why, needle)))
+			found = 1;
+	}
+	json_decref(root);
+	return found;
+}
+
+static PopplerDocument *open_pdf(const unsigned char *d, size_t len)
+{
+	GBytes *b = g_bytes_new(d, len);
+	GError *err = NULL;
+	PopplerDocument *doc = poppler_document_new_from_bytes(b, NULL, &err);
+
+	ck_assert_msg(doc != NULL, "output does not open: %s", err ? err->message : "?");
+	g_bytes_unref(b);
+	return doc;
+}
+
+static void assert_no_active_names(const char *what, const unsigned char *d, size_t len)
+{
+	for (size_t i = 0; i < sizeof(active_names) / sizeof(active_names[0]); i++)
+		ck_assert_msg(!tu_contains(d, len, active_names[i]), "%s contains %s", what,
+		              active_names[i]);
+}
+
+static size_t count_of(const unsigned char *d, size_t len, const char *needle)
+{
+	size_t n = 0, k = strlen(needle);
+
+	for (const unsigned char *p = d; (p = memmem(p, len - (size_t)(p - d), needle, k)); p += k)
+		n++;
+	return n;
+}
+
+/* The output decompressed by qpdf (every stream and object stream opened):
+ * a name hidden in a compressed stream would show here. */
+static unsigned char *qpdf_expand(const unsigned char *d, size_t len, size_t *outlen)
+{
+	char in[] = "/tmp/mugai-pdf-in-XXXXXX", out[] = "/tmp/mugai-pdf-out-XXXXXX", cmd[256];
+	int fi = mkstemp(in), fo = mkstemp(out), rc;
+	unsigned char *q;
+
+	ck_assert(fi >= 0 && fo >= 0);
+	ck_assert_int_eq(write(fi, d, len), (ssize_t)len);
+	close(fi);
+	close(fo);
+	snprintf(cmd, sizeof(cmd), "qpdf --qdf --object-streams=disable %s %s >/dev/null 2>&1", in, out);
+	rc = system(cmd);
+	/* 0: fine, 3: warnings; anything else means qpdf could not read our output */
+	ck_assert_msg(WIFEXITED(rc) && (WEXITSTATUS(rc) == 0 || WEXITSTATUS(rc) == 3),
+	              "qpdf failed on the flattened PDF (%d)", rc);
+	q = tu_read(out, outlen);
+	unlink(in);
+	unlink(out);
+	return q;
+}
+
+static int have_qpdf(void)
+{
+	return system("qpdf --version >/dev/null 2>&1") == 0;
+}
+
+/* Every page of the output holds one image and nothing else poppler sees. */
+static void assert_image_only(PopplerDocument *doc)
+{
+	ck_assert(!poppler_document_has_javascript(doc));
+	ck_assert(!poppler_document_has_attachments(doc));
+	for (int i = 0; i < poppler_document_get_n_pages(doc); i++) {
+		PopplerPage *page = poppler_document_get_page(doc, i);
+		GList *images = poppler_page_get_image_mapping(page);
+		GList *links = poppler_page_get_link_mapping(page);
+		GList *annots = poppler_page_get_annot_mapping(page);
+		GList *fields = poppler_page_get_form_field_mapping(page);
+		char *text = poppler_page_get_text(page);
+
+		ck_assert_msg(g_list_length(images) == 1, "page %d has %u images", i + 1,
+		              g_list_length(images));
+		ck_assert_ptr_null(links);
+		ck_assert_ptr_null(annots);
+		ck_assert_ptr_null(fields);
+		ck_assert_msg(text == NULL || text[0] == 0, "page %d has text '%s'", i + 1, text);
+		g_free(text);
+		poppler_page_free_image_mapping(images);
+		g_object_unref(page);
+	}
+}
+
+/* Flattens, then checks the output every way we can: raw bytes, the
+ * qpdf-expanded file, and poppler's view; page count and sizes must match. */
+static void assert_flattened(const char *what, const unsigned char *in, size_t inlen,
+                             const mg_result *res)
+{
+	PopplerDocument *src = open_pdf(in, inlen), *out;
+	int pages = poppler_document_get_n_pages(src);
+
+	ck_assert_msg(res->status == MG_OK, "%s: %s", what, res->reason);
+	ck_assert_str_eq(res->out_type, "application/pdf");
+	ck_assert_str_eq(res->out_ext, "pdf");
+	ck_assert(res->out_len > 8 && memcmp(res->out, "%PDF-", 5) == 0);
+	assert_no_active_names(what, res->out, res->out_len);
+	if (have_qpdf()) {
+		size_t qlen;
+		unsigned char *q = qpdf_expand(res->out, res->out_len, &qlen);
+
+		assert_no_active_names(what, q, qlen);
+		ck_assert_uint_eq(count_of(q, qlen, "/Subtype /Image"), (size_t)pages);
+		free(q);
+	}
+	out = open_pdf(res->out, res->out_len);
+	ck_assert_int_eq(poppler_document_get_n_pages(out), pages);
+	for (int i = 0; i < pages; i++) {
+		PopplerPage *a = poppler_document_get_page(src, i), *b = poppler_document_get_page(out, i);
+		double aw, ah, bw, bh;
+
+		poppler_page_get_size(a, &aw, &ah);
+		poppler_page_get_size(b, &bw, &bh);
+		ck_assert_msg(fabs(aw - bw) < 0.01 && fabs(ah - bh) < 0.01,
+		              "%s page %d: %gx%g became %gx%g", what, i + 1, aw, ah, bw, bh);
+		g_object_unref(a);
+		g_object_unref(b);
+	}
+	assert_image_only(out);
+	g_object_unref(out);
+	g_object_unref(src);
+}
+
+struct membuf {
+	unsigned char *d;
+	size_t len;
+};
+
+static cairo_status_t mem_write(void *closure, const unsigned char *data, unsigned int len)
+{
+	struct membuf *m = closure;
+
+	m->d = realloc(m->d, m->len + len);
+	ck_assert_ptr_nonnull(m->d);
+	memcpy(m->d + m->len, data, len);
+	m->len += len;
+	return CAIRO_STATUS_SUCCESS;
+}
+
+/* A PDF of n pages of text, page i of size sizes[i] (points). */
+static struct membuf make_text_pdf(int n, const double (*sizes)[2])
+{
+	struct membuf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, sizes[0][0], sizes[0][1]);
+
+	for (int i = 0; i < n; i++) {
+		cairo_t *cr;
+		char line[64];
+
+		cairo_pdf_surface_set_size(s, sizes[i][0], sizes[i][1]);
+		cr = cairo_create(s);
+		cairo_set_font_size(cr, 12);
+		snprintf(line, sizeof(line), "page %d of the generated document", i + 1);
+		cairo_move_to(cr, 20, 40);
+		cairo_show_text(cr, line);
+		cairo_rectangle(cr, 10, 10, sizes[i][0] - 20, sizes[i][1] - 20);
+		cairo_stroke(cr);
+		cairo_destroy(cr);
+		cairo_surface_show_page(s);
+	}
+	cairo_surface_destroy(s);
+	return m;
+}
+
+/* One A5 page covered by a noisy colour image: a photo, as far as the
+ * flattener can tell. */
+static struct membuf make_photo_pdf(void)
+{
+	struct membuf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, 420, 595);
+	cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 420, 595);
+	unsigned char *px = cairo_image_surface_get_data(img);
+	int stride = cairo_image_surface_get_stride(img);
+	uint32_t seed = 12345;
+	cairo_t *cr;
+
+	for (int y = 0; y < 595; y++)
+		for (int x = 0; x < 420; x++) {
+			uint32_t *p = (uint32_t *)(void *)(px + y * stride) + x;
+
+			seed = seed * 1103515245u + 12345u;
+			*p = ((uint32_t)(x * 255 / 420) << 16) | ((uint32_t)(y * 255 / 595) << 8) |
+			     ((seed >> 16) & 0x3f);
+		}
+	cairo_surface_mark_dirty(img);
+	cr = cairo_create(s);
+	cairo_set_source_surface(cr, img, 0, 0);
+	cairo_paint(cr);
+	cairo_destroy(cr);
+	cairo_surface_destroy(img);
+	cairo_surface_destroy(s);
+	return m;
+}
+
+/* ---- tests ---- */
+
+START_TEST(filter_is_registered)
+{
+	ck_assert_ptr_eq(mg_filter_for(MG_FAM_PDF), &mg_filter_pdf);
+}
+END_TEST
+
+START_TEST(javascript_pdfs_become_image_only)
+{
+	static const char *const files[] = { "pdf/autoprint.pdf", "pdf/js-authors.pdf" };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t len;
+		unsigned char *d = read_corpus(files[i], &len);
+		mg_result res;
+
+		PopplerDocument *src = open_pdf(d, len);
+
+		ck_assert(poppler_document_has_javascript(src)); /* the test means something */
+		g_object_unref(src);
+		tu_sanitize(d, len, "a.pdf", MG_MODE_DEFAULT, &res);
+		assert_flattened(files[i], d, len, &res);
+		ck_assert_msg(report_has(&res, "removed", "PDF JavaScript"), "%s", files[i]);
+		mg_result_free(&res);
+		free(d);
+	}
+}
+END_TEST
+
+START_TEST(every_corpus_pdf_flattened)
+{
+	for (size_t i = 0; i < sizeof(corpus_pdfs) / sizeof(corpus_pdfs[0]); i++) {
+		size_t len;
+		unsigned char *d = read_corpus(corpus_pdfs[i], &len);
+		mg_result res;
+
+		tu_sanitize(d, len, strrchr(corpus_pdfs[i], '/') + 1, MG_MODE_DEFAULT, &res);
+		ck_assert_int_eq(res.verdict, MG_VERDICT_SANITISED);
+		assert_flattened(corpus_pdfs[i], d, len, &res);
+		mg_result_free(&res);
+		free(d);
+	}
+}
+END_TEST
+
+START_TEST(tracemonkey_pages_and_size)
+{
+	size_t len;
+	unsigned char *d = read_corpus("pdf/tracemonkey.pdf", &len);
+	mg_result res;
+
+	ck_assert_int_eq(tu_sanitize(d, len, "tracemonkey.pdf", MG_MODE_FLATTEN, &res), MG_OK);
+	assert_flattened("tracemonkey", d, len, &res);
+	ck_assert(report_has(&res, "actions", "rendered 14 pages at 150 dpi"));
+	/* pdftoppm -r 150 -png | img2pdf gives about 7.7 MB for this file;
+	 * text pages stored as lossless grey stay far below that */
+	ck_assert_msg(res.out_len < 4000000, "flattened tracemonkey is %zu bytes", res.out_len);
+	mg_result_free(&res);
+	free(d);
+}
+END_TEST
+
+START_TEST(text_mode_extracts_pages)
+{
+	mg_result res;
+	const char *t;
+
+	ck_assert_int_eq(tu_sanitize_corpus("pdf/tracemonkey.pdf", MG_MODE_TEXT, &res), MG_OK);
+	ck_assert_str_eq(res.out_type, "text/plain; charset=utf-8");
+	ck_assert_str_eq(res.out_ext, "txt");
+	t = (const char *)res.out;
+	ck_assert(tu_contains(t, res.out_len,
+	                      "Trace-based Just-in-Time Type Specialization for Dynamic\nLanguages"));
+	ck_assert(tu_contains(t, res.out_len,
+	                      "Dynamic languages such as JavaScript are more difficult to com-\n"
+	                      "pile than statically typed ones."));
+	ck_assert_uint_eq(count_of(res.out, res.out_len, "\f"), 13);
+	ck_assert(g_utf8_validate(t, (gssize)res.out_len, NULL));
+	ck_assert(!tu_contains(t, res.out_len, "%PDF"));
+	ck_assert(report_has(&res, "actions", "extracted the text of 14 pages"));
+	mg_result_free(&res);
+}
+END_TEST
+
+START_TEST(text_mode_reports_active_content)
+{
+	mg_result res;
+
+	ck_assert_int_eq(tu_sanitize_corpus("pdf/js-authors.pdf", MG_MODE_TEXT, &res), MG_OK);
+	ck_assert(report_has(&res, "removed", "PDF JavaScript"));
+	ck_assert(!tu_contains(res.out, res.out_len, "app.alert"));
+	mg_result_free(&res);
+}
+END_TEST
+
+START_TEST(over_max_pages_is_blocked)
+{
+	size_t len;
+	unsigned char *d = read_corpus("pdf/tracemonkey.pdf", &len);
+	mg_result res;
+
+	ck_assert_int_eq(run_policy("max_pages", "13", d, len, MG_MODE_DEFAULT, &res), MG_E_LIMIT_PAGES);
+	ck_assert_int_eq(res.verdict, MG_VERDICT_BLOCKED);
+	ck_assert_ptr_null(res.out);
+	ck_assert_ptr_nonnull(strstr(res.reason, "14 pages"));
+	mg_result_free(&res);
+	ck_assert_int_eq(run_policy("max_pages", "14", d, len, MG_MODE_TEXT, &res), MG_OK);
+	mg_result_free(&res);
+	free(d);
+}
+END_TEST
+
+START_TEST(garbage_and_truncated_pdfs_are_malformed)
+{
+	static const char garbage[] = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\n"
+	                              "endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+	size_t len;
+	unsigned char *d = read_corpus("pdf/tracemonkey.pdf", &len);
+	mg_result res;
+
+	ck_assert_int_eq(tu_sanitize(garbage, sizeof(garbage) - 1, "g.pdf", MG_MODE_DEFAULT, &res),
+	                 MG_E_MALFORMED);
+	ck_assert_ptr_null(res.out);
+	mg_result_free(&res);
+	ck_assert_int_eq(tu_sanitize(d, 3000, "cut.pdf", MG_MODE_DEFAULT, &res), MG_E_MALFORMED);
+	ck_assert_ptr_null(res.out);
+	ck_assert_ptr_nonnull(strstr(res.reason, "PDF"));
+	mg_result_free(&res);
+	free(d);
+}
+END_TEST
+
+START_TEST(password_pdf_is_blocked_as_encrypted)
+{
+	size_t len;
+	unsigned char *d = tu_read(FIXTURE_DIR "/pdf/user-password.pdf", &len);
+	mg_result res;
+
+	ck_assert_int_eq(tu_sanitize(d, len, "locked.pdf", MG_MODE_DEFAULT, &res), MG_E_ENCRYPTED);
+	ck_assert_ptr_null(res.out);
+	ck_assert_ptr_nonnull(strstr(res.reason, "password"));
+	mg_result_free(&res);
+	ck_assert_int_eq(tu_sanitize(d, len, "locked.pdf", MG_MODE_TEXT, &res), MG_E_ENCRYPTED);
+	mg_result_free(&res);
+	free(d);
+}
+END_TEST
+
+START_TEST(empty_user_password_is_flattened_and_reported)
+{
+	mg_result res;
+
+	ck_assert_int_eq(tu_sanitize_corpus("pdf/secHandler.pdf", MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert(report_has(&res, "findings", "encrypted PDF (opened with the empty user password)"));
+	ck_assert(!tu_contains(res.out, res.out_len, "/Encrypt"));
+	mg_result_free(&res);
+	ck_assert_int_eq(tu_sanitize_corpus("pdf/tracemonkey.pdf", MG_MODE_TEXT, &res), MG_OK);
+	ck_assert(!report_has(&res, "findings", "encrypted"));
+	mg_result_free(&res);
+}
+END_TEST
+
+START_TEST(page_sizes_and_pixels_follow_dpi)
+{
+	static const double sizes[3][2] = { { 595.28, 841.89 }, { 792, 612 }, { 200, 100 } };
+	struct membuf m = make_text_pdf(3, sizes);
+	mg_result res;
+	PopplerDocument *doc;
+
+	ck_assert_int_eq(run_policy("pdf_dpi", "72", m.d, m.len, MG_MODE_DEFAULT, &res), MG_OK);
+	assert_flattened("generated", m.d, m.len, &res);
+	doc = open_pdf(res.out, res.out_len);
+	for (int i = 0; i < 3; i++) {
+		PopplerPage *page = poppler_document_get_page(doc, i);
+		GList *map = poppler_page_get_image_mapping(page);
+		cairo_surface_t *img = poppler_page_get_image(page,
+		                                              ((PopplerImageMapping *)map->data)->image_id);
+
+		/* at 72 dpi one pixel per point, rounded up */
+		ck_assert_int_eq(cairo_image_surface_get_width(img), (int)ceil(sizes[i][0]));
+		ck_assert_int_eq(cairo_image_surface_get_height(img), (int)ceil(sizes[i][1]));
+		cairo_surface_destroy(img);
+		poppler_page_free_image_mapping(map);
+		g_object_unref(page);
+	}
+	g_object_unref(doc);
+	mg_result_free(&res);
+	free(m.d);
+}
+END_TEST
+
+START_TEST(page_over_max_pixels_is_blocked)
+{
+	static const double a4[1][2] = { { 595.28, 841.89 } };
+	struct membuf m = make_text_pdf(1, a4);
+	mg_result res;
+
+	/* A4 at 150 dpi is 1241 x 1754 = 2.18 M pixels */
+	ck_assert_int_eq(run_policy("max_pixels", "2000000", m.d, m.len, MG_MODE_DEFAULT, &res),
+	                 MG_E_LIMIT_PIXELS);
+	ck_assert_ptr_nonnull(strstr(res.reason, "page 1"));
+	ck_assert_ptr_null(res.out);
+	mg_result_free(&res);
+	ck_assert_int_eq(run_policy("max_pixels", "2200000", m.d, m.len, MG_MODE_DEFAULT, &res), MG_OK);
+	mg_result_free(&res);
+	free(m.d);
+}
+END_TEST
+
+START_TEST(photo_pages_as_jpeg_text_pages_lossless)
+{
+	static const double a5[1][2] = { { 420, 595 } };
+	struct membuf photo = make_photo_pdf(), text = make_text_pdf(1, a5);
+	mg_result res;
+
+	ck_assert_int_eq(tu_sanitize(photo.d, photo.len, "p.pdf", MG_MODE_DEFAULT, &res), MG_OK);
+	assert_flattened("photo", photo.d, photo.len, &res);
+	ck_assert(tu_contains(res.out, res.out_len, "/DCTDecode"));
+	ck_assert(report_has(&res, "actions", "1 pages as JPEG"));
+	mg_result_free(&res);
+	ck_assert_int_eq(tu_sanitize(text.d, text.len, "t.pdf", MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert(!tu_contains(res.out, res.out_len, "/DCTDecode"));
+	ck_assert(tu_contains(res.out, res.out_len, "/FlateDecode"));
+	mg_result_free(&res);
+	free(photo.d);
+	free(text.d);
+}
+END_TEST
+
+START_TEST(report_lists_active_content)
+{
+	static const struct { const char *file, *array, *needle; } cases[] = {
+		{ "pdf/attachment.pdf", "removed", "'foo.txt'" },
+		{ "pdf/bug766086.pdf", "removed", "GoToR" },
+		{ "pdf/issue17846.pdf", "removed", "Launch" },
+		{ "pdf/alphatrans.pdf", "removed", "http://www.tcpdf.org" },
+		{ "pdf/multimedia_annotations.pdf", "removed", "screen (multimedia) annotations" },
+		{ "pdf/multimedia_annotations.pdf", "removed", "sound annotations" },
+		{ "pdf/annotation-button-widget.pdf", "removed", "AcroForm" },
+		{ "pdf/text_field_own_canvas_calc.pdf", "removed", "JavaScript action" },
+		{ "pdf/issue16067.pdf", "removed", "1 with scripts" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mg_result res;
+
+		ck_assert_int_eq(tu_sanitize_corpus(cases[i].file, MG_MODE_TEXT, &res), MG_OK);
+		ck_assert_msg(report_has(&res, cases[i].array, cases[i].needle), "%s: no '%s' in %s",
+		              cases[i].file, cases[i].needle, res.report_json);
+		mg_result_free(&res);
+	}
+}
+END_TEST
+
+START_TEST(output_over_max_output_is_blocked)
+{
+	size_t len;
+	unsigned char *d = read_corpus("pdf/tracemonkey.pdf", &len);
+	mg_result res;
+
+	ck_assert_int_eq(run_policy("max_output", "64K", d, len, MG_MODE_DEFAULT, &res), MG_E_LIMIT_SIZE);
+	ck_assert_ptr_null(res.out);
+	mg_result_free(&res);
+	ck_assert_int_eq(run_policy("max_output", "1K", d, len, MG_MODE_TEXT, &res), MG_E_LIMIT_SIZE);
+	mg_result_free(&res);
+	free(d);
+}
+END_TEST
+
+START_TEST(time_limit_checked_between_pages)
+{
+	size_t len;
+	unsigned char *d = read_corpus("pdf/tracemonkey.pdf", &len);
+	mg_policy *p = mg_policy_new();
+	char *err = NULL;
+	mg_result res;
+
+	/* 14 pages at 600 dpi take several seconds: the deadline stops it early */
+	ck_assert_int_eq(mg_policy_set(p, "pdf_dpi", "600", &err), 0);
+	ck_assert_int_eq(mg_policy_set(p, "time_limit", "1s", &err), 0);
+	ck_assert_int_eq(tu_sanitize_policy(p, d, len, "slow.pdf", MG_MODE_DEFAULT, &res),
+	                 MG_E_LIMIT_TIME);
+	ck_assert_ptr_null(res.out);
+	mg_result_free(&res);
+	mg_policy_free(p);
+	free(d);
+}
+END_TEST
+
+Suite *mugai_suite(void)
+{
+	Suite *s = suite_create("pdf");
+	TCase *tc = tcase_create("pdf");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, filter_is_registered);
+	tcase_add_test(tc, javascript_pdfs_become_image_only);
+	tcase_add_test(tc, every_corpus_pdf_flattened);
+	tcase_add_test(tc, tracemonkey_pages_and_size);
+	tcase_add_test(tc, text_mode_extracts_pages);
+	tcase_add_test(tc, text_mode_reports_active_content);
+	tcase_add_test(tc, over_max_pages_is_blocked);
+	tcase_add_test(tc, garbage_and_truncated_pdfs_are_malformed);
+	tcase_add_test(tc, password_pdf_is_blocked_as_encrypted);
+	tcase_add_test(tc, empty_user_password_is_flattened_and_reported);
+	tcase_add_test(tc, page_sizes_and_pixels_follow_dpi);
+	tcase_add_test(tc, page_over_max_pixels_is_blocked);
+	tcase_add_test(tc, photo_pages_as_jpeg_text_pages_lossless);
+	tcase_add_test(tc, report_lists_active_content);
+	tcase_add_test(tc, output_over_max_output_is_blocked);
+	tcase_add_test(tc, time_limit_checked_between_pages);
+	suite_add_tcase(s, tc);
+	return s;
+}
