@@ -6,6 +6,7 @@ int mg_cmd_sanitize(int argc, char **argv);
 int mg_cmd_check_config(int argc, char **argv);
 int mg_cmd_quarantine(int argc, char **argv);
 int mg_cmd_user(int argc, char **argv);
+int mg_cmd_web(int argc, char **argv);
 
 /* Shared by the quarantine and user commands (cmd_user.c). */
 struct mg_config;

@@ -16,6 +16,7 @@ static const struct command {
 	{ "check-config", mg_cmd_check_config, "check mugai.conf and print the effective configuration" },
 	{ "quarantine", mg_cmd_quarantine, "review quarantined items: list, show, request, approve, verify" },
 	{ "user", mg_cmd_user, "add and manage the reviewers, approvers and admins" },
+	{ "web", mg_cmd_web, "serve the review UI (Japanese and English) alone, without the daemon" },
 };
 
 static void usage(FILE *to)

@@ -1,0 +1,190 @@
+/*
+ * cmd_web.c - `mugai web`: the review UI alone, without the daemon, on
+ * admin.listen (or the address given), until SIGINT or SIGTERM.
+ *
+ * Useful where the quarantine is reviewed on another host than the one
+ * that sanitises (a shared PostgreSQL and blob directory), and for
+ * trying the UI.  Approved originals go out through the default release
+ * hook (release.h), as with `mugai quarantine approve`.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "admind.h"
+#include "commands.h"
+#include "release.h"
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+	        "usage: mugai web [-c mugai.conf] [-o section.key=value ...]\n\n"
+	        "Serves the quarantine review UI (Japanese and English) and /metrics on\n"
+	        "admin.listen, without the rest of the gateway, until interrupted.  Port 0\n"
+	        "picks a free port; the address is printed on standard output.\n\n"
+	        "Keys: admin.listen, admin.secure_cookies (yes behind a TLS proxy),\n"
+	        "admin.metrics_public, admin.session_idle, admin.session_max,\n"
+	        "quarantine.dir, quarantine.index; relay.next_hop and drop.outbox receive\n"
+	        "released originals.  Users are managed with 'mugai user'.\n");
+}
+
+static int parse_bool(const char *key, const char *v, bool *out, char **err)
+{
+	uint64_t b;
+
+	if (mg_parse_bool(v, &b) < 0) {
+		if (asprintf(err, "%s: expected yes or no, not '%s'", key, v) < 0)
+			*err = NULL;
+		return -1;
+	}
+	*out = b != 0;
+	return 0;
+}
+
+int mg_web_options(const mg_config *c, mw_options *opt, char **err)
+{
+	memset(opt, 0, sizeof(*opt));
+	*err = NULL;
+	if (parse_bool("admin.secure_cookies", c->admin_secure_cookies, &opt->secure_cookies, err) < 0 ||
+	    parse_bool("admin.metrics_public", c->admin_metrics_public, &opt->metrics_public, err) < 0)
+		return -1;
+	opt->session_idle = c->admin_session_idle;
+	opt->session_max = c->admin_session_max;
+	return 0;
+}
+
+mq_store *mg_web_open_store(const mg_config *c, char **err)
+{
+	mq_store *s = mq_open(c->quarantine_dir, c->quarantine_index, err);
+
+	if (s)
+		mq_set_release_hook(s, mg_release_hook, (void *)(uintptr_t)c);
+	return s;
+}
+
+/* "host:port" or "[v6]:port" into its parts. */
+static int split_listen(const char *spec, char *host, size_t hsize, char *port, size_t psize)
+{
+	const char *colon = strrchr(spec, ':');
+	const char *h = spec;
+	size_t hl;
+
+	if (!colon || !colon[1] || strlen(colon + 1) >= psize)
+		return -1;
+	hl = (size_t)(colon - spec);
+	if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl >= hsize)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	snprintf(port, psize, "%s", colon + 1);
+	return 0;
+}
+
+/* A listening socket on spec; the address really bound in shown. */
+static int listen_on(const char *spec, char *shown, size_t size)
+{
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[256], port[16], h[NI_MAXHOST], p[NI_MAXSERV];
+	int fd = -1, one = 1;
+
+	if (split_listen(spec, host, sizeof(host), port, sizeof(port)) < 0) {
+		fprintf(stderr, "mugai web: admin.listen: expected HOST:PORT, not '%s'\n", spec);
+		return -1;
+	}
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host[0] ? host : NULL, port, &hints, &ai) != 0 || !ai) {
+		fprintf(stderr, "mugai web: cannot resolve '%s'\n", spec);
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), p, sizeof(p),
+	                NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		fprintf(stderr, "mugai web: %s: %s\n", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	snprintf(shown, size, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, p);
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static int serve(const mg_config *c)
+{
+	mw_options opt;
+	mw_server *srv = NULL;
+	mq_store *store = NULL;
+	char *err = NULL, shown[300];
+	sigset_t stop;
+	int fd, sig = 0, rc = 1;
+
+	if (mg_web_options(c, &opt, &err) < 0)
+		goto done;
+	if (!(store = mg_web_open_store(c, &err)) || !(srv = mw_server_new(store, &opt, &err)))
+		goto done;
+	if ((fd = listen_on(c->admin_listen, shown, sizeof(shown))) < 0)
+		goto done;
+	/* blocked before the server's thread starts, so only sigwait() sees them */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (mw_server_start(srv, fd, &err) < 0)
+		goto done;
+	printf("mugai web: review UI on http://%s/\n", shown);
+	fflush(stdout);
+	sigwait(&stop, &sig);
+	fprintf(stderr, "mugai web: %s, stopping\n", strsignal(sig));
+	mw_server_drain(srv, 2);
+	rc = 0;
+done:
+	if (err)
+		fprintf(stderr, "mugai web: %s\n", err);
+	free(err);
+	mw_server_free(srv);
+	mq_close(store);
+	return rc;
+}
+
+int mg_cmd_web(int argc, char **argv)
+{
+	mg_config *c;
+	int rc;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+	c = mg_config_from_args(&argc, argv);
+	if (!c)
+		return 1;
+	if (argc > 1) {
+		fprintf(stderr, "mugai web: unexpected argument '%s'\n\n", argv[1]);
+		usage(stderr);
+		mg_config_free(c);
+		return 1;
+	}
+	rc = serve(c);
+	mg_config_free(c);
+	return rc;
+}

@@ -1,0 +1,235 @@
+/*
+ * i18n.h - the review UI's message catalog, Japanese and English.
+ *
+ * Every string the UI shows is one entry of MW_MESSAGES below, written
+ * once with both languages side by side, so a string cannot exist in one
+ * language only.  Values are inserted with numbered placeholders {1}, {2}
+ * (Japanese word order differs from English), never with printf formats:
+ * a catalog entry is data, not a format string.
+ */
+#ifndef MUGAI_I18N_H
+#define MUGAI_I18N_H
+
+#include <stddef.h>
+
+typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
+
+/* X(KEY, Japanese, English) */
+#define MW_MESSAGES(X) \
+	X(APP_NAME, "mugai 無害化ゲートウェイ", "mugai sanitising gateway") \
+	X(APP_AREA, "隔離・審査", "Quarantine review") \
+	X(NAV_ITEMS, "隔離アイテム", "Items") \
+	X(NAV_AUDIT, "監査ログ", "Audit log") \
+	X(NAV_ACCOUNT, "アカウント", "Account") \
+	X(LOGOUT, "ログアウト", "Log out") \
+	X(SIGNED_IN_AS, "{1}（{2}）", "{1} ({2})") \
+	X(LANG_NAME_JA, "日本語", "日本語") \
+	X(LANG_NAME_EN, "English", "English") \
+	X(LANG_SWITCH, "表示言語", "Language") \
+	X(NONE, "—", "—") \
+	\
+	X(LOGIN_TITLE, "ログイン", "Log in") \
+	X(USERNAME, "ユーザー名", "User name") \
+	X(PASSWORD, "パスワード", "Password") \
+	X(LOGIN_BUTTON, "ログイン", "Log in") \
+	X(LOGIN_NOTE, "許可された審査担当者のみ利用できます。操作はすべて監査ログに記録されます。", \
+	  "For authorised reviewers only. Every action is recorded in the audit log.") \
+	X(LOGIN_FAILED, "ユーザー名またはパスワードが正しくありません。", \
+	  "Wrong user name or password.") \
+	X(LOGIN_RATE_LIMITED, "ログインの失敗が続いたため、一時的にログインを制限しています。{1} 分後に再度お試しください。", \
+	  "Too many failed logins. Try again in {1} minutes.") \
+	X(LOGIN_EXPIRED, "セッションの有効期限が切れました。再度ログインしてください。", \
+	  "Your session has expired. Please log in again.") \
+	X(LOGGED_OUT, "ログアウトしました。", "You have been logged out.") \
+	\
+	X(LIST_TITLE, "隔離アイテム一覧", "Quarantined items") \
+	X(FILTER_STATUS, "状態", "Status") \
+	X(FILTER_CHANNEL, "経路", "Channel") \
+	X(FILTER_VERDICT, "判定", "Verdict") \
+	X(FILTER_SEARCH, "キーワード", "Search") \
+	X(FILTER_SEARCH_HINT, "件名・ファイル名・送信者・宛先・ID", "Subject, file name, sender, recipient, ID") \
+	X(FILTER_ANY, "すべて", "All") \
+	X(FILTER_APPLY, "検索", "Search") \
+	X(FILTER_RESET, "条件をクリア", "Clear") \
+	X(COL_RECEIVED, "受信日時", "Received") \
+	X(COL_CHANNEL, "経路", "Channel") \
+	X(COL_SENDER, "送信者", "Sender") \
+	X(COL_SUBJECT, "件名／ファイル名", "Subject / file name") \
+	X(COL_VERDICT, "判定", "Verdict") \
+	X(COL_STATUS, "状態", "Status") \
+	X(COL_ID, "アイテムID", "Item ID") \
+	X(COL_SIZE, "サイズ", "Size") \
+	X(LIST_EMPTY, "条件に一致するアイテムはありません。", "No items match.") \
+	X(LIST_COUNT, "{1} 件", "{1} items") \
+	X(PAGE_OF, "{1} / {2} ページ", "Page {1} of {2}") \
+	X(PAGE_PREV, "前へ", "Previous") \
+	X(PAGE_NEXT, "次へ", "Next") \
+	X(NO_SUBJECT, "（件名なし）", "(no subject)") \
+	\
+	X(STATUS_QUARANTINED, "隔離中", "Quarantined") \
+	X(STATUS_RELEASE_REQUESTED, "解放申請中", "Release requested") \
+	X(STATUS_RELEASED, "解放済み", "Released") \
+	X(STATUS_DENIED, "却下", "Denied") \
+	X(STATUS_DELETED, "削除済み", "Deleted") \
+	X(CHANNEL_MAIL, "メール", "Mail") \
+	X(CHANNEL_FILE, "ファイル", "File") \
+	X(VERDICT_SANITISED, "無害化済み", "Sanitised") \
+	X(VERDICT_BLOCKED, "遮断", "Blocked") \
+	X(VERDICT_ENCRYPTED, "暗号化", "Encrypted") \
+	X(VERDICT_MALWARE, "マルウェア", "Malware") \
+	X(VERDICT_ERROR, "処理エラー", "Error") \
+	X(ROLE_REVIEWER, "審査者", "Reviewer") \
+	X(ROLE_APPROVER, "承認者", "Approver") \
+	X(ROLE_ADMIN, "管理者", "Administrator") \
+	\
+	X(ITEM_TITLE, "アイテム {1}", "Item {1}") \
+	X(BACK_TO_LIST, "一覧に戻る", "Back to the list") \
+	X(SEC_SUMMARY, "概要", "Summary") \
+	X(SEC_REPORT, "無害化レポート", "Sanitisation report") \
+	X(SEC_AUDIT, "監査証跡", "Audit trail") \
+	X(SEC_ACTIONS, "操作", "Actions") \
+	X(F_ITEM_ID, "アイテムID", "Item ID") \
+	X(F_RECEIVED, "受信日時", "Received") \
+	X(F_CHANNEL, "経路", "Channel") \
+	X(F_SENDER, "送信者", "Sender") \
+	X(F_RECIPIENTS, "宛先", "Recipients") \
+	X(F_SUBJECT, "件名／ファイル名", "Subject / file name") \
+	X(F_SIZE, "サイズ", "Size") \
+	X(F_SHA256, "SHA-256", "SHA-256") \
+	X(F_VERDICT, "判定", "Verdict") \
+	X(F_REASONS, "判定理由", "Reasons") \
+	X(F_STATUS, "状態", "Status") \
+	X(F_REQUESTED, "解放申請", "Release request") \
+	X(F_DECIDED, "判断", "Decision") \
+	X(BY_AT, "{1}（{2}）", "{1} ({2})") \
+	X(BYTES, "{1} バイト", "{1} bytes") \
+	\
+	X(REPORT_DETECTED, "検出された形式", "Detected type") \
+	X(REPORT_ACTION, "処理方法", "Action") \
+	X(REPORT_OUTCOME, "結果", "Outcome") \
+	X(REPORT_OUTPUT, "出力", "Output") \
+	X(REPORT_REMOVED, "除去した要素", "Removed") \
+	X(REPORT_FINDINGS, "検出事項", "Findings") \
+	X(REPORT_ACTIONS, "実施した処理", "Actions taken") \
+	X(REPORT_CHILDREN, "含まれる要素", "Contained items") \
+	X(REPORT_NOTHING_REMOVED, "除去した要素はありません。", "Nothing was removed.") \
+	X(REPORT_WHAT, "要素", "Element") \
+	X(REPORT_WHY, "理由", "Reason") \
+	X(REPORT_RAW, "レポート（JSON）を表示", "Show the report (JSON)") \
+	X(REPORT_UNREADABLE, "レポートを読み取れません。", "The report could not be read.") \
+	X(REPORT_TRUNCATED, "要素が多すぎるため、以降は省略しました（JSON を参照してください）。", \
+	  "Too many elements; the rest is in the JSON report.") \
+	X(REPORT_NONE, "レポートはありません。", "There is no report.") \
+	X(REPORT_UNNAMED, "（名前なし）", "(unnamed)") \
+	\
+	X(ACT_REQUEST, "解放を申請", "Request release") \
+	X(ACT_REQUEST_HINT, "業務上の必要性を記入してください（必須）。承認は別の担当者が行います。", \
+	  "State the business need (required). Another person must approve.") \
+	X(ACT_APPROVE, "解放を承認", "Approve release") \
+	X(ACT_APPROVE_HINT, "承認すると原本が本来の宛先へ配送されます。申請者本人は承認できません。", \
+	  "Approving delivers the original to its destination. The requester cannot approve.") \
+	X(ACT_DENY, "解放を却下", "Deny release") \
+	X(ACT_DELETE, "アイテムを削除", "Delete item") \
+	X(ACT_DELETE_HINT, "原本と索引を削除します。監査ログは残ります。", \
+	  "Removes the original and its index entry. The audit log keeps the record.") \
+	X(ACT_DOWNLOAD, "原本をダウンロード", "Download the original") \
+	X(ACT_DOWNLOAD_HINT, "原本は無害化されていません。隔離された環境でのみ開いてください。", \
+	  "The original is not sanitised. Open it only in an isolated environment.") \
+	X(REASON, "理由", "Reason") \
+	X(ACT_NONE, "現在の状態とあなたの権限で行える操作はありません。", \
+	  "No action is open to your role in this state.") \
+	X(DONE_REQUEST, "解放を申請しました。承認者による承認を待っています。", \
+	  "Release requested; waiting for an approver.") \
+	X(DONE_APPROVE, "解放を承認し、原本を配送しました。", "Release approved; the original was delivered.") \
+	X(DONE_DENY, "解放を却下しました。", "Release denied.") \
+	X(DONE_DELETE, "アイテムを削除しました。", "Item deleted.") \
+	X(REFUSED, "操作は拒否されました：{1}", "Refused: {1}") \
+	X(FAILED, "操作に失敗しました：{1}", "Failed: {1}") \
+	X(REASON_REQUIRED, "理由を入力してください。", "A reason is required.") \
+	X(ITEM_NOT_FOUND, "指定されたアイテムは見つかりません。", "No such item.") \
+	\
+	X(AUDIT_TITLE, "監査ログ", "Audit log") \
+	X(AUDIT_OK, "監査チェーンは正常です（{1} 件を検証しました）。", \
+	  "The audit chain is intact ({1} entries verified).") \
+	X(AUDIT_BROKEN, "監査チェーンの改ざんまたは破損を検出しました。エントリ {1}：{2}", \
+	  "The audit chain is broken at entry {1}: {2}") \
+	X(AUDIT_VERIFY_FAILED, "監査チェーンを検証できませんでした：{1}", \
+	  "The audit chain could not be verified: {1}") \
+	X(AUDIT_EMPTY, "監査ログにエントリはありません。", "The audit log is empty.") \
+	X(COL_SEQ, "番号", "No.") \
+	X(COL_TIME, "日時", "Time") \
+	X(COL_ACTOR, "実行者", "Actor") \
+	X(COL_ACTION, "操作", "Action") \
+	X(COL_ITEM, "アイテム", "Item") \
+	X(COL_DETAIL, "詳細", "Details") \
+	X(COL_HASH, "ハッシュ", "Hash") \
+	X(AUDIT_OLDER, "古いエントリ", "Older") \
+	X(AUDIT_NEWER, "新しいエントリ", "Newer") \
+	X(AUDIT_RANGE, "エントリ {1}〜{2}", "Entries {1} to {2}") \
+	X(AUD_STORE, "隔離保存", "Stored") \
+	X(AUD_REQUEST, "解放申請", "Release requested") \
+	X(AUD_APPROVE, "解放承認", "Release approved") \
+	X(AUD_RELEASE, "原本配送", "Original delivered") \
+	X(AUD_RELEASE_FAILED, "配送失敗", "Delivery failed") \
+	X(AUD_DENY, "解放却下", "Release denied") \
+	X(AUD_DELETE, "削除", "Deleted") \
+	X(AUD_DOWNLOAD, "原本取得", "Original downloaded") \
+	X(AUD_PURGE, "保存期間切れ削除", "Purged") \
+	X(AUD_USER_ADD, "ユーザー追加", "User added") \
+	X(AUD_USER_ROLE, "権限変更", "Role changed") \
+	\
+	X(ACCOUNT_TITLE, "アカウント設定", "Account") \
+	X(ACCOUNT_ROLE, "権限", "Role") \
+	X(LANG_TITLE, "表示言語", "Language") \
+	X(SAVE, "保存", "Save") \
+	X(LANG_SAVED, "表示言語を変更しました。", "Language changed.") \
+	X(PW_TITLE, "パスワードの変更", "Change password") \
+	X(PW_CURRENT, "現在のパスワード", "Current password") \
+	X(PW_NEW, "新しいパスワード", "New password") \
+	X(PW_AGAIN, "新しいパスワード（確認）", "New password again") \
+	X(PW_RULE, "8 文字以上で設定してください。", "At least 8 characters.") \
+	X(PW_CHANGE, "変更する", "Change") \
+	X(PW_MISMATCH, "新しいパスワードが一致しません。", "The new passwords do not match.") \
+	X(PW_WRONG, "現在のパスワードが正しくありません。", "The current password is wrong.") \
+	X(PW_CHANGED, "パスワードを変更しました。", "Password changed.") \
+	\
+	X(ERROR_TITLE, "エラー", "Error") \
+	X(ERR_CSRF, "フォームの確認トークンが無効です。ページを再読み込みしてからやり直してください。", \
+	  "The form token is missing or invalid. Reload the page and try again.") \
+	X(ERR_NOT_FOUND, "ページが見つかりません。", "Page not found.") \
+	X(ERR_BAD_REQUEST, "リクエストが正しくありません。", "Bad request.") \
+	X(ERR_METHOD, "このメソッドは使用できません。", "Method not allowed.") \
+	X(ERR_TOO_LARGE, "送信された内容が大きすぎます。", "The request is too large.") \
+	X(ERR_INTERNAL, "内部エラーが発生しました。管理者に連絡してください。", \
+	  "Internal error. Please contact the administrator.") \
+	X(ERR_NEED_LOGIN, "ログインしてください。", "Please log in.") \
+	X(ERR_FORBIDDEN, "この操作を行う権限がありません。", "Your role does not allow this.") \
+	X(GO_HOME, "トップページへ", "Go to the start page")
+
+typedef enum mw_msg {
+#define MW_ENUM(key, ja, en) MW_##key,
+	MW_MESSAGES(MW_ENUM)
+#undef MW_ENUM
+	MW_MSG_COUNT
+} mw_msg;
+
+/* The message in that language; never NULL. */
+const char *mw_t(mw_lang lang, mw_msg m);
+/* The entry's key ("LOGIN_TITLE"), for tests and diagnostics. */
+const char *mw_msg_key(mw_msg m);
+
+/* "ja" / "en" */
+const char *mw_lang_code(mw_lang lang);
+/* 0 and *out for "ja" or "en" (case-insensitive), -1 otherwise. */
+int mw_lang_parse(const char *s, mw_lang *out);
+/* The best language for an Accept-Language header (RFC 9110 weights,
+ * "ja-JP" counts as "ja"); fallback when none of ours is acceptable or the
+ * header is absent or malformed. */
+mw_lang mw_lang_negotiate(const char *accept_language, mw_lang fallback);
+
+/* Catalog names of the store's vocabulary (statuses, channels, verdicts,
+ * roles, audit actions); NULL when the word is not one we know, so the
+ * caller shows it as it is. */
+const char *mw_t_word(mw_lang lang, const char *kind, const char *word);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * web.h - the review web UI (Japanese and English) and /metrics, served
+ * by libmicrohttpd over one quarantine store.
+ *
+ * Used by admind (under mugaid's master, on the socket the master bound)
+ * and by `mugai web` (alone, on a socket it binds itself).  The caller
+ * owns the store and its release hook; the UI only ever acts through the
+ * store's API, which checks roles and the two-person rule itself.
+ *
+ * Routes:
+ *   GET  /                       -> /items
+ *   GET  /login, POST /login     log in (rate-limited per IP and per name)
+ *   POST /logout
+ *   GET  /items                  list: status, channel, verdict, q, page
+ *   GET  /items/ID               metadata, report, audit trail, actions
+ *   GET  /items/ID/original      download (approver, admin)
+ *   POST /items/ID/request|approve|deny|delete
+ *   GET  /audit                  the audit log and the chain's verification
+ *   GET  /account, POST /account/lang, POST /account/password
+ *   GET  /static/mugai.css
+ *   GET  /healthz                "ok" when the index answers
+ *   GET  /metrics                Prometheus text; without login unless
+ *                                metrics_public is off (then a session)
+ * There is no path parameter anywhere: an item id must match
+ * mw_item_id_valid() before it is used, and nothing else names a file.
+ */
+#ifndef MUGAI_WEB_H
+#define MUGAI_WEB_H
+
+#include <stdbool.h>
+
+#include "quarantine.h"
+
+typedef struct mw_server mw_server;
+
+/* Extra Prometheus text appended to /metrics (the gateway's counters):
+ * a malloc()ed NUL-terminated string, or NULL. */
+typedef char *(*mw_metrics_fn)(void *ctx);
+
+typedef struct mw_options {
+	bool secure_cookies;      /* behind TLS: cookies get the Secure flag */
+	bool metrics_public;      /* /metrics without a session */
+	unsigned session_idle;    /* seconds; 0: 30 minutes */
+	unsigned session_max;     /* seconds from login; 0: 12 hours */
+	unsigned max_connections; /* 0: 64 */
+	mw_metrics_fn metrics;    /* may be NULL */
+	void *metrics_ctx;
+} mw_options;
+
+/* The UI over an open store (not taken over).  NULL with *err. */
+mw_server *mw_server_new(mq_store *store, const mw_options *opt, char **err);
+/* Serves on listen_fd (a bound, listening socket, taken over: closed by
+ * mw_server_free) from an internal thread.  0, or -1 with *err. */
+int mw_server_start(mw_server *srv, int listen_fd, char **err);
+/* Stops accepting connections and waits up to timeout seconds for those
+ * open to finish (a drain).  Call mw_server_free() after. */
+void mw_server_drain(mw_server *srv, unsigned timeout);
+/* Stops serving (open connections are closed) and frees everything. */
+void mw_server_free(mw_server *srv);
+
+/* True for a well-formed item id: 1-39 of [A-Za-z0-9_-], starting with an
+ * alphanumeric.  No dot, no slash, no percent sign can ever pass. */
+bool mw_item_id_valid(const char *s);
+
+#endif
