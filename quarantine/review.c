@@ -71,7 +71,7 @@ static int need_role(mq_store *s, const char *user, unsigned allowed, const char
 	if (rc < 0)
 		return rc;
 	if (!(allowed & ROLE(role)))
-		return mq_fail(err, MQ_E_REFUSED, "refused: %s is a %s; %s needs the %s role", user,
+		return mq_fail(err, MQ_E_REFUSED, "refused: %s has the %s role; %s needs the %s role", user,
 		               mq_role_name(role), doing,
 		               allowed == CAN_REQUEST  ? "reviewer or admin"
 		               : allowed == CAN_DECIDE ? "approver or admin"

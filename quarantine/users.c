@@ -55,8 +55,8 @@ static int may_manage(mq_store *s, const char *actor, const char *name, int self
 	if ((rc = mq_actor_role(s, actor, &role, err)) < 0)
 		return rc;
 	if (role != MQ_ROLE_ADMIN)
-		return mq_fail(err, MQ_E_REFUSED, "refused: %s is a %s; managing users needs the admin "
-		               "role", actor, mq_role_name(role));
+		return mq_fail(err, MQ_E_REFUSED, "refused: %s has the %s role; managing users needs "
+		               "the admin role", actor, mq_role_name(role));
 	return MQ_OK;
 }
 

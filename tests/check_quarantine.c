@@ -538,8 +538,8 @@ START_TEST(two_person_rule)
 
 	/* an approver may not request, a reviewer may not approve */
 	ck_assert_int_eq(mq_request(e.s, "bob", "i-1", "need it", &err), MQ_E_REFUSED);
-	ck_assert_str_eq(err, "refused: bob is a approver; requesting a release needs the "
-	                      "reviewer or admin role");
+	ck_assert_str_eq(err, "refused: bob has the approver role; requesting a release needs "
+	                      "the reviewer or admin role");
 	ck_assert_int_eq(mq_request(e.s, "alice", "i-1", "  ", &err), MQ_E_REFUSED);
 	ck_assert_ptr_nonnull(strstr(err, "needs a reason"));
 	ck_assert_int_eq(mq_request(e.s, "mallory", "i-1", "please", &err), MQ_E_REFUSED);
@@ -550,7 +550,7 @@ START_TEST(two_person_rule)
 	                 MQ_OK);
 	ck_assert_int_eq(status_of(e.s, "i-1"), MQ_RELEASE_REQUESTED);
 	ck_assert_int_eq(mq_approve(e.s, "alice", "i-1", &err), MQ_E_REFUSED);
-	ck_assert_ptr_nonnull(strstr(err, "alice is a reviewer"));
+	ck_assert_ptr_nonnull(strstr(err, "alice has the reviewer role"));
 	/* dana is an admin, so she could approve: not her own request */
 	ck_assert_int_eq(mq_approve(e.s, "dana", "i-1", &err), MQ_E_REFUSED);
 	ck_assert_str_eq(err, "refused: dana requested this release; a different approver must "

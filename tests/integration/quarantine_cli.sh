@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The review CLI end to end: users, import, list, show, request, the
+# two-person approval with the default release hook, deny, download,
+# verify (and a tampered log caught), purge.  SQLite by default; the index
+# named by MUGAI_TEST_PG_URI when set (quarantine_pg.sh does that).
+set -uo pipefail
+
+build=${MUGAI_BUILD:?MUGAI_BUILD is the build directory}
+mugai=$build/gateway/mugai
+tmp=$(mktemp -d /tmp/mugai-qcli-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+if [[ -n ${MUGAI_TEST_PG_URI:-} ]]; then
+	index=$MUGAI_TEST_PG_URI
+	psql -q "$index" -c 'DROP TABLE IF EXISTS mq_items, mq_audit, mq_users, mq_schema' >/dev/null 2>&1
+	sql() { psql -q "$index" -c "$1" >/dev/null; }
+else
+	index=sqlite:$tmp/q/index.db
+	sql() { sqlite3 "$tmp/q/index.db" "$1"; }
+fi
+conf=(-o "quarantine.dir=$tmp/q" -o "quarantine.index=$index"
+	-o "relay.next_hop=dir:$tmp/out/mail" -o "drop.outbox=$tmp/out/files")
+q() { "$mugai" quarantine "${conf[@]}" "$@"; }
+u() { "$mugai" user "${conf[@]}" "$@"; }
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+ko() { failed=$((failed + 1)); echo "FAIL $1"; }
+# expect NAME WANT_STATUS PATTERN CMD...: exit status and output (stdout+stderr)
+expect() {
+	local name=$1 want=$2 pattern=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [[ $rc == "$want" ]] && grep -qE -- "$pattern" <<<"$out"; then
+		ok "$name"
+	else
+		ko "$name (exit $rc, wanted $want; output:)"
+		sed 's/^/     /' <<<"$out"
+	fi
+}
+
+export MUGAI_PASSWORD='alice password'
+expect "user add reviewer" 0 "user alice added as reviewer" u add alice --role reviewer
+export MUGAI_PASSWORD='bob password'
+expect "user add approver" 0 "added as approver" u add bob --role approver
+printf 'dana password\n' >"$tmp/dana.pw"
+unset MUGAI_PASSWORD
+expect "user add from a password file" 0 "added as admin" u add dana --role admin --password-file "$tmp/dana.pw"
+expect "user add twice refused" 1 "already exists" env MUGAI_PASSWORD=whatever1 "$mugai" user "${conf[@]}" add bob --role admin
+expect "user add without a role" 1 "--role" env MUGAI_PASSWORD=whatever1 "$mugai" user "${conf[@]}" add erin
+expect "user list" 0 "dana +admin +ja +enabled" u list
+
+printf 'From: Sato <sato@example.jp>\r\nTo: tanaka@lg.example.jp\r\nSubject: =?UTF-8?B?6KaL56mN5pu4?=\r\nMessage-ID: <1@example.jp>\r\n\r\nplease see the attachment\r\n' >"$tmp/quote.eml"
+printf 'MZ\x90\x00 a tool from the vendor\n' >"$tmp/tool.exe"
+printf 'PK\x03\x04 not really a zip\n' >"$tmp/other.zip"
+mail_id=$(q import "$tmp/quote.eml" --channel mail | awk '{print $1}')
+file_id=$(q import "$tmp/tool.exe" --channel file | awk '{print $1}')
+other_id=$(q import "$tmp/other.zip" --channel file --name "../../報告.zip" | awk '{print $1}')
+[[ -n $mail_id && -n $file_id && -n $other_id ]] && ok "import" || ko "import ($mail_id, $file_id, $other_id)"
+
+expect "list shows the decoded subject" 0 "$mail_id .* mail .*quarantined .*Sato <sato@example.jp> / 見積書" q list
+expect "list --channel file" 0 "^$file_id" q list --channel file
+count=$(q list --channel file --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[[ $count == 2 ]] && ok "list --json" || ko "list --json ($count items)"
+expect "list --search" 0 "報告.zip" q list --search 報告
+[[ $(q list --search nothing-like-this | wc -l) == 1 ]] && ok "list --search without match" || ko "list --search without match"
+expect "list --status" 0 "^ITEM" q list --status released
+expect "list with a bad status" 1 "unknown status" q list --status gone
+expect "show" 0 "subject +見積書" q show "$mail_id"
+expect "show an unknown item" 1 "no item" q show 20990101T000000-000000000000
+
+export MUGAI_PASSWORD='bob password'
+expect "an approver may not request" 1 "bob has the approver role; requesting a release needs the reviewer or admin role" \
+	q request "$mail_id" --reason "need it" --user bob
+export MUGAI_PASSWORD='alice password'
+expect "request needs a reason" 1 "reason is required" q request "$mail_id" --user alice
+expect "request needs --user" 1 "needs --user" q request "$mail_id" --reason x
+expect "request" 0 "release requested" q request "$mail_id" --reason "見積書が必要です" --user alice
+expect "a reviewer may not approve" 1 "alice has the reviewer role" q approve "$mail_id" --user alice
+expect "wrong password refused" 1 "unknown user or wrong password" env MUGAI_PASSWORD=guess1234 \
+	"$mugai" quarantine "${conf[@]}" approve "$mail_id" --user bob
+[[ ! -e $tmp/out/mail ]] && ok "nothing released before approval" || ko "nothing released before approval"
+
+expect "admin request" 0 "release requested" q request "$file_id" --reason "vendor tool" --user dana --password-file "$tmp/dana.pw"
+expect "the requester may not approve" 1 "refused: dana requested this release; a different approver must approve it" \
+	q approve "$file_id" --user dana --password-file "$tmp/dana.pw"
+
+export MUGAI_PASSWORD='bob password'
+expect "approve releases the mail" 0 "approved and released" q approve "$mail_id" --user bob
+eml=$tmp/out/mail/released-$mail_id.eml
+if [[ -f $eml ]] && [[ $(head -n1 "$eml") == "X-Mugai-Released: $mail_id; by bob; requested by alice"$'\r' ]] &&
+	cmp -s <(tail -n +2 "$eml") "$tmp/quote.eml"; then
+	ok "released mail carries the release header and the original"
+else
+	ko "released mail carries the release header and the original"
+fi
+expect "status released" 0 "status +released" q show "$mail_id"
+expect "approve twice refused" 1 "is released; only a requested release can be approved" q approve "$mail_id" --user bob
+expect "approve releases the file" 0 "approved and released" q approve "$file_id" --user bob
+cmp -s "$tmp/out/files/tool.exe" "$tmp/tool.exe" && ok "released file in the outbox" || ko "released file in the outbox"
+
+export MUGAI_PASSWORD='alice password'
+expect "request the other file" 0 "release requested" q request "$other_id" --reason "report" --user alice
+export MUGAI_PASSWORD='bob password'
+expect "deny" 0 "release denied" q deny "$other_id" --reason "unknown sender" --user bob
+expect "denied is not approved" 1 "is denied" q approve "$other_id" --user bob
+[[ ! -e $tmp/out/files/報告.zip ]] && ok "denied file not released" || ko "denied file not released"
+
+expect "download by an approver" 0 "written to" q download "$other_id" --out "$tmp/got.zip" --user bob
+cmp -s "$tmp/got.zip" "$tmp/other.zip" && ok "downloaded original is exact" || ko "downloaded original is exact"
+expect "download by a reviewer refused" 1 "alice has the reviewer role" env MUGAI_PASSWORD='alice password' \
+	"$mugai" quarantine "${conf[@]}" download "$other_id" --out "$tmp/no.zip" --user alice
+expect "delete needs admin" 1 "needs the admin role" q delete "$other_id" --reason spam --user bob
+
+expect "audit" 0 "bob +release " q audit
+expect "verify" 0 "audit chain intact: 1[0-9] entries; head #1[0-9] [0-9a-f]{64}" q verify
+sql "UPDATE mq_audit SET actor = 'carol' WHERE seq = 9"
+expect "verify catches an edited entry" 1 "audit chain BROKEN at entry 9: entry 9 was altered" q verify
+sql "DELETE FROM mq_audit WHERE seq = 9"
+expect "verify catches a removed entry" 1 "BROKEN at entry 9: sequence gap" q verify
+
+expect "purge keeps young items" 0 "purged 0 items" q purge --older-than 90d
+expect "purge needs an age" 1 "older-than" q purge
+expect "purge" 0 "purged 3 items older than 0s" q purge --older-than 0s
+[[ $(q list | wc -l) == 1 ]] && ok "nothing left after the purge" || ko "nothing left after the purge"
+[[ -z $(find "$tmp/q" -type f -name '[0-9a-f]*' -path '*/??/??/*') ]] && ok "purge removed the originals" ||
+	ko "purge removed the originals"
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
