@@ -168,4 +168,10 @@ void mg_out_init(mg_out *out, size_t max);
 void mg_out_free(mg_out *out);
 void mg_out_set_type(mg_out *out, const char *mime, const char *ext);
 
+/* ooxml_disarm.c: true when a Word field instruction (" PAGE \\* MERGEFORMAT")
+ * only displays something computed inside the document; DDE, INCLUDE*,
+ * IMPORT, LINK, MACROBUTTON and every unknown field are not.  Shared by
+ * the OOXML, legacy Word and RTF filters. */
+bool mg_field_is_display(const char *instr);
+
 #endif

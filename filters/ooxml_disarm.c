@@ -184,7 +184,7 @@ static void field_keyword(const char *instr, char *kw, size_t kwlen)
 	kw[o] = 0;
 }
 
-static bool field_safe(const char *instr)
+bool mg_field_is_display(const char *instr)
 {
 	char kw[32];
 
@@ -250,7 +250,7 @@ static void settle_field(struct disarm *d, struct field *f, size_t end, bool *do
 {
 	const char *instr = f->instr.data ? (const char *)f->instr.data : "";
 
-	if (!f->nested_first && field_safe(instr))
+	if (!f->nested_first && mg_field_is_display(instr))
 		return;
 	report_field(d, f->nested_first ? "(nested field)" : instr);
 	for (size_t i = f->begin; i <= (f->separated ? f->sep : end); i++)
@@ -455,7 +455,7 @@ static enum verdict element_rule(struct disarm *d, xmlNodePtr n, const char **wh
 			return *why = "linked or embedded document", DROP;
 		if (is(n, NS_W, "fldSimple")) {
 			v = xmlGetProp(n, (const xmlChar *)"instr");
-			bad = !v || !field_safe((const char *)v);
+			bad = !v || !mg_field_is_display((const char *)v);
 			if (bad)
 				report_field(d, v ? (const char *)v : "");
 			xmlFree(v);
