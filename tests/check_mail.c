@@ -1,0 +1,561 @@
+/* check_mail.c - the mail rebuild: headers, bodies, attachments, notice, limits. */
+#include <check.h>
+#include <glib.h>
+#include <gmime/gmime.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "testutil.h"
+
+/* Referenced here so the family files are linked and registered. */
+extern const mg_filter mg_filter_mail, mg_filter_text, mg_filter_html;
+
+#define CRLF "\r\n"
+
+static mg_status run_mail_policy(const mg_policy *p, const void *data, size_t len, mg_result *res)
+{
+	char *err = NULL;
+	mg_core *core = mg_core_new(p, &err);
+	mg_input in = { data, len, "mail.eml", NULL, NULL, 1 };
+	mg_status st;
+
+	ck_assert_msg(core != NULL, "core: %s", err);
+	st = mg_sanitize(core, &in, MG_MODE_DEFAULT, res);
+	mg_core_free(core);
+	return st;
+}
+
+static mg_status run_mail(const void *data, size_t len, mg_result *res)
+{
+	mg_policy *p = mg_policy_new();
+	mg_status st = run_mail_policy(p, data, len, res);
+
+	mg_policy_free(p);
+	return st;
+}
+
+static GMimeMessage *reparse(const mg_result *res)
+{
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer((const char *)res->out, res->out_len);
+	GMimeParser *p = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+
+	ck_assert_ptr_nonnull(m);
+	g_object_unref(p);
+	g_object_unref(s);
+	return m;
+}
+
+static void collect_type(GMimeObject *parent, GMimeObject *part, gpointer data)
+{
+	char *t = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(part));
+
+	g_string_append_printf(data, "%s;", t);
+	g_free(t);
+}
+
+/* Every part's type, in order: "multipart/mixed;text/plain;..." (free it). */
+static char *part_types(GMimeMessage *m)
+{
+	GString *g = g_string_new(NULL);
+
+	g_mime_message_foreach(m, collect_type, g); /* the top part included */
+	return g_string_free(g, FALSE);
+}
+
+/* The decoded text of the first text/plain part (free it). */
+static char *body_text(GMimeMessage *m)
+{
+	GMimeObject *o = g_mime_message_get_mime_part(m);
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *a;
+	char *s;
+
+	if (GMIME_IS_MULTIPART(o))
+		o = g_mime_multipart_get_part(GMIME_MULTIPART(o), 0);
+	ck_assert(GMIME_IS_TEXT_PART(o));
+	g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(o)), mem);
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	s = g_strndup((const char *)a->data, a->len);
+	g_object_unref(mem);
+	return s;
+}
+
+static const char rich_mail[] =
+	"Received: from evil.example by mx.example; Mon, 1 Jan 2024 00:00:00 +0000" CRLF
+	"X-Evil: <script>alert(1)</script>" CRLF
+	"Return-Path: <bounce@evil.example>" CRLF
+	"From: =?ISO-2022-JP?B?GyRCOzNFRBsoQiAbJEJCQE86GyhC?= <taro@example.jp>" CRLF
+	"To: staff@city.example.lg.jp, =?UTF-8?B?5biC5b255omA?= <info@city.example.lg.jp>" CRLF
+	"Subject: =?ISO-2022-JP?B?GyRCMnE1RCROJDQwRkZiGyhC?=" CRLF
+	"Date: Mon, 1 Jan 2024 09:00:00 +0900" CRLF
+	"Message-ID: <abc123@example.jp>" CRLF
+	"References: <r1@example.jp> <r2@example.jp>" CRLF
+	"MIME-Version: 1.0" CRLF
+	"Content-Type: multipart/mixed; boundary=\"OUTER\"" CRLF
+	CRLF
+	"--OUTER" CRLF
+	"Content-Type: multipart/alternative; boundary=\"ALT\"" CRLF
+	CRLF
+	"--ALT" CRLF
+	"Content-Type: text/plain; charset=ISO-2022-JP" CRLF
+	CRLF
+	"\x1b$B@bL@2q\x1b(B" CRLF
+	"--ALT" CRLF
+	"Content-Type: text/html; charset=UTF-8" CRLF
+	CRLF
+	"<html><body><p>HTML version</p><script>steal()</script></body></html>" CRLF
+	"--ALT--" CRLF
+	"--OUTER" CRLF
+	"Content-Type: text/csv; name=\"list.csv\"" CRLF
+	"Content-Disposition: attachment; filename=\"list.csv\"" CRLF
+	CRLF
+	"name,value" CRLF
+	"a,=cmd|'/c calc'!A0" CRLF
+	"--OUTER" CRLF
+	"Content-Type: application/octet-stream; name=\"invoice.exe\"" CRLF
+	"Content-Disposition: attachment; filename=\"invoice.exe\"" CRLF
+	"Content-Transfer-Encoding: base64" CRLF
+	CRLF
+	"TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAA=" CRLF
+	"--OUTER--" CRLF;
+
+START_TEST(families_registered)
+{
+	ck_assert_ptr_eq(mg_filter_for(MG_FAM_MAIL), &mg_filter_mail);
+	ck_assert_ptr_eq(mg_filter_for(MG_FAM_TEXT), &mg_filter_text);
+	ck_assert_ptr_eq(mg_filter_for(MG_FAM_HTML), &mg_filter_html);
+}
+END_TEST
+
+START_TEST(rebuild_whitelist_bodies_attachments)
+{
+	mg_result res;
+	GMimeMessage *m;
+	char *types, *body;
+	InternetAddressList *to;
+
+	ck_assert_int_eq(run_mail(rich_mail, sizeof(rich_mail) - 1, &res), MG_OK);
+	ck_assert_str_eq(res.out_ext, "eml");
+	/* headers outside the whitelist are gone, not only their values */
+	ck_assert(!tu_contains(res.out, res.out_len, "Received:"));
+	ck_assert(!tu_contains(res.out, res.out_len, "X-Evil"));
+	ck_assert(!tu_contains(res.out, res.out_len, "Return-Path"));
+	ck_assert(!tu_contains(res.out, res.out_len, "<script"));
+	m = reparse(&res);
+	ck_assert_str_eq(g_mime_message_get_subject(m), "会議のご案内");
+	ck_assert_str_eq(internet_address_get_name(internet_address_list_get_address(
+		g_mime_message_get_from(m), 0)), "山田 太郎");
+	to = g_mime_message_get_to(m);
+	ck_assert_int_eq(internet_address_list_length(to), 2);
+	ck_assert_str_eq(internet_address_get_name(internet_address_list_get_address(to, 1)), "市役所");
+	ck_assert_str_eq(g_mime_message_get_message_id(m), "abc123@example.jp");
+	ck_assert_str_eq(g_mime_object_get_header(GMIME_OBJECT(m), "X-Mugai-Id"), res.item_id);
+	ck_assert_ptr_nonnull(strstr(g_mime_object_get_header(GMIME_OBJECT(m), "X-Mugai-Verdict"),
+	                             "sanitised"));
+	ck_assert_ptr_nonnull(strstr(g_mime_object_get_header(GMIME_OBJECT(m), "References"),
+	                             "<r2@example.jp>"));
+	/* one text body, the CSV as sanitised text, the program gone */
+	types = part_types(m);
+	ck_assert_str_eq(types, "multipart/mixed;text/plain;text/csv;");
+	body = body_text(m);
+	ck_assert_ptr_nonnull(strstr(body, "説明会\r\n"));
+	ck_assert_ptr_null(strstr(body, "HTML version"));
+	ck_assert_ptr_nonnull(strstr(body, "添付ファイル「invoice.exe」を削除しました"));
+	ck_assert_ptr_nonnull(strstr(body, "Attachment \"invoice.exe\" removed: "));
+	ck_assert_ptr_nonnull(strstr(body, res.item_id));
+	/* the notice comes first */
+	ck_assert(g_str_has_prefix(body, "【無害化通知】"));
+	ck_assert(tu_contains(res.report_json, strlen(res.report_json), "X-Evil"));
+	g_free(types);
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+}
+END_TEST
+
+START_TEST(csv_attachment_is_defanged)
+{
+	mg_result res;
+	GMimeMessage *m;
+	GMimeObject *csv;
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *a;
+
+	ck_assert_int_eq(run_mail(rich_mail, sizeof(rich_mail) - 1, &res), MG_OK);
+	m = reparse(&res);
+	csv = g_mime_multipart_get_part(GMIME_MULTIPART(g_mime_message_get_mime_part(m)), 1);
+	ck_assert_str_eq(g_mime_part_get_filename(GMIME_PART(csv)), "list.csv");
+	g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(csv)), mem);
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	ck_assert(tu_contains(a->data, a->len, "a,'=cmd|'/c calc'!A0"));
+	g_object_unref(mem);
+	g_object_unref(m);
+	mg_result_free(&res);
+}
+END_TEST
+
+static const char html_mail[] =
+	"From: news@shop.example" CRLF
+	"Subject: News" CRLF
+	"MIME-Version: 1.0" CRLF
+	"Content-Type: text/html; charset=Shift_JIS" CRLF
+	CRLF
+	"<html><body><h1>\x82\xa8\x92\x6d\x82\xe7\x82\xb9</h1><p>Read <a href=\"https://shop.example/a\">"
+	"more</a></p><img src=\"https://track.example/o.gif\" width=\"1\" height=\"1\">"
+	"<script>x()</script><ul><li>one</li><li>two</li></ul></body></html>" CRLF;
+
+START_TEST(html_only_mail_becomes_text)
+{
+	mg_result res;
+	GMimeMessage *m;
+	char *types, *body;
+
+	ck_assert_int_eq(run_mail(html_mail, sizeof(html_mail) - 1, &res), MG_OK);
+	m = reparse(&res);
+	types = part_types(m);
+	ck_assert_str_eq(types, "text/plain;");
+	body = body_text(m);
+	ck_assert_ptr_nonnull(strstr(body, "お知らせ\r\n\r\nRead more <https://shop.example/a>\r\n\r\n"
+	                                   "- one\r\n- two\r\n"));
+	ck_assert_ptr_nonnull(strstr(body, "HTML body converted to text"));
+	ck_assert_ptr_nonnull(strstr(body, "1 remote images"));
+	ck_assert_ptr_null(strstr(body, "x()"));
+	ck_assert_ptr_null(strstr(body, "track.example"));
+	g_free(types);
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+}
+END_TEST
+
+static const char raw_japanese_headers[] =
+	"From: \x1b$B;3ED\x1b(B <yamada@example.jp>" CRLF
+	"Subject: \x89\xef\x8b\x63\x82\xcc\x82\xb2\x88\xc4\x93\xe0" CRLF
+	"Content-Type: text/plain" CRLF
+	CRLF
+	"\x82\xa0\x82\xa2\x82\xa4" CRLF;
+
+START_TEST(raw_8bit_and_iso2022_headers)
+{
+	mg_result res;
+	GMimeMessage *m;
+	char *body;
+
+	ck_assert_int_eq(run_mail(raw_japanese_headers, sizeof(raw_japanese_headers) - 1, &res), MG_OK);
+	m = reparse(&res);
+	ck_assert_str_eq(g_mime_message_get_subject(m), "会議のご案内");
+	ck_assert_str_eq(internet_address_get_name(internet_address_list_get_address(
+		g_mime_message_get_from(m), 0)), "山田");
+	/* re-encoded as RFC 2047: no raw 8-bit byte in the header block */
+	ck_assert(tu_contains(res.out, res.out_len, "Subject: =?"));
+	body = body_text(m);
+	ck_assert_ptr_nonnull(strstr(body, "あいう\r\n"));
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+}
+END_TEST
+
+START_TEST(corpus_iso2022jp_exact)
+{
+	size_t len;
+	unsigned char *d = tu_read(CORPUS_DIR "/mail/mikel_japanese_iso_2022.eml", &len);
+	mg_result res;
+	GMimeMessage *m;
+	char *body;
+
+	ck_assert_int_eq(run_mail(d, len, &res), MG_OK);
+	m = reparse(&res);
+	ck_assert_str_eq(g_mime_message_get_subject(m), "まみむめも");
+	ck_assert_str_eq(internet_address_get_name(internet_address_list_get_address(
+		g_mime_message_get_to(m), 0)), "みける");
+	body = body_text(m);
+	ck_assert(g_str_has_suffix(body, "-\r\n\r\nすみません。\r\n"));
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+	free(d);
+}
+END_TEST
+
+START_TEST(corpus_shift_jis_exact)
+{
+	size_t len;
+	unsigned char *d = tu_read(CORPUS_DIR "/mail/mikel_japanese_shift_jis.eml", &len);
+	mg_result res;
+	GMimeMessage *m;
+	char *body;
+
+	ck_assert_int_eq(run_mail(d, len, &res), MG_OK);
+	m = reparse(&res);
+	body = body_text(m);
+	ck_assert(g_str_has_suffix(body, "-\r\n\r\nあいうえお\r\n\r\nこのメールはテスト用のメールです。\r\n"
+	                                 "\r\n今後ともよろしくお願い申し上げます！\r\n"));
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+	free(d);
+}
+END_TEST
+
+START_TEST(corpus_signed_and_partial)
+{
+	mg_result res;
+	GMimeMessage *m;
+	char *types, *body;
+
+	ck_assert_int_eq(tu_sanitize_corpus("mail/mikel_raw_email_with_nested_attachment.eml",
+	                                    MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert(!tu_contains(res.out, res.out_len, "pkcs7-signature"));
+	ck_assert(!tu_contains(res.out, res.out_len, "multipart/signed"));
+	m = reparse(&res);
+	body = body_text(m);
+	ck_assert_ptr_nonnull(strstr(body, "Digital signature removed"));
+	ck_assert_ptr_nonnull(strstr(body, "truncated.png"));
+	ck_assert_ptr_nonnull(strstr(body, "Here is a test of an attachment via email."));
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+
+	ck_assert_int_eq(tu_sanitize_corpus("mail/gmime_message-partial.0.eml", MG_MODE_DEFAULT, &res),
+	                 MG_OK);
+	m = reparse(&res);
+	types = part_types(m);
+	ck_assert_str_eq(types, "text/plain;");
+	body = body_text(m);
+	ck_assert_ptr_nonnull(strstr(body, "message/partial"));
+	g_free(types);
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+}
+END_TEST
+
+START_TEST(nested_message_is_sanitised)
+{
+	mg_result res;
+	GMimeMessage *m, *inner;
+	GMimeObject *att;
+	char *types;
+
+	ck_assert_int_eq(tu_sanitize_corpus("mail/mikel_attachment_message_rfc822.eml", MG_MODE_DEFAULT,
+	                                    &res), MG_OK);
+	m = reparse(&res);
+	types = part_types(m);
+	ck_assert_str_eq(types, "multipart/mixed;text/plain;message/rfc822;");
+	att = g_mime_multipart_get_part(GMIME_MULTIPART(g_mime_message_get_mime_part(m)), 1);
+	inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(att));
+	ck_assert_str_eq(g_mime_message_get_subject(inner), "Another PDF");
+	ck_assert_ptr_nonnull(g_mime_object_get_header(GMIME_OBJECT(inner), "X-Mugai-Verdict"));
+	ck_assert_ptr_null(g_mime_object_get_header(GMIME_OBJECT(inner), "Received"));
+	ck_assert_ptr_null(g_mime_object_get_header(GMIME_OBJECT(inner), "DomainKey-Signature"));
+	g_free(types);
+	g_object_unref(m);
+	mg_result_free(&res);
+}
+END_TEST
+
+/* A message nested n times in message/rfc822 parts. */
+static GString *nested(int n)
+{
+	GString *g = g_string_new("From: a@example.org" CRLF "Subject: innermost" CRLF CRLF "core" CRLF);
+
+	for (int i = 0; i < n; i++) {
+		GString *outer = g_string_new(NULL);
+
+		g_string_append_printf(outer, "From: a@example.org" CRLF "Subject: level %d" CRLF
+		                       "MIME-Version: 1.0" CRLF
+		                       "Content-Type: multipart/mixed; boundary=\"b%d\"" CRLF CRLF
+		                       "--b%d" CRLF "Content-Type: text/plain" CRLF CRLF "level %d" CRLF
+		                       "--b%d" CRLF "Content-Type: message/rfc822" CRLF CRLF "%s" CRLF
+		                       "--b%d--" CRLF, n - i, i, i, n - i, i, g->str, i);
+		g_string_free(g, TRUE);
+		g = outer;
+	}
+	return g;
+}
+
+START_TEST(nesting_depth_limit)
+{
+	GString *g = nested(12);
+	mg_result res;
+
+	ck_assert_int_eq(run_mail(g->str, g->len, &res), MG_OK);
+	/* the top stays readable; the message past max_depth is removed with the reason */
+	ck_assert(tu_contains(res.report_json, strlen(res.report_json), "limit_depth"));
+	ck_assert(tu_contains(res.report_json, strlen(res.report_json), "max_depth"));
+	mg_result_free(&res);
+	g_string_free(g, TRUE);
+}
+END_TEST
+
+START_TEST(too_many_parts_blocks)
+{
+	GString *g = g_string_new("From: a@example.org" CRLF "MIME-Version: 1.0" CRLF
+	                          "Content-Type: multipart/mixed; boundary=\"B\"" CRLF CRLF);
+	mg_result res;
+
+	for (int i = 0; i < 1500; i++)
+		g_string_append(g, "--B" CRLF "Content-Type: text/plain" CRLF CRLF "x" CRLF);
+	g_string_append(g, "--B--" CRLF);
+	ck_assert_int_eq(run_mail(g->str, g->len, &res), MG_E_LIMIT_COUNT);
+	ck_assert_ptr_null(res.out);
+	ck_assert_ptr_nonnull(strstr(res.reason, "max_parts"));
+	mg_result_free(&res);
+	g_string_free(g, TRUE);
+}
+END_TEST
+
+START_TEST(deep_multipart_nesting_blocks)
+{
+	GString *g = g_string_new("From: a@example.org" CRLF "MIME-Version: 1.0" CRLF);
+	mg_result res;
+
+	for (int i = 0; i < 3000; i++)
+		g_string_append_printf(g, "Content-Type: multipart/mixed; boundary=\"b%d\"" CRLF CRLF
+		                          "--b%d" CRLF, i, i);
+	g_string_append(g, "Content-Type: text/plain" CRLF CRLF "deep" CRLF);
+	ck_assert_int_eq(run_mail(g->str, g->len, &res), MG_E_LIMIT_DEPTH);
+	ck_assert_ptr_null(res.out);
+	ck_assert_ptr_nonnull(strstr(res.reason, "nested"));
+	mg_result_free(&res);
+	g_string_free(g, TRUE);
+}
+END_TEST
+
+START_TEST(huge_header_is_dropped)
+{
+	GString *g = g_string_new("From: a@example.org" CRLF "Subject: ");
+	mg_result res;
+	GMimeMessage *m;
+
+	for (int i = 0; i < 10000; i++)
+		g_string_append(g, "long words ");
+	g_string_append(g, CRLF "To: b@example.org" CRLF CRLF "body" CRLF);
+	ck_assert_int_eq(run_mail(g->str, g->len, &res), MG_OK);
+	m = reparse(&res);
+	ck_assert_ptr_null(g_mime_message_get_subject(m));
+	ck_assert_int_eq(internet_address_list_length(g_mime_message_get_to(m)), 1);
+	ck_assert(tu_contains(res.report_json, strlen(res.report_json), "max_header_bytes"));
+	g_object_unref(m);
+	mg_result_free(&res);
+	g_string_free(g, TRUE);
+}
+END_TEST
+
+static const char encrypted_mail[] =
+	"From: a@example.org" CRLF
+	"Subject: secret" CRLF
+	"MIME-Version: 1.0" CRLF
+	"Content-Type: multipart/mixed; boundary=\"M\"" CRLF CRLF
+	"--M" CRLF "Content-Type: text/plain" CRLF CRLF "see attached" CRLF
+	"--M" CRLF
+	"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"E\"" CRLF CRLF
+	"--E" CRLF "Content-Type: application/pgp-encrypted" CRLF CRLF "Version: 1" CRLF
+	"--E" CRLF "Content-Type: application/octet-stream" CRLF CRLF
+	"-----BEGIN PGP MESSAGE-----" CRLF "hQEMA" CRLF "-----END PGP MESSAGE-----" CRLF
+	"--E--" CRLF
+	"--M" CRLF
+	"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m" CRLF
+	"Content-Disposition: attachment; filename=smime.p7m" CRLF
+	"Content-Transfer-Encoding: base64" CRLF CRLF "MIAGCSqGSIb3DQEHA6CAMIACAQA=" CRLF
+	"--M" CRLF
+	"Content-Type: application/ms-tnef; name=winmail.dat" CRLF
+	"Content-Disposition: attachment; filename=winmail.dat" CRLF CRLF "x" CRLF
+	"--M--" CRLF;
+
+START_TEST(encrypted_signed_tnef_removed)
+{
+	mg_result res;
+	GMimeMessage *m;
+	char *types, *body;
+
+	ck_assert_int_eq(run_mail(encrypted_mail, sizeof(encrypted_mail) - 1, &res), MG_OK);
+	m = reparse(&res);
+	types = part_types(m);
+	ck_assert_str_eq(types, "text/plain;");
+	body = body_text(m);
+	ck_assert_ptr_nonnull(strstr(body, "Encrypted content \"multipart/encrypted\" removed"));
+	ck_assert_ptr_nonnull(strstr(body, "Encrypted content \"smime.p7m\" removed"));
+	ck_assert_ptr_nonnull(strstr(body, "TNEF attachment \"winmail.dat\" removed"));
+	ck_assert_ptr_null(strstr(body, "PGP MESSAGE"));
+	ck_assert(tu_contains(res.report_json, strlen(res.report_json), "encrypted"));
+	g_free(types);
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+}
+END_TEST
+
+START_TEST(notice_policy)
+{
+	mg_policy *p = mg_policy_new();
+	char *err = NULL, *body;
+	mg_result res;
+	GMimeMessage *m;
+
+	ck_assert_int_eq(mg_policy_set(p, "notice_lang", "en", &err), 0);
+	ck_assert_int_eq(run_mail_policy(p, rich_mail, sizeof(rich_mail) - 1, &res), MG_OK);
+	m = reparse(&res);
+	body = body_text(m);
+	ck_assert(g_str_has_prefix(body, "[mugai] This message was sanitised."));
+	ck_assert_ptr_null(strstr(body, "無害化"));
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+
+	ck_assert_int_eq(mg_policy_set(p, "notice", "no", &err), 0);
+	ck_assert_int_eq(run_mail_policy(p, rich_mail, sizeof(rich_mail) - 1, &res), MG_OK);
+	m = reparse(&res);
+	body = body_text(m);
+	ck_assert_str_eq(body, "説明会\r\n");
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+	mg_policy_free(p);
+}
+END_TEST
+
+START_TEST(garbage_is_handled)
+{
+	static const unsigned char junk[] = "\x00\xff\xfe:::\r\n\r\n--\x01\x02 boundary=\r\n\x1b$B";
+	mg_result res;
+	mg_status st = run_mail(junk, sizeof(junk) - 1, &res);
+
+	/* either a rebuilt text mail or a clear block, never a crash */
+	if (st == MG_OK)
+		ck_assert_str_eq(res.out_type, "message/rfc822");
+	else
+		ck_assert_ptr_nonnull(res.reason);
+	mg_result_free(&res);
+}
+END_TEST
+
+Suite *mugai_suite(void)
+{
+	Suite *s = suite_create("mail");
+	TCase *tc = tcase_create("mail");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, families_registered);
+	tcase_add_test(tc, rebuild_whitelist_bodies_attachments);
+	tcase_add_test(tc, csv_attachment_is_defanged);
+	tcase_add_test(tc, html_only_mail_becomes_text);
+	tcase_add_test(tc, raw_8bit_and_iso2022_headers);
+	tcase_add_test(tc, corpus_iso2022jp_exact);
+	tcase_add_test(tc, corpus_shift_jis_exact);
+	tcase_add_test(tc, corpus_signed_and_partial);
+	tcase_add_test(tc, nested_message_is_sanitised);
+	tcase_add_test(tc, nesting_depth_limit);
+	tcase_add_test(tc, too_many_parts_blocks);
+	tcase_add_test(tc, deep_multipart_nesting_blocks);
+	tcase_add_test(tc, huge_header_is_dropped);
+	tcase_add_test(tc, encrypted_signed_tnef_removed);
+	tcase_add_test(tc, notice_policy);
+	tcase_add_test(tc, garbage_is_handled);
+	suite_add_tcase(s, tc);
+	return s;
+}
