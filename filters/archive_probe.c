@@ -1,0 +1,178 @@
+/*
+ * archive_probe.c - the few exact checks libarchive does not offer.
+ *
+ * libarchive parses every format here; these read a handful of fixed
+ * fields (through mg_view) to answer questions its API leaves open: is
+ * there a prefix before the archive, how many members does a zip's
+ * directory announce (libarchive silently merges entries that share one
+ * local header, the overlapping-entry zip bomb), does a RAR5 archive
+ * carry encryption records (unreported before libarchive 3.7).
+ */
+#include <string.h>
+
+#include "archive_priv.h"
+
+/* A zip's end record lies in the last 64 KiB (its comment) + 22 bytes. */
+#define EOCD_SIZE 22
+#define EOCD_WINDOW (65535u + EOCD_SIZE)
+/* RAR5 blocks walked at most: beyond this the check gives up. */
+#define RAR5_MAX_BLOCKS 200000u
+
+static bool has(const unsigned char *d, size_t len, size_t off, const char *magic, size_t n)
+{
+	const unsigned char *p = mg_view(d, len, off, n);
+
+	return p && memcmp(p, magic, n) == 0;
+}
+
+int mg_archive_outer_filter(const unsigned char *d, size_t len)
+{
+	if (has(d, len, 0, "\x1f\x8b", 2))
+		return ARCHIVE_FILTER_GZIP;
+	if (has(d, len, 0, "BZh", 3))
+		return ARCHIVE_FILTER_BZIP2;
+	if (has(d, len, 0, "\xfd" "7zXZ\0", 6))
+		return ARCHIVE_FILTER_XZ;
+	if (has(d, len, 0, "\x28\xb5\x2f\xfd", 4))
+		return ARCHIVE_FILTER_ZSTD;
+	if (has(d, len, 0, "LZIP", 4))
+		return ARCHIVE_FILTER_LZIP;
+	return ARCHIVE_FILTER_NONE;
+}
+
+bool mg_archive_starts_at_zero(int format, const unsigned char *d, size_t len)
+{
+	switch (format & ARCHIVE_FORMAT_BASE_MASK) {
+	case ARCHIVE_FORMAT_ZIP:
+		/* a local header, an empty zip's end record, or a split marker */
+		return has(d, len, 0, "PK\3\4", 4) || has(d, len, 0, "PK\5\6", 4) ||
+		       has(d, len, 0, "PK\7\x08PK\3\4", 8) || has(d, len, 0, "PK00PK\3\4", 8);
+	case ARCHIVE_FORMAT_7ZIP:
+		return has(d, len, 0, "7z\xbc\xaf\x27\x1c", 6);
+	case ARCHIVE_FORMAT_RAR:
+	case ARCHIVE_FORMAT_RAR_V5:
+		return has(d, len, 0, "Rar!\x1a\x07", 6);
+	case ARCHIVE_FORMAT_CAB:
+		return has(d, len, 0, "MSCF", 4);
+	case ARCHIVE_FORMAT_LHA:
+		/* header size, checksum, then the method id "-lh?-" / "-lz?-" */
+		return has(d, len, 2, "-lh", 3) || has(d, len, 2, "-lz", 3);
+	default:
+		return true; /* tar, cpio, raw: libarchive reads them from offset 0 only */
+	}
+}
+
+static uint64_t le(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = (v << 8) | p[n];
+	return v;
+}
+
+/* The Zip64 end record, found through its locator just before the end record. */
+static int64_t zip64_count(const unsigned char *d, size_t len, size_t eocd)
+{
+	const unsigned char *loc, *rec;
+	uint64_t off;
+
+	if (eocd < 20 || !(loc = mg_view(d, len, eocd - 20, 20)) || memcmp(loc, "PK\6\7", 4) != 0)
+		return -1;
+	off = le(loc + 8, 8);
+	if (off > len || !(rec = mg_view(d, len, (size_t)off, 56)) || memcmp(rec, "PK\6\6", 4) != 0)
+		return -1;
+	off = le(rec + 32, 8);
+	return off > INT64_MAX ? INT64_MAX : (int64_t)off;
+}
+
+int64_t mg_zip_directory_count(const unsigned char *d, size_t len)
+{
+	size_t start, pos;
+
+	if (len < EOCD_SIZE)
+		return -1;
+	start = len > EOCD_WINDOW ? len - EOCD_WINDOW : 0;
+	/* the last end record wins, as in every reader */
+	for (pos = len - EOCD_SIZE + 1; pos-- > start;) {
+		const unsigned char *p = mg_view(d, len, pos, EOCD_SIZE);
+		uint64_t count;
+
+		if (!p || memcmp(p, "PK\5\6", 4) != 0)
+			continue;
+		count = le(p + 10, 2);
+		if (count == 0xFFFF)
+			return zip64_count(d, len, pos);
+		return (int64_t)count;
+	}
+	return -1;
+}
+
+/* RAR5 variable-length integer: 7 bits a byte, high bit = more. */
+static bool vint(const unsigned char *d, size_t len, size_t *off, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		const unsigned char *p = mg_view(d, len, *off, 1);
+
+		if (!p)
+			return false;
+		(*off)++;
+		*v |= (uint64_t)(*p & 0x7f) << shift;
+		if (!(*p & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* A file or service header's extra area: a record of type 1 is encryption. */
+static bool extra_has_crypt(const unsigned char *d, size_t end, size_t pos)
+{
+	while (pos < end) {
+		uint64_t size, type;
+		size_t rec;
+
+		if (!vint(d, end, &pos, &size))
+			return false;
+		rec = pos;
+		if (!vint(d, end, &rec, &type))
+			return false;
+		if (type == 1)
+			return true;
+		if (size == 0 || size > end - pos)
+			return false;
+		pos += (size_t)size;
+	}
+	return false;
+}
+
+bool mg_rar5_encrypted(const unsigned char *d, size_t len)
+{
+	size_t off = 8;
+
+	if (!has(d, len, 0, "Rar!\x1a\x07\x01\x00", 8))
+		return false;
+	for (unsigned n = 0; n < RAR5_MAX_BLOCKS && off < len; n++) {
+		uint64_t hsize, type, flags, extra = 0, data = 0;
+		size_t pos = off + 4, hend; /* after the header CRC */
+
+		if (pos > len || !vint(d, len, &pos, &hsize) || hsize > len - pos)
+			return false;
+		hend = pos + (size_t)hsize;
+		if (!vint(d, hend, &pos, &type) || !vint(d, hend, &pos, &flags))
+			return false;
+		if ((flags & 1) && !vint(d, hend, &pos, &extra))
+			return false;
+		if ((flags & 2) && !vint(d, hend, &pos, &data))
+			return false;
+		if (type == 4)
+			return true; /* archive encryption header: every header is encrypted */
+		if ((type == 2 || type == 3) && extra > 0 && extra <= hend - pos &&
+		    extra_has_crypt(d, hend, hend - (size_t)extra))
+			return true;
+		if (type == 5 || data > len - hend)
+			return false;
+		off = hend + (size_t)data;
+	}
+	return false;
+}
