@@ -241,8 +241,9 @@ static int accept_reply(mg_worker *w, const mg_job *job, mg_reply *r, mg_result 
 	else if (!(res->report_json = (char *)mg_memfd_read(r->report_fd, r->report_len,
 	                                                     MG_WORKER_MAX_REPORT)))
 		why = "an unreadable report";
-	else if (!json_is_object(report = json_loads(res->report_json, 0, NULL)) ||
-	         !json_equal(json_object_get(report, "item_id"), json_string(job->item_id)))
+	else if (!(report = json_loads(res->report_json, 0, NULL)) || !json_is_object(report) ||
+	         !json_is_string(json_object_get(report, "item_id")) ||
+	         strcmp(json_string_value(json_object_get(report, "item_id")), job->item_id) != 0)
 		why = "a report that is not this item's JSON";
 	else if (r->verdict == MG_VERDICT_SANITISED &&
 	         !(res->out = mg_memfd_read(r->out_fd, r->out_len, w->limits.max_output)))
