@@ -5,6 +5,7 @@
  * polls for at most the timeout and never past the deadline.  So no peer,
  * however slow, holds a process longer than its configured limits.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 #include "smtp_io.h"
 
@@ -274,6 +276,20 @@ int mg_conn_printf(mg_conn *c, const char *fmt, ...)
 	return mg_conn_write(c, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* SNI and the name the certificate must carry: a DNS name, or an
+ * address literal (checked against the IP addresses, without SNI). */
+static int set_peer_name(SSL *ssl, SSL_CTX *ctx, const char *host)
+{
+	unsigned char addr[16];
+	bool verify = SSL_CTX_get_verify_mode(ctx) != SSL_VERIFY_NONE;
+
+	if (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1)
+		return !verify || X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) ? 0 : -1;
+	/* SSL_set_tlsext_host_name() is a macro that casts const away */
+	SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, (void *)(uintptr_t)host);
+	return !verify || SSL_set1_host(ssl, host) ? 0 : -1;
+}
+
 static int tls_handshake(mg_conn *c, SSL_CTX *ctx, const char *host, bool server)
 {
 	int r, t;
@@ -282,13 +298,8 @@ static int tls_handshake(mg_conn *c, SSL_CTX *ctx, const char *host, bool server
 		return c->err;
 	if (!(c->ssl = SSL_new(ctx)) || !SSL_set_fd(c->ssl, c->fd))
 		return fail(c, MG_CONN_IO);
-	if (!server && host) {
-		/* SSL_set_tlsext_host_name() is a macro that casts const away */
-		SSL_ctrl(c->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-		         (void *)(uintptr_t)host);
-		if (SSL_CTX_get_verify_mode(ctx) != SSL_VERIFY_NONE && !SSL_set1_host(c->ssl, host))
-			return fail(c, MG_CONN_IO);
-	}
+	if (!server && host && set_peer_name(c->ssl, ctx, host) < 0)
+		return fail(c, MG_CONN_IO);
 	for (;;) {
 		r = server ? SSL_accept(c->ssl) : SSL_connect(c->ssl);
 		if (r == 1)

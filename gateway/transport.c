@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/x509_vfy.h>
 
 #include "fileio.h"
 #include "outfile.h"
@@ -46,13 +48,18 @@ struct mg_transport {
 	mg_conn conn;
 };
 
-static char *errf(const char *fmt, const char *a)
-{
-	char *s = NULL;
+static char *errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-	if (asprintf(&s, fmt, a) < 0)
-		return NULL;
-	return s;
+static char *errf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
 }
 
 /* "HOST:PORT" or "[v6]:PORT" into host and port. */
@@ -101,6 +108,8 @@ static int setup_tls(mg_transport *t, const mg_transport_opts *o, char **err)
 	if (t->tls == TLS_YES) {
 		/* "yes" means an authenticated next hop, not only an encrypted one */
 		SSL_CTX_set_verify(t->ssl_ctx, SSL_VERIFY_PEER, NULL);
+		/* relay.tls_ca may hold the next hop's own certificate (pinning) */
+		X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(t->ssl_ctx), X509_V_FLAG_PARTIAL_CHAIN);
 		if (o->tls_ca && *o->tls_ca ? !SSL_CTX_load_verify_locations(t->ssl_ctx, o->tls_ca, NULL)
 		                            : !SSL_CTX_set_default_verify_paths(t->ssl_ctx)) {
 			ERR_clear_error();
