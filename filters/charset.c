@@ -279,6 +279,12 @@ static bool all_ascii(const unsigned char *in, size_t len)
 	return true;
 }
 
+/* g_utf8_next_char() without its cast of const away. */
+static const char *next_char(const char *p)
+{
+	return p + g_utf8_skip[*(const guchar *)p];
+}
+
 /* How Japanese decoded text looks: kana, kanji and full-width forms count
  * for, anything else beyond ASCII (Latin accents, box drawing, private
  * use) against. */
@@ -298,7 +304,7 @@ static long japanese_score(const mg_buf *b)
 			score += 1;
 		else if (c >= 0x80 && !(c >= 0xFF61 && c <= 0xFF9F) && c != 0xFFFD)
 			score -= 2;
-		p = g_utf8_next_char(p);
+		p = next_char(p);
 	}
 	return score;
 }
@@ -352,7 +358,7 @@ static bool mostly_utf8(const unsigned char *in, size_t len)
 		}
 		if (c >= 0x80)
 			multi++;
-		p = g_utf8_next_char(p);
+		p = next_char(p);
 	}
 	return multi > 0 && multi >= 4 * bad;
 }
