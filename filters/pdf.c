@@ -34,7 +34,6 @@
  * drawing (lossless Flate, done by cairo, is small and sharp); below this
  * share it is a photo or scan and is stored as JPEG */
 #define FLAT_SHARE 0.70
-#define PAGE_JPEG_QUALITY 85
 /* at most this many URIs or attachment names are listed one by one */
 #define LIST_MAX 20
 
@@ -296,7 +295,8 @@ static double pdf_flat_share(cairo_surface_t *img)
 	return w > 1 ? (double)same / ((double)(w - 1) * h) : 1.0;
 }
 
-/* Photos and scans go in as JPEG: cairo embeds attached JPEG data as is. */
+/* Photos and scans go in as JPEG, at the quality photos get
+ * (image_jpeg_quality): cairo embeds attached JPEG data as is. */
 static mg_status pdf_attach_jpeg(struct pdf_job *j, cairo_surface_t *img)
 {
 	mg_buf jpeg;
@@ -309,7 +309,7 @@ static mg_status pdf_attach_jpeg(struct pdf_job *j, cairo_surface_t *img)
 	                         (unsigned)cairo_image_surface_get_width(img),
 	                         (unsigned)cairo_image_surface_get_height(img),
 	                         (size_t)cairo_image_surface_get_stride(img), MG_PIX_XRGB32,
-	                         PAGE_JPEG_QUALITY, &jpeg);
+	                         j->ctx->policy->image_jpeg_quality, &jpeg);
 	if (st != MG_OK) {
 		mg_buf_free(&jpeg);
 		return st;
