@@ -278,8 +278,9 @@ static void note_removed(arc *r, const char *path, mg_status st, const char *why
 	}
 }
 
-/* Limits checked after every block read, so a bomb stops early. */
-static mg_status check_limits(arc *r, int64_t start, const char *path)
+/* Limits checked after every block read, so a bomb stops early.  size is
+ * what the member gave so far, start where its compressed bytes began. */
+static mg_status check_limits(arc *r, int64_t start, uint64_t size, const char *path)
 {
 	const mg_policy *p = r->ctx->policy;
 	int64_t used = archive_filter_bytes(r->a, -1) - start;
@@ -288,8 +289,8 @@ static mg_status check_limits(arc *r, int64_t start, const char *path)
 		return mg_fail(r->ctx, MG_E_LIMIT_SIZE,
 		               "the archive unpacks to more than max_total %llu bytes (all nesting "
 		               "levels together)", (unsigned long long)p->max_total);
-	if (r->member_ratio && r->member.len > RATIO_FLOOR &&
-	    r->member.len > (uint64_t)p->max_ratio * (uint64_t)(used > 0 ? used : 1))
+	if (r->member_ratio && size > RATIO_FLOOR &&
+	    size > (uint64_t)p->max_ratio * (uint64_t)(used > 0 ? used : 1))
 		return mg_fail(r->ctx, MG_E_LIMIT_RATIO,
 		               "member '%s' expands more than max_ratio %u times (a compression "
 		               "bomb)", path, p->max_ratio);
@@ -303,9 +304,12 @@ static mg_status check_limits(arc *r, int64_t start, const char *path)
 	return mg_check_deadline(r->ctx);
 }
 
-static mg_status read_member(arc *r, struct archive_entry *e, const char *path)
+/* Reads the member's data into r->member, or only counts it (an entry
+ * that is dropped still costs what libarchive decompresses to skip it). */
+static mg_status read_member(arc *r, struct archive_entry *e, const char *path, bool keep)
 {
 	int64_t start = archive_filter_bytes(r->a, -1);
+	uint64_t size = 0;
 	char what[600];
 
 	mg_buf_reset(&r->member);
@@ -319,12 +323,13 @@ static mg_status read_member(arc *r, struct archive_entry *e, const char *path)
 			snprintf(what, sizeof(what), "member '%s'", path);
 			return read_failed(r, e, what, true);
 		}
-		if (mg_buf_append(&r->member, r->block, (size_t)n) < 0)
+		if (keep && mg_buf_append(&r->member, r->block, (size_t)n) < 0)
 			return mg_fail(r->ctx, MG_E_LIMIT_SIZE, "member '%s' is larger than max_size %llu",
 			               path, (unsigned long long)r->ctx->policy->max_size);
+		size += (uint64_t)n;
 		r->unpacked += (uint64_t)n;
 		*r->total += (uint64_t)n;
-		st = check_limits(r, start, path);
+		st = check_limits(r, start, size, path);
 		if (st != MG_OK)
 			return st;
 	}
@@ -429,34 +434,38 @@ static mg_status sanitize_member(arc *r, struct archive_entry *e, const char *pa
 	return st;
 }
 
+/* Why an entry that is not a regular file is dropped, NULL for a directory. */
+static const char *not_a_file(struct archive_entry *e, mode_t type, char *why, size_t len)
+{
+	const char *link = type == AE_IFLNK ? archive_entry_symlink(e) : archive_entry_hardlink(e);
+
+	if (type == AE_IFDIR)
+		return NULL;
+	if (type == AE_IFLNK || archive_entry_hardlink(e))
+		snprintf(why, len, "%s link to '%s': links are never unpacked",
+		         type == AE_IFLNK ? "symbolic" : "hard", link ? link : "");
+	else
+		snprintf(why, len, "device file, fifo or socket: only regular files are unpacked");
+	return why;
+}
+
 static mg_status handle_entry(arc *r, struct archive_entry *e)
 {
 	char *path = member_path(r, e);
 	mode_t type = archive_entry_filetype(e);
-	mg_status st = MG_OK;
+	bool regular = (type == AE_IFREG || type == 0) && !archive_entry_hardlink(e);
+	mg_status st;
 	char why[512];
 
 	if (!path)
 		return mg_fail(r->ctx, MG_E_INTERNAL, "out of memory");
-	if (type == AE_IFDIR)
-		goto done; /* implied by the members' paths */
-	if (type == AE_IFLNK || archive_entry_hardlink(e)) {
-		const char *to = type == AE_IFLNK ? archive_entry_symlink(e) : archive_entry_hardlink(e);
-
-		snprintf(why, sizeof(why), "%s link to '%s': links are never unpacked",
-		         type == AE_IFLNK ? "symbolic" : "hard", to ? to : "");
-		note_removed(r, path, MG_E_TYPE_BLOCKED, why);
-		goto done;
-	}
-	if (type != AE_IFREG && type != 0) {
-		note_removed(r, path, MG_E_TYPE_BLOCKED,
-		             "device file, fifo or socket: only regular files are unpacked");
-		goto done;
-	}
-	st = read_member(r, e, path);
-	if (st == MG_OK)
+	/* whatever is dropped is still read through the limits */
+	st = read_member(r, e, path, regular);
+	if (st == MG_OK && regular)
 		st = sanitize_member(r, e, path);
-done:
+	else if (st == MG_OK && not_a_file(e, type, why, sizeof(why)))
+		note_removed(r, path, MG_E_TYPE_BLOCKED, why);
+	/* directories: implied by the members' paths */
 	free(path);
 	return st;
 }
@@ -563,10 +572,14 @@ static mg_status archive_run(mg_ctx *ctx, const mg_item *item, mg_action action,
 		st = mg_fail(ctx, MG_E_INTERNAL, "out of memory");
 	else if (mg_rar5_encrypted(item->data, item->len))
 		st = encrypted(&r);
-	if (st == MG_OK)
+	/* an empty zip, its end record alone, is nothing libarchive would open */
+	if (st == MG_OK && !(mg_view(item->data, item->len, 0, 4) &&
+	                     memcmp(item->data, "PK\5\6", 4) == 0 &&
+	                     mg_zip_directory_count(item->data, item->len) == 0)) {
 		st = open_reader(&r);
-	if (st == MG_OK)
-		st = unpack(&r);
+		if (st == MG_OK)
+			st = unpack(&r);
+	}
 	if (st == MG_OK)
 		st = finish(&r, out);
 	arc_free(&r);

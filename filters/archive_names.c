@@ -30,11 +30,17 @@ static bool implausible(gunichar c)
 	       (c >= 0xE000 && c <= 0xF8FF) || c == 0xFFFD;
 }
 
+/* g_utf8_next_char() without its cast away from const. */
+static const char *next_char(const char *p)
+{
+	return p + g_utf8_skip[*(const unsigned char *)p];
+}
+
 static bool plausible_utf8(const char *s)
 {
 	if (!g_utf8_validate(s, -1, NULL))
 		return false;
-	for (const char *p = s; *p; p = g_utf8_next_char(p))
+	for (const char *p = s; *p; p = next_char(p))
 		if (implausible(g_utf8_get_char(p)))
 			return false;
 	return true;
@@ -57,7 +63,9 @@ char *mg_archive_name_utf8(const char *raw, const char *legacy, const char **use
 		return strdup(""); /* cannot happen with 4x room; an empty name gets a neutral one */
 	}
 	*used = strcmp(info.used, "Shift_JIS") == 0 ? "Shift_JIS (CP932)" :
-	        strcmp(info.used, "EUC-JP") == 0 ? "EUC-JP" : "a legacy charset";
+	        strcmp(info.used, "EUC-JP") == 0 ? "EUC-JP" :
+	        strcmp(info.used, "UTF-8") == 0 ? "UTF-8" :
+	        strcmp(info.used, "windows-1252") == 0 ? "windows-1252" : "a legacy charset";
 	return (char *)mg_buf_steal(&out, &len);
 }
 
@@ -81,7 +89,7 @@ static char *clean_chars(const char *nfc, unsigned *fixes)
 {
 	GString *s = g_string_sized_new(strlen(nfc));
 
-	for (const char *p = nfc; *p; p = g_utf8_next_char(p)) {
+	for (const char *p = nfc; *p; p = next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 
 		if (c == '\\')
@@ -137,8 +145,10 @@ static char *clean_component(const char *comp, unsigned *fixes)
 		return NULL;
 	c = g_strdup(comp + strspn(comp, " "));
 	n = strlen(c);
-	while (n > 0 && (c[n - 1] == '.' || c[n - 1] == ' '))
+	while (n > 0 && (c[n - 1] == '.' || c[n - 1] == ' ')) {
 		c[--n] = 0; /* Windows drops them: "a.exe." would become "a.exe" */
+		*fixes |= MG_NAME_RESERVED;
+	}
 	if (n == 0) {
 		*fixes |= MG_NAME_DOTDOT; /* "...", ". ." and the like */
 		g_free(c);

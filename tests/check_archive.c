@@ -305,6 +305,28 @@ START_TEST(formats_unpacked_and_rebuilt_as_zip)
 }
 END_TEST
 
+/* Nothing to unpack: an empty zip, as every unzip tool reads it. */
+START_TEST(empty_archives_give_empty_zip)
+{
+	const tm_member dirs[] = { { "only/", NULL, 0, AE_IFDIR, NULL },
+		                   { "only/dirs/", NULL, 0, AE_IFDIR, NULL } };
+	size_t len;
+	unsigned char *d = build_zip(NULL, 0, &len);
+	char reason[512];
+	mg_result res;
+
+	ck_assert_uint_eq(len, 22);
+	ck_assert_int_eq(run_filter(d, len, "empty.zip", 60, reason, sizeof(reason), NULL), MG_OK);
+	free(d);
+	d = build_zip(dirs, 2, &len);
+	ck_assert_int_eq(tu_sanitize(d, len, "dirs.zip", MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert_uint_eq(res.out_len, 22);
+	ck_assert_int_eq(memcmp(res.out, "PK\5\6", 4), 0);
+	mg_result_free(&res);
+	free(d);
+}
+END_TEST
+
 /* lzip, straight to the filter (detection is not what is tested here). */
 START_TEST(lzip_unpacked)
 {
@@ -1047,6 +1069,36 @@ START_TEST(total_size_counts_all_levels)
 }
 END_TEST
 
+/* The rebuilt zip is an artefact like any other: max_output holds. */
+START_TEST(output_limit_holds)
+{
+	char text[3][801];
+	tm_member m[3];
+	size_t len;
+	unsigned char *d;
+	mg_result res;
+	uint32_t x = 7;
+
+	for (int k = 0; k < 3; k++) {
+		for (int i = 0; i < 800; i++) {
+			x = x * 1103515245u + 12345u;
+			text[k][i] = (char)('a' + (x >> 16) % 26);
+		}
+		text[k][800] = 0;
+		m[k] = (tm_member){ k == 0 ? "a.txt" : k == 1 ? "b.txt" : "c.txt", text[k], 800, 0,
+			            NULL };
+	}
+	d = build_zip(m, 3, &len);
+	ck_assert_int_eq(with_policy("max_output", "1K", d, len, "big.zip", &res), MG_E_LIMIT_SIZE);
+	ck_assert_ptr_nonnull(strstr(res.reason, "max_output"));
+	ck_assert_ptr_null(res.out);
+	mg_result_free(&res);
+	ck_assert_int_eq(with_policy("max_output", "8K", d, len, "big.zip", &res), MG_OK);
+	mg_result_free(&res);
+	free(d);
+}
+END_TEST
+
 START_TEST(deadline_and_prefix_checked_by_the_filter)
 {
 	const tm_member m[] = { TXT("a.txt", "a\n") };
@@ -1182,6 +1234,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, registered);
 	tcase_add_test(tc, clean_zip_members_sanitised);
 	tcase_add_test(tc, formats_unpacked_and_rebuilt_as_zip);
+	tcase_add_test(tc, empty_archives_give_empty_zip);
 	tcase_add_test(tc, lzip_unpacked);
 	tcase_add_test(tc, single_compressed_stream_becomes_one_member);
 	tcase_add_test(tc, gzip_damage_is_malformed);
@@ -1201,6 +1254,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, overlapping_entry_bombs_blocked);
 	tcase_add_test(tc, member_count_limit);
 	tcase_add_test(tc, total_size_counts_all_levels);
+	tcase_add_test(tc, output_limit_holds);
 	tcase_add_test(tc, deadline_and_prefix_checked_by_the_filter);
 	tcase_add_test(tc, damaged_archives_malformed);
 	tcase_add_test(tc, corpus_verdicts);
