@@ -107,7 +107,7 @@ static mg_status read_failed(arc *r, struct archive_entry *e, const char *what, 
 /* A zip whose central directory cannot be read is refused; its local
  * headers, read as a stream, still tell whether it was encrypted, which
  * is what the recipient needs to hear. */
-static bool zip_stream_encrypted(const arc *r)
+static bool zip_stream_encrypted(arc *r)
 {
 	struct archive *a;
 	struct archive_entry *e;
@@ -123,12 +123,13 @@ static bool zip_stream_encrypted(const arc *r)
 		for (unsigned i = 0; i < ZIP_PROBE_HEADERS && !enc; i++) {
 			int rc = archive_read_next_header(a, &e);
 
-			if (rc >= ARCHIVE_WARN && archive_entry_is_encrypted(e))
-				enc = true;
-			else if (rc < ARCHIVE_WARN) {
+			if (rc == ARCHIVE_EOF || mg_check_deadline(r->ctx) != MG_OK)
+				break;
+			if (rc < ARCHIVE_WARN) {
 				enc = archive_read_has_encrypted_entries(a) > 0;
 				break;
 			}
+			enc = archive_entry_is_encrypted(e);
 		}
 	}
 	archive_read_free(a);

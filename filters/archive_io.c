@@ -132,7 +132,6 @@ struct mg_zip_writer {
 	struct archive *a;
 	mg_buf *out;
 	bool overflow;
-	bool open;
 };
 
 static la_ssize_t zw_write(struct archive *a, void *user, const void *buf, size_t n)
@@ -162,7 +161,6 @@ mg_zip_writer *mg_zip_writer_new(mg_buf *out)
 		mg_zip_writer_free(w);
 		return NULL;
 	}
-	w->open = true;
 	return w;
 }
 
@@ -203,7 +201,6 @@ done:
 
 int mg_zip_writer_finish(mg_zip_writer *w)
 {
-	w->open = false;
 	return archive_write_close(w->a) == ARCHIVE_OK ? 0 : -1;
 }
 
@@ -224,6 +221,6 @@ void mg_zip_writer_free(mg_zip_writer *w)
 	if (!w)
 		return;
 	if (w->a)
-		archive_write_free(w->a); /* closes an open writer: the buffer is dropped anyway */
+		archive_write_free(w->a); /* closes an unfinished writer: its output is dropped anyway */
 	free(w);
 }

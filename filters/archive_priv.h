@@ -84,8 +84,9 @@ bool mg_rar5_encrypted(const unsigned char *d, size_t len);
  * members concatenated, served to libarchive as its input. */
 typedef struct mg_gz_source mg_gz_source;
 
-/* Opens a (format-only) reader on the gzip bytes.  ARCHIVE_OK or the
- * libarchive status; the source belongs to the caller. */
+/* The source on the gzip bytes (NULL when memory ran out), and a reader
+ * opened on it (formats only: the decoding is the source's).  The source
+ * must outlive the reader. */
 mg_gz_source *mg_gz_source_new(const unsigned char *d, size_t len);
 int mg_gz_source_open(mg_gz_source *src, struct archive *a);
 /* The decoding error, NULL when there was none. */
