@@ -13,10 +13,23 @@
 
 #include "image_codec.h"
 
-/* Largest single chunk libpng may allocate (text, profile): the pixels
- * are not chunks, they are bounded by max_pixels. */
+/* Largest ancillary chunk libpng may hold in memory: the pixels are not
+ * chunks, they are bounded by max_pixels. */
 #define PNG_CHUNK_MAX (8u << 20)
 #define PNG_CHUNK_COUNT_MAX 1000
+/* metadata chunks listed one by one in the report, at most */
+#define PNG_LISTED_MAX 20
+
+/* Metadata chunks libpng would parse (and for zTXt and iCCP inflate) are
+ * handed to png_chunk_cb as unknown chunks instead: libpng then checks
+ * their length against PNG_CHUNK_MAX before allocating (its own text
+ * handlers allocate whatever length the chunk declares). */
+static const png_byte metadata_chunks[] = "tEXt\0zTXt\0iTXt\0iCCP\0eXIf\0tIME\0sPLT\0pCAL\0sCAL\0";
+
+struct png_listed {
+	char type[5];
+	char key[80];           /* the keyword of a text chunk */
+};
 
 struct png_dec {
 	png_structp png;
@@ -25,8 +38,9 @@ struct png_dec {
 	const unsigned char *data;
 	size_t len, pos;
 	mg_ctx *ctx;
-	unsigned unknown;      /* private chunks seen */
-	bool animated;         /* acTL: an APNG whose default image is kept */
+	unsigned chunks;        /* metadata and private chunks seen */
+	struct png_listed listed[PNG_LISTED_MAX];
+	bool animated;          /* acTL: an APNG whose default image is kept */
 	char msg[200];
 };
 
@@ -54,49 +68,47 @@ static void png_read_cb(png_structp png, png_bytep out, size_t n)
 	d->pos += n;
 }
 
+static bool is_text_chunk(const char *type)
+{
+	return strcmp(type, "tEXt") == 0 || strcmp(type, "zTXt") == 0 || strcmp(type, "iTXt") == 0;
+}
+
+/* Records the chunk for the report; libpng keeps nothing of it. */
 static int png_chunk_cb(png_structp png, png_unknown_chunkp chunk)
 {
 	struct png_dec *d = png_get_user_chunk_ptr(png);
+	struct png_listed *l;
 
-	if (memcmp(chunk->name, "acTL", 4) == 0)
+	if (memcmp(chunk->name, "acTL", 4) == 0) {
 		d->animated = true;
-	else
-		d->unknown++;
-	return 1; /* handled: libpng keeps nothing */
-}
-
-static void report_text(mg_ctx *ctx, png_structp png, png_infop info)
-{
-	png_textp text;
-	int n = info ? png_get_text(png, info, &text, NULL) : 0;
-
-	for (int i = 0; i < n; i++) {
-		const char *kind = text[i].compression == PNG_TEXT_COMPRESSION_NONE ? "tEXt" :
-		                   text[i].compression == PNG_TEXT_COMPRESSION_zTXt ? "zTXt" : "iTXt";
-
-		mg_report_removed(ctx, "PNG text chunk", "%s '%s' is metadata", kind,
-		                  text[i].key ? text[i].key : "");
+		return 1;
 	}
+	if (d->chunks++ >= PNG_LISTED_MAX)
+		return 1;
+	l = &d->listed[d->chunks - 1];
+	memcpy(l->type, chunk->name, 4);
+	l->type[4] = 0;
+	for (size_t i = 0; is_text_chunk(l->type) && i < chunk->size && i < sizeof(l->key) - 1 &&
+	                   chunk->data[i]; i++)
+		l->key[i] = (char)chunk->data[i];
+	return 1;
 }
 
 static void report_metadata(struct png_dec *d)
 {
-	static const struct { png_uint_32 flag; const char *what; } kinds[] = {
-		{ PNG_INFO_eXIf, "PNG EXIF chunk (eXIf)" },
-		{ PNG_INFO_iCCP, "PNG colour profile (iCCP)" },
-		{ PNG_INFO_tIME, "PNG time stamp (tIME)" },
-		{ PNG_INFO_sPLT, "PNG suggested palette (sPLT)" },
-	};
-	png_infop infos[2] = { d->info, d->end };
+	unsigned n = d->chunks < PNG_LISTED_MAX ? d->chunks : PNG_LISTED_MAX;
 
-	for (int i = 0; i < 2; i++) {
-		report_text(d->ctx, d->png, infos[i]);
-		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-			if (png_get_valid(d->png, infos[i], kinds[k].flag))
-				mg_report_removed(d->ctx, kinds[k].what, "metadata is not carried over");
+	for (unsigned i = 0; i < n; i++) {
+		const struct png_listed *l = &d->listed[i];
+
+		if (is_text_chunk(l->type))
+			mg_report_removed(d->ctx, "PNG text chunk", "%s '%s' is metadata", l->type, l->key);
+		else
+			mg_report_removed(d->ctx, "PNG metadata chunk", "%s is not carried over", l->type);
 	}
-	if (d->unknown)
-		mg_report_removed(d->ctx, "PNG private chunks", "%u chunks of unknown kind", d->unknown);
+	if (d->chunks > PNG_LISTED_MAX)
+		mg_report_removed(d->ctx, "PNG metadata chunk", "%u more chunks",
+		                  d->chunks - PNG_LISTED_MAX);
 	if (d->animated)
 		mg_report_removed(d->ctx, "animation frames",
 		                  "animated PNG: only the default image is kept");
@@ -163,6 +175,8 @@ mg_status mg_png_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_i
 	png_set_chunk_cache_max(d->png, PNG_CHUNK_COUNT_MAX);
 	png_set_read_fn(d->png, d, png_read_cb);
 	png_set_read_user_chunk_fn(d->png, d, png_chunk_cb);
+	png_set_keep_unknown_chunks(d->png, PNG_HANDLE_CHUNK_ALWAYS, metadata_chunks,
+	                            (int)(sizeof(metadata_chunks) - 1) / 5);
 	st = png_read_pixels(d, img);
 	if (st == MG_OK) {
 		report_metadata(d);
