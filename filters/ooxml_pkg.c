@@ -339,7 +339,8 @@ int mg_zipw_add(mg_zipw *w, const char *name, const void *data, size_t len, bool
 
 static int finish_gsf(mg_zipw *w)
 {
-	if (!gsf_output_close(GSF_OUTPUT(w->gsf)) || !gsf_output_close(w->mem))
+	if (!gsf_output_close(GSF_OUTPUT(w->gsf)) ||
+	    (!gsf_output_is_closed(w->mem) && !gsf_output_close(w->mem)))
 		return -1;
 	return mg_buf_append(w->out, gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(w->mem)),
 	                     (size_t)gsf_output_size(w->mem));
