@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "log.h"
 
 enum kind { K_STR, K_SIZE, K_SECONDS, K_COUNT };
 
@@ -52,6 +53,13 @@ static const struct key {
 	{ "workers", "count", K_COUNT, F(workers_count), "0", "sandboxed workers; 0 means one per core" },
 	{ "workers", "timeout", K_SECONDS, F(workers_timeout), "60s", "wall-clock limit of one job" },
 	{ "workers", "memory", K_SIZE, F(workers_memory), "1G", "address-space limit of one worker" },
+	{ "workers", "cpu", K_SECONDS, F(workers_cpu), "0s", "CPU time of one job (RLIMIT_CPU); 0: workers.timeout" },
+	{ "daemon", "user", K_STR, F(daemon_user), "mugai", "unprivileged user mugaid runs as when started as root; the default falls back to nobody if user mugai does not exist" },
+	{ "daemon", "directory", K_STR, F(daemon_directory), "", "relative paths in this file are relative to it; empty: where mugaid was started" },
+	{ "daemon", "pid_file", K_STR, F(daemon_pid_file), "", "file holding the master's pid, locked while it runs; empty: none" },
+	{ "daemon", "drain_timeout", K_SECONDS, F(daemon_drain_timeout), "30s", "on stop or reload, how long a service may finish its current item before it is killed" },
+	{ "log", "target", K_STR, F(log_target), "", "stderr, syslog or syslog:FACILITY (mail, daemon, local0..local7); empty: stderr with -f, else syslog" },
+	{ "log", "level", K_STR, F(log_level), "info", "lowest level logged: debug, info, warning or error" },
 	{ "clamd", "socket", K_STR, F(clamd_socket), "", "clamd socket, empty for no malware scan" },
 	{ "clamd", "timeout", K_SECONDS, F(clamd_timeout), "60s", "one malware scan" },
 	{ "clamd", "max_size", K_SIZE, F(clamd_max_size), "25M", "largest item sent to clamd (keep at or below its StreamMaxLength); larger ones are blocked" },
@@ -111,6 +119,25 @@ static int set_key(mg_config *c, const struct key *k, const char *value, char **
 	return 0;
 }
 
+/* Keys whose text must be one of a few forms: refused when read, so that
+ * check-config catches them and not the daemon at its first log line. */
+static int check_value(const struct key *k, const char *value, char **err)
+{
+	mg_log_level level;
+
+	if (strcmp(k->section, "log") == 0 && strcmp(k->name, "target") == 0 && *value &&
+	    mg_log_target_check(value) < 0) {
+		*err = errf("log.target: bad value '%s' (stderr, syslog or syslog:FACILITY)", value);
+		return -1;
+	}
+	if (strcmp(k->section, "log") == 0 && strcmp(k->name, "level") == 0 &&
+	    mg_log_level_parse(value, &level) < 0) {
+		*err = errf("log.level: bad value '%s' (debug, info, warning or error)", value);
+		return -1;
+	}
+	return 0;
+}
+
 static int config_set(mg_config *c, const char *section, const char *name, const char *value,
                       char **err)
 {
@@ -119,7 +146,7 @@ static int config_set(mg_config *c, const char *section, const char *name, const
 		return mg_policy_set(c->policy, name, value, err);
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
-			return set_key(c, &keys[i], value, err);
+			return check_value(&keys[i], value, err) < 0 ? -1 : set_key(c, &keys[i], value, err);
 	*err = errf("%s.%s: unknown key%s", section, name, "");
 	return -1;
 }

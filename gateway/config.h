@@ -42,6 +42,14 @@ typedef struct mg_config {
 	char *admin_metrics_public;
 	unsigned admin_session_idle;
 	unsigned admin_session_max;
+	/* the master (mugaid) and the log */
+	char *daemon_user;
+	char *daemon_directory;
+	char *daemon_pid_file;
+	unsigned daemon_drain_timeout;
+	unsigned workers_cpu;
+	char *log_target;
+	char *log_level;
 	mg_policy *policy;
 } mg_config;
 

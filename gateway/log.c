@@ -63,6 +63,13 @@ static int parse_target(const char *target, int *use_syslog, int *facility)
 	return -1;
 }
 
+int mg_log_target_check(const char *target)
+{
+	int use_syslog, facility;
+
+	return parse_target(target, &use_syslog, &facility);
+}
+
 int mg_log_open(const char *prog, const char *target)
 {
 	int use_syslog, facility, rc;

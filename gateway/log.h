@@ -34,6 +34,8 @@ typedef enum mg_log_level {
  * mail, daemon).  prog names the process in every line.  0, or -1 for an
  * unknown target (the log then stays on stderr). */
 int mg_log_open(const char *prog, const char *target);
+/* 0 when target is one mg_log_open() understands, -1 otherwise. */
+int mg_log_target_check(const char *target);
 /* Renames the process in later lines (a forked service: "smtpd[0]"). */
 void mg_log_set_prog(const char *prog);
 /* Lines below this level are not written (default MG_LOG_INFO). */
