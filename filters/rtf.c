@@ -108,6 +108,17 @@ static void put(struct rtf *r, const void *s, size_t n)
 		r->full = true;
 }
 
+/* A high surrogate that is not followed by its low half. */
+static void lone_high(struct rtf *r)
+{
+	char tmp[8];
+
+	if (!r->high)
+		return;
+	r->high = 0;
+	put(r, tmp, (size_t)g_unichar_to_utf8(0xFFFD, tmp));
+}
+
 static void flush(struct rtf *r)
 {
 	char name[16];
@@ -124,6 +135,7 @@ static void put_byte(struct rtf *r, unsigned char c)
 {
 	int cp = cur(r)->codepage ? cur(r)->codepage : r->doc_codepage;
 
+	lone_high(r);
 	if (r->npending && (cp != r->pending_cp || r->npending == PENDING_MAX))
 		flush(r);
 	r->pending_cp = cp;
@@ -135,6 +147,7 @@ static void put_cp(struct rtf *r, uint32_t cp)
 	char tmp[8];
 
 	flush(r);
+	lone_high(r);
 	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		cp = 0xFFFD;
 	put(r, tmp, (size_t)g_unichar_to_utf8(cp, tmp));
@@ -144,19 +157,17 @@ static void put_cp(struct rtf *r, uint32_t cp)
 static void put_unit(struct rtf *r, uint16_t u)
 {
 	if (u >= 0xD800 && u <= 0xDBFF) {
-		if (r->high)
-			put_cp(r, 0xFFFD);
+		flush(r);
+		lone_high(r);
 		r->high = u;
 		return;
 	}
 	if (u >= 0xDC00 && u <= 0xDFFF && r->high) {
-		put_cp(r, 0x10000u + (((uint32_t)r->high - 0xD800) << 10) + (u - 0xDC00));
+		uint32_t cp = 0x10000u + (((uint32_t)r->high - 0xD800) << 10) + (u - 0xDC00);
+
 		r->high = 0;
+		put_cp(r, cp);
 		return;
-	}
-	if (r->high) {
-		put_cp(r, 0xFFFD);
-		r->high = 0;
 	}
 	put_cp(r, u);
 }
@@ -294,8 +305,8 @@ static void word(struct rtf *r, const char *w, bool has, long p)
 		return;
 	}
 	if (strcmp(w, "u") == 0 && has) {
-		if (!s->skip)
-			put_unit(r, (uint16_t)(p < 0 ? p + 65536 : p));
+		if (!s->skip) /* a signed 16-bit value; anything else is not a character */
+			put_unit(r, p < -32768 || p > 65535 ? 0xFFFD : (uint16_t)(p < 0 ? p + 65536 : p));
 		r->uc_skip = s->uc;
 		return;
 	}
@@ -462,6 +473,7 @@ static mg_status parse(struct rtf *r)
 			st = mg_check_deadline(r->ctx);
 	}
 	flush(r);
+	lone_high(r);
 	return st;
 }
 
