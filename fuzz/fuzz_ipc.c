@@ -1,0 +1,75 @@
+/*
+ * fuzz_ipc.c - the IPC reader on hostile datagrams: what a compromised
+ * worker could send its parent.  Each input goes through a real
+ * SOCK_SEQPACKET pair (header, version and length checks of
+ * mg_ipc_recv) with two descriptors attached, then is decoded as a worker
+ * reply and as a job; every field is bounds-checked and leftovers fail.
+ *
+ * The harnesses link only the core, so the two gateway files are compiled
+ * in here.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../gateway/ipc.c"
+#include "../gateway/worker_proto.c"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int sv[2] = { -1, -1 };
+static int devnull = -1;
+
+static int send_with_fds(const uint8_t *data, size_t size)
+{
+	char control[CMSG_SPACE(sizeof(int) * 2)];
+	struct iovec iov = { (void *)(uintptr_t)data, size };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+	                     .msg_controllen = sizeof(control) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int fds[2] = { devnull, devnull };
+
+	memset(control, 0, sizeof(control));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	return sendmsg(sv[0], &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)size ? 0 : -1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	mg_msg m;
+	mg_reply r;
+	mg_job j;
+
+	if (sv[0] < 0) {
+		if (mg_ipc_pair(sv) < 0)
+			abort();
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (size == 0 || size > MG_IPC_MAX_MSG + 16)
+		return 0;
+	/* once as a reply, once as a job: each decode consumes its message */
+	for (int pass = 0; pass < 2; pass++) {
+		if (send_with_fds(data, size) < 0)
+			return 0;
+		if (mg_ipc_recv(sv[1], &m, 0) != 1)
+			continue;
+		if (pass == 0) {
+			if (mg_reply_decode(&m, &r) == 0 && r.verdict == MG_VERDICT_SANITISED &&
+			    (r.out_fd < 0 || r.report_fd < 0))
+				abort(); /* a decoded sanitised reply always has both descriptors */
+			mg_reply_clear(&r);
+		} else {
+			if (mg_job_decode(&m, &j) == 0 && (!j.item_id || strlen(j.item_id) > 39))
+				abort();
+			mg_job_clear(&j);
+		}
+		mg_msg_free(&m);
+	}
+	return 0;
+}
