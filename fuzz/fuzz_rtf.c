@@ -1,0 +1,72 @@
+/*
+ * fuzz_rtf.c - the RTF tokenizer on arbitrary bytes (inputs that do not
+ * start with "{\rtf" get it prefixed, so that every input is parsed).
+ *
+ * Called directly, past detection.  Beyond "no crash, no leak, no hang",
+ * the text it writes must be UTF-8 with no control character but tab and
+ * newline.
+ */
+#include <glib.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+extern const mg_filter mg_filter_rtf;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static mg_policy *policy;
+
+static void init(void)
+{
+	static const char *const limits[][2] = {
+		{ "max_size", "8M" }, { "max_output", "16M" }, { "max_parts", "2000" },
+		{ "time_limit", "10s" },
+	};
+	char *err = NULL;
+
+	policy = mg_policy_new();
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (mg_policy_set(policy, limits[i][0], limits[i][1], &err) != 0)
+			abort();
+}
+
+static void check_text(const mg_buf *b)
+{
+	if (!g_utf8_validate((const char *)b->data, (gssize)b->len, NULL))
+		abort();
+	for (size_t i = 0; i < b->len; i++)
+		if (b->data[i] < 0x20 && b->data[i] != '\n' && b->data[i] != '\t')
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned char *copy = NULL;
+	mg_item item = { data, size, "fuzz", NULL, { 0 } };
+	mg_ctx ctx = { 0 };
+	mg_out out;
+
+	if (!policy)
+		init();
+	if (size < 5 || memcmp(data, "{\\rtf", 5) != 0) {
+		if (!(copy = malloc(size + 5)))
+			abort();
+		memcpy(copy, "{\\rtf", 5);
+		memcpy(copy + 5, data, size);
+		item.data = copy;
+		item.len = size + 5;
+	}
+	ctx.policy = policy;
+	ctx.deadline = mg_now() + policy->time_limit;
+	ctx.report = mg_report_new(NULL, &item);
+	mg_out_init(&out, policy->max_output);
+	if (mg_filter_rtf.run(&ctx, &item, MG_ACT_TEXT, &out) == MG_OK && ctx.status == MG_OK)
+		check_text(&out.data);
+	mg_out_free(&out);
+	json_decref(ctx.report);
+	free(copy);
+	return 0;
+}
