@@ -33,7 +33,9 @@ struct mg_worker {
 	mg_worker_hook hook;
 	pid_t pid;
 	int sock;
-	int started;          /* a child ran before: the next start is a restart */
+	int ready;            /* the child said it is ready for jobs */
+	unsigned jobs;        /* served by this child */
+	int crashed;          /* the last child died: the next start is a restart */
 	unsigned long restarts;
 };
 
@@ -115,6 +117,7 @@ static void describe_exit(mg_worker *w, struct failure *f, double grace)
 	int st;
 
 	reap(w, &st, grace);
+	w->crashed = 1;
 	f->detail = json_pack("{s:{s:i}}", "worker", "pid", (int)pid);
 	if (WIFSIGNALED(st)) {
 		fail(f, MG_E_INTERNAL, "worker killed by signal %d (%s)", WTERMSIG(st),
@@ -135,6 +138,7 @@ static void kill_child(mg_worker *w)
 	if (w->pid > 0) {
 		kill(w->pid, SIGKILL);
 		reap(w, &st, 5);
+		w->crashed = 1;
 	}
 }
 
@@ -160,11 +164,10 @@ static int recv_until(int sock, mg_msg *m, double deadline)
 	}
 }
 
-static int start_child(mg_worker *w, struct failure *f)
+/* Forks a child, which loads, warms up and enters its sandbox on its own. */
+static int spawn_child(mg_worker *w, struct failure *f)
 {
 	int sv[2];
-	mg_msg m;
-	int n;
 
 	if (mg_ipc_pair(sv) < 0) {
 		fail(f, MG_E_INTERNAL, "worker not started: socketpair: %s", strerror(errno));
@@ -184,13 +187,27 @@ static int start_child(mg_worker *w, struct failure *f)
 	}
 	close(sv[1]);
 	w->sock = sv[0];
-	if (w->started)
+	w->ready = 0;
+	w->jobs = 0;
+	if (w->crashed)
 		w->restarts++;
-	w->started = 1;
+	w->crashed = 0;
+	return 0;
+}
+
+/* Waits for the spawned child's word that it is in its sandbox. */
+static int await_ready(mg_worker *w, struct failure *f)
+{
+	mg_msg m;
+	int n;
+
+	if (w->ready)
+		return 0;
 	n = recv_until(w->sock, &m, now() + (w->limits.timeout > START_SECONDS ?
 	                                     w->limits.timeout : START_SECONDS));
 	if (n == 1 && m.type == MG_MSG_WORKER_READY && mg_msg_end(&m) == 0) {
 		mg_msg_free(&m);
+		w->ready = 1;
 		return 0;
 	}
 	if (n == 1 && m.type == MG_MSG_WORKER_ERROR) {
@@ -210,6 +227,27 @@ static int start_child(mg_worker *w, struct failure *f)
 	if (n == 1)
 		mg_msg_free(&m);
 	return -1;
+}
+
+static int start_child(mg_worker *w, struct failure *f)
+{
+	if (w->pid <= 0 && spawn_child(w, f) < 0)
+		return -1;
+	return await_ready(w, f);
+}
+
+/* The child served its max_jobs: it goes, and its successor warms up
+ * while the service waits for the next item. */
+static void recycle(mg_worker *w)
+{
+	struct failure f = { MG_OK, "", NULL };
+	int st;
+
+	/* it is idle and holds nothing: no need to wait for it to leave */
+	kill(w->pid, SIGKILL);
+	reap(w, &st, 5);
+	spawn_child(w, &f);
+	json_decref(f.detail);
 }
 
 static int send_job(mg_worker *w, const mg_job *job)
@@ -339,9 +377,11 @@ mg_status mg_worker_sanitize(mg_worker *w, const mg_input *in, mg_mode mode, mg_
 	for (int attempt = 0;; attempt++) {
 		int rc;
 
-		if (w->pid <= 0 && start_child(w, &f) < 0)
+		if (start_child(w, &f) < 0)
 			break;
 		rc = run_job(w, &job, res, &f);
+		if (rc == 0 && ++w->jobs == w->limits.max_jobs)
+			recycle(w);
 		if (rc != SEND_FAILED || attempt > 0)
 			break;
 		json_decref(f.detail);

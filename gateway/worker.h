@@ -26,6 +26,8 @@ typedef struct mg_worker_limits {
 	unsigned cpu_seconds;     /* RLIMIT_CPU of one job; 0 = timeout */
 	uint64_t max_output;      /* largest artefact accepted back; 0 = the policy's */
 	const char *user;         /* when root: the user the child drops to; NULL = mugai or nobody */
+	unsigned max_jobs;        /* jobs one child serves before a fresh one replaces it;
+	                             1: nothing survives from one item to the next; 0: no limit */
 } mg_worker_limits;
 
 /* Prepares a worker (the child is started lazily on the first job, and
@@ -36,7 +38,9 @@ void mg_worker_free(mg_worker *w);
 /* Like mg_sanitize(), run in the sandboxed child.  Always fills *res. */
 mg_status mg_worker_sanitize(mg_worker *w, const mg_input *in, mg_mode mode, mg_result *res);
 
-/* How many times the child had to be replaced (for /metrics). */
+/* How many times the child had to be replaced after a crash, a kill or an
+ * overrun (for /metrics); the planned replacement after max_jobs is not
+ * counted. */
 unsigned long mg_worker_restarts(const mg_worker *w);
 pid_t mg_worker_pid(const mg_worker *w);
 

@@ -113,6 +113,7 @@ static const mg_filter *const linked[] = {
 
 static const char scratch[] = "/tmp/mugai-worker-probe";
 static int leak_fd = -1; /* a descriptor the child must not inherit */
+static const char *planted; /* set in a child by one item, seen by the next? */
 
 static void forge_reply(const char *item_id, int sealed)
 {
@@ -176,6 +177,11 @@ static int hook(const mg_input *in, char *reason, size_t len)
 		snprintf(reason, len, "descriptor %d %s, root %s", leak_fd,
 		         inherited ? "inherited" : "closed", getuid() == 0 ? "yes" : "no");
 		return 1;
+	} else if (strcmp(n, "hook-remember") == 0) {
+		/* what an item that took over the parser could leave behind */
+		snprintf(reason, len, "left behind by an earlier item: %s", planted ? planted : "nothing");
+		planted = "a planted state";
+		return 1;
 	} else if (strcmp(n, "hook-forge-id") == 0) {
 		forge_reply("20000101T000000-000000000000", 1);
 	} else if (strcmp(n, "hook-forge-unsealed") == 0) {
@@ -187,7 +193,7 @@ static int hook(const mg_input *in, char *reason, size_t len)
 static mg_worker *new_worker(unsigned timeout, unsigned cpu, uint64_t memory, uint64_t max_output)
 {
 	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { timeout, memory, cpu, max_output, NULL };
+	mg_worker_limits lim = { timeout, memory, cpu, max_output, NULL, 0 };
 	mg_worker *w = mg_worker_new(p, &lim);
 
 	mg_policy_free(p); /* the worker keeps a copy */
@@ -276,6 +282,45 @@ START_TEST(same_result_as_in_process)
 	mg_worker_free(w);
 	/* freeing the worker ends the child */
 	ck_assert_int_eq(kill(pid, 0), -1);
+}
+END_TEST
+
+START_TEST(fresh_child_per_item)
+{
+	mg_policy *p = mg_policy_new();
+	mg_worker_limits lim = { 30, 1u << 30, 0, 0, NULL, 1 };
+	mg_worker *w = mg_worker_new(p, &lim);
+	mg_result res;
+	pid_t first, second;
+
+	mg_policy_free(p);
+	mg_worker_set_test_hook(w, hook);
+	ck_assert_int_eq(run(w, "hook-remember", "x", &res), MG_E_INTERNAL);
+	ck_assert_str_eq(res.reason, "left behind by an earlier item: nothing");
+	mg_result_free(&res);
+	/* the successor was forked at once, to warm up while we wait */
+	first = mg_worker_pid(w);
+	ck_assert_int_gt(first, 0);
+	ck_assert_int_eq(run(w, "hook-remember", "x", &res), MG_E_INTERNAL);
+	ck_assert_str_eq(res.reason, "left behind by an earlier item: nothing");
+	mg_result_free(&res);
+	second = mg_worker_pid(w);
+	ck_assert_int_ne(second, first);
+	ck_assert_int_eq(run(w, "a.txt", "still sanitised", &res), MG_OK);
+	ck_assert(tu_contains(res.out, res.out_len, "still sanitised"));
+	mg_result_free(&res);
+	/* planned replacements are not restarts */
+	ck_assert_uint_eq(mg_worker_restarts(w), 0);
+	mg_worker_free(w);
+
+	/* without the limit, one child serves both: the state survives */
+	w = new_worker(30, 0, 1u << 30, 0);
+	run(w, "hook-remember", "x", &res);
+	mg_result_free(&res);
+	run(w, "hook-remember", "x", &res);
+	ck_assert_str_eq(res.reason, "left behind by an earlier item: a planted state");
+	mg_result_free(&res);
+	mg_worker_free(w);
 }
 END_TEST
 
@@ -473,7 +518,7 @@ END_TEST
 START_TEST(setup_failure_blocks)
 {
 	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { 10, 1u << 30, 0, 0, "no-such-user-mugai" };
+	mg_worker_limits lim = { 10, 1u << 30, 0, 0, "no-such-user-mugai", 0 };
 	mg_worker *w = mg_worker_new(p, &lim);
 	mg_result res;
 
@@ -576,7 +621,7 @@ static void walk(struct corpus_run *cr, const char *dir)
 START_TEST(corpus_same_verdicts)
 {
 	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { 60, 1u << 30, 0, 0, NULL };
+	mg_worker_limits lim = { 60, 1u << 30, 0, 0, NULL, 0 };
 	struct corpus_run cr = { 0 };
 	char *err = NULL;
 
@@ -609,6 +654,7 @@ Suite *mugai_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, same_result_as_in_process);
+	tcase_add_test(tc, fresh_child_per_item);
 	tcase_add_test(tc, forbidden_calls_kill_the_child);
 	tcase_add_test(tc, crash_fails_closed_and_child_is_replaced);
 	tcase_add_test(tc, child_dead_while_idle_is_replaced_silently);
