@@ -54,7 +54,6 @@ static const struct key {
 	{ "workers", "timeout", K_SECONDS, F(workers_timeout), "60s", "wall-clock limit of one job" },
 	{ "workers", "memory", K_SIZE, F(workers_memory), "1G", "address-space limit of one worker" },
 	{ "workers", "cpu", K_SECONDS, F(workers_cpu), "0s", "CPU time of one job (RLIMIT_CPU); 0: workers.timeout" },
-	{ "workers", "max_jobs", K_COUNT, F(workers_max_jobs), "1", "items one worker process parses before a fresh one replaces it; 1: nothing survives from one item to the next; 0: no limit" },
 	{ "daemon", "user", K_STR, F(daemon_user), "mugai", "unprivileged user mugaid runs as when started as root; the default falls back to nobody if user mugai does not exist" },
 	{ "daemon", "directory", K_STR, F(daemon_directory), "", "relative paths in this file are relative to it; empty: where mugaid was started" },
 	{ "daemon", "pid_file", K_STR, F(daemon_pid_file), "", "file holding the master's pid, locked while it runs; empty: none" },

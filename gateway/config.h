@@ -48,7 +48,6 @@ typedef struct mg_config {
 	char *daemon_pid_file;
 	unsigned daemon_drain_timeout;
 	unsigned workers_cpu;
-	unsigned workers_max_jobs;
 	char *log_target;
 	char *log_level;
 	mg_policy *policy;

@@ -30,11 +30,13 @@
 /* Message types, one range per channel.  A type is a contract: add new
  * ones, never reuse a number. */
 enum mg_msg_type {
-	/* service <-> sandboxed worker */
-	MG_MSG_WORKER_READY = 100, /* child -> parent: sandbox entered, waiting for jobs */
-	MG_MSG_WORKER_ERROR,       /* child -> parent: setup failed; str reason */
-	MG_MSG_WORKER_JOB,         /* parent -> child: one item; fd input memfd */
-	MG_MSG_WORKER_RESULT,      /* child -> parent: the outcome; fds artefact, report */
+	/* service <-> sandboxed worker (worker_proto.h) */
+	MG_MSG_WORKER_READY = 100, /* zygote -> parent: sandbox entered, waiting for jobs */
+	MG_MSG_WORKER_ERROR,       /* zygote -> parent: setup failed; str reason */
+	MG_MSG_WORKER_JOB,         /* parent -> zygote: one item; fd input memfd */
+	MG_MSG_WORKER_RESULT,      /* job process -> parent: the outcome; fds report, artefact */
+	MG_MSG_WORKER_STARTED,     /* zygote -> parent: the job's process; fd its socket */
+	MG_MSG_WORKER_DONE,        /* zygote -> parent: how the job's process ended */
 };
 
 typedef struct mg_msg {

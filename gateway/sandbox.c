@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -49,6 +50,7 @@ static const char *const allowed[] = {
 	"uname", "sched_yield", "sched_getaffinity", "sysinfo",
 	"readlink", "readlinkat", "access", "faccessat", "faccessat2",
 	"dup", "poll", "ppoll", "set_robust_list", "rseq",
+	"getsockname", "getpeername", /* glib asks whether stderr is the journal */
 };
 
 static int errf(char *err, size_t errlen, const char *what, int e)
@@ -103,6 +105,7 @@ static int limit(int resource, rlim_t cur, rlim_t max)
 	return setrlimit(resource, &rl);
 }
 
+/* What every stage shares: memory, output size, descriptors, no cores. */
 static int set_limits(const mg_sandbox *sb, char *err, size_t errlen)
 {
 	rlim_t nofile = sb->nofile ? sb->nofile : 64;
@@ -112,8 +115,6 @@ static int set_limits(const mg_sandbox *sb, char *err, size_t errlen)
 	if (sb->memory && limit(RLIMIT_AS, sb->memory, sb->memory) < 0)
 		return errf(err, errlen, "RLIMIT_AS", errno);
 #endif
-	if (sb->cpu_seconds && mg_sandbox_arm_cpu(sb->cpu_seconds) < 0)
-		return errf(err, errlen, "RLIMIT_CPU", errno);
 	/* memfd writes count against RLIMIT_FSIZE: it bounds artefact and report */
 	if (limit(RLIMIT_FSIZE, sb->fsize, sb->fsize) < 0)
 		return errf(err, errlen, "RLIMIT_FSIZE", errno);
@@ -121,25 +122,19 @@ static int set_limits(const mg_sandbox *sb, char *err, size_t errlen)
 		return errf(err, errlen, "RLIMIT_NOFILE", errno);
 	if (limit(RLIMIT_CORE, 0, 0) < 0)
 		return errf(err, errlen, "RLIMIT_CORE", errno);
-	if (limit(RLIMIT_NPROC, 0, 0) < 0)
-		return errf(err, errlen, "RLIMIT_NPROC", errno);
 	return 0;
 }
 
-int mg_sandbox_arm_cpu(unsigned seconds)
+/* What only the process that parses gets: its CPU time (counted from its
+ * fork) and no processes of its own. */
+static int set_job_limits(const mg_sandbox *sb, char *err, size_t errlen)
 {
-	struct rlimit rl;
-	struct rusage ru;
-	rlim_t used;
-
-	if (getrlimit(RLIMIT_CPU, &rl) < 0 || getrusage(RUSAGE_SELF, &ru) < 0)
-		return -1;
-	/* RLIMIT_CPU counts whole seconds of user + system time */
-	used = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1;
-	rl.rlim_cur = used + seconds;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
-		rl.rlim_cur = rl.rlim_max;
-	return setrlimit(RLIMIT_CPU, &rl);
+	/* SIGXCPU at the soft limit, SIGKILL a second later */
+	if (sb->cpu_seconds && limit(RLIMIT_CPU, sb->cpu_seconds, sb->cpu_seconds + 1) < 0)
+		return errf(err, errlen, "RLIMIT_CPU", errno);
+	if (limit(RLIMIT_NPROC, 0, 0) < 0)
+		return errf(err, errlen, "RLIMIT_NPROC", errno);
+	return 0;
 }
 
 static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
@@ -157,8 +152,10 @@ static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned 
 #define ARG_EQ(i, v) ((struct scmp_arg_cmp){ (i), SCMP_CMP_EQ, (uint64_t)(v), 0 })
 #define ARG_MASK(i, mask, v) ((struct scmp_arg_cmp){ (i), SCMP_CMP_MASKED_EQ, (mask), (v) })
 
+enum stage { STRICT, ZYGOTE };
+
 /* Calls allowed only with some arguments. */
-static int add_argument_rules(scmp_filter_ctx ctx, int sock)
+static int add_argument_rules(scmp_filter_ctx ctx, enum stage stage, int sock)
 {
 	const uint64_t write_flags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND |
 	                             (O_TMPFILE & ~O_DIRECTORY);
@@ -182,8 +179,8 @@ static int add_argument_rules(scmp_filter_ctx ctx, int sock)
 	rc |= add(ctx, SCMP_ACT_ERRNO(ENOSYS), "pkey_mprotect", 0, NULL);
 	/* the job socket only */
 	a[0] = ARG_EQ(0, (uint64_t)sock);
-	rc |= add(ctx, SCMP_ACT_ALLOW, "sendmsg", 1, a);
-	rc |= add(ctx, SCMP_ACT_ALLOW, "recvmsg", 1, a);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "sendmsg", stage == STRICT ? 1 : 0, a);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "recvmsg", stage == STRICT ? 1 : 0, a);
 	/* descriptor flags and memfd seals; no F_SETOWN (signals to others) */
 	static const int fcntl_cmds[] = { F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC,
 	                                  F_ADD_SEALS, F_GET_SEALS };
@@ -194,24 +191,56 @@ static int add_argument_rules(scmp_filter_ctx ctx, int sock)
 	/* isatty() */
 	a[0] = ARG_EQ(1, (uint64_t)TCGETS);
 	rc |= add(ctx, SCMP_ACT_ALLOW, "ioctl", 1, a);
-	/* limits: read any, move only the CPU limit (mg_sandbox_arm_cpu) */
+	/* limits: read any, change none */
 	a[0] = ARG_EQ(0, 0);
 	a[1] = ARG_EQ(2, 0);
 	rc |= add(ctx, SCMP_ACT_ALLOW, "prlimit64", 2, a);
-	a[1] = ARG_EQ(1, RLIMIT_CPU);
-	rc |= add(ctx, SCMP_ACT_ALLOW, "prlimit64", 2, a);
 	rc |= add(ctx, SCMP_ACT_ALLOW, "getrlimit", 0, NULL);
-	a[0] = ARG_EQ(0, RLIMIT_CPU);
-	rc |= add(ctx, SCMP_ACT_ALLOW, "setrlimit", 1, a);
-	/* signals to itself only: raise(), abort() */
+	/* signals to itself only: raise(), abort().  The zygote's filter
+	 * cannot know its children's pids: there the job's own filter,
+	 * stacked on it, is what restricts them */
 	a[0] = ARG_EQ(0, self);
-	rc |= add(ctx, SCMP_ACT_ALLOW, "kill", 1, a);
-	rc |= add(ctx, SCMP_ACT_ALLOW, "tgkill", 1, a);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "kill", stage == STRICT ? 1 : 0, a);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "tgkill", stage == STRICT ? 1 : 0, a);
 	/* threads may be asked for, never processes; RLIMIT_NPROC 0 refuses
 	 * them as well.  clone3's flags cannot be inspected: glibc falls back */
 	a[0] = ARG_MASK(0, CLONE_THREAD, CLONE_THREAD);
 	rc |= add(ctx, SCMP_ACT_ALLOW, "clone", 1, a);
 	rc |= add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+	return rc ? -1 : 0;
+}
+
+/* The zygote never parses: it forks one job process per item, hands it a
+ * socket, waits for it.  Before its own filter a job process moves its
+ * socket, sets its limits and loads that filter. */
+static int add_zygote_rules(scmp_filter_ctx ctx)
+{
+	const uint64_t fork_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
+	struct scmp_arg_cmp a[2];
+	int rc = 0;
+
+	a[0] = ARG_EQ(0, fork_flags); /* fork(), nothing else: no namespaces, no vm sharing */
+	rc |= add(ctx, SCMP_ACT_ALLOW, "clone", 1, a);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "wait4", 0, NULL);
+	a[0] = ARG_EQ(0, AF_UNIX);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "socketpair", 1, a);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "dup2", 0, NULL);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "dup3", 0, NULL);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "getppid", 0, NULL);
+	a[0] = ARG_EQ(0, PR_SET_PDEATHSIG);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "prctl", 1, a);
+	/* libseccomp sets no-new-privs again before loading a filter */
+	a[0] = ARG_EQ(0, PR_SET_NO_NEW_PRIVS);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "prctl", 1, a);
+	a[0] = ARG_EQ(0, PR_GET_NO_NEW_PRIVS);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "prctl", 1, a);
+	a[0] = ARG_EQ(0, 0);
+	a[1] = ARG_EQ(1, RLIMIT_CPU);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "prlimit64", 2, a);
+	a[1] = ARG_EQ(1, RLIMIT_NPROC);
+	rc |= add(ctx, SCMP_ACT_ALLOW, "prlimit64", 2, a);
+	/* adding a filter only ever takes rights away */
+	rc |= add(ctx, SCMP_ACT_ALLOW, "seccomp", 0, NULL);
 	return rc ? -1 : 0;
 }
 
@@ -230,7 +259,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 #define DEFAULT_ACTION SCMP_ACT_KILL_PROCESS
 #endif
 
-static int load_filter(int sock, char *err, size_t errlen)
+static int load_filter(enum stage stage, int sock, char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx = seccomp_init(DEFAULT_ACTION);
 	int rc = -1;
@@ -254,7 +283,8 @@ static int load_filter(int sock, char *err, size_t errlen)
 			snprintf(err, errlen, "seccomp rule for %s failed", allowed[i]);
 			goto done;
 		}
-	if (add_argument_rules(ctx, sock) < 0) {
+	if (add_argument_rules(ctx, stage, sock) < 0 ||
+	    (stage == ZYGOTE && add_zygote_rules(ctx) < 0)) {
 		snprintf(err, errlen, "seccomp argument rules failed");
 		goto done;
 	}
@@ -266,7 +296,8 @@ done:
 	return rc < 0 ? -1 : 0;
 }
 
-int mg_sandbox_enter(const mg_sandbox *sb, char *err, size_t errlen)
+/* Limits, the drop, no new privileges, not dumpable: every stage's base. */
+static int confine(const mg_sandbox *sb, char *err, size_t errlen)
 {
 	if (set_limits(sb, err, errlen) < 0)
 		return -1;
@@ -276,7 +307,28 @@ int mg_sandbox_enter(const mg_sandbox *sb, char *err, size_t errlen)
 		return errf(err, errlen, "PR_SET_NO_NEW_PRIVS", errno);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return errf(err, errlen, "PR_SET_DUMPABLE", errno);
-	return load_filter(sb->sock, err, errlen);
+	return 0;
+}
+
+int mg_sandbox_enter(const mg_sandbox *sb, char *err, size_t errlen)
+{
+	if (confine(sb, err, errlen) < 0 || set_job_limits(sb, err, errlen) < 0)
+		return -1;
+	return load_filter(STRICT, sb->sock, err, errlen);
+}
+
+int mg_sandbox_enter_zygote(const mg_sandbox *sb, char *err, size_t errlen)
+{
+	if (confine(sb, err, errlen) < 0)
+		return -1;
+	return load_filter(ZYGOTE, -1, err, errlen);
+}
+
+int mg_sandbox_enter_job(const mg_sandbox *sb, char *err, size_t errlen)
+{
+	if (set_job_limits(sb, err, errlen) < 0)
+		return -1;
+	return load_filter(STRICT, sb->sock, err, errlen);
 }
 
 const char *mg_sandbox_signal_cause(int sig)

@@ -25,11 +25,11 @@
 
 typedef struct mg_sandbox {
 	uint64_t memory;      /* RLIMIT_AS in bytes; 0: none */
-	unsigned cpu_seconds; /* first RLIMIT_CPU; later jobs use mg_sandbox_arm_cpu(); 0: none */
+	unsigned cpu_seconds; /* RLIMIT_CPU of the process that parses; 0: none */
 	uint64_t fsize;       /* RLIMIT_FSIZE in bytes */
 	unsigned nofile;      /* RLIMIT_NOFILE; 0: 64 */
 	const char *user;     /* when root: drop to this user; NULL: the default */
-	int sock;             /* the only socket the child may use */
+	int sock;             /* the only socket the parsing process may use */
 } mg_sandbox;
 
 /* The unprivileged user a root process drops to when none is configured:
@@ -41,13 +41,20 @@ const char *mg_sandbox_default_user(void);
  * no-op for any other uid.  0, or -1 with a message in err. */
 int mg_sandbox_drop_to(const char *user, char *err, size_t errlen);
 
-/* Confines the calling process for good.  0, or -1 with a message in err
- * (the caller must then exit: it is half-confined). */
+/* Confines the calling process for good, all steps at once.  0, or -1
+ * with a message in err (the caller must then exit: it is half-confined). */
 int mg_sandbox_enter(const mg_sandbox *sb, char *err, size_t errlen);
 
-/* Gives the next job `seconds` of CPU time from now (soft RLIMIT_CPU moved
- * past what was used so far; SIGXCPU when it runs out).  0 or -1. */
-int mg_sandbox_arm_cpu(unsigned seconds);
+/* The same in two stages, for a zygote that forks one process per item:
+ *   mg_sandbox_enter_zygote()  steps 1-4 without the CPU and process
+ *       limits, and a filter that also allows fork() (no other clone),
+ *       waiting for children, AF_UNIX socketpairs, and what a child needs
+ *       to confine itself further; it never parses an item;
+ *   mg_sandbox_enter_job()  in each forked child: RLIMIT_CPU (counted from
+ *       the fork), RLIMIT_NPROC 0, and the strict filter of
+ *       mg_sandbox_enter() on top (filters stack: only ever stricter). */
+int mg_sandbox_enter_zygote(const mg_sandbox *sb, char *err, size_t errlen);
+int mg_sandbox_enter_job(const mg_sandbox *sb, char *err, size_t errlen);
 
 /* A name for a signal that killed a worker, with the likely cause:
  * "SIGSYS: forbidden system call", "SIGXCPU: CPU time limit" ... */

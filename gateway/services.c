@@ -66,7 +66,6 @@ void mg_service_worker_limits(const mg_service_ctx *ctx, mg_worker_limits *limit
 	limits->cpu_seconds = c->workers_cpu;
 	limits->max_output = 0; /* the policy's */
 	limits->user = c->daemon_user;
-	limits->max_jobs = c->workers_max_jobs;
 }
 
 /* SIGTERM and SIGINT ask for a drain; the rest as a fresh process has them. */

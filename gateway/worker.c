@@ -1,12 +1,15 @@
 /*
  * worker.c - the service's side of the sandboxed worker.
  *
- * The parent hands a job over as a sealed memfd, waits for the reply no
- * longer than the wall-clock limit, and trusts nothing it gets back: the
- * reply's fields are checked, the memfds must be sealed and of the
- * announced size, the report must be JSON about this item.  Anything
- * else, a crash or an overrun, kills the child (it is replaced on the next
- * job) and blocks the item with a report written here.
+ * The worker is a zygote (forked lazily, warmed up, sandboxed) that forks
+ * one job process per item (worker_child.c).  The service hands a job over
+ * as a sealed memfd, learns the job process's pid and socket, waits for
+ * the reply no longer than the wall-clock limit, and trusts nothing it
+ * gets back: the reply's fields are checked, the memfds must be sealed and
+ * of the announced size, the report must be JSON about this item, and the
+ * job process must then have exited cleanly.  Anything else blocks the
+ * item with a report written here; a job process that overruns is
+ * killed.  A zygote that dies or misbehaves is replaced on the next job.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,20 +25,24 @@
 #include "sandbox.h"
 #include "worker_proto.h"
 
-/* A child gets at least this long to load and warm up. */
+/* A zygote gets at least this long to load and warm up. */
 #define START_SECONDS 30
-/* run_job(): the child was gone before it got the job. */
+/* The zygote answers at once: STARTED after a fork, DONE after a wait. */
+#define ZYGOTE_SECONDS 10
+/* A job process that replied has this long to exit before it is killed. */
+#define EXIT_SECONDS 2
+/* run_job(): the zygote was gone before it got the job. */
 #define SEND_FAILED (-2)
 
 struct mg_worker {
 	mg_policy policy;
 	mg_worker_limits limits;
 	mg_worker_hook hook;
-	pid_t pid;
+	pid_t pid;            /* the zygote */
 	int sock;
-	int ready;            /* the child said it is ready for jobs */
-	unsigned jobs;        /* served by this child */
-	int crashed;          /* the last child died: the next start is a restart */
+	int ready;            /* the zygote said it is in its sandbox */
+	int crashed;          /* the last zygote died: the next start is a restart */
+	pid_t last_job;       /* the process of the last job */
 	unsigned long restarts;
 };
 
@@ -83,7 +90,24 @@ static void fail(struct failure *f, mg_status st, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Reaps the child; *status is its wait status. */
+/* What a wait status says, as the item's reason and the report's detail. */
+static void fail_status(struct failure *f, pid_t pid, int st, const char *when)
+{
+	json_decref(f->detail);
+	f->detail = json_pack("{s:{s:i}}", "worker", "pid", (int)pid);
+	if (WIFSIGNALED(st)) {
+		fail(f, MG_E_INTERNAL, "worker killed by signal %d (%s)%s", WTERMSIG(st),
+		     mg_sandbox_signal_cause(WTERMSIG(st)), when);
+		json_object_set_new(json_object_get(f->detail, "worker"), "signal",
+		                    json_integer(WTERMSIG(st)));
+	} else {
+		fail(f, MG_E_INTERNAL, "worker exited with status %d%s", WEXITSTATUS(st), when);
+		json_object_set_new(json_object_get(f->detail, "worker"), "exit_status",
+		                    json_integer(WEXITSTATUS(st)));
+	}
+}
+
+/* Reaps the zygote (SIGKILL after grace seconds); *status is its wait status. */
 static void reap(mg_worker *w, int *status, double grace)
 {
 	double until = now() + grace;
@@ -96,8 +120,6 @@ static void reap(mg_worker *w, int *status, double grace)
 			break;
 		if (r == 0 && now() >= until) {
 			kill(w->pid, SIGKILL);
-			grace = 0;
-			until = now() + 3600;
 			while (waitpid(w->pid, status, 0) < 0 && errno == EINTR)
 				;
 			break;
@@ -109,29 +131,21 @@ static void reap(mg_worker *w, int *status, double grace)
 		close(w->sock);
 	w->sock = -1;
 	w->pid = 0;
+	w->ready = 0;
 }
 
-static void describe_exit(mg_worker *w, struct failure *f, double grace)
+/* The zygote is gone (EOF): why, as the item's reason. */
+static void zygote_died(mg_worker *w, struct failure *f)
 {
 	pid_t pid = w->pid;
 	int st;
 
-	reap(w, &st, grace);
+	reap(w, &st, 2);
 	w->crashed = 1;
-	f->detail = json_pack("{s:{s:i}}", "worker", "pid", (int)pid);
-	if (WIFSIGNALED(st)) {
-		fail(f, MG_E_INTERNAL, "worker killed by signal %d (%s)", WTERMSIG(st),
-		     mg_sandbox_signal_cause(WTERMSIG(st)));
-		json_object_set_new(json_object_get(f->detail, "worker"), "signal",
-		                    json_integer(WTERMSIG(st)));
-	} else {
-		fail(f, MG_E_INTERNAL, "worker exited with status %d", WEXITSTATUS(st));
-		json_object_set_new(json_object_get(f->detail, "worker"), "exit_status",
-		                    json_integer(WEXITSTATUS(st)));
-	}
+	fail_status(f, pid, st, "");
 }
 
-static void kill_child(mg_worker *w)
+static void kill_zygote(mg_worker *w)
 {
 	int st;
 
@@ -164,8 +178,8 @@ static int recv_until(int sock, mg_msg *m, double deadline)
 	}
 }
 
-/* Forks a child, which loads, warms up and enters its sandbox on its own. */
-static int spawn_child(mg_worker *w, struct failure *f)
+/* Forks the zygote, which loads, warms up and enters its sandbox. */
+static int spawn_zygote(mg_worker *w, struct failure *f)
 {
 	int sv[2];
 
@@ -188,19 +202,30 @@ static int spawn_child(mg_worker *w, struct failure *f)
 	close(sv[1]);
 	w->sock = sv[0];
 	w->ready = 0;
-	w->jobs = 0;
 	if (w->crashed)
 		w->restarts++;
 	w->crashed = 0;
 	return 0;
 }
 
-/* Waits for the spawned child's word that it is in its sandbox. */
-static int await_ready(mg_worker *w, struct failure *f)
+/* A setup error message: its reason into f. */
+static void fail_setup(struct failure *f, mg_msg *m)
+{
+	char *why = NULL;
+
+	mg_msg_get_str(m, &why, MG_IPC_MAX_STR);
+	fail(f, MG_E_INTERNAL, "%s", why ? why : "worker setup failed");
+	free(why);
+}
+
+/* Starts the zygote if needed and waits for its word that it is ready. */
+static int start_zygote(mg_worker *w, struct failure *f)
 {
 	mg_msg m;
 	int n;
 
+	if (w->pid <= 0 && spawn_zygote(w, f) < 0)
+		return -1;
 	if (w->ready)
 		return 0;
 	n = recv_until(w->sock, &m, now() + (w->limits.timeout > START_SECONDS ?
@@ -211,54 +236,18 @@ static int await_ready(mg_worker *w, struct failure *f)
 		return 0;
 	}
 	if (n == 1 && m.type == MG_MSG_WORKER_ERROR) {
-		char *why = NULL;
-
-		mg_msg_get_str(&m, &why, MG_IPC_MAX_STR);
-		fail(f, MG_E_INTERNAL, "%s", why ? why : "worker setup failed");
-		free(why);
-		kill_child(w);
+		fail_setup(f, &m);
+		kill_zygote(w);
 	} else if (n == 0) {
-		describe_exit(w, f, 2);
+		zygote_died(w, f);
 	} else {
 		fail(f, MG_E_INTERNAL, "worker not ready: %s",
 		     n < 0 ? strerror(errno) : "unexpected message");
-		kill_child(w);
+		kill_zygote(w);
 	}
 	if (n == 1)
 		mg_msg_free(&m);
 	return -1;
-}
-
-static int start_child(mg_worker *w, struct failure *f)
-{
-	if (w->pid <= 0 && spawn_child(w, f) < 0)
-		return -1;
-	return await_ready(w, f);
-}
-
-/* The child served its max_jobs: it goes, and its successor warms up
- * while the service waits for the next item. */
-static void recycle(mg_worker *w)
-{
-	struct failure f = { MG_OK, "", NULL };
-	int st;
-
-	/* it is idle and holds nothing: no need to wait for it to leave */
-	kill(w->pid, SIGKILL);
-	reap(w, &st, 5);
-	spawn_child(w, &f);
-	json_decref(f.detail);
-}
-
-static int send_job(mg_worker *w, const mg_job *job)
-{
-	mg_msg m;
-	int rc;
-
-	mg_job_encode(&m, job);
-	rc = mg_ipc_send(w->sock, &m);
-	mg_msg_free(&m);
-	return rc;
 }
 
 /* Checks a reply against the job and reads its memfds into res. */
@@ -305,46 +294,145 @@ static int accept_reply(mg_worker *w, const mg_job *job, mg_reply *r, mg_result 
 	return 0;
 }
 
-/* One round trip: 0, -1 with f filled when the child failed the job, or
- * SEND_FAILED when it could not even be given the job. */
-static int run_job(mg_worker *w, const mg_job *job, mg_result *res, struct failure *f)
+/* The job process's one message: 0 with res filled, -1 with f filled. */
+static int read_result(mg_worker *w, const mg_job *job, int jsock, mg_result *res,
+                       struct failure *f, int *timed_out)
 {
 	mg_msg m;
 	mg_reply r;
-	int n;
+	int n = recv_until(jsock, &m, now() + w->limits.timeout), rc = -1;
 
-	if (send_job(w, job) < 0) {
-		describe_exit(w, f, 1);
-		return SEND_FAILED;
-	}
-	n = recv_until(w->sock, &m, now() + w->limits.timeout);
+	*timed_out = 0;
 	if (n < 0 && errno == ETIMEDOUT) {
-		pid_t pid = w->pid;
-
-		kill_child(w);
+		*timed_out = 1;
 		fail(f, MG_E_LIMIT_TIME, "worker exceeded %u s", w->limits.timeout);
-		f->detail = json_pack("{s:{s:i,s:i}}", "worker", "pid", (int)pid, "signal", SIGKILL);
 		return -1;
 	}
-	if (n <= 0) {
-		describe_exit(w, f, 2);
-		return -1;
-	}
-	if (mg_reply_decode(&m, &r) < 0 || accept_reply(w, job, &r, res, f) < 0) {
+	if (n <= 0)
+		return -1; /* it died: the zygote's DONE says how */
+	if (m.type == MG_MSG_WORKER_ERROR) {
+		fail_setup(f, &m);
+	} else if (mg_reply_decode(&m, &r) < 0 || accept_reply(w, job, &r, res, f) < 0) {
 		if (!f->reason[0])
 			fail(f, MG_E_INTERNAL, "worker sent a malformed reply");
-		free(res->report_json);
-		free(res->out);
-		res->report_json = NULL;
-		res->out = NULL;
 		mg_reply_clear(&r);
-		mg_msg_free(&m);
-		kill_child(w);
+	} else {
+		mg_reply_clear(&r);
+		rc = 0;
+	}
+	mg_msg_free(&m);
+	return rc;
+}
+
+/* The zygote's STARTED: the job's pid and socket.  -1 with f filled. */
+static int job_started(mg_worker *w, pid_t *jpid, int *jsock, struct failure *f)
+{
+	mg_msg m;
+	uint32_t pid = 0;
+	char *error = NULL;
+	int n = recv_until(w->sock, &m, now() + ZYGOTE_SECONDS), rc = -1;
+
+	if (n == 0) {
+		zygote_died(w, f);
 		return -1;
 	}
-	mg_reply_clear(&r);
+	if (n < 0 || mg_started_decode(&m, &pid, &error, jsock) < 0) {
+		fail(f, MG_E_INTERNAL, "worker did not start the job");
+		kill_zygote(w);
+	} else if (!pid) {
+		fail(f, MG_E_INTERNAL, "worker could not start the job: %s", error);
+	} else {
+		*jpid = (pid_t)pid;
+		rc = 0;
+	}
+	free(error);
+	if (n == 1)
+		mg_msg_free(&m);
+	return rc;
+}
+
+/* The zygote's DONE: how the job process ended.  A process that replied
+ * gets a moment to exit; any that lingers is killed.  -1 when the zygote
+ * failed to say (it is then replaced). */
+static int job_done(mg_worker *w, pid_t jpid, int kill_now, int *status)
+{
+	mg_msg m;
+	uint32_t pid = 0;
+	int n;
+
+	if (kill_now)
+		kill(jpid, SIGKILL);
+	n = recv_until(w->sock, &m, now() + EXIT_SECONDS);
+	if (n < 0 && errno == ETIMEDOUT && !kill_now) {
+		kill(jpid, SIGKILL);
+		n = recv_until(w->sock, &m, now() + ZYGOTE_SECONDS);
+	}
+	if (n == 1 && mg_done_decode(&m, &pid, status) == 0 && (pid_t)pid == jpid) {
+		mg_msg_free(&m);
+		return 0;
+	}
+	if (n == 1)
+		mg_msg_free(&m);
+	kill(jpid, SIGKILL);
+	kill_zygote(w);
+	return -1;
+}
+
+static int send_job(mg_worker *w, const mg_job *job)
+{
+	mg_msg m;
+	int rc;
+
+	mg_job_encode(&m, job);
+	rc = mg_ipc_send(w->sock, &m);
 	mg_msg_free(&m);
-	return 0;
+	return rc;
+}
+
+/* One job: 0, -1 with f filled when it failed, or SEND_FAILED when the
+ * zygote could not even be given the job. */
+static int run_job(mg_worker *w, const mg_job *job, mg_result *res, struct failure *f)
+{
+	pid_t jpid = 0;
+	int jsock = -1, status = 0, timed_out = 0, rc;
+
+	if (send_job(w, job) < 0) {
+		zygote_died(w, f);
+		return SEND_FAILED;
+	}
+	if (job_started(w, &jpid, &jsock, f) < 0)
+		return -1;
+	w->last_job = jpid;
+	rc = read_result(w, job, jsock, res, f, &timed_out);
+	close(jsock);
+	/* without a timeout the job process may only be killed once it had
+	 * its chance to exit: before the zygote reaps it, its pid is its own */
+	if (job_done(w, jpid, timed_out, &status) < 0) {
+		if (rc == 0 || !f->reason[0])
+			fail(f, MG_E_INTERNAL, "worker lost track of its job");
+		rc = -1;
+	} else if (timed_out) {
+		json_decref(f->detail);
+		f->detail = json_pack("{s:{s:i,s:i}}", "worker", "pid", (int)jpid, "signal", SIGKILL);
+	} else if (rc < 0 && !f->reason[0]) {
+		fail_status(f, jpid, status, ""); /* it ended without a reply */
+	} else if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		fail_status(f, jpid, status, " after its reply");
+		rc = -1;
+	}
+	if (rc < 0) {
+		if (w->pid > 0)
+			w->restarts++; /* a dead zygote is counted when it is replaced */
+		free(res->report_json);
+		free(res->out);
+		free(res->out_type);
+		free(res->out_ext);
+		free(res->reason);
+		res->report_json = res->reason = res->out_type = res->out_ext = NULL;
+		res->out = NULL;
+		res->out_len = 0;
+	}
+	return rc;
 }
 
 static void blocked(mg_result *res, const mg_input *in, mg_mode mode, struct failure *f)
@@ -373,16 +461,10 @@ mg_status mg_worker_sanitize(mg_worker *w, const mg_input *in, mg_mode mode, mg_
 		fail(&f, MG_E_INTERNAL, "item not handed to the worker: %s", strerror(errno));
 		goto done;
 	}
-	/* a child that died while idle is replaced, and the job sent again */
+	/* a zygote that died while idle is replaced, and the job sent again */
 	for (int attempt = 0;; attempt++) {
-		int rc;
-
-		if (start_child(w, &f) < 0)
-			break;
-		rc = run_job(w, &job, res, &f);
-		if (rc == 0 && ++w->jobs == w->limits.max_jobs)
-			recycle(w);
-		if (rc != SEND_FAILED || attempt > 0)
+		if (start_zygote(w, &f) < 0 || run_job(w, &job, res, &f) != SEND_FAILED ||
+		    attempt > 0)
 			break;
 		json_decref(f.detail);
 		f = (struct failure){ MG_OK, "", NULL };
@@ -390,10 +472,23 @@ mg_status mg_worker_sanitize(mg_worker *w, const mg_input *in, mg_mode mode, mg_
 done:
 	if (job.fd >= 0)
 		close(job.fd);
+	/* fail closed: no result without a report, whatever happened */
+	if (!f.reason[0] && !res->report_json)
+		fail(&f, MG_E_INTERNAL, "worker gave no result");
 	if (f.reason[0])
 		blocked(res, in, mode, &f);
 	json_decref(f.detail);
 	return res->status;
+}
+
+int mg_worker_start(mg_worker *w, char **err)
+{
+	struct failure f = { MG_OK, "", NULL };
+	int rc = start_zygote(w, &f);
+
+	*err = rc < 0 ? strdup(f.reason) : NULL;
+	json_decref(f.detail);
+	return rc;
 }
 
 void mg_worker_free(mg_worker *w)
@@ -403,7 +498,7 @@ void mg_worker_free(mg_worker *w)
 	if (!w)
 		return;
 	if (w->pid > 0) {
-		/* EOF tells the child to leave; it gets a moment before SIGKILL */
+		/* EOF tells the zygote to leave; it gets a moment before SIGKILL */
 		close(w->sock);
 		w->sock = -1;
 		reap(w, &st, 1);
@@ -419,6 +514,11 @@ unsigned long mg_worker_restarts(const mg_worker *w)
 pid_t mg_worker_pid(const mg_worker *w)
 {
 	return w->pid;
+}
+
+pid_t mg_worker_last_job_pid(const mg_worker *w)
+{
+	return w->last_job;
 }
 
 void mg_worker_set_test_hook(mg_worker *w, mg_worker_hook hook)

@@ -1,14 +1,22 @@
 /*
  * worker.h - sanitising in a sandboxed child process.
  *
- * A service process (smtpd, dropd, the CLI) owns one worker child: the
- * only process that parses untrusted bytes.  The worker runs with no
- * privileges, rlimits and a seccomp allow-list; the parent hands it a job
- * as file descriptors and enforces a wall-clock deadline.  The interface is
- * mg_sanitize()'s: same input, same result.  A worker that crashes, is
- * killed by its filter or overruns fails the job closed (MG_VERDICT_BLOCKED,
- * MG_E_INTERNAL or MG_E_LIMIT_TIME, with the reason) and is replaced on the
- * next job.
+ * A service process (smtpd, dropd, the CLI) owns one worker: the only
+ * processes that parse untrusted bytes.  The worker is a zygote, forked
+ * from the service and warmed up once, that forks a fresh job process for
+ * every item; both run with no privileges, rlimits and a seccomp
+ * allow-list, the job process with a stricter one (no processes at all),
+ * so nothing an item does survives it.  The service hands a job over as
+ * file descriptors and enforces a wall-clock deadline.  The interface is
+ * mg_sanitize()'s: same input, same result.  A job that crashes, is killed
+ * by its filter or overruns fails closed (MG_VERDICT_BLOCKED,
+ * MG_E_INTERNAL or MG_E_LIMIT_TIME, with the reason); a zygote that dies
+ * is replaced on the next job.
+ *
+ * The worker is forked, not exec'ed: it starts with a copy of the
+ * service's memory.  Start it (mg_worker_start) before loading secrets.
+ * The owning process must not ignore SIGCHLD (the worker reaps its own
+ * children with waitpid) and should fork it while single-threaded.
  */
 #ifndef MUGAI_WORKER_H
 #define MUGAI_WORKER_H
@@ -26,8 +34,6 @@ typedef struct mg_worker_limits {
 	unsigned cpu_seconds;     /* RLIMIT_CPU of one job; 0 = timeout */
 	uint64_t max_output;      /* largest artefact accepted back; 0 = the policy's */
 	const char *user;         /* when root: the user the child drops to; NULL = mugai or nobody */
-	unsigned max_jobs;        /* jobs one child serves before a fresh one replaces it;
-	                             1: nothing survives from one item to the next; 0: no limit */
 } mg_worker_limits;
 
 /* Prepares a worker (the child is started lazily on the first job, and
@@ -38,11 +44,18 @@ void mg_worker_free(mg_worker *w);
 /* Like mg_sanitize(), run in the sandboxed child.  Always fills *res. */
 mg_status mg_worker_sanitize(mg_worker *w, const mg_input *in, mg_mode mode, mg_result *res);
 
-/* How many times the child had to be replaced after a crash, a kill or an
- * overrun (for /metrics); the planned replacement after max_jobs is not
- * counted. */
+/* Starts the worker now instead of at the first job, e.g. before the
+ * service loads secrets (TLS keys) that the worker, forked from it, would
+ * otherwise carry in its memory.  0, or -1 with *err (free() it). */
+int mg_worker_start(mg_worker *w, char **err);
+
+/* How many worker processes died or were killed (crash, forbidden call,
+ * overrun, bad reply), job processes and zygotes alike (for /metrics). */
 unsigned long mg_worker_restarts(const mg_worker *w);
+/* The long-lived process (the zygote), 0 when none runs. */
 pid_t mg_worker_pid(const mg_worker *w);
+/* The process that ran the last job: a fresh one for every item. */
+pid_t mg_worker_last_job_pid(const mg_worker *w);
 
 /* Tests only: a function the child runs inside the sandbox before each
  * job (the worker is forked, not exec'ed, so the pointer stays valid).

@@ -1,12 +1,15 @@
 /*
- * worker_child.c - the sandboxed worker: the only process that parses
+ * worker_child.c - the sandboxed worker: the only processes that parse
  * untrusted bytes.
  *
- * Forked (not exec'ed) from its service: the core, libmagic's database,
- * gmime, fontconfig and the iconv modules are loaded first (warm-up), then
- * the sandbox is entered for good, then jobs are served one at a time
- * until the parent closes the socket.  The child never logs: everything it
- * has to say travels in the reply.
+ * The zygote is forked (not exec'ed) from its service: the core,
+ * libmagic's database, gmime, fontconfig and the iconv modules are loaded
+ * first (warm-up), then it enters its sandbox for good.  From then on it
+ * only forks: each job runs in a fresh process that inherits the warm
+ * state, confines itself further (the strict filter, its own CPU limit, no
+ * processes), parses one item, replies on a socket of its own and exits.
+ * An item that subverts its parser therefore never sees another item.
+ * Neither process logs: everything they have to say travels in messages.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,20 +19,24 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox.h"
 #include "worker_proto.h"
 
+/* The zygote's socket to the service; in a job process, its own socket. */
 #define SOCK_FD 3
 
 struct child {
 	mg_core *core;
 	const mg_worker_limits *limits;
 	mg_worker_hook hook;
+	pid_t zygote;
 };
 
-static _Noreturn void fail_setup(int sock, const char *what, const char *why)
+static void send_error(int sock, const char *what, const char *why)
 {
 	mg_msg m;
 	char reason[512];
@@ -39,6 +46,11 @@ static _Noreturn void fail_setup(int sock, const char *what, const char *why)
 	mg_msg_put_str(&m, reason);
 	mg_ipc_send(sock, &m);
 	mg_msg_free(&m);
+}
+
+static _Noreturn void fail_setup(int sock, const char *what, const char *why)
+{
+	send_error(sock, what, why);
 	_exit(1);
 }
 
@@ -137,7 +149,6 @@ static void serve(const struct child *c, mg_job *job)
 			_exit(5);
 		in.data = map;
 	}
-	mg_sandbox_arm_cpu(c->limits->cpu_seconds ? c->limits->cpu_seconds : c->limits->timeout);
 	memset(&res, 0, sizeof(res));
 	if (c->hook && c->hook(&in, reason, sizeof(reason)) != 0) {
 		snprintf(res.item_id, sizeof(res.item_id), "%s", job->item_id);
@@ -158,10 +169,80 @@ static void serve(const struct child *c, mg_job *job)
 	mg_result_free(&res);
 }
 
+/* One item in a fresh process: its own socket as SOCK_FD, the strict
+ * sandbox on top of the zygote's, the reply, the end. */
+static _Noreturn void job_main(const struct child *c, mg_job *job, int sock)
+{
+	mg_sandbox sb = { 0 };
+	char err[256];
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != c->zygote)
+		_exit(1);
+	close(SOCK_FD); /* the zygote's: a job cannot speak for it */
+	if (dup2(sock, SOCK_FD) < 0)
+		_exit(1);
+	close(sock);
+	sb.cpu_seconds = c->limits->cpu_seconds ? c->limits->cpu_seconds : c->limits->timeout;
+	sb.sock = SOCK_FD;
+	if (mg_sandbox_enter_job(&sb, err, sizeof(err)) < 0) {
+		send_error(SOCK_FD, "job sandbox", err);
+		_exit(1);
+	}
+	serve(c, job);
+	_exit(0);
+}
+
+static void send_started(uint32_t pid, const char *error, int fd)
+{
+	mg_msg m;
+
+	mg_started_encode(&m, pid, error, fd);
+	if (mg_ipc_send(SOCK_FD, &m) < 0)
+		_exit(1);
+	mg_msg_free(&m);
+}
+
+/* Forks the job's process, tells the service, waits for it to end. */
+static void run_job(const struct child *c, mg_job *job)
+{
+	char why[128];
+	int sv[2], status = 0;
+	pid_t pid;
+	mg_msg m;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(why, sizeof(why), "socketpair: %s", strerror(errno));
+		send_started(0, why, -1);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		job_main(c, job, sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		snprintf(why, sizeof(why), "fork: %s", strerror(errno));
+		close(sv[0]);
+		send_started(0, why, -1);
+		return;
+	}
+	send_started((uint32_t)pid, NULL, sv[0]);
+	close(sv[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	mg_done_encode(&m, (uint32_t)pid, status);
+	if (mg_ipc_send(SOCK_FD, &m) < 0)
+		_exit(1);
+	mg_msg_free(&m);
+}
+
 void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *limits,
                      mg_worker_hook hook)
 {
-	struct child c = { NULL, limits, hook };
+	struct child c = { NULL, limits, hook, 0 };
 	mg_sandbox sb = { 0 };
 	char err[256];
 	char *cerr = NULL;
@@ -169,16 +250,16 @@ void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	reset_process(sock);
+	c.zygote = getpid();
 	c.core = mg_core_new(policy, &cerr);
 	if (!c.core)
 		fail_setup(SOCK_FD, "core", cerr);
 	mg_worker_warm_up(c.core);
 	sb.memory = limits->memory;
-	sb.cpu_seconds = limits->cpu_seconds ? limits->cpu_seconds : limits->timeout;
 	sb.fsize = limits->max_output + MG_WORKER_MAX_REPORT;
 	sb.user = limits->user;
-	sb.sock = SOCK_FD;
-	if (mg_sandbox_enter(&sb, err, sizeof(err)) < 0)
+	sb.sock = -1;
+	if (mg_sandbox_enter_zygote(&sb, err, sizeof(err)) < 0)
 		fail_setup(SOCK_FD, "sandbox", err);
 	mg_msg_init(&m, MG_MSG_WORKER_READY);
 	if (mg_ipc_send(SOCK_FD, &m) < 0)
@@ -189,13 +270,13 @@ void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *
 		int n = mg_ipc_recv(SOCK_FD, &m, -1);
 
 		if (n == 0)
-			_exit(0); /* the parent is done with us */
+			_exit(0); /* the service is done with us */
 		if (n < 0)
 			_exit(1);
 		if (mg_job_decode(&m, &job) < 0)
 			_exit(2);
 		mg_msg_free(&m);
-		serve(&c, &job);
+		run_job(&c, &job);
 		mg_job_clear(&job);
 	}
 }

@@ -53,6 +53,47 @@ void mg_job_clear(mg_job *j)
 	j->fd = -1;
 }
 
+void mg_started_encode(mg_msg *m, uint32_t pid, const char *error, int fd)
+{
+	mg_msg_init(m, MG_MSG_WORKER_STARTED);
+	mg_msg_put_u32(m, pid);
+	mg_msg_put_str(m, error);
+	if (pid)
+		mg_msg_put_fd(m, fd);
+}
+
+int mg_started_decode(mg_msg *m, uint32_t *pid, char **error, int *fd)
+{
+	*error = NULL;
+	*fd = -1;
+	if (m->type != MG_MSG_WORKER_STARTED)
+		return -1;
+	mg_msg_get_u32(m, pid);
+	mg_msg_get_str(m, error, MG_IPC_MAX_STR);
+	if (*pid)
+		mg_msg_get_fd(m, fd);
+	return mg_msg_end(m) < 0 || (*pid == 0) != (*error != NULL) ? -1 : 0;
+}
+
+void mg_done_encode(mg_msg *m, uint32_t pid, int status)
+{
+	mg_msg_init(m, MG_MSG_WORKER_DONE);
+	mg_msg_put_u32(m, pid);
+	mg_msg_put_u32(m, (uint32_t)status);
+}
+
+int mg_done_decode(mg_msg *m, uint32_t *pid, int *status)
+{
+	uint32_t st = 0;
+
+	if (m->type != MG_MSG_WORKER_DONE)
+		return -1;
+	mg_msg_get_u32(m, pid);
+	mg_msg_get_u32(m, &st);
+	*status = (int)st;
+	return mg_msg_end(m);
+}
+
 void mg_reply_encode(mg_msg *m, const mg_reply *r)
 {
 	mg_msg_init(m, MG_MSG_WORKER_RESULT);

@@ -1,21 +1,32 @@
 /*
- * worker_proto.h - the messages between a service and its worker child,
- * and the sealed memfds that carry the bytes.  Internal to worker*.c.
+ * worker_proto.h - the messages between a service and its worker, and the
+ * sealed memfds that carry the bytes.  Internal to worker*.c.
  *
- *   child  -> parent  MG_MSG_WORKER_READY   (empty) sandbox entered
- *   child  -> parent  MG_MSG_WORKER_ERROR   str reason: setup failed
- *   parent -> child   MG_MSG_WORKER_JOB     u32 mode, u32 is_mail, str item_id,
- *                                           str name, str declared_type,
- *                                           u64 len; fd input
- *   child  -> parent  MG_MSG_WORKER_RESULT  str item_id, u32 status,
- *                                           u32 verdict, str reason,
- *                                           str out_type, str out_ext,
- *                                           u64 out_len, u64 report_len;
- *                                           fd report, fd artefact (sanitised only)
+ * The worker is two kinds of process.  The zygote is forked by the
+ * service, loads and warms up everything, enters its sandbox, and then
+ * only forks: one job process per item, which confines itself further,
+ * parses the item, replies and exits.  Nothing an item does survives it.
  *
- * Every memfd is sealed (no write, grow or shrink) by its writer, and the
- * reader checks the seals and the announced size before reading, so what
- * was checked is what is read.
+ *   zygote -> parent  MG_MSG_WORKER_READY    (empty) sandbox entered
+ *   zygote -> parent  MG_MSG_WORKER_ERROR    str reason: setup failed
+ *   parent -> zygote  MG_MSG_WORKER_JOB      u32 mode, u32 is_mail, str item_id,
+ *                                            str name, str declared_type,
+ *                                            u64 len; fd input
+ *   zygote -> parent  MG_MSG_WORKER_STARTED  u32 pid, str error (NULL when
+ *                                            started); fd the job's socket
+ *   job    -> parent  MG_MSG_WORKER_RESULT   str item_id, u32 status,
+ *                     (on the job's socket)  u32 verdict, str reason,
+ *                                            str out_type, str out_ext,
+ *                                            u64 out_len, u64 report_len;
+ *                                            fd report, fd artefact (sanitised only)
+ *   job    -> parent  MG_MSG_WORKER_ERROR    str reason: could not confine itself
+ *   zygote -> parent  MG_MSG_WORKER_DONE     u32 pid, u32 wait status
+ *
+ * Only the zygote writes on the service's socket and only the job process
+ * on its own: a subverted job cannot speak for the zygote.  Every memfd is
+ * sealed (no write, grow or shrink) by its writer, and the reader checks
+ * the seals and the announced size before reading, so what was checked is
+ * what is read.
  */
 #ifndef MUGAI_WORKER_PROTO_H
 #define MUGAI_WORKER_PROTO_H
@@ -51,6 +62,12 @@ void mg_job_encode(mg_msg *m, const mg_job *j);
 int mg_job_decode(mg_msg *m, mg_job *j);
 void mg_job_clear(mg_job *j);
 
+/* pid 0 with error: the job could not be started (then no descriptor). */
+void mg_started_encode(mg_msg *m, uint32_t pid, const char *error, int fd);
+int mg_started_decode(mg_msg *m, uint32_t *pid, char **error, int *fd);
+void mg_done_encode(mg_msg *m, uint32_t pid, int status);
+int mg_done_decode(mg_msg *m, uint32_t *pid, int *status);
+
 void mg_reply_encode(mg_msg *m, const mg_reply *r);
 int mg_reply_decode(mg_msg *m, mg_reply *r);
 void mg_reply_clear(mg_reply *r);
@@ -70,7 +87,7 @@ char *mg_worker_blocked_report(const char *report, const mg_input *in, const cha
                                mg_mode mode, mg_status status, const char *reason,
                                json_t *extra);
 
-/* worker_child.c: the child's life; never returns. */
+/* worker_child.c: the zygote's life; never returns. */
 _Noreturn void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *limits,
                                mg_worker_hook hook);
 /* worker_warmup.c: loads what filters would load lazily, before the sandbox. */

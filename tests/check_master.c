@@ -278,7 +278,6 @@ START_TEST(config_as_mugaid_reads_it)
 		ck_assert_uint_eq(lim.cpu_seconds, 4);
 		ck_assert_uint_eq(lim.max_output, 0);
 		ck_assert_str_eq(lim.user, "nobody");
-		ck_assert_uint_eq(lim.max_jobs, 1); /* the default: a fresh worker per item */
 	}
 	mg_config_free(c);
 

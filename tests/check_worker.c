@@ -193,7 +193,7 @@ static int hook(const mg_input *in, char *reason, size_t len)
 static mg_worker *new_worker(unsigned timeout, unsigned cpu, uint64_t memory, uint64_t max_output)
 {
 	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { timeout, memory, cpu, max_output, NULL, 0 };
+	mg_worker_limits lim = { timeout, memory, cpu, max_output, NULL };
 	mg_worker *w = mg_worker_new(p, &lim);
 
 	mg_policy_free(p); /* the worker keeps a copy */
@@ -242,13 +242,18 @@ START_TEST(same_result_as_in_process)
 	static const char text[] = "Hello,\r\nworld\r\n=1+2,\xe3\x81\x82\n";
 	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
 	mg_result a, b;
-	pid_t pid;
+	pid_t pid, job;
 
 	ck_assert_int_eq(mg_worker_pid(w), 0); /* started lazily */
 	ck_assert_int_eq(run(w, "note.txt", text, &a), MG_OK);
 	pid = mg_worker_pid(w);
+	job = mg_worker_last_job_pid(w);
 	ck_assert_int_gt(pid, 0);
 	ck_assert_int_ne(pid, getpid());
+	/* the job ran in a process of its own, gone by now */
+	ck_assert_int_gt(job, 0);
+	ck_assert_int_ne(job, pid);
+	ck_assert_int_eq(kill(job, 0), -1);
 	tu_sanitize(text, strlen(text), "note.txt", MG_MODE_DEFAULT, &b);
 	ck_assert_int_eq(a.verdict, MG_VERDICT_SANITISED);
 	ck_assert_int_eq(a.status, b.status);
@@ -261,13 +266,14 @@ START_TEST(same_result_as_in_process)
 	mg_result_free(&a);
 	mg_result_free(&b);
 
-	/* the same child serves the next job, and the given item id is kept */
+	/* the same zygote, a new job process; the given item id is kept */
 	{
 		mg_input in = { (const unsigned char *)"x", 1, "x.exe", NULL, "20240101T000000-aaaaaaaaaaaa", 0 };
 
 		mg_worker_sanitize(w, &in, MG_MODE_DEFAULT, &a);
 		ck_assert_str_eq(a.item_id, "20240101T000000-aaaaaaaaaaaa");
 		ck_assert_int_eq(mg_worker_pid(w), pid);
+		ck_assert_int_ne(mg_worker_last_job_pid(w), job);
 		mg_result_free(&a);
 	}
 	/* an empty item too */
@@ -280,46 +286,35 @@ START_TEST(same_result_as_in_process)
 	ck_assert_int_eq(mg_worker_pid(w), pid);
 	ck_assert_uint_eq(mg_worker_restarts(w), 0);
 	mg_worker_free(w);
-	/* freeing the worker ends the child */
+	/* freeing the worker ends the zygote */
 	ck_assert_int_eq(kill(pid, 0), -1);
 }
 END_TEST
 
-START_TEST(fresh_child_per_item)
+START_TEST(fresh_process_per_item)
 {
-	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { 30, 1u << 30, 0, 0, NULL, 1 };
-	mg_worker *w = mg_worker_new(p, &lim);
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
 	mg_result res;
-	pid_t first, second;
+	char *err = NULL;
+	pid_t first;
 
-	mg_policy_free(p);
-	mg_worker_set_test_hook(w, hook);
+	/* started at once, e.g. before a service loads its TLS key */
+	ck_assert_int_eq(mg_worker_start(w, &err), 0);
+	ck_assert_int_gt(mg_worker_pid(w), 0);
+	/* what an item leaves in its process is gone for the next one */
 	ck_assert_int_eq(run(w, "hook-remember", "x", &res), MG_E_INTERNAL);
 	ck_assert_str_eq(res.reason, "left behind by an earlier item: nothing");
 	mg_result_free(&res);
-	/* the successor was forked at once, to warm up while we wait */
-	first = mg_worker_pid(w);
-	ck_assert_int_gt(first, 0);
+	first = mg_worker_last_job_pid(w);
 	ck_assert_int_eq(run(w, "hook-remember", "x", &res), MG_E_INTERNAL);
 	ck_assert_str_eq(res.reason, "left behind by an earlier item: nothing");
 	mg_result_free(&res);
-	second = mg_worker_pid(w);
-	ck_assert_int_ne(second, first);
+	ck_assert_int_ne(mg_worker_last_job_pid(w), first);
 	ck_assert_int_eq(run(w, "a.txt", "still sanitised", &res), MG_OK);
 	ck_assert(tu_contains(res.out, res.out_len, "still sanitised"));
 	mg_result_free(&res);
-	/* planned replacements are not restarts */
+	/* a hook that returns non-zero is not a worker failure */
 	ck_assert_uint_eq(mg_worker_restarts(w), 0);
-	mg_worker_free(w);
-
-	/* without the limit, one child serves both: the state survives */
-	w = new_worker(30, 0, 1u << 30, 0);
-	run(w, "hook-remember", "x", &res);
-	mg_result_free(&res);
-	run(w, "hook-remember", "x", &res);
-	ck_assert_str_eq(res.reason, "left behind by an earlier item: a planted state");
-	mg_result_free(&res);
 	mg_worker_free(w);
 }
 END_TEST
@@ -345,12 +340,12 @@ START_TEST(forbidden_calls_kill_the_child)
 		mg_result_free(&res);
 	}
 	ck_assert_int_eq(access(scratch, F_OK), -1);
-	ck_assert_uint_eq(mg_worker_restarts(w), 3);
+	ck_assert_uint_eq(mg_worker_restarts(w), 4);
 	mg_worker_free(w);
 }
 END_TEST
 
-START_TEST(crash_fails_closed_and_child_is_replaced)
+START_TEST(crash_fails_closed_and_next_job_works)
 {
 	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
 	mg_result res;
@@ -358,41 +353,45 @@ START_TEST(crash_fails_closed_and_child_is_replaced)
 
 	ck_assert_int_eq(run(w, "a.txt", "first", &res), MG_OK);
 	mg_result_free(&res);
-	first = mg_worker_pid(w);
 	ck_assert_int_eq(run(w, "hook-segv", "data", &res), MG_E_INTERNAL);
 	assert_blocked(&res, MG_E_INTERNAL, "worker killed by signal 11 (SIGSEGV");
 	mg_result_free(&res);
-	ck_assert_int_eq(mg_worker_pid(w), 0);
-	ck_assert_uint_eq(mg_worker_restarts(w), 0);
+	first = mg_worker_last_job_pid(w);
+	ck_assert_uint_eq(mg_worker_restarts(w), 1);
 
 	ck_assert_int_eq(run(w, "b.txt", "second", &res), MG_OK);
 	ck_assert_int_eq(res.verdict, MG_VERDICT_SANITISED);
 	ck_assert(tu_contains(res.out, res.out_len, "second"));
 	mg_result_free(&res);
-	ck_assert_int_gt(mg_worker_pid(w), 0);
-	ck_assert_int_ne(mg_worker_pid(w), first);
+	ck_assert_int_ne(mg_worker_last_job_pid(w), first);
 	ck_assert_uint_eq(mg_worker_restarts(w), 1);
 
+	/* a clean exit without a reply is a failure too */
 	ck_assert_int_eq(run(w, "hook-exit", "data", &res), MG_E_INTERNAL);
 	assert_blocked(&res, MG_E_INTERNAL, "worker exited with status 0");
 	mg_result_free(&res);
+	ck_assert_uint_eq(mg_worker_restarts(w), 2);
 	mg_worker_free(w);
 }
 END_TEST
 
-START_TEST(child_dead_while_idle_is_replaced_silently)
+START_TEST(zygote_dead_while_idle_is_replaced)
 {
 	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
 	mg_result res;
+	pid_t first;
 
 	ck_assert_int_eq(run(w, "a.txt", "first", &res), MG_OK);
 	mg_result_free(&res);
 	/* e.g. the kernel's OOM killer between two jobs */
-	ck_assert_int_eq(kill(mg_worker_pid(w), SIGKILL), 0);
+	first = mg_worker_pid(w);
+	ck_assert_int_eq(kill(first, SIGKILL), 0);
 	usleep(100 * 1000);
+	first = mg_worker_pid(w);
 	ck_assert_int_eq(run(w, "b.txt", "second", &res), MG_OK);
 	ck_assert(tu_contains(res.out, res.out_len, "second"));
 	mg_result_free(&res);
+	ck_assert_int_ne(mg_worker_pid(w), first);
 	ck_assert_uint_eq(mg_worker_restarts(w), 1);
 	mg_worker_free(w);
 }
@@ -490,7 +489,7 @@ START_TEST(forged_replies_are_refused)
 	ck_assert_int_eq(run(w, "hook-forge-id", "data", &res), MG_E_INTERNAL);
 	assert_blocked(&res, MG_E_INTERNAL, "worker sent a reply about another item");
 	mg_result_free(&res);
-	ck_assert_int_eq(mg_worker_pid(w), 0); /* a child that lies is not kept */
+	ck_assert_uint_eq(mg_worker_restarts(w), 1); /* counted as a failed worker */
 
 	ck_assert_int_eq(run(w, "hook-forge-unsealed", "data", &res), MG_E_INTERNAL);
 	assert_blocked(&res, MG_E_INTERNAL, "worker sent an unreadable report");
@@ -518,7 +517,7 @@ END_TEST
 START_TEST(setup_failure_blocks)
 {
 	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { 10, 1u << 30, 0, 0, "no-such-user-mugai", 0 };
+	mg_worker_limits lim = { 10, 1u << 30, 0, 0, "no-such-user-mugai" };
 	mg_worker *w = mg_worker_new(p, &lim);
 	mg_result res;
 
@@ -547,7 +546,7 @@ START_TEST(child_dies_with_its_parent)
 		mg_result res;
 
 		run(w, "a.txt", "data", &res);
-		child = mg_worker_pid(w);
+		child = mg_worker_pid(w); /* the zygote */
 		(void)!write(p[1], &child, sizeof(child));
 		_exit(0); /* without mg_worker_free */
 	}
@@ -621,7 +620,7 @@ static void walk(struct corpus_run *cr, const char *dir)
 START_TEST(corpus_same_verdicts)
 {
 	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { 60, 1u << 30, 0, 0, NULL, 0 };
+	mg_worker_limits lim = { 60, 1u << 30, 0, 0, NULL };
 	struct corpus_run cr = { 0 };
 	char *err = NULL;
 
@@ -654,10 +653,10 @@ Suite *mugai_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, same_result_as_in_process);
-	tcase_add_test(tc, fresh_child_per_item);
+	tcase_add_test(tc, fresh_process_per_item);
 	tcase_add_test(tc, forbidden_calls_kill_the_child);
-	tcase_add_test(tc, crash_fails_closed_and_child_is_replaced);
-	tcase_add_test(tc, child_dead_while_idle_is_replaced_silently);
+	tcase_add_test(tc, crash_fails_closed_and_next_job_works);
+	tcase_add_test(tc, zygote_dead_while_idle_is_replaced);
 	tcase_add_test(tc, wall_clock_deadline);
 	tcase_add_test(tc, cpu_limit);
 	tcase_add_test(tc, memory_limit);
