@@ -2,8 +2,9 @@
  * fuzz_ipc.c - the IPC reader on hostile datagrams: what a compromised
  * worker could send its parent.  Each input goes through a real
  * SOCK_SEQPACKET pair (header, version and length checks of
- * mg_ipc_recv) with two descriptors attached, then is decoded as a worker
- * reply and as a job; every field is bounds-checked and leftovers fail.
+ * mg_ipc_recv) with two descriptors attached, then is decoded as each
+ * worker message (reply, job, started, done); every field is
+ * bounds-checked and leftovers fail.
  *
  * The harnesses link only the core, so the two gateway files are compiled
  * in here.
@@ -53,21 +54,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size == 0 || size > MG_IPC_MAX_MSG + 16)
 		return 0;
-	/* once as a reply, once as a job: each decode consumes its message */
-	for (int pass = 0; pass < 2; pass++) {
+	/* as each message a reader expects: each decode consumes its message */
+	for (int pass = 0; pass < 4; pass++) {
+		uint32_t pid;
+		char *error;
+		int fd, status;
+
 		if (send_with_fds(data, size) < 0)
 			return 0;
 		if (mg_ipc_recv(sv[1], &m, 0) != 1)
 			continue;
-		if (pass == 0) {
+		switch (pass) {
+		case 0:
 			if (mg_reply_decode(&m, &r) == 0 && r.verdict == MG_VERDICT_SANITISED &&
 			    (r.out_fd < 0 || r.report_fd < 0))
 				abort(); /* a decoded sanitised reply always has both descriptors */
 			mg_reply_clear(&r);
-		} else {
+			break;
+		case 1:
 			if (mg_job_decode(&m, &j) == 0 && (!j.item_id || strlen(j.item_id) > 39))
 				abort();
 			mg_job_clear(&j);
+			break;
+		case 2:
+			if (mg_started_decode(&m, &pid, &error, &fd) == 0 && pid && fd < 0)
+				abort(); /* a started job always comes with its socket */
+			if (fd >= 0)
+				close(fd);
+			free(error);
+			break;
+		default:
+			mg_done_decode(&m, &pid, &status);
+			break;
 		}
 		mg_msg_free(&m);
 	}
