@@ -14,7 +14,9 @@
  * master's table in services.c checks for the file at compile time: keep
  * those names).  A service:
  *   - owns its sanitising worker (worker.h; mg_service_worker_limits()
- *     gives the limits from the configuration);
+ *     gives the limits from the configuration), started with
+ *     mg_worker_start() before it loads any secret (a TLS key): the
+ *     worker is forked from it and would carry a copy;
  *   - watches ctx->drain_fd in its poll set (or calls mg_service_draining()
  *     between items): once it is readable the master wants it to finish the
  *     item in hand, accept nothing new, and return 0.  The master sends

@@ -159,6 +159,16 @@ if [[ -n $victim ]]; then
 	fi
 	grep -qE "\"started $victim\\[0\\] pid $new\".*\"restarts\":1" "$log" &&
 		ok "the restart is counted in the log" || ko "restart count not logged"
+	# dying again soon after: the backoff doubles
+	kill -KILL "$new"
+	wait_log "\"$victim\\[0\\] killed by signal 9 .*starting it again in 2 s \\(restart 2\\)" 10 >/dev/null &&
+		ok "a second quick death doubles the backoff (2 s)" || ko "no doubled backoff"
+	for _ in $(seq 50); do
+		new=$(pid_of "$victim")
+		grep -qE "\"started $victim\\[0\\] pid $new\".*\"restarts\":2" "$log" && break
+		sleep 0.1
+	done
+	kill -0 "$new" 2>/dev/null && ok "$victim runs again after the backoff" || ko "$victim not back after the backoff"
 else
 	echo "     (no service built yet: restart, reload and drain of services not tested)"
 fi
@@ -209,6 +219,27 @@ wait_log '"msg":"stopped"' 1 >/dev/null && ok "stop logged" || ko "no stopped li
 left=$(pgrep -f "$mugaid -f -c $tmp/mugai.conf" | tr '\n' ' ')
 [[ -z $left ]] && ok "no service process left" || ko "processes left: $left"
 flock -n "$tmp/mugaid.pid" true 2>/dev/null && ok "the pid file is no longer locked" || ko "pid file still locked"
+master=
+
+# ---- without -f: a daemon, detached, its pid in the pid file
+smtp_port=$(free_port)
+admin_port=$(free_port)
+log=$tmp/daemon.log
+launch=$(cd "$tmp" && timeout 10 "$mugaid" -c "$tmp/mugai.conf" -o log.target=stderr \
+	-o "smtp.listen=127.0.0.1:$smtp_port" -o "admin.listen=127.0.0.1:$admin_port" 2>"$log"; echo $?)
+[[ $launch == 0 ]] && ok "without -f the command returns at once (exit 0)" || ko "launch: '$launch'"
+wait_log 'mugaid [0-9.]+ ready: ' 20 >/dev/null
+master=$(cat "$tmp/mugaid.pid" 2>/dev/null)
+if [[ -n $master ]] && kill -0 "$master" 2>/dev/null; then
+	ok "the daemon runs (pid $master from the pid file)"
+	[[ $(ps -o sid= -p "$master" | tr -d ' ') == "$master" ]] && ok "it leads its own session" ||
+		ko "not detached: session $(ps -o sid= -p "$master")"
+	kill -TERM "$master"
+	for _ in $(seq 100); do kill -0 "$master" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$master" 2>/dev/null && ok "the daemon stops on SIGTERM" || ko "daemon still running"
+else
+	ko "no daemon running (pid file: '$master')"; cat "$log"
+fi
 master=
 
 echo "$passed passed, $failed failed"
