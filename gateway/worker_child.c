@@ -133,8 +133,8 @@ static void hook_result(mg_result *res, const mg_input *in, mg_mode mode, const 
 
 static void serve(const struct child *c, mg_job *job)
 {
-	mg_input in = { (const unsigned char *)"", (size_t)job->len, job->name, job->declared_type, job->item_id,
-	                (int)job->is_mail };
+	mg_input in = { (const unsigned char *)"", (size_t)job->len, job->name,
+	                job->declared_type, job->item_id, (int)job->is_mail };
 	void *map = NULL;
 	mg_result res;
 	mg_reply r = { .report_fd = -1, .out_fd = -1 };

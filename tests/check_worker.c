@@ -100,7 +100,8 @@ LINK_FILTER(mg_filter_archive)
 #define HAVE_ARCHIVE
 #endif
 static const mg_filter *const linked[] = {
-	HAVE_MAIL HAVE_TEXT HAVE_HTML HAVE_XML HAVE_PDF HAVE_OOXML HAVE_ODF HAVE_OLE2 HAVE_RTF HAVE_IMAGE HAVE_ARCHIVE NULL
+	HAVE_MAIL HAVE_TEXT HAVE_HTML HAVE_XML HAVE_PDF HAVE_OOXML HAVE_ODF HAVE_OLE2 HAVE_RTF
+	HAVE_IMAGE HAVE_ARCHIVE NULL
 };
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -268,7 +269,8 @@ START_TEST(same_result_as_in_process)
 
 	/* the same zygote, a new job process; the given item id is kept */
 	{
-		mg_input in = { (const unsigned char *)"x", 1, "x.exe", NULL, "20240101T000000-aaaaaaaaaaaa", 0 };
+		mg_input in = { (const unsigned char *)"x", 1, "x.exe", NULL,
+		                "20240101T000000-aaaaaaaaaaaa", 0 };
 
 		mg_worker_sanitize(w, &in, MG_MODE_DEFAULT, &a);
 		ck_assert_str_eq(a.item_id, "20240101T000000-aaaaaaaaaaaa");
