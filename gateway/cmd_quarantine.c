@@ -492,13 +492,23 @@ static int do_purge(mq_store *s, const struct opts *o)
 
 /* --- import ------------------------------------------------------------- */
 
-static char *addresses(InternetAddressList *l)
+/* The bare addresses of a list (groups flattened), as an envelope has them. */
+static void collect(InternetAddressList *l, GPtrArray *out, unsigned depth)
 {
-	return l ? internet_address_list_to_string(l, NULL, FALSE) : NULL;
+	for (int i = 0; l && depth < 4 && i < internet_address_list_length(l); i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			g_ptr_array_add(out, g_strdup(internet_address_mailbox_get_addr(
+			                             INTERNET_ADDRESS_MAILBOX(a))));
+		else if (INTERNET_ADDRESS_IS_GROUP(a))
+			collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), out,
+			        depth + 1);
+	}
 }
 
 /* From, To/Cc and the decoded Subject, read by gmime. */
-static void mail_fields(const unsigned char *data, size_t len, char **from, char **to,
+static void mail_fields(const unsigned char *data, size_t len, GPtrArray *from, GPtrArray *to,
                         char **subject)
 {
 	GMimeStream *st;
@@ -511,9 +521,12 @@ static void mail_fields(const unsigned char *data, size_t len, char **from, char
 	m = g_mime_parser_construct_message(p, NULL);
 	if (m) {
 		const char *subj = g_mime_message_get_subject(m);
+		InternetAddressList *all = g_mime_message_get_all_recipients(m);
 
-		*from = addresses(g_mime_message_get_from(m));
-		*to = addresses(g_mime_message_get_all_recipients(m));
+		collect(g_mime_message_get_from(m), from, 0);
+		collect(all, to, 0);
+		if (all)
+			g_object_unref(all);
 		*subject = subj ? g_strdup(subj) : NULL;
 		g_object_unref(m);
 	}
@@ -548,7 +561,9 @@ static int do_import(mq_store *s, const mg_config *c, const char *path, const st
 	unsigned char *data = mg_read_file(path, max, &len);
 	const char *name = o->name ? o->name : strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	int is_mail = o->channel && strcmp(o->channel, "mail") == 0;
-	char *err = NULL, *from = NULL, *to = NULL, *subject = NULL, *actor = local_actor();
+	char *err = NULL, *subject = NULL, *actor = local_actor();
+	GPtrArray *from = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *to = g_ptr_array_new_with_free_func(g_free);
 	mg_result res = { 0 };
 	mg_core *core = NULL;
 	int rc = 1;
@@ -569,17 +584,15 @@ static int do_import(mq_store *s, const mg_config *c, const char *path, const st
 	}
 	{
 		mg_input in = { data, len, name, NULL, NULL, is_mail };
-		const char *rcpt[1];
 		mq_meta m = { .channel = o->channel, .actor = actor };
 
 		mg_sanitize(core, &in, MG_MODE_DEFAULT, &res);
 		if (is_mail)
-			mail_fields(data, len, &from, &to, &subject);
-		rcpt[0] = to;
+			mail_fields(data, len, from, to, &subject);
 		snprintf(m.item_id, sizeof(m.item_id), "%s", res.item_id);
-		m.sender = from;
-		m.recipients = rcpt;
-		m.nrecipients = to ? 1 : 0;
+		m.sender = from->len ? g_ptr_array_index(from, 0) : NULL;
+		m.recipients = (const char *const *)to->pdata;
+		m.nrecipients = to->len;
 		m.subject = is_mail ? subject : name;
 		m.verdict = verdict_of(&res);
 		m.reasons = res.reason;
@@ -591,8 +604,8 @@ static int do_import(mq_store *s, const mg_config *c, const char *path, const st
 	}
 	rc = 0;
 done:
-	g_free(from);
-	g_free(to);
+	g_ptr_array_free(from, TRUE);
+	g_ptr_array_free(to, TRUE);
 	g_free(subject);
 	free(actor);
 	free(err);

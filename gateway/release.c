@@ -1,20 +1,26 @@
 /*
  * release.c - the default release hook: an approved original leaves the
  * quarantine through the normal way out, marked as released.
+ *
+ * Mail goes through the same transport as sanitised mail (transport.h:
+ * smtp: or dir:), so a released original reaches the LGWAN-side MTA the
+ * way every other message does; files go to the drop folder's outbox,
+ * never replacing a file already there (outfile.h).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "fileio.h"
+#include "outfile.h"
 #include "release.h"
+#include "transport.h"
 
 #define NAME_MAX_BYTES 200
+#define MAX_RCPTS 1000
 
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -39,36 +45,69 @@ static const char *line_end(const unsigned char *data, size_t len)
 	return nl && nl > data && nl[-1] == '\r' ? "\r\n" : "\n";
 }
 
+/* The index keeps the envelope recipients joined by ", ". */
+static size_t split_rcpts(char *joined, const char **rcpts, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *r = strtok_r(joined, ", ", &save); r && n < max; r = strtok_r(NULL, ", ", &save))
+		rcpts[n++] = r;
+	return n;
+}
+
 static int release_mail(const mg_config *c, const mq_item *item, const unsigned char *data,
                         size_t len, const char *approver, char **err)
 {
-	const char *hop = c->relay_next_hop ? c->relay_next_hop : "";
-	char *header = NULL, *path = NULL;
-	unsigned char *buf = NULL;
+	mg_transport_opts opts = { .hostname = c->smtp_hostname, .timeout = c->relay_timeout,
+		                   .tls = c->relay_tls, .tls_ca = c->relay_tls_ca };
+	const char **rcpts = calloc(MAX_RCPTS, sizeof(*rcpts));
+	char *joined = strdup(item->recipients), *header = NULL, *name = NULL, *terr = NULL;
+	unsigned char *msg = NULL;
+	mg_transport *t = NULL;
+	mg_smtp_reply reply = { 0 };
+	mg_envelope env = { .sender = item->sender, .rcpts = rcpts };
 	int hlen, rc = -1;
 
-	if (strncmp(hop, "dir:", 4) != 0 || hop[4] == 0)
-		return fail(err, "releasing mail to relay.next_hop '%s' is not supported (%s)", hop,
-		            "only dir:PATH");
-	hlen = asprintf(&header, "X-Mugai-Released: %s; by %s; requested by %s%s", item->item_id,
-	                approver, item->requested_by, line_end(data, len));
-	if (hlen < 0 || asprintf(&path, "%s/released-%s.eml", hop + 4, item->item_id) < 0 ||
-	    !(buf = malloc((size_t)hlen + len + 1))) {
+	if (!rcpts || !joined) {
 		fail(err, "out of memory");
 		goto done;
 	}
-	memcpy(buf, header, (size_t)hlen);
+	env.nrcpts = split_rcpts(joined, rcpts, MAX_RCPTS);
+	if (env.nrcpts == 0) {
+		fail(err, "item %s has no envelope recipient to release to", item->item_id);
+		goto done;
+	}
+	hlen = asprintf(&header, "X-Mugai-Released: %s; by %s; requested by %s%s", item->item_id,
+	                approver, item->requested_by, line_end(data, len));
+	if (hlen < 0 || asprintf(&name, "released-%s", item->item_id) < 0 ||
+	    !(msg = malloc((size_t)hlen + len + 1))) {
+		fail(err, "out of memory");
+		goto done;
+	}
+	env.id = name;
+	memcpy(msg, header, (size_t)hlen);
 	if (len)
-		memcpy(buf + hlen, data, len);
-	if (mg_mkdirs(hop + 4, 0750) < 0 || mg_write_file_atomic(path, buf, (size_t)hlen + len) < 0) {
-		fail(err, "cannot write %s: %s", path, strerror(errno));
+		memcpy(msg + hlen, data, len);
+	t = mg_transport_new(c->relay_next_hop ? c->relay_next_hop : "", &opts, &terr);
+	if (!t) {
+		fail(err, "%s", terr ? terr : "relay.next_hop is not usable");
+		goto done;
+	}
+	if (mg_transport_send(t, &env, msg, (size_t)hlen + len, &reply) != MG_TR_OK) {
+		fail(err, "%s refused the release: %d %s", mg_transport_name(t), reply.code,
+		     reply.text);
 		goto done;
 	}
 	rc = 0;
 done:
-	free(buf);
-	free(path);
+	mg_transport_free(t);
+	free(terr);
+	free(msg);
+	free(name);
 	free(header);
+	free(joined);
+	free(rcpts);
 	return rc;
 }
 
@@ -97,39 +136,22 @@ char *mg_release_file_name(const char *name, const char *item_id)
 }
 
 static int release_file(const mg_config *c, const mq_item *item, const unsigned char *data,
-                        size_t len, char **err)
+                        size_t len)
 {
 	const char *outbox = c->drop_outbox;
 	char *name = mg_release_file_name(item->subject, item->item_id);
-	char *path = NULL;
-	struct stat st;
+	const void *parts[1] = { data };
+	size_t lens[1] = { len };
 	int rc = -1;
 
 	if (!outbox || !*outbox) {
 		free(name);
-		return fail(err, "drop.outbox is not set");
+		errno = EINVAL;
+		return -1;
 	}
-	if (!name || asprintf(&path, "%s/%s", outbox, name) < 0) {
-		path = NULL;
-		fail(err, "out of memory");
-		goto done;
-	}
-	/* someone else's file of that name stays; ours (a retry) is replaced */
-	if (lstat(path, &st) == 0) {
-		free(path);
-		if (asprintf(&path, "%s/%s-%s", outbox, item->item_id, name) < 0) {
-			path = NULL;
-			fail(err, "out of memory");
-			goto done;
-		}
-	}
-	if (mg_mkdirs(outbox, 0750) < 0 || mg_write_file_atomic(path, data, len) < 0) {
-		fail(err, "cannot write %s: %s", path, strerror(errno));
-		goto done;
-	}
-	rc = 0;
-done:
-	free(path);
+	if (name && mg_mkdirs(outbox, 0750) == 0 &&
+	    mg_outfile_write(outbox, name, parts, lens, 1, NULL) == 0)
+		rc = 0;
 	free(name);
 	return rc;
 }
@@ -141,5 +163,8 @@ int mg_release_hook(void *ctx, const mq_item *item, const unsigned char *origina
 
 	if (strcmp(item->channel, "mail") == 0)
 		return release_mail(c, item, original, len, approver, err);
-	return release_file(c, item, original, len, err);
+	if (release_file(c, item, original, len) < 0)
+		return fail(err, "cannot write to drop.outbox %s: %s",
+		            c->drop_outbox ? c->drop_outbox : "", strerror(errno));
+	return 0;
 }

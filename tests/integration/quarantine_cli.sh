@@ -7,6 +7,11 @@ set -uo pipefail
 
 build=${MUGAI_BUILD:?MUGAI_BUILD is the build directory}
 mugai=$build/gateway/mugai
+if [[ ! -x $mugai ]]; then
+	echo "FAIL $mugai was not built"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 tmp=$(mktemp -d /tmp/mugai-qcli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -59,7 +64,7 @@ file_id=$(q import "$tmp/tool.exe" --channel file | awk '{print $1}')
 other_id=$(q import "$tmp/other.zip" --channel file --name "../../報告.zip" | awk '{print $1}')
 [[ -n $mail_id && -n $file_id && -n $other_id ]] && ok "import" || ko "import ($mail_id, $file_id, $other_id)"
 
-expect "list shows the decoded subject" 0 "$mail_id .* mail .*quarantined .*Sato <sato@example.jp> / 見積書" q list
+expect "list shows the decoded subject" 0 "$mail_id .* mail .*quarantined .*sato@example.jp / 見積書" q list
 expect "list --channel file" 0 "^$file_id" q list --channel file
 count=$(q list --channel file --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [[ $count == 2 ]] && ok "list --json" || ko "list --json ($count items)"
@@ -89,8 +94,11 @@ expect "the requester may not approve" 1 "refused: dana requested this release; 
 export MUGAI_PASSWORD='bob password'
 expect "approve releases the mail" 0 "approved and released" q approve "$mail_id" --user bob
 eml=$tmp/out/mail/released-$mail_id.eml
-if [[ -f $eml ]] && [[ $(head -n1 "$eml") == "X-Mugai-Released: $mail_id; by bob; requested by alice"$'\r' ]] &&
-	cmp -s <(tail -n +2 "$eml") "$tmp/quote.eml"; then
+# the dir: transport's envelope headers, then ours, then the original, byte for byte
+if [[ -f $eml ]] && [[ $(sed -n 1p "$eml") == "Return-Path: <sato@example.jp>"$'\r' ]] &&
+	[[ $(sed -n 2p "$eml") == "X-Mugai-Envelope-To: <tanaka@lg.example.jp>"$'\r' ]] &&
+	[[ $(sed -n 3p "$eml") == "X-Mugai-Released: $mail_id; by bob; requested by alice"$'\r' ]] &&
+	cmp -s <(tail -n +4 "$eml") "$tmp/quote.eml"; then
 	ok "released mail carries the release header and the original"
 else
 	ko "released mail carries the release header and the original"
