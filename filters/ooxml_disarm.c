@@ -433,6 +433,12 @@ static bool action_safe(const char *action)
 	return false;
 }
 
+static enum verdict drop_because(const char **why, const char *reason)
+{
+	*why = reason;
+	return DROP;
+}
+
 /* What is removed whatever it refers to. */
 static enum verdict element_rule(struct disarm *d, xmlNodePtr n, const char **why)
 {
@@ -442,46 +448,49 @@ static enum verdict element_rule(struct disarm *d, xmlNodePtr n, const char **wh
 	switch (ns_of(n)) {
 	case NS_W:
 		if (is(n, NS_W, "object"))
-			return *why = "embedded OLE object", DROP;
+			return drop_because(why, "embedded OLE object");
 		if (is(n, NS_W, "control"))
-			return *why = "ActiveX control", DROP;
+			return drop_because(why, "ActiveX control");
 		if (is(n, NS_W, "entryMacro") || is(n, NS_W, "exitMacro"))
-			return *why = "form field macro", DROP;
+			return drop_because(why, "form field macro");
 		if (is(n, NS_W, "mailMerge"))
-			return *why = "mail merge data source", DROP;
+			return drop_because(why, "mail merge data source");
 		if (is(n, NS_W, "attachedTemplate"))
-			return *why = "attached template", DROP;
+			return drop_because(why, "attached template");
 		if (is(n, NS_W, "subDoc") || is(n, NS_W, "altChunk"))
-			return *why = "linked or embedded document", DROP;
+			return drop_because(why, "linked or embedded document");
 		if (is(n, NS_W, "fldSimple")) {
 			v = xmlGetProp(n, (const xmlChar *)"instr");
 			bad = !v || !mg_field_is_display((const char *)v);
 			if (bad)
 				report_field(d, v ? (const char *)v : "");
 			xmlFree(v);
-			return bad ? (*why = FIELD_CODE, UNWRAP) : KEEP;
+			if (!bad)
+				return KEEP;
+			*why = FIELD_CODE;
+			return UNWRAP;
 		}
 		break;
 	case NS_O:
 		if (is(n, NS_O, "OLEObject"))
-			return *why = "embedded OLE object", DROP;
+			return drop_because(why, "embedded OLE object");
 		break;
 	case NS_P:
 		if (is(n, NS_P, "graphicFrame") &&
 		    (has_descendant(n, NS_P, "oleObj") || has_descendant(n, NS_P, "control")))
-			return *why = "embedded OLE object or control", DROP;
+			return drop_because(why, "embedded OLE object or control");
 		if (is(n, NS_P, "oleObj") || is(n, NS_P, "controls") || is(n, NS_P, "control"))
-			return *why = "embedded OLE object or control", DROP;
+			return drop_because(why, "embedded OLE object or control");
 		break;
 	case NS_S:
 		if (is(n, NS_S, "oleObjects") || is(n, NS_S, "controls"))
-			return *why = "embedded OLE object or control", DROP;
+			return drop_because(why, "embedded OLE object or control");
 		if (is(n, NS_S, "externalReferences"))
-			return *why = "external workbook link", DROP;
+			return drop_because(why, "external workbook link");
 		if (is(n, NS_S, "definedName") && defined_name_risky(d, n))
-			return *why = "auto-run or external name", DROP;
+			return drop_because(why, "auto-run or external name");
 		if (is(n, NS_S, "f") && cell_formula_risky(n))
-			return *why = "formula calling DDE, code or the network (cached value kept)", DROP;
+			return drop_because(why, "formula calling DDE, code or the network (cached value kept)");
 		break;
 	case NS_A:
 		if (is(n, NS_A, "hlinkClick") || is(n, NS_A, "hlinkHover") ||
@@ -490,12 +499,12 @@ static enum verdict element_rule(struct disarm *d, xmlNodePtr n, const char **wh
 			bad = !action_safe((const char *)v);
 			xmlFree(v);
 			if (bad)
-				return *why = "action that starts a program, macro or object", DROP;
+				return drop_because(why, "action that starts a program, macro or object");
 		}
 		break;
 	case NS_X:
 		if (is(n, NS_X, "FmlaMacro"))
-			return *why = "macro binding", DROP;
+			return drop_because(why, "macro binding");
 		break;
 	default:
 		break;

@@ -9,6 +9,7 @@
  * deny-list.  The deny lists below only name what is removed, so that the
  * report can say why.
  */
+#include <glib.h>
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,12 +191,18 @@ mg_opc_part *mg_opc_find(mg_opc *opc, const char *name)
 	return p ? &opc->parts[p - opc->pkg.parts] : NULL;
 }
 
+static const mg_rel *rels_find(const mg_rels *rels, const char *id)
+{
+	size_t at = rels->ids && id ? GPOINTER_TO_SIZE(g_hash_table_lookup(rels->ids, id)) : 0;
+
+	return at ? &rels->v[at - 1] : NULL;
+}
+
 const mg_rel *mg_rels_kept(const mg_rels *rels, const char *id)
 {
-	for (size_t i = 0; id && i < rels->n; i++)
-		if (rels->v[i].keep && strcmp(rels->v[i].id, id) == 0)
-			return &rels->v[i];
-	return NULL;
+	const mg_rel *r = rels_find(rels, id);
+
+	return r && r->keep ? r : NULL;
 }
 
 mg_opc_part *mg_opc_follow(mg_opc *opc, const mg_opc_part *from, const char *id)
@@ -214,6 +221,8 @@ static void rels_free(mg_rels *rels)
 		free(rels->v[i].part);
 	}
 	free(rels->v);
+	if (rels->ids)
+		g_hash_table_destroy(rels->ids);
 	memset(rels, 0, sizeof(*rels));
 }
 
@@ -238,44 +247,72 @@ static const char *attr(xmlNodePtr n, const char *name, xmlChar **hold)
 
 /* ---- [Content_Types].xml ---- */
 
-/* Content types are looked up once per part, so the document is walked
- * for each: packages have at most max_parts parts. */
-static bool lookup_type(xmlDocPtr types, const char *part, char *out, size_t outlen)
-{
-	const char *dot = strrchr(part, '.'), *slash = strrchr(part, '/');
-	xmlNodePtr root = xmlDocGetRootElement(types);
-	bool found = false;
+/* The declared types, read once: PartName and Extension, lower-cased,
+ * to the content type (the first declaration of a name wins). */
+typedef struct ctypes {
+	GHashTable *parts, *exts;
+} ctypes;
 
-	if (dot && slash && dot < slash)
-		dot = NULL;
+static void types_add(GHashTable *t, const char *key, const char *ct)
+{
+	char *k = g_ascii_strdown(key, -1);
+
+	if (g_hash_table_contains(t, k))
+		g_free(k);
+	else
+		g_hash_table_insert(t, k, g_strdup(ct));
+}
+
+static void types_read(xmlDocPtr doc, ctypes *t)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+
+	t->parts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	t->exts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next) {
 		xmlChar *h1 = NULL, *h2 = NULL;
-		const char *ct;
+		const char *ct = n->type == XML_ELEMENT_NODE ? attr(n, "ContentType", &h2) : NULL;
 
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		ct = attr(n, "ContentType", &h2);
 		if (ct && xmlStrcmp(n->name, (const xmlChar *)"Override") == 0) {
 			const char *pn = attr(n, "PartName", &h1);
 			char *norm = pn ? mg_pkg_resolve("", pn) : NULL;
 
-			if (norm && strcasecmp(norm, part) == 0) {
-				snprintf(out, outlen, "%s", ct);
-				found = true;
-			}
+			if (norm)
+				types_add(t->parts, norm, ct);
 			free(norm);
-		} else if (ct && !found && dot && xmlStrcmp(n->name, (const xmlChar *)"Default") == 0) {
+		} else if (ct && xmlStrcmp(n->name, (const xmlChar *)"Default") == 0) {
 			const char *ext = attr(n, "Extension", &h1);
 
-			if (ext && strcasecmp(ext, dot + 1) == 0)
-				snprintf(out, outlen, "%s", ct);
+			if (ext)
+				types_add(t->exts, ext, ct);
 		}
 		xmlFree(h1);
 		xmlFree(h2);
-		if (found)
-			break;
 	}
-	return out[0] != 0;
+}
+
+static void types_free(ctypes *t)
+{
+	g_hash_table_destroy(t->parts);
+	g_hash_table_destroy(t->exts);
+}
+
+/* An Override for the part, else the Default for its extension. */
+static bool lookup_type(const ctypes *t, const char *part, char *out, size_t outlen)
+{
+	const char *dot = strrchr(part, '.'), *slash = strrchr(part, '/'), *ct;
+	char *key = g_ascii_strdown(part, -1);
+
+	ct = g_hash_table_lookup(t->parts, key);
+	g_free(key);
+	if (!ct && dot && !(slash && dot < slash)) {
+		key = g_ascii_strdown(dot + 1, -1);
+		ct = g_hash_table_lookup(t->exts, key);
+		g_free(key);
+	}
+	if (ct)
+		snprintf(out, outlen, "%s", ct);
+	return ct != NULL;
 }
 
 /* ---- classification ---- */
@@ -312,7 +349,7 @@ static bool is_rels_name(const char *name)
 	       (strncasecmp(name, "_rels/", 6) == 0 || strcasestr(name, "/_rels/"));
 }
 
-static void classify(mg_opc_part *p, xmlDocPtr types)
+static void classify(mg_opc_part *p, const ctypes *types)
 {
 	const char *name = p->src->name, *why;
 
@@ -343,6 +380,34 @@ static void classify(mg_opc_part *p, xmlDocPtr types)
 
 /* ---- relationships ---- */
 
+/* A relationship as written; a later one with the same Id is ignored. */
+static mg_status rels_add(mg_ctx *ctx, mg_rels *rels, const char *id, const char *type,
+                          const char *target, const char *mode)
+{
+	mg_rel *nv = realloc(rels->v, (rels->n + 1) * sizeof(*nv)), *r;
+
+	if (!nv)
+		return mg_fail(ctx, MG_E_INTERNAL, "out of memory");
+	rels->v = nv;
+	r = &nv[rels->n];
+	memset(r, 0, sizeof(*r));
+	r->id = strdup(id);
+	r->type = strdup(type);
+	r->target = strdup(target);
+	r->external = mode && strcasecmp(mode, "Internal") != 0;
+	if (!r->id || !r->type || !r->target) {
+		free(r->id);
+		free(r->type);
+		free(r->target);
+		return mg_fail(ctx, MG_E_INTERNAL, "out of memory");
+	}
+	if (!rels->ids)
+		rels->ids = g_hash_table_new(g_str_hash, g_str_equal);
+	rels->n++;
+	g_hash_table_insert(rels->ids, r->id, GSIZE_TO_POINTER(rels->n));
+	return MG_OK;
+}
+
 static mg_status parse_rels(mg_ctx *ctx, mg_opc *opc, const char *rels_name, mg_rels *rels)
 {
 	mg_opc_part *rp = mg_opc_find(opc, rels_name);
@@ -371,29 +436,14 @@ static mg_status parse_rels(mg_ctx *ctx, mg_opc *opc, const char *rels_name, mg_
 		if (rels->n >= MAX_RELS_PER_PART) {
 			st = mg_fail(ctx, MG_E_LIMIT_COUNT, "%s: more than %d relationships", rels_name,
 			             MAX_RELS_PER_PART);
-		} else if (id && type && target && !mg_rels_kept(rels, id)) {
-			mg_rel *nv = realloc(rels->v, (rels->n + 1) * sizeof(*nv));
-
-			if (!nv) {
-				st = mg_fail(ctx, MG_E_INTERNAL, "out of memory");
-			} else {
-				rels->v = nv;
-				memset(&nv[rels->n], 0, sizeof(*nv));
-				nv[rels->n].id = strdup(id);
-				nv[rels->n].type = strdup(type);
-				nv[rels->n].target = strdup(target);
-				nv[rels->n].external = mode && strcasecmp(mode, "Internal") != 0;
-				nv[rels->n].keep = true; /* until decided: makes ids unique */
-				rels->n++;
-			}
+		} else if (id && type && target && !rels_find(rels, id)) {
+			st = rels_add(ctx, rels, id, type, target, mode);
 		}
 		for (int i = 0; i < 4; i++)
 			xmlFree(h[i]);
 		if (st != MG_OK)
 			break;
 	}
-	for (size_t i = 0; i < rels->n; i++)
-		rels->v[i].keep = false;
 	xmlFreeDoc(doc);
 	return st;
 }
@@ -567,23 +617,26 @@ static mg_status load_types(mg_ctx *ctx, mg_opc *opc)
 {
 	mg_part *tp = mg_pkg_find(&opc->pkg, "[Content_Types].xml");
 	const char *why;
-	xmlDocPtr types;
+	xmlDocPtr doc;
+	ctypes t;
 
 	if (!tp)
 		return mg_fail(ctx, MG_E_MALFORMED, "package without [Content_Types].xml");
-	if (!(types = mg_xml_parse(tp->data, tp->len, &why)))
+	if (!(doc = mg_xml_parse(tp->data, tp->len, &why)))
 		return mg_fail(ctx, MG_E_MALFORMED, "[Content_Types].xml: %s", why);
-	if (xmlChildElementCount(xmlDocGetRootElement(types)) > MAX_TYPES) {
-		xmlFreeDoc(types);
+	if (xmlChildElementCount(xmlDocGetRootElement(doc)) > MAX_TYPES) {
+		xmlFreeDoc(doc);
 		return mg_fail(ctx, MG_E_LIMIT_COUNT, "[Content_Types].xml has more than %d entries",
 		               MAX_TYPES);
 	}
+	types_read(doc, &t);
+	xmlFreeDoc(doc);
 	for (size_t i = 0; i < opc->pkg.n; i++) {
 		opc->parts[i].src = &opc->pkg.parts[i];
 		mg_out_init(&opc->parts[i].image, ctx->policy->max_output);
-		classify(&opc->parts[i], types);
+		classify(&opc->parts[i], &t);
 	}
-	xmlFreeDoc(types);
+	types_free(&t);
 	return MG_OK;
 }
 

@@ -34,6 +34,7 @@ typedef struct mg_rel {
 typedef struct mg_rels {
 	mg_rel *v;
 	size_t n;
+	struct _GHashTable *ids;  /* Id -> position + 1 */
 } mg_rels;
 
 /* What the main part says the document is. */

@@ -9,6 +9,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <glib.h>
 #include <gsf/gsf.h>
 #include <libxml/parser.h>
 #include <stdlib.h>
@@ -54,10 +55,15 @@ static bool name_ok(const char *n)
 
 mg_part *mg_pkg_find(const mg_pkg *pkg, const char *name)
 {
-	for (size_t i = 0; i < pkg->n; i++)
-		if (strcasecmp(pkg->parts[i].name, name) == 0)
-			return &pkg->parts[i];
-	return NULL;
+	char *key;
+	size_t at;
+
+	if (!pkg->index || !name)
+		return NULL;
+	key = g_ascii_strdown(name, -1);
+	at = GPOINTER_TO_SIZE(g_hash_table_lookup(pkg->index, key));
+	g_free(key);
+	return at ? &pkg->parts[at - 1] : NULL;
 }
 
 void mg_pkg_free(mg_pkg *pkg)
@@ -67,6 +73,8 @@ void mg_pkg_free(mg_pkg *pkg)
 		free(pkg->parts[i].data);
 	}
 	free(pkg->parts);
+	if (pkg->index)
+		g_hash_table_destroy(pkg->index);
 	memset(pkg, 0, sizeof(*pkg));
 }
 
@@ -83,12 +91,16 @@ static mg_part *pkg_add(mg_pkg *pkg, const char *name)
 		pkg->parts = np;
 		pkg->cap = cap;
 	}
+	if (!pkg->index)
+		pkg->index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	p = &pkg->parts[pkg->n];
 	memset(p, 0, sizeof(*p));
 	p->name = strdup(name);
 	if (!p->name)
 		return NULL;
 	pkg->n++;
+	/* OPC compares part names without case: so does the index */
+	g_hash_table_insert(pkg->index, g_ascii_strdown(name, -1), GSIZE_TO_POINTER(pkg->n));
 	return p;
 }
 

@@ -24,6 +24,7 @@ typedef struct mg_pkg {
 	mg_part *parts;        /* in the order of the zip's central directory */
 	size_t n, cap;
 	size_t total;          /* uncompressed bytes */
+	struct _GHashTable *index; /* lower-cased name -> position + 1 */
 } mg_pkg;
 
 /* Reads every member of the zip in item.  MG_E_MALFORMED for a bad zip or

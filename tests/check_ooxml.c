@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <check.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 /* referenced so that the filters are linked into this program */
 extern const mg_filter mg_filter_ooxml, mg_filter_ole2, mg_filter_image;
+extern const mg_filter mg_filter_odf, mg_filter_rtf, mg_filter_text, mg_filter_xml;
 
 #define CT_DOCX "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -757,6 +759,85 @@ START_TEST(corpus_verdicts)
 }
 END_TEST
 
+/* Every file of the corpus's office/ folder, whatever its family, lands
+ * in its expected verdict; a new file without an expectation fails. */
+START_TEST(office_corpus_all_verdicts)
+{
+	static const struct {
+		const char *file;
+		mg_status st;
+		const char *ext;
+	} want[] = {
+		{ "autostart-encrypt-standardpassword.xlsm", MG_E_ENCRYPTED, NULL },
+		{ "dde-in-csv.csv", MG_OK, "csv" },
+		{ "dde-in-excel2003.xml", MG_OK, "txt" },
+		{ "dde-test.docm", MG_OK, "docx" },
+		{ "dde-test.docx", MG_OK, "docx" },
+		{ "dde-test.xlsx", MG_OK, "xlsx" },
+		{ "embedded-simple-2007.doc", MG_OK, "txt" },
+		{ "embedded-simple-2007.docx", MG_OK, "docx" },
+		{ "embedded-simple-2007.odt", MG_OK, "odt" },
+		{ "embedded-simple-2007.pptx", MG_OK, "pptx" },
+		{ "embedded-simple-2007.xlsx", MG_OK, "xlsx" },
+		{ "encrypted.docx", MG_E_ENCRYPTED, NULL },
+		{ "excel4_sample_macro.slk", MG_E_TYPE_BLOCKED, NULL },
+		{ "excel4_sample_macro.xls", MG_OK, "txt" },
+		{ "excel4_sample_macro.xlsb", MG_E_TYPE_BLOCKED, NULL },
+		{ "excel4_sample_macro.xlsm", MG_OK, "xlsx" },
+		{ "harmless-clean.doc", MG_OK, "txt" },
+		{ "harmless-clean.docm", MG_OK, "docx" },
+		{ "harmless-clean.docx", MG_OK, "docx" },
+		{ "issue_251.rtf", MG_OK, "txt" },
+		{ "oleform-PR314.docm", MG_OK, "docx" },
+		{ "sample_with_calc_embedded.doc", MG_OK, "txt" },
+		{ "sample_with_external_link_to_doc.docx", MG_OK, "docx" },
+		{ "sample_with_external_link_to_doc.pptx", MG_OK, "pptx" },
+		{ "sample_with_external_link_to_doc.xlsx", MG_OK, "xlsx" },
+		{ "sample_with_lnk_file.doc", MG_OK, "txt" },
+		{ "sample_with_vba.ppt", MG_OK, "txt" },
+	};
+	DIR *dir = opendir(CORPUS_DIR "/office");
+	struct dirent *de;
+	unsigned seen = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_ptr_nonnull(mg_filter_odf.run);
+	ck_assert_ptr_nonnull(mg_filter_rtf.run);
+	ck_assert_ptr_nonnull(mg_filter_text.run);
+	ck_assert_ptr_nonnull(mg_filter_xml.run);
+	while ((de = readdir(dir))) {
+		char rel[512];
+		size_t i;
+		mg_result res;
+		mg_status st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			if (strcmp(want[i].file, de->d_name) == 0)
+				break;
+		ck_assert_msg(i < sizeof(want) / sizeof(want[0]), "no expectation for office/%s",
+		              de->d_name);
+		snprintf(rel, sizeof(rel), "office/%s", de->d_name);
+		st = tu_sanitize_corpus(rel, MG_MODE_DEFAULT, &res);
+		ck_assert_msg(st == want[i].st, "%s: %s (%s)", rel, mg_status_name(st), res.reason);
+		if (want[i].ext) {
+			ck_assert_str_eq(res.out_ext, want[i].ext);
+			ck_assert(!tu_contains(res.out, res.out_len, "\\objdata"));
+			ck_assert(!tu_contains(res.out, res.out_len, "\n=cmd|"));
+			ck_assert(res.out[0] != '=');
+		} else {
+			ck_assert_int_eq(res.verdict, MG_VERDICT_BLOCKED);
+			ck_assert_ptr_null(res.out);
+		}
+		mg_result_free(&res);
+		seen++;
+	}
+	closedir(dir);
+	ck_assert_uint_eq(seen, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("ooxml");
@@ -782,6 +863,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, zip_bomb_and_member_count_limited);
 	tcase_add_test(tc, broken_packages_blocked);
 	tcase_add_test(tc, corpus_verdicts);
+	tcase_add_test(tc, office_corpus_all_verdicts);
 	suite_add_tcase(s, tc);
 	return s;
 }
