@@ -29,7 +29,7 @@ struct opts {
 	mq_filter filter;
 	const char *reason, *user, *pwfile, *older_than, *out, *channel, *name;
 	uint64_t after;
-	int json;
+	int json, blobs;
 };
 
 static void usage(FILE *to)
@@ -44,7 +44,8 @@ static void usage(FILE *to)
 	        "  deny ID --reason R --user NAME        refuse the release\n"
 	        "  delete ID --reason R --user NAME      delete the item (admin)\n"
 	        "  download ID --out FILE --user NAME    the original (approver, admin)\n"
-	        "  verify                                walk the audit chain\n"
+	        "  verify [--blobs]                      walk the audit chain, check the index\n"
+	        "                                        against it (--blobs: and every original)\n"
 	        "  audit [--after SEQ] [--limit N] [--json]   the audit log\n"
 	        "  purge --older-than AGE [--user NAME]  remove items older than AGE (90d, 12h)\n"
 	        "  import FILE --channel mail|file [--name NAME]\n"
@@ -131,6 +132,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "offset", required_argument, NULL, 'O' },
 		{ "after", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "blobs", no_argument, NULL, 'b' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "password-file", required_argument, NULL, 'p' },
@@ -178,6 +180,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'j':
 			o->json = 1;
+			break;
+		case 'b':
+			o->blobs = 1;
 			break;
 		case 'r':
 			o->reason = optarg;
@@ -418,9 +423,10 @@ static int do_review(mq_store *s, const char *action, const char *id, const stru
 	return 0;
 }
 
-static int do_verify(mq_store *s)
+static int do_verify(mq_store *s, const struct opts *o)
 {
 	mq_verify_result v;
+	mq_items_check ic;
 	mq_audit_entry *last = NULL;
 	size_t n = 0;
 	char *err = NULL;
@@ -440,6 +446,15 @@ static int do_verify(mq_store *s)
 		printf("; head #%" PRIu64 " %s", last[0].seq, last[0].hash);
 	printf("\n");
 	mq_audit_free(last, n);
+	if (mq_verify_items(s, o->blobs, &ic, &err) != MQ_OK)
+		return fail("verify", MQ_E_ERROR, err);
+	if (ic.problem) {
+		printf("index DISAGREES with the audit log: %s\n", ic.problem);
+		free(ic.problem);
+		return 1;
+	}
+	printf("index agrees with the audit log: %" PRIu64 " items%s\n", ic.items,
+	       o->blobs ? ", every original present and unchanged" : "");
 	return 0;
 }
 
@@ -625,7 +640,7 @@ static int run(mq_store *s, const mg_config *c, int argc, char **argv, const str
 	if (strcmp(action, "list") == 0 && argc == 1)
 		return do_list(s, o);
 	if (strcmp(action, "verify") == 0 && argc == 1)
-		return do_verify(s);
+		return do_verify(s, o);
 	if (strcmp(action, "audit") == 0 && argc == 1)
 		return do_audit(s, o);
 	if (strcmp(action, "purge") == 0 && argc == 1)

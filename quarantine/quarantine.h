@@ -184,6 +184,17 @@ typedef int (*mq_release_fn)(void *ctx, const mq_item *item, const unsigned char
                              size_t len, const char *approver, char **err);
 void mq_set_release_hook(mq_store *s, mq_release_fn fn, void *ctx);
 
+/* The gateway's word on what became of a stored item's way out (the
+ * sanitised copy, or the notice sent instead of a blocked mail): delivered
+ * (the next hop said 250, or the outbox file is in place) or not (the
+ * sender was answered 4xx/5xx and keeps the message).  Appends one audit
+ * entry, action "deliver" or "deliver_failed", actor "system:<channel>",
+ * detail the next hop's reply; the item is otherwise unchanged.  Called
+ * by the services through a weak reference: a store without it still
+ * links. */
+int mq_note_delivery(mq_store *s, const char *item_id, int delivered, const char *detail,
+                     char **err);
+
 /* --- the audit chain ---------------------------------------------------- */
 
 typedef struct mq_verify_result {
@@ -196,6 +207,18 @@ typedef struct mq_verify_result {
  * bad_seq and problem set at the first broken link, MQ_E_ERROR when it
  * could not be read. */
 int mq_verify(mq_store *s, mq_verify_result *res, char **err);
+/* The index rows against the (verified) chain: each item's sha256, status,
+ * requester and decider must be what replaying its audit entries gives,
+ * so a row edited behind the store's back is caught.  With check_blobs,
+ * each original that should exist is read and its SHA-256 checked. */
+typedef struct mq_items_check {
+	uint64_t items;     /* items checked */
+	char bad_item[40];  /* the first item that disagrees, "" when none */
+	char *problem;      /* what disagrees, NULL when all agree; free() */
+} mq_items_check;
+
+int mq_verify_items(mq_store *s, int check_blobs, mq_items_check *res, char **err);
+
 /* Entries with seq > after, oldest first, at most limit (0: 100). */
 int mq_audit_list(mq_store *s, uint64_t after, unsigned limit, mq_audit_entry **entries, size_t *n,
                   char **err);

@@ -123,6 +123,11 @@ expect "delete needs admin" 1 "needs the admin role" q delete "$other_id" --reas
 
 expect "audit" 0 "bob +release " q audit
 expect "verify" 0 "audit chain intact: 1[0-9] entries; head #1[0-9] [0-9a-f]{64}" q verify
+expect "verify --blobs" 0 "index agrees with the audit log: 3 items, every original present and unchanged" q verify --blobs
+sql "UPDATE mq_items SET status = 'released' WHERE item_id = '$other_id'"
+expect "verify catches an edited item row" 1 \
+	"index DISAGREES with the audit log: item $other_id: the index says released, the log says denied" q verify
+sql "UPDATE mq_items SET status = 'denied' WHERE item_id = '$other_id'"
 sql "UPDATE mq_audit SET actor = 'carol' WHERE seq = 9"
 expect "verify catches an edited entry" 1 "audit chain BROKEN at entry 9: entry 9 was altered" q verify
 sql "DELETE FROM mq_audit WHERE seq = 9"
