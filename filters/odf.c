@@ -406,7 +406,7 @@ static mg_status write_xml(struct odf *o, mg_part *p, mg_zipw *zw)
 	report_tally(o);
 	mg_buf_init(&b, o->ctx->policy->max_output);
 	if (mg_xml_write(doc, &b) < 0 || mg_zipw_add(zw, p->name, b.data, b.len, false) < 0)
-		st = mg_fail(o->ctx, MG_E_LIMIT_SIZE, "rebuilt package larger than max_output");
+		st = mg_zipw_fail(o->ctx, mg_zipw_buf(zw));
 	mg_buf_free(&b);
 	xmlFreeDoc(doc);
 	return st;
@@ -467,7 +467,7 @@ static mg_status rebuild(struct odf *o, mg_out *out)
 		return mg_fail(o->ctx, MG_E_INTERNAL, "zip writer: out of memory");
 	if (mg_zipw_add(zw, "mimetype", o->mime, strlen(o->mime), true) < 0 ||
 	    write_manifest(o, zw) < 0)
-		st = mg_fail(o->ctx, MG_E_LIMIT_SIZE, "rebuilt package larger than max_output");
+		st = mg_zipw_fail(o->ctx, mg_zipw_buf(zw));
 	for (size_t i = 0; st == MG_OK && i < o->pkg.n; i++) {
 		mg_part *p = &o->pkg.parts[i];
 
@@ -477,12 +477,12 @@ static mg_status rebuild(struct odf *o, mg_out *out)
 			st = write_xml(o, p, zw);
 		else if (mg_zipw_add(zw, p->name, o->images[i].data.data, o->images[i].data.len,
 		                     false) < 0)
-			st = mg_fail(o->ctx, MG_E_LIMIT_SIZE, "rebuilt package larger than max_output");
+			st = mg_zipw_fail(o->ctx, mg_zipw_buf(zw));
 		if (st == MG_OK)
 			st = mg_check_deadline(o->ctx);
 	}
 	if (mg_zipw_finish(zw) < 0 && st == MG_OK)
-		st = mg_fail(o->ctx, MG_E_LIMIT_SIZE, "rebuilt package larger than max_output");
+		st = mg_zipw_fail(o->ctx, &out->data);
 	if (st == MG_OK) {
 		mg_out_set_type(out, o->mime, o->ext);
 		mg_report_action(o->ctx, "rebuilt as %s", o->ext);

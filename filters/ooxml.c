@@ -159,7 +159,7 @@ static mg_status write_xml_part(mg_ctx *ctx, mg_opc_part *p, mg_zipw *zw)
 		return mg_fail(ctx, MG_E_MALFORMED, "%s: %s", p->src->name, why);
 	st = mg_ooxml_disarm(ctx, p->src->name, doc, &p->rels);
 	if (st == MG_OK && add_doc(zw, p->src->name, doc, ctx->policy->max_output) < 0)
-		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "rebuilt package larger than max_output");
+		st = mg_zipw_fail(ctx, mg_zipw_buf(zw));
 	xmlFreeDoc(doc);
 	return st;
 }
@@ -173,13 +173,13 @@ static mg_status write_part(mg_ctx *ctx, mg_opc *opc, mg_opc_part *p, mg_zipw *z
 	if (p->kind == OPC_XML)
 		st = write_xml_part(ctx, p, zw);
 	else if (mg_zipw_add(zw, out_name(p), p->image.data.data, p->image.data.len, false) < 0)
-		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "rebuilt package larger than max_output");
+		st = mg_zipw_fail(ctx, mg_zipw_buf(zw));
 	if (st != MG_OK)
 		return st;
 	if (!(rn = mg_opc_rels_name(out_name(p))))
 		return mg_fail(ctx, MG_E_INTERNAL, "out of memory");
 	if (write_rels(opc, zw, rn, &p->rels, max) < 0)
-		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "rebuilt package larger than max_output");
+		st = mg_zipw_fail(ctx, mg_zipw_buf(zw));
 	free(rn);
 	return st == MG_OK ? mg_check_deadline(ctx) : st;
 }
@@ -193,12 +193,12 @@ static mg_status rebuild(mg_ctx *ctx, mg_opc *opc, mg_out *out)
 	if (!zw)
 		return mg_fail(ctx, MG_E_INTERNAL, "zip writer: out of memory");
 	if (write_types(opc, zw, max) < 0 || write_rels(opc, zw, "_rels/.rels", &opc->root, max) < 0)
-		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "rebuilt package larger than max_output");
+		st = mg_zipw_fail(ctx, mg_zipw_buf(zw));
 	for (size_t i = 0; st == MG_OK && i < opc->pkg.n; i++)
 		if (opc->parts[i].reached)
 			st = write_part(ctx, opc, &opc->parts[i], zw);
 	if (mg_zipw_finish(zw) < 0 && st == MG_OK)
-		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "rebuilt package larger than max_output");
+		st = mg_zipw_fail(ctx, &out->data);
 	if (st == MG_OK) {
 		mg_out_set_type(out, opc->kind->mime, opc->kind->ext);
 		mg_report_action(ctx, "rebuilt as %s from %s", opc->kind->ext,

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <gsf/gsf.h>
 #include <libxml/parser.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,6 +26,24 @@
 #define RATIO_FLOOR (1u << 20)
 /* 1980-01-01, the zip epoch: output does not leak the time of sanitising. */
 #define ZIP_EPOCH 315532800
+
+/* libarchive converts names through the thread's locale: while it works
+ * that locale is UTF-8, whatever the process's is, so that a name in
+ * Japanese reads and writes the same everywhere. */
+static locale_t utf8_enter(void)
+{
+	static locale_t utf8;
+
+	if (!utf8)
+		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	return utf8 ? uselocale(utf8) : (locale_t)0;
+}
+
+static void utf8_leave(locale_t saved)
+{
+	if (saved)
+		uselocale(saved);
+}
 
 /* A member name may be stored in no other shape: relative, '/'-separated,
  * no empty, "." or ".." segment, no backslash, colon or control byte. */
@@ -189,6 +208,7 @@ static mg_status check_entry(mg_ctx *ctx, const mg_pkg *pkg, struct archive_entr
 
 mg_status mg_pkg_read(mg_ctx *ctx, const mg_item *item, mg_pkg *pkg)
 {
+	locale_t saved = utf8_enter();
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	unsigned seen = 0;
@@ -196,8 +216,10 @@ mg_status mg_pkg_read(mg_ctx *ctx, const mg_item *item, mg_pkg *pkg)
 	int r;
 
 	memset(pkg, 0, sizeof(*pkg));
-	if (!a)
+	if (!a) {
+		utf8_leave(saved);
 		return mg_fail(ctx, MG_E_INTERNAL, "out of memory");
+	}
 	archive_read_support_format_zip_seekable(a);
 	if (archive_read_open_memory(a, item->data, item->len) != ARCHIVE_OK) {
 		st = mg_fail(ctx, MG_E_MALFORMED, "not a readable zip package: %s",
@@ -232,6 +254,7 @@ mg_status mg_pkg_read(mg_ctx *ctx, const mg_item *item, mg_pkg *pkg)
 		             archive_error_string(a) ? archive_error_string(a) : "error");
 done:
 	archive_read_free(a);
+	utf8_leave(saved);
 	if (st != MG_OK)
 		mg_pkg_free(pkg);
 	return st;
@@ -262,6 +285,7 @@ static int zipw_open_archive(mg_zipw *w)
 {
 	w->a = archive_write_new();
 	return w->a && archive_write_set_format_zip(w->a) == ARCHIVE_OK &&
+	       archive_write_set_options(w->a, "zip:hdrcharset=UTF-8") == ARCHIVE_OK &&
 	       archive_write_set_bytes_in_last_block(w->a, 1) == ARCHIVE_OK &&
 	       archive_write_open(w->a, w, NULL, zipw_write, NULL) == ARCHIVE_OK ? 0 : -1;
 }
@@ -287,11 +311,16 @@ static void zipw_free(mg_zipw *w)
 mg_zipw *mg_zipw_new(mg_buf *out, bool odf)
 {
 	mg_zipw *w = calloc(1, sizeof(*w));
+	locale_t saved;
+	int rc;
 
 	if (!w)
 		return NULL;
 	w->out = out;
-	if ((odf ? zipw_open_gsf(w) : zipw_open_archive(w)) < 0) {
+	saved = utf8_enter();
+	rc = odf ? zipw_open_gsf(w) : zipw_open_archive(w);
+	utf8_leave(saved);
+	if (rc < 0) {
 		zipw_free(w);
 		return NULL;
 	}
@@ -342,10 +371,14 @@ static int add_gsf(mg_zipw *w, const char *name, const void *data, size_t len, b
 
 int mg_zipw_add(mg_zipw *w, const char *name, const void *data, size_t len, bool store)
 {
+	locale_t saved;
+
 	if (w->failed)
 		return -1;
+	saved = utf8_enter();
 	if ((w->a ? add_archive : add_gsf)(w, name, data, len, store) < 0)
 		w->failed = true;
+	utf8_leave(saved);
 	return w->failed ? -1 : 0;
 }
 
@@ -358,15 +391,30 @@ static int finish_gsf(mg_zipw *w)
 	                     (size_t)gsf_output_size(w->mem));
 }
 
+const mg_buf *mg_zipw_buf(const mg_zipw *w)
+{
+	return w->out;
+}
+
+mg_status mg_zipw_fail(mg_ctx *ctx, const mg_buf *out)
+{
+	if (out->len + READ_CHUNK >= out->max)
+		return mg_fail(ctx, MG_E_LIMIT_SIZE, "rebuilt package larger than max_output");
+	return mg_fail(ctx, MG_E_INTERNAL, "the new package could not be written");
+}
+
 int mg_zipw_finish(mg_zipw *w)
 {
 	int rc = w->failed ? -1 : 0;
+
+	locale_t saved = utf8_enter();
 
 	if (w->a && archive_write_close(w->a) != ARCHIVE_OK)
 		rc = -1;
 	if (w->gsf && (rc < 0 || finish_gsf(w) < 0))
 		rc = -1;
 	zipw_free(w);
+	utf8_leave(saved);
 	return rc;
 }
 

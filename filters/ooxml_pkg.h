@@ -46,6 +46,10 @@ mg_zipw *mg_zipw_new(mg_buf *out, bool odf);
 int mg_zipw_add(mg_zipw *w, const char *name, const void *data, size_t len, bool store);
 /* Finishes the zip and frees the writer: 0 when everything was written. */
 int mg_zipw_finish(mg_zipw *w);
+/* The buffer a writer writes into. */
+const mg_buf *mg_zipw_buf(const mg_zipw *w);
+/* Why writing into out failed: the size limit, or an internal error. */
+mg_status mg_zipw_fail(mg_ctx *ctx, const mg_buf *out);
 
 /* Parses an XML part: no network, no DTD, no entity substitution, and a
  * DOCTYPE anywhere makes it fail.  NULL on any error, with *why set. */

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <check.h>
 #include <dirent.h>
+#include <locale.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,14 +101,19 @@ static unsigned char *make_zip(const entry *ents, size_t n, size_t *outlen)
 	unsigned char *buf = malloc(cap);
 	struct archive *a = archive_write_new();
 
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), saved;
+
+	ck_assert_ptr_nonnull(utf8);
+	saved = uselocale(utf8);
 	archive_write_set_format_zip(a);
+	archive_write_set_options(a, "zip:hdrcharset=UTF-8");
 	archive_write_set_bytes_in_last_block(a, 1);
 	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
 	for (size_t i = 0; i < n; i++) {
 		struct archive_entry *e = archive_entry_new();
 		size_t len = ents[i].len ? ents[i].len : strlen(ents[i].data);
 
-		archive_entry_set_pathname(e, ents[i].name);
+		archive_entry_set_pathname_utf8(e, ents[i].name);
 		archive_entry_set_filetype(e, AE_IFREG);
 		archive_entry_set_perm(e, 0644);
 		archive_entry_set_size(e, (la_int64_t)len);
@@ -117,6 +123,8 @@ static unsigned char *make_zip(const entry *ents, size_t n, size_t *outlen)
 	}
 	archive_write_close(a);
 	archive_write_free(a);
+	uselocale(saved);
+	freelocale(utf8);
 	*outlen = used;
 	return buf;
 }
@@ -759,6 +767,55 @@ START_TEST(corpus_verdicts)
 }
 END_TEST
 
+/* A part named in Japanese, in the "C" locale the tests run in: read,
+ * re-encoded by the image filter and named by a percent-encoded URI. */
+START_TEST(japanese_part_names)
+{
+	static const unsigned char png1[] = {
+		0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+		0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00,
+		0x00, 0x90, 0x77, 0x53, 0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78,
+		0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0x00, 0x00, 0x03, 0x01, 0x01, 0x00, 0xc9, 0xfe, 0x92,
+		0xef, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+	};
+	static const char types[] =
+		"<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+		"<Default Extension=\"png\" ContentType=\"image/png\"/>"
+		"<Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>";
+	static const char rels[] =
+		"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+		"<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" "
+		"Target=\"media/%E7%94%BB%E5%83%8F%20a.png\"/></Relationships>";
+	static const char doc[] =
+		"<w:document " W_NS "><w:body><w:p><w:r><w:t>\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e</w:t>"
+		"</w:r></w:p><w:p><w:r><w:drawing><a:blip r:embed=\"rId2\"/></w:drawing></w:r></w:p></w:body></w:document>";
+	entry e[] = {
+		{ "[Content_Types].xml", types, 0 },
+		{ "_rels/.rels", root_rels, 0 },
+		{ "word/document.xml", doc, 0 },
+		{ "word/_rels/document.xml.rels", rels, 0 },
+		{ "word/media/\xe7\x94\xbb\xe5\x83\x8f a.png", (const char *)png1, sizeof(png1) },
+	};
+	size_t len;
+	unsigned char *zip = make_zip(e, 5, &len);
+	mg_result res;
+	char *out_rels, *out_types, *t;
+
+	ck_assert_msg(tu_sanitize(zip, len, "jp.docx", MG_MODE_CDR, &res) == MG_OK, "%s", res.reason);
+	out_rels = zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
+	ck_assert_ptr_nonnull(strstr(out_rels, "Target=\"/word/media/%E7%94%BB%E5%83%8F%20a.png\""));
+	out_types = zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
+	ck_assert_ptr_nonnull(strstr(out_types, "PartName=\"/word/media/%E7%94%BB%E5%83%8F%20a.png\""));
+	t = text_of(res.out, res.out_len, "jp.docx");
+	ck_assert_str_eq(t, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n\n");
+	free(t);
+	free(out_rels);
+	free(out_types);
+	free(zip);
+	mg_result_free(&res);
+}
+END_TEST
+
 /* Every file of the corpus's office/ folder, whatever its family, lands
  * in its expected verdict; a new file without an expectation fails. */
 START_TEST(office_corpus_all_verdicts)
@@ -863,6 +920,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, zip_bomb_and_member_count_limited);
 	tcase_add_test(tc, broken_packages_blocked);
 	tcase_add_test(tc, corpus_verdicts);
+	tcase_add_test(tc, japanese_part_names);
 	tcase_add_test(tc, office_corpus_all_verdicts);
 	suite_add_tcase(s, tc);
 	return s;
