@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Mail core against Python's email package (policy=default, get_body and
+# iter_attachments) and HTML -> text against html2text, on the same
+# generated corpus in the same run.  Env: BUILD, BENCH_OUT.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+corpus=$BENCH_OUT/mail-corpus
+count=${MAIL_BENCH_COUNT:-1000}
+rm -rf "$corpus"
+/usr/bin/python3 "$here/gen_mail_corpus.py" "$corpus" "$count"
+
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+
+mugai_mail=$("$BUILD/bench/bench_mail" mail "$corpus/mail")
+mugai_html=$("$BUILD/bench/bench_mail" html "$corpus/html" 5)
+
+py_mail=$(/usr/bin/python3 - "$corpus/mail" <<'PY'
+import email, email.policy, os, sys, time
+d = sys.argv[1]
+files = [open(os.path.join(d, f), "rb").read() for f in sorted(os.listdir(d))]
+t0 = time.monotonic()
+for b in files:
+    m = email.message_from_bytes(b, policy=email.policy.default)
+    body = m.get_body(("plain", "html"))
+    if body is not None:
+        body.get_content()
+    for a in m.iter_attachments():
+        a.get_content()
+s = time.monotonic() - t0
+n = len(files); size = sum(map(len, files))
+print("items=%d bytes=%d seconds=%.3f per_s=%.1f mb_s=%.2f" % (n, size, s, n / s, size / s / 1048576))
+PY
+)
+
+py_html=$(/usr/bin/python3 - "$corpus/html" <<'PY'
+import html2text, os, sys, time
+d = sys.argv[1]
+files = [open(os.path.join(d, f), encoding="utf-8").read() for f in sorted(os.listdir(d))] * 5
+t0 = time.monotonic()
+for h in files:
+    c = html2text.HTML2Text()
+    c.ignore_images = True
+    c.handle(h)
+s = time.monotonic() - t0
+n = len(files); size = sum(len(h.encode()) for h in files)
+print("items=%d bytes=%d seconds=%.3f per_s=%.1f mb_s=%.2f" % (n, size, s, n / s, size / s / 1048576))
+PY
+)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'; }
+m_rate=$(echo "$mugai_mail" | field per_s); m_mb=$(echo "$mugai_mail" | field mb_s)
+p_rate=$(echo "$py_mail" | field per_s); p_mb=$(echo "$py_mail" | field mb_s)
+h_rate=$(echo "$mugai_html" | field per_s); h_mb=$(echo "$mugai_html" | field mb_s)
+t_rate=$(echo "$py_html" | field per_s); t_mb=$(echo "$py_html" | field mb_s)
+echo "mail corpus: $count messages ($(echo "$mugai_mail" | field bytes) bytes), $(ls "$corpus/html" | wc -l) HTML bodies"
+printf '%-44s %12s %10s\n' "" "messages/s" "MB/s"
+printf '%-44s %12s %10s\n' "mugai mail rebuild (parse+sanitise+write)" "$m_rate" "$m_mb"
+printf '%-44s %12s %10s\n' "python email parse (get_body/attachments)" "$p_rate" "$p_mb"
+printf '%-44s %12s %10s\n' "ratio mugai / python email" "$(ratio "$m_rate" "$p_rate")" "$(ratio "$m_mb" "$p_mb")"
+printf '%-44s %12s %10s\n' "mugai HTML -> text (libxml2)" "$h_rate" "$h_mb"
+printf '%-44s %12s %10s\n' "html2text" "$t_rate" "$t_mb"
+printf '%-44s %12s %10s\n' "ratio mugai / html2text" "$(ratio "$h_rate" "$t_rate")" "$(ratio "$h_mb" "$t_mb")"
+echo "mugai mails sanitised: $(echo "$mugai_mail" | field sanitised) of $count"
