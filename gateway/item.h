@@ -1,0 +1,85 @@
+/*
+ * item.h - the per-item pipeline shared by smtpd and dropd.
+ *
+ *   mg_item_prepare():  malware scan (clamd, when configured), sanitising
+ *                       in the sandboxed worker, the original stored in
+ *                       the quarantine (mq_put: durable before anything
+ *                       is acknowledged).  Either the item is stored with
+ *                       its verdict, or nothing was kept and the caller
+ *                       must answer "retry later" (clamd unreachable, the
+ *                       quarantine failing).
+ *   the caller delivers: the sanitised copy, or for a blocked mail a
+ *                       notice (notice.h), or for a blocked file a report.
+ *   mg_item_done():     the delivery's outcome into the quarantine's audit
+ *                       trail, the one JSON log line of the item, metrics.
+ *
+ * Verdicts (the quarantine's): "sanitised", "blocked" (policy, limits,
+ * damaged), "encrypted", "malware", "error" (the worker crashed or failed:
+ * blocked too, the reason says so).
+ */
+#ifndef MUGAI_ITEM_H
+#define MUGAI_ITEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "clamd.h"
+#include "config.h"
+#include "metrics.h"
+#include "mugai.h"
+#include "quarantine.h"
+#include "worker.h"
+
+typedef struct mg_pipeline {
+	const mg_config *config;
+	mg_channel channel;
+	mg_worker *worker;
+	mq_store *store;
+	mg_clamd_opts clamd;           /* socket "" or NULL: no scan */
+	unsigned long restarts_seen;   /* the worker's, already counted */
+} mg_pipeline;
+
+/* Opens the quarantine and prepares the worker; 0, or -1 with *err. */
+int mg_pipeline_open(mg_pipeline *p, const mg_config *c, mg_channel ch,
+                     const mg_worker_limits *limits, char **err);
+void mg_pipeline_close(mg_pipeline *p);
+
+typedef struct mg_item {
+	/* given */
+	const unsigned char *data;
+	size_t len;
+	const char *name;              /* file: its path below the inbox */
+	const char *sender;            /* mail: envelope */
+	const char *const *rcpts;
+	size_t nrcpts;
+	/* found */
+	char id[40];
+	double t0;                     /* monotonic seconds at arrival */
+	char sha256[65];
+	mg_result res;                 /* the worker's result (res.out when sanitised) */
+	bool have_res;
+	const char *verdict;
+	mg_status status;
+	char reason[600];
+	char subject[300];             /* mail: the decoded subject when the report has it */
+	char signature[128];           /* malware: clamd's name for it */
+	char *report;                  /* the JSON stored with the original */
+	bool stored;
+} mg_item;
+
+/* A new item id and its start time. */
+void mg_item_init(mg_item *it);
+/* 0: stored (it->verdict set; it->res.out is the artefact when
+ * "sanitised").  -1: nothing stored, retry later (it->reason says why). */
+int mg_item_prepare(mg_pipeline *p, mg_item *it);
+/* The end of the item.  outcome: "delivered", "notified", "reported"
+ * (kept and the recipients told), "deferred" (4xx, nothing accepted) or
+ * "rejected" (5xx).  detail: the next hop's reply or the output's name. */
+void mg_item_done(mg_pipeline *p, mg_item *it, const char *outcome, const char *detail,
+                  size_t bytes_out);
+void mg_item_free(mg_item *it);
+
+/* The hex SHA-256 of the artefact that went out, for the log. */
+const char *mg_item_out_sha256(const mg_item *it);
+
+#endif
