@@ -1,4 +1,5 @@
 /* blob.c - the content-addressed store of originals. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -254,4 +255,72 @@ int mq_blob_restore(const char *dir, const char *sha, const char *aside)
 		return -1;
 	unlink(aside);
 	return fsync_dir(p.d2);
+}
+
+static int is_hex2(const char *name)
+{
+	return strlen(name) == 2 && strspn(name, "0123456789abcdef") == 2;
+}
+
+/* One leaf directory DIR/ab/cd. */
+static int walk_leaf(const char *path, int64_t before, int (*fn)(const char *, void *), void *ctx)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return 0;
+	while (rc == 0 && (de = readdir(d))) {
+		char file[4400];
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(file, sizeof(file), "%s/%s", path, de->d_name) >= sizeof(file))
+			continue;
+		if (lstat(file, &st) < 0 || !S_ISREG(st.st_mode) || (int64_t)st.st_mtime >= before)
+			continue;
+		if (valid_sha(de->d_name))
+			rc = fn(de->d_name, ctx);
+		else if (de->d_name[0] == '.' &&
+		         (strstr(de->d_name, ".tmp.") || strstr(de->d_name, ".gone.")))
+			unlink(file); /* a crash between write and rename, or after a set-aside */
+	}
+	closedir(d);
+	return rc;
+}
+
+int mq_blob_walk(const char *dir, int64_t before, int (*fn)(const char *sha, void *ctx), void *ctx)
+{
+	DIR *top = opendir(dir);
+	struct dirent *a;
+	int rc = 0;
+
+	if (!top)
+		return 0;
+	while (rc == 0 && (a = readdir(top))) {
+		char d1[4200];
+		DIR *mid;
+		struct dirent *b;
+
+		if (!is_hex2(a->d_name))
+			continue;
+		if ((size_t)snprintf(d1, sizeof(d1), "%s/%s", dir, a->d_name) >= sizeof(d1))
+			continue;
+		if (!(mid = opendir(d1)))
+			continue;
+		while (rc == 0 && (b = readdir(mid))) {
+			char d2[4300];
+
+			if (!is_hex2(b->d_name))
+				continue;
+			if ((size_t)snprintf(d2, sizeof(d2), "%s/%s", d1, b->d_name) >= sizeof(d2))
+				continue;
+			rc = walk_leaf(d2, before, fn, ctx);
+		}
+		closedir(mid);
+	}
+	closedir(top);
+	return rc;
 }

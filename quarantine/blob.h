@@ -9,6 +9,7 @@
 #define MUGAI_QUARANTINE_BLOB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Lowercase hex SHA-256 into out[65]. */
 void mq_sha256_hex(const void *data, size_t len, char out[65]);
@@ -25,6 +26,11 @@ int mq_blob_read(const char *dir, const char *sha, size_t len, unsigned char **d
  * renamed aside (*aside to free()), then dropped or restored. */
 int mq_blob_set_aside(const char *dir, const char *sha, char **aside, char **err);
 void mq_blob_drop(const char *aside);
+/* Calls fn for every blob last changed before `before` (unix seconds);
+ * removes leftovers of interrupted writes and removals older than that.
+ * Stops early when fn returns non-zero (and returns that). */
+int mq_blob_walk(const char *dir, int64_t before, int (*fn)(const char *sha, void *ctx),
+                 void *ctx);
 int mq_blob_restore(const char *dir, const char *sha, const char *aside);
 
 #endif

@@ -469,9 +469,60 @@ static int purge_locked(mq_store *s, struct act *a, char **err)
 	return rc;
 }
 
+/* An original no item uses (a put that crashed before its commit):
+ * removed under the write lock, so a put of the same content either
+ * committed first (and the blob stays) or finds it gone and writes it
+ * again. */
+static int orphan_locked(mq_store *s, struct act *a, char **err)
+{
+	char detail[120];
+	int removed;
+
+	if (release_blob(s, a, a->item_id, &removed, err) < 0)
+		return MQ_E_ERROR;
+	if (!removed)
+		return MQ_OK;
+	snprintf(detail, sizeof(detail), "sha256=%s original used by no item removed", a->item_id);
+	return mq_audit_append(s->ix, a->user ? a->user : mq_local_actor(), "purge_orphan", "",
+	                       detail, err) < 0
+	               ? MQ_E_ERROR
+	               : MQ_OK;
+}
+
+struct sweep {
+	mq_store *s;
+	const char *user;
+	char **err;
+};
+
+static int sweep_one(const char *sha, void *ctx)
+{
+	struct sweep *w = ctx;
+	struct act a = { .user = w->user, .item_id = sha };
+	mq_param p = MQ_TEXT(sha);
+	mq_rows r;
+	int rc, used;
+
+	/* most blobs are in use: ask without the lock first */
+	pthread_mutex_lock(&w->s->lock);
+	rc = mq_ix_exec(w->s->ix, "SELECT 1 FROM mq_items WHERE sha256 = $1 AND status <> 'deleted' LIMIT 1", &p, 1, &r,
+	                w->err);
+	pthread_mutex_unlock(&w->s->lock);
+	if (rc < 0)
+		return MQ_E_ERROR;
+	used = r.nrows > 0;
+	mq_rows_free(&r);
+	if (used)
+		return 0;
+	rc = in_write_tx(w->s, orphan_locked, &a, w->err);
+	settle_asides(w->s, &a, rc == MQ_OK);
+	return rc;
+}
+
 int mq_purge(mq_store *s, const char *user, int64_t before, uint64_t *purged, char **err)
 {
 	struct act a = { .user = user, .before = before };
+	struct sweep w = { s, user, err };
 	int rc;
 
 	*purged = 0;
@@ -482,6 +533,8 @@ int mq_purge(mq_store *s, const char *user, int64_t before, uint64_t *purged, ch
 		if (rc == MQ_OK)
 			*purged += a.count;
 	} while (rc == MQ_OK && a.count == PURGE_BATCH);
+	if (rc == MQ_OK)
+		rc = mq_blob_walk(s->dir, before, sweep_one, &w);
 	return rc;
 }
 

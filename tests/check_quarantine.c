@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -773,6 +774,69 @@ START_TEST(purge_old_items)
 }
 END_TEST
 
+static void age_file(const char *path, int64_t when)
+{
+	struct timespec t[2] = { { .tv_sec = when }, { .tv_sec = when } };
+
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+START_TEST(purge_sweeps_orphans_and_leftovers)
+{
+	struct env e;
+	int64_t now = time(NULL);
+	char old_orphan[512], new_orphan[512], used[512], tmp[600], sha[65];
+	uint64_t purged;
+	mq_audit_entry *log;
+	size_t nlog;
+	FILE *f;
+
+	env_open(&e, _i);
+	put(e.s, "i-1", "file", "blocked", "kept", "in use", now - DAY);
+	blob_path(&e, "in use", used);
+	/* puts that crashed after the blob, before the commit */
+	mq_sha256_hex("old orphan", 10, sha);
+	ck_assert_int_eq(mq_blob_put(e.dir, sha, "old orphan", 10, NULL), 0);
+	mq_sha256_hex("new orphan", 10, sha);
+	ck_assert_int_eq(mq_blob_put(e.dir, sha, "new orphan", 10, NULL), 0);
+	blob_path(&e, "old orphan", old_orphan);
+	blob_path(&e, "new orphan", new_orphan);
+	snprintf(tmp, sizeof(tmp), "%s/ff/69/.ff69.tmp.abcdef", e.dir);
+	{
+		char d1[512], d2[512];
+
+		snprintf(d1, sizeof(d1), "%s/ff", e.dir);
+		snprintf(d2, sizeof(d2), "%s/ff/69", e.dir);
+		mkdir(d1, 0750);
+		mkdir(d2, 0750);
+	}
+	f = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("half a blob", f);
+	fclose(f);
+	age_file(old_orphan, now - 100 * DAY);
+	age_file(tmp, now - 100 * DAY);
+	age_file(used, now - 100 * DAY);
+
+	ck_assert_int_eq(mq_purge(e.s, NULL, now - 300 * DAY, &purged, NULL), MQ_OK);
+	ck_assert_uint_eq(purged, 0);
+	ck_assert(exists(old_orphan));
+	ck_assert_int_eq(mq_purge(e.s, NULL, now - 90 * DAY, &purged, NULL), MQ_OK);
+	ck_assert_uint_eq(purged, 0);
+	ck_assert(!exists(old_orphan));
+	ck_assert(!exists(tmp));
+	ck_assert(exists(new_orphan));
+	ck_assert(exists(used));
+	ck_assert_int_eq(mq_audit_list(e.s, 0, 100, &log, &nlog, NULL), MQ_OK);
+	ck_assert_uint_eq(nlog, 2);
+	ck_assert_str_eq(log[1].action, "purge_orphan");
+	ck_assert_ptr_nonnull(strstr(log[1].detail, strrchr(old_orphan, '/') + 1));
+	mq_audit_free(log, nlog);
+	verify_whole(e.s, 2);
+	env_close(&e);
+}
+END_TEST
+
 /* --- the audit chain ---------------------------------------------------- */
 
 START_TEST(canonical_hash_is_stable)
@@ -1034,6 +1098,7 @@ Suite *mugai_suite(void)
 	tcase_add_loop_test(review, read_original_by_role, 0, nb);
 	tcase_add_loop_test(review, delete_keeps_a_shared_blob, 0, nb);
 	tcase_add_loop_test(review, purge_old_items, 0, nb);
+	tcase_add_loop_test(review, purge_sweeps_orphans_and_leftovers, 0, nb);
 	tcase_add_test(audit, canonical_hash_is_stable);
 	tcase_add_loop_test(audit, verify_catches_an_edited_entry, 0, nb);
 	tcase_add_loop_test(audit, verify_catches_a_rehashed_entry, 0, nb);
