@@ -647,6 +647,39 @@ START_TEST(deny_and_request_again)
 }
 END_TEST
 
+START_TEST(one_release_at_a_time)
+{
+	struct env e;
+	struct hook h = { 0 };
+	char *err = NULL, sql[200];
+
+	env_open(&e, _i);
+	add_team(e.s);
+	mq_set_release_hook(e.s, test_hook, &h);
+	put(e.s, "i-1", "mail", "sanitised", "one", "content", 0);
+	ck_assert_int_eq(mq_request(e.s, "alice", "i-1", "needed", &err), MQ_OK);
+	/* another approver's release is under way (its claim still valid) */
+	snprintf(sql, sizeof(sql), "UPDATE mq_items SET claim_until = %lld WHERE item_id = 'i-1'",
+	         (long long)time(NULL) + 200);
+	raw_sql(&e, sql);
+	ck_assert_int_eq(mq_approve(e.s, "bob", "i-1", &err), MQ_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err, "already under way"));
+	ck_assert_int_eq(mq_deny(e.s, "carol", "i-1", "no", &err), MQ_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err, "being released right now"));
+	ck_assert_int_eq(mq_delete(e.s, "dana", "i-1", "no", &err), MQ_E_REFUSED);
+	ck_assert_int_eq(h.calls, 0);
+	/* that approver crashed: the claim expires and the release can go on */
+	snprintf(sql, sizeof(sql), "UPDATE mq_items SET claim_until = %lld WHERE item_id = 'i-1'",
+	         (long long)time(NULL) - 1);
+	raw_sql(&e, sql);
+	ck_assert_int_eq(mq_approve(e.s, "bob", "i-1", &err), MQ_OK);
+	ck_assert_int_eq(h.calls, 1);
+	ck_assert_int_eq(status_of(e.s, "i-1"), MQ_RELEASED);
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
 START_TEST(read_original_by_role)
 {
 	struct env e;
@@ -1095,6 +1128,7 @@ Suite *mugai_suite(void)
 	tcase_add_loop_test(review, two_person_rule, 0, nb);
 	tcase_add_loop_test(review, released_only_when_the_hook_succeeds, 0, nb);
 	tcase_add_loop_test(review, deny_and_request_again, 0, nb);
+	tcase_add_loop_test(review, one_release_at_a_time, 0, nb);
 	tcase_add_loop_test(review, read_original_by_role, 0, nb);
 	tcase_add_loop_test(review, delete_keeps_a_shared_blob, 0, nb);
 	tcase_add_loop_test(review, purge_old_items, 0, nb);
