@@ -563,8 +563,6 @@ static mg_status extract_text(struct odf *o, mg_out *out)
 	const char *why;
 	xmlDocPtr doc;
 
-	if (!p)
-		return mg_fail(o->ctx, MG_E_MALFORMED, "ODF package without content.xml");
 	if (!(doc = mg_xml_parse(p->data, p->len, &why)))
 		return mg_fail(o->ctx, MG_E_MALFORMED, "content.xml: %s", why);
 	text_walk(&t, xmlDocGetRootElement(doc), false, false);
@@ -587,6 +585,10 @@ static mg_status odf_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_
 		return st;
 	if ((st = check_mimetype(&o)) != MG_OK || (st = check_manifest(&o)) != MG_OK)
 		goto done;
+	if (!mg_pkg_find(&o.pkg, "content.xml")) {
+		st = mg_fail(ctx, MG_E_MALFORMED, "ODF package without content.xml");
+		goto done;
+	}
 	o.keep = calloc(o.pkg.n + 1, sizeof(*o.keep));
 	o.images = calloc(o.pkg.n + 1, sizeof(*o.images));
 	if (!o.keep || !o.images) {

@@ -296,6 +296,15 @@ START_TEST(encrypted_and_unknown_types_blocked)
 	ck_assert_ptr_nonnull(strstr(res.reason, "DOCTYPE"));
 	mg_result_free(&res);
 	free(zip);
+	{
+		entry e[] = { { "mimetype", ODT, 0 }, { "META-INF/manifest.xml", manifest, 0 } };
+
+		zip = make_zip(e, 2, &len);
+		ck_assert_int_eq(tu_sanitize(zip, len, "e.odt", MG_MODE_DEFAULT, &res), MG_E_MALFORMED);
+		ck_assert_ptr_nonnull(strstr(res.reason, "content.xml"));
+		mg_result_free(&res);
+		free(zip);
+	}
 }
 END_TEST
 
