@@ -418,8 +418,8 @@ static int envelope(mg_transport *t, const mg_envelope *env, size_t len, bool ei
 	}
 	if (ok == env->nrcpts)
 		return MG_TR_OK;
-	if (ok == 0 && temp == 0)
-		return hop_fail(t, reply, &bad, "RCPT TO, every recipient");
+	if (ok == 0)
+		return hop_fail(t, reply, &bad, temp ? "RCPT TO" : "RCPT TO, every recipient");
 	/* some accepted, some not: all or nothing (see transport.h) */
 	if (bad.code >= 500)
 		bad.code = 450;
