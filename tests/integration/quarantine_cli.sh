@@ -140,5 +140,55 @@ expect "purge" 0 "purged 3 items older than 0s" q purge --older-than 0s
 [[ -z $(find "$tmp/q" -type f -name '[0-9a-f]*' -path '*/??/??/*') ]] && ok "purge removed the originals" ||
 	ko "purge removed the originals"
 
+# The durable order of one put: the blob's temp file fsynced, renamed into
+# place, its three directories fsynced, and only then the index's commit.
+if command -v strace >/dev/null; then
+	printf 'traced content\n' >"$tmp/traced.txt"
+	strace -f -o "$tmp/trace" -e trace=openat,fsync,fdatasync,rename \
+		"$mugai" quarantine "${conf[@]}" import "$tmp/traced.txt" --channel file >/dev/null 2>&1
+	if python3 - "$tmp/trace" "$tmp/q" "${MUGAI_TEST_PG_URI:-}" <<'PY'
+import re, sys
+trace, store, pg = sys.argv[1], sys.argv[2], sys.argv[3]
+fds, events = {}, []
+for line in open(trace):
+    m = re.search(r'openat\(AT_FDCWD, "([^"]+)".*\) = (\d+)', line)
+    if m:
+        fds[m.group(2)] = m.group(1)
+        events.append(("open", m.group(1)))
+        continue
+    m = re.search(r'(fsync|fdatasync)\((\d+)\)\s+= 0', line)
+    if m:
+        events.append(("sync", fds.get(m.group(2), "?")))
+        continue
+    m = re.search(r'rename\("([^"]+)", "([^"]+)"\) = 0', line)
+    if m:
+        events.append(("rename", m.group(1), m.group(2)))
+def find(pred, start=0):
+    for i in range(start, len(events)):
+        if pred(events[i]):
+            return i
+    sys.exit("missing after %d: %s" % (start, events[start:start + 8]))
+tmp = find(lambda e: e[0] == "open" and ".tmp." in e[1] and e[1].startswith(store))
+name = events[tmp][1]
+i = find(lambda e: e == ("sync", name), tmp)
+i = find(lambda e: e[0] == "rename" and e[1] == name, i)
+final = events[i][2]
+d2, d1 = final.rsplit("/", 1)[0], final.rsplit("/", 2)[0]
+i = find(lambda e: e == ("sync", d2), i)
+i = find(lambda e: e == ("sync", d1), i)
+# the next sync is the store's directory itself, before anything of the index
+i = find(lambda e: e[0] == "sync", i + 1)
+if events[i] != ("sync", store):
+    sys.exit("expected the store directory synced next, got %s" % (events[i],))
+if not pg:  # SQLite's commit: the WAL synced after the blob
+    find(lambda e: e[0] == "sync" and e[1].endswith("index.db-wal"), i)
+PY
+	then ok "put: blob fsynced, renamed, directories fsynced, then the commit"
+	else ko "put: blob fsynced, renamed, directories fsynced, then the commit"
+	fi
+else
+	echo "skip put durability order (strace is not installed)"
+fi
+
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]
