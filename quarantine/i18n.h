@@ -78,6 +78,14 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(VERDICT_ENCRYPTED, "暗号化", "Encrypted") \
 	X(VERDICT_MALWARE, "マルウェア", "Malware") \
 	X(VERDICT_ERROR, "処理エラー", "Error") \
+	X(ACTION_TEXT, "テキスト化", "Converted to text") \
+	X(ACTION_FLATTEN, "画像化（平坦化）", "Flattened to images") \
+	X(ACTION_CDR, "無害化再構成（CDR）", "Rebuilt without active content (CDR)") \
+	X(ACTION_REENCODE, "再エンコード", "Re-encoded") \
+	X(ACTION_RECURSE, "展開して個別に処理", "Unpacked, members handled one by one") \
+	X(ACTION_REBUILD, "再構築", "Rebuilt") \
+	X(ACTION_NORMALISE, "正規化", "Normalised") \
+	X(ACTION_BLOCK, "遮断", "Blocked") \
 	X(ROLE_REVIEWER, "審査者", "Reviewer") \
 	X(ROLE_APPROVER, "承認者", "Approver") \
 	X(ROLE_ADMIN, "管理者", "Administrator") \
@@ -145,6 +153,8 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(DONE_DELETE, "アイテムを削除しました。", "Item deleted.") \
 	X(REFUSED, "操作は拒否されました：{1}", "Refused: {1}") \
 	X(FAILED, "操作に失敗しました：{1}", "Failed: {1}") \
+	X(TWO_PERSON, "申請者本人は承認できません。別の承認者による承認が必要です（二者承認）。", \
+	  "You requested this release, so you cannot approve it: another approver must (two-person rule).") \
 	X(REASON_REQUIRED, "理由を入力してください。", "A reason is required.") \
 	X(ITEM_NOT_FOUND, "指定されたアイテムは見つかりません。", "No such item.") \
 	\

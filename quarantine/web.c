@@ -84,6 +84,21 @@ static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind, const char *k
 	return mw_args_add(&cs->req.form, key, size ? data : "", size) == 0 ? MHD_YES : MHD_NO;
 }
 
+/* Percent-decoding of the path and the query, by MHD; a value that
+ * decodes to a NUL byte would be cut short by every C string function,
+ * so it becomes a single DEL, which no route and no check accepts. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	size_t n = MHD_http_unescape(s);
+
+	if (memchr(s, '\0', n)) {
+		s[0] = 0x7f;
+		s[1] = '\0';
+		return 1;
+	}
+	return n;
+}
+
 static int begin(struct conn_state *cs, struct MHD_Connection *conn, const char *url,
                  const char *method)
 {
@@ -263,10 +278,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return respond(srv, cs, conn);
 	*upload_data_size = 0;
 	cs->body += n;
+	/* a body without a length that runs past the limit is read on (and
+	 * dropped) to answer 413 at its end; one that goes on far past it is
+	 * cut off by closing the connection */
+	if (cs->body > 16 * MW_MAX_BODY)
+		return MHD_NO;
 	if (cs->body > MW_MAX_BODY)
-		/* chunked past the limit: answer now, the rest is never read */
-		return send_plain(srv, conn, 413, "request too large\n");
-	if (cs->pp && MHD_post_process(cs->pp, upload_data, n) != MHD_YES)
+		cs->req.body_too_large = true;
+	else if (cs->pp && MHD_post_process(cs->pp, upload_data, n) != MHD_YES)
 		cs->req.form.overflow = true;
 	return MHD_YES;
 }
@@ -318,6 +337,7 @@ int mw_server_start(mw_server *srv, int listen_fd, char **err)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, srv,
 		MHD_OPTION_END);
 	if (!srv->mhd) {
 		close(listen_fd);

@@ -14,7 +14,7 @@ const char mw_css[] =
 	"html{font-size:15px}\n"
 	"body{margin:0;background:var(--bg);color:var(--ink);line-height:1.6;"
 	"font-family:\"Hiragino Kaku Gothic ProN\",\"Hiragino Sans\",\"BIZ UDPGothic\","
-	"\"Noto Sans JP\",\"Noto Sans CJK JP\",\"IPAexGothic\",\"IPAGothic\",\"Yu Gothic UI\","
+	"\"Noto Sans JP\",\"Noto Sans CJK JP\",\"IPAexGothic\",\"IPAPGothic\",\"IPAGothic\",\"Yu Gothic UI\","
 	"Meiryo,system-ui,sans-serif}\n"
 	"a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}\n"
 	"header.top{display:flex;align-items:center;gap:28px;background:var(--brand);color:#fff;"
@@ -44,7 +44,8 @@ const char mw_css[] =
 	"h4{font-size:.9rem;margin:16px 0 6px;color:var(--muted)}\n"
 	".panel{background:var(--panel);border:1px solid var(--line);border-radius:6px;"
 	"padding:18px 20px;margin-bottom:18px}\n"
-	".panel.login{max-width:420px;margin:60px auto}\n"
+	".panel.login{max-width:420px;margin:60px auto;border-top:4px solid var(--brand)}\n"
+	".panel.login .app{margin:0 0 4px;color:var(--muted);font-size:.85rem;letter-spacing:.03em}\n"
 	".title-row{display:flex;align-items:center;gap:12px;flex-wrap:wrap;margin-bottom:14px}\n"
 	".title-row h1{margin:0}\n"
 	".title-row .count{color:var(--muted)}\n"
@@ -112,7 +113,7 @@ const char mw_css[] =
 	"td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
 	"td.clip{max-width:280px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}\n"
 	"td.subject{max-width:360px}\n"
-	"td.detail{word-break:break-word}\n"
+	"td.detail{overflow-wrap:anywhere;max-width:520px}\n"
 	".empty{color:var(--muted);padding:20px 0}\n"
 	".pager{display:flex;gap:12px;align-items:center;justify-content:center;margin-top:14px;"
 	"color:var(--muted)}\n"
@@ -134,3 +135,10 @@ const char mw_css[] =
 	"details.raw pre{background:#0f1b29;color:#d7e3f0;padding:12px;border-radius:5px;"
 	"overflow:auto;max-height:480px;font-size:.8rem}\n"
 	".error-text{font-size:1.05rem}\n";
+
+void mw_serve_css(mw_response *resp)
+{
+	resp->content_type = "text/css; charset=utf-8";
+	resp->cacheable = true;
+	mw_raw(&resp->body, mw_css);
+}

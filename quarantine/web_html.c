@@ -413,6 +413,10 @@ void mw_flash_store(mw_server *srv, mw_request *req, int rc, const char *err)
 	const char *args[1] = { err ? err : "" };
 	char msg[1024];
 
+	/* the store says "refused: ..." itself; the catalog has the prefix */
+	if (strncmp(args[0], "refused: ", 9) == 0)
+		args[0] += 9;
+
 	mw_text(msg, sizeof(msg), req->lang, rc == MQ_E_REFUSED ? MW_REFUSED : MW_FAILED, args, 1);
 	mw_session_flash_set(srv->sessions, req->sess.id, MW_FLASH_ERR, msg);
 }

@@ -250,19 +250,20 @@ void mw_page_item(mw_server *srv, mw_request *req, mw_response *resp, const char
 	mw_raw(o, "</h1>");
 	mw_badge(o, l, "verdict", it.verdict);
 	mw_badge(o, l, "status", mq_status_name(it.status));
+	/* what it is and what may be done beside it; then the long parts */
 	mw_raw(o, "</div><div class=\"columns\"><div class=\"main\">");
 	summary(o, l, &it);
-	mw_raw(o, "<section class=\"panel\" id=\"report\"><h2>");
+	mw_raw(o, "</div><div class=\"side\">");
+	actions(o, req, &it);
+	mw_raw(o, "</div></div><section class=\"panel\" id=\"report\"><h2>");
 	mw_tr(o, l, MW_SEC_REPORT);
 	mw_raw(o, "</h2>");
 	mw_render_report(o, l, it.report_json);
-	mw_raw(o, "</section></div><div class=\"side\">");
-	actions(o, req, &it);
-	mw_raw(o, "<section class=\"panel\" id=\"trail\"><h2>");
+	mw_raw(o, "</section><section class=\"panel\" id=\"trail\"><h2>");
 	mw_tr(o, l, MW_SEC_AUDIT);
 	mw_raw(o, "</h2>");
 	mw_audit_table(o, l, it.audit, it.naudit, false);
-	mw_raw(o, "</section></div></div>");
+	mw_raw(o, "</section>");
 	mw_page_end(resp);
 	mq_item_free(&it);
 }
@@ -297,6 +298,20 @@ static void back_to(mw_response *resp, const char *id)
 	mw_redirect(resp, loc);
 }
 
+/* Whether user is the one who requested the item's release: the store
+ * refused the approval, and this says why in the user's language. */
+static bool own_request(mw_server *srv, const char *id, const char *user)
+{
+	mq_item it;
+	bool own;
+
+	memset(&it, 0, sizeof(it));
+	own = mq_get(srv->store, id, &it, NULL) == MQ_OK && it.status == MQ_RELEASE_REQUESTED &&
+	      it.requested_by && strcmp(it.requested_by, user) == 0;
+	mq_item_free(&it);
+	return own;
+}
+
 void mw_do_item_action(mw_server *srv, mw_request *req, mw_response *resp, const char *id,
                        const char *action)
 {
@@ -328,6 +343,10 @@ void mw_do_item_action(mw_server *srv, mw_request *req, mw_response *resp, const
 	}
 	if (rc == MQ_OK)
 		mw_session_flash_set(srv->sessions, req->sess.id, MW_FLASH_OK, mw_t(req->lang, done));
+	else if (rc == MQ_E_REFUSED && done == MW_DONE_APPROVE &&
+	         can(req->sess.role, MQ_ROLE_APPROVER, MQ_ROLE_ADMIN) && own_request(srv, id, user))
+		mw_session_flash_set(srv->sessions, req->sess.id, MW_FLASH_ERR,
+		                     mw_t(req->lang, MW_TWO_PERSON));
 	else if (rc == MQ_E_NOTFOUND)
 		mw_session_flash_set(srv->sessions, req->sess.id, MW_FLASH_ERR,
 		                     mw_t(req->lang, MW_ITEM_NOT_FOUND));

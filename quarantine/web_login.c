@@ -34,7 +34,9 @@ static void login_form(mw_server *srv, mw_request *req, mw_response *resp, mw_ms
 	mw_lang l = req->lang;
 
 	mw_page_begin(srv, req, resp, mw_t(l, MW_LOGIN_TITLE));
-	mw_raw(o, "<section class=\"panel login\"><h1>");
+	mw_raw(o, "<section class=\"panel login\"><p class=\"app\">");
+	mw_tr(o, l, MW_APP_NAME);
+	mw_raw(o, "</p><h1>");
 	mw_tr(o, l, MW_LOGIN_TITLE);
 	mw_raw(o, "</h1>");
 	if (notice != MW_MSG_COUNT) {

@@ -62,7 +62,7 @@ static void facts(struct walk *w, const json_t *r)
 	}
 	if (*str(r, "action")) {
 		dt(w, MW_REPORT_ACTION);
-		mw_esc(w->o, str(r, "action"));
+		mw_word(w->o, w->l, "action", str(r, "action"));
 		mw_raw(w->o, "</dd>");
 	}
 	if (*str(r, "verdict")) {
