@@ -279,6 +279,24 @@ static unsigned char *read_fd(int fd, size_t size, size_t *len)
 	return buf;
 }
 
+/* A file whose directory we may not change would be taken again and
+ * again (its outputs written each time): leave it, and say why. */
+static bool input_removable(const char *path)
+{
+	char *copy = strdup(path), *slash = copy ? strrchr(copy, '/') : NULL;
+	bool ok = true;
+
+	if (slash) {
+		*slash = 0;
+		ok = access(copy, W_OK | X_OK) == 0;
+		if (!ok)
+			mg_log_error("dropd: %s left in place: its folder is not writable by mugai (%s)",
+			             path, strerror(errno));
+	}
+	free(copy);
+	return ok;
+}
+
 static void take(dropd *d, const char *rel)
 {
 	char *path = join(d->inbox, rel), *final = NULL;
@@ -290,6 +308,8 @@ static void take(dropd *d, const char *rel)
 
 	if (!path)
 		return;
+	if (!input_removable(path))
+		goto done;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 && (errno == ELOOP || errno == ENXIO)) {
 		reject(d, rel, path, MG_E_TYPE_BLOCKED, "not a regular file (a link, a device)");
