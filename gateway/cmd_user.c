@@ -54,7 +54,7 @@ static char *password_from_file(const char *path)
 {
 	size_t len;
 	unsigned char *data = mg_read_file(path, PASSWORD_MAX + 2, &len);
-	char *nl;
+	char *pw, *nl;
 
 	if (!data) {
 		fprintf(stderr, "mugai: %s: %s\n", path, strerror(errno));
@@ -62,16 +62,19 @@ static char *password_from_file(const char *path)
 	}
 	if (len > PASSWORD_MAX + 1 || memchr(data, 0, len)) {
 		fprintf(stderr, "mugai: %s: not a password file\n", path);
+		explicit_bzero(data, len);
 		free(data);
 		return NULL;
 	}
-	data[len] = 0;
-	nl = strchr((char *)data, '\n'); /* the first line only */
-	if (nl && nl[1] == 0)
-		nl = NULL;
+	pw = strndup((const char *)data, len);
+	explicit_bzero(data, len);
+	free(data);
+	if (!pw)
+		return NULL;
+	nl = strchr(pw, '\n'); /* the first line only */
 	if (nl)
 		nl[1] = 0;
-	return strip_newline((char *)data);
+	return strip_newline(pw);
 }
 
 static char *prompt_tty(const char *prompt)
