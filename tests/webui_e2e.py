@@ -20,7 +20,7 @@ import traceback
 import urllib.parse
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -38,6 +38,18 @@ def check(name, ok, detail=""):
     else:
         failed += 1
         print(f"FAIL {name} {detail}")
+
+
+def gone(old):
+    """The page holding old was replaced.  While a navigation is under way
+    chromedriver may answer with other errors than a stale element."""
+    def replaced(_):
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    return replaced
 
 
 class Browser:
@@ -74,7 +86,7 @@ class Browser:
         """Clicks and waits for the next page (every button here navigates)."""
         old = self.d.find_element(By.TAG_NAME, "html")
         self.d.find_element(By.CSS_SELECTOR, css).click()
-        WebDriverWait(self.d, 15).until(EC.staleness_of(old))
+        WebDriverWait(self.d, 15).until(gone(old))
         self.wait("footer")
 
     def login(self, user, password):
@@ -219,7 +231,7 @@ def run(a, port, profiles, browsers):
         "const i = document.createElement('input'); i.type = 'hidden'; i.name = 'csrf';"
         "i.value = arguments[1]; f.appendChild(i); document.body.appendChild(f); f.submit();",
         item, csrf)
-    WebDriverWait(b.d, 15).until(EC.staleness_of(old))
+    WebDriverWait(b.d, 15).until(gone(old))
     b.wait("#flash")
     check("alice's approval is refused with the store's reason",
           "操作は拒否されました" in b.text("#flash") and "reviewer" in b.text("#flash")

@@ -67,6 +67,7 @@ if [ -n "$CORPUS" ] && [ -f "$CORPUS/mail/mikel_japanese_attachment.eml" ]; then
 	put_item "$CORPUS/mail/mikel_japanese_attachment.eml" mail >/dev/null
 fi
 
+: >"$T/web.out"
 "$MUGAI" web "${OPTS[@]}" -o admin.listen=127.0.0.1:0 >"$T/web.out" 2>"$T/web.err" &
 WEB_PID=$!
 PORT=
