@@ -270,6 +270,37 @@ int mq_put(mq_store *s, const mq_meta *meta, const void *original, size_t len,
 	return rc;
 }
 
+/* The gateway's word on the item's way out: one audit entry. */
+static int note_locked(mq_store *s, const char *item_id, int delivered, const char *detail,
+                       char **err)
+{
+	mq_item it;
+	char actor[64];
+	int rc = mq_item_load(s, item_id, &it, err);
+
+	if (rc < 0)
+		return rc;
+	snprintf(actor, sizeof(actor), "system:%s", it.channel);
+	mq_item_free(&it);
+	return mq_audit_append(s->ix, actor, delivered ? "deliver" : "deliver_failed", item_id,
+	                       detail, err) < 0
+	               ? MQ_E_ERROR
+	               : MQ_OK;
+}
+
+int mq_note_delivery(mq_store *s, const char *item_id, int delivered, const char *detail,
+                     char **err)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = s->ix->ops->begin_write(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
+	if (rc == MQ_OK)
+		rc = mq_finish(s, note_locked(s, item_id, delivered, detail, err), err);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 /* --- reading ------------------------------------------------------------ */
 
 int mq_item_from_row(const mq_rows *r, size_t row, mq_item *it)

@@ -426,6 +426,37 @@ START_TEST(put_list_show)
 }
 END_TEST
 
+START_TEST(delivery_is_noted)
+{
+	struct env e;
+	mq_item it;
+	char *err = NULL;
+
+	env_open(&e, _i);
+	put(e.s, "m-1", "mail", "sanitised", "hello", "a mail", 0);
+	ck_assert_int_eq(mq_note_delivery(e.s, "m-1", 0, "451 4.3.0 try later", &err), MQ_OK);
+	ck_assert_int_eq(mq_note_delivery(e.s, "m-1", 1, "250 2.0.0 Ok: queued", &err), MQ_OK);
+	ck_assert_int_eq(mq_note_delivery(e.s, "m-404", 1, "250", &err), MQ_E_NOTFOUND);
+	ck_assert_int_eq(mq_get(e.s, "m-1", &it, &err), MQ_OK);
+	ck_assert_uint_eq(it.naudit, 3);
+	ck_assert_str_eq(it.audit[1].action, "deliver_failed");
+	ck_assert_str_eq(it.audit[1].detail, "451 4.3.0 try later");
+	ck_assert_str_eq(it.audit[2].action, "deliver");
+	ck_assert_str_eq(it.audit[2].actor, "system:mail");
+	ck_assert_int_eq(it.status, MQ_QUARANTINED);
+	mq_item_free(&it);
+	verify_whole(e.s, 3);
+	{
+		mq_items_check c;
+
+		ck_assert_int_eq(mq_verify_items(e.s, 1, &c, NULL), MQ_OK);
+		ck_assert_ptr_null(c.problem);
+	}
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
 START_TEST(texts_are_cleaned)
 {
 	struct env e;
@@ -1124,6 +1155,7 @@ Suite *mugai_suite(void)
 	tcase_add_loop_test(store, put_again_is_idempotent, 0, nb);
 	tcase_add_loop_test(store, put_list_show, 0, nb);
 	tcase_add_loop_test(store, texts_are_cleaned, 0, nb);
+	tcase_add_loop_test(store, delivery_is_noted, 0, nb);
 	tcase_add_loop_test(review, users_and_passwords, 0, nb);
 	tcase_add_loop_test(review, two_person_rule, 0, nb);
 	tcase_add_loop_test(review, released_only_when_the_hook_succeeds, 0, nb);
