@@ -8,7 +8,7 @@ its release, cannot approve it; CSRF-less POSTs and traversal attempts are
 refused; bob (approver) approves and the release hook delivers the
 original; carol (admin) cannot approve her own request; the audit chain
 verifies; a screenshot of the item page is saved; the login rate limit
-answers 429.  Prints 'N passed, N failed'; exits 1 on any failure.
+answers 429.  Prints 'browser: N passed, N failed'; exits 1 on a failure.
 """
 import argparse
 import http.client
@@ -156,7 +156,7 @@ def main():
         for b in browsers:
             b.quit()
         shutil.rmtree(profiles, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
+    print(f"browser: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
 

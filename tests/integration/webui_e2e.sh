@@ -1,8 +1,10 @@
 #!/bin/bash
 # The review UI end to end: a temporary quarantine with three users and
 # imported items, `mugai web` on a free loopback port, and headless
-# Chromium driven by tests/webui_e2e.py (python3-selenium + chromedriver).
-# Artefacts (screenshots) go to $MUGAI_BUILD/artifacts.
+# Chromium driven by tests/webui_e2e.py (python3-selenium + chromedriver);
+# then the same UI as admind under mugaid's master (health, metrics with
+# the gateway's counters, the drain on SIGTERM).  Screenshots go to
+# $MUGAI_BUILD/artifacts.
 set -u
 
 BUILD=${MUGAI_BUILD:?MUGAI_BUILD is not set}
@@ -79,14 +81,22 @@ for _ in $(seq 100); do
 done
 [ -n "$PORT" ] || { cat "$T/web.err" >&2; fail "mugai web did not start"; }
 
+PASS=0
+FAILS=0
+ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
+bad() { echo "FAIL $1"; FAILS=$((FAILS + 1)); }
+
 timeout 300 /usr/bin/python3 "$SOURCE/tests/webui_e2e.py" --url "http://127.0.0.1:$PORT" \
 	--item "$ITEM" --item2 "$ITEM2" --subject "$SUBJECT" --original "$T/evil.eml" \
-	--outbox "$T/out/mail" --artifacts "$ART"
-rc=$?
-if [ $rc -ne 0 ]; then
-	echo "--- mugai web stderr" >&2
-	tail -n 30 "$T/web.err" >&2
+	--outbox "$T/out/mail" --artifacts "$ART" | tee "$T/e2e.out"
+summary=$(tail -n 1 "$T/e2e.out")
+if [[ $summary =~ ^browser:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+	PASS=${BASH_REMATCH[1]}
+	FAILS=${BASH_REMATCH[2]}
+else
+	bad "the browser test did not finish"
 fi
+[ "$FAILS" -eq 0 ] || { echo "--- mugai web stderr" >&2; tail -n 30 "$T/web.err" >&2; }
 
 # the server stops cleanly on SIGTERM
 kill -TERM "$WEB_PID"
@@ -95,12 +105,54 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 if kill -0 "$WEB_PID" 2>/dev/null; then
-	echo "FAIL mugai web did not stop on SIGTERM" >&2
-	rc=1
+	bad "mugai web stops on SIGTERM"
 else
 	wait "$WEB_PID"
 	st=$?
 	WEB_PID=
-	[ $st -eq 0 ] || { echo "FAIL mugai web exited $st" >&2; rc=1; }
+	[ $st -eq 0 ] && ok "mugai web stops on SIGTERM, exit 0" || bad "mugai web exited $st"
 fi
-exit $rc
+
+# the same UI as admind under mugaid's master, on the socket the master binds
+if [ -x "$BUILD/gateway/mugaid" ]; then
+	read -r APORT SPORT < <(/usr/bin/python3 -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+	mkdir -p "$T/in"
+	if [ "$(id -u)" = 0 ]; then
+		# as root, the master runs its services as an unprivileged user
+		chmod 755 "$T"
+		chown -R nobody "$T/q" "$T/out" "$T/in"
+	fi
+	"$BUILD/gateway/mugaid" -f "${OPTS[@]}" -o "admin.listen=127.0.0.1:$APORT" \
+		-o "smtp.listen=127.0.0.1:$SPORT" -o "drop.inbox=$T/in" -o workers.count=1 \
+		>"$T/mugaid.log" 2>&1 &
+	WEB_PID=$!
+	for _ in $(seq 100); do
+		curl -s -m 2 "http://127.0.0.1:$APORT/healthz" 2>/dev/null | grep -qx ok && break
+		sleep 0.1
+	done
+	[ "$(curl -s -m 5 "http://127.0.0.1:$APORT/healthz")" = ok ] && ok "admind: /healthz" ||
+		bad "admind: /healthz"
+	curl -s -m 5 "http://127.0.0.1:$APORT/metrics" >"$T/metrics"
+	grep -qx 'mugai_quarantine_items{status="released"} 1' "$T/metrics" &&
+		grep -qx 'mugai_quarantine_items{status="release_requested"} 1' "$T/metrics" &&
+		ok "admind: /metrics counts the quarantine" || bad "admind: /metrics counts the quarantine"
+	grep -q '^mugai_items_total{' "$T/metrics" && ok "admind: /metrics has the gateway's counters" ||
+		bad "admind: /metrics has the gateway's counters"
+	curl -s -m 5 -D "$T/headers" -o "$T/login.html" "http://127.0.0.1:$APORT/login"
+	grep -q "^Content-Security-Policy: default-src 'self'" "$T/headers" &&
+		grep -q 'ログイン' "$T/login.html" && ok "admind: login page" || bad "admind: login page"
+	kill -TERM "$WEB_PID"
+	wait "$WEB_PID"
+	st=$?
+	WEB_PID=
+	[ $st -eq 0 ] && grep -q '"prog":"admind\[0\]".*"drained' "$T/mugaid.log" &&
+		ok "admind drains and mugaid stops on SIGTERM" ||
+		{ bad "admind drains and mugaid stops on SIGTERM (exit $st)"; tail -n 20 "$T/mugaid.log"; }
+fi
+
+echo "$PASS passed, $FAILS failed"
+[ "$FAILS" -eq 0 ]
