@@ -55,6 +55,7 @@ start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o workers.count=1 \
 send() { $py "$here/lib/send_mail.py" --port "$smtp_port" "$1"; }
 reply_id() { grep -oE '[0-9]{8}T[0-9]{6}-[0-9a-f]{12}' | head -1; }
 dump_of() { grep -l "X-Mugai-Id: $1" "$sink"/* 2>/dev/null | head -1; }
+has_dump() { [[ -n $(dump_of "$1") ]]; }
 mail_with() { # mail_with FILE NAME: a message with FILE attached as NAME
 	$py - "$1" "$2" <<'EOF'
 import sys
@@ -80,7 +81,7 @@ out=$(send "$tmp/eicar.eml")
 id=$(reply_id <<<"$out")
 check "a mail with EICAR gets 250: kept as malware, recipients notified" \
 	grep -q "^250 2.0.0 Ok: $id malware and quarantined, recipients notified" <<<"$out"
-wait_until 5 test -n "$(dump_of "$id")"
+wait_until 5 has_dump "$id"
 d=$(dump_of "$id")
 j=$( [[ -n $d ]] && inspect "$d")
 check "the recipients get a notice: X-Mugai-Verdict: malware" grep -q '"mugai_verdict": "malware"' <<<"$j"

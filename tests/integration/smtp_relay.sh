@@ -37,13 +37,14 @@ send() {
 reply_id() { grep -oE '[0-9]{8}T[0-9]{6}-[0-9a-f]{12}' | tail -1; }
 # the dump smtp-sink wrote for item ID
 dump_of() { grep -l "X-Mugai-Id: $1" "$sink"/* 2>/dev/null | head -1; }
+has_dump() { [[ -n $(dump_of "$1") ]]; }
 
 # ---- 1. an HTML mail: delivered as text, the original quarantined
 html=$corpus/mail/mikel_content_transfer_encoding_text-html.eml
 out=$(send "$html")
 id=$(reply_id <<<"$out")
 check "HTML mail accepted with 250 naming its item" grep -qE "<-  250 2.0.0 Ok: $id sanitised and delivered" <<<"$out"
-wait_until 5 test -n "$(dump_of "$id")"
+wait_until 5 has_dump "$id"
 d=$(dump_of "$id")
 if [[ -n $d ]]; then
 	j=$(inspect "$d")
@@ -83,7 +84,7 @@ EOF
 out=$(send "$tmp/docm.eml")
 id=$(reply_id <<<"$out")
 check "macro document mail accepted" grep -q "<-  250 2.0.0 Ok: $id sanitised" <<<"$out"
-wait_until 5 test -n "$(dump_of "$id")"
+wait_until 5 has_dump "$id"
 d=$(dump_of "$id")
 j=$( [[ -n $d ]] && inspect "$d")
 check "the attachment arrived as .docx" grep -q '"name": "invoice.docx"' <<<"$j"
@@ -97,7 +98,7 @@ out=$(send "$tmp/big.eml")
 id=$(reply_id <<<"$out")
 check "a mail blocked whole gets 250 (kept, recipients told)" \
 	grep -q "<-  250 2.0.0 Ok: $id blocked and quarantined, recipients notified" <<<"$out"
-wait_until 5 test -n "$(dump_of "$id")"
+wait_until 5 has_dump "$id"
 d=$(dump_of "$id")
 j=$( [[ -n $d ]] && inspect "$d")
 check "the recipients get a notice with X-Mugai-Verdict: blocked" grep -q '"mugai_verdict": "blocked"' <<<"$j"
@@ -132,7 +133,7 @@ check "the 4th recipient over smtp.max_recipients=3 gets 452" grep -q "<\*\* 452
 out=$($py "$here/lib/send_mail.py" --port "$smtp_port" --tls "$html")
 id=$(reply_id <<<"$out")
 check "STARTTLS: delivered over TLS" bash -c 'grep -q "^250 2.0.0 Ok: $2 sanitised" <<<"$1" && grep -q "^TLS yes" <<<"$1"' _ "$out" "$id"
-wait_until 5 test -n "$(dump_of "$id")"
+wait_until 5 has_dump "$id"
 check "the Received: line says ESMTPS" grep -q "with ESMTPS id $id" "$(dump_of "$id")"
 
 # ---- 6. the next hop answers 5xx at the end of data: 554
