@@ -13,6 +13,9 @@
  * a value that is not a boolean. */
 int mg_web_options(const mg_config *c, mw_options *opt, char **err);
 
+/* The web UI's log lines through log.h (ctx unused). */
+void mg_web_log(void *ctx, bool warning, const char *item_id, const char *msg);
+
 /* Opens the quarantine named by the configuration with the default
  * release hook.  NULL with *err. */
 mq_store *mg_web_open_store(const mg_config *c, char **err);

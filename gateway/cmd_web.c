@@ -20,6 +20,7 @@
 
 #include "admind.h"
 #include "commands.h"
+#include "log.h"
 #include "release.h"
 
 static void usage(FILE *to)
@@ -57,7 +58,13 @@ int mg_web_options(const mg_config *c, mw_options *opt, char **err)
 		return -1;
 	opt->session_idle = c->admin_session_idle;
 	opt->session_max = c->admin_session_max;
+	opt->log = mg_web_log;
 	return 0;
+}
+
+void mg_web_log(void *ctx, bool warning, const char *item_id, const char *msg)
+{
+	mg_log_item(warning ? MG_LOG_WARN : MG_LOG_INFO, item_id, NULL, "%s", msg);
 }
 
 mq_store *mg_web_open_store(const mg_config *c, char **err)
@@ -136,6 +143,7 @@ static int serve(const mg_config *c)
 	sigset_t stop;
 	int fd, sig = 0, rc = 1;
 
+	mg_log_open("mugai-web", "stderr");
 	if (mg_web_options(c, &opt, &err) < 0)
 		goto done;
 	if (!(store = mg_web_open_store(c, &err)) || !(srv = mw_server_new(store, &opt, &err)))

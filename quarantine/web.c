@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	else if (cs->pp && MHD_post_process(cs->pp, upload_data, n) != MHD_YES)
 		cs->req.form.overflow = true;
 	return MHD_YES;
+}
+
+void mw_log(mw_server *srv, bool warning, const char *item_id, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!srv->opt.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	srv->opt.log(srv->opt.log_ctx, warning, item_id, msg);
 }
 
 /* --- lifetime ------------------------------------------------------------- */

@@ -33,6 +33,10 @@
 
 typedef struct mw_server mw_server;
 
+/* One line for the operator's log: a login, a refusal, a review action.
+ * item_id is NULL when the line is about no item. */
+typedef void (*mw_log_fn)(void *ctx, bool warning, const char *item_id, const char *msg);
+
 /* Extra Prometheus text appended to /metrics (the gateway's counters):
  * a malloc()ed NUL-terminated string, or NULL. */
 typedef char *(*mw_metrics_fn)(void *ctx);
@@ -45,6 +49,8 @@ typedef struct mw_options {
 	unsigned max_connections; /* 0: 64 */
 	mw_metrics_fn metrics;    /* may be NULL */
 	void *metrics_ctx;
+	mw_log_fn log;            /* may be NULL */
+	void *log_ctx;
 } mw_options;
 
 /* The UI over an open store (not taken over).  NULL with *err. */

@@ -151,6 +151,7 @@ void mw_do_password(mw_server *srv, mw_request *req, mw_response *resp)
 	if (rc == MQ_OK) {
 		/* other browsers signed in with the old password are signed out */
 		mw_session_drop_user(srv->sessions, req->sess.user, req->sess.id);
+		mw_log(srv, false, NULL, "%s changed their password", req->sess.user);
 		flash(srv, req, MW_FLASH_OK, MW_PW_CHANGED);
 	} else {
 		mw_flash_store(srv, req, rc, err);

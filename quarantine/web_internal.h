@@ -161,6 +161,10 @@ struct mw_server {
 	uint64_t logins, login_failures, rate_limited, csrf_refused;
 };
 
+/* A line for the operator's log through the caller's logger, if any. */
+void mw_log(mw_server *srv, bool warning, const char *item_id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Routes and answers one request (no I/O but the store's). */
 void mw_handle(mw_server *srv, mw_request *req, mw_response *resp);
 

@@ -341,6 +341,8 @@ void mw_do_item_action(mw_server *srv, mw_request *req, mw_response *resp, const
 		rc = mq_delete(srv->store, user, id, reason, &err);
 		done = MW_DONE_DELETE;
 	}
+	mw_log(srv, rc != MQ_OK, id, "%s: %s by %s through the web UI%s%s", action,
+	       rc == MQ_OK ? "done" : "not done", user, err ? ": " : "", err ? err : "");
 	if (rc == MQ_OK)
 		mw_session_flash_set(srv->sessions, req->sess.id, MW_FLASH_OK, mw_t(req->lang, done));
 	else if (rc == MQ_E_REFUSED && done == MW_DONE_APPROVE &&
@@ -374,6 +376,7 @@ void mw_do_download(mw_server *srv, mw_request *req, mw_response *resp, const ch
 	if (rc == MQ_E_NOTFOUND) {
 		mw_error_page(srv, req, resp, 404, MW_ITEM_NOT_FOUND);
 	} else if (rc != MQ_OK) {
+		mw_log(srv, true, id, "download by %s refused: %s", req->sess.user, err ? err : "");
 		mw_flash_store(srv, req, rc, err);
 		back_to(resp, id);
 	} else {
@@ -382,6 +385,7 @@ void mw_do_download(mw_server *srv, mw_request *req, mw_response *resp, const ch
 		         "attachment; filename=\"%s.%s\"", it.item_id,
 		         it.channel && strcmp(it.channel, "mail") == 0 ? "eml" : "bin");
 		resp->content_type = "application/octet-stream";
+		mw_log(srv, false, id, "original downloaded by %s (%zu bytes)", req->sess.user, len);
 		resp->blob = data;
 		resp->blob_len = len;
 		data = NULL;

@@ -33,17 +33,27 @@ struct query {
 	unsigned page;
 };
 
+/* 1 .. MAX_PAGE_NO; anything else is the first page. */
+static unsigned page_of(const char *s)
+{
+	char *end = NULL;
+	unsigned long p;
+
+	if (!s || *s < '1' || *s > '9' || strlen(s) > 6)
+		return 1;
+	p = strtoul(s, &end, 10);
+	return *end || p > MAX_PAGE_NO ? 1 : (unsigned)p;
+}
+
 static void read_query(const mw_request *req, struct query *q)
 {
-	const char *page = mw_arg(&req->query, "page"), *s = mw_arg(&req->query, "q");
-	char *end = NULL;
-	unsigned long p = page ? strtoul(page, &end, 10) : 1;
+	const char *s = mw_arg(&req->query, "q");
 
 	q->status = known(mw_arg(&req->query, "status"), statuses, N(statuses));
 	q->channel = known(mw_arg(&req->query, "channel"), channels, N(channels));
 	q->verdict = known(mw_arg(&req->query, "verdict"), verdicts, N(verdicts));
 	q->search = s && *s && strlen(s) <= MAX_SEARCH ? s : NULL;
-	q->page = (page && (!end || *end || p == 0)) || p > MAX_PAGE_NO ? 1 : (unsigned)p;
+	q->page = page_of(mw_arg(&req->query, "page"));
 }
 
 static void select_box(mw_out *o, mw_lang l, const char *name, mw_msg label, const char *kind,

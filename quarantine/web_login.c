@@ -79,6 +79,8 @@ static void rate_limited(mw_server *srv, mw_request *req, mw_response *resp, uns
 	const char *args[1] = { minutes };
 
 	count(srv, &srv->rate_limited);
+	mw_log(srv, true, NULL, "login of '%.64s' from %s refused: rate limit, %u s left",
+	       user ? user : "", req->ip ? req->ip : "?", wait);
 	snprintf(minutes, sizeof(minutes), "%u", (wait + 59) / 60);
 	resp->status = 429;
 	resp->retry_after = wait;
@@ -114,6 +116,8 @@ static void try_login(mw_server *srv, mw_request *req, mw_response *resp)
 		count(srv, &srv->login_failures);
 		mw_ratelimit_fail(srv->rl_ip, ipkey, req->now);
 		mw_ratelimit_fail(srv->rl_user, userkey, req->now);
+		mw_log(srv, true, NULL, "login of '%.64s' from %s failed", user ? user : "",
+		       req->ip ? req->ip : "?");
 		login_form(srv, req, resp, MW_LOGIN_FAILED, true, NULL, user);
 		return;
 	}
@@ -127,6 +131,7 @@ static void try_login(mw_server *srv, mw_request *req, mw_response *resp)
 		return;
 	}
 	count(srv, &srv->logins);
+	mw_log(srv, false, NULL, "%s logged in from %s", s.user, req->ip ? req->ip : "?");
 	mw_set_cookie(srv, resp, MW_COOKIE_SESSION, s.id, false);
 	mw_set_cookie(srv, resp, MW_COOKIE_LOGIN, "", true);
 	mw_redirect(resp, "/items");
@@ -157,6 +162,7 @@ void mw_page_login(mw_server *srv, mw_request *req, mw_response *resp)
 
 void mw_do_logout(mw_server *srv, mw_request *req, mw_response *resp)
 {
+	mw_log(srv, false, NULL, "%s logged out", req->sess.user);
 	mw_session_drop(srv->sessions, req->sess.id);
 	mw_set_cookie(srv, resp, MW_COOKIE_SESSION, "", true);
 	mw_redirect(resp, "/login?bye=1");

@@ -212,8 +212,11 @@ static bool csrf_ok(mw_server *srv, mw_request *req, const mw_route *r)
 		ok = mw_token_equal(req->cookie_login, mw_arg(&req->form, "csrf"));
 	else
 		ok = req->authed && mw_token_equal(req->sess.csrf, mw_arg(&req->form, "csrf"));
-	if (!ok)
+	if (!ok) {
 		count_csrf(srv);
+		mw_log(srv, true, NULL, "POST %s from %s refused: no valid CSRF token", req->path,
+		       req->ip ? req->ip : "?");
+	}
 	return ok;
 }
 

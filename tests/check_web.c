@@ -441,6 +441,17 @@ static int test_hook(void *ctx, const mq_item *item, const unsigned char *origin
 	return 0;
 }
 
+static char logged[8192];
+
+/* The UI's log lines, "W|item|msg" or "I|-|msg", one per line. */
+static void capture_log(void *ctx, bool warning, const char *item_id, const char *msg)
+{
+	size_t n = strlen(logged);
+
+	snprintf(logged + n, sizeof(logged) - n, "%c|%s|%s\n", warning ? 'W' : 'I',
+	         item_id ? item_id : "-", msg);
+}
+
 static void put_item(const char *id, const char *subject)
 {
 	mq_meta m = { 0 };
@@ -477,6 +488,8 @@ static void store_setup_opts(const mw_options *opt)
 	put_item(ID2, "meeting minutes");
 	srv = mw_server_new(store, opt, &err);
 	ck_assert_ptr_nonnull(srv);
+	srv->opt.log = capture_log;
+	logged[0] = '\0';
 	hook_calls = 0;
 }
 
@@ -714,6 +727,47 @@ START_TEST(list_escapes_and_searches)
 }
 END_TEST
 
+static size_t count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+START_TEST(list_paginates_keeping_filters)
+{
+	char sid[MW_TOKEN_HEX + 1], csrf[MW_TOKEN_HEX + 1], id[40];
+	struct call c = { .path = "/items", .query = { "channel", "mail", "q", "bulk & co" } };
+	mw_response r;
+
+	for (int i = 0; i < 60; i++) {
+		snprintf(id, sizeof(id), "20240601T000000-%012d", i);
+		put_item(id, "bulk & co newsletter");
+	}
+	login("alice", "alice-password", sid, csrf);
+	c.session = sid;
+	run(&c, &r);
+	ck_assert_uint_eq(count_of(body(&r), "<tr><td class=\"nowrap\">"), MW_PAGE_SIZE);
+	ck_assert_ptr_nonnull(strstr(body(&r), ">60 件<"));
+	ck_assert_ptr_nonnull(strstr(body(&r), "1 / 2 ページ"));
+	ck_assert_ptr_nonnull(strstr(body(&r), "href=\"/items?page=2&amp;channel=mail&amp;q=bulk%20%26%20co\""));
+	mw_response_free(&r);
+	c.query[4] = "page";
+	c.query[5] = "2";
+	run(&c, &r);
+	ck_assert_uint_eq(count_of(body(&r), "<tr><td class=\"nowrap\">"), 10);
+	ck_assert_ptr_nonnull(strstr(body(&r), "rel=\"prev\" href=\"/items?page=1&amp;"));
+	ck_assert_ptr_null(strstr(body(&r), "rel=\"next\""));
+	mw_response_free(&r);
+	c.query[5] = "99999999999999999999";
+	run(&c, &r);
+	ck_assert_uint_eq(count_of(body(&r), "<tr><td class=\"nowrap\">"), MW_PAGE_SIZE);
+	mw_response_free(&r);
+}
+END_TEST
+
 START_TEST(item_page_shows_report_and_trail)
 {
 	char sid[MW_TOKEN_HEX + 1], csrf[MW_TOKEN_HEX + 1];
@@ -849,6 +903,10 @@ START_TEST(two_person_release)
 	ck_assert_int_eq(hook_calls, 1);
 	ck_assert_uint_eq(hook_len, strlen(ORIGINAL));
 	free(follow(b_sid, "/items/" ID1));
+	ck_assert_ptr_nonnull(strstr(logged, "I|-|bob logged in from 192.0.2.1\n"));
+	ck_assert_ptr_nonnull(strstr(logged, "W|" ID1 "|approve: not done by alice through the web "
+	                                     "UI: refused: alice has the reviewer role"));
+	ck_assert_ptr_nonnull(strstr(logged, "I|" ID1 "|approve: done by bob through the web UI\n"));
 	/* and denies the other one */
 	act(b_sid, b_csrf, ID2, "deny", "not needed", NULL);
 	ck_assert_int_eq(status_of(ID2), MQ_DENIED);
@@ -903,6 +961,7 @@ START_TEST(login_rate_limited)
 		ck_assert_ptr_nonnull(strstr(body(&r), "ユーザー名またはパスワードが正しくありません"));
 		mw_response_free(&r);
 	}
+	ck_assert_ptr_nonnull(strstr(logged, "W|-|login of 'alice' from 198.51.100.7 failed\n"));
 	/* now even the right password is not checked */
 	c.form[5] = "alice-password";
 	run(&c, &r);
@@ -1279,6 +1338,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(routes, secure_cookies_behind_tls);
 	tcase_add_test(routes, pages_need_login);
 	tcase_add_test(routes, list_escapes_and_searches);
+	tcase_add_test(routes, list_paginates_keeping_filters);
 	tcase_add_test(routes, item_page_shows_report_and_trail);
 	tcase_add_test(routes, state_changes_need_post_and_csrf);
 	tcase_add_test(routes, two_person_release);
