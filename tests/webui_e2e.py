@@ -119,9 +119,11 @@ def raw(port, method, path, headers=None, body=None):
         c.putheader("Content-Length", str(len(data)))
     c.endheaders(data)
     r = c.getresponse()
-    out = (r.status, r.read().decode("utf-8", "replace"))
+    body = r.read()
+    raw.headers = {k.lower(): v for k, v in r.getheaders()}
+    raw.body = body
     c.close()
-    return out
+    return r.status, body.decode("utf-8", "replace")
 
 
 def status_text(b):
@@ -287,6 +289,17 @@ def run(a, port, profiles, browsers):
     else:
         detail = f"missing {released}: {os.listdir(a.outbox)}"
     check("the release hook delivered the original to the outbox", ok, detail)
+    st, _ = raw(port, "GET", f"/items/{item}/original",
+                {"Cookie": f"mugai_session={b.cookie('mugai_session')}"})
+    h = raw.headers
+    with open(a.original, "rb") as f:
+        orig = f.read()
+    check("bob downloads the original as an attachment",
+          st == 200 and raw.body == orig
+          and h.get("content-type") == "application/octet-stream"
+          and h.get("content-disposition") == f'attachment; filename="{item}.eml"'
+          and h.get("x-content-type-options") == "nosniff", (st, h))
+    b.get(f"/items/{item}")
     b.d.execute_script("document.querySelectorAll('details.raw').forEach(d => d.open = false)")
     b.d.set_window_size(1440, max(1100, b.d.execute_script(
         "return document.documentElement.scrollHeight") + 40))
@@ -302,8 +315,8 @@ def run(a, port, profiles, browsers):
     b.wait("#verify")
     check("audit page: the chain verifies", "監査チェーンは正常です" in b.text("#verify"),
           b.text("#verify"))
-    check("audit page: request, approval and delivery are logged",
-          all(w in b.text("table.audit") for w in ("解放申請", "解放承認", "原本配送")))
+    check("audit page: request, approval, delivery and download are logged",
+          all(w in b.text("table.audit") for w in ("解放申請", "解放承認", "原本配送", "原本取得")))
     b.d.save_screenshot(os.path.join(a.artifacts, "webui-audit.png"))
     b.logout()
 
