@@ -18,72 +18,23 @@ inspect() { $py "$here/lib/inspect_mail.py" "$1"; }
 pf=$tmp/postfix
 front_bq=$(free_port) front_aq=$(free_port) reinject=$(free_port) sink_port=$(free_port)
 smtp_port=$(free_port)
-mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
-chown postfix "$pf/data"
-
-# main.cf: a private instance, then the shipped snippet
-{
-	cat <<EOF
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = postfix.test
-mydestination =
-local_recipient_maps =
-local_transport = error:5.1.1 no local delivery here
-alias_maps =
-alias_database =
-mynetworks = 127.0.0.0/8
-relay_domains =
-smtpd_relay_restrictions = permit_mynetworks, reject
-maillog_file_prefixes = /tmp
-maillog_file = $pf/maillog
-biff = no
-# no postmaster notices: everything smtp-sink gets must have come through mugai
-notify_classes =
-EOF
-	sed "s/\[lgwan-mta.example.lg.jp\]:25/[127.0.0.1]:$sink_port/" "$src/etc/postfix/main.cf"
-} >"$pf/etc/main.cf"
-
-# master.cf: Postfix's own services, then the shipped snippets
+source "$here/lib/postfix.bash"
+pf_setup "$pf" "$sink_port"
+# then the shipped snippets: main.cf (relayhost moved to smtp-sink) and
+# the three master.cf parts with their ports moved to free loopback ones
+sed "s/\[lgwan-mta.example.lg.jp\]:25/[127.0.0.1]:$sink_port/" "$src/etc/postfix/main.cf" >>"$pf/etc/main.cf"
 front() { # front FILE PORT: the snippet with its internet listener on PORT
 	sed -e "s/^smtp      inet  n       -       y/127.0.0.1:$2 inet n - n/" \
 		-e "s/127.0.0.1\(\]\?\):10025/127.0.0.1\1:$smtp_port/g" \
 		-e "s/127.0.0.1\(\]\?\):10026/127.0.0.1\1:$reinject/g" "$1"
 }
 {
-	cat <<'EOF'
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
 	front "$src/etc/postfix/master.cf.before-queue" "$front_bq"
 	front "$src/etc/postfix/master.cf.after-queue" "$front_aq"
 	front "$src/etc/postfix/master.cf.reinject" 0
-} >"$pf/etc/master.cf"
+} >>"$pf/etc/master.cf"
 
-# Postfix logs its fatal errors to a terminal only: give it one
-postfix_cmd() { script -qec "postfix -c $pf/etc $*" /dev/null; }
+postfix_cmd() { pf_cmd "$pf" "$@"; }
 postfix_started=
 stop_postfix() { [[ -n $postfix_started ]] && postfix_cmd stop >/dev/null 2>&1; postfix_started=; }
 trap 'stop_postfix; cleanup' EXIT
