@@ -31,12 +31,14 @@ static GMimeMessage *parse(const mg_buf *b, char **body)
 	GMimeDataWrapper *w;
 	GMimeStream *out = g_mime_stream_mem_new();
 	GByteArray *arr;
+	char *mime;
 
 	ck_assert(m != NULL);
 	part = g_mime_message_get_mime_part(m);
 	ck_assert(GMIME_IS_TEXT_PART(part));
-	ck_assert_str_eq(g_mime_content_type_get_mime_type(g_mime_object_get_content_type(part)),
-	                 "text/plain");
+	mime = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(part));
+	ck_assert_str_eq(mime, "text/plain");
+	g_free(mime);
 	w = g_mime_part_get_content(GMIME_PART(part));
 	g_mime_data_wrapper_write_to_stream(w, out);
 	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));

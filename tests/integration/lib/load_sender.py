@@ -2,7 +2,7 @@
 """Sends many mixed messages over SMTP and records each one's fate.
 
   load_sender.py --port PORT --count N [--concurrency C] [--corpus DIR]
-                 [--big-every K] --out RESULTS.jsonl
+                 [--big-every K] [--kinds text,html,...] --out RESULTS.jsonl
 
 C threads each keep one SMTP session and send their share of the N
 messages through it (a new session after any failure), as an MTA with a
@@ -95,7 +95,8 @@ class Sender:
         return s
 
     def one(self, s, n):
-        kind = "big" if self.a.big_every and n % self.a.big_every == 0 else KINDS[n % len(KINDS)]
+        kinds = self.a.kinds.split(",") if self.a.kinds else KINDS
+        kind = "big" if self.a.big_every and n % self.a.big_every == 0 else kinds[n % len(kinds)]
         data = build(n, kind, self.a.corpus)
         t0 = time.monotonic()
         rec = {"n": n, "kind": kind}
@@ -149,6 +150,7 @@ def main():
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--corpus", default=os.environ.get("MUGAI_CORPUS", ""))
     ap.add_argument("--big-every", type=int, default=0)
+    ap.add_argument("--kinds", default="", help="comma-separated kinds to cycle through")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     socket.setdefaulttimeout(120)
