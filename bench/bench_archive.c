@@ -17,7 +17,6 @@
 #include "fileio.h"
 #include "internal.h"
 
-/* linked in explicitly: the registry only refers to filters weakly */
 extern const mg_filter mg_filter_archive;
 extern const mg_filter mg_filter_text;
 

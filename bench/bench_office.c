@@ -17,7 +17,6 @@
 
 #include "internal.h"
 
-/* linked in explicitly: the registry only refers to filters weakly */
 extern const mg_filter mg_filter_ooxml;
 extern const mg_filter mg_filter_image;
 

@@ -17,7 +17,6 @@
 #include "internal.h"
 #include "fileio.h"
 
-/* linked in explicitly: the registry only refers to filters weakly */
 extern const mg_filter mg_filter_pdf;
 
 static void draw_page(cairo_t *cr, int page, double w, double h)

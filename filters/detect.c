@@ -295,6 +295,11 @@ static void refine(const unsigned char *d, size_t len, mg_type *t)
 		t->family = MG_FAM_PDF;
 		snprintf(t->mime, sizeof(t->mime), "%s", "application/pdf");
 	}
+	if (t->family == MG_FAM_HTML && looks_like_mail(d, len)) {
+		/* libmagic sees the HTML body of a message behind its header block */
+		t->family = MG_FAM_MAIL;
+		snprintf(t->mime, sizeof(t->mime), "%s", "message/rfc822");
+	}
 	if (t->family == MG_FAM_TEXT || t->family == MG_FAM_UNKNOWN) {
 		if (has_prefix(d, len, "ID;P") || has_prefix(d, len, "ID;")) {
 			t->family = MG_FAM_EXECUTABLE; /* SYLK: Excel 4 macros ride in it */
@@ -318,7 +323,8 @@ static void refine(const unsigned char *d, size_t len, mg_type *t)
 		t->family = MG_FAM_EXECUTABLE;
 		snprintf(t->mime, sizeof(t->mime), "%s", "application/onenote");
 	}
-	if (has_prefix(d, len, "L\0\0\0\x01\x14\x02\0")) {
+	/* the shell link header: size 0x4C then the LinkCLSID; NULs inside, so a length */
+	if (len >= 8 && memcmp(d, "L\0\0\0\x01\x14\x02\0", 8) == 0) {
 		t->family = MG_FAM_EXECUTABLE;
 		snprintf(t->mime, sizeof(t->mime), "%s", "application/x-ms-shortcut");
 	}

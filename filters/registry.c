@@ -2,14 +2,13 @@
  * registry.c - the one table of format families.
  *
  * Each family's filter lives in its own file and defines mg_filter_<name>.
- * The references are weak so that a family whose filter is not linked is
- * simply blocked (fail closed) instead of breaking the build.
+ * A family with no filter (unknown, executable) is blocked.
  */
 #include <string.h>
 
 #include "internal.h"
 
-#define FAMILY_FILTER(sym) extern const mg_filter sym __attribute__((weak));
+#define FAMILY_FILTER(sym) extern const mg_filter sym;
 FAMILY_FILTER(mg_filter_mail)
 FAMILY_FILTER(mg_filter_text)
 FAMILY_FILTER(mg_filter_html)

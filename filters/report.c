@@ -46,6 +46,8 @@ json_t *mg_report_new(const char *item_id, const mg_item *item)
 	return r;
 }
 
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static char *vformat(const char *fmt, va_list ap)
 {
 	char *s = NULL;

@@ -161,15 +161,18 @@ static const char *declared_charset(const char *type, char *buf, size_t buflen)
 
 static bool first_break_is_crlf(const unsigned char *d, size_t len)
 {
-	const unsigned char *nl = memchr(d, '\n', len);
+	const unsigned char *nl = len ? memchr(d, '\n', len) : NULL;
 
 	return nl && nl > d && nl[-1] == '\r';
 }
 
 static int put_lines(mg_buf *out, const mg_buf *text, bool crlf)
 {
-	const unsigned char *p = text->data, *end = p + text->len;
+	const unsigned char *p = text->data, *end;
 
+	if (!p || text->len == 0)
+		return 0;
+	end = p + text->len;
 	if (!crlf)
 		return text->len ? mg_buf_append(out, text->data, text->len) : 0;
 	while (p < end) {

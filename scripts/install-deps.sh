@@ -18,7 +18,8 @@ test_pkgs=(
   poppler-utils qpdf img2pdf
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   postfix swaks clamav-daemon postgresql
-  zip unzip p7zip-full lhasa file sqlite3 curl procps psmisc iproute2
+  zip unzip p7zip-full lhasa file sqlite3 curl procps psmisc iproute2 strace
+  fonts-ipafont-gothic
 )
 
 want=("${build_pkgs[@]}")

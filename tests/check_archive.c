@@ -14,8 +14,8 @@
 #include "internal.h"
 #include "testutil.h"
 
-/* The registry names the filters weakly: naming them here links in the
- * archive filter and the text filter (the members' family). */
+/* The archive filter is called directly too, and the text filter is the
+ * members' family. */
 extern const mg_filter mg_filter_archive;
 extern const mg_filter mg_filter_text;
 

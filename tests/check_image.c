@@ -750,7 +750,7 @@ START_TEST(garbage_after_signature_is_malformed)
 		LIT("GIF89a\x02\0\x02\0\x80\0\0 garbage garbage garbage"),
 		LIT("\xff\xd8\xff\xe0 garbage garbage garbage"),
 		LIT("II*\0garbage garbage garbage garbage"),
-		LIT("BM garbage garbage garbage garbage garbage garbage"),
+		LIT("BM\x36\0\0\0\0\0\0\0\x36\0\0\0 garbage \x01\x02 garbage"),
 		LIT("RIFF\x10\0\0\0WEBPVP8 garbage garbage"),
 	};
 

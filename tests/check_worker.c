@@ -29,79 +29,14 @@
 #include "worker.h"
 #include "worker_proto.h"
 
-/* The registry refers to the filters weakly, and a weak reference does not
- * pull an object out of a static library: name each family's filter here
- * so that every one that exists is linked and tried in the sandbox. */
-#define LINK_FILTER(sym) extern const mg_filter sym;
-#if __has_include("mail.c")
-LINK_FILTER(mg_filter_mail)
-#define HAVE_MAIL &mg_filter_mail,
-#else
-#define HAVE_MAIL
-#endif
-#if __has_include("text.c")
-LINK_FILTER(mg_filter_text)
-#define HAVE_TEXT &mg_filter_text,
-#else
-#define HAVE_TEXT
-#endif
-#if __has_include("html.c")
-LINK_FILTER(mg_filter_html)
-#define HAVE_HTML &mg_filter_html,
-#else
-#define HAVE_HTML
-#endif
-#if __has_include("xml.c")
-LINK_FILTER(mg_filter_xml)
-#define HAVE_XML &mg_filter_xml,
-#else
-#define HAVE_XML
-#endif
-#if __has_include("pdf.c")
-LINK_FILTER(mg_filter_pdf)
-#define HAVE_PDF &mg_filter_pdf,
-#else
-#define HAVE_PDF
-#endif
-#if __has_include("ooxml.c")
-LINK_FILTER(mg_filter_ooxml)
-#define HAVE_OOXML &mg_filter_ooxml,
-#else
-#define HAVE_OOXML
-#endif
-#if __has_include("odf.c")
-LINK_FILTER(mg_filter_odf)
-#define HAVE_ODF &mg_filter_odf,
-#else
-#define HAVE_ODF
-#endif
-#if __has_include("ole2.c")
-LINK_FILTER(mg_filter_ole2)
-#define HAVE_OLE2 &mg_filter_ole2,
-#else
-#define HAVE_OLE2
-#endif
-#if __has_include("rtf.c")
-LINK_FILTER(mg_filter_rtf)
-#define HAVE_RTF &mg_filter_rtf,
-#else
-#define HAVE_RTF
-#endif
-#if __has_include("image.c")
-LINK_FILTER(mg_filter_image)
-#define HAVE_IMAGE &mg_filter_image,
-#else
-#define HAVE_IMAGE
-#endif
-#if __has_include("archive.c")
-LINK_FILTER(mg_filter_archive)
-#define HAVE_ARCHIVE &mg_filter_archive,
-#else
-#define HAVE_ARCHIVE
-#endif
+/* Every family the registry links, tried in the sandbox. */
+extern const mg_filter mg_filter_mail, mg_filter_text, mg_filter_html, mg_filter_xml,
+	mg_filter_pdf, mg_filter_ooxml, mg_filter_odf, mg_filter_ole2, mg_filter_rtf,
+	mg_filter_image, mg_filter_archive;
 static const mg_filter *const linked[] = {
-	HAVE_MAIL HAVE_TEXT HAVE_HTML HAVE_XML HAVE_PDF HAVE_OOXML HAVE_ODF HAVE_OLE2 HAVE_RTF
-	HAVE_IMAGE HAVE_ARCHIVE NULL
+	&mg_filter_mail, &mg_filter_text, &mg_filter_html, &mg_filter_xml, &mg_filter_pdf,
+	&mg_filter_ooxml, &mg_filter_odf, &mg_filter_ole2, &mg_filter_rtf, &mg_filter_image,
+	&mg_filter_archive, NULL
 };
 
 #if defined(__SANITIZE_ADDRESS__)

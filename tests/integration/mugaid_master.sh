@@ -133,7 +133,7 @@ if [[ $services == *smtpd* ]]; then
 	listening "$smtp_port" && ok "smtp.listen bound" || ko "nothing listens on $smtp_port"
 	n=$(grep -cE 'started smtpd\[[0-9]+\] pid' "$log")
 	[[ $n == 2 ]] && ok "workers.count smtpd processes" || ko "$n smtpd processes, wanted 2"
-	greeting=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$smtp_port; head -c 200 <&3" 2>/dev/null | head -1)
+	greeting=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$smtp_port; IFS= read -r line <&3; printf '%s' \"\$line\"" 2>/dev/null)
 	[[ $greeting == 220* ]] && ok "smtpd greets" || ko "smtp greeting: '$greeting'"
 fi
 if [[ $services == *admind* ]]; then
