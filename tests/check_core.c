@@ -98,6 +98,9 @@ static mg_type detect_bytes(const void *d, size_t len, const char *name)
 	return t;
 }
 
+/* a string literal without its terminating NUL */
+#define detect_lit(lit, name) detect_bytes(lit, sizeof(lit) - 1, name)
+
 START_TEST(detect_by_content_not_name)
 {
 	size_t len;
@@ -108,15 +111,15 @@ START_TEST(detect_by_content_not_name)
 	ck_assert_str_eq(t.mime, "image/jpeg");
 	free(jpeg);
 
-	t = detect_bytes("MZ\x90\0\3\0\0\0\4\0\0\0\xff\xff", 16, "invoice.pdf");
+	t = detect_lit("MZ\x90\0\3\0\0\0\4\0\0\0\xff\xff", "invoice.pdf");
 	ck_assert_int_eq(t.family, MG_FAM_EXECUTABLE);
-	t = detect_bytes("hello, world\n", 13, "notes.vbs");
+	t = detect_lit("hello, world\n", "notes.vbs");
 	ck_assert_int_eq(t.family, MG_FAM_EXECUTABLE);
-	t = detect_bytes("ID;PWXL;N;E\nC;X1;Y1;K0;EEXEC(\"calc\")\n", 36, "a.txt");
+	t = detect_lit("ID;PWXL;N;E\nC;X1;Y1;K0;EEXEC(\"calc\")\n", "a.txt");
 	ck_assert_int_eq(t.family, MG_FAM_EXECUTABLE);
-	t = detect_bytes("Subject: hi\r\nFrom: a@example.org\r\n\r\nbody\r\n", 41, NULL);
+	t = detect_lit("Subject: hi\r\nFrom: a@example.org\r\n\r\nbody\r\n", NULL);
 	ck_assert_int_eq(t.family, MG_FAM_MAIL);
-	t = detect_bytes("a,b,c\n1,2,3\n", 12, "x.csv");
+	t = detect_lit("a,b,c\n1,2,3\n", "x.csv");
 	ck_assert_int_eq(t.family, MG_FAM_TEXT);
 }
 END_TEST

@@ -199,6 +199,7 @@ static int p_raise_fsize(void)
 	return setrlimit(RLIMIT_FSIZE, &rl) == 0 ? 0 : 1;
 }
 
+#ifndef UNDER_ASAN
 static int p_memory(void)
 {
 	/* 512 MiB against a 256 MiB address space */
@@ -206,6 +207,7 @@ static int p_memory(void)
 
 	return p == NULL ? 0 : 1;
 }
+#endif
 
 static int p_cpu(void)
 {
