@@ -10,7 +10,7 @@ build_pkgs=(
   libarchive-dev libmagic-dev libxml2-dev libjansson-dev libinih-dev
   libsqlite3-dev libpq-dev libmicrohttpd-dev libseccomp-dev libsodium-dev libssl-dev
   libpng-dev libjpeg62-turbo-dev libgif-dev libtiff-dev libwebp-dev
-  libgsf-1-dev libwv-dev
+  libgsf-1-dev
   check
 )
 test_pkgs=(
