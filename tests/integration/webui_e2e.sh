@@ -126,6 +126,8 @@ print(*[x.getsockname()[1] for x in s])')
 		chmod 755 "$T"
 		chown -R nobody "$T/q" "$T/out" "$T/in"
 	fi
+	# the user named, whatever users this machine has (make run creates `mugai`)
+	OPTS+=(-o daemon.user=nobody)
 	"$BUILD/gateway/mugaid" -f "${OPTS[@]}" -o "admin.listen=127.0.0.1:$APORT" \
 		-o "smtp.listen=127.0.0.1:$SPORT" -o "drop.inbox=$T/in" -o workers.count=1 \
 		>"$T/mugaid.log" 2>&1 &
