@@ -154,28 +154,6 @@ static void assert_names(const tm_list *l, const char *const *want, size_t n)
 		ck_assert_msg(find(l, want[i]) != NULL, "no member named '%s'", want[i]);
 }
 
-/* True when the report's array (top level) has an entry containing needle. */
-static int report_has(const mg_result *res, const char *array, const char *needle)
-{
-	json_t *root = json_loads(res->report_json, 0, NULL), *arr, *v;
-	size_t i;
-	int found = 0;
-
-	ck_assert_ptr_nonnull(root);
-	arr = json_object_get(root, array);
-	json_array_foreach(arr, i, v) {
-		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-		const char *what = json_string_value(json_object_get(v, "what"));
-		const char *why = json_string_value(json_object_get(v, "why"));
-
-		if ((s && strstr(s, needle)) || (what && strstr(what, needle)) ||
-		    (why && strstr(why, needle)))
-			found = 1;
-	}
-	json_decref(root);
-	return found;
-}
-
 static mg_status with_policy(const char *key, const char *value, const void *d, size_t len,
                              const char *name, mg_result *res)
 {
@@ -449,9 +427,9 @@ START_TEST(hostile_names_made_safe)
 	unzip_all(res.out, res.out_len, &l);
 	assert_names(&l, want, sizeof(want) / sizeof(want[0]));
 	ck_assert(tu_contains(find(&l, "DUP (2).txt")->data, find(&l, "DUP (2).txt")->len, "8"));
-	ck_assert(report_has(&res, "findings", "'../../etc/passwd.txt' stored as 'etc/passwd.txt'"));
-	ck_assert(report_has(&res, "findings", "absolute path"));
-	ck_assert(report_has(&res, "findings", "control or bidirectional"));
+	ck_assert(tu_report_has(&res, "findings", "'../../etc/passwd.txt' stored as 'etc/passwd.txt'"));
+	ck_assert(tu_report_has(&res, "findings", "absolute path"));
+	ck_assert(tu_report_has(&res, "findings", "control or bidirectional"));
 	list_free(&l);
 	mg_result_free(&res);
 	free(zip);
@@ -601,9 +579,9 @@ START_TEST(links_and_devices_dropped)
 	ck_assert_int_eq(tu_sanitize(tar, len, "links.tar", MG_MODE_DEFAULT, &res), MG_OK);
 	unzip_all(res.out, res.out_len, &l);
 	assert_names(&l, want, 1);
-	ck_assert(report_has(&res, "removed", "symbolic link to '/etc/shadow'"));
-	ck_assert(report_has(&res, "removed", "hard link to 'real.txt'"));
-	ck_assert(report_has(&res, "removed", "fifo"));
+	ck_assert(tu_report_has(&res, "removed", "symbolic link to '/etc/shadow'"));
+	ck_assert(tu_report_has(&res, "removed", "hard link to 'real.txt'"));
+	ck_assert(tu_report_has(&res, "removed", "fifo"));
 	list_free(&l);
 	mg_result_free(&res);
 	free(tar);
@@ -628,7 +606,7 @@ START_TEST(blocked_member_left_out)
 	assert_names(&l, want, 1);
 	ck_assert(!tu_contains(res.out, res.out_len, "setup.exe"));
 	ck_assert(!tu_contains(res.out, res.out_len, "cannot be run"));
-	ck_assert(report_has(&res, "removed", "setup.exe"));
+	ck_assert(tu_report_has(&res, "removed", "setup.exe"));
 	list_free(&l);
 	mg_result_free(&res);
 	free(zip);
@@ -1218,7 +1196,7 @@ START_TEST(corpus_verdicts)
 		if (st == MG_E_ENCRYPTED)
 			ck_assert_ptr_nonnull(strstr(res.reason, "password-protected"));
 		if (cases[i].removed)
-			ck_assert_msg(report_has(&res, "removed", cases[i].removed), "%s: %s not reported",
+			ck_assert_msg(tu_report_has(&res, "removed", cases[i].removed), "%s: %s not reported",
 			              cases[i].file, cases[i].removed);
 		mg_result_free(&res);
 	}

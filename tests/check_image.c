@@ -39,29 +39,6 @@ static mg_status run_policy(const char *key, const char *value, const void *d, s
 	return st;
 }
 
-/* True when the report has an entry in `array` whose text contains needle
- * (for "removed" the "what" and "why" fields are searched). */
-static int report_has(const mg_result *res, const char *array, const char *needle)
-{
-	json_t *root = json_loads(res->report_json, 0, NULL), *arr, *v;
-	size_t i;
-	int found = 0;
-
-	ck_assert_ptr_nonnull(root);
-	arr = json_object_get(root, array);
-	json_array_foreach(arr, i, v) {
-		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-		const char *what = json_string_value(json_object_get(v, "what"));
-		const char *why = json_string_value(json_object_get(v, "why"));
-
-		if ((s && strstr(s, needle)) || (what && strstr(what, needle)) ||
-		    (why && strstr(why, needle)))
-			found = 1;
-	}
-	json_decref(root);
-	return found;
-}
-
 static img png_decode_test(const unsigned char *d, size_t len)
 {
 	png_image pi;
@@ -333,8 +310,8 @@ START_TEST(jpeg_exif_gps_removed)
 	ck_assert_uint_eq(w, 640);
 	ck_assert_uint_eq(h, 480);
 	ck_assert_int_eq(comps, 3);
-	ck_assert(report_has(&res, "removed", "GPS location"));
-	ck_assert(report_has(&res, "removed", "XMP"));
+	ck_assert(tu_report_has(&res, "removed", "GPS location"));
+	ck_assert(tu_report_has(&res, "removed", "XMP"));
 	mg_result_free(&res);
 }
 END_TEST
@@ -355,7 +332,7 @@ START_TEST(jpeg_named_png_is_reencoded_as_jpeg)
 	ck_assert(!tu_contains(res.out, res.out_len, "Exif"));
 	/* the two bytes after EOI in the input are gone: the output ends at EOI */
 	ck_assert(res.out[res.out_len - 2] == 0xff && res.out[res.out_len - 1] == 0xd9);
-	ck_assert(report_has(&res, "removed", "2 bytes after the end"));
+	ck_assert(tu_report_has(&res, "removed", "2 bytes after the end"));
 	mg_result_free(&res);
 }
 END_TEST
@@ -379,7 +356,7 @@ START_TEST(corpus_images_all_sanitised_without_metadata)
 		for (size_t k = 0; k < sizeof(markers) / sizeof(markers[0]); k++)
 			ck_assert_msg(!tu_contains(res.out, res.out_len, markers[k]), "%s keeps %s",
 			              files[i], markers[k]);
-		ck_assert_msg(report_has(&res, "removed", "metadata"), "%s: nothing reported", files[i]);
+		ck_assert_msg(tu_report_has(&res, "removed", "metadata"), "%s: nothing reported", files[i]);
 		mg_result_free(&res);
 	}
 }
@@ -395,7 +372,7 @@ START_TEST(tiff_becomes_png)
 	out = png_decode_test(res.out, res.out_len);
 	ck_assert_uint_eq(out.w, 174);
 	ck_assert_uint_eq(out.h, 38);
-	ck_assert(report_has(&res, "removed", "TIFF XMP metadata"));
+	ck_assert(tu_report_has(&res, "removed", "TIFF XMP metadata"));
 	ck_assert(!tu_contains(res.out, res.out_len, "xpacket"));
 	free(out.rgba);
 	mg_result_free(&res);
@@ -432,10 +409,10 @@ START_TEST(png_text_chunks_and_trailing_bytes_removed)
 			ck_assert_uint_eq(p[2], 77);
 			ck_assert_uint_eq(p[3], 255);
 		}
-	ck_assert(report_has(&res, "removed", "tEXt 'Comment'"));
-	ck_assert(report_has(&res, "removed", "zTXt 'Author'"));
-	ck_assert(report_has(&res, "removed", "iTXt 'XML:com.adobe.xmp'"));
-	ck_assert(report_has(&res, "removed", "24 bytes after the end of the PNG"));
+	ck_assert(tu_report_has(&res, "removed", "tEXt 'Comment'"));
+	ck_assert(tu_report_has(&res, "removed", "zTXt 'Author'"));
+	ck_assert(tu_report_has(&res, "removed", "iTXt 'XML:com.adobe.xmp'"));
+	ck_assert(tu_report_has(&res, "removed", "24 bytes after the end of the PNG"));
 	free(out.rgba);
 	free(m.d);
 	mg_result_free(&res);
@@ -573,9 +550,9 @@ START_TEST(jpeg_exif_orientation_applied)
 	ck_assert_uint_eq(h, 40);
 	ck_assert(!tu_contains(res.out, res.out_len, "Exif"));
 	ck_assert(!tu_contains(res.out, res.out_len, "private comment"));
-	ck_assert(report_has(&res, "actions", "orientation 6"));
-	ck_assert(report_has(&res, "removed", "GPS location"));
-	ck_assert(report_has(&res, "removed", "JPEG comment"));
+	ck_assert(tu_report_has(&res, "actions", "orientation 6"));
+	ck_assert(tu_report_has(&res, "removed", "GPS location"));
+	ck_assert(tu_report_has(&res, "removed", "JPEG comment"));
 	mg_result_free(&res);
 	free(m.d);
 }
@@ -606,7 +583,7 @@ START_TEST(jpeg_polyglot_tail_removed)
 	ck_assert_int_eq(run_bytes(m.d, m.len, "p.jpg", &res), MG_OK);
 	ck_assert(!tu_contains(res.out, res.out_len, "PK\003\004"));
 	ck_assert(!tu_contains(res.out, res.out_len, "hidden.exe"));
-	ck_assert(report_has(&res, "removed", "14 bytes after the end of the JPEG"));
+	ck_assert(tu_report_has(&res, "removed", "14 bytes after the end of the JPEG"));
 	mg_result_free(&res);
 	free(m.d);
 }
@@ -631,7 +608,7 @@ START_TEST(animated_gif_keeps_first_frame)
 
 		ck_assert(p[0] == 200 && p[1] == 10 && p[2] == 20 && p[3] == 255);
 	}
-	ck_assert(report_has(&res, "removed", "only the first frame"));
+	ck_assert(tu_report_has(&res, "removed", "only the first frame"));
 	ck_assert(!tu_contains(res.out, res.out_len, "NETSCAPE"));
 	free(out.rgba);
 	mg_result_free(&res);
@@ -646,7 +623,7 @@ START_TEST(gif_comment_removed_and_truncation_blocked)
 
 	ck_assert_int_eq(run_bytes(m.d, m.len, "c.gif", &res), MG_OK);
 	ck_assert(!tu_contains(res.out, res.out_len, "gif comment"));
-	ck_assert(report_has(&res, "removed", "GIF comment"));
+	ck_assert(tu_report_has(&res, "removed", "GIF comment"));
 	mg_result_free(&res);
 	ck_assert_int_eq(run_bytes(m.d, 30, "c.gif", &res), MG_E_MALFORMED);
 	mg_result_free(&res);
@@ -673,7 +650,7 @@ START_TEST(bmp_pixels_exact)
 	for (int i = 0; i < 6; i++)
 		ck_assert_msg(memcmp(out.rgba + i * 4, want[i], 3) == 0 && out.rgba[i * 4 + 3] == 255,
 		              "pixel %d", i);
-	ck_assert(report_has(&res, "removed", "8 bytes after the end of the BMP"));
+	ck_assert(tu_report_has(&res, "removed", "8 bytes after the end of the BMP"));
 	free(out.rgba);
 	mg_result_free(&res);
 	free(m.d);

@@ -129,27 +129,6 @@ static unsigned char *make_zip(const entry *ents, size_t n, size_t *outlen)
 	return buf;
 }
 
-static int report_has(const mg_result *res, const char *array, const char *needle)
-{
-	json_t *root = json_loads(res->report_json, 0, NULL), *arr, *v;
-	size_t i;
-	int found = 0;
-
-	ck_assert_ptr_nonnull(root);
-	arr = json_object_get(root, array);
-	json_array_foreach(arr, i, v) {
-		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-		const char *what = json_string_value(json_object_get(v, "what"));
-		const char *why = json_string_value(json_object_get(v, "why"));
-
-		if ((s && strstr(s, needle)) || (what && strstr(what, needle)) ||
-		    (why && strstr(why, needle)))
-			found = 1;
-	}
-	json_decref(root);
-	return found;
-}
-
 static char *text_of(const void *d, size_t len, const char *name)
 {
 	mg_result res;
@@ -307,8 +286,8 @@ START_TEST(docm_with_vba_becomes_docx)
 	ck_assert_ptr_nonnull(strstr(types, "wordprocessingml.document.main+xml"));
 	rels = zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
 	ck_assert_ptr_null(strcasestr(rels, "vbaProject"));
-	ck_assert(report_has(&res, "removed", "word/vbaProject.bin"));
-	ck_assert(report_has(&res, "removed", "word/vbaData.xml"));
+	ck_assert(tu_report_has(&res, "removed", "word/vbaProject.bin"));
+	ck_assert(tu_report_has(&res, "removed", "word/vbaData.xml"));
 	/* the same body text, before and after */
 	before = corpus_text("office/oleform-PR314.docm");
 	after = text_of(res.out, res.out_len, "out.docx");
@@ -341,8 +320,8 @@ START_TEST(dde_fields_removed_results_kept)
 		ck_assert_ptr_null(strstr(doc, "MACROBUTTON"));
 		ck_assert_ptr_nonnull(strstr(doc, "!Unerwartetes Ende des Ausdrucks"));
 		ck_assert_ptr_nonnull(strstr(doc, "Hope this works"));
-		ck_assert(report_has(&res, "removed", "DDEAUTO"));
-		ck_assert(report_has(&res, "removed", "DDE"));
+		ck_assert(tu_report_has(&res, "removed", "DDEAUTO"));
+		ck_assert(tu_report_has(&res, "removed", "DDE"));
 		free(doc);
 		mg_result_free(&res);
 	}
@@ -397,11 +376,11 @@ START_TEST(external_link_reported)
 	mg_result res;
 
 	cdr_corpus("office/sample_with_external_link_to_doc.docx", &res);
-	ck_assert(report_has(&res, "removed", "https://raw.githubusercontent.com/"));
-	ck_assert(report_has(&res, "removed", "external oleObject relationship"));
+	ck_assert(tu_report_has(&res, "removed", "https://raw.githubusercontent.com/"));
+	ck_assert(tu_report_has(&res, "removed", "external oleObject relationship"));
 	mg_result_free(&res);
 	cdr_corpus("office/dde-test.xlsx", &res);
-	ck_assert(report_has(&res, "removed", "xl/externalLinks/externalLink1.xml"));
+	ck_assert(tu_report_has(&res, "removed", "xl/externalLinks/externalLink1.xml"));
 	mg_result_free(&res);
 }
 END_TEST
@@ -447,7 +426,7 @@ START_TEST(embeddings_removed_text_kept)
 		part = zip_get(res.out, res.out_len, cases[i].part, NULL);
 		ck_assert_ptr_nonnull(part);
 		ck_assert_msg(strstr(part, cases[i].text) != NULL, "%s lost its text", cases[i].file);
-		ck_assert(report_has(&res, "removed", "embeddings/oleObject1.bin"));
+		ck_assert(tu_report_has(&res, "removed", "embeddings/oleObject1.bin"));
 		free(part);
 		free(names);
 		mg_result_free(&res);
@@ -470,7 +449,7 @@ START_TEST(excel4_macro_sheet_removed)
 	ck_assert_ptr_nonnull(strstr(wb, "name=\"Sheet1\""));
 	types = zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
 	ck_assert_ptr_null(strcasestr(types, "macro"));
-	ck_assert(report_has(&res, "removed", "Excel 4 macro sheet"));
+	ck_assert(tu_report_has(&res, "removed", "Excel 4 macro sheet"));
 	free(names);
 	free(wb);
 	free(types);
@@ -578,10 +557,10 @@ START_TEST(generated_package_disarmed)
 	ck_assert_ptr_null(strcasestr(types, "macroEnabled"));
 	ck_assert_ptr_null(strcasestr(types, "activeX"));
 	assert_no_external(&res);
-	ck_assert(report_has(&res, "removed", "http://evil.example/t.dotm"));
-	ck_assert(report_has(&res, "removed", "INCLUDEPICTURE"));
-	ck_assert(report_has(&res, "removed", "INCLUDETEXT"));
-	ck_assert(report_has(&res, "removed", "customUI/customUI.xml"));
+	ck_assert(tu_report_has(&res, "removed", "http://evil.example/t.dotm"));
+	ck_assert(tu_report_has(&res, "removed", "INCLUDEPICTURE"));
+	ck_assert(tu_report_has(&res, "removed", "INCLUDETEXT"));
+	ck_assert(tu_report_has(&res, "removed", "customUI/customUI.xml"));
 	/* the GIF went through the image filter and came back as a PNG */
 	rels = zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
 	ck_assert_ptr_nonnull(strstr(rels, "Target=\"/word/media/image1.png\""));

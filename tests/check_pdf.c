@@ -52,27 +52,6 @@ static unsigned char *read_corpus(const char *rel, size_t *len)
 	return tu_read(path, len);
 }
 
-static int report_has(const mg_result *res, const char *array, const char *needle)
-{
-	json_t *root = json_loads(res->report_json, 0, NULL), *arr, *v;
-	size_t i;
-	int found = 0;
-
-	ck_assert_ptr_nonnull(root);
-	arr = json_object_get(root, array);
-	json_array_foreach(arr, i, v) {
-		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-		const char *what = json_string_value(json_object_get(v, "what"));
-		const char *why = json_string_value(json_object_get(v, "why"));
-
-		if ((s && strstr(s, needle)) || (what && strstr(what, needle)) ||
-		    (why && strstr(why, needle)))
-			found = 1;
-	}
-	json_decref(root);
-	return found;
-}
-
 static PopplerDocument *open_pdf(const unsigned char *d, size_t len)
 {
 	GBytes *b = g_bytes_new(d, len);
@@ -286,7 +265,7 @@ START_TEST(javascript_pdfs_become_image_only)
 		g_object_unref(src);
 		tu_sanitize(d, len, "a.pdf", MG_MODE_DEFAULT, &res);
 		assert_flattened(files[i], d, len, &res);
-		ck_assert_msg(report_has(&res, "removed", "PDF JavaScript"), "%s", files[i]);
+		ck_assert_msg(tu_report_has(&res, "removed", "PDF JavaScript"), "%s", files[i]);
 		mg_result_free(&res);
 		free(d);
 	}
@@ -317,7 +296,7 @@ START_TEST(tracemonkey_pages_and_size)
 
 	ck_assert_int_eq(tu_sanitize(d, len, "tracemonkey.pdf", MG_MODE_FLATTEN, &res), MG_OK);
 	assert_flattened("tracemonkey", d, len, &res);
-	ck_assert(report_has(&res, "actions", "rendered 14 pages at 150 dpi"));
+	ck_assert(tu_report_has(&res, "actions", "rendered 14 pages at 150 dpi"));
 	/* pdftoppm -r 150 -png | img2pdf gives about 7.7 MB for this file;
 	 * text pages stored as lossless grey stay far below that */
 	ck_assert_msg(res.out_len < 4000000, "flattened tracemonkey is %zu bytes", res.out_len);
@@ -343,7 +322,7 @@ START_TEST(text_mode_extracts_pages)
 	ck_assert_uint_eq(count_of(res.out, res.out_len, "\f"), 13);
 	ck_assert(g_utf8_validate(t, (gssize)res.out_len, NULL));
 	ck_assert(!tu_contains(t, res.out_len, "%PDF"));
-	ck_assert(report_has(&res, "actions", "extracted the text of 14 pages"));
+	ck_assert(tu_report_has(&res, "actions", "extracted the text of 14 pages"));
 	mg_result_free(&res);
 }
 END_TEST
@@ -353,7 +332,7 @@ START_TEST(text_mode_reports_active_content)
 	mg_result res;
 
 	ck_assert_int_eq(tu_sanitize_corpus("pdf/js-authors.pdf", MG_MODE_TEXT, &res), MG_OK);
-	ck_assert(report_has(&res, "removed", "PDF JavaScript"));
+	ck_assert(tu_report_has(&res, "removed", "PDF JavaScript"));
 	ck_assert(!tu_contains(res.out, res.out_len, "app.alert"));
 	mg_result_free(&res);
 }
@@ -417,11 +396,11 @@ START_TEST(empty_user_password_is_flattened_and_reported)
 	mg_result res;
 
 	ck_assert_int_eq(tu_sanitize_corpus("pdf/secHandler.pdf", MG_MODE_DEFAULT, &res), MG_OK);
-	ck_assert(report_has(&res, "findings", "encrypted PDF (opened with the empty user password)"));
+	ck_assert(tu_report_has(&res, "findings", "encrypted PDF (opened with the empty user password)"));
 	ck_assert(!tu_contains(res.out, res.out_len, "/Encrypt"));
 	mg_result_free(&res);
 	ck_assert_int_eq(tu_sanitize_corpus("pdf/tracemonkey.pdf", MG_MODE_TEXT, &res), MG_OK);
-	ck_assert(!report_has(&res, "findings", "encrypted"));
+	ck_assert(!tu_report_has(&res, "findings", "encrypted"));
 	mg_result_free(&res);
 }
 END_TEST
@@ -482,7 +461,7 @@ START_TEST(photo_pages_as_jpeg_text_pages_lossless)
 	ck_assert_int_eq(tu_sanitize(photo.d, photo.len, "p.pdf", MG_MODE_DEFAULT, &res), MG_OK);
 	assert_flattened("photo", photo.d, photo.len, &res);
 	ck_assert(tu_contains(res.out, res.out_len, "/DCTDecode"));
-	ck_assert(report_has(&res, "actions", "1 pages as JPEG"));
+	ck_assert(tu_report_has(&res, "actions", "1 pages as JPEG"));
 	mg_result_free(&res);
 	ck_assert_int_eq(tu_sanitize(text.d, text.len, "t.pdf", MG_MODE_DEFAULT, &res), MG_OK);
 	ck_assert(!tu_contains(res.out, res.out_len, "/DCTDecode"));
@@ -511,7 +490,7 @@ START_TEST(report_lists_active_content)
 		mg_result res;
 
 		ck_assert_int_eq(tu_sanitize_corpus(cases[i].file, MG_MODE_TEXT, &res), MG_OK);
-		ck_assert_msg(report_has(&res, cases[i].array, cases[i].needle), "%s: no '%s' in %s",
+		ck_assert_msg(tu_report_has(&res, cases[i].array, cases[i].needle), "%s: no '%s' in %s",
 		              cases[i].file, cases[i].needle, res.report_json);
 		mg_result_free(&res);
 	}

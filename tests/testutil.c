@@ -1,5 +1,6 @@
 /* testutil.c - file reading and one-call sanitising for the tests. */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,4 +67,25 @@ mg_status tu_sanitize_corpus(const char *rel, mg_mode mode, mg_result *res)
 int tu_contains(const void *hay, size_t len, const char *needle)
 {
 	return hay && memmem(hay, len, needle, strlen(needle)) != NULL;
+}
+
+int tu_report_has(const mg_result *res, const char *array, const char *needle)
+{
+	json_t *root = json_loads(res->report_json, 0, NULL), *arr, *v;
+	size_t i;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(root);
+	arr = json_object_get(root, array);
+	json_array_foreach(arr, i, v) {
+		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+		const char *what = json_string_value(json_object_get(v, "what"));
+		const char *why = json_string_value(json_object_get(v, "why"));
+
+		if ((s && strstr(s, needle)) || (what && strstr(what, needle)) ||
+		    (why && strstr(why, needle)))
+			found = 1;
+	}
+	json_decref(root);
+	return found;
 }

@@ -24,6 +24,10 @@ mg_status tu_sanitize_policy(const mg_policy *p, const void *data, size_t len,
                              const char *name, mg_mode mode, mg_result *res);
 /* Sanitises a file from the corpus (path relative to the corpus dir). */
 mg_status tu_sanitize_corpus(const char *rel, mg_mode mode, mg_result *res);
+/* True when the report's top-level array ("removed", "findings",
+ * "actions") has an entry containing needle; for "removed" the "what"
+ * and "why" fields are searched. */
+int tu_report_has(const mg_result *res, const char *array, const char *needle);
 /* True when the NUL-terminated haystack of len bytes contains needle. */
 int tu_contains(const void *hay, size_t len, const char *needle);
 
