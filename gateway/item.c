@@ -15,7 +15,6 @@
 #include <jansson.h>
 
 #include "item.h"
-#include "linked_filters.h"
 #include "log.h"
 #include "smtp_io.h"
 
@@ -44,7 +43,6 @@ int mg_pipeline_open(mg_pipeline *p, const mg_config *c, mg_channel ch,
 	p->store = mq_open(c->quarantine_dir, c->quarantine_index, err);
 	if (!p->store)
 		goto fail;
-	mg_log_info("%zu format filters linked", mg_linked_filter_count());
 	return 0;
 fail:
 	mg_worker_free(p->worker);
