@@ -25,8 +25,13 @@ run_one() {
 	local dict=()
 	[ -f "$here/dict/$name.dict" ] && dict=(-dict="$here/dict/$name.dict")
 	# Leaks inside system libraries on damaged input are not ours to fix:
-	# fuzz/lsan.supp names them; matching a library frame needs full stacks.
-	if ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions="$here/lsan.supp" "$bin" "$work" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
+	# fuzz/lsan.supp names them.  Matching a frame inside a library built
+	# without frame pointers needs full stacks, which cost speed, so only the
+	# harnesses that need them ask for them in fuzz/corpus/<name>.asan_options.
+	local asan_options=""
+	[ -f "$here/corpus/$name.asan_options" ] && asan_options=$(cat "$here/corpus/$name.asan_options")
+	if ASAN_OPTIONS=$asan_options LSAN_OPTIONS=suppressions="$here/lsan.supp" \
+		"$bin" "$work" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
 		-timeout=25 -max_len=1048576 -artifact_prefix="$artifacts/$name-" \
 		-print_final_stats=1 >"$artifacts/$name.log" 2>&1; then
 		echo "fuzz $name: ok ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$artifacts/$name.log" | grep -o '[0-9]*$') runs in ${seconds}s)"
