@@ -30,7 +30,7 @@ zip_members() { $py -c 'import zipfile,sys; print("\n".join(zipfile.ZipFile(sys.
 
 # ---- taken at start-up
 check "a file already there is taken at start-up" wait_until 30 exists "$outbox/before.docx"
-check "its input is gone" gone "$inbox/before.docx"
+check "its input is gone" wait_until 10 gone "$inbox/before.docx"
 
 # ---- copied in: a macro document is rebuilt without VBA
 cp "$corpus/office/oleform-PR314.docm" "$inbox/"
@@ -40,7 +40,7 @@ check "no vbaProject.bin in it" bash -c 'grep -q word/document.xml <<<"$1" && ! 
 check "the report says sanitised" test "$(report_field "$outbox/oleform-PR314.docx.report.json" verdict)" = sanitised
 check "the report names the output and says quarantined" \
 	test "$(report_field "$outbox/oleform-PR314.docx.report.json" gateway.output_name)/$(report_field "$outbox/oleform-PR314.docx.report.json" gateway.quarantined)" = "oleform-PR314.docx/True"
-check "the input is gone" gone "$inbox/oleform-PR314.docm"
+check "the input is gone" wait_until 10 gone "$inbox/oleform-PR314.docm"
 id=$(report_field "$outbox/oleform-PR314.docx.report.json" item_id)
 check "the original is in the quarantine under its file name" grep -qE "$id.*oleform-PR314.docm" <<<"$(q list --channel file)"
 sha=$(sha256sum <"$corpus/office/oleform-PR314.docm" | cut -c1-64)
@@ -61,15 +61,16 @@ check "a blocked file leaves its report" wait_until 30 exists "$outbox/setup.exe
 check "and no artefact" bash -c '! ls "$1" | grep -qvE "\.report\.json$|^(before|oleform-PR314)\.docx$|^js-authors\.pdf$"' _ "$outbox"
 check "the report says blocked" test "$(report_field "$outbox/setup.exe.report.json" verdict)" = blocked
 check "and why" grep -q '"reason": "executable' "$outbox/setup.exe.report.json"
-check "the blocked input is gone (kept in the quarantine)" gone "$inbox/setup.exe"
+check "the blocked input is gone (kept in the quarantine)" wait_until 10 gone "$inbox/setup.exe"
 check "the quarantine has it as blocked" grep -qE "setup.exe" <<<"$(q list --channel file --verdict blocked)"
 
 # ---- the same name twice: never overwritten
 cp "$corpus/office/harmless-clean.docx" "$inbox/same.docx"
 wait_until 30 exists "$outbox/same.docx.report.json"
+wait_until 10 gone "$inbox/same.docx"
 cp "$corpus/office/harmless-clean.docx" "$inbox/same.docx"
 check "a second same.docx becomes 'same (2).docx'" wait_until 30 exists "$outbox/same (2).docx"
-check "with its own report" exists "$outbox/same (2).docx.report.json"
+check "with its own report" wait_until 10 exists "$outbox/same (2).docx.report.json"
 check "the first is still there" exists "$outbox/same.docx"
 
 # ---- subfolders keep their relative path; a folder moved in is taken whole
