@@ -107,7 +107,7 @@ check "an EICAR file leaves a report" wait_until 30 test -e "$gw/outbox/eicar.co
 check "the report says malware, with the signature" \
 	bash -c 'grep -q "\"verdict\": \"malware\"" "$1" && grep -q "Mugai.Test.EICAR" "$1"' _ "$gw/outbox/eicar.com.report.json"
 check "no artefact for it" bash -c '! ls "$1" | grep -qE "^eicar\.com(\.txt)?$"' _ "$gw/outbox"
-check "the input is gone, kept in the quarantine" test ! -e "$gw/inbox/eicar.com"
+check "the input is gone, kept in the quarantine" wait_until 10 test ! -e "$gw/inbox/eicar.com"
 
 # ---- clamd down: mail temp-fails with nothing kept, files wait
 stop_clamd
