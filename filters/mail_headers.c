@@ -240,6 +240,9 @@ static void copy_field(mail_job *j, enum field f, const char *raw, GMimeMessage 
 	case F_SUBJECT:
 		s = unstructured(j, raw);
 		g_mime_message_set_subject(dst, s, "utf-8");
+		/* the quarantine and the notices show it without parsing the mail */
+		if (s)
+			json_object_set_new(j->ctx->report, "subject", mg_json_text(s));
 		break;
 	case F_MESSAGE_ID:
 		s = g_mime_utils_decode_message_id(raw);

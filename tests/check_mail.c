@@ -144,6 +144,8 @@ START_TEST(rebuild_whitelist_bodies_attachments)
 	ck_assert(!tu_contains(res.out, res.out_len, "X-Evil"));
 	ck_assert(!tu_contains(res.out, res.out_len, "Return-Path"));
 	ck_assert(!tu_contains(res.out, res.out_len, "<script"));
+	ck_assert(tu_contains(res.report_json, strlen(res.report_json),
+	                      "\"subject\": \"会議のご案内\""));
 	m = reparse(&res);
 	ck_assert_str_eq(g_mime_message_get_subject(m), "会議のご案内");
 	ck_assert_str_eq(internet_address_get_name(internet_address_list_get_address(
