@@ -55,15 +55,10 @@ unsigned char *mg_read_file(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-static int fsync_dir_of(const char *path)
+int mg_fsync_dir(const char *dir)
 {
-	char *copy = strdup(path);
-	int fd, rc;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
-	if (!copy)
-		return -1;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(copy);
 	if (fd < 0)
 		return -1;
 	rc = fsync(fd);
@@ -71,37 +66,56 @@ static int fsync_dir_of(const char *path)
 	return rc;
 }
 
-int mg_write_file_atomic(const char *path, const void *data, size_t len)
+static int fsync_dir_of(const char *path)
 {
-	char *tmp = NULL;
-	const unsigned char *p = data;
-	int fd, e;
+	char *copy = strdup(path);
+	int rc;
 
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+	if (!copy)
 		return -1;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
+	rc = mg_fsync_dir(dirname(copy));
+	free(copy);
+	return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			goto fail_fd;
+			return -1;
 		p += w;
 		len -= (size_t)w;
 	}
+	return 0;
+}
+
+char *mg_write_temp(const char *prefix, const void *const *parts, const size_t *lens,
+                    size_t nparts)
+{
+	char *tmp = NULL;
+	int fd, e;
+
+	if (asprintf(&tmp, "%sXXXXXX", prefix) < 0)
+		return NULL;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	for (size_t i = 0; i < nparts; i++)
+		if (write_all(fd, parts[i], lens[i]) < 0)
+			goto fail_fd;
 	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
 		goto fail_fd;
 	if (close(fd) < 0) {
 		fd = -1;
 		goto fail_unlink;
 	}
-	if (rename(tmp, path) < 0)
-		goto fail_unlink;
-	free(tmp);
-	return fsync_dir_of(path);
+	return tmp;
 fail_fd:
 	e = errno;
 	close(fd);
@@ -114,7 +128,30 @@ fail:
 	e = errno;
 	free(tmp);
 	errno = e;
-	return -1;
+	return NULL;
+}
+
+int mg_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	const void *parts[] = { data };
+	char *prefix = NULL, *tmp;
+	int e;
+
+	if (asprintf(&prefix, "%s.tmp.", path) < 0)
+		return -1;
+	tmp = mg_write_temp(prefix, parts, &len, 1);
+	free(prefix);
+	if (!tmp)
+		return -1;
+	if (rename(tmp, path) < 0) {
+		e = errno;
+		unlink(tmp);
+		free(tmp);
+		errno = e;
+		return -1;
+	}
+	free(tmp);
+	return fsync_dir_of(path);
 }
 
 int mg_mkdirs(const char *path, unsigned mode)

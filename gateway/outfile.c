@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "outfile.h"
 
 #define REPORT_SUFFIX ".report.json"
@@ -35,60 +36,6 @@ char *mg_outfile_variant(const char *name, unsigned n)
 	return out;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Writes the parts to a fresh temporary file in dir; its path or NULL. */
-static char *write_temp(const char *dir, const void *const *parts, const size_t *lens,
-                        size_t nparts)
-{
-	char *tmp = NULL;
-	int fd, e;
-
-	if (asprintf(&tmp, "%s/%sXXXXXX", dir, MG_OUTFILE_TMP_PREFIX) < 0)
-		return NULL;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
-	for (size_t i = 0; i < nparts; i++)
-		if (write_all(fd, parts[i], lens[i]) < 0)
-			goto fail_fd;
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
-		goto fail_fd;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail_unlink;
-	}
-	return tmp;
-fail_fd:
-	e = errno;
-	close(fd);
-	errno = e;
-fail_unlink:
-	e = errno;
-	unlink(tmp);
-	errno = e;
-fail:
-	e = errno;
-	free(tmp);
-	errno = e;
-	return NULL;
-}
-
 /* Moves tmp to target unless target exists: 0, 1 when taken, -1. */
 static int place(const char *tmp, const char *target)
 {
@@ -105,23 +52,17 @@ static int place(const char *tmp, const char *target)
 	return 0;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int mg_outfile_write(const char *dir, const char *name, const void *const *parts,
                      const size_t *lens, size_t nparts, char **final)
 {
-	char *tmp = write_temp(dir, parts, lens, nparts), *cand = NULL, *path = NULL;
+	char *tmp, *cand = NULL, *path = NULL;
 	int rc = -1, e;
 
+	if (asprintf(&path, "%s/%s", dir, MG_OUTFILE_TMP_PREFIX) < 0)
+		return -1;
+	tmp = mg_write_temp(path, parts, lens, nparts);
+	free(path);
+	path = NULL;
 	if (!tmp)
 		return -1;
 	for (unsigned n = 1; n <= MAX_VARIANTS; n++) {
@@ -148,7 +89,7 @@ int mg_outfile_write(const char *dir, const char *name, const void *const *parts
 	e = errno;
 	if (rc < 0) {
 		unlink(tmp);
-	} else if (fsync_dir(dir) < 0) {
+	} else if (mg_fsync_dir(dir) < 0) {
 		e = errno;
 		rc = -1;
 	}
