@@ -6,7 +6,11 @@
  * never past the absolute deadline when one is set.  Input is buffered so
  * that pipelined commands are read in batches, output is buffered and
  * flushed before the next wait for input (Postfix's smtpd does the same),
- * so a pipelining client gets its replies in one segment.
+ * so a pipelining client gets its replies in one segment.  A write larger
+ * than the buffer (a message) goes to the kernel in one call, and TCP
+ * sockets run with TCP_NODELAY: since we only ever send whole batches,
+ * Nagle's algorithm could only hold a message's tail back until the peer's
+ * delayed ACK.
  */
 #ifndef MUGAI_SMTP_IO_H
 #define MUGAI_SMTP_IO_H

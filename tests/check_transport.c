@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@ typedef struct fake {
 	int conns, messages;
 	char transcript[8192];
 	char msg[8192];         /* the last message, as sent (dot-stuffed) */
+	size_t msg_bytes;       /* its whole length, terminator included */
 } fake;
 
 static void note(fake *f, const char *line)
@@ -85,9 +87,13 @@ static void serve_conn(fake *f, int fd)
 		} else if (strncasecmp(line, "DATA", 4) == 0) {
 			mg_conn_printf(&c, "354 go ahead\r\n");
 			f->msg[0] = 0;
+			f->msg_bytes = 0;
 			while (mg_conn_read_line(&c, line, sizeof(line), &len, &crlf) == 0) {
-				strncat(f->msg, line, sizeof(f->msg) - strlen(f->msg) - 3);
-				strcat(f->msg, "\r\n");
+				f->msg_bytes += len + (crlf ? 2 : 1);
+				if (strlen(f->msg) + len + 3 <= sizeof(f->msg)) {
+					strcat(f->msg, line);
+					strcat(f->msg, "\r\n");
+				}
 				if (strcmp(line, ".") == 0)
 					break;
 			}
@@ -376,6 +382,122 @@ START_TEST(smtp_connection_reuse)
 }
 END_TEST
 
+/* --- no Nagle stall on the next hop ------------------------------------------ */
+
+/* Every send() of this program, seen through the linker's --wrap=send: on
+ * the client's socket (the one whose peer is watch_port), what was asked,
+ * what the kernel took, and whether Nagle's algorithm was off. */
+typedef struct sent {
+	size_t len;
+	ssize_t took;
+	bool nodelay, data_cmd, ends_data;
+} sent;
+
+static pthread_mutex_t sends_lock = PTHREAD_MUTEX_INITIALIZER;
+static sent sends[512];
+static int nsends, watch_port;
+
+ssize_t __real_send(int fd, const void *buf, size_t len, int flags);
+ssize_t __wrap_send(int fd, const void *buf, size_t len, int flags);
+
+ssize_t __wrap_send(int fd, const void *buf, size_t len, int flags)
+{
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof(peer);
+	int nodelay = 0;
+	socklen_t nl = sizeof(nodelay);
+	ssize_t took = __real_send(fd, buf, len, flags);
+	const char *p = buf;
+
+	if (getpeername(fd, (struct sockaddr *)&peer, &pl) < 0 || peer.sin_family != AF_INET ||
+	    ntohs(peer.sin_port) != watch_port)
+		return took;
+	getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &nl);
+	pthread_mutex_lock(&sends_lock);
+	if (nsends < (int)(sizeof(sends) / sizeof(sends[0])))
+		sends[nsends++] = (sent){ len, took, nodelay != 0, len >= 6 && memcmp(p + len - 6, "DATA\r\n", 6) == 0,
+			                  len >= 5 && memcmp(p + len - 5, "\r\n.\r\n", 5) == 0 };
+	pthread_mutex_unlock(&sends_lock);
+	return took;
+}
+
+/* A message of about size bytes: a header, then 76-column lines, some
+ * starting with a dot so stuffing changes the length. */
+static char *big_message(size_t size)
+{
+	char *m = malloc(size + 1);
+	size_t n = (size_t)snprintf(m, size + 1, "Subject: %zu bytes\r\n\r\n", size);
+
+	for (unsigned line = 0; n < size; line++) {
+		size_t take = size - n < 78 ? size - n : 78;
+
+		for (size_t i = 0; i < take; i++)
+			m[n + i] = i >= take - 2 ? "\r\n"[i - (take - 2)] : (char)('a' + (line + i) % 26);
+		if (line % 7 == 0)
+			m[n] = '.';
+		n += take;
+	}
+	m[size] = 0;
+	return m;
+}
+
+/* 16, 17 and 64 KB messages on one reused connection.  The stall this
+ * guards against: a message written in buffer-sized slices, its last
+ * small slice (with the end of data) held back by Nagle's algorithm until
+ * the next hop's delayed ACK, one extra round trip of 40 ms a message.
+ * It cannot happen when the socket has TCP_NODELAY and the message with
+ * its end of data goes to the kernel in one call: so every send() is
+ * checked for TCP_NODELAY, and the message must take one send() plus one
+ * more only for each time the kernel took less than it was given. */
+START_TEST(smtp_large_messages_no_stall)
+{
+	static const size_t sizes[] = { 16 * 1024, 17 * 1024, 64 * 1024 };
+	fake f = { 0 };
+	mg_transport *t;
+
+	fake_start(&f, 1);
+	watch_port = f.port;
+	t = smtp_to(f.port, "no", NULL, 5);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		char *m = big_message(sizes[k]);
+		mg_smtp_reply r;
+		mg_buf stuffed;
+		int first, calls = 0, short_writes = 0;
+
+		mg_buf_init(&stuffed, 1 << 20);
+		ck_assert_int_eq(mg_smtp_dot_stuff(&stuffed, (const unsigned char *)m, sizes[k]), 0);
+		nsends = 0;
+		ck_assert_int_eq(mg_transport_send(t, &env2, (const unsigned char *)m, sizes[k], &r),
+		                 MG_TR_OK);
+		ck_assert_int_eq(r.code, 250);
+		ck_assert_uint_eq(f.msg_bytes, stuffed.len);
+		ck_assert_int_eq(f.conns, 1); /* the reused connection */
+		for (first = 0; first < nsends && !sends[first].data_cmd; first++)
+			ck_assert_msg(sends[first].nodelay, "send %d without TCP_NODELAY", first);
+		ck_assert_int_lt(first, nsends);
+		for (int i = first + 1; i < nsends; i++) {
+			ck_assert_msg(sends[i].nodelay, "%zu bytes: send %d without TCP_NODELAY",
+			              sizes[k], i);
+			calls++;
+			if (sends[i].took >= 0 && (size_t)sends[i].took < sends[i].len)
+				short_writes++;
+			if (sends[i].ends_data)
+				break;
+		}
+		ck_assert_msg(calls == 1 + short_writes,
+		              "%zu bytes: the message took %d send() calls, %d of them cut short by "
+		              "the kernel", sizes[k], calls, short_writes);
+		ck_assert_msg(sends[first + calls].ends_data && sends[first + calls].len > 5,
+		              "%zu bytes: the end of data went alone", sizes[k]);
+		mg_buf_free(&stuffed);
+		free(m);
+	}
+	mg_transport_free(t);
+	fake_stop(&f);
+	ck_assert_int_eq(f.messages, 3);
+}
+END_TEST
+
 /* --- STARTTLS against mugai's own session ----------------------------------- */
 
 typedef struct tls_hop {
@@ -597,6 +719,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(sm, smtp_unreachable_and_refusing);
 	tcase_add_test(sm, smtp_silent_times_out);
 	tcase_add_test(sm, smtp_connection_reuse);
+	tcase_add_test(sm, smtp_large_messages_no_stall);
 	tcase_add_test(sm, smtp_starttls);
 	tcase_add_test(sm, bad_next_hops);
 	tcase_add_test(d, dir_writes_atomically);
