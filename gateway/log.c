@@ -90,6 +90,11 @@ void mg_log_set_prog(const char *prog)
 	snprintf(lg.prog, sizeof(lg.prog), "%s", prog ? prog : "mugai");
 }
 
+const char *mg_log_prog(void)
+{
+	return lg.prog;
+}
+
 void mg_log_set_level(mg_log_level level)
 {
 	lg.level = level;

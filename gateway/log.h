@@ -38,6 +38,8 @@ int mg_log_open(const char *prog, const char *target);
 int mg_log_target_check(const char *target);
 /* Renames the process in later lines (a forked service: "smtpd[0]"). */
 void mg_log_set_prog(const char *prog);
+/* The name set by mg_log_open or mg_log_set_prog. */
+const char *mg_log_prog(void);
 /* Lines below this level are not written (default MG_LOG_INFO). */
 void mg_log_set_level(mg_log_level level);
 int mg_log_level_parse(const char *s, mg_log_level *level);

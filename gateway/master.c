@@ -29,6 +29,7 @@
 #include "log.h"
 #include "master.h"
 #include "metrics.h"
+#include "proctitle.h"
 #include "sandbox.h"
 
 #define BACKOFF_FIRST 1.0
@@ -659,6 +660,7 @@ int mg_master_run(mg_config *cfg, const mg_master_args *args)
 	                                        : args->foreground ? "stderr" : "syslog");
 	mg_log_level_parse(cfg->log_level, &level);
 	mg_log_set_level(level);
+	mg_proctitle_set("mugaid: master");
 	if (prepare(&m) < 0)
 		goto done;
 	for (size_t i = 0; i < m.nprocs; i++)

@@ -40,6 +40,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "proctitle.h"
 
 static void usage(FILE *to)
 {
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
 	char *err = NULL;
 	int check_only = 0, rc;
 
+	mg_proctitle_init(argc, argv);
 	args.overrides = calloc((size_t)argc, sizeof(char *));
 	if (!args.overrides)
 		return 1;

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "proctitle.h"
 
 static const mg_service services[] = {
 #if __has_include("smtpd.c")
@@ -96,6 +97,8 @@ void mg_service_run(const mg_service *svc, mg_service_ctx *ctx, pid_t master)
 
 	snprintf(prog, sizeof(prog), "%s[%u]", svc->name, ctx->index);
 	mg_log_set_prog(prog);
+	/* a service of one process needs no slot number in ps */
+	mg_proctitle_set("mugaid: %s", svc->count == 1 ? svc->name : prog);
 	/* the master gone, nobody restarts us: drain and leave */
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
 	snprintf(title, sizeof(title), "mugai-%s", svc->name);

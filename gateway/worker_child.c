@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
+#include "proctitle.h"
 #include "sandbox.h"
 #include "worker_proto.h"
 
@@ -183,6 +185,7 @@ static _Noreturn void job_main(const struct child *c, mg_job *job, int sock)
 	if (dup2(sock, SOCK_FD) < 0)
 		_exit(1);
 	close(sock);
+	mg_proctitle_set("mugaid: job %s", job->item_id && *job->item_id ? job->item_id : "(new)");
 	sb.cpu_seconds = c->limits->cpu_seconds ? c->limits->cpu_seconds : c->limits->timeout;
 	sb.sock = SOCK_FD;
 	if (mg_sandbox_enter_job(&sb, err, sizeof(err)) < 0) {
@@ -250,6 +253,7 @@ void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	reset_process(sock);
+	mg_proctitle_set("mugaid: zygote (%s)", mg_log_prog());
 	c.zygote = getpid();
 	c.core = mg_core_new(policy, &cerr);
 	if (!c.core)

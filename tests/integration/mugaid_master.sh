@@ -216,7 +216,9 @@ for _ in $(seq 150); do
 done
 [[ $rc == 0 ]] && ok "SIGTERM: the master exits 0" || ko "master after SIGTERM: exit '${rc:-still running}'"
 wait_log '"msg":"stopped"' 1 >/dev/null && ok "stop logged" || ko "no stopped line"
-left=$(pgrep -f "$mugaid -f -c $tmp/mugai.conf" | tr '\n' ' ')
+# every service ever started (titles replace the command line: by pid)
+left=$(for p in $(grep -oE '"started [a-z]+\[[0-9]+\] pid [0-9]+' "$log" | awk '{print $NF}'); do
+	kill -0 "$p" 2>/dev/null && echo "$p"; done | tr '\n' ' ')
 [[ -z $left ]] && ok "no service process left" || ko "processes left: $left"
 flock -n "$tmp/mugaid.pid" true 2>/dev/null && ok "the pid file is no longer locked" || ko "pid file still locked"
 master=
