@@ -20,6 +20,8 @@ extern char **environ;
 
 static char *area;
 static size_t room;
+/* kept for the life of the process, even once setenv replaced environ */
+static char **moved_environ;
 
 /* The end of the strings that follow one another from argv[0]. */
 static char *contiguous_end(int argc, char **argv)
@@ -54,7 +56,7 @@ static int move_environ(void)
 			free(copy);
 			return -1;
 		}
-	environ = copy;
+	environ = moved_environ = copy;
 	return 0;
 }
 
