@@ -4,9 +4,11 @@
 # safe, packed again as a zip) against what a user would script instead,
 # `unzip -o` into a temporary folder and `zip -r` again, on the same
 # generated zip of text and CSV members in the same run.  Prints MB/s of
-# member content for both and the ratio.  Needs $BUILD (bench_archive
+# member content for both, the ratio, and the goal: at least half the
+# speed of unzip + zip.  Needs $BUILD (bench_archive
 # built) and $BENCH_OUT.
 set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
 bench=$BUILD/bench/bench_archive
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -53,4 +55,8 @@ for n in 200 800; do
 	awk -v n="$members" -v ms="$m_s" -v rs="$best" -v mb="$m_bytes" -v rb="$r_bytes" 'BEGIN{
 		printf "archive %4d members ratio: mugai takes %.2fx the time of unzip+zip, output %.2fx the size\n",
 		n, ms / rs, mb / rb }'
+	record "archive.$n.mugai_seconds" "$m_s" s
+	record "archive.$n.unzip_zip_seconds" "$best" s
+	goal "archive.$n.speed_over_unzip_zip" "$(fmt_ratio "$best" "$m_s")" ">=" 0.5 \
+		"archive $n members speed / unzip + zip -r"
 done

@@ -20,6 +20,7 @@ set +e
 source "$root/tests/integration/lib/gateway.bash"
 source "$root/tests/integration/lib/postfix.bash"
 set -e
+source "$root/bench/lib.sh"
 count=${BENCH_MAIL_COUNT:-600}
 sessions=4
 pf=$tmp/postfix
@@ -97,6 +98,13 @@ for kind in html docm; do
 	line+=", mugaid $mg msg/s ($delivered sanitised and relayed)"
 	echo "$line"
 	echo "gateway $kind ratios: mugaid/ceiling $(ratio "$mg" "$ceil")${pf_rate:+, mugaid/Postfix $(ratio "$mg" "$pf_rate")}"
+	record "gateway.$kind.sink_per_s" "$ceil" msg/s
+	record "gateway.$kind.mugaid_per_s" "$mg" msg/s
+	record "gateway.$kind.mugaid_delivered" "$delivered"
+	[ -n "$pf_rate" ] && record "gateway.$kind.postfix_per_s" "$pf_rate" msg/s
+	if [ "$kind" = html ]; then want=1.0; else want=0.5; fi
+	goal "gateway.$kind.mugaid_over_postfix" "$(fmt_ratio "$mg" "$pf_rate")" ">=" "$want" \
+		"gateway $kind mail mugaid / Postfix relay"
 done
 
 # latency one message at a time: straight to the sink, then through mugaid
@@ -112,3 +120,9 @@ read -r m50 m99 < <(lat "$smtp_port")
 printf 'gateway latency, one session, HTML mail: direct p50 %.1f ms p99 %.1f ms; through mugaid p50 %.1f ms p99 %.1f ms; added p50 %.1f ms p99 %.1f ms\n' \
 	"$d50" "$d99" "$m50" "$m99" "$(awk -v a="$m50" -v b="$d50" 'BEGIN{print a-b}')" \
 	"$(awk -v a="$m99" -v b="$d99" 'BEGIN{print a-b}')"
+record gateway.latency.direct_p50_ms "$d50" ms
+record gateway.latency.direct_p99_ms "$d99" ms
+record gateway.latency.mugaid_p50_ms "$m50" ms
+record gateway.latency.mugaid_p99_ms "$m99" ms
+goal gateway.latency.added_p50_ms "$(awk -v a="$m50" -v b="$d50" 'BEGIN{printf "%.2f", a-b}')" "<=" 3 \
+	"gateway added latency p50, ms"

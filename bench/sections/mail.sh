@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Mail core against Python's email package (policy=default, get_body and
-# iter_attachments) and HTML -> text against html2text, on the same
-# generated corpus in the same run.  Env: BUILD, BENCH_OUT.
+# iter_attachments) and against its floor, gmime alone parsing and walking
+# every part (bench_gmime_walk); HTML -> text against html2text; all on the
+# same generated corpus in the same run.  Env: BUILD, BENCH_OUT.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/lib.sh"
 corpus=$BENCH_OUT/mail-corpus
 count=${MAIL_BENCH_COUNT:-1000}
 rm -rf "$corpus"
@@ -11,8 +13,9 @@ rm -rf "$corpus"
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
-mugai_mail=$("$BUILD/bench/bench_mail" mail "$corpus/mail")
+mugai_mail=$("$BUILD/bench/bench_mail" mail "$corpus/mail" 3)
 mugai_html=$("$BUILD/bench/bench_mail" html "$corpus/html" 5)
+floor_mail=$("$BUILD/bench/bench_gmime_walk" "$corpus/mail" 3)
 
 py_mail=$(/usr/bin/python3 - "$corpus/mail" <<'PY'
 import email, email.policy, os, sys, time
@@ -52,12 +55,24 @@ m_rate=$(echo "$mugai_mail" | field per_s); m_mb=$(echo "$mugai_mail" | field mb
 p_rate=$(echo "$py_mail" | field per_s); p_mb=$(echo "$py_mail" | field mb_s)
 h_rate=$(echo "$mugai_html" | field per_s); h_mb=$(echo "$mugai_html" | field mb_s)
 t_rate=$(echo "$py_html" | field per_s); t_mb=$(echo "$py_html" | field mb_s)
+g_rate=$(echo "$floor_mail" | field per_s); g_mb=$(echo "$floor_mail" | field mb_s)
 echo "mail corpus: $count messages ($(echo "$mugai_mail" | field bytes) bytes), $(ls "$corpus/html" | wc -l) HTML bodies"
 printf '%-44s %12s %10s\n' "" "messages/s" "MB/s"
 printf '%-44s %12s %10s\n' "mugai mail rebuild (parse+sanitise+write)" "$m_rate" "$m_mb"
 printf '%-44s %12s %10s\n' "python email parse (get_body/attachments)" "$p_rate" "$p_mb"
 printf '%-44s %12s %10s\n' "ratio mugai / python email" "$(ratio "$m_rate" "$p_rate")" "$(ratio "$m_mb" "$p_mb")"
+printf '%-44s %12s %10s\n' "gmime parse and walk alone (the floor)" "$g_rate" "$g_mb"
+printf '%-44s %12s %10s\n' "ratio floor / mugai" "$(ratio "$g_rate" "$m_rate")" "$(ratio "$g_mb" "$m_mb")"
 printf '%-44s %12s %10s\n' "mugai HTML -> text (libxml2)" "$h_rate" "$h_mb"
 printf '%-44s %12s %10s\n' "html2text" "$t_rate" "$t_mb"
 printf '%-44s %12s %10s\n' "ratio mugai / html2text" "$(ratio "$h_rate" "$t_rate")" "$(ratio "$h_mb" "$t_mb")"
-echo "mugai mails sanitised: $(echo "$mugai_mail" | field sanitised) of $count"
+echo "mugai mails sanitised: $(echo "$mugai_mail" | field sanitised) of $((count * 3)) (3 rounds)"
+
+record mail.mugai_per_s "$m_rate" msg/s
+record mail.python_per_s "$p_rate" msg/s
+record mail.gmime_walk_per_s "$g_rate" msg/s
+record html.mugai_per_s "$h_rate" items/s
+record html.html2text_per_s "$t_rate" items/s
+goal mail.core_over_python "$(fmt_ratio "$m_rate" "$p_rate")" ">=" 5 "mail core / Python email parse"
+goal mail.floor_over_core "$(fmt_ratio "$g_rate" "$m_rate")" "<=" 3 "gmime walk (floor) / mail core"
+goal html.mugai_over_html2text "$(fmt_ratio "$h_rate" "$t_rate")" ">=" 15 "HTML -> text / html2text"

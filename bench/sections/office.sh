@@ -7,6 +7,7 @@
 # Needs $BUILD (bench_office built) and $BENCH_OUT; the corpus comes from
 # $MUGAI_CORPUS or ../shared/corpus.
 set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
 corpus=${MUGAI_CORPUS:-$PWD/../shared/corpus}
 bench=$BUILD/bench/bench_office
 work=$(mktemp -d)
@@ -61,12 +62,14 @@ soffice_rate() {
 	echo "$n $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')"
 }
 
-report() { # label, mugai "n s", soffice "n s"
+report() { # label, mugai "n s", soffice "n s", key in results.json
 	read -r mn ms <<<"$2"
 	printf 'office %-26s mugai cdr:        %4d packages %7.3f s %8s packages/s\n' "$1" "$mn" "$ms" \
 		"$(rate "$mn" "$ms")"
+	record "office.${4}.mugai_per_s" "$(rate "$mn" "$ms")" packages/s
 	[ "$have_ref" = 1 ] || { echo "office $1 soffice not installed: no reference"; return; }
 	read -r rn rs <<<"$3"
+	record "office.${4}.soffice_per_s" "$(rate "$rn" "$rs")" packages/s
 	printf 'office %-26s soffice round trip: %2d packages %7.3f s %8s packages/s\n' "$1" "$rn" "$rs" \
 		"$(rate "$rn" "$rs")"
 	awk -v l="$1" -v a="$(rate "$mn" "$ms")" -v b="$(rate "$rn" "$rs")" \
@@ -81,5 +84,5 @@ if [ "$have_ref" = 1 ]; then
 	ref1=$(soffice_rate "${files[@]}")
 	ref2=$(soffice_rate "$work/generated-20000p.docx")
 fi
-report "corpus docx/xlsx/pptx" "$(mugai_rate "$runs" "${files[@]}")" "$ref1"
-report "generated 20000 paragraphs" "$(mugai_rate 3 "$work/generated-20000p.docx")" "$ref2"
+report "corpus docx/xlsx/pptx" "$(mugai_rate "$runs" "${files[@]}")" "$ref1" corpus
+report "generated 20000 paragraphs" "$(mugai_rate 3 "$work/generated-20000p.docx")" "$ref2" generated

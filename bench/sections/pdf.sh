@@ -2,9 +2,11 @@
 # PDF flattening: mugai (render every page at 150 dpi, write an image-only
 # PDF) against what a user would script instead, `pdftoppm -r 150 -png`
 # then `img2pdf`, on the same inputs in the same run.  Prints pages per
-# second, the output sizes and the ratios.  Needs $BUILD (bench_pdf built)
+# second, the output sizes and the ratios; the goal is to keep the lead of
+# about ten times.  Needs $BUILD (bench_pdf built)
 # and $BENCH_OUT; the corpus comes from $MUGAI_CORPUS or ../shared/corpus.
 set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
 corpus=${MUGAI_CORPUS:-$PWD/../shared/corpus}
 bench=$BUILD/bench/bench_pdf
 work=$(mktemp -d)
@@ -47,4 +49,10 @@ for in in "${inputs[@]}"; do
 		"$name" "$pages" "$r_s" "$(awk -v p="$pages" -v s="$r_s" 'BEGIN{print p/s}')" "$r_bytes"
 	awk -v n="$name" -v ms="$m_s" -v rs="$r_s" -v mb="$m_bytes" -v rb="$r_bytes" 'BEGIN{
 		printf "pdf %-22s ratio: mugai is %.1fx faster, output %.2fx the size\n", n, rs/ms, mb/rb }'
+	key=${name%.pdf}
+	record "pdf.$key.mugai_pages_per_s" "$(awk -v p="$pages" -v s="$m_s" 'BEGIN{printf "%.2f", p/s}')" pages/s
+	record "pdf.$key.pdftoppm_img2pdf_pages_per_s" \
+		"$(awk -v p="$pages" -v s="$r_s" 'BEGIN{printf "%.2f", p/s}')" pages/s
+	goal "pdf.$key.speed_over_pdftoppm_img2pdf" "$(fmt_ratio "$r_s" "$m_s")" ">=" 10 \
+		"PDF flatten $key / pdftoppm + img2pdf"
 done
