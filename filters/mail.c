@@ -319,11 +319,52 @@ static bool opaque(mail_job *j, GMimeObject *o, const char *mime, const char *na
 	return false;
 }
 
+/* A parameter of one of o's header fields, read again from the raw field
+ * so that folded RFC 2047 words are decoded whole (g_free() it). */
+static char *raw_param(mail_job *j, GMimeObject *o, const char *field, const char *param)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(o);
+	GMimeHeader *h = list ? g_mime_header_list_get_header(list, field) : NULL;
+	const char *raw = h ? g_mime_header_get_raw_value(h) : NULL;
+	char *safe, *v = NULL;
+
+	if (!raw)
+		return NULL;
+	safe = mail_words_unpad(raw);
+	if (g_ascii_strcasecmp(field, "Content-Disposition") == 0) {
+		GMimeContentDisposition *d = g_mime_content_disposition_parse(j->popts, safe);
+
+		v = g_strdup(d ? g_mime_content_disposition_get_parameter(d, param) : NULL);
+		if (d)
+			g_object_unref(d);
+	} else {
+		GMimeContentType *ct = g_mime_content_type_parse(j->popts, safe);
+
+		v = g_strdup(ct ? g_mime_content_type_get_parameter(ct, param) : NULL);
+		if (ct)
+			g_object_unref(ct);
+	}
+	g_free(safe);
+	return v;
+}
+
+/* The declared file name, as g_mime_part_get_filename() finds it. */
+static char *part_filename(mail_job *j, GMimeObject *o)
+{
+	char *v = raw_param(j, o, "Content-Disposition", "filename");
+
+	if (!v)
+		v = raw_param(j, o, "Content-Type", "name");
+	if (!v)
+		v = g_strdup(g_mime_part_get_filename(GMIME_PART(o)));
+	return v;
+}
+
 static mg_status leaf(mail_job *j, GMimeObject *o)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
 	char *mime = g_mime_content_type_get_mime_type(ct);
-	const char *declared_name = g_mime_part_get_filename(GMIME_PART(o));
+	char *declared_name = part_filename(j, o);
 	char *name = NULL;
 	GByteArray *raw;
 	mg_status st = MG_OK;
@@ -339,6 +380,7 @@ static mg_status leaf(mail_job *j, GMimeObject *o)
 	st = sanitise_attachment(j, raw, name, mime, false);
 	g_byte_array_free(raw, TRUE);
 done:
+	g_free(declared_name);
 	g_free(name);
 	g_free(mime);
 	return st;
@@ -360,23 +402,29 @@ static GByteArray *object_bytes(mail_job *j, GMimeObject *o)
 static mg_status message_part(mail_job *j, GMimeMessagePart *mp)
 {
 	GMimeMessage *m = g_mime_message_part_get_message(mp);
-	const char *fn = g_mime_object_get_content_disposition_parameter(GMIME_OBJECT(mp), "filename");
-	const char *subject = m ? g_mime_message_get_subject(m) : NULL;
+	char *fn = raw_param(j, GMIME_OBJECT(mp), "Content-Disposition", "filename");
+	GMimeHeaderList *hl = m ? g_mime_object_get_header_list(GMIME_OBJECT(m)) : NULL;
+	GMimeHeader *sh = hl ? g_mime_header_list_get_header(hl, "Subject") : NULL;
+	const char *raw_subject = sh ? g_mime_header_get_raw_value(sh) : NULL;
+	char *subject = raw_subject ? mail_header_text(j, raw_subject) : NULL;
 	char *base, *name;
 	GByteArray *raw;
 	mg_status st;
 
 	if (!m) {
 		mg_report_removed(j->ctx, "message/rfc822", "empty nested message");
+		g_free(fn);
 		return MG_OK;
 	}
-	base = attachment_name(j, fn ? fn : subject, NULL);
+	base = attachment_name(j, fn && *fn ? fn : subject && *subject ? subject : NULL, NULL);
 	name = g_str_has_suffix(base, ".eml") ? g_strdup(base) : g_strconcat(base, ".eml", NULL);
 	raw = object_bytes(j, GMIME_OBJECT(m));
 	st = sanitise_attachment(j, raw, name, "message/rfc822", true);
 	g_byte_array_free(raw, TRUE);
 	g_free(base);
 	g_free(name);
+	g_free(fn);
+	g_free(subject);
 	return st;
 }
 

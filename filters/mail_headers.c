@@ -4,8 +4,9 @@
  * Only the whitelist below crosses.  Each value is decoded to UTF-8
  * (RFC 2047 words through gmime; raw 8-bit or ISO-2022-JP bytes, which
  * Japanese senders still write, through charset.c), parsed where it has a
- * structure (addresses, dates, message ids), and written again by gmime,
- * which encodes it as UTF-8 where it is not ASCII.  A value larger than
+ * structure (addresses, dates, message ids), and written again as UTF-8
+ * encoded-words where it is not ASCII (mail_words.c: folded words are
+ * decoded and written so that none is lost).  A value larger than
  * policy max_header_bytes, or one that does not parse, is dropped and
  * reported; every field outside the whitelist is dropped and reported.
  */
@@ -80,13 +81,15 @@ static char *raw_to_utf8(const char *raw)
 	return s;
 }
 
-static char *unstructured(mail_job *j, const char *raw)
+char *mail_header_text(mail_job *j, const char *raw)
 {
 	char *utf8 = raw_to_utf8(raw);
-	char *dec = g_mime_utils_header_decode_text(j->popts, utf8);
+	char *safe = mail_words_unpad(utf8);
+	char *dec = g_mime_utils_header_decode_text(j->popts, safe);
 	char *clean = mail_clean_line(dec ? dec : "", dec ? strlen(dec) : 0);
 
 	g_free(utf8);
+	g_free(safe);
 	g_free(dec);
 	return clean;
 }
@@ -157,12 +160,74 @@ static unsigned rebuild_list(InternetAddressList *src, InternetAddressList *dst,
 	return dropped;
 }
 
+/* One address as written: a non-ASCII display name through our encoder,
+ * the rest as gmime writes it. */
+static void address_raw(mail_job *j, InternetAddress *ia, size_t used, GString *g)
+{
+	const char *name = internet_address_get_name(ia);
+	bool ascii = true;
+
+	for (const char *p = name ? name : ""; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = false;
+	if (ascii) {
+		char *s = internet_address_to_string(ia, j->fopts, FALSE);
+
+		g_string_append(g, s);
+		g_free(s);
+		return;
+	}
+	{
+		char *enc = mail_words_encode(name, used);
+
+		g_string_append(g, enc);
+		g_free(enc);
+	}
+	if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+		g_string_append_printf(g, "\n <%s>",
+		                       internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
+	} else {
+		InternetAddressList *m = internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia));
+
+		g_string_append_c(g, ':');
+		for (int i = 0; i < internet_address_list_length(m); i++) {
+			g_string_append(g, i ? ",\n " : "\n ");
+			address_raw(j, internet_address_list_get_address(m, i), 1, g);
+		}
+		g_string_append_c(g, ';');
+	}
+}
+
+/* The field written again from the rebuilt list, so that long display
+ * names are encoded as words every decoder reads whole. */
+static void set_addresses_raw(mail_job *j, GMimeMessage *dst, const char *field,
+                              InternetAddressList *l)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(dst));
+	GMimeHeader *h = g_mime_header_list_get_header(list, field);
+	GString *g = g_string_new(" ");
+
+	if (!h || internet_address_list_length(l) == 0) {
+		g_string_free(g, TRUE);
+		return;
+	}
+	for (int i = 0; i < internet_address_list_length(l); i++) {
+		g_string_append(g, i ? ",\n " : "");
+		address_raw(j, internet_address_list_get_address(l, i), i ? 1 : strlen(field) + 2, g);
+	}
+	g_string_append_c(g, '\n');
+	g_mime_header_set_raw_value(h, g->str);
+	g_string_free(g, TRUE);
+}
+
 static void addresses(mail_job *j, GMimeMessage *dst, GMimeAddressType type, const char *field,
                       const char *raw)
 {
-	char *utf8 = raw_to_utf8(raw);
-	InternetAddressList *l = internet_address_list_parse(j->popts, utf8);
+	char *utf8 = raw_to_utf8(raw), *safe = mail_words_unpad(utf8);
+	InternetAddressList *l = internet_address_list_parse(j->popts, safe);
 	unsigned dropped;
+
+	g_free(safe);
 
 	if (!l) {
 		mg_report_removed(j->ctx, field, "no address could be parsed");
@@ -170,6 +235,7 @@ static void addresses(mail_job *j, GMimeMessage *dst, GMimeAddressType type, con
 		return;
 	}
 	dropped = rebuild_list(l, g_mime_message_get_addresses(dst, type), 0);
+	set_addresses_raw(j, dst, field, g_mime_message_get_addresses(dst, type));
 	if (dropped)
 		mg_report_removed(j->ctx, field, "%u malformed addresses dropped", dropped);
 	g_object_unref(l);
@@ -210,6 +276,23 @@ static void references(mail_job *j, GMimeMessage *dst, const char *field, const 
 	g_string_free(v, TRUE);
 }
 
+/* The field written as encoded-words that every decoder reads whole
+ * (gmime's own encoder writes padded B words that gmime then cuts). */
+static void set_encoded(GMimeMessage *dst, const char *field, const char *utf8)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(dst));
+	GMimeHeader *h = g_mime_header_list_get_header(list, field);
+	char *enc, *raw;
+
+	if (!h || !utf8)
+		return;
+	enc = mail_words_encode(utf8, strlen(field) + 2);
+	raw = g_strconcat(" ", enc, "\n", NULL);
+	g_mime_header_set_raw_value(h, raw);
+	g_free(raw);
+	g_free(enc);
+}
+
 static void copy_field(mail_job *j, enum field f, const char *raw, GMimeMessage *dst)
 {
 	char *s = NULL;
@@ -238,8 +321,9 @@ static void copy_field(mail_job *j, enum field f, const char *raw, GMimeMessage 
 		}
 		break;
 	case F_SUBJECT:
-		s = unstructured(j, raw);
+		s = mail_header_text(j, raw);
 		g_mime_message_set_subject(dst, s, "utf-8");
+		set_encoded(dst, "Subject", s);
 		/* the quarantine and the notices show it without parsing the mail */
 		if (s)
 			json_object_set_new(j->ctx->report, "subject", mg_json_text(s));

@@ -60,6 +60,17 @@ char *mail_clean_line(const char *s, size_t len);
  * UTF-8 into dst; everything else is dropped and reported. */
 mg_status mail_copy_headers(mail_job *j, GMimeMessage *src, GMimeMessage *dst);
 
+/* mail_headers.c: an unstructured header value (raw, as in the input)
+ * decoded to one clean UTF-8 line; g_free() it. */
+char *mail_header_text(mail_job *j, const char *raw);
+
+/* mail_words.c: value with every RFC 2047 B word rewritten as the Q word
+ * of the same bytes, so that gmime decodes folded words whole. */
+char *mail_words_unpad(const char *value);
+/* UTF-8 text as folded encoded-words (or as it is when ASCII) that every
+ * decoder reads whole; first_line_used: columns taken by "Name: ". */
+char *mail_words_encode(const char *utf8, size_t first_line_used);
+
 /* mail_notice.c: the notice for the top of the body (g_free() it). */
 char *mail_notice(const mail_job *j, const char *item_id);
 /* The value of X-Mugai-Verdict. */

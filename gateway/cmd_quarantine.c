@@ -522,6 +522,17 @@ static void collect(InternetAddressList *l, GPtrArray *out, unsigned depth)
 	}
 }
 
+/* The subject as the core decoded it (folded words whole), from its report. */
+static char *report_subject(const mg_result *res)
+{
+	json_t *r = res->report_json ? json_loads(res->report_json, 0, NULL) : NULL;
+	const char *s = json_string_value(json_object_get(r, "subject"));
+	char *v = s ? g_strdup(s) : NULL;
+
+	json_decref(r);
+	return v;
+}
+
 /* From, To/Cc and the decoded Subject, read by gmime. */
 static void mail_fields(const unsigned char *data, size_t len, GPtrArray *from, GPtrArray *to,
                         char **subject)
@@ -600,10 +611,17 @@ static int do_import(mq_store *s, const mg_config *c, const char *path, const st
 	{
 		mg_input in = { data, len, name, NULL, NULL, is_mail };
 		mq_meta m = { .channel = o->channel, .actor = actor };
+		char *decoded;
 
 		mg_sanitize(core, &in, MG_MODE_DEFAULT, &res);
-		if (is_mail)
+		if (is_mail) {
 			mail_fields(data, len, from, to, &subject);
+			decoded = report_subject(&res);
+			if (decoded) {
+				g_free(subject);
+				subject = decoded;
+			}
+		}
 		snprintf(m.item_id, sizeof(m.item_id), "%s", res.item_id);
 		m.sender = from->len ? g_ptr_array_index(from, 0) : NULL;
 		m.recipients = (const char *const *)to->pdata;

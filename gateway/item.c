@@ -167,6 +167,22 @@ static json_t *recipients_json(const mg_item *it)
 	return a;
 }
 
+/* s into dst, cut at a character boundary when it does not fit: the
+ * subject is indexed and logged whole up to 1023 bytes (340 Japanese
+ * characters), never with half a character at its end. */
+static void copy_utf8(char *dst, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= size) {
+		n = size - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 /* The report stored with the original: the core's, with the gateway's
  * part added; or, when no worker ran (malware, too large), a short one. */
 static void build_report(mg_pipeline *p, mg_item *it)
@@ -185,7 +201,7 @@ static void build_report(mg_pipeline *p, mg_item *it)
 	if (!json_is_string(subj))
 		subj = json_object_get(json_object_get(r, "mail"), "subject");
 	if (json_is_string(subj))
-		snprintf(it->subject, sizeof(it->subject), "%s", json_string_value(subj));
+		copy_utf8(it->subject, sizeof(it->subject), json_string_value(subj));
 	/* the gateway's decision overrides the core's when it is harder */
 	json_object_set_new(r, "verdict", json_string(it->verdict));
 	if (it->status == MG_E_MALWARE || !it->have_res) {

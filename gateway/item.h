@@ -61,7 +61,7 @@ typedef struct mg_item {
 	const char *verdict;
 	mg_status status;
 	char reason[600];
-	char subject[300];             /* mail: the decoded subject when the report has it */
+	char subject[1024];            /* mail: the decoded subject when the report has it */
 	char signature[128];           /* malware: clamd's name for it */
 	char *report;                  /* the JSON stored with the original */
 	bool stored;
