@@ -6,6 +6,7 @@
  *   mugaid: dropd, mugaid: admind
  *   mugaid: zygote (smtpd[0])   the worker of that service
  *   mugaid: job ITEM-ID         the process parsing that item
+ *   mugaid: job (spare)         the next item's, waiting for it
  *
  * The title is written over the process's own argument area (where
  * /proc/PID/cmdline and `ps -o args` read it), as Postfix and PostgreSQL

@@ -9,6 +9,13 @@
  * state, confines itself further (the strict filter, its own CPU limit, no
  * processes), parses one item, replies on a socket of its own and exits.
  * An item that subverts its parser therefore never sees another item.
+ *
+ * The job process is forked before its item arrives: the zygote keeps one
+ * spare, already in its strict sandbox and waiting on its socket, and
+ * forks the next one after the item's process has ended, while the
+ * service stores and relays.  Fork and filter load are off the item's
+ * path; the spare comes from the zygote, which never saw an item, so it
+ * is exactly as fresh as a process forked when the item came.
  * Neither process logs: everything they have to say travels in messages.
  */
 #include <errno.h>
@@ -36,6 +43,8 @@ struct child {
 	const mg_worker_limits *limits;
 	mg_worker_hook hook;
 	pid_t zygote;
+	pid_t spare;          /* the next job's process, 0 when none */
+	int spare_sock;       /* the zygote's end of its socket */
 };
 
 static void send_error(int sock, const char *what, const char *why)
@@ -172,11 +181,15 @@ static void serve(const struct child *c, mg_job *job)
 }
 
 /* One item in a fresh process: its own socket as SOCK_FD, the strict
- * sandbox on top of the zygote's, the reply, the end. */
-static _Noreturn void job_main(const struct child *c, mg_job *job, int sock)
+ * sandbox on top of the zygote's, then it waits for its item (forwarded
+ * by the zygote with the item's memfd), replies, and ends. */
+static _Noreturn void job_main(const struct child *c, int sock)
 {
 	mg_sandbox sb = { 0 };
+	mg_job job;
+	mg_msg m;
 	char err[256];
+	int n;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != c->zygote)
@@ -185,14 +198,21 @@ static _Noreturn void job_main(const struct child *c, mg_job *job, int sock)
 	if (dup2(sock, SOCK_FD) < 0)
 		_exit(1);
 	close(sock);
-	mg_proctitle_set("mugaid: job %s", job->item_id && *job->item_id ? job->item_id : "(new)");
+	mg_proctitle_set("mugaid: job (spare)");
 	sb.cpu_seconds = c->limits->cpu_seconds ? c->limits->cpu_seconds : c->limits->timeout;
 	sb.sock = SOCK_FD;
 	if (mg_sandbox_enter_job(&sb, err, sizeof(err)) < 0) {
 		send_error(SOCK_FD, "job sandbox", err);
 		_exit(1);
 	}
-	serve(c, job);
+	n = mg_ipc_recv(SOCK_FD, &m, -1);
+	if (n == 0)
+		_exit(0); /* retired unused: the zygote is leaving */
+	if (n < 0 || mg_job_decode(&m, &job) < 0)
+		_exit(2);
+	mg_msg_free(&m);
+	mg_proctitle_set("mugaid: job %s", job.item_id && *job.item_id ? job.item_id : "(new)");
+	serve(c, &job);
 	_exit(0);
 }
 
@@ -206,33 +226,99 @@ static void send_started(uint32_t pid, const char *error, int fd)
 	mg_msg_free(&m);
 }
 
-/* Forks the job's process, tells the service, waits for it to end. */
-static void run_job(const struct child *c, mg_job *job)
+/* Forks the spare job process; 0, or -1 with why. */
+static int fork_spare(struct child *c, char *why, size_t cap)
 {
-	char why[128];
-	int sv[2], status = 0;
+	int sv[2];
 	pid_t pid;
-	mg_msg m;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		snprintf(why, sizeof(why), "socketpair: %s", strerror(errno));
-		send_started(0, why, -1);
-		return;
+		snprintf(why, cap, "socketpair: %s", strerror(errno));
+		return -1;
 	}
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		job_main(c, job, sv[1]);
+		job_main(c, sv[1]);
 	}
 	close(sv[1]);
 	if (pid < 0) {
-		snprintf(why, sizeof(why), "fork: %s", strerror(errno));
+		snprintf(why, cap, "fork: %s", strerror(errno));
 		close(sv[0]);
+		return -1;
+	}
+	c->spare = pid;
+	c->spare_sock = sv[0];
+	return 0;
+}
+
+/* A spare that cannot take its item (it died while waiting, or its
+ * sandbox failed): killed if need be and reaped. */
+static void drop_spare(struct child *c)
+{
+	int status;
+
+	kill(c->spare, SIGKILL);
+	while (waitpid(c->spare, &status, 0) < 0 && errno == EINTR)
+		;
+	close(c->spare_sock);
+	c->spare = 0;
+	c->spare_sock = -1;
+}
+
+/* What a spare that failed to confine itself said before it ended. */
+static void spare_error(const struct child *c, char *why, size_t cap)
+{
+	char *said = NULL;
+	mg_msg m;
+
+	if (mg_ipc_recv(c->spare_sock, &m, 0) != 1)
+		return;
+	if (m.type == MG_MSG_WORKER_ERROR && mg_msg_get_str(&m, &said, MG_IPC_MAX_STR) == 0 && said)
+		snprintf(why, cap, "%s", said);
+	free(said);
+	mg_msg_free(&m);
+}
+
+/* Hands the job to the spare (a new one if it is gone); 0, or -1 with why. */
+static int give_to_spare(struct child *c, const mg_job *job, char *why, size_t cap)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		mg_msg m;
+		int rc;
+
+		if (!c->spare && fork_spare(c, why, cap) < 0)
+			return -1;
+		mg_job_encode(&m, job);
+		rc = mg_ipc_send(c->spare_sock, &m);
+		mg_msg_free(&m);
+		if (rc == 0)
+			return 0;
+		snprintf(why, cap, "job process gone before its item: %s", strerror(errno));
+		spare_error(c, why, cap);
+		drop_spare(c);
+	}
+	return -1;
+}
+
+/* Gives the job to the spare, tells the service, waits for the job's
+ * process to end, then forks the next spare. */
+static void run_job(struct child *c, const mg_job *job)
+{
+	char why[512];
+	int status = 0;
+	pid_t pid;
+	mg_msg m;
+
+	if (give_to_spare(c, job, why, sizeof(why)) < 0) {
 		send_started(0, why, -1);
 		return;
 	}
-	send_started((uint32_t)pid, NULL, sv[0]);
-	close(sv[0]);
+	pid = c->spare;
+	send_started((uint32_t)pid, NULL, c->spare_sock);
+	close(c->spare_sock);
+	c->spare = 0;
+	c->spare_sock = -1;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(1);
@@ -240,12 +326,14 @@ static void run_job(const struct child *c, mg_job *job)
 	if (mg_ipc_send(SOCK_FD, &m) < 0)
 		_exit(1);
 	mg_msg_free(&m);
+	/* a failure shows, with its reason, when the next item comes */
+	fork_spare(c, why, sizeof(why));
 }
 
 void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *limits,
                      mg_worker_hook hook)
 {
-	struct child c = { NULL, limits, hook, 0 };
+	struct child c = { NULL, limits, hook, 0, 0, -1 };
 	mg_sandbox sb = { 0 };
 	char err[256];
 	char *cerr = NULL;
@@ -265,6 +353,7 @@ void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *
 	sb.sock = -1;
 	if (mg_sandbox_enter_zygote(&sb, err, sizeof(err)) < 0)
 		fail_setup(SOCK_FD, "sandbox", err);
+	fork_spare(&c, err, sizeof(err));
 	mg_msg_init(&m, MG_MSG_WORKER_READY);
 	if (mg_ipc_send(SOCK_FD, &m) < 0)
 		_exit(1);

@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,105 @@ START_TEST(fresh_process_per_item)
 	mg_result_free(&res);
 	/* a hook that returns non-zero is not a worker failure */
 	ck_assert_uint_eq(mg_worker_restarts(w), 0);
+	mg_worker_free(w);
+}
+END_TEST
+
+/* The children of pid (from /proc/N/stat, readable whoever owns them):
+ * at most cap of them into kids, their number. */
+static int children_of(pid_t pid, pid_t *kids, int cap)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d))) {
+		char path[300], buf[512], *close_paren;
+		int ppid = 0;
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (fgets(buf, sizeof(buf), f) && (close_paren = strrchr(buf, ')')) &&
+		    sscanf(close_paren + 1, " %*c %d", &ppid) == 1 && ppid == pid && n < cap)
+			kids[n++] = (pid_t)atoi(e->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* The zygote's one spare, once it has forked it (it does so after it
+ * told the service that the last job ended). */
+static pid_t spare_of(const mg_worker *w)
+{
+	pid_t kids[4];
+	int n = 0;
+
+	for (int i = 0; i < 500 && (n = children_of(mg_worker_pid(w), kids, 4)) == 0; i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	ck_assert_int_eq(n, 1);
+	return kids[0];
+}
+
+/* Dead and not yet reaped by its parent. */
+static bool is_zombie(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	char state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	if (fgets(buf, sizeof(buf), f) && (close_paren = strrchr(buf, ')')))
+		sscanf(close_paren + 1, " %c", &state);
+	fclose(f);
+	return state == 'Z';
+}
+
+/* The job process is forked before its item: the zygote's one spare,
+ * waiting in its sandbox, takes the next item; what the previous item
+ * left in its own process is not there; a spare that dies while it waits
+ * is replaced without the item noticing. */
+START_TEST(spare_job_process_is_fresh)
+{
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+	mg_result res;
+	char *err = NULL;
+	pid_t spare, first;
+
+	ck_assert_int_eq(mg_worker_start(w, &err), 0);
+	spare = spare_of(w);
+	ck_assert_int_eq(run(w, "hook-remember", "x", &res), MG_E_INTERNAL);
+	ck_assert_str_eq(res.reason, "left behind by an earlier item: nothing");
+	mg_result_free(&res);
+	first = mg_worker_last_job_pid(w);
+	ck_assert_int_eq(first, spare); /* it existed before the item came */
+	/* the next spare, forked after the first item's process ended */
+	spare = spare_of(w);
+	ck_assert_int_ne(spare, first);
+	ck_assert_int_eq(run(w, "hook-remember", "x", &res), MG_E_INTERNAL);
+	ck_assert_str_eq(res.reason, "left behind by an earlier item: nothing");
+	mg_result_free(&res);
+	ck_assert_int_eq(mg_worker_last_job_pid(w), spare);
+	/* a spare killed while waiting: the item goes to a new one */
+	spare = spare_of(w);
+	ck_assert_int_eq(kill(spare, SIGKILL), 0);
+	for (int i = 0; i < 500 && !is_zombie(spare); i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	ck_assert(is_zombie(spare));
+	ck_assert_int_eq(run(w, "a.txt", "still sanitised", &res), MG_OK);
+	ck_assert(tu_contains(res.out, res.out_len, "still sanitised"));
+	mg_result_free(&res);
+	ck_assert_int_ne(mg_worker_last_job_pid(w), spare);
+	ck_assert_int_eq(run(w, "hook-remember", "x", &res), MG_E_INTERNAL);
+	ck_assert_str_eq(res.reason, "left behind by an earlier item: nothing");
+	mg_result_free(&res);
 	mg_worker_free(w);
 }
 END_TEST
@@ -591,6 +691,7 @@ Suite *mugai_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, same_result_as_in_process);
 	tcase_add_test(tc, fresh_process_per_item);
+	tcase_add_test(tc, spare_job_process_is_fresh);
 	tcase_add_test(tc, forbidden_calls_kill_the_child);
 	tcase_add_test(tc, crash_fails_closed_and_next_job_works);
 	tcase_add_test(tc, zygote_dead_while_idle_is_replaced);
