@@ -53,6 +53,11 @@ void mg_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void mg_log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void mg_log_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* log_libs.c: glib's (gmime, libgsf, poppler-glib) and libxml2's messages
+ * written as log lines ("source": "glib" or "libxml2") instead of their own
+ * text on stderr.  Once, in the process that forks the others. */
+void mg_log_capture_libraries(void);
+
 /* One line about the given item (NULL: the current one) with extra JSON
  * fields (taken over, may be NULL), e.g. {"event":"accepted","size":1234}. */
 void mg_log_item(mg_log_level level, const char *item_id, json_t *fields, const char *fmt, ...)

@@ -660,6 +660,7 @@ int mg_master_run(mg_config *cfg, const mg_master_args *args)
 	                                        : args->foreground ? "stderr" : "syslog");
 	mg_log_level_parse(cfg->log_level, &level);
 	mg_log_set_level(level);
+	mg_log_capture_libraries();
 	mg_proctitle_set("mugaid: master");
 	if (prepare(&m) < 0)
 		goto done;

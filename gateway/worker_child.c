@@ -93,6 +93,17 @@ static void reset_process(int sock)
 	prctl(PR_SET_NAME, "mugai-worker", 0, 0, 0);
 }
 
+/* The sandbox allows no new socket, which syslog(3) would open again (its
+ * descriptor was just closed): a worker's lines, libraries' warnings
+ * among them, go to stderr, the service's. */
+static void log_to_stderr(void)
+{
+	char prog[64];
+
+	snprintf(prog, sizeof(prog), "%s", mg_log_prog());
+	mg_log_open(prog, "stderr");
+}
+
 /* Writes the artefact and the report into sealed memfds; on failure the
  * item is blocked instead (a partial artefact never leaves). */
 static void seal_outputs(const struct child *c, const mg_input *in, mg_mode mode,
@@ -212,6 +223,7 @@ static _Noreturn void job_main(const struct child *c, int sock)
 		_exit(2);
 	mg_msg_free(&m);
 	mg_proctitle_set("mugaid: job %s", job.item_id && *job.item_id ? job.item_id : "(new)");
+	mg_log_set_item(job.item_id); /* a library's warning names the item */
 	serve(c, &job);
 	_exit(0);
 }
@@ -342,6 +354,7 @@ void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	reset_process(sock);
 	mg_proctitle_set("mugaid: zygote (%s)", mg_log_prog());
+	log_to_stderr();
 	c.zygote = getpid();
 	c.core = mg_core_new(policy, &cerr);
 	if (!c.core)
