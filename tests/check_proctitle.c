@@ -93,7 +93,8 @@ static int hook(const mg_input *in, char *reason, size_t len)
 	return 0;
 }
 
-/* A child that runs `ps -o pid=,args= --ppid ZYGOTE` until a job shows,
+/* A child that runs `ps -o pid=,args= --ppid ZYGOTE` until a job that
+ * has its item shows (not the spare waiting for the next one),
  * writes that line to fd and kills the job; exits 1 after 30 s without. */
 static pid_t watch(pid_t zygote, int fd)
 {
@@ -111,7 +112,8 @@ static pid_t watch(pid_t zygote, int fd)
 			long job;
 			int at = 0;
 
-			if (sscanf(line, " %ld %n", &job, &at) == 1 && strstr(line + at, "mugaid: job ")) {
+			if (sscanf(line, " %ld %n", &job, &at) == 1 && strstr(line + at, "mugaid: job ") &&
+			    !strstr(line + at, "(spare)")) {
 				line[strcspn(line, "\n")] = 0;
 				(void)!write(fd, line + at, strlen(line + at));
 				kill((pid_t)job, SIGKILL);
