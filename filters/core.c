@@ -219,6 +219,9 @@ static mg_status run_item(mg_ctx *ctx, mg_item *item, bool is_mail, mg_out *out)
 	st = f->run(ctx, item, act, out);
 	if (st != MG_OK)
 		return mg_fail(ctx, st, "%s filter failed", f->name);
+	if (mg_rtf_opens(out->data.data, out->data.len, NULL)) /* text that is RTF to Word */
+		return mg_fail(ctx, MG_E_TYPE_BLOCKED, "the %s filter's output would open in "
+		               "Word as RTF (it starts with {\\rt)", f->name);
 	if (ctx->status != MG_OK)
 		return ctx->status;
 	return mg_check_deadline(ctx);

@@ -304,13 +304,16 @@ static void refine(const unsigned char *d, size_t len, mg_type *t)
 		if (has_prefix(d, len, "ID;P") || has_prefix(d, len, "ID;")) {
 			t->family = MG_FAM_EXECUTABLE; /* SYLK: Excel 4 macros ride in it */
 			snprintf(t->mime, sizeof(t->mime), "%s", "application/x-sylk");
-		} else if (has_prefix(d, len, "{\\rtf")) {
-			t->family = MG_FAM_RTF;
-			snprintf(t->mime, sizeof(t->mime), "%s", "text/rtf");
 		} else if (t->family == MG_FAM_TEXT && looks_like_mail(d, len)) {
 			t->family = MG_FAM_MAIL;
 			snprintf(t->mime, sizeof(t->mime), "%s", "message/rfc822");
 		}
+	}
+	if (t->family != MG_FAM_PDF && t->family != MG_FAM_EXECUTABLE && mg_rtf_opens(d, len, NULL)) {
+		/* Word opens it as RTF whatever libmagic, the name or the header's
+		 * tail say: "{\rt" is all Word looks for */
+		t->family = MG_FAM_RTF;
+		snprintf(t->mime, sizeof(t->mime), "%s", "text/rtf");
 	}
 	if (t->family == MG_FAM_HTML || t->family == MG_FAM_TEXT || t->family == MG_FAM_XML) {
 		if (memmem(d, len < (1u << 20) ? len : (1u << 20), "hta:application", 15) ||

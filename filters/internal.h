@@ -137,6 +137,11 @@ void mg_detect_mismatch(mg_ctx *ctx, const mg_item *item);
 mg_family mg_family_of_mime(const char *mime);
 mg_family mg_family_of_name(const char *name);
 
+/* rtf_header.c: true when Word would open these bytes as RTF ("{\rt" at
+ * the start, after an optional BOM and blanks); *start (may be NULL) gets
+ * the offset of the '{'. */
+bool mg_rtf_opens(const unsigned char *d, size_t len, size_t *start);
+
 /* core.c: sanitise a nested item (attachment, archive member) with its own
  * filter, its own report object appended to the parent's "children".  The
  * child's artefact lands in *out when the status is MG_OK. */

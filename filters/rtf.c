@@ -13,6 +13,11 @@
  * \cpg) or of the document (\ansicpg: 932 for Japanese), \uN as Unicode
  * with \ucN fallback characters skipped.  Objects, pictures and field
  * codes that run or fetch things are reported as removed.
+ *
+ * Control words are read as Word reads them, not as the specification
+ * says: letters of either case, CR and LF inside a word or its number
+ * dropped, and any "{\rt" header accepted (rtf_header.c), so that no
+ * spelling Word understands as \object slips past as text.
  */
 #include <glib.h>
 #include <stdio.h>
@@ -330,6 +335,20 @@ static void word(struct rtf *r, const char *w, bool has, long p)
 				put_cp(r, chars[i].cp);
 }
 
+static bool is_letter(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The next byte of a control word: Word drops CR and LF inside one, so
+ * "\ob" CRLF "ject" is \object and must be read as such. */
+static int word_peek(struct rtf *r)
+{
+	while (r->pos < r->len && (r->d[r->pos] == '\r' || r->d[r->pos] == '\n'))
+		r->pos++;
+	return r->pos < r->len ? r->d[r->pos] : -1;
+}
+
 /* "\" then letters, an optional signed number and one space. */
 static void control_word(struct rtf *r)
 {
@@ -338,20 +357,24 @@ static void control_word(struct rtf *r)
 	long p = 0;
 	bool neg = false, has = false;
 	unsigned digits = 0;
+	int c;
 
-	while (r->pos < r->len && r->d[r->pos] >= 'a' && r->d[r->pos] <= 'z') {
+	while ((c = word_peek(r)) >= 0 && is_letter((unsigned char)c)) {
 		if (n < MAX_WORD)
-			w[n++] = (char)r->d[r->pos];
+			w[n++] = (char)c;
 		r->pos++;
 	}
 	w[n] = 0;
-	if (r->pos < r->len && r->d[r->pos] == '-') {
-		neg = true;
-		r->pos++;
+	if (word_peek(r) == '-') {
+		size_t minus = r->pos++;
+
+		neg = word_peek(r) >= '0' && word_peek(r) <= '9';
+		if (!neg)
+			r->pos = minus; /* a '-' without digits is text, not a sign */
 	}
-	while (r->pos < r->len && r->d[r->pos] >= '0' && r->d[r->pos] <= '9') {
+	while ((c = word_peek(r)) >= '0' && c <= '9') {
 		if (digits++ < 10)
-			p = p * 10 + (r->d[r->pos] - '0');
+			p = p * 10 + (c - '0');
 		has = true;
 		r->pos++;
 	}
@@ -461,7 +484,7 @@ static mg_status parse(struct rtf *r)
 			if (!close_group(r))
 				break;
 		} else if (c == '\\' && r->pos < r->len) {
-			if (r->d[r->pos] >= 'a' && r->d[r->pos] <= 'z')
+			if (is_letter(r->d[r->pos]))
 				control_word(r);
 			else
 				control_symbol(r, r->d[r->pos++]);
@@ -506,7 +529,7 @@ static mg_status rtf_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_
 	r->out = &out->data;
 	r->doc_codepage = 1252;
 	r->st[0].uc = 1;
-	if (r->len < 5 || memcmp(r->d, "{\\rtf", 5) != 0)
+	if (!mg_rtf_opens(r->d, r->len, &r->pos))
 		st = mg_fail(ctx, MG_E_MALFORMED, "not an RTF document");
 	else
 		st = parse(r);

@@ -1,6 +1,7 @@
 /*
- * fuzz_rtf.c - the RTF tokenizer on arbitrary bytes (inputs that do not
- * start with "{\rtf" get it prefixed, so that every input is parsed).
+ * fuzz_rtf.c - the RTF tokenizer on arbitrary bytes (inputs that Word
+ * would not open as RTF get "{\rtf" prefixed, so that every input is
+ * parsed).
  *
  * Called directly, past detection.  Beyond "no crash, no leak, no hang",
  * the text it writes must be UTF-8 with no control character but tab and
@@ -51,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!policy)
 		init();
-	if (size < 5 || memcmp(data, "{\\rtf", 5) != 0) {
+	if (!mg_rtf_opens(data, size, NULL)) {
 		if (!(copy = malloc(size + 5)))
 			abort();
 		memcpy(copy, "{\\rtf", 5);

@@ -169,6 +169,19 @@ START_TEST(hostile_structure)
 }
 END_TEST
 
+/* Control words as Word reads them: letters of either case, CR and LF
+ * inside a word or its number dropped, "-" a sign only before a digit,
+ * "\" before a line break still a paragraph. */
+START_TEST(word_tokens_as_word_reads_them)
+{
+	expect_text("{\\rtf1 a\\PAR b\\par-x\\b\r\ni\r\nn2 cd}", "ab\n-x");
+	expect_text("{\\rtf1 a\\\r\nb\\\nc}", "a\nb\nc");
+	expect_text("{\\rtf1 a\\pa\nr b\\u2\r\n6085?c}", "a\nb\xe6\x97\xa5" "c");
+	expect_text("{\\rt x{\\ob\r\nject{\\*\\objdata 01}{\\result y}}}", "xy");
+	expect_text("\xEF\xBB\xBF \r\n{\\rtfabc z}", "z");
+}
+END_TEST
+
 START_TEST(block_policy)
 {
 	mg_policy *p = mg_policy_new();
@@ -198,6 +211,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, fields_and_destinations);
 	tcase_add_test(tc, bin_data_is_never_parsed);
 	tcase_add_test(tc, hostile_structure);
+	tcase_add_test(tc, word_tokens_as_word_reads_them);
 	tcase_add_test(tc, block_policy);
 	suite_add_tcase(s, tc);
 	return s;
