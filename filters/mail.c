@@ -138,7 +138,11 @@ static GByteArray *enriched_to_html(const GByteArray *raw, bool richtext)
 	return a;
 }
 
-static mg_status text_body(mail_job *j, GMimeObject *o)
+/* A body part as UTF-8 text: HTML and enriched through html.c, plain
+ * text through charset.c.  Findings go to the report; notes are the
+ * caller's, who knows whether this text is delivered. */
+static mg_status body_to_text(mail_job *j, GMimeObject *o, mg_buf *t, bool *is_html,
+                              mg_html_stats *st, mg_charset_info *info)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
 	const char *cs = g_mime_content_type_get_parameter(ct, "charset");
@@ -146,12 +150,11 @@ static mg_status text_body(mail_job *j, GMimeObject *o)
 	bool rich = g_mime_content_type_is_type(ct, "text", "enriched") ||
 	            g_mime_content_type_is_type(ct, "text", "richtext");
 	GByteArray *raw = part_bytes(GMIME_PART(o));
-	mg_charset_info info;
-	mg_html_stats st;
-	mg_buf t;
 	mg_status rc = MG_OK;
 
-	mg_buf_init(&t, j->ctx->policy->max_output);
+	memset(info, 0, sizeof(*info));
+	memset(st, 0, sizeof(*st));
+	*is_html = html || rich;
 	if (rich) {
 		GByteArray *h = enriched_to_html(raw, g_mime_content_type_is_type(ct, "text", "richtext"));
 
@@ -159,24 +162,39 @@ static mg_status text_body(mail_job *j, GMimeObject *o)
 		raw = h;
 	}
 	if (html || rich) {
-		rc = mg_html_to_text(j->ctx, raw->data, raw->len, cs, &t, &st);
-		if (rc == MG_OK)
-			html_notes(j, &st);
-	} else if (mg_charset_decode(raw->data, raw->len, cs, &t, &info) < 0) {
+		rc = mg_html_to_text(j->ctx, raw->data, raw->len, cs, t, st);
+	} else if (mg_charset_decode(raw->data, raw->len, cs, t, info) < 0) {
 		rc = mg_fail(j->ctx, MG_E_LIMIT_SIZE, "mail text larger than max_output");
 	} else {
-		if (info.guessed && cs)
-			mail_note_add(j, NOTE_CHARSET, MG_OK, 0, NULL, NULL, info.used);
-		if (info.guessed || info.replaced)
+		if (info->guessed || info->replaced)
 			mg_report_finding(j->ctx, "text body declared %s read as %s (%u bytes replaced)",
-			                  cs ? cs : "(none)", info.used, info.replaced);
-		if (mg_utf8_clean(&t))
+			                  cs ? cs : "(none)", info->used, info->replaced);
+		if (mg_utf8_clean(t))
 			mg_report_removed(j->ctx, "control characters", "in a text body");
 	}
+	g_byte_array_free(raw, TRUE);
+	return rc;
+}
+
+static mg_status text_body(mail_job *j, GMimeObject *o)
+{
+	const char *cs = g_mime_content_type_get_parameter(g_mime_object_get_content_type(o),
+	                                                   "charset");
+	mg_charset_info info;
+	mg_html_stats st;
+	bool html;
+	mg_buf t;
+	mg_status rc;
+
+	mg_buf_init(&t, j->ctx->policy->max_output);
+	rc = body_to_text(j, o, &t, &html, &st, &info);
+	if (rc == MG_OK && html)
+		html_notes(j, &st);
+	else if (rc == MG_OK && info.guessed && cs)
+		mail_note_add(j, NOTE_CHARSET, MG_OK, 0, NULL, NULL, info.used);
 	if (rc == MG_OK)
 		rc = body_append(j, &t);
 	mg_buf_free(&t);
-	g_byte_array_free(raw, TRUE);
 	return rc;
 }
 
@@ -428,8 +446,71 @@ static mg_status message_part(mail_job *j, GMimeMessagePart *mp)
 	return st;
 }
 
-/* One version of the body: text/plain first, else HTML, else a nested
- * multipart (related HTML), else the last one. */
+/* The text a body part would give, only to compare versions: what it
+ * reports goes to a scratch report, and it adds no note. */
+static mg_status dry_text(mail_job *j, GMimeObject *o, mg_buf *t)
+{
+	json_t *saved = j->ctx->report;
+	mg_charset_info info;
+	mg_html_stats st;
+	bool html;
+	mg_status rc;
+
+	j->ctx->report = json_object();
+	rc = body_to_text(j, o, t, &html, &st, &info);
+	json_decref(j->ctx->report);
+	j->ctx->report = saved;
+	return rc;
+}
+
+/* The HTML body of a version: the part itself, or the first HTML body
+ * of a multipart/related. */
+static GMimeObject *html_of(GMimeObject *o)
+{
+	if (GMIME_IS_MULTIPART(o)) {
+		for (int i = 0; i < g_mime_multipart_get_count(GMIME_MULTIPART(o)); i++) {
+			GMimeObject *c = g_mime_multipart_get_part(GMIME_MULTIPART(o), i);
+
+			if (is_body_text(c) &&
+			    !g_mime_content_type_is_type(g_mime_object_get_content_type(c), "text", "plain"))
+				return c;
+		}
+		return NULL;
+	}
+	return o;
+}
+
+/* Whether the rich version (HTML, or related HTML) is to be delivered in
+ * place of the plain one: when it carries words the plain one lacks. */
+static mg_status prefer_rich(mail_job *j, GMimeObject *plain, GMimeObject *rich, bool *use_rich)
+{
+	GMimeObject *h = html_of(rich);
+	mg_buf pt, ht;
+	char *why = NULL;
+	mg_status rc;
+
+	*use_rich = false;
+	if (!h)
+		return MG_OK;
+	mg_buf_init(&pt, j->ctx->policy->max_output);
+	mg_buf_init(&ht, j->ctx->policy->max_output);
+	rc = dry_text(j, plain, &pt);
+	if (rc == MG_OK)
+		rc = dry_text(j, h, &ht);
+	if (rc == MG_OK) {
+		*use_rich = mail_alt_html_richer(&pt, &ht, &why);
+		mg_report_action(j->ctx, "multipart/alternative: the %s version delivered: %s",
+		                 *use_rich ? "HTML" : "plain text", why);
+	}
+	g_free(why);
+	mg_buf_free(&pt);
+	mg_buf_free(&ht);
+	return rc;
+}
+
+/* One version of the body: text/plain, unless the HTML version (or a
+ * nested multipart/related HTML) carries text the plain one lacks; HTML
+ * when there is no plain one, else a nested multipart, else the last. */
 static mg_status alternative(mail_job *j, GMimeMultipart *mp, unsigned level)
 {
 	int n = g_mime_multipart_get_count(mp), plain = -1, html = -1, multi = -1, pick;
@@ -451,6 +532,17 @@ static mg_status alternative(mail_job *j, GMimeMultipart *mp, unsigned level)
 	if (n == 0)
 		return MG_OK;
 	pick = plain >= 0 ? plain : html >= 0 ? html : multi >= 0 ? multi : n - 1;
+	if (plain >= 0 && (html >= 0 || multi >= 0)) {
+		int rich = html >= 0 ? html : multi;
+		bool use_rich;
+		mg_status rc = prefer_rich(j, g_mime_multipart_get_part(mp, plain),
+		                           g_mime_multipart_get_part(mp, rich), &use_rich);
+
+		if (rc != MG_OK)
+			return rc;
+		if (use_rich)
+			pick = rich;
+	}
 	if (n > 1) {
 		mail_note_add(j, NOTE_ALTERNATIVE, MG_OK, (unsigned)(n - 1), NULL, NULL, NULL);
 		mg_report_removed(j->ctx, "multipart/alternative", "%d other versions of the body", n - 1);

@@ -71,6 +71,10 @@ char *mail_words_unpad(const char *value);
  * decoder reads whole; first_line_used: columns taken by "Name: ". */
 char *mail_words_encode(const char *utf8, size_t first_line_used);
 
+/* mail_alt.c: whether the HTML version's text (html) carries words the
+ * plain version (plain) lacks; *why says why, for the report (g_free). */
+bool mail_alt_html_richer(const mg_buf *plain, const mg_buf *html, char **why);
+
 /* mail_notice.c: the notice for the top of the body (g_free() it). */
 char *mail_notice(const mail_job *j, const char *item_id);
 /* The value of X-Mugai-Verdict. */

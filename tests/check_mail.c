@@ -106,7 +106,7 @@ static const char rich_mail[] =
 	"--ALT" CRLF
 	"Content-Type: text/html; charset=UTF-8" CRLF
 	CRLF
-	"<html><body><p>HTML version</p><script>steal()</script></body></html>" CRLF
+	"<html><body><p>\xe8\xaa\xac\xe6\x98\x8e\xe4\xbc\x9a</p><script>steal()</script></body></html>" CRLF
 	"--ALT--" CRLF
 	"--OUTER" CRLF
 	"Content-Type: text/csv; name=\"list.csv\"" CRLF
@@ -164,7 +164,9 @@ START_TEST(rebuild_whitelist_bodies_attachments)
 	ck_assert_str_eq(types, "multipart/mixed;text/plain;text/csv;");
 	body = body_text(m);
 	ck_assert_ptr_nonnull(strstr(body, "説明会\r\n"));
-	ck_assert_ptr_null(strstr(body, "HTML version"));
+	/* both versions carry the same words: the plain one is delivered */
+	ck_assert_ptr_null(strstr(body, "HTML"));
+	ck_assert_ptr_null(strstr(body, "steal"));
 	ck_assert_ptr_nonnull(strstr(body, "添付ファイル「invoice.exe」を削除しました"));
 	ck_assert_ptr_nonnull(strstr(body, "Attachment \"invoice.exe\" removed: "));
 	ck_assert_ptr_nonnull(strstr(body, res.item_id));
