@@ -58,6 +58,8 @@ int mg_web_options(const mg_config *c, mw_options *opt, char **err)
 		return -1;
 	opt->session_idle = c->admin_session_idle;
 	opt->session_max = c->admin_session_max;
+	opt->allowed_hosts = c->admin_allowed_hosts;
+	opt->listen = c->admin_listen;
 	opt->log = mg_web_log;
 	return 0;
 }

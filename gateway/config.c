@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "web.h"
 
 enum kind { K_STR, K_SIZE, K_SECONDS, K_COUNT };
 
@@ -49,6 +50,7 @@ static const struct key {
 	{ "admin", "secure_cookies", K_STR, F(admin_secure_cookies), "no", "yes when the review UI is reached over TLS (a proxy): cookies get the Secure flag" },
 	{ "admin", "metrics_public", K_STR, F(admin_metrics_public), "yes", "serve /metrics without a login (keep admin.listen on an admin network); no: only to a signed-in user" },
 	{ "admin", "session_idle", K_SECONDS, F(admin_session_idle), "30m", "a review UI session ends after this long without a request" },
+	{ "admin", "allowed_hosts", K_STR, F(admin_allowed_hosts), "", "Host names the review UI answers, comma separated NAME or NAME:PORT ([IPv6]:PORT); any other Host (DNS rebinding) gets 400; empty: the admin.listen address, localhost, 127.0.0.1 and [::1]" },
 	{ "admin", "session_max", K_SECONDS, F(admin_session_max), "12h", "a review UI session ends this long after login" },
 	{ "workers", "count", K_COUNT, F(workers_count), "0", "sandboxed workers; 0 means one per core" },
 	{ "workers", "timeout", K_SECONDS, F(workers_timeout), "60s", "wall-clock limit of one job" },
@@ -130,6 +132,9 @@ static int check_value(const struct key *k, const char *value, char **err)
 		*err = errf("log.target: bad value '%s' (stderr, syslog or syslog:FACILITY)", value);
 		return -1;
 	}
+	if (strcmp(k->section, "admin") == 0 && strcmp(k->name, "allowed_hosts") == 0 &&
+	    mw_hosts_check(value, err) < 0)
+		return -1;
 	if (strcmp(k->section, "log") == 0 && strcmp(k->name, "level") == 0 &&
 	    mg_log_level_parse(value, &level) < 0) {
 		*err = errf("log.level: bad value '%s' (debug, info, warning or error)", value);

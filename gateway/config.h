@@ -42,6 +42,7 @@ typedef struct mg_config {
 	char *admin_metrics_public;
 	unsigned admin_session_idle;
 	unsigned admin_session_max;
+	char *admin_allowed_hosts;
 	/* the master (mugaid) and the log */
 	char *daemon_user;
 	char *daemon_directory;

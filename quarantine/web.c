@@ -40,7 +40,7 @@ struct conn_state {
 	struct MHD_PostProcessor *pp;
 	size_t body;
 	char ip[INET6_ADDRSTRLEN];
-	char *path, *method, *cookie_session, *cookie_login, *accept_language;
+	char *path, *method, *cookie_session, *cookie_login, *accept_language, *host;
 };
 
 static char *dup_or_null(const char *s)
@@ -113,6 +113,8 @@ static int begin(struct conn_state *cs, struct MHD_Connection *conn, const char 
 	                                                           MW_COOKIE_LOGIN));
 	cs->accept_language = dup_or_null(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	                                                              MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
+	cs->host = dup_or_null(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	                                                   MHD_HTTP_HEADER_HOST));
 	if (!cs->path || !cs->method)
 		return -1;
 	peer_address(conn, cs->ip, sizeof(cs->ip));
@@ -121,6 +123,7 @@ static int begin(struct conn_state *cs, struct MHD_Connection *conn, const char 
 	r->cookie_session = cs->cookie_session;
 	r->cookie_login = cs->cookie_login;
 	r->accept_language = cs->accept_language;
+	r->host = cs->host;
 	r->ip = cs->ip;
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_query, cs);
 	if (strcmp(cs->method, "POST") == 0)
@@ -145,6 +148,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(cs->cookie_session);
 	free(cs->cookie_login);
 	free(cs->accept_language);
+	free(cs->host);
 	sodium_memzero(cs, sizeof(*cs));
 	free(cs);
 	*con_cls = NULL;
@@ -326,6 +330,12 @@ mw_server *mw_server_new(mq_store *store, const mw_options *opt, char **err)
 		srv->opt.session_max = 12 * 3600;
 	if (!srv->opt.max_connections)
 		srv->opt.max_connections = 64;
+	if (mw_hosts_init(srv, srv->opt.allowed_hosts, srv->opt.listen, err) < 0) {
+		mw_server_free(srv);
+		return NULL;
+	}
+	/* copied: the caller's strings need not outlive the server */
+	srv->opt.allowed_hosts = srv->opt.listen = NULL;
 	pthread_mutex_init(&srv->stats_lock, NULL);
 	srv->sessions = mw_sessions_new(MAX_SESSIONS, srv->opt.session_idle, srv->opt.session_max);
 	srv->rl_ip = mw_ratelimit_new(MW_LOGIN_FAILURES, MW_LOGIN_WINDOW, RL_SLOTS);
@@ -388,6 +398,7 @@ void mw_server_free(mw_server *srv)
 	mw_sessions_free(srv->sessions);
 	mw_ratelimit_free(srv->rl_ip);
 	mw_ratelimit_free(srv->rl_user);
+	mw_hosts_free(srv);
 	pthread_mutex_destroy(&srv->stats_lock);
 	free(srv);
 }

@@ -51,7 +51,15 @@ typedef struct mw_options {
 	void *metrics_ctx;
 	mw_log_fn log;            /* may be NULL */
 	void *log_ctx;
+	/* admin.allowed_hosts: the Host names served, NAME or NAME:PORT, comma
+	 * separated; NULL or empty: listen's host, localhost, 127.0.0.1, [::1].
+	 * Any other Host (DNS rebinding) gets 400.  Both copied. */
+	const char *allowed_hosts;
+	const char *listen;       /* admin.listen as configured, for that default */
 } mw_options;
+
+/* 0 when list is a valid admin.allowed_hosts, -1 with *err otherwise. */
+int mw_hosts_check(const char *list, char **err);
 
 /* The UI over an open store (not taken over).  NULL with *err. */
 mw_server *mw_server_new(mq_store *store, const mw_options *opt, char **err);

@@ -115,6 +115,7 @@ typedef struct mw_request {
 	const char *cookie_login;
 	const char *accept_language;
 	const char *ip;              /* the peer, for the rate limit and the log */
+	const char *host;            /* the Host header; NULL when absent */
 	int64_t now;
 	bool body_too_large;
 	/* set while routing */
@@ -159,7 +160,16 @@ struct mw_server {
 	pthread_mutex_t stats_lock;
 	uint64_t responses[6];     /* by class: [2] = 2xx ... */
 	uint64_t logins, login_failures, rate_limited, csrf_refused;
+	char **hosts;              /* the Host names answered (web_host.c) */
+	size_t nhosts;
 };
+
+/* web_host.c: the allowed Host names from admin.allowed_hosts, or when it
+ * is empty from the listen address plus localhost, 127.0.0.1 and [::1];
+ * whether a request's Host header is one of them (NULL: no). */
+int mw_hosts_init(mw_server *srv, const char *allowed, const char *listen, char **err);
+bool mw_host_allowed(const mw_server *srv, const char *header);
+void mw_hosts_free(mw_server *srv);
 
 /* A line for the operator's log through the caller's logger, if any. */
 void mw_log(mw_server *srv, bool warning, const char *item_id, const char *fmt, ...)

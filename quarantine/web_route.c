@@ -277,6 +277,13 @@ void mw_handle(mw_server *srv, mw_request *req, mw_response *resp)
 	mw_route r;
 
 	req->lang = mw_lang_negotiate(req->accept_language, MW_JA);
+	/* before the session, the path or anything else: a rebound name gets nothing */
+	if (!mw_host_allowed(srv, req->host)) {
+		mw_log(srv, true, NULL, "review UI: Host '%.100s' from %s refused (admin.allowed_hosts)",
+		       req->host ? req->host : "(none)", req->ip ? req->ip : "?");
+		mw_error_page(srv, req, resp, 400, MW_ERR_BAD_REQUEST);
+		return;
+	}
 	mw_route_parse(req->path, &r);
 	if (load_session(srv, req) < 0) {
 		mw_error_page(srv, req, resp, 500, MW_ERR_INTERNAL);

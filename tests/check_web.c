@@ -517,7 +517,10 @@ struct call {
 	const char *query[8]; /* key, value, ... NULL */
 	const char *form[12];
 	int64_t now;
+	const char *host; /* NULL: 127.0.0.1:8025, NO_HOST: no Host header */
 };
+
+static const char NO_HOST[] = "";
 
 static void fill(mw_args *a, const char *const *kv, size_t max)
 {
@@ -534,6 +537,7 @@ static void run(const struct call *c, mw_response *resp)
 	req.path = c->path;
 	req.accept_language = c->accept_language;
 	req.ip = c->ip ? c->ip : "192.0.2.1";
+	req.host = c->host == NO_HOST ? NULL : c->host ? c->host : "127.0.0.1:8025";
 	req.cookie_session = c->session;
 	req.cookie_login = c->login_cookie;
 	req.now = c->now ? c->now : (int64_t)time(NULL);
@@ -1311,6 +1315,114 @@ START_TEST(http_post_limits)
 }
 END_TEST
 
+/* --- Host (DNS rebinding) --------------------------------------------------------- */
+
+static unsigned status_for_host(const char *host)
+{
+	struct call c = { .method = "GET", .path = "/login", .host = host };
+	mw_response r;
+	unsigned status;
+
+	run(&c, &r);
+	status = r.status;
+	mw_response_free(&r);
+	return status;
+}
+
+START_TEST(host_default_is_loopback)
+{
+	static const char *const good[] = { "127.0.0.1:8025", "127.0.0.1", "localhost:8025",
+		                            "LocalHost", "[::1]:8025", "[::1]" };
+	static const char *const bad[] = { "attacker.example", "attacker.example:8025",
+		                           "127.0.0.1.attacker.example", "localhost.attacker.example",
+		                           "localhost:80x", "localhost:", "[::1", "127.0.0.1:8025/x",
+		                           "local host", "", "0.0.0.0:8025" };
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(status_for_host(good[i]) == 200, "Host '%s' refused", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(status_for_host(bad[i]) == 400, "Host '%s' served", bad[i]);
+	ck_assert_uint_eq(status_for_host(NO_HOST), 400);
+	ck_assert_ptr_nonnull(strstr(logged, "Host 'attacker.example' from 192.0.2.1 refused"));
+}
+END_TEST
+
+/* Before the session: a rebound page with a stolen cookie still gets 400. */
+START_TEST(host_checked_before_session)
+{
+	char sid[MW_TOKEN_HEX + 1], csrf[MW_TOKEN_HEX + 1];
+	struct call c = { .method = "GET", .path = "/items" };
+	mw_response r;
+
+	login("alice", "alice-password", sid, csrf);
+	c.session = sid;
+	run(&c, &r);
+	ck_assert_uint_eq(r.status, 200);
+	mw_response_free(&r);
+	c.host = "rebound.attacker.example:8025";
+	run(&c, &r);
+	ck_assert_uint_eq(r.status, 400);
+	ck_assert_ptr_null(strstr(body(&r), "meeting minutes"));
+	mw_response_free(&r);
+}
+END_TEST
+
+START_TEST(host_listen_and_explicit_list)
+{
+	mw_options opt = { .listen = "192.0.2.10:8025" };
+	char *err = NULL;
+
+	store_teardown();
+	store_setup_opts(&opt);
+	ck_assert_uint_eq(status_for_host("192.0.2.10:8025"), 200);
+	ck_assert_uint_eq(status_for_host("localhost:8025"), 200);
+	ck_assert_uint_eq(status_for_host("192.0.2.11:8025"), 400);
+	/* an explicit list replaces the default; NAME:PORT only on that port */
+	opt = (mw_options){ .listen = "0.0.0.0:8025",
+		            .allowed_hosts = "Mugai-Admin.example.lg.jp:8443, review.example.lg.jp" };
+	store_teardown();
+	store_setup_opts(&opt);
+	ck_assert_uint_eq(status_for_host("mugai-admin.example.lg.jp:8443"), 200);
+	ck_assert_uint_eq(status_for_host("mugai-admin.example.lg.jp:8025"), 400);
+	ck_assert_uint_eq(status_for_host("review.example.lg.jp:1234"), 200);
+	ck_assert_uint_eq(status_for_host("localhost:8025"), 400);
+	ck_assert_uint_eq(status_for_host("0.0.0.0:8025"), 400);
+	/* entries that are not host names are refused when read */
+	ck_assert_int_eq(mw_hosts_check("a.example, [::1]:8025", &err), 0);
+	ck_assert_int_eq(mw_hosts_check("a.example/evil", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "admin.allowed_hosts: bad entry 'a.example/evil'"));
+	free(err);
+	err = NULL;
+	ck_assert_int_eq(mw_hosts_check("host:123456", &err), -1);
+	free(err);
+	err = NULL;
+	opt.allowed_hosts = "[::1";
+	ck_assert_ptr_null(mw_server_new(store, &opt, &err));
+	ck_assert_ptr_nonnull(err);
+	free(err);
+}
+END_TEST
+
+START_TEST(http_rebinding_refused)
+{
+	static const char req[] = "GET /login HTTP/1.1\r\nHost: attacker.example\r\n"
+	                          "Connection: close\r\n\r\n";
+	static const char none[] = "GET /login HTTP/1.0\r\n\r\n";
+	char *resp = http(req, sizeof(req) - 1);
+
+	ck_assert_msg(strncmp(resp, "HTTP/1.1 400", 12) == 0, "%.40s", resp);
+	ck_assert_ptr_null(strstr(resp, "Set-Cookie"));
+	free(resp);
+	resp = http(none, sizeof(none) - 1);
+	ck_assert_msg(strncmp(resp, "HTTP/1.0 400", 12) == 0 || strncmp(resp, "HTTP/1.1 400", 12) == 0,
+	              "%.40s", resp);
+	free(resp);
+	resp = get("/login"); /* Host: 127.0.0.1 */
+	ck_assert_msg(strncmp(resp, "HTTP/1.1 200", 12) == 0, "%.40s", resp);
+	free(resp);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("web");
@@ -1350,6 +1462,9 @@ Suite *mugai_suite(void)
 	tcase_add_test(routes, password_change);
 	tcase_add_test(routes, audit_page_verifies_chain);
 	tcase_add_test(routes, health_and_metrics);
+	tcase_add_test(routes, host_default_is_loopback);
+	tcase_add_test(routes, host_checked_before_session);
+	tcase_add_test(routes, host_listen_and_explicit_list);
 	tcase_set_timeout(routes, 120);
 	suite_add_tcase(s, routes);
 
@@ -1357,6 +1472,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(wire, http_security_headers);
 	tcase_add_test(wire, http_traversal_refused);
 	tcase_add_test(wire, http_post_limits);
+	tcase_add_test(wire, http_rebinding_refused);
 	tcase_set_timeout(wire, 60);
 	suite_add_tcase(s, wire);
 	return s;
