@@ -62,6 +62,7 @@ typedef struct arc {
 	uint64_t own_total;
 	uint64_t *total;        /* bytes of all levels: max_total */
 	bool outermost;
+	const char *passphrase; /* the candidate that opens it (archive_crypt.c) */
 	mg_buf member;
 	unsigned char *block;
 	mg_names *names;
@@ -167,6 +168,8 @@ static mg_status open_reader(arc *r)
 		archive_read_support_format_cab(r->a);
 		archive_read_support_format_rar(r->a);
 		archive_read_support_format_rar5(r->a);
+		if (r->passphrase)
+			archive_read_add_passphrase(r->a, r->passphrase);
 		rc = archive_read_open_memory(r->a, d, len);
 	}
 	if (rc != ARCHIVE_OK)
@@ -492,7 +495,7 @@ static mg_status unpack(arc *r)
 			               p->max_parts);
 		if ((st = mg_check_deadline(r->ctx)) != MG_OK)
 			return st;
-		if (archive_entry_is_encrypted(e))
+		if (archive_entry_is_encrypted(e) && !r->passphrase)
 			return encrypted(r);
 		if ((st = handle_entry(r, e)) != MG_OK)
 			return st;
@@ -563,6 +566,19 @@ static void arc_free(arc *r)
 	}
 }
 
+/* A candidate password that opens the archive, if one is needed. */
+static mg_status use_password(arc *r)
+{
+	long picked = -1;
+	mg_status st = mg_archive_pick_password(r->ctx, r->item, &picked);
+
+	if (st == MG_OK && picked >= 0) {
+		r->passphrase = r->ctx->passwords[picked];
+		mg_report_unlocked(r->ctx, (size_t)picked, "password-protected zip archive");
+	}
+	return st;
+}
+
 static mg_status archive_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)
 {
 	mg_status st = MG_OK;
@@ -573,6 +589,8 @@ static mg_status archive_run(mg_ctx *ctx, const mg_item *item, mg_action action,
 		st = mg_fail(ctx, MG_E_INTERNAL, "out of memory");
 	else if (mg_rar5_encrypted(item->data, item->len))
 		st = encrypted(&r);
+	if (st == MG_OK)
+		st = use_password(&r);
 	/* an empty zip, its end record alone, is nothing libarchive would open */
 	if (st == MG_OK && !(mg_view(item->data, item->len, 0, 4) &&
 	                     memcmp(item->data, "PK\5\6", 4) == 0 &&

@@ -8,6 +8,7 @@
  *                 compression, a prefix before the archive, the zip
  *                 directory's member count, RAR5 encryption records
  * archive_io.c    a CRC-checked gzip source and the zip writer
+ * archive_crypt.c which candidate password opens an encrypted zip
  */
 #ifndef MUGAI_ARCHIVE_PRIV_H
 #define MUGAI_ARCHIVE_PRIV_H
@@ -77,6 +78,13 @@ int64_t mg_zip_directory_count(const unsigned char *d, size_t len);
 /* True when a RAR5 archive carries an archive encryption header or a
  * file encryption record (libarchive before 3.7 does not report them). */
 bool mg_rar5_encrypted(const unsigned char *d, size_t len);
+
+/* ---- archive_crypt.c ---- */
+
+/* The index of the first candidate password that opens every encrypted
+ * member (each read to its end, through the limits), -1 when the archive
+ * needs none or none opens it.  A limit hit while reading is returned. */
+mg_status mg_archive_pick_password(mg_ctx *ctx, const mg_item *item, long *picked);
 
 /* ---- archive_io.c ---- */
 

@@ -294,7 +294,25 @@ static char *report_top(mg_ctx *ctx, mg_mode mode)
 	return json_dumps(ctx->report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
+/* How many candidates came, for the audit; which one worked is recorded
+ * where it worked. */
+static void report_candidates(mg_ctx *ctx, size_t given)
+{
+	if (given == 0)
+		return;
+	json_object_set_new(ctx->report, "password_candidates", json_integer((json_int_t)given));
+	if (given > mg_password_count(ctx))
+		mg_report_finding(ctx, "only the first %zu of %zu candidate passwords are tried "
+		                  "(policy max_password_candidates)", mg_password_count(ctx), given);
+}
+
 mg_status mg_sanitize(mg_core *core, const mg_input *in, mg_mode mode, mg_result *res)
+{
+	return mg_sanitize_unlock(core, in, NULL, 0, mode, res);
+}
+
+mg_status mg_sanitize_unlock(mg_core *core, const mg_input *in, const char *const *passwords,
+                             size_t n_passwords, mg_mode mode, mg_result *res)
 {
 	mg_item item = { in->data, in->len, in->name, in->declared_type, { 0 } };
 	mg_ctx ctx = { 0 };
@@ -311,6 +329,9 @@ mg_status mg_sanitize(mg_core *core, const mg_input *in, mg_mode mode, mg_result
 	ctx.mode = mode;
 	ctx.deadline = started + core->policy.time_limit;
 	ctx.report = mg_report_new(res->item_id, &item);
+	ctx.passwords = passwords;
+	ctx.n_passwords = passwords ? n_passwords : 0;
+	report_candidates(&ctx, ctx.n_passwords);
 	mg_out_init(&out, core->policy.max_output);
 
 	run_item(&ctx, &item, in->is_mail, &out);

@@ -66,6 +66,8 @@ struct mg_policy {
 	char notice_lang[8];        /* "ja+en", "ja", "en" */
 	bool notice;                /* prepend the change notice to mails */
 	bool defang_formulas;       /* CSV/text cells starting with = + - @ */
+	unsigned max_password_candidates; /* candidate passwords tried on one item */
+	unsigned max_spin_count;    /* key-derivation rounds a document may ask for */
 };
 
 /* What a filter is given: a bounds-checked view of the bytes and the type
@@ -116,6 +118,10 @@ struct mg_ctx {
 	/* Bytes unpacked from archives so far, shared by every level below the
 	 * outermost archive (policy max_total); NULL above it. */
 	uint64_t *unpacked;
+	/* Candidate passwords for encrypted content (PPAP), shared by every
+	 * level: never copied, never written into a report. */
+	const char *const *passwords;
+	size_t n_passwords;
 };
 
 /* registry.c */
@@ -156,6 +162,13 @@ mg_status mg_fail(mg_ctx *ctx, mg_status st, const char *fmt, ...)
 /* MG_E_LIMIT_TIME once the item's deadline has passed, MG_OK before. */
 mg_status mg_check_deadline(mg_ctx *ctx);
 double mg_now(void);
+
+/* password.c: the candidate passwords given with an item.  How many may
+ * be tried (the policy's max_password_candidates); and the record that one
+ * opened the item: its number (1-based) and what it opened, in this item's
+ * report, with "unlocked": true up to the top.  Never the password. */
+size_t mg_password_count(const mg_ctx *ctx);
+void mg_report_unlocked(mg_ctx *ctx, size_t index, const char *what);
 
 /* report.c: the structured record of what was done. */
 /* A JSON string from hostile text: bytes that are not UTF-8 become '?'. */

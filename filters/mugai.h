@@ -89,6 +89,15 @@ void mg_core_free(mg_core *core);
  * returns res->status.  Any error means MG_VERDICT_BLOCKED: never a partial
  * or unsanitised output. */
 mg_status mg_sanitize(mg_core *core, const mg_input *in, mg_mode mode, mg_result *res);
+/* The same, with candidate passwords for encrypted content (a PPAP zip,
+ * a PDF with a user password, an Office document encrypted by Office):
+ * tried in order, at most the policy's max_password_candidates.  What a
+ * password opens goes through its family like any other content; the
+ * artefact is never encrypted, and no password is copied into the result
+ * (the report names the candidate's number only).  A wrong password
+ * leaves the item "encrypted". */
+mg_status mg_sanitize_unlock(mg_core *core, const mg_input *in, const char *const *passwords,
+                             size_t n_passwords, mg_mode mode, mg_result *res);
 void mg_result_free(mg_result *res);
 
 const char *mg_status_name(mg_status s);    /* "ok", "encrypted", "limit_size" ... */

@@ -5,9 +5,10 @@
  * libgsf reads the compound file from memory.  Every storage is walked
  * first (bounded in count and depth) to report what cannot pass: VBA
  * projects, embedded objects (ObjectPool, Ole10Native, MBD storages),
- * signatures; and to refuse what cannot be read: an OOXML package
- * encrypted into a compound file (EncryptionInfo + EncryptedPackage),
- * which is reported as encrypted.  Then the reader for the document kind
+ * signatures.  An OOXML package encrypted into a compound file
+ * (EncryptionInfo + EncryptedPackage) is opened with the item's candidate
+ * passwords (offcrypto.c) and sanitised as the package it holds, or
+ * reported as encrypted.  Otherwise the reader for the document kind
  * writes its text (ole2_word.c, ole2_excel.c, ole2_ppt.c).  Nothing of the
  * compound file passes: the artefact is UTF-8 text.  `block` in the policy
  * quarantines these files instead.
@@ -17,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ole2_int.h"
+#include "offcrypto.h"
 
 #define MAX_DEPTH 16
 
@@ -225,6 +226,23 @@ static mg_status extract(mg_ole *o)
 	               "compound file that is not a Word, Excel or PowerPoint document");
 }
 
+static mg_status to_text(mg_ole *o, mg_out *out)
+{
+	mg_status st = extract(o);
+
+	if (st == MG_OK && o->high)
+		mg_ole_putc(o, 0xFFFD);
+	if (st == MG_OK && o->full)
+		st = mg_fail(o->ctx, MG_E_LIMIT_SIZE, "text larger than max_output");
+	if (st == MG_OK && !out->data.data && mg_buf_append(&out->data, "", 0) < 0)
+		st = mg_fail(o->ctx, MG_E_INTERNAL, "out of memory");
+	if (st == MG_OK) {
+		mg_out_set_type(out, "text/plain; charset=utf-8", "txt");
+		mg_report_action(o->ctx, "converted to text; nothing of the compound file is kept");
+	}
+	return st;
+}
+
 static mg_status ole2_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)
 {
 	GsfInput *in = gsf_input_memory_new(item->data, (gsf_off_t)item->len, FALSE);
@@ -240,17 +258,10 @@ static mg_status ole2_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 		             err && err->message ? err->message : "error");
 		goto done;
 	}
-	st = extract(&o);
-	if (st == MG_OK && o.high)
-		mg_ole_putc(&o, 0xFFFD);
-	if (st == MG_OK && o.full)
-		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "text larger than max_output");
-	if (st == MG_OK && !out->data.data && mg_buf_append(&out->data, "", 0) < 0)
-		st = mg_fail(ctx, MG_E_INTERNAL, "out of memory");
-	if (st == MG_OK) {
-		mg_out_set_type(out, "text/plain; charset=utf-8", "txt");
-		mg_report_action(ctx, "converted to text; nothing of the compound file is kept");
-	}
+	if (mg_offcrypto_present(o.root))
+		st = mg_offcrypto_open(&o, item, out);
+	else
+		st = to_text(&o, out);
 done:
 	if (err)
 		g_error_free(err);

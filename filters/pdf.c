@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "image_codec.h"
+#include "pdf_unlock.h"
 
 /* cairo cannot make an image surface wider or taller than this */
 #define CAIRO_MAX_SIDE 32767
@@ -98,12 +99,15 @@ static mg_status pdf_open(mg_ctx *ctx, const mg_item *item, PopplerDocument **do
 	GBytes *bytes = g_bytes_new_static(item->data, item->len);
 	GError *err = NULL;
 	mg_status st = MG_OK;
+	bool unlocked = false;
 
 	pdf_silence_poppler();
 	*doc = poppler_document_new_from_bytes(bytes, NULL, &err);
+	if (!*doc && g_error_matches(err, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED))
+		unlocked = (*doc = mg_pdf_unlock(ctx, item)) != NULL;
 	if (!*doc)
 		st = pdf_open_error(ctx, err);
-	else if (pdf_was_encrypted(*doc, item))
+	else if (!unlocked && pdf_was_encrypted(*doc, item))
 		mg_report_finding(ctx, "encrypted PDF (opened with the empty user password)");
 	g_clear_error(&err);
 	g_bytes_unref(bytes);

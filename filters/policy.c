@@ -43,6 +43,8 @@ static const struct key {
 	{ "notice", K_BOOL, F(notice), "yes", 0, 1, "start sanitised mails with a notice of what changed" },
 	{ "notice_lang", K_LANG, F(notice_lang), "ja+en", 0, 0, "language of the notice: ja+en, ja or en" },
 	{ "defang_formulas", K_BOOL, F(defang_formulas), "yes", 0, 1, "prefix text cells starting with = + - @ with '" },
+	{ "max_password_candidates", K_COUNT, F(max_password_candidates), "20", 0, 10000, "candidate passwords tried on one encrypted item" },
+	{ "max_spin_count", K_COUNT, F(max_spin_count), "1000000", 1, 100000000, "key-derivation rounds an encrypted document may ask for (Office uses 100000)" },
 #undef F
 };
 

@@ -21,10 +21,14 @@
 #include "mugai.h"
 
 enum { EXIT_SANITISED = 0, EXIT_ERROR = 1, EXIT_BLOCKED = 2 };
+/* A list of candidate passwords is short; a larger file is a mistake. */
+#define MAX_PASSWORD_FILE (1u << 20)
 
 struct job {
 	mg_core *core;
 	mg_mode mode;
+	char **passwords;        /* --password-file: candidates, one a line */
+	size_t n_passwords;
 	size_t max_size;
 	const char *report_path; /* single-file mode */
 	bool progress;
@@ -36,7 +40,8 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 	        "usage: mugai sanitize [--mode text|flatten|cdr] [--policy FILE] [--report FILE]\n"
-	        "                      [-c mugai.conf] [-o section.key=value ...] IN OUT\n\n"
+	        "                      [--password-file FILE] [-c mugai.conf]\n"
+	        "                      [-o section.key=value ...] IN OUT\n\n"
 	        "Sanitises IN (a file or a mail) into OUT, or every file below the directory\n"
 	        "IN into the directory OUT.  The type comes from the content, never the name.\n\n"
 	        "  --mode MODE     text: extract text; flatten: render PDFs to image-only pages;\n"
@@ -45,6 +50,12 @@ static void usage(FILE *to)
 	        "  --policy FILE   INI file with a [policy] section (actions and limits)\n"
 	        "  --report FILE   write the JSON report there (single file).  In directory mode\n"
 	        "                  each report is written beside its output as NAME.report.json.\n"
+	        "  --password-file FILE\n"
+	        "                  candidate passwords for encrypted items (a PPAP zip, a PDF\n"
+	        "                  or Office document with a password), one a line, tried in\n"
+	        "                  order (at most policy.max_password_candidates).  What one\n"
+	        "                  opens is sanitised like any other content; no password is\n"
+	        "                  written to the output, the report or the terminal.\n"
 	        "  -c FILE, -o section.key=value\n"
 	        "                  read mugai.conf and override keys, as mugaid does\n\n"
 	        "Exit status: 0 sanitised, 2 blocked (nothing written to OUT; the reason is in\n"
@@ -97,7 +108,8 @@ static int sanitize_one(struct job *job, const char *in, const char *out, const 
 	input.data = data;
 	input.len = len;
 	input.name = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
-	mg_sanitize(job->core, &input, job->mode, &res);
+	mg_sanitize_unlock(job->core, &input, (const char *const *)job->passwords,
+	                   job->n_passwords, job->mode, &res);
 	rc = deliver(in, &res, out, out_dir, report);
 	if (!job->progress) {
 		if (res.verdict == MG_VERDICT_SANITISED)
@@ -115,6 +127,52 @@ static int sanitize_one(struct job *job, const char *in, const char *out, const 
 	mg_result_free(&res);
 	free(data);
 	return rc;
+}
+
+/* The candidates of --password-file: one a line, line ends dropped,
+ * empty lines skipped.  Kept in memory only, wiped when done. */
+static int read_passwords(struct job *job, const char *path)
+{
+	size_t len = 0;
+	char *data = (char *)mg_read_file(path, MAX_PASSWORD_FILE, &len);
+	char *line, *save = NULL;
+
+	if (!data) {
+		fprintf(stderr, "mugai sanitize: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t n = strcspn(line, "\r");
+		char **grown;
+
+		if (n == 0)
+			continue;
+		grown = realloc(job->passwords, (job->n_passwords + 1) * sizeof(*grown));
+		if (!grown || !(grown[job->n_passwords] = strndup(line, n))) {
+			if (grown)
+				job->passwords = grown;
+			explicit_bzero(data, len);
+			free(data);
+			fprintf(stderr, "mugai sanitize: out of memory\n");
+			return -1;
+		}
+		job->passwords = grown;
+		job->n_passwords++;
+	}
+	explicit_bzero(data, len);
+	free(data);
+	return 0;
+}
+
+static void free_passwords(struct job *job)
+{
+	for (size_t i = 0; i < job->n_passwords; i++) {
+		explicit_bzero(job->passwords[i], strlen(job->passwords[i]));
+		free(job->passwords[i]);
+	}
+	free(job->passwords);
+	job->passwords = NULL;
+	job->n_passwords = 0;
 }
 
 static void progress(struct job *job, const char *name)
@@ -192,6 +250,7 @@ int mg_cmd_sanitize(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, 'r' },
+		{ "password-file", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -217,6 +276,7 @@ int mg_cmd_sanitize(int argc, char **argv)
 			if (mg_policy_load(cfg->policy, optarg, &err) < 0) {
 				fprintf(stderr, "mugai sanitize: %s\n", err);
 				free(err);
+				free_passwords(&job);
 				mg_config_free(cfg);
 				return EXIT_ERROR;
 			}
@@ -224,8 +284,16 @@ int mg_cmd_sanitize(int argc, char **argv)
 		case 'r':
 			job.report_path = optarg;
 			break;
+		case 'P':
+			if (job.passwords || read_passwords(&job, optarg) < 0) {
+				free_passwords(&job);
+				mg_config_free(cfg);
+				return EXIT_ERROR;
+			}
+			break;
 		case 'h':
 			usage(stdout);
+			free_passwords(&job);
 			mg_config_free(cfg);
 			return EXIT_SANITISED;
 		default:
@@ -238,6 +306,7 @@ int mg_cmd_sanitize(int argc, char **argv)
 	if (!job.core) {
 		fprintf(stderr, "mugai sanitize: %s\n", err ? err : "cannot start the core");
 		free(err);
+		free_passwords(&job);
 		mg_config_free(cfg);
 		return EXIT_ERROR;
 	}
@@ -256,9 +325,11 @@ int mg_cmd_sanitize(int argc, char **argv)
 		rc = sanitize_one(&job, argv[optind], argv[optind + 1], NULL, job.report_path);
 	}
 	mg_core_free(job.core);
+	free_passwords(&job);
 	mg_config_free(cfg);
 	return rc;
 usage_error:
+	free_passwords(&job);
 	usage(stderr);
 	mg_config_free(cfg);
 	return EXIT_ERROR;
