@@ -19,7 +19,7 @@ test_pkgs=(
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   postfix swaks clamav-daemon postgresql
   zip unzip p7zip-full lhasa file sqlite3 curl procps psmisc iproute2 strace
-  python3-msoffcrypto-tool python3-cryptography
+  python3-msoffcrypto-tool
   fonts-ipafont-gothic
 )
 
