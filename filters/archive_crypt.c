@@ -32,7 +32,6 @@ struct probe_state {
 	struct archive *a;
 	unsigned char *block;
 	uint64_t total;
-	unsigned members;
 };
 
 /* Reads one member to its end through the limits; P_WRONG on a read error. */
@@ -69,12 +68,20 @@ static enum probe read_all(struct probe_state *p, const char *path)
 	}
 }
 
+/* Whether a reader that failed saw encryption: if not, the archive is
+ * not one a password opens (a tar, a damaged zip), and the filter's own
+ * pass says what it is. */
+static enum probe failed(struct probe_state *p, unsigned encrypted_seen)
+{
+	return encrypted_seen || archive_read_has_encrypted_entries(p->a) > 0 ? P_WRONG : P_PLAIN;
+}
+
 /* One candidate alone over every encrypted member. */
 static enum probe try_one(struct probe_state *p, const char *password)
 {
 	struct archive_entry *e;
 	enum probe r = P_PLAIN;
-	unsigned seen = 0;
+	unsigned seen = 0, encrypted = 0;
 
 	p->a = archive_read_new();
 	if (!p->a)
@@ -84,24 +91,25 @@ static enum probe try_one(struct probe_state *p, const char *password)
 	archive_read_support_format_rar(p->a);
 	archive_read_support_format_rar5(p->a);
 	archive_read_add_passphrase(p->a, password);
-	if (archive_read_open_memory(p->a, p->item->data, p->item->len) != ARCHIVE_OK)
-		r = P_WRONG;
-	while (r != P_WRONG && r != P_LIMIT) {
+	if (archive_read_open_memory(p->a, p->item->data, p->item->len) != ARCHIVE_OK) {
+		r = failed(p, 0);
+		goto done;
+	}
+	while (r == P_PLAIN || r == P_OPENED) {
 		int rc = archive_read_next_header(p->a, &e);
 
 		if (rc == ARCHIVE_EOF)
 			break;
 		if (rc < ARCHIVE_WARN || ++seen > p->ctx->policy->max_parts) {
-			r = P_WRONG; /* the filter reports a damaged or crowded archive itself */
+			r = failed(p, encrypted); /* the filter reports a damaged or crowded archive */
 			break;
 		}
 		if (archive_entry_is_encrypted(e)) {
-			enum probe m = read_all(p, archive_entry_pathname(e));
-
-			r = m == P_OPENED ? P_OPENED : m;
+			encrypted++;
+			r = read_all(p, archive_entry_pathname(e));
 		}
 	}
-	p->members = seen;
+done:
 	archive_read_free(p->a);
 	p->a = NULL;
 	return r;

@@ -302,6 +302,28 @@ START_TEST(candidates_bounded_by_policy)
 }
 END_TEST
 
+/* Candidates given with items that need none change nothing. */
+START_TEST(candidates_for_plain_items)
+{
+	static const char *const files[] = { "plain.zip", "plain.tar", "memo.txt" };
+	const char *pw[] = { PW, WRONG };
+
+	make_memo();
+	sh("zip -q plain.zip memo.txt && tar cf plain.tar memo.txt");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		mg_result res;
+
+		ck_assert_msg(unlock(files[i], pw, 2, MG_MODE_DEFAULT, &res) == MG_OK, "%s: %s",
+		              files[i], res.reason);
+		ck_assert_msg(!strstr(res.report_json, "\"unlocked\""), "%s", files[i]);
+		ck_assert_msg(!strstr(res.report_json, "none of the"), "%s", files[i]);
+		ck_assert(tu_contains(res.out, res.out_len, "PPAP unlock check") ||
+		          memcmp(res.out, "PK", 2) == 0);
+		mg_result_free(&res);
+	}
+}
+END_TEST
+
 START_TEST(sevenzip_stays_encrypted)
 {
 	const char *pw[] = { PW };
@@ -851,6 +873,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, zip_wrong_or_no_password);
 	tcase_add_test(tc, zipcrypto_many_wrong_candidates);
 	tcase_add_test(tc, candidates_bounded_by_policy);
+	tcase_add_test(tc, candidates_for_plain_items);
 	tcase_add_test(tc, sevenzip_stays_encrypted);
 	tcase_add_test(tc, bomb_behind_password);
 	tcase_add_test(tc, corpus_encrypted_zips);
