@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "text.h"
 
 /* libmagic reads this much at most; enough for every rule we rely on. */
 #define MAGIC_WINDOW (1u << 20)
@@ -339,6 +340,14 @@ static void refine(const unsigned char *d, size_t len, mg_type *t)
 	}
 	if (t->family == MG_FAM_UNKNOWN && strstr(t->desc, "executable"))
 		t->family = MG_FAM_EXECUTABLE;
+	if ((t->family == MG_FAM_UNKNOWN || strncmp(t->desc, "DOS executable (COM)", 20) == 0) &&
+	    mg_text_utf16_order(d, len)) {
+		/* UTF-16 without a byte order mark is "data" to libmagic, or a COM
+		 * program when its first byte is an opcode (a guess: a COM file has
+		 * no magic); bytes that are all text units with line ends are text */
+		t->family = MG_FAM_TEXT;
+		snprintf(t->mime, sizeof(t->mime), "%s", "text/plain");
+	}
 }
 
 void mg_detect(magic_t magic, const unsigned char *data, size_t len, const char *name,

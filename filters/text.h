@@ -40,4 +40,20 @@ typedef enum mg_text_kind {
 int mg_text_defang(const unsigned char *in, size_t len, mg_text_kind kind, mg_buf *out,
                    unsigned *count);
 
+/* The shape of delimited data, as text_sniff.c found it. */
+typedef struct mg_text_shape {
+	char sep;           /* ',' or '\t'; 0 for prose */
+	unsigned columns;   /* fields in most records */
+	unsigned records;   /* records looked at (blank lines not counted) */
+} mg_text_shape;
+
+/* True when UTF-8 text (LF line ends) is delimited data: two or more
+ * records, nearly all with the same number (two or more) of tab- or
+ * comma-separated fields.  Prose, whatever its name, is not. */
+bool mg_text_delimited(const unsigned char *utf8, size_t len, mg_text_shape *shape);
+
+/* "UTF-16LE" or "UTF-16BE" when bytes without a byte order mark are
+ * UTF-16 text with line ends or tabs, NULL otherwise. */
+const char *mg_text_utf16_order(const unsigned char *d, size_t len);
+
 #endif

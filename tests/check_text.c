@@ -100,18 +100,22 @@ END_TEST
 
 START_TEST(text_lf_and_no_defang_policy)
 {
-	static const char in[] = "=1+1\nplain\n";
+	static const char tsv[] = "x\t=1+1\ny\tplain\n", prose[] = "=1+1\nplain\n";
 	mg_policy *p = mg_policy_new();
 	char *err = NULL;
 	mg_result res;
 
-	ck_assert_int_eq(tu_sanitize(in, sizeof(in) - 1, "a.txt", MG_MODE_DEFAULT, &res), MG_OK);
-	ck_assert_str_eq((const char *)res.out, "'=1+1\nplain\n");
+	ck_assert_int_eq(tu_sanitize(tsv, sizeof(tsv) - 1, "a.txt", MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert_str_eq((const char *)res.out, "\xEF\xBB\xBFx\t'=1+1\ny\tplain\n");
+	mg_result_free(&res);
+	/* one column is no delimiter structure: prose, left as it is */
+	ck_assert_int_eq(tu_sanitize(prose, sizeof(prose) - 1, "a.txt", MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert_str_eq((const char *)res.out, prose);
 	mg_result_free(&res);
 	ck_assert_int_eq(mg_policy_set(p, "defang_formulas", "no", &err), 0);
-	ck_assert_int_eq(tu_sanitize_policy(p, in, sizeof(in) - 1, "a.txt", MG_MODE_DEFAULT, &res),
+	ck_assert_int_eq(tu_sanitize_policy(p, tsv, sizeof(tsv) - 1, "a.txt", MG_MODE_DEFAULT, &res),
 	                 MG_OK);
-	ck_assert_str_eq((const char *)res.out, "=1+1\nplain\n");
+	ck_assert_str_eq((const char *)res.out, "\xEF\xBB\xBFx\t=1+1\ny\tplain\n");
 	mg_result_free(&res);
 	mg_policy_free(p);
 }
