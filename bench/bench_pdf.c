@@ -5,8 +5,10 @@
  * photo-like image on every page), so the benchmark does not depend on a
  * large file in the repository.
  *
- *   bench_pdf IN.pdf OUT.pdf      -> "pages=14 seconds=0.612 pages_per_s=22.9 bytes=2337152"
+ *   bench_pdf IN.pdf OUT.pdf [key=value...] -> "pages=14 seconds=0.612 pages_per_s=22.9 bytes=2337152"
  *   bench_pdf --generate 50 OUT.pdf
+ *
+ * key=value pairs are policy settings (pdf_text_layer=no, pdf_dpi=300).
  */
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -89,8 +91,9 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && strcmp(argv[1], "--generate") == 0)
 		return generate(atoi(argv[2]), argv[3]);
-	if (argc != 3 || !mg_filter_pdf.run) {
-		fprintf(stderr, "usage: bench_pdf IN.pdf OUT.pdf | bench_pdf --generate N OUT.pdf\n");
+	if (argc < 3 || !mg_filter_pdf.run) {
+		fprintf(stderr, "usage: bench_pdf IN.pdf OUT.pdf [key=value...] | "
+		        "bench_pdf --generate N OUT.pdf\n");
 		return 1;
 	}
 	data = mg_read_file(argv[1], 1u << 30, &len);
@@ -99,6 +102,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	policy = mg_policy_new();
+	for (int i = 3; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+
+		if (eq)
+			*eq = 0;
+		if (!eq || mg_policy_set(policy, argv[i], eq + 1, &err) < 0) {
+			fprintf(stderr, "bench_pdf: %s\n", err ? err : "key=value expected");
+			free(err);
+			mg_policy_free(policy);
+			free(data);
+			return 1;
+		}
+	}
 	core = mg_core_new(policy, &err);
 	if (core) {
 		mg_input in = { data, len, argv[1], NULL, NULL, 0 };

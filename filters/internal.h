@@ -62,12 +62,14 @@ struct mg_policy {
 	uint64_t max_header_bytes;  /* one mail header field */
 	unsigned time_limit;        /* seconds for one top-level item */
 	unsigned pdf_dpi;
+	unsigned pdf_page_bits;     /* text pages: 1, 2, 4 or 8 bits per sample */
 	unsigned image_jpeg_quality;
 	char notice_lang[8];        /* "ja+en", "ja", "en" */
 	bool notice;                /* prepend the change notice to mails */
 	bool defang_formulas;       /* CSV/text cells starting with = + - @ */
 	unsigned max_password_candidates; /* candidate passwords tried on one item */
 	unsigned max_spin_count;    /* key-derivation rounds a document may ask for */
+	bool pdf_text_layer;        /* flattened PDFs keep their text, invisible */
 };
 
 /* What a filter is given: a bounds-checked view of the bytes and the type

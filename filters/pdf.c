@@ -2,12 +2,15 @@
  * pdf.c - the PDF family through poppler (reading) and cairo (writing).
  *
  * flatten (default): every page is rendered at the policy's pdf_dpi and a
- * new PDF is written whose pages each hold that one image, at the page's
- * size in points.  The output is a new file built by cairo from pixels, so
- * none of the original's objects can survive: no JavaScript, actions,
- * forms, XFA, embedded files, links, fonts or metadata.  Annotations are
- * rendered as they appear on screen (a filled form looks filled), never
- * carried as objects.
+ * new PDF is written (pdf_writer.c) whose pages each hold that one image,
+ * at the page's size in points, and, unless policy.pdf_text_layer is no,
+ * the original page's text as an invisible layer at its places
+ * (pdf_textlayer.c), so that the copy can be searched, copied from and
+ * read aloud.  The output is a new file built from pixels and code
+ * points, so none of the original's objects can survive: no JavaScript,
+ * actions, forms, XFA, embedded files, links, font programs or metadata.
+ * Annotations are rendered as they appear on screen (a filled form looks
+ * filled), never carried as objects.
  *
  * text: the text of each page in reading order, pages separated by a form
  * feed.
@@ -19,22 +22,17 @@
  * the report says it was encrypted.  poppler-glib routes its parser
  * warnings to g_log at the info level, so broken files print nothing.
  */
-#include <cairo-pdf.h>
 #include <cairo.h>
 #include <math.h>
 #include <poppler.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "image_codec.h"
+#include "pdf_priv.h"
 #include "pdf_unlock.h"
 
 /* cairo cannot make an image surface wider or taller than this */
 #define CAIRO_MAX_SIDE 32767
-/* a page whose pixels mostly repeat their left neighbour is text or
- * drawing (lossless Flate, done by cairo, is small and sharp); below this
- * share it is a photo or scan and is stored as JPEG */
-#define FLAT_SHARE 0.70
 /* at most this many URIs or attachment names are listed one by one */
 #define LIST_MAX 20
 
@@ -48,10 +46,10 @@ struct pdf_job {
 	mg_ctx *ctx;
 	PopplerDocument *doc;
 	mg_out *out;
-	cairo_surface_t *pdf;     /* the new document (flatten) */
-	bool overflow;            /* the output passed max_output */
+	mg_pdfw *w;               /* the new document (flatten) */
+	bool overflow;            /* the extracted text passed max_output */
 	struct pdf_tally tally;
-	unsigned jpeg_pages;
+	unsigned jpeg_pages, text_pages;
 };
 
 /* ---- opening ---- */
@@ -237,17 +235,6 @@ static void pdf_report_tally(mg_ctx *ctx, const struct pdf_tally *t)
 
 /* ---- flatten ---- */
 
-static cairo_status_t pdf_write(void *closure, const unsigned char *data, unsigned int len)
-{
-	struct pdf_job *j = closure;
-
-	if (mg_buf_append(&j->out->data, data, len) < 0) {
-		j->overflow = true;
-		return CAIRO_STATUS_WRITE_ERROR;
-	}
-	return CAIRO_STATUS_SUCCESS;
-}
-
 static mg_status pdf_page_pixels(mg_ctx *ctx, int index, double wpt, double hpt, unsigned *w,
                                  unsigned *h)
 {
@@ -282,72 +269,51 @@ static cairo_surface_t *pdf_render(PopplerPage *page, unsigned w, unsigned h, do
 	return img;
 }
 
-/* Share of pixels equal to their left neighbour: high for text and
- * drawings, low for photos and scans. */
-static double pdf_flat_share(cairo_surface_t *img)
+static mg_status pdf_write_failed(struct pdf_job *j)
 {
-	const unsigned char *data = cairo_image_surface_get_data(img);
-	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
-	size_t stride = (size_t)cairo_image_surface_get_stride(img), same = 0;
+	bool full = false;
 
-	for (int y = 0; y < h; y++) {
-		const uint32_t *row = (const uint32_t *)(const void *)(data + (size_t)y * stride);
-
-		for (int x = 1; x < w; x++)
-			same += (row[x] & 0xffffff) == (row[x - 1] & 0xffffff);
-	}
-	return w > 1 ? (double)same / ((double)(w - 1) * h) : 1.0;
+	mg_pdfw_failed(j->w, &full);
+	return full ? mg_fail(j->ctx, MG_E_LIMIT_SIZE, "flattened PDF larger than max_output")
+	            : mg_fail(j->ctx, MG_E_INTERNAL, "cannot write the flattened PDF");
 }
 
-/* Photos and scans go in as JPEG, at the quality photos get
- * (image_jpeg_quality): cairo embeds attached JPEG data as is. */
-static mg_status pdf_attach_jpeg(struct pdf_job *j, cairo_surface_t *img)
+/* The original's text over the image, unless the policy says not to; a
+ * page whose layout poppler cannot match to its text keeps the image only,
+ * and the report says so. */
+static void pdf_text_layer(struct pdf_job *j, PopplerPage *page, int index, double hpt)
 {
-	mg_buf jpeg;
-	unsigned char *data;
-	size_t len;
-	mg_status st;
+	long laid;
 
-	mg_buf_init(&jpeg, j->ctx->policy->max_output);
-	st = mg_jpeg_encode_rows(j->ctx, cairo_image_surface_get_data(img),
-	                         (unsigned)cairo_image_surface_get_width(img),
-	                         (unsigned)cairo_image_surface_get_height(img),
-	                         (size_t)cairo_image_surface_get_stride(img), MG_PIX_XRGB32,
-	                         j->ctx->policy->image_jpeg_quality, &jpeg);
-	if (st != MG_OK) {
-		mg_buf_free(&jpeg);
-		return st;
-	}
-	data = mg_buf_steal(&jpeg, &len);
-	if (cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_JPEG, data, len, free, data) !=
-	    CAIRO_STATUS_SUCCESS) {
-		free(data);
-		return mg_fail(j->ctx, MG_E_INTERNAL, "cairo: cannot attach the page image");
-	}
-	j->jpeg_pages++;
-	return MG_OK;
+	if (!j->ctx->policy->pdf_text_layer)
+		return;
+	laid = mg_pdf_text_layer(page, hpt, j->w);
+	if (laid < 0)
+		mg_report_finding(j->ctx, "PDF page %d: no text layer (the text and its layout "
+		                  "do not match)", index + 1);
+	else if (laid > 0)
+		j->text_pages++;
 }
 
-static mg_status pdf_emit_page(struct pdf_job *j, cairo_surface_t *img, double wpt, double hpt)
+static mg_status pdf_emit_page(struct pdf_job *j, PopplerPage *page, int index,
+                               cairo_surface_t *img, double wpt, double hpt)
 {
-	cairo_t *cr;
+	mg_pdf_image enc;
+	mg_status st = mg_pdf_image_encode(j->ctx, img, &enc);
 
-	if (!j->pdf)
-		j->pdf = cairo_pdf_surface_create_for_stream(pdf_write, j, wpt, hpt);
-	else
-		cairo_pdf_surface_set_size(j->pdf, wpt, hpt);
-	cr = cairo_create(j->pdf);
-	cairo_scale(cr, wpt / cairo_image_surface_get_width(img),
-	            hpt / cairo_image_surface_get_height(img));
-	cairo_set_source_surface(cr, img, 0, 0);
-	cairo_paint(cr);
-	cairo_destroy(cr);
-	cairo_surface_show_page(j->pdf);
-	if (cairo_surface_status(j->pdf) != CAIRO_STATUS_SUCCESS)
-		return j->overflow ? mg_fail(j->ctx, MG_E_LIMIT_SIZE, "flattened PDF larger than max_output")
-		                   : mg_fail(j->ctx, MG_E_INTERNAL, "cairo: %s",
-		                             cairo_status_to_string(cairo_surface_status(j->pdf)));
-	return MG_OK;
+	if (st == MG_OK && enc.img.jpeg)
+		j->jpeg_pages++;
+	if (st == MG_OK)
+		st = mg_check_deadline(j->ctx);
+	if (st == MG_OK) {
+		mg_pdfw_page_begin(j->w, wpt, hpt);
+		mg_pdfw_page_image(j->w, &enc.img);
+		pdf_text_layer(j, page, index, hpt);
+		if (mg_pdfw_page_end(j->w) < 0)
+			st = pdf_write_failed(j);
+	}
+	mg_pdf_image_free(&enc);
+	return st;
 }
 
 static mg_status pdf_flatten_page(struct pdf_job *j, PopplerPage *page, int index)
@@ -360,33 +326,29 @@ static mg_status pdf_flatten_page(struct pdf_job *j, PopplerPage *page, int inde
 	poppler_page_get_size(page, &wpt, &hpt);
 	if ((st = pdf_page_pixels(j->ctx, index, wpt, hpt, &w, &h)) != MG_OK)
 		return st;
+	if (!j->w && !(j->w = mg_pdfw_new(&j->out->data)))
+		return mg_fail(j->ctx, MG_E_INTERNAL, "out of memory");
 	img = pdf_render(page, w, h, wpt, hpt);
 	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS)
 		st = mg_fail(j->ctx, MG_E_INTERNAL, "cannot render page %d: %s", index + 1,
 		             cairo_status_to_string(cairo_surface_status(img)));
-	else if (pdf_flat_share(img) < FLAT_SHARE)
-		st = pdf_attach_jpeg(j, img);
-	if (st == MG_OK)
-		st = mg_check_deadline(j->ctx);
-	if (st == MG_OK)
-		st = pdf_emit_page(j, img, wpt, hpt);
+	else
+		st = pdf_emit_page(j, page, index, img, wpt, hpt);
 	cairo_surface_destroy(img);
 	return st;
 }
 
 static mg_status pdf_flatten_finish(struct pdf_job *j, int pages)
 {
-	cairo_status_t cs;
-
-	cairo_surface_finish(j->pdf);
-	cs = cairo_surface_status(j->pdf);
-	if (cs != CAIRO_STATUS_SUCCESS)
-		return j->overflow ? mg_fail(j->ctx, MG_E_LIMIT_SIZE, "flattened PDF larger than max_output")
-		                   : mg_fail(j->ctx, MG_E_INTERNAL, "cairo: %s", cairo_status_to_string(cs));
+	if (mg_pdfw_finish(j->w) < 0)
+		return pdf_write_failed(j);
 	mg_out_set_type(j->out, "application/pdf", "pdf");
-	mg_report_action(j->ctx, "rendered %d pages at %u dpi into a new image-only PDF "
+	mg_report_action(j->ctx, "rendered %d pages at %u dpi into a new PDF of page images "
 	                 "(%u pages as JPEG, %d lossless)", pages, j->ctx->policy->pdf_dpi,
 	                 j->jpeg_pages, pages - (int)j->jpeg_pages);
+	if (j->text_pages)
+		mg_report_action(j->ctx, "kept the text of %u pages as an invisible, searchable "
+		                 "layer (no font program, nothing drawn)", j->text_pages);
 	return MG_OK;
 }
 
@@ -473,8 +435,7 @@ static mg_status pdf_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_
 		st = pdf_pages(&j, action, pages);
 	pdf_report_document(ctx, j.doc);
 	pdf_report_tally(ctx, &j.tally);
-	if (j.pdf)
-		cairo_surface_destroy(j.pdf);
+	mg_pdfw_free(j.w);
 	g_object_unref(j.doc);
 	return st;
 }

@@ -39,6 +39,8 @@ static const struct key {
 	{ "max_header_bytes", K_SIZE, F(max_header_bytes), "64K", 256, 1 << 24, "one mail header field, folded" },
 	{ "time_limit", K_SECONDS, F(time_limit), "60s", 1, 86400, "seconds for one top-level item" },
 	{ "pdf_dpi", K_COUNT, F(pdf_dpi), "150", 36, 600, "resolution of flattened PDF pages" },
+	{ "pdf_text_layer", K_BOOL, F(pdf_text_layer), "yes", 0, 1, "keep a flattened PDF's text as an invisible, searchable layer" },
+	{ "pdf_page_bits", K_COUNT, F(pdf_page_bits), "4", 1, 8, "bits per colour sample of flattened text pages (1, 2, 4 or 8; 8 is lossless)" },
 	{ "image_jpeg_quality", K_COUNT, F(image_jpeg_quality), "90", 10, 100, "JPEG quality of re-encoded photos" },
 	{ "notice", K_BOOL, F(notice), "yes", 0, 1, "start sanitised mails with a notice of what changed" },
 	{ "notice_lang", K_LANG, F(notice_lang), "ja+en", 0, 0, "language of the notice: ja+en, ja or en" },

@@ -1,4 +1,5 @@
-/* check_pdf.c - the PDF family: flattened to image-only pages, text mode, limits, encryption. */
+/* check_pdf.c - the PDF family: flattened to page images with an invisible
+ * text layer, text mode, limits, encryption. */
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <check.h>
@@ -15,10 +16,11 @@
 
 extern const mg_filter mg_filter_pdf;
 
-/* Names of PDF objects that carry behaviour: none may be in a flattened file. */
+/* Names of PDF objects that carry behaviour, and font programs: none may
+ * be in a flattened file (/FontFile also matches /FontFile2 and 3). */
 static const char *const active_names[] = {
 	"/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile", "/AcroForm",
-	"/XFA", "/Annots", "/Font", "/URI", "/RichMedia", "/GoToR", "/SubmitForm",
+	"/XFA", "/Annots", "/FontFile", "/URI", "/RichMedia", "/GoToR", "/SubmitForm",
 };
 
 static const char *const corpus_pdfs[] = {
@@ -107,8 +109,154 @@ static int have_qpdf(void)
 	return system("qpdf --version >/dev/null 2>&1") == 0;
 }
 
-/* Every page of the output holds one image and nothing else poppler sees. */
-static void assert_image_only(PopplerDocument *doc)
+static char *write_temp(const unsigned char *d, size_t len)
+{
+	char *path = g_strdup("/tmp/mugai-pdf-XXXXXX");
+	int fd = mkstemp(path);
+
+	ck_assert(fd >= 0);
+	ck_assert_int_eq(write(fd, d, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* qpdf --check: the structure, the xref and every stream decode. */
+static void assert_qpdf_check(const char *what, const unsigned char *d, size_t len)
+{
+	char *path = write_temp(d, len), cmd[256];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "qpdf --check %s >/dev/null 2>&1", path);
+	rc = system(cmd);
+	ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "%s: qpdf --check failed (%d)", what, rc);
+	unlink(path);
+	g_free(path);
+}
+
+/* In every page's content stream (qpdf's QDF form marks them) each text
+ * object starts in render mode 3 and no other mode is ever set: the layer
+ * is placed, never painted.  Returns the number of text objects. */
+static size_t assert_text_invisible(const char *what, const unsigned char *q, size_t qlen)
+{
+	static const char mark[] = "%% Contents for page ";
+	const unsigned char *end = q + qlen, *p = q;
+	size_t total = 0;
+
+	while ((p = memmem(p, (size_t)(end - p), mark, sizeof(mark) - 1))) {
+		const unsigned char *s = memmem(p, (size_t)(end - p), "stream\n", 7), *e;
+		size_t bt, inv;
+
+		ck_assert_ptr_nonnull(s);
+		s += 7;
+		e = memmem(s, (size_t)(end - s), "endstream", 9);
+		ck_assert_ptr_nonnull(e);
+		bt = count_of(s, (size_t)(e - s), "BT\n");
+		inv = count_of(s, (size_t)(e - s), "BT\n3 Tr\n");
+		ck_assert_msg(bt == inv, "%s: %zu text objects, %zu start in mode 3", what, bt, inv);
+		ck_assert_msg(count_of(s, (size_t)(e - s), " Tr") == inv,
+		              "%s: a render mode other than 3", what);
+		total += bt;
+		p = e;
+	}
+	return total;
+}
+
+/* What pdftotext (the reader a user would try first) finds in a PDF. */
+static char *pdftotext(const unsigned char *d, size_t len)
+{
+	char *in = write_temp(d, len), *out = g_strconcat(in, ".txt", NULL), cmd[512];
+	unsigned char *t;
+	size_t tlen;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "pdftotext -enc UTF-8 %s %s 2>/dev/null", in, out);
+	rc = system(cmd);
+	ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "pdftotext failed (%d)", rc);
+	t = tu_read(out, &tlen);
+	unlink(in);
+	unlink(out);
+	g_free(in);
+	g_free(out);
+	return (char *)t;
+}
+
+/* glib's g_utf8_next_char casts the const away */
+static const char *next_char(const char *p)
+{
+	return p + g_utf8_skip[*(const unsigned char *)p];
+}
+
+/* The words of a text, or its characters (Japanese has no spaces), white
+ * space dropped. */
+static GPtrArray *tokens(const char *text, bool by_char)
+{
+	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+
+	if (by_char) {
+		for (const char *p = text; *p; p = next_char(p))
+			if (!g_unichar_isspace(g_utf8_get_char(p)))
+				g_ptr_array_add(a, g_strndup(p, (gsize)(next_char(p) - p)));
+		return a;
+	}
+	{
+		char **w = g_strsplit_set(text, " \t\n\f\r", -1);
+
+		for (char **x = w; *x; x++)
+			if (**x)
+				g_ptr_array_add(a, g_strdup(*x));
+		g_strfreev(w);
+	}
+	return a;
+}
+
+/* Length of the longest common subsequence of two token lists: the
+ * tokens found in the same order, whatever was added or lost around them. */
+static size_t lcs(GPtrArray *a, GPtrArray *b)
+{
+	size_t *prev = calloc(b->len + 1, sizeof(size_t)), *cur = calloc(b->len + 1, sizeof(size_t));
+	size_t n;
+
+	ck_assert(prev && cur);
+	for (size_t i = 1; i <= a->len; i++) {
+		size_t *t;
+
+		for (size_t j = 1; j <= b->len; j++)
+			cur[j] = strcmp(a->pdata[i - 1], b->pdata[j - 1]) == 0 ? prev[j - 1] + 1
+			         : prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
+		t = prev;
+		prev = cur;
+		cur = t;
+	}
+	n = prev[b->len];
+	free(prev);
+	free(cur);
+	return n;
+}
+
+/* Share of want's tokens found in got in the same order, page by page
+ * (pdftotext ends each page with a form feed). */
+static double ordered_share(const char *want_text, const char *got_text, bool by_char)
+{
+	char **wp = g_strsplit(want_text, "\f", -1), **gp = g_strsplit(got_text, "\f", -1);
+	size_t total = 0, found = 0;
+
+	ck_assert_uint_eq(g_strv_length(wp), g_strv_length(gp));
+	for (size_t i = 0; wp[i]; i++) {
+		GPtrArray *want = tokens(wp[i], by_char), *got = tokens(gp[i], by_char);
+
+		total += want->len;
+		found += lcs(want, got);
+		g_ptr_array_unref(want);
+		g_ptr_array_unref(got);
+	}
+	g_strfreev(wp);
+	g_strfreev(gp);
+	return total ? (double)found / (double)total : 0;
+}
+
+/* Every page of the output holds one image and nothing else poppler sees
+ * but text (the invisible layer). */
+static void assert_one_image_per_page(PopplerDocument *doc)
 {
 	ck_assert(!poppler_document_has_javascript(doc));
 	ck_assert(!poppler_document_has_attachments(doc));
@@ -118,15 +266,12 @@ static void assert_image_only(PopplerDocument *doc)
 		GList *links = poppler_page_get_link_mapping(page);
 		GList *annots = poppler_page_get_annot_mapping(page);
 		GList *fields = poppler_page_get_form_field_mapping(page);
-		char *text = poppler_page_get_text(page);
 
 		ck_assert_msg(g_list_length(images) == 1, "page %d has %u images", i + 1,
 		              g_list_length(images));
 		ck_assert_ptr_null(links);
 		ck_assert_ptr_null(annots);
 		ck_assert_ptr_null(fields);
-		ck_assert_msg(text == NULL || text[0] == 0, "page %d has text '%s'", i + 1, text);
-		g_free(text);
 		poppler_page_free_image_mapping(images);
 		g_object_unref(page);
 	}
@@ -151,7 +296,9 @@ static void assert_flattened(const char *what, const unsigned char *in, size_t i
 
 		assert_no_active_names(what, q, qlen);
 		ck_assert_uint_eq(count_of(q, qlen, "/Subtype /Image"), (size_t)pages);
+		assert_text_invisible(what, q, qlen);
 		free(q);
+		assert_qpdf_check(what, res->out, res->out_len);
 	}
 	out = open_pdf(res->out, res->out_len);
 	ck_assert_int_eq(poppler_document_get_n_pages(out), pages);
@@ -166,7 +313,7 @@ static void assert_flattened(const char *what, const unsigned char *in, size_t i
 		g_object_unref(a);
 		g_object_unref(b);
 	}
-	assert_image_only(out);
+	assert_one_image_per_page(out);
 	g_object_unref(out);
 	g_object_unref(src);
 }
@@ -242,6 +389,82 @@ static struct membuf make_photo_pdf(void)
 	return m;
 }
 
+/* Japanese lines, one with Latin letters and digits, a column written top
+ * to bottom (each character upright under the one before, as vertical
+ * Japanese is set) and a heading turned a quarter to run down the page, in
+ * IPA Gothic: a document a municipality would send. */
+static const char *const ja_lines[] = {
+	"無害化したPDFでも検索できるように、元の文字を透明な層として残します。",
+	"自治体のLGWAN接続系では、メールの添付ファイルを無害化してから受け取ります。",
+	"住民票の写し、課税証明書、戸籍謄本の請求書を受け付けました。",
+	"令和8年12月4日　総務課　電話03-1234-5678",
+};
+static const char ja_column[] = "縦書きの文章も読む順に残る";
+static const char ja_turned[] = "回転した見出しも一行に読める";
+
+static struct membuf make_japanese_pdf(void)
+{
+	struct membuf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, 595.28, 841.89);
+	cairo_t *cr = cairo_create(s);
+	double y = 800;
+
+	cairo_select_font_face(cr, "IPAGothic", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_font_size(cr, 12);
+	for (size_t i = 0; i < sizeof(ja_lines) / sizeof(ja_lines[0]); i++) {
+		cairo_move_to(cr, 40, 60 + 24 * (double)i);
+		cairo_show_text(cr, ja_lines[i]);
+	}
+	cairo_set_font_size(cr, 16);
+	y = 200;
+	for (const char *p = ja_column; *p; p = next_char(p)) {
+		char *one = g_strndup(p, (gsize)(next_char(p) - p));
+
+		cairo_move_to(cr, 500, y);
+		cairo_show_text(cr, one);
+		g_free(one);
+		y += 18;
+	}
+	cairo_move_to(cr, 540, 200);
+	cairo_rotate(cr, M_PI / 2);
+	cairo_show_text(cr, ja_turned);
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+	return m;
+}
+
+static char *strip_space(const char *t)
+{
+	GString *g = g_string_new(NULL);
+
+	for (const char *p = t; *p; p = next_char(p))
+		if (!g_unichar_isspace(g_utf8_get_char(p)))
+			g_string_append_unichar(g, g_utf8_get_char(p));
+	return g_string_free(g, FALSE);
+}
+
+/* Renders page 1 at 72 dpi: what a reader sees of the file. */
+static cairo_surface_t *render_first(const unsigned char *d, size_t len)
+{
+	PopplerDocument *doc = open_pdf(d, len);
+	PopplerPage *page = poppler_document_get_page(doc, 0);
+	double w, h;
+	cairo_surface_t *img;
+	cairo_t *cr;
+
+	poppler_page_get_size(page, &w, &h);
+	img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(w), (int)ceil(h));
+	cr = cairo_create(img);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	poppler_page_render(page, cr);
+	cairo_destroy(cr);
+	cairo_surface_flush(img);
+	g_object_unref(page);
+	g_object_unref(doc);
+	return img;
+}
+
 /* ---- tests ---- */
 
 START_TEST(filter_is_registered)
@@ -302,6 +525,131 @@ START_TEST(tracemonkey_pages_and_size)
 	ck_assert_msg(res.out_len < 4000000, "flattened tracemonkey is %zu bytes", res.out_len);
 	mg_result_free(&res);
 	free(d);
+}
+END_TEST
+
+/* The flattened copy keeps the original's words where they were: pdftotext
+ * finds at least 95 % of them in the same order, no font program is added
+ * and every text object is invisible (assert_flattened). */
+START_TEST(tracemonkey_text_layer_is_searchable)
+{
+	size_t len;
+	unsigned char *d = read_corpus("pdf/tracemonkey.pdf", &len);
+	char *want, *got;
+	double share;
+	mg_result res;
+
+	ck_assert_int_eq(tu_sanitize(d, len, "tracemonkey.pdf", MG_MODE_FLATTEN, &res), MG_OK);
+	assert_flattened("tracemonkey", d, len, &res);
+	want = pdftotext(d, len);
+	got = pdftotext(res.out, res.out_len);
+	share = ordered_share(want, got, false);
+	ck_assert_msg(share >= 0.95, "only %.1f%% of the words found in order", share * 100);
+	ck_assert_ptr_nonnull(strstr(got, "Trace-based Just-in-Time Type Specialization for Dynamic"));
+	ck_assert_ptr_nonnull(strstr(got, "Dynamic languages such as JavaScript are more difficult"));
+	ck_assert(tu_report_has(&res, "actions", "kept the text of 14 pages"));
+	/* the size goal: no more than twice the input */
+	ck_assert_msg(res.out_len <= 2 * len, "flattened %zu bytes from %zu", res.out_len, len);
+	g_free(want);
+	g_free(got);
+	mg_result_free(&res);
+	free(d);
+}
+END_TEST
+
+START_TEST(japanese_text_layer_in_reading_order)
+{
+	struct membuf m = make_japanese_pdf();
+	char *want, *got, *flat;
+	double share;
+	mg_result res;
+
+	ck_assert_int_eq(tu_sanitize(m.d, m.len, "ja.pdf", MG_MODE_FLATTEN, &res), MG_OK);
+	assert_flattened("japanese", m.d, m.len, &res);
+	want = pdftotext(m.d, m.len);
+	ck_assert_msg(strstr(want, "無害化") != NULL, "the generated PDF has no Japanese text: %s", want);
+	got = pdftotext(res.out, res.out_len);
+	share = ordered_share(want, got, true);
+	ck_assert_msg(share >= 0.95, "only %.1f%% of the characters found in order:\n%s", share * 100,
+	              got);
+	/* each line whole and in order, the column top to bottom; the turned
+	 * heading is one line, as in the original */
+	flat = strip_space(got);
+	for (size_t i = 0; i < sizeof(ja_lines) / sizeof(ja_lines[0]); i++) {
+		char *line = strip_space(ja_lines[i]);
+
+		ck_assert_msg(strstr(flat, line) != NULL, "'%s' not in:\n%s", line, got);
+		g_free(line);
+	}
+	ck_assert_msg(strstr(flat, ja_column) != NULL, "the column is not in order in:\n%s", got);
+	ck_assert_msg(strstr(want, ja_turned) != NULL, "the original has no turned heading");
+	ck_assert_msg(strstr(got, ja_turned) != NULL, "the turned heading is not one line in:\n%s",
+	              got);
+	g_free(flat);
+	g_free(want);
+	g_free(got);
+	mg_result_free(&res);
+	free(m.d);
+}
+END_TEST
+
+/* The layer draws nothing: the page looks exactly as without it. */
+START_TEST(text_layer_is_invisible_and_can_be_turned_off)
+{
+	struct membuf m = make_japanese_pdf();
+	mg_result with, without;
+	cairo_surface_t *a, *b;
+	PopplerDocument *doc;
+	PopplerPage *page;
+	char *text;
+
+	ck_assert_int_eq(run_policy("pdf_text_layer", "yes", m.d, m.len, MG_MODE_FLATTEN, &with), MG_OK);
+	ck_assert_int_eq(run_policy("pdf_text_layer", "no", m.d, m.len, MG_MODE_FLATTEN, &without),
+	                 MG_OK);
+	assert_flattened("without layer", m.d, m.len, &without);
+	ck_assert(!tu_contains(without.out, without.out_len, "/Font"));
+	ck_assert(tu_contains(with.out, with.out_len, "/ToUnicode"));
+	ck_assert(!tu_report_has(&without, "actions", "kept the text"));
+	doc = open_pdf(without.out, without.out_len);
+	page = poppler_document_get_page(doc, 0);
+	text = poppler_page_get_text(page);
+	ck_assert_msg(text == NULL || text[0] == 0, "text without a layer: %s", text);
+	g_free(text);
+	g_object_unref(page);
+	g_object_unref(doc);
+	a = render_first(with.out, with.out_len);
+	b = render_first(without.out, without.out_len);
+	ck_assert_int_eq(cairo_image_surface_get_stride(a), cairo_image_surface_get_stride(b));
+	ck_assert_int_eq(cairo_image_surface_get_height(a), cairo_image_surface_get_height(b));
+	ck_assert(memcmp(cairo_image_surface_get_data(a), cairo_image_surface_get_data(b),
+	                 (size_t)cairo_image_surface_get_stride(a) *
+	                         (size_t)cairo_image_surface_get_height(a)) == 0);
+	cairo_surface_destroy(a);
+	cairo_surface_destroy(b);
+	mg_result_free(&with);
+	mg_result_free(&without);
+	free(m.d);
+}
+END_TEST
+
+/* pdf_page_bits: 8 keeps every grey level of the rendering, 4 keeps 16;
+ * photos are JPEG either way. */
+START_TEST(page_bits_follow_policy)
+{
+	static const double a5[1][2] = { { 420, 595 } };
+	struct membuf text = make_text_pdf(1, a5);
+	mg_result r8, r4;
+
+	ck_assert_int_eq(run_policy("pdf_page_bits", "8", text.d, text.len, MG_MODE_FLATTEN, &r8), MG_OK);
+	ck_assert_int_eq(run_policy("pdf_page_bits", "4", text.d, text.len, MG_MODE_FLATTEN, &r4), MG_OK);
+	assert_flattened("8 bits", text.d, text.len, &r8);
+	assert_flattened("4 bits", text.d, text.len, &r4);
+	ck_assert(tu_contains(r8.out, r8.out_len, "/BitsPerComponent 8 /ColorSpace /DeviceGray"));
+	ck_assert(tu_contains(r4.out, r4.out_len, "/BitsPerComponent 4 /ColorSpace /DeviceGray"));
+	ck_assert_uint_lt(r4.out_len, r8.out_len);
+	mg_result_free(&r8);
+	mg_result_free(&r4);
+	free(text.d);
 }
 END_TEST
 
@@ -542,6 +890,10 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, javascript_pdfs_become_image_only);
 	tcase_add_test(tc, every_corpus_pdf_flattened);
 	tcase_add_test(tc, tracemonkey_pages_and_size);
+	tcase_add_test(tc, tracemonkey_text_layer_is_searchable);
+	tcase_add_test(tc, japanese_text_layer_in_reading_order);
+	tcase_add_test(tc, text_layer_is_invisible_and_can_be_turned_off);
+	tcase_add_test(tc, page_bits_follow_policy);
 	tcase_add_test(tc, text_mode_extracts_pages);
 	tcase_add_test(tc, text_mode_reports_active_content);
 	tcase_add_test(tc, over_max_pages_is_blocked);

@@ -1,0 +1,224 @@
+/*
+ * pdf_image.c - a rendered page as the image of a flattened PDF page.
+ *
+ * A page whose pixels mostly repeat their left neighbour is text or
+ * drawing: it is kept sharp, never JPEG.  Its samples keep pdf_page_bits
+ * each (4 by default: 16 levels per colour, which the anti-aliased edges
+ * of text need no more than; the page is a fifth to a third smaller than
+ * at 8, which is lossless), then it is Flate-compressed in the smallest
+ * form that holds it: grey when every pixel is grey, palette indices when
+ * it has at most 256 colours, RGB otherwise.  PNG row filters were tried
+ * and dropped: on anti-aliased text they make zlib's output larger.  Below that share the page is a photo or scan
+ * and goes in as JPEG at the quality photos get (image_jpeg_quality).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "image_codec.h"
+#include "pdf_priv.h"
+
+#define FLAT_SHARE 0.70
+/* filtered rows compress well at zlib's default level; higher levels cost
+ * much time for a few per cent */
+#define IMAGE_LEVEL 6
+/* open-addressing table for counting colours: twice the 256 allowed */
+#define PALETTE_SLOTS 512
+
+static inline uint32_t px_at(const unsigned char *data, size_t stride, int x, int y)
+{
+	return ((const uint32_t *)(const void *)(data + (size_t)y * stride))[x] & 0xffffff;
+}
+
+/* Share of pixels equal to their left neighbour: high for text and
+ * drawings, low for photos and scans. */
+static double flat_share(const unsigned char *data, int w, int h, size_t stride)
+{
+	size_t same = 0;
+
+	for (int y = 0; y < h; y++)
+		for (int x = 1; x < w; x++)
+			same += px_at(data, stride, x, y) == px_at(data, stride, x - 1, y);
+	return w > 1 ? (double)same / ((double)(w - 1) * h) : 1.0;
+}
+
+static bool all_grey(const unsigned char *data, int w, int h, size_t stride)
+{
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint32_t p = px_at(data, stride, x, y);
+
+			if (((p >> 16) & 255) != (p & 255) || ((p >> 8) & 255) != (p & 255))
+				return false;
+		}
+	return true;
+}
+
+/* The page's colours into a palette when there are at most 256; the
+ * table maps a colour to its index. */
+struct palette {
+	uint32_t key[PALETTE_SLOTS];
+	unsigned char index[PALETTE_SLOTS];
+	bool used[PALETTE_SLOTS];
+	unsigned n;
+};
+
+static int palette_index(struct palette *pal, unsigned char *rgb, uint32_t c)
+{
+	unsigned slot = (c * 2654435761u) >> 23; /* 9 bits */
+
+	while (pal->used[slot]) {
+		if (pal->key[slot] == c)
+			return pal->index[slot];
+		slot = (slot + 1) & (PALETTE_SLOTS - 1);
+	}
+	if (pal->n == 256)
+		return -1;
+	pal->used[slot] = true;
+	pal->key[slot] = c;
+	pal->index[slot] = (unsigned char)pal->n;
+	rgb[pal->n * 3] = (unsigned char)(c >> 16);
+	rgb[pal->n * 3 + 1] = (unsigned char)(c >> 8);
+	rgb[pal->n * 3 + 2] = (unsigned char)c;
+	return (int)pal->n++;
+}
+
+/* Each colour sample rounded to the nearest of 2^bits levels, in place
+ * (the rendering is ours and is dropped after encoding). */
+static void quantise(unsigned char *data, int w, int h, size_t stride, unsigned bits)
+{
+	unsigned top = (1u << bits) - 1;
+	unsigned char lut[256];
+
+	for (unsigned v = 0; v < 256; v++)
+		lut[v] = (unsigned char)((v * top + 127) / 255 * 255 / top);
+	for (int y = 0; y < h; y++) {
+		uint32_t *row = (uint32_t *)(void *)(data + (size_t)y * stride);
+
+		for (int x = 0; x < w; x++) {
+			uint32_t p = row[x];
+
+			row[x] = (uint32_t)lut[(p >> 16) & 255] << 16 | (uint32_t)lut[(p >> 8) & 255] << 8 |
+			         lut[p & 255];
+		}
+	}
+}
+
+/* Grey (the blue sample) or RGB in bits per sample, rows padded to whole
+ * bytes as PDF wants them. */
+static unsigned char *pack_samples(const unsigned char *data, int w, int h, size_t stride,
+                                   unsigned channels, unsigned bits, size_t *len)
+{
+	size_t row = ((size_t)w * channels * bits + 7) / 8;
+	unsigned char *s = calloc(row, (size_t)h);
+	unsigned top = (1u << bits) - 1;
+
+	if (!s)
+		return NULL;
+	for (int y = 0; y < h; y++) {
+		unsigned char *r = s + (size_t)y * row;
+		size_t at = 0; /* bit offset in the row */
+
+		for (int x = 0; x < w; x++) {
+			uint32_t p = px_at(data, stride, x, y);
+
+			for (unsigned c = channels; c-- > 0; at += bits) {
+				unsigned v = ((p >> (8 * c)) & 255) * top / 255;
+
+				r[at / 8] |= (unsigned char)(v << (8 - bits - at % 8));
+			}
+		}
+	}
+	*len = row * (size_t)h;
+	return s;
+}
+
+/* Palette indices when the page has at most 256 colours, NULL otherwise. */
+static unsigned char *index_samples(const unsigned char *data, int w, int h, size_t stride,
+                                    mg_pdf_image *out, size_t *len, bool *oom)
+{
+	struct palette *pal = calloc(1, sizeof(*pal));
+	unsigned char *s = malloc((size_t)w * (size_t)h);
+
+	*oom = !pal || !s;
+	for (int y = 0; y < h && !*oom && s; y++)
+		for (int x = 0; x < w && s; x++) {
+			int i = palette_index(pal, out->palette, px_at(data, stride, x, y));
+
+			if (i < 0) {
+				free(s);
+				s = NULL;
+			} else {
+				s[(size_t)y * (size_t)w + (size_t)x] = (unsigned char)i;
+			}
+		}
+	if (s && !*oom) {
+		out->img.colour = MG_PDFW_INDEXED;
+		out->img.colours = pal->n;
+		out->img.palette = out->palette;
+		*len = (size_t)w * (size_t)h;
+	}
+	free(pal);
+	return *oom ? (free(s), NULL) : s;
+}
+
+static mg_status encode_sharp(mg_ctx *ctx, unsigned char *data, int w, int h, size_t stride,
+                              mg_pdf_image *out)
+{
+	unsigned want = ctx->policy->pdf_page_bits;
+	unsigned bits = want <= 1 ? 1 : want <= 2 ? 2 : want <= 4 ? 4 : 8;
+	unsigned char *s = NULL;
+	size_t len = 0;
+	bool oom = false;
+	mg_status st = MG_OK;
+
+	if (bits < 8)
+		quantise(data, w, h, stride, bits);
+	out->img.bits = bits;
+	if (all_grey(data, w, h, stride)) {
+		out->img.colour = MG_PDFW_GRAY;
+		s = pack_samples(data, w, h, stride, 1, bits, &len);
+	} else if (!(s = index_samples(data, w, h, stride, out, &len, &oom)) && !oom) {
+		out->img.colour = MG_PDFW_RGB;
+		s = pack_samples(data, w, h, stride, 3, bits, &len);
+	} else if (s) {
+		out->img.bits = 8; /* palette indices */
+	}
+	if (!s)
+		return mg_fail(ctx, MG_E_INTERNAL, "out of memory");
+	if (mg_pdfw_deflate(s, len, IMAGE_LEVEL, &out->data) < 0)
+		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "flattened PDF larger than max_output");
+	free(s);
+	return st;
+}
+
+mg_status mg_pdf_image_encode(mg_ctx *ctx, cairo_surface_t *surface, mg_pdf_image *out)
+{
+	/* the samples may be rounded in place (pdf_page_bits) */
+	unsigned char *data = cairo_image_surface_get_data(surface);
+	int w = cairo_image_surface_get_width(surface), h = cairo_image_surface_get_height(surface);
+	size_t stride = (size_t)cairo_image_surface_get_stride(surface);
+	mg_status st;
+
+	memset(&out->img, 0, sizeof(out->img));
+	mg_buf_init(&out->data, ctx->policy->max_output);
+	out->img.width = (unsigned)w;
+	out->img.height = (unsigned)h;
+	if (flat_share(data, w, h, stride) < FLAT_SHARE) {
+		out->img.colour = MG_PDFW_RGB;
+		out->img.bits = 8;
+		out->img.jpeg = true;
+		st = mg_jpeg_encode_rows(ctx, data, (unsigned)w, (unsigned)h, stride, MG_PIX_XRGB32,
+		                         ctx->policy->image_jpeg_quality, &out->data);
+	} else {
+		st = encode_sharp(ctx, data, w, h, stride, out);
+	}
+	out->img.data = out->data.data;
+	out->img.len = out->data.len;
+	return st;
+}
+
+void mg_pdf_image_free(mg_pdf_image *out)
+{
+	mg_buf_free(&out->data);
+}

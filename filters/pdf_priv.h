@@ -1,0 +1,34 @@
+/*
+ * pdf_priv.h - what the PDF filter's files share: the page image encoder
+ * and the text layer, both feeding pdf_writer.
+ */
+#ifndef MUGAI_PDF_PRIV_H
+#define MUGAI_PDF_PRIV_H
+
+#include <cairo.h>
+#include <poppler.h>
+
+#include "internal.h"
+#include "pdf_writer.h"
+
+/* A rendered page ready for the writer; data holds the compressed pixels. */
+typedef struct mg_pdf_image {
+	mg_pdfw_image img;
+	mg_buf data;
+	unsigned char palette[256 * 3];
+} mg_pdf_image;
+
+/* pdf_image.c: photos and scans as JPEG at image_jpeg_quality; text and
+ * drawings lossless, as grey, indexed (at most 256 colours) or RGB, Flate
+ * with PNG row filters.  Free with mg_pdf_image_free. */
+mg_status mg_pdf_image_encode(mg_ctx *ctx, cairo_surface_t *surface, mg_pdf_image *out);
+void mg_pdf_image_free(mg_pdf_image *out);
+
+/* pdf_textlayer.c: the page's text (poppler's characters and their boxes)
+ * as runs for the writer, words in reading order, each over the box it
+ * covers on the page (hpt: the page height, to turn poppler's top-left
+ * origin into PDF's).  Returns the number of characters laid, or -1 when
+ * poppler's layout does not match its text (the page then has no layer). */
+long mg_pdf_text_layer(PopplerPage *page, double hpt, mg_pdfw *w);
+
+#endif
