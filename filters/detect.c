@@ -54,6 +54,7 @@ static const struct {
 	{ "image/x-ms-bmp", MG_FAM_IMAGE },
 	{ "image/tiff", MG_FAM_IMAGE },
 	{ "image/webp", MG_FAM_IMAGE },
+	{ "image/svg+xml", MG_FAM_IMAGE }, /* the image filter refuses it until it can rasterise */
 	{ "application/zip", MG_FAM_ARCHIVE },
 	{ "application/x-7z-compressed", MG_FAM_ARCHIVE },
 	{ "application/x-tar", MG_FAM_ARCHIVE },
@@ -166,6 +167,7 @@ mg_family mg_family_of_name(const char *name)
 		{ "rtf", MG_FAM_RTF }, { "png", MG_FAM_IMAGE }, { "jpg", MG_FAM_IMAGE },
 		{ "jpeg", MG_FAM_IMAGE }, { "gif", MG_FAM_IMAGE }, { "bmp", MG_FAM_IMAGE },
 		{ "tif", MG_FAM_IMAGE }, { "tiff", MG_FAM_IMAGE }, { "webp", MG_FAM_IMAGE },
+		{ "svg", MG_FAM_IMAGE },
 		{ "zip", MG_FAM_ARCHIVE }, { "7z", MG_FAM_ARCHIVE }, { "tar", MG_FAM_ARCHIVE },
 		{ "gz", MG_FAM_ARCHIVE }, { "tgz", MG_FAM_ARCHIVE }, { "bz2", MG_FAM_ARCHIVE },
 		{ "xz", MG_FAM_ARCHIVE }, { "lzh", MG_FAM_ARCHIVE }, { "lha", MG_FAM_ARCHIVE },
@@ -315,6 +317,12 @@ static void refine(const unsigned char *d, size_t len, mg_type *t)
 		 * tail say: "{\rt" is all Word looks for */
 		t->family = MG_FAM_RTF;
 		snprintf(t->mime, sizeof(t->mime), "%s", "text/rtf");
+	}
+	if ((t->family == MG_FAM_TEXT || t->family == MG_FAM_XML || t->family == MG_FAM_HTML ||
+	     t->family == MG_FAM_UNKNOWN) && mg_svg_sniff(d, len)) {
+		/* an SVG libmagic calls text or XML (a prefix, a long prolog) */
+		t->family = MG_FAM_IMAGE;
+		snprintf(t->mime, sizeof(t->mime), "%s", "image/svg+xml");
 	}
 	if (t->family == MG_FAM_HTML || t->family == MG_FAM_TEXT || t->family == MG_FAM_XML) {
 		if (memmem(d, len < (1u << 20) ? len : (1u << 20), "hta:application", 15) ||

@@ -5,10 +5,13 @@
  * comments, colour profiles, text chunks), extra frames and any bytes after
  * the image are gone because the encoder writes a new file from the pixel
  * buffer alone.  Photos (JPEG input) stay JPEG at the policy's quality; every
- * other format becomes PNG, which is lossless.  The format is taken from the
- * signature bytes; each decoder checks the declared size against the policy
- * before it allocates anything, and treats damaged data as an error: a
- * truncated image is blocked, never passed half-decoded.
+ * other format becomes PNG, which is lossless.  An SVG is to become pixels
+ * like any other format, through the decoder in image_svg.c, which refuses
+ * every SVG until a rasteriser is there.  The format is taken from the
+ * signature bytes (for SVG, the root element); each decoder checks the
+ * declared size against the policy before it allocates anything, and
+ * treats damaged data as an error: a truncated image is blocked, never
+ * passed half-decoded.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,38 +19,49 @@
 #include "image_codec.h"
 
 typedef mg_status (*decode_fn)(mg_ctx *, const unsigned char *, size_t, mg_image *);
+typedef bool (*match_fn)(const unsigned char *, size_t);
 
 static const struct codec {
 	const char *name;
 	const char *magic;
 	size_t magic_len;
 	size_t magic_off;
+	match_fn match;        /* instead of magic bytes, for a markup format */
 	decode_fn decode;
 	bool photo;            /* lossy input: re-encode as JPEG */
 } codecs[] = {
-	{ "PNG", "\x89PNG\r\n\x1a\n", 8, 0, mg_png_decode, false },
-	{ "JPEG", "\xff\xd8\xff", 3, 0, mg_jpeg_decode, true },
-	{ "GIF", "GIF87a", 6, 0, mg_gif_decode, false },
-	{ "GIF", "GIF89a", 6, 0, mg_gif_decode, false },
-	{ "BMP", "BM", 2, 0, mg_bmp_decode, false },
-	{ "TIFF", "II*\0", 4, 0, mg_tiff_decode, false },
-	{ "TIFF", "MM\0*", 4, 0, mg_tiff_decode, false },
-	{ "TIFF", "II+\0", 4, 0, mg_tiff_decode, false },   /* BigTIFF */
-	{ "TIFF", "MM\0+", 4, 0, mg_tiff_decode, false },
-	{ "WebP", "WEBP", 4, 8, mg_webp_decode, false },    /* after "RIFF" and a size */
+	{ "PNG", "\x89PNG\r\n\x1a\n", 8, 0, NULL, mg_png_decode, false },
+	{ "JPEG", "\xff\xd8\xff", 3, 0, NULL, mg_jpeg_decode, true },
+	{ "GIF", "GIF87a", 6, 0, NULL, mg_gif_decode, false },
+	{ "GIF", "GIF89a", 6, 0, NULL, mg_gif_decode, false },
+	{ "BMP", "BM", 2, 0, NULL, mg_bmp_decode, false },
+	{ "TIFF", "II*\0", 4, 0, NULL, mg_tiff_decode, false },
+	{ "TIFF", "MM\0*", 4, 0, NULL, mg_tiff_decode, false },
+	{ "TIFF", "II+\0", 4, 0, NULL, mg_tiff_decode, false },   /* BigTIFF */
+	{ "TIFF", "MM\0+", 4, 0, NULL, mg_tiff_decode, false },
+	{ "WebP", "WEBP", 4, 8, NULL, mg_webp_decode, false },    /* after "RIFF" and a size */
+	{ "SVG", NULL, 0, 0, mg_svg_sniff, mg_svg_decode, false }, /* image_svg.c */
 };
 
 static const struct codec *sniff(const unsigned char *d, size_t len)
 {
 	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
 		const struct codec *c = &codecs[i];
-		const unsigned char *p = mg_view(d, len, c->magic_off, c->magic_len);
+		const unsigned char *p = c->magic ? mg_view(d, len, c->magic_off, c->magic_len) : NULL;
 
-		if (p && memcmp(p, c->magic, c->magic_len) == 0 &&
-		    (c->magic_off == 0 || memcmp(d, "RIFF", 4) == 0))
+		if (c->match ? c->match(d, len)
+		             : p && memcmp(p, c->magic, c->magic_len) == 0 &&
+		                       (c->magic_off == 0 || memcmp(d, "RIFF", 4) == 0))
 			return c;
 	}
 	return NULL;
+}
+
+const char *mg_image_format(const unsigned char *d, size_t len)
+{
+	const struct codec *c = d ? sniff(d, len) : NULL;
+
+	return c ? c->name : NULL;
 }
 
 mg_status mg_image_check_size(mg_ctx *ctx, uint64_t width, uint64_t height)
@@ -155,7 +169,7 @@ static mg_status image_run(mg_ctx *ctx, const mg_item *item, mg_action action, m
 		return mg_fail(ctx, MG_E_TYPE_BLOCKED, "images can only be re-encoded");
 	if (!c)
 		return mg_fail(ctx, MG_E_MALFORMED,
-		               "not a PNG, JPEG, GIF, BMP, TIFF or WebP image (%s)", item->type.mime);
+		               "not a PNG, JPEG, GIF, BMP, TIFF, WebP or SVG image (%s)", item->type.mime);
 	st = c->decode(ctx, item->data, item->len, &img);
 	if (st == MG_OK)
 		st = mg_check_deadline(ctx);

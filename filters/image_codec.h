@@ -44,6 +44,8 @@ mg_status mg_gif_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_i
 mg_status mg_bmp_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
 mg_status mg_tiff_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
 mg_status mg_webp_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
+/* image_svg.c: the place for an SVG rasteriser; fails closed until one exists. */
+mg_status mg_svg_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
 
 /* Encoders append to out (its maximum is the policy's max_output). */
 mg_status mg_png_encode(mg_ctx *ctx, const mg_image *img, mg_buf *out);

@@ -188,6 +188,18 @@ void mg_out_init(mg_out *out, size_t max);
 void mg_out_free(mg_out *out);
 void mg_out_set_type(mg_out *out, const char *mime, const char *ext);
 
+/* image.c: the format ("PNG", "JPEG", "SVG"...) the image family reads
+ * these bytes as, NULL for bytes it cannot read.  image_svg.c: true when
+ * the bytes are XML whose root element is an SVG. */
+const char *mg_image_format(const unsigned char *d, size_t len);
+bool mg_svg_sniff(const unsigned char *d, size_t len);
+/* image_part.c: an image inside a container (OOXML media, ODF pictures)
+ * through the image family, its report a child of ctx's.  True with the
+ * re-encoded raster (PNG or JPEG) in *out, initialised here; false when
+ * the part must be dropped, with *why saying why in a few words. */
+bool mg_image_part(mg_ctx *ctx, const unsigned char *d, size_t len, const char *name,
+                   const char *declared_type, mg_out *out, const char **why);
+
 /* ooxml_disarm.c: true when a Word field instruction (" PAGE \\* MERGEFORMAT")
  * only displays something computed inside the document; DDE, INCLUDE*,
  * IMPORT, LINK, MACROBUTTON and every unknown field are not.  Shared by

@@ -3,8 +3,9 @@
  *
  * cdr: a new package with the four XML streams (content, styles, meta,
  * settings) parsed, disarmed and serialised again, the pictures re-encoded
- * by the image filter, a manifest written from what was kept, and the
- * mimetype entry first and stored, as ODF requires.  Left behind: Basic
+ * by the image filter or dropped (SVG, metafiles: a draw:frame's other
+ * draw:image, the raster fallback, stays), a manifest written from what
+ * was kept, and the mimetype entry first and stored, as ODF requires.  Left behind: Basic
  * and script libraries, embedded objects and their replacement images,
  * UI configurations, signatures, and in the XML: scripts, event listeners,
  * OLE objects, applets, plugins, DDE and linked sections or tables, macro
@@ -152,8 +153,8 @@ static const char *why_dropped(const char *name)
 		return "UI configuration (toolbars, menus, key bindings)";
 	if (strcasestr(name, "signatures"))
 		return "digital signature (it cannot survive sanitising)";
-	if (strncmp(name, "Pictures/", 9) == 0 || strncmp(name, "Thumbnails/", 11) == 0)
-		return "image in a format that is not re-encoded";
+	if (strncmp(name, "Thumbnails/", 11) == 0)
+		return "thumbnail other than the PNG one ODF defines";
 	return "part of a type that is not carried";
 }
 
@@ -220,17 +221,21 @@ static void select_parts(struct odf *o, bool reencode)
 		mg_part *p = &o->pkg.parts[i];
 		bool picture = strncmp(p->name, "Pictures/", 9) == 0 ||
 		               strcmp(p->name, "Thumbnails/thumbnail.png") == 0;
+		const char *why;
 
 		mg_out_init(&o->images[i], o->ctx->policy->max_output);
 		if (strcmp(p->name, "mimetype") == 0 || strcmp(p->name, "META-INF/manifest.xml") == 0)
 			continue; /* written anew */
 		if (is_xml_stream(p->name)) {
 			o->keep[i] = true;
-		} else if (picture && mg_pkg_is_web_image(p->data, p->len)) {
-			o->keep[i] = !reencode || mg_sanitize_child(o->ctx, p->data, p->len, p->name, NULL,
-			                                            &o->images[i], NULL) == MG_OK;
+		} else if (picture && reencode) {
+			mg_out_free(&o->images[i]);
+			o->keep[i] = mg_image_part(o->ctx, p->data, p->len, p->name, NULL, &o->images[i],
+			                           &why);
 			if (!o->keep[i])
-				mg_report_removed(o->ctx, p->name, "image that the image filter blocked");
+				mg_report_removed(o->ctx, p->name, "%s", why);
+		} else if (picture) {
+			o->keep[i] = true; /* text mode: pictures are not written */
 		} else {
 			mg_report_removed(o->ctx, p->name, "%s", why_dropped(p->name));
 		}

@@ -5,7 +5,8 @@
  * cdr: a new package written from parsed parts.  Only the parts the OPC
  * walk carries go in (ooxml_opc.c); each XML part is parsed, disarmed
  * (ooxml_disarm.c) and serialised again; images are the image filter's
- * re-encoded output; [Content_Types].xml and every .rels part are written
+ * re-encoded output (an SVG is none: it is dropped, its raster fallback
+ * stays); [Content_Types].xml and every .rels part are written
  * from the decisions, never copied, so a removed part leaves no reference
  * and macro content types become macro-free.  A binary workbook (xlsb) is
  * blocked: its records cannot be checked.
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ooxml_opc.h"
 
@@ -149,6 +151,13 @@ done:
 	return rc;
 }
 
+static bool root_is_svg(xmlDocPtr doc)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+
+	return root && root->name && strcasecmp((const char *)root->name, "svg") == 0;
+}
+
 static mg_status write_xml_part(mg_ctx *ctx, mg_opc_part *p, mg_zipw *zw)
 {
 	const char *why;
@@ -157,6 +166,12 @@ static mg_status write_xml_part(mg_ctx *ctx, mg_opc_part *p, mg_zipw *zw)
 
 	if (!doc)
 		return mg_fail(ctx, MG_E_MALFORMED, "%s: %s", p->src->name, why);
+	if (root_is_svg(doc)) {
+		/* the sniff missed it (a prolog past its window): fail closed */
+		xmlFreeDoc(doc);
+		return mg_fail(ctx, MG_E_MALFORMED, "%s: an SVG image disguised as an XML part",
+		               p->src->name);
+	}
 	st = mg_ooxml_disarm(ctx, p->src->name, doc, &p->rels);
 	if (st == MG_OK && add_doc(zw, p->src->name, doc, ctx->policy->max_output) < 0)
 		st = mg_zipw_fail(ctx, mg_zipw_buf(zw));

@@ -7,7 +7,9 @@
  * elements that anchor them, form-field macros, mail merge sources,
  * PowerPoint actions that start programs or macros, spreadsheet formulas
  * that call DLLs, DDE or the web (the cached value stays), auto-run names,
- * and every element that refers to a relationship that was not kept.
+ * SVG pictures (the extension beside the raster blip, which stays: the
+ * SVG part itself never passes the image family), and every element that
+ * refers to a relationship that was not kept.
  * Comments and processing instructions go too.  Each removal is reported,
  * counted per kind so a long document does not flood the report.
  */
@@ -20,7 +22,7 @@
 
 #include "ooxml_opc.h"
 
-enum ns { NS_OTHER = 0, NS_W, NS_R, NS_O, NS_V, NS_P, NS_S, NS_A, NS_X };
+enum ns { NS_OTHER = 0, NS_W, NS_R, NS_O, NS_V, NS_P, NS_S, NS_A, NS_X, NS_ASVG };
 
 static const struct {
 	const char *href;
@@ -39,7 +41,11 @@ static const struct {
 	{ "http://schemas.openxmlformats.org/drawingml/2006/main", NS_A },
 	{ "http://purl.oclc.org/ooxml/drawingml/main", NS_A },
 	{ "urn:schemas-microsoft-com:office:excel", NS_X },
+	{ "http://schemas.microsoft.com/office/drawing/2016/SVG/main", NS_ASVG },
 };
+
+/* The a:ext of a picture that carries an SVG beside its raster blip. */
+#define SVG_BLIP_EXT "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
 
 /* Word fields that only display something computed inside the document.
  * Every other field code is removed and its last result kept as text. */
@@ -63,6 +69,7 @@ static const char *const risky_functions[] = {
 /* Removals reported elsewhere (the field's keyword, the content). */
 static const char EMPTIED[] = "container left empty";
 static const char FIELD_CODE[] = "field code";
+static const char SVG_PICTURE[] = "SVG picture (the raster picture kept)";
 
 #define MAX_TALLY 48
 #define MAX_FIELD_DEPTH 64
@@ -493,6 +500,14 @@ static enum verdict element_rule(struct disarm *d, xmlNodePtr n, const char **wh
 			return drop_because(why, "formula calling DDE, code or the network (cached value kept)");
 		break;
 	case NS_A:
+		if (is(n, NS_A, "ext") && has_descendant(n, NS_ASVG, "svgBlip"))
+			return drop_because(why, SVG_PICTURE);
+		if (is(n, NS_A, "ext") && (v = xmlGetProp(n, (const xmlChar *)"uri"))) {
+			bad = strcasecmp((const char *)v, SVG_BLIP_EXT) == 0;
+			xmlFree(v);
+			if (bad)
+				return drop_because(why, SVG_PICTURE);
+		}
 		if (is(n, NS_A, "hlinkClick") || is(n, NS_A, "hlinkHover") ||
 		    is(n, NS_A, "hlinkMouseOver")) {
 			v = xmlGetProp(n, (const xmlChar *)"action");
@@ -505,6 +520,10 @@ static enum verdict element_rule(struct disarm *d, xmlNodePtr n, const char **wh
 	case NS_X:
 		if (is(n, NS_X, "FmlaMacro"))
 			return drop_because(why, "macro binding");
+		break;
+	case NS_ASVG:
+		if (is(n, NS_ASVG, "svgBlip"))
+			return drop_because(why, SVG_PICTURE);
 		break;
 	default:
 		break;
@@ -561,7 +580,7 @@ static void strip_vml_links(struct disarm *d, xmlNodePtr n)
 static bool empty_container(const xmlNode *n)
 {
 	return (is(n, NS_S, "hyperlinks") || is(n, NS_S, "definedNames") ||
-	        is(n, NS_P, "custDataLst")) &&
+	        is(n, NS_P, "custDataLst") || is(n, NS_A, "extLst")) &&
 	       !has_element_child(n);
 }
 

@@ -349,6 +349,15 @@ static bool is_rels_name(const char *name)
 	       (strncasecmp(name, "_rels/", 6) == 0 || strcasestr(name, "/_rels/"));
 }
 
+/* An image part goes to the image family, which re-encodes it or says
+ * why not: any image content type (image/svg+xml is one, though it ends
+ * in +xml), and any XML part that is an SVG whatever its declared type. */
+static bool is_image(const mg_opc_part *p)
+{
+	return strncasecmp(p->ctype, "image/", 6) == 0 ||
+	       (type_is_xml(p->ctype) && mg_svg_sniff(p->src->data, p->src->len));
+}
+
 static void classify(mg_opc_part *p, const ctypes *types)
 {
 	const char *name = p->src->name, *why;
@@ -367,13 +376,10 @@ static void classify(mg_opc_part *p, const ctypes *types)
 		p->why = "part without a content type";
 	else if ((why = name_denied(name)) || (why = type_denied(p->ctype)))
 		p->why = why;
+	else if (is_image(p))
+		p->kind = OPC_IMAGE;
 	else if (type_is_xml(p->ctype))
 		p->kind = OPC_XML;
-	else if (strncasecmp(p->ctype, "image/", 6) == 0 &&
-	         mg_pkg_is_web_image(p->src->data, p->src->len))
-		p->kind = OPC_IMAGE;
-	else if (strncasecmp(p->ctype, "image/", 6) == 0)
-		p->why = "image in a format that is not re-encoded (metafile, TIFF, BMP, SVG...)";
 	else
 		p->why = "binary part of a type that is not carried";
 }
@@ -451,13 +457,11 @@ static mg_status parse_rels(mg_ctx *ctx, mg_opc *opc, const char *rels_name, mg_
 static void reencode_image(mg_ctx *ctx, mg_opc *opc, mg_opc_part *p)
 {
 	const char *dot;
-	mg_status st;
 
-	st = mg_sanitize_child(ctx, p->src->data, p->src->len, p->src->name, p->ctype, &p->image,
-	                       NULL);
-	if (st != MG_OK) {
+	mg_out_free(&p->image);
+	if (!mg_image_part(ctx, p->src->data, p->src->len, p->src->name, p->ctype, &p->image,
+	                   &p->why)) {
 		p->kind = OPC_DROP;
-		p->why = "image that the image filter blocked";
 		return;
 	}
 	if (!p->image.mime[0] || strcasecmp(p->image.mime, p->ctype) == 0)
@@ -519,6 +523,12 @@ static mg_opc_part *decide_rel(mg_ctx *ctx, mg_opc *opc, const char *src, const 
 		reencode_image(ctx, opc, t);
 	if (t->kind != OPC_XML && t->kind != OPC_IMAGE)
 		return NULL;
+	if (t->kind == OPC_XML && strcasecmp(mg_opc_short_type(r->type), "image") == 0) {
+		/* what a picture shows is an image, re-encoded, or nothing */
+		mg_report_removed(ctx, r->target, "image relationship of %s to a part that is not an "
+		                  "image", src);
+		return NULL;
+	}
 	r->keep = true;
 	return t;
 }

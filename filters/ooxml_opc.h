@@ -5,9 +5,11 @@
  *
  * A part is carried only when it is reached from the package root through
  * relationships that were kept, and it is a kind of part we understand: an
- * XML part of an allowed content type, or a PNG/JPEG/GIF image.  Everything
- * else (VBA, ActiveX, OLE embeddings, macro sheets, custom UI, external
- * targets, binary parts) is left behind and reported.
+ * XML part of an allowed content type, or an image the image family
+ * re-encodes (PNG, JPEG, GIF, BMP, TIFF, WebP; an SVG, whatever its
+ * declared type, is an image that the family refuses).  Everything else
+ * (VBA, ActiveX, OLE embeddings, macro sheets, custom UI, external
+ * targets, metafiles, binary parts) is left behind and reported.
  */
 #ifndef MUGAI_OOXML_OPC_H
 #define MUGAI_OOXML_OPC_H
