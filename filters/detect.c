@@ -1,10 +1,16 @@
 /*
  * detect.c - the real type of an item, from its bytes.
  *
- * libmagic gives a MIME type and a description; exact checks then settle
- * what libmagic leaves open (a zip that is really an Office package, a text
- * file that is really a message, an HTML file that is an HTA).  The name is
- * consulted only to be stricter: a script or program extension blocks.
+ * libmagic gives a MIME type; exact checks then settle what libmagic
+ * leaves open (a zip that is really an Office package, a text file that is
+ * really a message, an HTML file that is an HTA).  The name is consulted
+ * only to be stricter: a script or program extension blocks.
+ *
+ * libmagic is most of the cost of a small item, so it is asked once per
+ * item, for the MIME type; only content that is blocked as unknown or as a
+ * program is asked again, for the description an administrator reads.  It
+ * is not asked at all about text that detect_text.c proves plain, nor on
+ * the mail channel about a message whose header block parses.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -17,6 +23,13 @@
 
 /* libmagic reads this much at most; enough for every rule we rely on. */
 #define MAGIC_WINDOW (1u << 20)
+
+/* Checks whose answer never changes a family: OS/2 application types, ELF
+ * details (the soft magic names ELF itself), compressed contents (only
+ * looked into with MAGIC_COMPRESS, never set: archives are ours to open)
+ * and the retired token list. */
+#define MAGIC_SKIP (MAGIC_NO_CHECK_APPTYPE | MAGIC_NO_CHECK_ELF | MAGIC_NO_CHECK_COMPRESS | \
+                    MAGIC_NO_CHECK_TOKENS)
 
 static const struct {
 	const char *mime;
@@ -285,6 +298,13 @@ static void magic_into(magic_t magic, int flags, const unsigned char *d, size_t 
 	snprintf(out, outlen, "%s", r ? r : "application/octet-stream");
 }
 
+static void set_type(mg_type *t, mg_family family, const char *mime, const char *desc)
+{
+	t->family = family;
+	snprintf(t->mime, sizeof(t->mime), "%s", mime);
+	snprintf(t->desc, sizeof(t->desc), "%s", desc);
+}
+
 /* Exact checks that override or refine libmagic. */
 static void refine(const unsigned char *d, size_t len, mg_type *t)
 {
@@ -346,6 +366,12 @@ static void refine(const unsigned char *d, size_t len, mg_type *t)
 		if (!strstr(t->mime, "exec") && !strstr(t->mime, "script"))
 			snprintf(t->mime, sizeof(t->mime), "%s", "application/x-executable");
 	}
+}
+
+/* What only libmagic's description tells, asked for blocked content only. */
+static void settle_blocked(magic_t magic, const unsigned char *d, size_t len, mg_type *t)
+{
+	magic_into(magic, MAGIC_SKIP, d, len, t->desc, sizeof(t->desc));
 	if (t->family == MG_FAM_UNKNOWN && strstr(t->desc, "executable"))
 		t->family = MG_FAM_EXECUTABLE;
 	if ((t->family == MG_FAM_UNKNOWN || strncmp(t->desc, "DOS executable (COM)", 20) == 0) &&
@@ -368,14 +394,34 @@ void mg_detect(magic_t magic, const unsigned char *data, size_t len, const char 
 		type->family = MG_FAM_TEXT;
 		return;
 	}
-	magic_into(magic, MAGIC_MIME_TYPE, data, len, type->mime, sizeof(type->mime));
-	magic_into(magic, MAGIC_NONE, data, len, type->desc, sizeof(type->desc));
-	type->family = mg_family_of_mime(type->mime);
+	if (mg_detect_plain_text(data, len)) {
+		set_type(type, MG_FAM_TEXT, "text/plain", "plain text");
+	} else {
+		magic_into(magic, MAGIC_MIME_TYPE | MAGIC_SKIP, data, len, type->mime,
+		           sizeof(type->mime));
+		type->family = mg_family_of_mime(type->mime);
+	}
 	refine(data, len, type);
+	if (type->family == MG_FAM_UNKNOWN || type->family == MG_FAM_EXECUTABLE)
+		settle_blocked(magic, data, len, type); /* the administrator reads why */
 	if (ext_is_active(name_ext(name)) && type->family != MG_FAM_EXECUTABLE) {
 		/* the name says "run me": never let a reader of the name do so */
 		type->family = MG_FAM_EXECUTABLE;
 	}
+}
+
+void mg_detect_message(magic_t magic, const unsigned char *data, size_t len, const char *name,
+                       mg_type *type)
+{
+	/* The channel already makes it a message: a header block settles the
+	 * type for the report without libmagic; a PDF behind one (a polyglot)
+	 * and anything else is typed in full, and the core reports it. */
+	if (looks_like_mail(data, len) && !find_bytes(data, len, "%PDF-", 1024)) {
+		memset(type, 0, sizeof(*type));
+		set_type(type, MG_FAM_MAIL, "message/rfc822", "message (RFC 5322 header block)");
+		return;
+	}
+	mg_detect(magic, data, len, name, type);
 }
 
 void mg_detect_mismatch(mg_ctx *ctx, const mg_item *item)

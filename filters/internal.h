@@ -139,6 +139,14 @@ int mg_action_parse(const char *s, mg_action *a);
  * to be stricter (a script extension blocks), never to allow. */
 void mg_detect(magic_t magic, const unsigned char *data, size_t len, const char *name,
                mg_type *type);
+/* detect_text.c: bytes that every text rule of libmagic would leave as
+ * plain text (no markup, script, source or header opening); false means
+ * "ask libmagic", never "not text". */
+bool mg_detect_plain_text(const unsigned char *data, size_t len);
+/* The same for an item of the mail channel, which is parsed as a message
+ * whatever it is: a header block types it without libmagic. */
+void mg_detect_message(magic_t magic, const unsigned char *data, size_t len, const char *name,
+                       mg_type *type);
 /* Records a finding when the declared name or type contradicts the content. */
 void mg_detect_mismatch(mg_ctx *ctx, const mg_item *item);
 /* The family a declared MIME type or file name stands for, MG_FAM_UNKNOWN if none. */

@@ -124,6 +124,17 @@ START_TEST(detect_by_content_not_name)
 }
 END_TEST
 
+START_TEST(sha256_known_answers)
+{
+	char hex[65];
+
+	mg_sha256_hex("", 0, hex);
+	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	mg_sha256_hex("abc", 3, hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+END_TEST
+
 START_TEST(detect_corpus_families)
 {
 	const struct { const char *file; mg_family fam; } cases[] = {
@@ -205,6 +216,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, output_names);
 	tcase_add_test(tc, detect_by_content_not_name);
 	tcase_add_test(tc, detect_corpus_families);
+	tcase_add_test(tc, sha256_known_answers);
 	tcase_add_test(tc, blocked_items_have_no_output_and_a_reason);
 	tcase_add_test(tc, size_limit_blocks);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,139 @@
+/*
+ * detect_text.c - plain text proven from its bytes, without libmagic.
+ *
+ * Most attachments and archive members are plain text or CSV, and libmagic
+ * spends most of its time on text: every text rule (scripts, sources,
+ * markup, mail, certificates, calendars) is a search or a regular
+ * expression over the first kilobytes.  Text that gives none of those
+ * rules a hold is plain text to libmagic too: UTF-8 (or ASCII, or
+ * ISO-2022-JP's 7-bit escapes) with no control character but tab, line
+ * feed, form feed and carriage return; no markup '<', no RTF or TeX '\',
+ * no braces; no line opening as a script, a source file, a header block,
+ * a directive, a section or a diff does.  The proof only ever says "plain
+ * text" or "ask libmagic", and detect.c's exact checks (RTF, SYLK, HTA,
+ * mail, programs) run after it as after libmagic.
+ */
+#include <glib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+/* Words that open a line of a script or a source file libmagic knows, or
+ * of a text format it names (vCard, iCalendar, registry, diff, makefile). */
+static const char *const line_words[] = {
+	"import", "from", "def", "class", "use", "package", "require", "sub", "my", "local",
+	"function", "var", "const", "export", "module", "program", "unit", "uses", "begin",
+	"end", "proc", "struct", "typedef", "static", "extern", "int", "void", "namespace",
+	"template", "using", "public", "private", "protected", "dim", "option", "attribute",
+	"rem", "echo", "set", "goto", "call", "dnl", "include", "define", "ifeq", "ifdef",
+	"ifndef", "diff", "index", "only", "regedit", "windows", "subroutine", "tell", "exec",
+	"eval", "if", "for", "while", "case", "return", "print", "puts", "alias", "param",
+};
+
+/* Characters that may not open a line: comments and directives (# % . /),
+ * sections and arrays ([), batch and decorators (@), shell and Perl
+ * sigils ($ ! & | ;), header-ish and label lines (:), quotes (' ` "). */
+static bool bad_line_start(unsigned char c)
+{
+	return strchr("#%./[@!$&|;:'`\"", c) != NULL && c != 0;
+}
+
+static bool word_char(unsigned char c)
+{
+	return g_ascii_isalnum(c) || c == '_';
+}
+
+/* A line opening with a listed word, a diff or PEM marker, or a field
+ * name followed by ':' (a header block, "BEGIN:VCARD", "all:"). */
+static bool bad_line(const unsigned char *d, size_t len)
+{
+	size_t i = 0, w;
+
+	while (i < len && (d[i] == ' ' || d[i] == '\t'))
+		i++;
+	if (i == len || d[i] == '\n' || d[i] == '\r')
+		return false;
+	if (bad_line_start(d[i]))
+		return true;
+	if (len - i >= 2 && (memcmp(d + i, "--", 2) == 0 || memcmp(d + i, "++", 2) == 0 ||
+	                     memcmp(d + i, "**", 2) == 0 || memcmp(d + i, "==", 2) == 0))
+		return true;
+	for (w = i; w < len && (word_char(d[w]) || d[w] == '-'); w++)
+		;
+	if (w < len && w > i && d[w] == ':')
+		return true;
+	if (w == i || (w < len && word_char(d[w])))
+		return false;
+	for (size_t k = 0; k < sizeof(line_words) / sizeof(line_words[0]); k++)
+		if (w - i == strlen(line_words[k]) &&
+		    g_ascii_strncasecmp((const char *)d + i, line_words[k], w - i) == 0)
+			return true;
+	return false;
+}
+
+/* ISO-2022-JP's designations: ESC $ @, ESC $ B (two-byte), ESC ( B,
+ * ESC ( J (one-byte).  Returns the sequence's length, 0 if not one. */
+static size_t iso2022_escape(const unsigned char *d, size_t len, bool *two_byte)
+{
+	if (len < 3 || d[0] != 0x1b)
+		return 0;
+	if (d[1] == '$' && (d[2] == '@' || d[2] == 'B')) {
+		*two_byte = true;
+		return 3;
+	}
+	if (d[1] == '(' && (d[2] == 'B' || d[2] == 'J')) {
+		*two_byte = false;
+		return 3;
+	}
+	return 0;
+}
+
+bool mg_detect_plain_text(const unsigned char *d, size_t len)
+{
+	bool two_byte = false, line_start = true, seven_bit = true;
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(d, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	for (size_t k = i; k < len && seven_bit; k++)
+		seven_bit = d[k] < 0x80;
+	if (!seven_bit && !g_utf8_validate_len((const char *)d + i, len - i, NULL))
+		return false;
+	while (i < len) {
+		unsigned char c = d[i];
+		size_t esc;
+
+		if (c == 0x1b) {
+			esc = seven_bit ? iso2022_escape(d + i, len - i, &two_byte) : 0;
+			if (!esc)
+				return false;
+			i += esc;
+			continue;
+		}
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')
+			return false;
+		if (c == 0x7f)
+			return false;
+		if (c == '\n') {
+			line_start = true;
+			i++;
+			continue;
+		}
+		if (two_byte) {
+			i++; /* JIS X 0208 pairs use every printable byte */
+			continue;
+		}
+		if (c == '<' || c == '>' || c == '\\' || c == '{' || c == '}')
+			return false;
+		if (line_start) {
+			const unsigned char *nl = memchr(d + i, '\n', len - i);
+
+			if (bad_line(d + i, nl ? (size_t)(nl - d) - i : len - i))
+				return false;
+			line_start = false;
+		}
+		i++;
+	}
+	return true;
+}
