@@ -499,9 +499,15 @@ size_t mg_utf8_clean(mg_buf *b)
 	p = w = (char *)b->data;
 	end = p + b->len;
 	while (p < end) {
-		gunichar c = g_utf8_get_char_validated(p, end - p);
+		unsigned char a = (unsigned char)*p;
+		gunichar c;
 		const char *next;
 
+		if ((a >= 0x20 && a < 0x7f) || a == '\t' || a == '\n') {
+			*w++ = *p++; /* printable ASCII: most of any text, kept as is */
+			continue;
+		}
+		c = g_utf8_get_char_validated(p, end - p);
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
 			/* callers hand UTF-8; should a stray byte slip in, it goes */
 			p++;

@@ -89,9 +89,27 @@ static size_t iso2022_escape(const unsigned char *d, size_t len, bool *two_byte)
 	return 0;
 }
 
+/* What one byte of single-byte text is to the proof. */
+enum { B_PLAIN, B_NEWLINE, B_ESC, B_REJECT };
+
+/* Control bytes but tab, form feed and carriage return; markup, RTF and
+ * TeX, braces: all send the bytes to libmagic. */
+static const unsigned char byte_class[256] = {
+	[0x00] = B_REJECT, [0x01] = B_REJECT, [0x02] = B_REJECT, [0x03] = B_REJECT,
+	[0x04] = B_REJECT, [0x05] = B_REJECT, [0x06] = B_REJECT, [0x07] = B_REJECT,
+	[0x08] = B_REJECT, [0x0b] = B_REJECT, [0x0e] = B_REJECT, [0x0f] = B_REJECT,
+	[0x10] = B_REJECT, [0x11] = B_REJECT, [0x12] = B_REJECT, [0x13] = B_REJECT,
+	[0x14] = B_REJECT, [0x15] = B_REJECT, [0x16] = B_REJECT, [0x17] = B_REJECT,
+	[0x18] = B_REJECT, [0x19] = B_REJECT, [0x1a] = B_REJECT, [0x1c] = B_REJECT,
+	[0x1d] = B_REJECT, [0x1e] = B_REJECT, [0x1f] = B_REJECT,
+	[0x7f] = B_REJECT, ['<'] = B_REJECT, ['>'] = B_REJECT, ['\\'] = B_REJECT,
+	['{'] = B_REJECT, ['}'] = B_REJECT, ['\n'] = B_NEWLINE, [0x1b] = B_ESC,
+};
+
 bool mg_detect_plain_text(const unsigned char *d, size_t len)
 {
-	bool two_byte = false, line_start = true, seven_bit = true;
+	const unsigned char *cls = byte_class;
+	bool two_byte = false, seven_bit = true;
 	size_t i = 0;
 
 	if (len >= 3 && memcmp(d, "\xef\xbb\xbf", 3) == 0)
@@ -101,39 +119,32 @@ bool mg_detect_plain_text(const unsigned char *d, size_t len)
 	if (!seven_bit && !g_utf8_validate_len((const char *)d + i, len - i, NULL))
 		return false;
 	while (i < len) {
-		unsigned char c = d[i];
-		size_t esc;
+		const unsigned char *nl = memchr(d + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - d) : len;
 
-		if (c == 0x1b) {
-			esc = seven_bit ? iso2022_escape(d + i, len - i, &two_byte) : 0;
-			if (!esc)
-				return false;
-			i += esc;
-			continue;
-		}
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')
+		/* one line: its opening, then every byte */
+		if (!two_byte && bad_line(d + i, end - i))
 			return false;
-		if (c == 0x7f)
-			return false;
-		if (c == '\n') {
-			line_start = true;
-			i++;
-			continue;
-		}
-		if (two_byte) {
-			i++; /* JIS X 0208 pairs use every printable byte */
-			continue;
-		}
-		if (c == '<' || c == '>' || c == '\\' || c == '{' || c == '}')
-			return false;
-		if (line_start) {
-			const unsigned char *nl = memchr(d + i, '\n', len - i);
+		while (i < end) {
+			size_t esc;
 
-			if (bad_line(d + i, nl ? (size_t)(nl - d) - i : len - i))
-				return false;
-			line_start = false;
+			switch (cls[d[i]]) {
+			case B_PLAIN:
+				i++;
+				break;
+			case B_ESC:
+				esc = seven_bit ? iso2022_escape(d + i, len - i, &two_byte) : 0;
+				if (!esc)
+					return false;
+				i += esc;
+				break;
+			default:
+				if (!two_byte || d[i] < 0x20 || d[i] == 0x7f)
+					return false;
+				i++; /* JIS X 0208 pairs use every printable byte */
+			}
 		}
-		i++;
+		i = end + 1;
 	}
 	return true;
 }
