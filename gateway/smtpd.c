@@ -186,6 +186,8 @@ static void setup(smtpd *d, const mg_service_ctx *ctx)
 	mg_service_worker_limits(ctx, &lim);
 	if (mg_pipeline_open(&d->pipe, c, MG_CHANNEL_MAIL, &lim, &err) < 0)
 		mg_log_fatal("smtpd: %s", err ? err : "cannot open the quarantine");
+	/* the delivery entry rides on the next item's fsync, or idle_sync's */
+	mq_set_lazy_notes(d->pipe.store, 1);
 	d->tls = server_tls(c);
 	d->srv = (mg_smtp_server){
 		.hostname = d->hostname,
@@ -200,8 +202,20 @@ static void setup(smtpd *d, const mg_service_ctx *ctx)
 	};
 }
 
+/* Delivery entries committed lazily made durable: when no connection
+ * came for a second, and before leaving. */
+static void idle_sync(smtpd *d)
+{
+	char *err = NULL;
+
+	if (mq_sync(d->pipe.store, &err) != MQ_OK)
+		mg_log_warn("quarantine: sync: %s", err ? err : "?");
+	free(err);
+}
+
 static void teardown(smtpd *d)
 {
+	idle_sync(d);
 	mg_pipeline_close(&d->pipe);
 	mg_transport_free(d->transport);
 	if (d->tls)
@@ -231,8 +245,10 @@ static int next_connection(smtpd *d, char *peer, size_t cap)
 
 	if (mg_service_draining(d->ctx))
 		return -2;
-	if (poll(p, d->ctx->drain_fd >= 0 ? 2 : 1, 1000) <= 0)
+	if (poll(p, d->ctx->drain_fd >= 0 ? 2 : 1, 1000) <= 0) {
+		idle_sync(d);
 		return -1;
+	}
 	if (p[1].revents & POLLIN)
 		return -2;
 	/* the others accept on the same socket: losing the race is normal */

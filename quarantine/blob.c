@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,10 +62,75 @@ static int fsync_dir(const char *path)
 	return rc;
 }
 
+/* 1 when mkdir made it, 0 when it was there, -1 on error. */
 static int make_dir(const char *path, char **err)
 {
-	if (mkdir(path, 0750) < 0 && errno != EEXIST)
+	if (mkdir(path, 0750) == 0)
+		return 1;
+	if (errno != EEXIST)
 		return mq_fail(err, -1, "quarantine: cannot create %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/*
+ * Which fan-out directories this process has seen durable in their
+ * parents: ab/ (256) and ab/cd/ (65536), one bit each, for one store
+ * directory.  Nothing ever removes them, so once their entries were
+ * fsynced they stay; a level not yet seen here, or made just now, is
+ * fsynced into its parent (even when another writer made it: it may not
+ * have fsynced yet).  Only the leaf, which gets the new file's entry, is
+ * fsynced every time.
+ */
+static struct {
+	pthread_mutex_t lock;
+	char dir[4096];
+	unsigned char d1[256 / 8], d2[65536 / 8];
+} seen = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static unsigned hex_val(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+}
+
+/* Whether bit i of the level is known durable (set: now it is). */
+static int seen_bit(const char *dir, int level, unsigned i, int set)
+{
+	unsigned char *bits;
+	int was;
+
+	pthread_mutex_lock(&seen.lock);
+	if (strcmp(seen.dir, dir) != 0) {
+		snprintf(seen.dir, sizeof(seen.dir), "%s", dir);
+		memset(seen.d1, 0, sizeof(seen.d1));
+		memset(seen.d2, 0, sizeof(seen.d2));
+	}
+	bits = level == 1 ? seen.d1 : seen.d2;
+	was = bits[i / 8] >> (i % 8) & 1;
+	if (set)
+		bits[i / 8] |= (unsigned char)(1u << (i % 8));
+	pthread_mutex_unlock(&seen.lock);
+	return was;
+}
+
+/* The fan-out levels of sha exist, their entries durable. */
+static int make_fanout(const char *dir, const struct paths *p, const char *sha, char **err)
+{
+	unsigned i1 = hex_val(sha[0]) << 4 | hex_val(sha[1]);
+	unsigned i2 = i1 << 8 | hex_val(sha[2]) << 4 | hex_val(sha[3]);
+	int made1 = make_dir(p->d1, err), made2;
+
+	if (made1 < 0 || (made2 = make_dir(p->d2, err)) < 0)
+		return -1;
+	if (made1 || !seen_bit(dir, 1, i1, 0)) {
+		if (fsync_dir(p->top) < 0)
+			return mq_fail(err, -1, "quarantine: fsync of %s: %s", p->top, strerror(errno));
+		seen_bit(dir, 1, i1, 1);
+	}
+	if (made2 || !seen_bit(dir, 2, i2, 0)) {
+		if (fsync_dir(p->d1) < 0)
+			return mq_fail(err, -1, "quarantine: fsync of %s: %s", p->d1, strerror(errno));
+		seen_bit(dir, 2, i2, 1);
+	}
 	return 0;
 }
 
@@ -129,14 +195,13 @@ int mq_blob_put(const char *dir, const char *sha, const void *data, size_t len, 
 {
 	struct paths p;
 
-	if (make_paths(dir, sha, &p, err) < 0 || make_dir(p.d1, err) < 0 || make_dir(p.d2, err) < 0)
+	if (make_paths(dir, sha, &p, err) < 0 || make_fanout(dir, &p, sha, err) < 0)
 		return -1;
 	if (!mq_blob_present(dir, sha, len) && write_blob(&p, sha, data, len, err) < 0)
 		return -1;
-	/* Every level, even when another writer made it: its entry must be
-	 * durable before we report the blob stored.  Clean directories are
-	 * cheap to fsync. */
-	if (fsync_dir(p.d2) < 0 || fsync_dir(p.d1) < 0 || fsync_dir(p.top) < 0)
+	/* even when another writer stored it: its entry must be durable
+	 * before we report the blob stored */
+	if (fsync_dir(p.d2) < 0)
 		return mq_fail(err, -1, "quarantine: fsync of %s: %s", p.d2, strerror(errno));
 	return 0;
 }

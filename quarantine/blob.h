@@ -2,7 +2,9 @@
  * blob.h - originals on disk, content-addressed: DIR/ab/cd/<sha256>.
  *
  * A blob is written to a temporary name, fsynced, renamed into place and
- * its directories fsynced, so it is either whole and durable or absent.
+ * its directory fsynced, so it is either whole and durable or absent; the
+ * fan-out directories above it are fsynced into their parents the first
+ * time a process uses them (they are never removed).
  * The same content is stored once, whoever writes it.
  */
 #ifndef MUGAI_QUARANTINE_BLOB_H

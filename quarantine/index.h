@@ -48,6 +48,12 @@ struct mq_index_ops {
 	int (*commit)(mq_index *ix, char **err);
 	void (*rollback)(mq_index *ix);
 	void (*close)(mq_index *ix);
+	/* The same, but the commit need not be durable at once: it is made
+	 * durable by the next ordinary commit (of any writer: SQLite's WAL
+	 * and PostgreSQL's log are written in order) or by sync. */
+	int (*begin_write_lazy)(mq_index *ix, char **err);
+	/* Makes every lazy commit so far durable. */
+	int (*sync)(mq_index *ix, char **err);
 };
 
 struct mq_index {

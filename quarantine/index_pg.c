@@ -172,6 +172,28 @@ static int pq_begin_write(mq_index *ix, char **err)
 	return 0;
 }
 
+/* synchronous_commit off for this transaction only: the server's WAL
+ * writer flushes it within three wal_writer_delay, an ordinary commit
+ * after it flushes it at once. */
+static int pq_begin_write_lazy(mq_index *ix, char **err)
+{
+	pg_index *s = (pg_index *)ix;
+
+	if (pq_begin_write(ix, err) < 0)
+		return -1;
+	if (simple(s, "SET LOCAL synchronous_commit = off", err) < 0) {
+		simple(s, "ROLLBACK", NULL);
+		s->in_tx = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static int pq_sync(mq_index *ix, char **err)
+{
+	return 0;
+}
+
 static int pq_commit(mq_index *ix, char **err)
 {
 	pg_index *s = (pg_index *)ix;
@@ -206,7 +228,8 @@ static void pq_close(mq_index *ix)
 }
 
 static const struct mq_index_ops pg_ops = {
-	"postgresql", pq_exec, pq_begin_write, pq_commit, pq_rollback, pq_close,
+	"postgresql", pq_exec, pq_begin_write, pq_commit, pq_rollback, pq_close, pq_begin_write_lazy,
+	pq_sync,
 };
 
 mq_index *mq_index_pg_open(const char *uri, char **err)

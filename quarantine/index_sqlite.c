@@ -32,6 +32,8 @@ typedef struct sqlite_index {
 	sqlite3 *db;
 	struct cached cache[CACHE_SIZE];
 	size_t ncached;
+	int lazy;     /* this transaction commits without an fsync */
+	int unsynced; /* a lazy commit since the last fsync of the WAL */
 } sqlite_index;
 
 static int db_fail(sqlite_index *s, char **err, const char *what)
@@ -151,14 +153,46 @@ static int sq_begin_write(mq_index *ix, char **err)
 	return sq_simple((sqlite_index *)ix, "BEGIN IMMEDIATE", err);
 }
 
-static int sq_commit(mq_index *ix, char **err)
+/* synchronous=NORMAL in WAL mode: the commit is written to the WAL but
+ * not fsynced; the next FULL commit's fsync of the WAL covers it. */
+static int sq_begin_write_lazy(mq_index *ix, char **err)
 {
 	sqlite_index *s = (sqlite_index *)ix;
 
-	if (sq_simple(s, "COMMIT", err) == 0)
+	if (sq_simple(s, "PRAGMA synchronous=NORMAL", err) < 0)
+		return -1;
+	s->lazy = 1;
+	if (sq_simple(s, "BEGIN IMMEDIATE", err) == 0)
 		return 0;
+	s->lazy = 0;
+	sq_simple(s, "PRAGMA synchronous=FULL", NULL);
+	return -1;
+}
+
+/* Back to fsync on every commit after a lazy transaction. */
+static void end_lazy(sqlite_index *s, int committed)
+{
+	if (!s->lazy)
+		return;
+	s->lazy = 0;
+	s->unsynced |= committed;
+	sq_simple(s, "PRAGMA synchronous=FULL", NULL);
+}
+
+static int sq_commit(mq_index *ix, char **err)
+{
+	sqlite_index *s = (sqlite_index *)ix;
+	int lazy = s->lazy;
+
+	if (sq_simple(s, "COMMIT", err) == 0) {
+		if (!lazy)
+			s->unsynced = 0;
+		end_lazy(s, 1);
+		return 0;
+	}
 	if (!sqlite3_get_autocommit(s->db))
 		sq_simple(s, "ROLLBACK", NULL);
+	end_lazy(s, 0);
 	return -1;
 }
 
@@ -168,6 +202,20 @@ static void sq_rollback(mq_index *ix)
 
 	if (!sqlite3_get_autocommit(s->db))
 		sq_simple(s, "ROLLBACK", NULL);
+	end_lazy(s, 0);
+}
+
+/* A checkpoint fsyncs the WAL before it copies it into the database. */
+static int sq_sync(mq_index *ix, char **err)
+{
+	sqlite_index *s = (sqlite_index *)ix;
+
+	if (!s->unsynced)
+		return 0;
+	if (sq_simple(s, "PRAGMA wal_checkpoint(PASSIVE)", err) < 0)
+		return -1;
+	s->unsynced = 0;
+	return 0;
 }
 
 static void sq_close(mq_index *ix)
@@ -181,7 +229,8 @@ static void sq_close(mq_index *ix)
 }
 
 static const struct mq_index_ops sqlite_ops = {
-	"sqlite", sq_exec, sq_begin_write, sq_commit, sq_rollback, sq_close,
+	"sqlite", sq_exec, sq_begin_write, sq_commit, sq_rollback, sq_close, sq_begin_write_lazy,
+	sq_sync,
 };
 
 /* The database's directory is made like the blob directory: private. */

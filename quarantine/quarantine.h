@@ -5,7 +5,8 @@
  *
  * Durability.  mq_put() returns 0 only when the original is on disk
  * (temp file, fsync, rename, fsync of the directory), the index row is
- * committed and the audit entry appended.  Call it before acknowledging
+ * committed and the audit entry appended (one fsync of SQLite's WAL, or
+ * PostgreSQL's commit).  Call it before acknowledging
  * anything.  Several processes and several nodes (one PostgreSQL, one
  * shared blob directory) may write at the same time: every write takes the
  * audit chain's lock, so the chain never forks and has no gaps.
@@ -194,6 +195,15 @@ void mq_set_release_hook(mq_store *s, mq_release_fn fn, void *ctx);
  * links. */
 int mq_note_delivery(mq_store *s, const char *item_id, int delivered, const char *detail,
                      char **err);
+/* With on set, mq_note_delivery's entry is committed without waiting for
+ * the disk: it becomes durable with the next item's mq_put (or any other
+ * ordinary commit) or at mq_sync().  A power cut may then lose the last
+ * delivery entries, never an original, its row or its quarantine entry
+ * (the chain stays whole: the log is replayed in order).  For a service
+ * that calls mq_sync() whenever it is idle. */
+void mq_set_lazy_notes(mq_store *s, int on);
+/* Makes every entry committed so far durable (a no-op when it is). */
+int mq_sync(mq_store *s, char **err);
 
 /* --- the audit chain ---------------------------------------------------- */
 

@@ -294,9 +294,28 @@ int mq_note_delivery(mq_store *s, const char *item_id, int delivered, const char
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
-	rc = s->ix->ops->begin_write(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
+	rc = (s->lazy_notes ? s->ix->ops->begin_write_lazy : s->ix->ops->begin_write)(s->ix, err) < 0
+	             ? MQ_E_ERROR
+	             : MQ_OK;
 	if (rc == MQ_OK)
 		rc = mq_finish(s, note_locked(s, item_id, delivered, detail, err), err);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void mq_set_lazy_notes(mq_store *s, int on)
+{
+	pthread_mutex_lock(&s->lock);
+	s->lazy_notes = on;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int mq_sync(mq_store *s, char **err)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = s->ix->ops->sync(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

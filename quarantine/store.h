@@ -13,6 +13,7 @@ struct mq_store {
 	pthread_mutex_t lock; /* one call at a time per store */
 	mq_release_fn release;
 	void *release_ctx;
+	int lazy_notes;       /* mq_note_delivery commits without waiting for the disk */
 };
 
 /* The columns an mq_item is read from, in this order. */

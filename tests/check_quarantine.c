@@ -457,6 +457,42 @@ START_TEST(delivery_is_noted)
 }
 END_TEST
 
+/* Delivery entries committed lazily (smtpd's way): the same entries, the
+ * same chain; a refused one leaves the index as before; mq_sync and the
+ * next ordinary commit work as ever. */
+START_TEST(delivery_noted_lazily)
+{
+	struct env e;
+	mq_item it;
+	char *err = NULL;
+
+	env_open(&e, _i);
+	mq_set_lazy_notes(e.s, 1);
+	put(e.s, "m-1", "mail", "sanitised", "hello", "a mail", 0);
+	ck_assert_int_eq(mq_note_delivery(e.s, "m-1", 1, "250 2.0.0 Ok: queued", &err), MQ_OK);
+	ck_assert_int_eq(mq_note_delivery(e.s, "m-404", 1, "250", &err), MQ_E_NOTFOUND);
+	free(err);
+	err = NULL;
+	put(e.s, "m-2", "mail", "blocked", "other", "another", 0);
+	ck_assert_int_eq(mq_note_delivery(e.s, "m-2", 0, "451 4.3.0 try later", &err), MQ_OK);
+	ck_assert_int_eq(mq_sync(e.s, &err), MQ_OK);
+	ck_assert_int_eq(mq_sync(e.s, &err), MQ_OK); /* nothing left to sync */
+	ck_assert_int_eq(mq_get(e.s, "m-1", &it, &err), MQ_OK);
+	ck_assert_uint_eq(it.naudit, 2);
+	ck_assert_str_eq(it.audit[1].action, "deliver");
+	mq_item_free(&it);
+	ck_assert_int_eq(mq_get(e.s, "m-2", &it, &err), MQ_OK);
+	ck_assert_uint_eq(it.naudit, 2);
+	ck_assert_str_eq(it.audit[1].action, "deliver_failed");
+	mq_item_free(&it);
+	mq_set_lazy_notes(e.s, 0);
+	put(e.s, "m-3", "mail", "sanitised", "third", "a third", 0);
+	verify_whole(e.s, 5);
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
 START_TEST(texts_are_cleaned)
 {
 	struct env e;
@@ -1156,6 +1192,7 @@ Suite *mugai_suite(void)
 	tcase_add_loop_test(store, put_list_show, 0, nb);
 	tcase_add_loop_test(store, texts_are_cleaned, 0, nb);
 	tcase_add_loop_test(store, delivery_is_noted, 0, nb);
+	tcase_add_loop_test(store, delivery_noted_lazily, 0, nb);
 	tcase_add_loop_test(review, users_and_passwords, 0, nb);
 	tcase_add_loop_test(review, two_person_rule, 0, nb);
 	tcase_add_loop_test(review, released_only_when_the_hook_succeeds, 0, nb);
