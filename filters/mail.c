@@ -4,7 +4,9 @@
  * gmime parses the input; nothing of it is patched or passed through.  A
  * new message gets the whitelisted header fields (mail_headers.c), one
  * UTF-8 text/plain body made of every text body (HTML through html.c,
- * one version of each multipart/alternative), and each attachment as the
+ * one version of each multipart/alternative: the one that carries the
+ * text, mail_alt.c), files encoded inside bodies cut out and treated as
+ * attachments (mail_inline.c), and each attachment as the
  * artefact its own family produced through mg_sanitize_child(): attached
  * again under the artefact's name and type, or named in the notice with
  * the reason it was removed.  Nested messages are attachments too, and so
@@ -138,8 +140,19 @@ static GByteArray *enriched_to_html(const GByteArray *raw, bool richtext)
 	return a;
 }
 
+/* Inline encoded files out of the raw bytes of a plain body: before the
+ * charset is decoded, so that yEnc's 8-bit data arrives whole. */
+static mg_status cut_raw(mail_job *j, GByteArray *raw)
+{
+	size_t n = raw->len;
+	mg_status rc = mail_inline_cut(j, raw->data, &n);
+
+	g_byte_array_set_size(raw, (guint)n);
+	return rc;
+}
+
 /* A body part as UTF-8 text: HTML and enriched through html.c, plain
- * text through charset.c.  Findings go to the report; notes are the
+ * text through charset.c; inline encoded files cut out (mail_inline.c).  Findings go to the report; notes are the
  * caller's, who knows whether this text is delivered. */
 static mg_status body_to_text(mail_job *j, GMimeObject *o, mg_buf *t, bool *is_html,
                               mg_html_stats *st, mg_charset_info *info)
@@ -163,6 +176,12 @@ static mg_status body_to_text(mail_job *j, GMimeObject *o, mg_buf *t, bool *is_h
 	}
 	if (html || rich) {
 		rc = mg_html_to_text(j->ctx, raw->data, raw->len, cs, t, st);
+		if (rc == MG_OK && t->data) {
+			rc = mail_inline_cut(j, t->data, &t->len);
+			t->data[t->len] = 0;
+		}
+	} else if ((rc = cut_raw(j, raw)) != MG_OK) {
+		/* the mail is blocked: a limit was passed */
 	} else if (mg_charset_decode(raw->data, raw->len, cs, t, info) < 0) {
 		rc = mg_fail(j->ctx, MG_E_LIMIT_SIZE, "mail text larger than max_output");
 	} else {
@@ -293,14 +312,14 @@ static GMimeObject *artefact_part(mail_job *j, const mg_out *out, const char *na
 }
 
 /* One item through its own family; attached again or named as removed. */
-static mg_status sanitise_attachment(mail_job *j, const GByteArray *raw, const char *name,
-                                     const char *declared, bool message)
+static mg_status sanitise_attachment(mail_job *j, const unsigned char *data, size_t len,
+                                     const char *name, const char *declared, bool message)
 {
 	mg_out out;
 	json_t *child = NULL;
 	mg_status st;
 
-	st = mg_sanitize_child(j->ctx, raw->data, raw->len, name, declared, &out, &child);
+	st = mg_sanitize_child(j->ctx, data, len, name, declared, &out, &child);
 	if (st == MG_OK) {
 		char *outname = mg_output_name(name, out.ext[0] ? out.ext : "bin");
 		char *detail = g_strdup_printf("%s: %s", child_text(json_object_get(child, "detected"),
@@ -321,6 +340,20 @@ static mg_status sanitise_attachment(mail_job *j, const GByteArray *raw, const c
 	if (st == MG_E_LIMIT_TIME)
 		return mg_fail(j->ctx, st, "time limit reached in attachment %s", name);
 	return MG_OK;
+}
+
+mg_status mail_attach(mail_job *j, const unsigned char *data, size_t len, const char *declared)
+{
+	char *name;
+	mg_status st;
+
+	if (++j->parts > j->ctx->policy->max_parts)
+		return mg_fail(j->ctx, MG_E_LIMIT_COUNT, "more than max_parts %u MIME parts and inline "
+		               "files", j->ctx->policy->max_parts);
+	name = attachment_name(j, declared, "bin");
+	st = sanitise_attachment(j, data, len, name, NULL, false);
+	g_free(name);
+	return st;
 }
 
 static bool opaque(mail_job *j, GMimeObject *o, const char *mime, const char *name)
@@ -395,7 +428,7 @@ static mg_status leaf(mail_job *j, GMimeObject *o)
 	if (opaque(j, o, mime, declared_name ? name : NULL))
 		goto done;
 	raw = part_bytes(GMIME_PART(o));
-	st = sanitise_attachment(j, raw, name, mime, false);
+	st = sanitise_attachment(j, raw->data, raw->len, name, mime, false);
 	g_byte_array_free(raw, TRUE);
 done:
 	g_free(declared_name);
@@ -437,7 +470,7 @@ static mg_status message_part(mail_job *j, GMimeMessagePart *mp)
 	base = attachment_name(j, fn && *fn ? fn : subject && *subject ? subject : NULL, NULL);
 	name = g_str_has_suffix(base, ".eml") ? g_strdup(base) : g_strconcat(base, ".eml", NULL);
 	raw = object_bytes(j, GMIME_OBJECT(m));
-	st = sanitise_attachment(j, raw, name, "message/rfc822", true);
+	st = sanitise_attachment(j, raw->data, raw->len, name, "message/rfc822", true);
 	g_byte_array_free(raw, TRUE);
 	g_free(base);
 	g_free(name);
@@ -457,7 +490,9 @@ static mg_status dry_text(mail_job *j, GMimeObject *o, mg_buf *t)
 	mg_status rc;
 
 	j->ctx->report = json_object();
+	j->dry = true;
 	rc = body_to_text(j, o, t, &html, &st, &info);
+	j->dry = false;
 	json_decref(j->ctx->report);
 	j->ctx->report = saved;
 	return rc;

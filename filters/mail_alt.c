@@ -24,7 +24,7 @@ static GHashTable *words_of(const mg_buf *t)
 
 	while (p < end) {
 		gunichar c = g_utf8_get_char_validated(p, end - p);
-		const char *next = c == (gunichar)-1 || c == (gunichar)-2 ? p + 1 : g_utf8_next_char(p);
+		const char *next = c == (gunichar)-1 || c == (gunichar)-2 ? p + 1 : p + g_utf8_skip[*(const guchar *)p];
 		bool letter = c < 0x110000 && g_unichar_isalnum(c);
 
 		if (letter && !g_unichar_iswide(c)) {

@@ -47,11 +47,15 @@ typedef struct mail_job {
 	mg_buf body;             /* the text of every body, UTF-8 */
 	GPtrArray *attachments;  /* GMimeObject *, in order */
 	GPtrArray *notes;        /* mail_note * */
+	bool dry;                /* comparing versions: nothing attached or noted */
 } mail_job;
 
 /* mail.c */
 void mail_note_add(mail_job *j, mail_note_kind kind, mg_status status, unsigned count,
                    const char *name, const char *name2, const char *detail);
+/* Bytes found inside a body (an inline encoded file) sanitised by their
+ * family and attached, or named as removed; counts against max_parts. */
+mg_status mail_attach(mail_job *j, const unsigned char *data, size_t len, const char *name);
 /* Bytes of unknown charset (a header value, a file name) as clean UTF-8
  * on one line; g_free() it. */
 char *mail_clean_line(const char *s, size_t len);
@@ -74,6 +78,11 @@ char *mail_words_encode(const char *utf8, size_t first_line_used);
 /* mail_alt.c: whether the HTML version's text (html) carries words the
  * plain version (plain) lacks; *why says why, for the report (g_free). */
 bool mail_alt_html_richer(const mg_buf *plain, const mg_buf *html, char **why);
+
+/* mail_inline.c: cuts the uuencode, yEnc and BinHex blocks out of the
+ * body bytes d (*len shrinks) and hands each to mail_attach() or names
+ * it as removed (unless j->dry). */
+mg_status mail_inline_cut(mail_job *j, unsigned char *d, size_t *len);
 
 /* mail_notice.c: the notice for the top of the body (g_free() it). */
 char *mail_notice(const mail_job *j, const char *item_id);

@@ -91,7 +91,7 @@ static size_t next_chunk(const char *s, size_t left, size_t max, bool *b)
 	size_t n = 0, last3 = 0;
 
 	while (n < left) {
-		size_t c = (size_t)(g_utf8_next_char(s + n) - (s + n));
+		size_t c = MIN((size_t)g_utf8_skip[(guchar)s[n]], left - n);
 
 		if (n + c > max)
 			break;
@@ -111,13 +111,13 @@ static size_t q_chunk(const char *s, size_t left, size_t room)
 	size_t n = 0;
 
 	while (n < left) {
-		size_t c = (size_t)(g_utf8_next_char(s + n) - (s + n));
+		size_t c = MIN((size_t)g_utf8_skip[(guchar)s[n]], left - n);
 
 		if ((n + c) * 3 + Q_OVERHEAD > room)
 			break;
 		n += c;
 	}
-	return n ? n : (size_t)(g_utf8_next_char(s) - s);
+	return n ? n : MIN((size_t)g_utf8_skip[(guchar)s[0]], left);
 }
 
 char *mail_words_encode(const char *utf8, size_t first_line_used)
