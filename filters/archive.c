@@ -40,6 +40,10 @@ static const char encrypted_archive[] =
 	"password-protected (encrypted) archive: its contents cannot be checked, so it was not "
 	"delivered and is kept for review; please ask the sender to send the files without a "
 	"password";
+static const char encrypted_no_password[] =
+	"password-protected 7z or RAR archive: mugai opens password-protected zip archives only, "
+	"so its contents cannot be checked and it is kept for review; please ask the sender to "
+	"send the files without a password";
 #define ENCRYPTED_MEMBER \
 	"the archive contains a password-protected (encrypted) file, '%s': its contents cannot " \
 	"be checked, so the archive was not delivered and is kept for review; please ask the " \
@@ -87,6 +91,8 @@ static void leave_utf8(arc *r)
 
 static mg_status encrypted(arc *r)
 {
+	if (mg_password_count(r->ctx) > 0 && mg_archive_undecryptable(r->item->data, r->item->len))
+		return mg_fail(r->ctx, MG_E_ENCRYPTED, "%s", encrypted_no_password);
 	return mg_fail(r->ctx, MG_E_ENCRYPTED, "%s", encrypted_archive);
 }
 

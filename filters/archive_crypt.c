@@ -91,10 +91,9 @@ static enum probe try_one(struct probe_state *p, const char *password)
 	archive_read_support_format_rar(p->a);
 	archive_read_support_format_rar5(p->a);
 	archive_read_add_passphrase(p->a, password);
-	if (archive_read_open_memory(p->a, p->item->data, p->item->len) != ARCHIVE_OK) {
-		r = failed(p, 0);
+	/* (libarchive may be asked about encryption only once it opened) */
+	if (archive_read_open_memory(p->a, p->item->data, p->item->len) != ARCHIVE_OK)
 		goto done;
-	}
 	while (r == P_PLAIN || r == P_OPENED) {
 		int rc = archive_read_next_header(p->a, &e);
 
@@ -115,11 +114,11 @@ done:
 	return r;
 }
 
-static bool cannot_decrypt(const mg_item *item)
+bool mg_archive_undecryptable(const unsigned char *d, size_t len)
 {
-	const unsigned char *d = mg_view(item->data, item->len, 0, 6);
+	const unsigned char *p = mg_view(d, len, 0, 6);
 
-	return d && (memcmp(d, "7z\xbc\xaf\x27\x1c", 6) == 0 || memcmp(d, "Rar!\x1a\x07", 6) == 0);
+	return p && (memcmp(p, "7z\xbc\xaf\x27\x1c", 6) == 0 || memcmp(p, "Rar!\x1a\x07", 6) == 0);
 }
 
 mg_status mg_archive_pick_password(mg_ctx *ctx, const mg_item *item, long *picked)
@@ -132,11 +131,8 @@ mg_status mg_archive_pick_password(mg_ctx *ctx, const mg_item *item, long *picke
 	*picked = -1;
 	if (n == 0 || mg_archive_outer_filter(item->data, item->len) != ARCHIVE_FILTER_NONE)
 		return MG_OK;
-	if (cannot_decrypt(item)) {
-		mg_report_finding(ctx, "candidate passwords were given, but password-protected 7z and "
-		                  "RAR archives cannot be opened: only zip");
-		return MG_OK;
-	}
+	if (mg_archive_undecryptable(item->data, item->len))
+		return MG_OK; /* the filter says why, if it is encrypted at all */
 	if (!(p.block = malloc(BLOCK)))
 		return mg_fail(ctx, MG_E_INTERNAL, "out of memory");
 	for (size_t i = 0; i < n; i++) {

@@ -85,6 +85,8 @@ bool mg_rar5_encrypted(const unsigned char *d, size_t len);
  * member (each read to its end, through the limits), -1 when the archive
  * needs none or none opens it.  A limit hit while reading is returned. */
 mg_status mg_archive_pick_password(mg_ctx *ctx, const mg_item *item, long *picked);
+/* True for the formats whose encryption libarchive cannot undo (7z, RAR). */
+bool mg_archive_undecryptable(const unsigned char *d, size_t len);
 
 /* ---- archive_io.c ---- */
 

@@ -153,6 +153,7 @@ mg_core *mg_core_new(const mg_policy *policy, char **err)
 	if (!lib_init) {
 		g_mime_init();
 		xmlInitParser();
+		mg_offcrypto_warm();
 		lib_init = 1;
 	}
 	core->policy = *policy;

@@ -180,6 +180,11 @@ double mg_now(void);
 size_t mg_password_count(const mg_ctx *ctx);
 void mg_report_unlocked(mg_ctx *ctx, size_t index, const char *what);
 
+/* offcrypto.c: libcrypto's lazy start (its configuration, the digests
+ * and ciphers Office decryption fetches) done at once, from
+ * mg_core_new(), so that none of it happens inside a sandbox. */
+void mg_offcrypto_warm(void);
+
 /* report.c: the structured record of what was done. */
 /* A JSON string from hostile text: bytes that are not UTF-8 become '?'. */
 json_t *mg_json_text(const char *s);

@@ -320,6 +320,24 @@ static mg_status decrypt_package(mg_ctx *ctx, const mg_oc_info *info, const key 
 	return ok ? MG_OK : mg_fail(ctx, MG_E_MALFORMED, "EncryptedPackage cannot be decrypted");
 }
 
+void mg_offcrypto_warm(void)
+{
+	static const char *const hashes[] = { "SHA1", "SHA256", "SHA384", "SHA512" };
+	static const unsigned char zero[16];
+	unsigned char out[MG_OC_MAX_HASH];
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	key k = { { 0 }, 0 };
+
+	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+	for (size_t i = 0; c && i < sizeof(hashes) / sizeof(hashes[0]); i++)
+		(void)hash2(c, md_of(hashes[i]), zero, sizeof(zero), NULL, 0, out);
+	EVP_MD_CTX_free(c);
+	for (k.len = 16; k.len <= 32; k.len += 8) {
+		(void)aes_decrypt(&k, zero, zero, sizeof(zero), out);
+		(void)aes_decrypt(&k, NULL, zero, sizeof(zero), out);
+	}
+}
+
 bool mg_offcrypto_present(GsfInfile *root)
 {
 	GsfInput *a = gsf_infile_child_by_name(root, "EncryptionInfo");

@@ -305,11 +305,11 @@ END_TEST
 /* Candidates given with items that need none change nothing. */
 START_TEST(candidates_for_plain_items)
 {
-	static const char *const files[] = { "plain.zip", "plain.tar", "memo.txt" };
+	static const char *const files[] = { "plain.zip", "plain.tar", "plain.7z", "memo.txt" };
 	const char *pw[] = { PW, WRONG };
 
 	make_memo();
-	sh("zip -q plain.zip memo.txt && tar cf plain.tar memo.txt");
+	sh("zip -q plain.zip memo.txt && tar cf plain.tar memo.txt && 7z a -bd -y plain.7z memo.txt");
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		mg_result res;
 
@@ -333,7 +333,7 @@ START_TEST(sevenzip_stays_encrypted)
 	sh("7z a -bd -y -p'%s' s.7z memo.txt", PW);
 	ck_assert_int_eq(unlock("s.7z", pw, 1, MG_MODE_DEFAULT, &res), MG_E_ENCRYPTED);
 	ck_assert_ptr_null(res.out);
-	ck_assert(tu_report_has(&res, "findings", "7z and RAR archives cannot be opened"));
+	ck_assert(strstr(res.reason, "opens password-protected zip archives only") != NULL);
 	no_password(&res, pw, 1);
 	mg_result_free(&res);
 }
