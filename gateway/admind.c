@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "admind.h"
+#include "audit_checkpoint.h"
 #include "log.h"
 #include "metrics.h"
 #include "service.h"
@@ -30,14 +31,33 @@ static char *gateway_metrics(void *ctx)
 	return mg_metrics_render(NULL);
 }
 
-/* Until the master asks for a drain (drain_fd readable or closed). */
-static void wait_for_drain(const mg_service_ctx *ctx)
+static void checkpoint(const mg_config *c, mq_store *store)
 {
-	struct pollfd p = { .fd = ctx->drain_fd, .events = POLLIN };
+	char *err = NULL;
 
+	if (mg_audit_checkpoint(c, store, NULL, &err) < 0)
+		mg_log_item(MG_LOG_ERROR, NULL, json_pack("{s:s}", "event", "audit_checkpoint_failed"),
+		            "audit checkpoint not taken: %s", err ? err : "error");
+	free(err);
+}
+
+/* Until the master asks for a drain (drain_fd readable or closed),
+ * signing the audit chain's head every audit.checkpoint_interval. */
+static void wait_for_drain(const mg_service_ctx *ctx, mq_store *store)
+{
+	const mg_config *c = ctx->config;
+	struct pollfd p = { .fd = ctx->drain_fd, .events = POLLIN };
+	int every = c->audit_checkpoint_interval ? (int)c->audit_checkpoint_interval * 1000 : -1;
+	int n;
+
+	if (every > 0)
+		checkpoint(c, store);
 	/* a negative fd is ignored by poll(): then this waits until killed */
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
+	while ((n = poll(&p, 1, every)) <= 0)
+		if (n == 0)
+			checkpoint(c, store);
+		else if (errno != EINTR)
+			break;
 }
 
 int mg_admind_main(const mg_service_ctx *ctx)
@@ -60,7 +80,7 @@ int mg_admind_main(const mg_service_ctx *ctx)
 	    mw_server_start(srv, ctx->listen_fd, &err) < 0)
 		goto done;
 	mg_log_info("review UI on %s", c->admin_listen);
-	wait_for_drain(ctx);
+	wait_for_drain(ctx, store);
 	mg_log_info("draining: no new connections, %d s for open ones", DRAIN_SECONDS);
 	mw_server_drain(srv, DRAIN_SECONDS);
 	rc = 0;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_checkpoint.h"
 #include "commands.h"
 #include "config.h"
 #include "fileio.h"
@@ -28,6 +29,7 @@
 struct opts {
 	mq_filter filter;
 	const char *reason, *user, *pwfile, *older_than, *out, *channel, *name;
+	const char *checkpoints, *key;
 	uint64_t after;
 	int json, blobs;
 };
@@ -44,8 +46,14 @@ static void usage(FILE *to)
 	        "  deny ID --reason R --user NAME        refuse the release\n"
 	        "  delete ID --reason R --user NAME      delete the item (admin)\n"
 	        "  download ID --out FILE --user NAME    the original (approver, admin)\n"
-	        "  verify [--blobs]                      walk the audit chain, check the index\n"
-	        "                                        against it (--blobs: and every original)\n"
+	        "  verify [--blobs] [--checkpoints FILE [--key KEY]]\n"
+	        "                                        walk the audit chain, check the index\n"
+	        "                                        against it (--blobs: and every original;\n"
+	        "                                        --checkpoints: the chain still holds every\n"
+	        "                                        signed head in FILE, KEY the public key or\n"
+	        "                                        its file, default audit.checkpoint_key.pub)\n"
+	        "  checkpoint                            sign the chain's head now (Ed25519) into\n"
+	        "                                        audit.checkpoint_file and syslog\n"
 	        "  audit [--after SEQ] [--limit N] [--json]   the audit log\n"
 	        "  purge --older-than AGE [--user NAME]  remove items older than AGE (90d, 12h)\n"
 	        "  import FILE --channel mail|file [--name NAME]\n"
@@ -139,6 +147,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "older-than", required_argument, NULL, 'A' },
 		{ "out", required_argument, NULL, 'w' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "checkpoints", required_argument, NULL, 'k' },
+		{ "key", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	mq_status st;
@@ -195,6 +205,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'A':
 			o->older_than = optarg;
+			break;
+		case 'k':
+			o->checkpoints = optarg;
+			break;
+		case 'K':
+			o->key = optarg;
 			break;
 		case 'w':
 			o->out = optarg;
@@ -423,7 +439,44 @@ static int do_review(mq_store *s, const char *action, const char *id, const stru
 	return 0;
 }
 
-static int do_verify(mq_store *s, const struct opts *o)
+/* Every signed head in the checkpoint file is still in the chain. */
+static int verify_checkpoints(mq_store *s, const mg_config *c, const struct opts *o)
+{
+	unsigned char pk[32];
+	mq_verify_result v;
+	char *err = NULL;
+
+	if (mg_checkpoint_public(c, o->key, pk, &err) < 0)
+		return fail("verify", MQ_E_ERROR, err);
+	if (mq_checkpoint_verify(s, o->checkpoints, pk, &v, &err) != MQ_OK)
+		return fail("verify", MQ_E_ERROR, err);
+	if (v.problem) {
+		printf("audit chain does NOT hold a signed checkpoint: %s\n", v.problem);
+		printf("%" PRIu64 " checkpoints before it are held\n", v.entries);
+		free(v.problem);
+		return 1;
+	}
+	if (v.entries == 0) {
+		printf("no checkpoint in %s: nothing proved\n", o->checkpoints);
+		return 1;
+	}
+	printf("audit chain holds all %" PRIu64 " signed checkpoints of %s\n", v.entries,
+	       o->checkpoints);
+	return 0;
+}
+
+static int do_checkpoint(mq_store *s, const mg_config *c)
+{
+	char *line = NULL, *err = NULL;
+
+	if (mg_audit_checkpoint(c, s, &line, &err) < 0)
+		return fail("checkpoint", MQ_E_ERROR, err);
+	printf("%s\n", line);
+	free(line);
+	return 0;
+}
+
+static int do_verify(mq_store *s, const mg_config *c, const struct opts *o)
 {
 	mq_verify_result v;
 	mq_items_check ic;
@@ -455,7 +508,7 @@ static int do_verify(mq_store *s, const struct opts *o)
 	}
 	printf("index agrees with the audit log: %" PRIu64 " items%s\n", ic.items,
 	       o->blobs ? ", every original present and unchanged" : "");
-	return 0;
+	return o->checkpoints ? verify_checkpoints(s, c, o) : 0;
 }
 
 static int do_audit(mq_store *s, const struct opts *o)
@@ -658,7 +711,9 @@ static int run(mq_store *s, const mg_config *c, int argc, char **argv, const str
 	if (strcmp(action, "list") == 0 && argc == 1)
 		return do_list(s, o);
 	if (strcmp(action, "verify") == 0 && argc == 1)
-		return do_verify(s, o);
+		return do_verify(s, c, o);
+	if (strcmp(action, "checkpoint") == 0 && argc == 1)
+		return do_checkpoint(s, c);
 	if (strcmp(action, "audit") == 0 && argc == 1)
 		return do_audit(s, o);
 	if (strcmp(action, "purge") == 0 && argc == 1)

@@ -163,9 +163,9 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 	        "usage: mugai user [-c FILE] [-o section.key=value] ACTION ...\n\n"
-	        "  add NAME --role reviewer|approver|admin [--password-file FILE]\n"
+	        "  add NAME --role reviewer|approver|admin|auditor [--password-file FILE]\n"
 	        "  passwd NAME [--password-file FILE]\n"
-	        "  role NAME reviewer|approver|admin\n"
+	        "  role NAME reviewer|approver|admin|auditor\n"
 	        "  disable NAME | enable NAME\n"
 	        "  lang NAME ja|en\n"
 	        "  list\n\n"
@@ -173,7 +173,8 @@ static void usage(FILE *to)
 	        "environment variable, or the terminal (asked twice).  At least 8 characters.\n"
 	        "Roles: a reviewer requests releases, an approver approves or denies them\n"
 	        "(never their own request) and may download originals, an admin does both\n"
-	        "and deletes, purges and manages users.\n");
+	        "and deletes, purges and manages users; an auditor reads items, reports and\n"
+	        "the audit log but never releases or downloads an original.\n");
 }
 
 static int report(int rc, char *err, const char *done)
@@ -244,7 +245,7 @@ static int run(mq_store *s, const char *action, int argc, char **argv, const cha
 		goto bad;
 	if (strcmp(action, "add") == 0 && argc == 1) {
 		if (!role_opt || mq_role_parse(role_opt, &role) < 0) {
-			fprintf(stderr, "mugai user add: --role reviewer|approver|admin is required\n");
+			fprintf(stderr, "mugai user add: --role reviewer|approver|admin|auditor is required\n");
 			return 1;
 		}
 		return with_password(s, action, name, role, pwfile);

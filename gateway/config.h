@@ -43,6 +43,10 @@ typedef struct mg_config {
 	unsigned admin_session_idle;
 	unsigned admin_session_max;
 	char *admin_allowed_hosts;
+	/* signed checkpoints of the audit chain */
+	unsigned audit_checkpoint_interval;
+	char *audit_checkpoint_file;
+	char *audit_checkpoint_key;
 	/* the master (mugaid) and the log */
 	char *daemon_user;
 	char *daemon_directory;

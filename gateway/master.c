@@ -36,6 +36,8 @@
 #define BACKOFF_MAX 60.0
 /* A service that ran this long before dying starts its backoff afresh. */
 #define STABLE_SECONDS 60.0
+/* the directories services write to, at most */
+#define MAX_DIRS 7
 
 struct proc {
 	const mg_service *svc;
@@ -126,7 +128,23 @@ static int dirs_same(const char *a, const char *b)
 
 /* The directories services write to.  path_of returns the part of a
  * value that is a directory ("dir:PATH", "sqlite:PATH"'s directory). */
-static int dir_list(const mg_config *c, char *out[5])
+/* The directory a file is in ("" for none, "." for a bare name). */
+static char *parent_of(const char *path)
+{
+	char *p = strdup(path ? path : ""), *slash = p ? strrchr(p, '/') : NULL;
+
+	if (p && *p && !slash) {
+		free(p);
+		return strdup(".");
+	}
+	if (slash && slash != p)
+		*slash = 0;
+	else if (slash)
+		slash[1] = 0;
+	return p;
+}
+
+static int dir_list(const mg_config *c, char *out[MAX_DIRS])
 {
 	int n = 0;
 
@@ -146,6 +164,8 @@ static int dir_list(const mg_config *c, char *out[5])
 		}
 		out[n++] = p;
 	}
+	out[n++] = parent_of(c->audit_checkpoint_file);
+	out[n++] = parent_of(c->audit_checkpoint_key);
 	/* the index usually lives in the quarantine directory: once is enough */
 	for (int i = 0; i < n; i++)
 		for (int k = i + 1; k < n; k++)
@@ -161,7 +181,7 @@ static int dir_list(const mg_config *c, char *out[5])
 static int make_dirs(const mg_config *c, const char *user)
 {
 	struct passwd *pw = user && *user ? getpwnam(user) : NULL;
-	char *dirs[5] = { NULL };
+	char *dirs[MAX_DIRS] = { NULL };
 	int n = dir_list(c, dirs), rc = 0;
 
 	for (int i = 0; i < n && rc == 0; i++) {
@@ -191,7 +211,7 @@ static int make_dirs(const mg_config *c, const char *user)
 /* After the drop: every directory must be writable, or items would fail. */
 static int check_dirs_writable(const mg_config *c)
 {
-	char *dirs[5] = { NULL };
+	char *dirs[MAX_DIRS] = { NULL };
 	int n = dir_list(c, dirs), rc = 0;
 
 	for (int i = 0; i < n; i++) {

@@ -154,6 +154,7 @@ static const struct word {
 	{ "role", "reviewer", MW_ROLE_REVIEWER },
 	{ "role", "approver", MW_ROLE_APPROVER },
 	{ "role", "admin", MW_ROLE_ADMIN },
+	{ "role", "auditor", MW_ROLE_AUDITOR },
 	{ "audit", "store", MW_AUD_STORE },
 	{ "audit", "request", MW_AUD_REQUEST },
 	{ "audit", "approve", MW_AUD_APPROVE },
@@ -165,6 +166,9 @@ static const struct word {
 	{ "audit", "purge", MW_AUD_PURGE },
 	{ "audit", "user_add", MW_AUD_USER_ADD },
 	{ "audit", "user_role", MW_AUD_USER_ROLE },
+	{ "audit", "login", MW_AUD_LOGIN },
+	{ "audit", "login_failed", MW_AUD_LOGIN_FAILED },
+	{ "audit", "logout", MW_AUD_LOGOUT },
 };
 
 const char *mw_t_word(mw_lang lang, const char *kind, const char *word)

@@ -89,6 +89,7 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(ROLE_REVIEWER, "審査者", "Reviewer") \
 	X(ROLE_APPROVER, "承認者", "Approver") \
 	X(ROLE_ADMIN, "管理者", "Administrator") \
+	X(ROLE_AUDITOR, "監査者", "Auditor") \
 	\
 	X(ITEM_TITLE, "アイテム {1}", "Item {1}") \
 	X(BACK_TO_LIST, "一覧に戻る", "Back to the list") \
@@ -187,6 +188,9 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(AUD_PURGE, "保存期間切れ削除", "Purged") \
 	X(AUD_USER_ADD, "ユーザー追加", "User added") \
 	X(AUD_USER_ROLE, "権限変更", "Role changed") \
+	X(AUD_LOGIN, "ログイン", "Signed in") \
+	X(AUD_LOGIN_FAILED, "ログイン失敗", "Sign-in refused") \
+	X(AUD_LOGOUT, "ログアウト", "Signed out") \
 	\
 	X(ACCOUNT_TITLE, "アカウント設定", "Account") \
 	X(ACCOUNT_ROLE, "権限", "Role") \

@@ -21,15 +21,19 @@
  *
  * Roles (who may do what):
  *
- *   action                         reviewer  approver  admin   local (actor NULL)
- *   list, show, verify, audit         yes       yes     yes     yes
- *   request a release                 yes       -       yes     -
- *   approve / deny a release          -         yes     yes     -
- *   read (download) an original       -         yes     yes     -
- *   delete an item                    -         -       yes     -
- *   purge old items                   -         -       yes     yes
- *   user management                   -         -       yes     yes
- *   own password and language         yes       yes     yes     yes
+ *   action                         reviewer  approver  admin  auditor  local (actor NULL)
+ *   list, show, verify, audit         yes       yes     yes     yes     yes
+ *   request a release                 yes       -       yes     -       -
+ *   approve / deny a release          -         yes     yes     -       -
+ *   read (download) an original       -         yes     yes     -       -
+ *   delete an item                    -         -       yes     -       -
+ *   purge old items                   -         -       yes     -       yes
+ *   user management                   -         -       yes     -       yes
+ *   own password and language         yes       yes     yes     yes     yes
+ *
+ * The auditor (an inspector, internal audit) sees items, reports and the
+ * audit log, and can prove the chain, but can neither release nor read an
+ * original: what left quarantine stays a two-person decision.
  *
  * "local" is the operator running `mugai` on the host with write access
  * to the index (root, in practice): it may manage users and run the
@@ -75,11 +79,13 @@ typedef enum mq_role {
 	MQ_ROLE_REVIEWER,
 	MQ_ROLE_APPROVER,
 	MQ_ROLE_ADMIN,
+	MQ_ROLE_AUDITOR, /* reads everything, changes nothing, never an original */
+	MQ_ROLE_LAST = MQ_ROLE_AUDITOR,
 } mq_role;
 
 const char *mq_status_name(mq_status s); /* "quarantined", "release_requested" ... */
 int mq_status_parse(const char *s, mq_status *out);
-const char *mq_role_name(mq_role r);     /* "reviewer", "approver", "admin" */
+const char *mq_role_name(mq_role r);     /* "reviewer", "approver", "admin", "auditor" */
 int mq_role_parse(const char *s, mq_role *out);
 
 /* --- opening ----------------------------------------------------------- */
@@ -233,6 +239,20 @@ int mq_verify_items(mq_store *s, int check_blobs, mq_items_check *res, char **er
 int mq_audit_list(mq_store *s, uint64_t after, unsigned limit, mq_audit_entry **entries, size_t *n,
                   char **err);
 void mq_audit_free(mq_audit_entry *entries, size_t n);
+/* Signed checkpoints (checkpoint.c): the chain's head now, signed with
+ * the Ed25519 secret key sk, as one JSON line (free()).  Kept elsewhere,
+ * it lets mq_checkpoint_verify prove later that the chain still holds
+ * that head: not cut short, not rewritten. */
+int mq_checkpoint_take(mq_store *s, const unsigned char sk[64], char **line, char **err);
+/* Every line of the file path must be a checkpoint signed by pk whose head
+ * the chain still holds.  MQ_OK with res->entries (checkpoints proved), or
+ * res->problem set at the first that fails; MQ_E_ERROR when unreadable. */
+int mq_checkpoint_verify(mq_store *s, const char *path, const unsigned char pk[32],
+                         mq_verify_result *res, char **err);
+/* An event about no item: "login", "login_failed" or "logout", by actor
+ * (a name as typed; cleaned), with detail (the peer address ...). */
+int mq_audit_note(mq_store *s, const char *actor, const char *action, const char *detail,
+                  char **err);
 
 /* --- users -------------------------------------------------------------- */
 

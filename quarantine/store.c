@@ -25,7 +25,7 @@
 static const char *const status_names[MQ_STATUS_COUNT] = {
 	"quarantined", "release_requested", "released", "denied", "deleted",
 };
-static const char *const role_names[] = { "none", "reviewer", "approver", "admin" };
+static const char *const role_names[] = { "none", "reviewer", "approver", "admin", "auditor" };
 static const char *const verdicts[] = { "sanitised", "blocked", "encrypted", "malware", "error" };
 static const char *const channels[] = { "mail", "file" };
 
@@ -46,12 +46,12 @@ int mq_status_parse(const char *str, mq_status *out)
 
 const char *mq_role_name(mq_role r)
 {
-	return (unsigned)r <= MQ_ROLE_ADMIN ? role_names[r] : "none";
+	return (unsigned)r <= MQ_ROLE_LAST ? role_names[r] : "none";
 }
 
 int mq_role_parse(const char *str, mq_role *out)
 {
-	for (int i = MQ_ROLE_REVIEWER; str && i <= MQ_ROLE_ADMIN; i++)
+	for (int i = MQ_ROLE_REVIEWER; str && i <= MQ_ROLE_LAST; i++)
 		if (strcmp(str, role_names[i]) == 0) {
 			*out = (mq_role)i;
 			return 0;

@@ -134,7 +134,7 @@ int mq_user_add(mq_store *s, const char *actor, const char *name, mq_role role,
 		            .role = role, .hash = hash, .detail = detail };
 	int rc;
 
-	if (role < MQ_ROLE_REVIEWER || role > MQ_ROLE_ADMIN)
+	if (role < MQ_ROLE_REVIEWER || role > MQ_ROLE_LAST)
 		return mq_fail(err, MQ_E_REFUSED, "refused: role must be reviewer, approver or admin");
 	if ((rc = hash_password(password, hash, err)) < 0)
 		return rc;
@@ -178,7 +178,7 @@ int mq_user_set_role(mq_store *s, const char *actor, const char *name, mq_role r
 		            .value = MQ_TEXT(mq_role_name(role)),
 		            .sql = "UPDATE mq_users SET role = $2 WHERE name = $1" };
 
-	if (role < MQ_ROLE_REVIEWER || role > MQ_ROLE_ADMIN)
+	if (role < MQ_ROLE_REVIEWER || role > MQ_ROLE_LAST)
 		return mq_fail(err, MQ_E_REFUSED, "refused: role must be reviewer, approver or admin");
 	snprintf(detail, sizeof(detail), "%.64s role=%s", name ? name : "", mq_role_name(role));
 	return apply(s, &c, err);

@@ -90,7 +90,7 @@ static void rate_limited(mw_server *srv, mw_request *req, mw_response *resp, uns
 static void try_login(mw_server *srv, mw_request *req, mw_response *resp)
 {
 	const char *user = mw_arg(&req->form, "user"), *pw = mw_arg(&req->form, "password");
-	char ipkey[96], userkey[96];
+	char ipkey[96], userkey[96], detail[128];
 	unsigned wait, wait_user;
 	mq_user u = { 0 };
 	mw_session s;
@@ -113,6 +113,12 @@ static void try_login(mw_server *srv, mw_request *req, mw_response *resp)
 		return;
 	}
 	if (rc != MQ_OK) {
+		snprintf(detail, sizeof(detail), "ip=%s", req->ip ? req->ip : "?");
+		/* bounded by the rate limit: at most a few entries per address and window */
+		if (mq_audit_note(srv->store, user && *user ? user : "(none)", "login_failed", detail,
+		                  NULL) < 0)
+			mw_log(srv, true, NULL, "login failure of '%.64s' not in the audit log",
+			       user ? user : "");
 		count(srv, &srv->login_failures);
 		mw_ratelimit_fail(srv->rl_ip, ipkey, req->now);
 		mw_ratelimit_fail(srv->rl_user, userkey, req->now);
@@ -122,6 +128,14 @@ static void try_login(mw_server *srv, mw_request *req, mw_response *resp)
 		return;
 	}
 	mw_ratelimit_clear(srv->rl_user, userkey);
+	snprintf(detail, sizeof(detail), "ip=%s role=%s", req->ip ? req->ip : "?",
+	         mq_role_name(u.role));
+	/* a sign-in the audit log cannot record does not happen */
+	if (mq_audit_note(srv->store, u.name, "login", detail, NULL) < 0) {
+		mq_user_free(&u);
+		mw_error_page(srv, req, resp, 500, MW_ERR_INTERNAL);
+		return;
+	}
 	if (mw_lang_parse(u.lang, &pref) < 0)
 		pref = req->lang;
 	rc = mw_session_create(srv->sessions, u.name, u.role, pref, req->now, &s);
@@ -162,6 +176,11 @@ void mw_page_login(mw_server *srv, mw_request *req, mw_response *resp)
 
 void mw_do_logout(mw_server *srv, mw_request *req, mw_response *resp)
 {
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "ip=%s", req->ip ? req->ip : "?");
+	if (mq_audit_note(srv->store, req->sess.user, "logout", detail, NULL) < 0)
+		mw_log(srv, true, NULL, "logout of %s not in the audit log", req->sess.user);
 	mw_log(srv, false, NULL, "%s logged out", req->sess.user);
 	mw_session_drop(srv->sessions, req->sess.id);
 	mw_set_cookie(srv, resp, MW_COOKIE_SESSION, "", true);

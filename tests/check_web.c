@@ -1315,6 +1315,125 @@ START_TEST(http_post_limits)
 }
 END_TEST
 
+/* --- sign-ins in the audit chain, the auditor role ---------------------------------- */
+
+/* The last audit entry with this action: its actor and detail as "actor|detail". */
+static char *last_audit(const char *action)
+{
+	mq_audit_entry *e = NULL;
+	size_t n = 0;
+	char *found = NULL;
+
+	ck_assert_int_eq(mq_audit_list(store, 0, 1000, &e, &n, NULL), MQ_OK);
+	for (size_t i = n; i-- > 0 && !found;)
+		if (strcmp(e[i].action, action) == 0 && strcmp(e[i].item_id, "") == 0)
+			ck_assert_int_gt(asprintf(&found, "%s|%s", e[i].actor, e[i].detail), 0);
+	mq_audit_free(e, n);
+	return found;
+}
+
+static void try_password(const char *user, const char *pw, unsigned want)
+{
+	char token[MW_TOKEN_HEX + 1];
+	struct call c;
+	mw_response r;
+
+	mw_token_new(token);
+	c = (struct call){ .method = "POST", .path = "/login", .ip = "203.0.113.9",
+		           .login_cookie = token,
+		           .form = { "csrf", token, "user", user, "password", pw } };
+	run(&c, &r);
+	ck_assert_uint_eq(r.status, want);
+	mw_response_free(&r);
+}
+
+START_TEST(logins_and_logouts_audited)
+{
+	char sid[MW_TOKEN_HEX + 1], csrf[MW_TOKEN_HEX + 1], *a;
+	struct call c;
+	mw_response r;
+	mq_verify_result v;
+
+	try_password("alice", "wrong-password", 200);
+	a = last_audit("login_failed");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a, "alice|ip=203.0.113.9");
+	free(a);
+	/* an unknown name is recorded as typed, so a guessing run shows */
+	try_password("mallory", "guess-guess", 200);
+	a = last_audit("login_failed");
+	ck_assert_str_eq(a, "mallory|ip=203.0.113.9");
+	free(a);
+	login("bob", "bob-password", sid, csrf);
+	a = last_audit("login");
+	ck_assert_str_eq(a, "bob|ip=192.0.2.1 role=approver");
+	free(a);
+	c = (struct call){ .method = "POST", .path = "/logout", .session = sid, .form = { "csrf", csrf } };
+	run(&c, &r);
+	ck_assert_uint_eq(r.status, 303);
+	mw_response_free(&r);
+	a = last_audit("logout");
+	ck_assert_str_eq(a, "bob|ip=192.0.2.1");
+	free(a);
+	/* in the chain, which still verifies */
+	ck_assert_int_eq(mq_verify(store, &v, NULL), MQ_OK);
+	ck_assert_uint_eq(v.bad_seq, 0);
+	free(v.problem);
+	/* and shown on the audit page, in words */
+	login("carol", "carol-password", sid, csrf);
+	c = (struct call){ .path = "/audit", .session = sid };
+	run(&c, &r);
+	ck_assert_uint_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(body(&r), "ログイン失敗"));
+	ck_assert_ptr_nonnull(strstr(body(&r), "mallory"));
+	ck_assert_ptr_nonnull(strstr(body(&r), "ログアウト"));
+	mw_response_free(&r);
+}
+END_TEST
+
+START_TEST(auditor_reads_never_releases)
+{
+	char sid[MW_TOKEN_HEX + 1], csrf[MW_TOKEN_HEX + 1];
+	static const char *const readable[] = { "/items", "/items/" ID1, "/audit", "/account" };
+	struct call c;
+	mw_response r;
+
+	ck_assert_int_eq(mq_user_add(store, NULL, "dave", MQ_ROLE_AUDITOR, "dave-password", NULL), 0);
+	login("dave", "dave-password", sid, csrf);
+	for (size_t i = 0; i < sizeof(readable) / sizeof(readable[0]); i++) {
+		c = (struct call){ .path = readable[i], .session = sid };
+		run(&c, &r);
+		ck_assert_msg(r.status == 200, "%s: %u", readable[i], r.status);
+		if (strcmp(readable[i], "/items/" ID1) == 0) {
+			ck_assert_ptr_nonnull(strstr(body(&r), "id=\"no-actions\""));
+			ck_assert_ptr_null(strstr(body(&r), "id=\"download\""));
+		}
+		if (strcmp(readable[i], "/account") == 0)
+			ck_assert_ptr_nonnull(strstr(body(&r), "監査者"));
+		mw_response_free(&r);
+	}
+	/* the original: never */
+	c = (struct call){ .path = "/items/" ID1 "/original", .session = sid };
+	run(&c, &r);
+	ck_assert_uint_eq(r.status, 303);
+	ck_assert_ptr_null(r.blob);
+	mw_response_free(&r);
+	/* no release step either, whatever the form says */
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const acts[] = { "request", "approve", "deny", "delete" };
+		char path[96];
+
+		snprintf(path, sizeof(path), "/items/%s/%s", ID1, acts[i]);
+		c = (struct call){ .method = "POST", .path = path, .session = sid,
+			           .form = { "csrf", csrf, "reason", "audit" } };
+		run(&c, &r);
+		mw_response_free(&r);
+		ck_assert_int_eq(status_of(ID1), MQ_QUARANTINED);
+	}
+	ck_assert_int_eq(hook_calls, 0);
+}
+END_TEST
+
 /* --- Host (DNS rebinding) --------------------------------------------------------- */
 
 static unsigned status_for_host(const char *host)
@@ -1462,6 +1581,8 @@ Suite *mugai_suite(void)
 	tcase_add_test(routes, password_change);
 	tcase_add_test(routes, audit_page_verifies_chain);
 	tcase_add_test(routes, health_and_metrics);
+	tcase_add_test(routes, logins_and_logouts_audited);
+	tcase_add_test(routes, auditor_reads_never_releases);
 	tcase_add_test(routes, host_default_is_loopback);
 	tcase_add_test(routes, host_checked_before_session);
 	tcase_add_test(routes, host_listen_and_explicit_list);
