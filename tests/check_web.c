@@ -1394,7 +1394,7 @@ END_TEST
 START_TEST(auditor_reads_never_releases)
 {
 	char sid[MW_TOKEN_HEX + 1], csrf[MW_TOKEN_HEX + 1];
-	static const char *const readable[] = { "/items", "/items/" ID1, "/audit", "/account" };
+	static const char *const readable[] = { "/items", ("/items/" ID1), "/audit", "/account" };
 	struct call c;
 	mw_response r;
 
