@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# PDF flattening: mugai (render every page at 150 dpi, write an image-only
-# PDF) against what a user would script instead, `pdftoppm -r 150 -png`
-# then `img2pdf`, on the same inputs in the same run.  Prints pages per
-# second, the output sizes and the ratios; the goal is to keep the lead of
-# about ten times.  Needs $BUILD (bench_pdf built)
-# and $BENCH_OUT; the corpus comes from $MUGAI_CORPUS or ../shared/corpus.
+# PDF flattening: mugai (render every page at 150 dpi, write a PDF of page
+# images with the original's text as an invisible layer, and without it)
+# against what a user would script instead, `pdftoppm -r 150 -png` then
+# `img2pdf`, on the same inputs in the same run.  Prints pages per second,
+# the output sizes and the ratios.  Goals: keep the lead of about ten times
+# with the text layer; output no larger than pdftoppm + img2pdf's, and for
+# tracemonkey.pdf (a real paper, text and figures) no larger than twice the
+# input.  Then the sizes over every corpus PDF.  Needs $BUILD (bench_pdf
+# built) and $BENCH_OUT; the corpus comes from $MUGAI_CORPUS or
+# ../shared/corpus.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 corpus=${MUGAI_CORPUS:-$PWD/../shared/corpus}
@@ -26,33 +30,79 @@ inputs+=("$work/generated-40p.pdf")
 
 now() { date +%s.%N; }
 
+pages_per_s() { awk -v p="$1" -v s="$2" 'BEGIN{printf "%.2f", p/s}'; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+
+# reference IN OUT: pdftoppm + img2pdf at 150 dpi, prints the seconds
+reference() {
+	local t0 t1
+	rm -rf "$work/ppm" && mkdir "$work/ppm"
+	t0=$(now)
+	pdftoppm -r 150 -png "$1" "$work/ppm/p"
+	img2pdf "$work"/ppm/p*.png -o "$2"
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}'
+}
+
 for in in "${inputs[@]}"; do
 	name=$(basename "$in")
+	key=${name%.pdf}
+	in_bytes=$(stat -c %s "$in")
 	line=$("$bench" "$in" "$work/mugai.pdf")
-	pages=$(sed -n 's/.*pages=\([0-9]*\).*/\1/p' <<<"$line")
-	m_s=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$line")
+	pages=$(field pages "$line")
+	m_s=$(field seconds "$line")
 	m_bytes=$(stat -c %s "$work/mugai.pdf")
-	printf 'pdf %-22s mugai flatten:     %3d pages %7.2f s %7.1f pages/s %10d bytes\n' \
-		"$name" "$pages" "$m_s" "$(awk -v p="$pages" -v s="$m_s" 'BEGIN{print p/s}')" "$m_bytes"
+	line=$("$bench" "$in" "$work/mugai-notext.pdf" pdf_text_layer=no)
+	n_s=$(field seconds "$line")
+	n_bytes=$(stat -c %s "$work/mugai-notext.pdf")
+	printf 'pdf %-22s input:                                               %10d bytes\n' "$name" "$in_bytes"
+	printf 'pdf %-22s mugai, text layer:  %3d pages %7.2f s %7.1f pages/s %10d bytes\n' \
+		"$name" "$pages" "$m_s" "$(pages_per_s "$pages" "$m_s")" "$m_bytes"
+	printf 'pdf %-22s mugai, images only: %3d pages %7.2f s %7.1f pages/s %10d bytes\n' \
+		"$name" "$pages" "$n_s" "$(pages_per_s "$pages" "$n_s")" "$n_bytes"
+	record "pdf.$key.mugai_pages_per_s" "$(pages_per_s "$pages" "$m_s")" pages/s
+	record "pdf.$key.mugai_images_only_pages_per_s" "$(pages_per_s "$pages" "$n_s")" pages/s
+	record "pdf.$key.mugai_bytes" "$m_bytes" bytes
+	record "pdf.$key.input_bytes" "$in_bytes" bytes
+	if [ "$key" = tracemonkey ]; then
+		goal "pdf.$key.size_over_input" "$(fmt_ratio "$m_bytes" "$in_bytes")" "<=" 2 \
+			"PDF flatten $key output / input"
+	fi
 	if [ "$have_ref" = 0 ]; then
 		echo "pdf $name pdftoppm/img2pdf not installed: no reference"
 		continue
 	fi
-	rm -rf "$work/ppm" && mkdir "$work/ppm"
-	t0=$(now)
-	pdftoppm -r 150 -png "$in" "$work/ppm/p"
-	img2pdf "$work"/ppm/p*.png -o "$work/ref.pdf"
-	t1=$(now)
-	r_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
+	r_s=$(reference "$in" "$work/ref.pdf")
 	r_bytes=$(stat -c %s "$work/ref.pdf")
-	printf 'pdf %-22s pdftoppm+img2pdf:  %3d pages %7.2f s %7.1f pages/s %10d bytes\n' \
-		"$name" "$pages" "$r_s" "$(awk -v p="$pages" -v s="$r_s" 'BEGIN{print p/s}')" "$r_bytes"
-	awk -v n="$name" -v ms="$m_s" -v rs="$r_s" -v mb="$m_bytes" -v rb="$r_bytes" 'BEGIN{
-		printf "pdf %-22s ratio: mugai is %.1fx faster, output %.2fx the size\n", n, rs/ms, mb/rb }'
-	key=${name%.pdf}
-	record "pdf.$key.mugai_pages_per_s" "$(awk -v p="$pages" -v s="$m_s" 'BEGIN{printf "%.2f", p/s}')" pages/s
-	record "pdf.$key.pdftoppm_img2pdf_pages_per_s" \
-		"$(awk -v p="$pages" -v s="$r_s" 'BEGIN{printf "%.2f", p/s}')" pages/s
+	printf 'pdf %-22s pdftoppm+img2pdf:   %3d pages %7.2f s %7.1f pages/s %10d bytes\n' \
+		"$name" "$pages" "$r_s" "$(pages_per_s "$pages" "$r_s")" "$r_bytes"
+	awk -v n="$name" -v ms="$m_s" -v rs="$r_s" -v mb="$m_bytes" -v rb="$r_bytes" -v ib="$in_bytes" 'BEGIN{
+		printf "pdf %-22s ratio: mugai is %.1fx faster, output %.2fx the size (%.2fx the input)\n", n, rs/ms, mb/rb, mb/ib }'
+	record "pdf.$key.pdftoppm_img2pdf_pages_per_s" "$(pages_per_s "$pages" "$r_s")" pages/s
+	record "pdf.$key.pdftoppm_img2pdf_bytes" "$r_bytes" bytes
 	goal "pdf.$key.speed_over_pdftoppm_img2pdf" "$(fmt_ratio "$r_s" "$m_s")" ">=" 10 \
 		"PDF flatten $key / pdftoppm + img2pdf"
+	goal "pdf.$key.size_over_pdftoppm_img2pdf" "$(fmt_ratio "$m_bytes" "$r_bytes")" "<=" 1 \
+		"PDF flatten $key size / pdftoppm + img2pdf"
 done
+
+# Every corpus PDF: the output against the input and against pdftoppm +
+# img2pdf.  Small vector PDFs grow whatever is done (a page of pixels is
+# larger than a page of drawing commands), so the goal is the reference's
+# size; the largest ratio is the one that counts.
+[ "$have_ref" = 1 ] || exit 0
+worst=
+for in in "$corpus"/pdf/*.pdf; do
+	name=$(basename "$in")
+	"$bench" "$in" "$work/mugai.pdf" >/dev/null 2>&1 || { echo "pdf corpus $name: not flattened"; continue; }
+	reference "$in" "$work/ref.pdf" >/dev/null 2>&1 || continue
+	in_bytes=$(stat -c %s "$in")
+	m_bytes=$(stat -c %s "$work/mugai.pdf")
+	r_bytes=$(stat -c %s "$work/ref.pdf")
+	ratio=$(fmt_ratio "$m_bytes" "$r_bytes")
+	printf 'pdf corpus %-30s input %8d  mugai %8d  pdftoppm+img2pdf %8d  mugai/ref %s\n' \
+		"$name" "$in_bytes" "$m_bytes" "$r_bytes" "$ratio"
+	worst=$(awk -v a="$worst" -v b="$ratio" 'BEGIN{ print (a == "" || b + 0 > a + 0) ? b : a }')
+done
+goal "pdf.corpus.worst_size_over_pdftoppm_img2pdf" "$worst" "<=" 1 \
+	"PDF flatten, corpus: largest size / pdftoppm + img2pdf"
