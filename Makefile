@@ -6,7 +6,7 @@ BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test-deps build run test test-unit test-asan test-fuzz fuzz-build bench clean
+.PHONY: all deps test-deps bench-deps build run test test-unit test-asan test-fuzz fuzz-build bench clean
 
 all: build
 
@@ -15,6 +15,9 @@ deps:
 
 test-deps:
 	bash scripts/install-deps.sh test
+
+bench-deps:
+	bash scripts/install-deps.sh bench
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -28,7 +31,7 @@ run: build
 test: test-deps
 	bash scripts/test.sh
 
-bench: test-deps build
+bench: bench-deps build
 	bash bench/run.sh $(BUILD)
 
 clean:

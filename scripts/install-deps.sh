@@ -2,6 +2,8 @@
 # Installs the Debian packages mugai needs, and only those that are missing.
 #   install-deps.sh build   what `make run` needs: compilers and libraries
 #   install-deps.sh test    plus the real peers the tests drive
+#   install-deps.sh bench   plus the content filters `make bench` compares
+#                           mugai with (run privately, never as services)
 set -euo pipefail
 
 build_pkgs=(
@@ -22,9 +24,15 @@ test_pkgs=(
   python3-msoffcrypto-tool
   fonts-ipafont-gothic
 )
+# MIMEDefang (milter) and amavisd-new (content_filter): the benchmark's
+# peers, started by bench/peers.bash in private directories and ports
+bench_pkgs=(mimedefang amavisd-new)
 
 want=("${build_pkgs[@]}")
-[ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
+case "${1:-build}" in
+  test) want+=("${test_pkgs[@]}") ;;
+  bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
@@ -38,4 +46,16 @@ export DEBIAN_FRONTEND=noninteractive
 # Postfix is a test peer only; it must not try to configure itself as the host MTA.
 echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -q
+# Nothing installed here may start as a service (the bench peers would
+# otherwise listen as the host's content filters): a policy-rc.d refusing
+# every start, for the time of the install, unless the host has its own.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod 755 /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# and none of the bench peers starts at the next boot either
+if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable amavis mimedefang >/dev/null 2>&1 || true
+fi

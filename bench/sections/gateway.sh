@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # The gateway end to end: messages per second through mugaid (every
 # message sanitised in a sandboxed worker, its original fsynced into the
-# quarantine, relayed with proxy semantics) against, in the same run,
-#   - smtp-source straight into smtp-sink (the ceiling of this machine),
-#   - stock Postfix relaying to smtp-sink (queue, then deliver),
-# for a small HTML mail and a mail with a macro document attached; then
-# the latency mugaid adds, p50 and p99, from one sender's timings (our
-# python sender, one session, straight to smtp-sink and through mugaid).
-# Needs $BUILD (mugaid), Postfix's smtp-source and smtp-sink; the Postfix
-# comparison needs root.  BENCH_MAIL_COUNT sets the messages per run.
+# quarantine, relayed with proxy semantics) against, in the same run, what
+# a site would deploy instead, each relaying to the same smtp-sink:
+#   - the sender straight into smtp-sink (the ceiling of this sender),
+#   - stock Postfix relaying (queue, then deliver),
+#   - Postfix with MIMEDefang as its milter (bench/peers/mimedefang-filter:
+#     HTML alternatives and program attachments dropped),
+#   - Postfix with amavisd-new as its content_filter (8 children, no virus
+#     scan, no spam checks), mail handed back to a second Postfix smtpd,
+# for a small HTML mail and a mail with a macro document attached, each
+# copy distinct (bench/send_distinct.py: its own Message-ID), as identical
+# copies would be stored once; then the latency mugaid adds, p50 and p99,
+# one session, straight to smtp-sink and through mugaid.  A Postfix-based
+# rate counts until Postfix's queue is empty again (all delivered).  Needs
+# $BUILD (mugaid) and smtp-sink; the Postfix-based peers need root and the
+# bench packages (scripts/install-deps.sh bench).  BENCH_MAIL_COUNT sets
+# the messages per run.
 set -euo pipefail
 root=$(pwd)
 export MUGAI_BUILD=$root/$BUILD MUGAI_CORPUS=${MUGAI_CORPUS:-$(cd "$root/../shared/corpus" && pwd)}
-if [ ! -x "$MUGAI_BUILD/gateway/mugaid" ] || ! command -v smtp-source >/dev/null; then
-	echo "gateway: mugaid or smtp-source missing, skipped"
+if [ ! -x "$MUGAI_BUILD/gateway/mugaid" ] || ! command -v smtp-sink >/dev/null; then
+	echo "gateway: mugaid or smtp-sink missing, skipped"
 	exit 0
 fi
 set +e
@@ -21,18 +29,19 @@ source "$root/tests/integration/lib/gateway.bash"
 source "$root/tests/integration/lib/postfix.bash"
 set -e
 source "$root/bench/lib.sh"
+source "$root/bench/peers.bash"
 count=${BENCH_MAIL_COUNT:-600}
 sessions=4
 pf=$tmp/postfix
 pf_started=
 # the shared helpers are written for scripts without set -e
-trap 'set +e; [ -n "$pf_started" ] && pf_cmd "$pf" stop >/dev/null 2>&1; cleanup' EXIT
+trap 'set +e; [ -n "$pf_started" ] && pf_cmd "$pf" stop >/dev/null 2>&1; peers_stop; cleanup' EXIT
 
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN{printf "%.1f", n / s}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
 
-# the two messages, as smtp-source -F sends them
+# the two messages; send_distinct.py makes each copy distinct
 cp "$MUGAI_CORPUS/mail/mikel_content_transfer_encoding_text-html.eml" "$tmp/html.eml"
 $py - "$MUGAI_CORPUS/office/harmless-clean.docm" >"$tmp/docm.eml" <<'EOF'
 import sys
@@ -50,62 +59,91 @@ smtp-sink -u nobody "127.0.0.1:$sink_port" 200 &
 pids_to_stop+=("$!")
 wait_until 5 listening "$sink_port"
 start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o "workers.count=$(nproc)" >/dev/null
-have_pf=
+have_pf= have_md= have_am=
 if [ "$(id -u)" = 0 ]; then
-	pf_port=$(free_port)
+	pf_port=$(free_port) md_pf_port=$(free_port) am_pf_port=$(free_port) back_port=$(free_port)
 	pf_setup "$pf" "$sink_port"
 	pf_listener "$pf" "$pf_port"
 	echo "default_process_limit = 50" >>"$pf/etc/main.cf"
+	if command -v mimedefang >/dev/null && md_port=$(free_port) && md_start "$tmp/mimedefang" "$md_port"; then
+		pf_listener "$pf" "$md_pf_port" "smtpd_milters=inet:127.0.0.1:$md_port" \
+			"milter_default_action=tempfail"
+		have_md=1
+	fi
+	if command -v amavisd >/dev/null && am_port=$(free_port) &&
+		am_start "$tmp/amavis" "$am_port" "$back_port"; then
+		pf_listener "$pf" "$am_pf_port" "content_filter=amavisfeed:[127.0.0.1]:$am_port"
+		# amavisd-new's results come back here, filtered no more
+		pf_listener "$pf" "$back_port" "content_filter=" "smtpd_milters=" \
+			"receive_override_options=no_header_body_checks,no_unknown_recipient_checks,no_milters"
+		printf '%s\n' "amavisfeed unix - - n - 8 smtp" "  -o smtp_data_done_timeout=1200" \
+			"  -o smtp_send_xforward_command=yes" "  -o disable_dns_lookups=yes" >>"$pf/etc/master.cf"
+		have_am=1
+	fi
 	if pf_cmd "$pf" start >/dev/null 2>&1 && wait_until 20 listening "$pf_port"; then
 		have_pf=1
 		pf_started=1
+	else
+		have_md= have_am=
 	fi
 fi
+[ -n "$have_md" ] || echo "gateway: MIMEDefang not installed or not started (install-deps.sh bench), no figure"
+[ -n "$have_am" ] || echo "gateway: amavisd-new not installed or not started (install-deps.sh bench), no figure"
 
 pf_empty() { [ "$(pf_queue_size "$pf")" = 0 ]; }
 
-# smtp-source's wall time for count messages to PORT
-source_secs() {
-	local port=$1 file=$2 t0
+# the sender's wall time for count distinct copies of FILE to PORT;
+# the copies that failed are added to $tmp/failed
+send_secs() {
+	local out
+	out=$($py "$root/bench/send_distinct.py" --port "$1" --count "$count" --sessions "$sessions" "$2")
+	sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$out" >>"$tmp/failed"
+	sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$out"
+}
+
+# through a Postfix listener: until the queue is empty again (delivered)
+pf_secs() {
+	local t0
 	t0=$(now)
-	smtp-source -s "$sessions" -m "$count" -F "$file" -f bench@example.org -t staff@example.lg.jp \
-		"127.0.0.1:$port" >/dev/null 2>&1
+	send_secs "$1" "$2" >/dev/null
+	wait_until 600 pf_empty
 	awk -v a="$t0" -v b="$(now)" 'BEGIN{print b - a}'
 }
 
+: >"$tmp/failed"
 for kind in html docm; do
 	file=$tmp/$kind.eml
 	size=$(stat -c %s "$file")
-	ceil_s=$(source_secs "$sink_port" "$file")
-	ceil=$(rate "$count" "$ceil_s")
+	ceil=$(rate "$count" "$(send_secs "$sink_port" "$file")")
 	before=$(grep -c '"outcome":"delivered"' "$log" || true)
-	mg_s=$(source_secs "$smtp_port" "$file")
-	mg=$(rate "$count" "$mg_s")
+	mg=$(rate "$count" "$(send_secs "$smtp_port" "$file")")
 	delivered=$(($(grep -c '"outcome":"delivered"' "$log" || true) - before))
-	line="gateway $kind mail ($size bytes), $count messages, $sessions sessions:"
-	line+=" smtp-sink direct $ceil msg/s"
-	pf_rate=
-	if [ -n "$have_pf" ]; then
-		t0=$(now)
-		smtp-source -s "$sessions" -m "$count" -F "$file" -f bench@example.org -t staff@example.lg.jp \
-			"127.0.0.1:$pf_port" >/dev/null 2>&1
-		# Postfix's rate counts until its queue is empty again (delivered)
-		wait_until 300 pf_empty
-		pf_s=$(awk -v a="$t0" -v b="$(now)" 'BEGIN{print b - a}')
-		pf_rate=$(rate "$count" "$pf_s")
-		line+=", Postfix relay $pf_rate msg/s"
-	fi
-	line+=", mugaid $mg msg/s ($delivered sanitised and relayed)"
-	echo "$line"
-	echo "gateway $kind ratios: mugaid/ceiling $(ratio "$mg" "$ceil")${pf_rate:+, mugaid/Postfix $(ratio "$mg" "$pf_rate")}"
+	pf_rate= md_rate= am_rate=
+	[ -z "$have_pf" ] || pf_rate=$(rate "$count" "$(pf_secs "$pf_port" "$file")")
+	[ -z "$have_md" ] || md_rate=$(rate "$count" "$(pf_secs "$md_pf_port" "$file")")
+	[ -z "$have_am" ] || am_rate=$(rate "$count" "$(pf_secs "$am_pf_port" "$file")")
+	echo "gateway $kind mail ($size bytes), $count distinct messages, $sessions sessions, msg/s:"
+	printf 'gateway %-5s %-40s %8s\n' "$kind" "sender -> smtp-sink (ceiling)" "$ceil" \
+		"$kind" "mugaid ($delivered sanitised and relayed)" "$mg" \
+		"$kind" "stock Postfix relay" "${pf_rate:--}" \
+		"$kind" "Postfix + MIMEDefang milter" "${md_rate:--}" \
+		"$kind" "Postfix + amavisd-new" "${am_rate:--}"
 	record "gateway.$kind.sink_per_s" "$ceil" msg/s
 	record "gateway.$kind.mugaid_per_s" "$mg" msg/s
 	record "gateway.$kind.mugaid_delivered" "$delivered"
-	[ -n "$pf_rate" ] && record "gateway.$kind.postfix_per_s" "$pf_rate" msg/s
-	if [ "$kind" = html ]; then want=1.0; else want=0.5; fi
-	goal "gateway.$kind.mugaid_over_postfix" "$(fmt_ratio "$mg" "$pf_rate")" ">=" "$want" \
+	[ -z "$pf_rate" ] || record "gateway.$kind.postfix_per_s" "$pf_rate" msg/s
+	[ -z "$md_rate" ] || record "gateway.$kind.mimedefang_per_s" "$md_rate" msg/s
+	[ -z "$am_rate" ] || record "gateway.$kind.amavisd_per_s" "$am_rate" msg/s
+	if [ "$kind" = html ]; then want_pf=1.0 want_md=1.5; else want_pf=0.5 want_md=1.0; fi
+	goal "gateway.$kind.mugaid_over_postfix" "$(fmt_ratio "$mg" "$pf_rate")" ">=" "$want_pf" \
 		"gateway $kind mail mugaid / Postfix relay"
+	goal "gateway.$kind.mugaid_over_mimedefang" "$(fmt_ratio "$mg" "$md_rate")" ">=" "$want_md" \
+		"gateway $kind mail mugaid / Postfix + MIMEDefang"
+	record "gateway.$kind.mugaid_over_amavisd" "$(fmt_ratio "$mg" "$am_rate")"
 done
+failed=$(awk '{ n += $1 } END { print n + 0 }' "$tmp/failed")
+echo "gateway: $failed messages not accepted in all the runs above"
+record gateway.send_failures "$failed"
 
 # latency one message at a time: straight to the sink, then through mugaid
 lat() {
