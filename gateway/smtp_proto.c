@@ -326,27 +326,54 @@ size_t mg_smtp_data_feed(mg_smtp_data *d, const unsigned char *p, size_t n)
 	return i;
 }
 
+void mg_smtp_stuff_init(mg_smtp_stuffer *st)
+{
+	st->bol = true;
+	st->prev = 0;
+}
+
+/* Line by line: the span up to each LF is appended whole. */
+int mg_smtp_stuff_feed(mg_smtp_stuffer *st, mg_buf *out, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		const unsigned char *lf = memchr(p, '\n', n);
+		size_t span = lf ? (size_t)(lf - p) : n;
+
+		if (st->bol && p[0] == '.' && mg_buf_putc(out, '.') < 0)
+			return -1;
+		if (span && mg_buf_append(out, p, span) < 0)
+			return -1;
+		if (span)
+			st->prev = p[span - 1];
+		st->bol = false;
+		if (!lf)
+			break;
+		if ((st->prev != '\r' && mg_buf_putc(out, '\r') < 0) || mg_buf_putc(out, '\n') < 0)
+			return -1;
+		st->prev = '\n';
+		st->bol = true;
+		p += span + 1;
+		n -= span + 1;
+	}
+	return 0;
+}
+
+int mg_smtp_stuff_end(mg_smtp_stuffer *st, mg_buf *out)
+{
+	if (!st->bol && mg_buf_puts(out, "\r\n") < 0)
+		return -1;
+	st->bol = true;
+	return mg_buf_puts(out, ".\r\n");
+}
+
 int mg_smtp_dot_stuff(mg_buf *out, const unsigned char *msg, size_t len)
 {
-	bool bol = true;
+	mg_smtp_stuffer st;
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = msg[i];
-
-		if (bol && c == '.' && mg_buf_putc(out, '.') < 0)
-			return -1;
-		bol = false;
-		if (c == '\n') {
-			if ((i == 0 || msg[i - 1] != '\r') && mg_buf_putc(out, '\r') < 0)
-				return -1;
-			bol = true;
-		}
-		if (mg_buf_putc(out, c) < 0)
-			return -1;
-	}
-	if (!bol && mg_buf_puts(out, "\r\n") < 0)
+	mg_smtp_stuff_init(&st);
+	if (mg_smtp_stuff_feed(&st, out, msg, len) < 0)
 		return -1;
-	return mg_buf_puts(out, ".\r\n");
+	return mg_smtp_stuff_end(&st, out);
 }
 
 /* --- replies ---------------------------------------------------------- */

@@ -98,6 +98,18 @@ size_t mg_smtp_data_feed(mg_smtp_data *d, const unsigned char *p, size_t n);
  * then "." CRLF.  0 or -1 when out's maximum was passed. */
 int mg_smtp_dot_stuff(mg_buf *out, const unsigned char *msg, size_t len);
 
+/* The same in pieces, so that a message in several parts is stuffed as it
+ * is sent, without a stuffed copy of the whole: feed each piece, then end
+ * (the final CRLF when missing, and "." CRLF).  0 or -1 as above. */
+typedef struct mg_smtp_stuffer {
+	bool bol;           /* at the start of a line */
+	unsigned char prev; /* the last byte fed */
+} mg_smtp_stuffer;
+
+void mg_smtp_stuff_init(mg_smtp_stuffer *st);
+int mg_smtp_stuff_feed(mg_smtp_stuffer *st, mg_buf *out, const unsigned char *p, size_t n);
+int mg_smtp_stuff_end(mg_smtp_stuffer *st, mg_buf *out);
+
 /* A reply: code, text after the code (with the enhanced status code). */
 typedef struct mg_smtp_reply {
 	int code;

@@ -54,24 +54,33 @@ typedef struct smtpd {
 	mg_smtp_server srv;
 } smtpd;
 
-/* The message that goes out: our Received: line, then the sanitised
- * message, or the notice that replaces a blocked one. */
-static int outgoing(smtpd *d, const mg_smtp_envelope *env, mg_item *it, mg_buf *out)
+/* The message that goes out: our Received: line in head, then the
+ * sanitised message (the worker's artefact, handed on as it is: parts[1]),
+ * or the notice that replaces a blocked one (in head too).  The number
+ * of parts. */
+static int outgoing(smtpd *d, const mg_smtp_envelope *env, mg_item *it, mg_buf *head,
+                    struct iovec parts[2])
 {
 	mg_smtp_trace tr = { env->helo, env->peer, d->hostname, it->id,
 		             env->nrcpts == 1 ? env->rcpts[0] : NULL, env->esmtp, env->tls,
 		             (long long)time(NULL) };
 	mg_notice_info n;
 
-	if (mg_smtp_received(out, &tr) < 0)
+	if (mg_smtp_received(head, &tr) < 0)
 		return -1;
-	if (strcmp(it->verdict, "sanitised") == 0)
-		return mg_buf_append(out, it->res.out, it->res.out_len);
+	if (strcmp(it->verdict, "sanitised") == 0) {
+		parts[0] = (struct iovec){ head->data, head->len };
+		parts[1] = (struct iovec){ it->res.out, it->res.out_len };
+		return 2;
+	}
 	n = (mg_notice_info){ it->id, it->verdict, it->status, it->reason, env->sender,
 		              (const char *const *)env->rcpts, env->nrcpts,
 		              it->subject[0] ? it->subject : NULL, it->len, d->hostname,
 		              (long long)time(NULL) };
-	return mg_notice_build(out, &n, d->notice_tmpl);
+	if (mg_notice_build(head, &n, d->notice_tmpl) < 0)
+		return -1;
+	parts[0] = (struct iovec){ head->data, head->len };
+	return 1;
 }
 
 static void deliver(void *vctx, const mg_smtp_envelope *env, const unsigned char *msg, size_t len,
@@ -81,9 +90,11 @@ static void deliver(void *vctx, const mg_smtp_envelope *env, const unsigned char
 	mg_item it = { 0 };
 	mg_envelope e = { NULL, env->sender, (const char *const *)env->rcpts, env->nrcpts };
 	mg_buf out;
+	struct iovec parts[2];
+	size_t out_len = 0;
 	mg_smtp_reply hop;
 	const char *outcome = "deferred";
-	int rc;
+	int rc, nparts;
 
 	it.data = msg;
 	it.len = len;
@@ -100,13 +111,15 @@ static void deliver(void *vctx, const mg_smtp_envelope *env, const unsigned char
 		mg_smtp_reply_set(&hop, 451, "%s", it.reason);
 		goto done;
 	}
-	if (outgoing(d, env, &it, &out) < 0) {
+	if ((nparts = outgoing(d, env, &it, &out, parts)) < 0) {
 		mg_smtp_reply_set(&hop, 451, "4.3.0 cannot build the outgoing message");
 		mg_smtp_reply_set(reply, 451, "4.3.0 %s: out of memory, try again later", it.id);
 		goto done;
 	}
 	e.id = it.id;
-	rc = mg_transport_send(d->transport, &e, out.data, out.len, &hop);
+	for (int k = 0; k < nparts; k++)
+		out_len += parts[k].iov_len;
+	rc = mg_transport_sendv(d->transport, &e, parts, (size_t)nparts, &hop);
 	if (rc == MG_TR_OK) {
 		outcome = strcmp(it.verdict, "sanitised") == 0 ? "delivered" : "notified";
 		mg_smtp_reply_set(reply, 250, "2.0.0 Ok: %s %s and %s", it.id, it.verdict,
@@ -122,7 +135,7 @@ done:
 	mg_item_done(&d->pipe, &it, outcome, hop.text, strcmp(outcome, "deferred") == 0 ||
 	                                                        strcmp(outcome, "rejected") == 0
 	                                                    ? 0
-	                                                    : out.len);
+	                                                    : out_len);
 	mg_metrics_inflight(MG_CHANNEL_MAIL, -1);
 	mg_log_set_item(NULL);
 	mg_buf_free(&out);

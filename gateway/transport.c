@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -27,6 +29,9 @@
 
 /* An idle connection older than this is not reused. */
 #define REUSE_SECONDS 5.0
+/* The message is stuffed and written in slices of about this size: one
+ * write for most mails, bounded memory for large ones. */
+#define DATA_SLICE (256 * 1024)
 #define REPLY_LINE_MAX 1001
 
 enum kind { TR_SMTP, TR_DIR };
@@ -356,11 +361,15 @@ static bool reusable(mg_transport *t)
 	return true;
 }
 
-static bool has_8bit(const unsigned char *p, size_t n)
+static bool has_8bit(const struct iovec *parts, size_t nparts)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i] & 0x80)
-			return true;
+	for (size_t k = 0; k < nparts; k++) {
+		const unsigned char *p = parts[k].iov_base;
+
+		for (size_t i = 0; i < parts[k].iov_len; i++)
+			if (p[i] & 0x80)
+				return true;
+	}
 	return false;
 }
 
@@ -442,10 +451,45 @@ static void abandon(mg_transport *t)
 		t->idle_since = mg_conn_now();
 }
 
-static int send_data(mg_transport *t, const unsigned char *msg, size_t len, mg_smtp_reply *reply)
+/* Stuffs and writes the parts slice by slice, the end of data with the
+ * last slice; -1 only when out of memory (I/O errors stick to the conn). */
+static int stream_parts(mg_transport *t, const struct iovec *parts, size_t nparts)
+{
+	mg_smtp_stuffer st;
+	mg_buf slice;
+	int rc = 0;
+
+	/* a slice's input at most doubles (bare LFs, leading dots) */
+	mg_buf_init(&slice, 3 * DATA_SLICE + 16);
+	mg_smtp_stuff_init(&st);
+	for (size_t k = 0; k < nparts && rc == 0; k++) {
+		const unsigned char *p = parts[k].iov_base;
+		size_t left = parts[k].iov_len;
+
+		while (left > 0 && rc == 0) {
+			size_t n = left < DATA_SLICE ? left : DATA_SLICE;
+
+			/* a full slice goes only when more follows: the end of
+			 * data never travels alone */
+			if (slice.len >= DATA_SLICE) {
+				mg_conn_write(&t->conn, slice.data, slice.len);
+				mg_buf_reset(&slice);
+			}
+			rc = mg_smtp_stuff_feed(&st, &slice, p, n);
+			p += n;
+			left -= n;
+		}
+	}
+	if (rc == 0 && (rc = mg_smtp_stuff_end(&st, &slice)) == 0)
+		mg_conn_write(&t->conn, slice.data, slice.len);
+	mg_buf_free(&slice);
+	return rc;
+}
+
+static int send_data(mg_transport *t, const struct iovec *parts, size_t nparts,
+                     mg_smtp_reply *reply)
 {
 	reply_acc r;
-	mg_buf stuffed;
 	int rc;
 
 	mg_conn_printf(&t->conn, "DATA\r\n");
@@ -453,15 +497,11 @@ static int send_data(mg_transport *t, const unsigned char *msg, size_t len, mg_s
 		return conn_fail(t, reply, "after DATA");
 	if (r.code != 354)
 		return hop_fail(t, reply, &r, "DATA");
-	mg_buf_init(&stuffed, len + len / 8 + 64);
-	if (mg_smtp_dot_stuff(&stuffed, msg, len) < 0) {
-		mg_buf_free(&stuffed);
+	if (stream_parts(t, parts, nparts) < 0) {
 		mg_smtp_reply_set(reply, 451, "4.3.0 out of memory sending to %s", t->name);
 		drop_conn(t);
 		return MG_TR_TEMPFAIL;
 	}
-	mg_conn_write(&t->conn, stuffed.data, stuffed.len);
-	mg_buf_free(&stuffed);
 	t->conn.timeout_ms = (int)t->data_timeout * 1000;
 	rc = read_reply(t, &r, false);
 	t->conn.timeout_ms = (int)t->timeout * 1000;
@@ -473,10 +513,10 @@ static int send_data(mg_transport *t, const unsigned char *msg, size_t len, mg_s
 	return MG_TR_OK;
 }
 
-static int smtp_send(mg_transport *t, const mg_envelope *env, const unsigned char *msg,
-                     size_t len, mg_smtp_reply *reply)
+static int smtp_send(mg_transport *t, const mg_envelope *env, const struct iovec *parts,
+                     size_t nparts, size_t len, mg_smtp_reply *reply)
 {
-	bool eight = has_8bit(msg, len), reused = reusable(t);
+	bool eight = has_8bit(parts, nparts), reused = reusable(t);
 	int rc;
 
 	if (!reused && (rc = connect_hop(t, reply, false)) != MG_TR_OK)
@@ -490,7 +530,7 @@ static int smtp_send(mg_transport *t, const mg_envelope *env, const unsigned cha
 		rc = envelope(t, env, len, eight, reply);
 	}
 	if (rc == MG_TR_OK)
-		rc = send_data(t, msg, len, reply);
+		rc = send_data(t, parts, nparts, reply);
 	if (rc != MG_TR_OK)
 		abandon(t);
 	t->idle_since = mg_conn_now();
@@ -509,17 +549,17 @@ static int envelope_header(mg_buf *head, const mg_envelope *env)
 	return mg_buf_puts(head, "\r\n");
 }
 
-static int dir_send(mg_transport *t, const mg_envelope *env, const unsigned char *msg,
-                    size_t len, mg_smtp_reply *reply)
+static int dir_send(mg_transport *t, const mg_envelope *env, const struct iovec *msg,
+                    size_t nmsg, mg_smtp_reply *reply)
 {
 	mg_buf head;
 	char *name = NULL, *final = NULL;
-	const void *parts[2];
-	size_t lens[2];
+	const void **parts = calloc(nmsg + 1, sizeof(*parts));
+	size_t *lens = calloc(nmsg + 1, sizeof(*lens));
 	int rc = MG_TR_TEMPFAIL;
 
 	mg_buf_init(&head, 1 << 20);
-	if (envelope_header(&head, env) < 0 ||
+	if (!parts || !lens || envelope_header(&head, env) < 0 ||
 	    asprintf(&name, "%s.eml", env->id ? env->id : "mail") < 0) {
 		name = NULL;
 		mg_smtp_reply_set(reply, 451, "4.3.0 out of memory writing to %s", t->dir);
@@ -527,9 +567,12 @@ static int dir_send(mg_transport *t, const mg_envelope *env, const unsigned char
 	}
 	parts[0] = head.data;
 	lens[0] = head.len;
-	parts[1] = msg;
-	lens[1] = len;
-	if (mg_mkdirs(t->dir, 0750) < 0 || mg_outfile_write(t->dir, name, parts, lens, 2, &final) < 0) {
+	for (size_t k = 0; k < nmsg; k++) {
+		parts[k + 1] = msg[k].iov_base;
+		lens[k + 1] = msg[k].iov_len;
+	}
+	if (mg_mkdirs(t->dir, 0750) < 0 ||
+	    mg_outfile_write(t->dir, name, parts, lens, nmsg + 1, &final) < 0) {
 		mg_smtp_reply_set(reply, 451, "4.3.0 cannot write to %s: %s", t->dir, strerror(errno));
 		goto done;
 	}
@@ -538,16 +581,31 @@ static int dir_send(mg_transport *t, const mg_envelope *env, const unsigned char
 done:
 	free(final);
 	free(name);
+	free(parts);
+	free(lens);
 	mg_buf_free(&head);
 	return rc;
+}
+
+int mg_transport_sendv(mg_transport *t, const mg_envelope *env, const struct iovec *parts,
+                       size_t nparts, mg_smtp_reply *reply)
+{
+	size_t len = 0;
+
+	if (!env->nrcpts) {
+		mg_smtp_reply_set(reply, 554, "5.5.1 no recipients");
+		return MG_TR_PERMFAIL;
+	}
+	for (size_t k = 0; k < nparts; k++)
+		len += parts[k].iov_len;
+	return t->kind == TR_DIR ? dir_send(t, env, parts, nparts, reply)
+	                         : smtp_send(t, env, parts, nparts, len, reply);
 }
 
 int mg_transport_send(mg_transport *t, const mg_envelope *env, const unsigned char *msg,
                       size_t len, mg_smtp_reply *reply)
 {
-	if (!env->nrcpts) {
-		mg_smtp_reply_set(reply, 554, "5.5.1 no recipients");
-		return MG_TR_PERMFAIL;
-	}
-	return t->kind == TR_DIR ? dir_send(t, env, msg, len, reply) : smtp_send(t, env, msg, len, reply);
+	struct iovec one = { (void *)(uintptr_t)msg, len };
+
+	return mg_transport_sendv(t, env, &one, 1, reply);
 }

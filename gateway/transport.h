@@ -24,6 +24,7 @@
 #define MUGAI_TRANSPORT_H
 
 #include <stddef.h>
+#include <sys/uio.h>
 
 #include "smtp_proto.h"
 
@@ -55,5 +56,10 @@ const char *mg_transport_name(const mg_transport *t);
 /* Delivers msg (a complete message, CRLF or LF line ends). */
 int mg_transport_send(mg_transport *t, const mg_envelope *env, const unsigned char *msg,
                       size_t len, mg_smtp_reply *reply);
+/* The same for a message in parts (say our trace header, then the
+ * worker's artefact): dot-stuffed and written as it goes, never copied
+ * whole. */
+int mg_transport_sendv(mg_transport *t, const mg_envelope *env, const struct iovec *parts,
+                       size_t nparts, mg_smtp_reply *reply);
 
 #endif

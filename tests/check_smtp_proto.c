@@ -251,6 +251,70 @@ START_TEST(dot_stuff_round_trip)
 }
 END_TEST
 
+/* A byte-at-a-time reference of the stuffing rules, to check the
+ * piecewise stuffer against. */
+static void stuff_reference(mg_buf *out, const char *m, size_t n)
+{
+	bool bol = true;
+
+	for (size_t i = 0; i < n; i++) {
+		if (bol && m[i] == '.')
+			mg_buf_putc(out, '.');
+		bol = false;
+		if (m[i] == '\n') {
+			if (i == 0 || m[i - 1] != '\r')
+				mg_buf_putc(out, '\r');
+			bol = true;
+		}
+		mg_buf_putc(out, m[i]);
+	}
+	if (!bol)
+		mg_buf_puts(out, "\r\n");
+	mg_buf_puts(out, ".\r\n");
+}
+
+/* Stuffed in two or three pieces, cut anywhere (between CR and LF,
+ * before a leading dot, inside a line), the result is the same bytes. */
+START_TEST(dot_stuff_in_pieces)
+{
+	static const char *const msgs[] = {
+		".hidden\r\nline\n..two\r\nlast without newline",
+		"\n\n.\r\n.\n\r\r\n..",
+		"a\r",
+		"",
+		"Subject: x\r\n\r\n.\r\n",
+	};
+
+	for (size_t k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
+		const char *m = msgs[k];
+		size_t n = strlen(m);
+		mg_buf want;
+
+		mg_buf_init(&want, 1 << 20);
+		stuff_reference(&want, m, n);
+		for (size_t a = 0; a <= n; a++)
+			for (size_t b = a; b <= n; b++) {
+				mg_smtp_stuffer st;
+				mg_buf got;
+
+				mg_buf_init(&got, 1 << 20);
+				mg_smtp_stuff_init(&st);
+				ck_assert_int_eq(mg_smtp_stuff_feed(&st, &got, (const unsigned char *)m, a), 0);
+				ck_assert_int_eq(mg_smtp_stuff_feed(&st, &got, (const unsigned char *)m + a,
+				                                    b - a), 0);
+				ck_assert_int_eq(mg_smtp_stuff_feed(&st, &got, (const unsigned char *)m + b,
+				                                    n - b), 0);
+				ck_assert_int_eq(mg_smtp_stuff_end(&st, &got), 0);
+				ck_assert_msg(got.len == want.len && memcmp(got.data, want.data, got.len) == 0,
+				              "message %zu cut at %zu and %zu: '%s' instead of '%s'", k, a, b,
+				              (char *)got.data, (char *)want.data);
+				mg_buf_free(&got);
+			}
+		mg_buf_free(&want);
+	}
+}
+END_TEST
+
 START_TEST(reply_lines)
 {
 	int code;
@@ -702,6 +766,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(g, data_bare_lf);
 	tcase_add_test(g, data_overflow);
 	tcase_add_test(g, dot_stuff_round_trip);
+	tcase_add_test(g, dot_stuff_in_pieces);
 	tcase_add_test(g, reply_lines);
 	tcase_add_test(g, received_header);
 	tcase_add_test(se, session_pipelined_transaction);

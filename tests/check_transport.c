@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,15 @@ typedef struct fake {
 	char transcript[8192];
 	char msg[8192];         /* the last message, as sent (dot-stuffed) */
 	size_t msg_bytes;       /* its whole length, terminator included */
+	uint64_t msg_fnv;       /* FNV-1a of those bytes (line ends as CRLF) */
 } fake;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
+	return h;
+}
 
 static void note(fake *f, const char *line)
 {
@@ -88,8 +97,11 @@ static void serve_conn(fake *f, int fd)
 			mg_conn_printf(&c, "354 go ahead\r\n");
 			f->msg[0] = 0;
 			f->msg_bytes = 0;
+			f->msg_fnv = 0xcbf29ce484222325ull;
 			while (mg_conn_read_line(&c, line, sizeof(line), &len, &crlf) == 0) {
 				f->msg_bytes += len + (crlf ? 2 : 1);
+				f->msg_fnv = fnv(f->msg_fnv, line, len);
+				f->msg_fnv = fnv(f->msg_fnv, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
 				if (strlen(f->msg) + len + 3 <= sizeof(f->msg)) {
 					strcat(f->msg, line);
 					strcat(f->msg, "\r\n");
@@ -498,6 +510,55 @@ START_TEST(smtp_large_messages_no_stall)
 }
 END_TEST
 
+/* A message in two parts, larger than one write slice, cut between a CR
+ * and its LF and before a line's leading dot: the next hop gets exactly
+ * the whole message stuffed, and the end of data with the last slice. */
+START_TEST(smtp_parts_streamed)
+{
+	fake f = { 0 };
+	mg_transport *t;
+	mg_smtp_reply r;
+	char *body = big_message(700 * 1024), *whole;
+	const char head[] = "Received: from test\r\nX-Cut: here\r";
+	struct iovec parts[2];
+	mg_buf stuffed;
+	size_t hl = strlen(head), bl = strlen(body);
+
+	body[0] = '\n';
+	body[1] = '.';
+	whole = malloc(hl + bl);
+	memcpy(whole, head, hl);
+	memcpy(whole + hl, body, bl);
+	mg_buf_init(&stuffed, 4u << 20);
+	ck_assert_int_eq(mg_smtp_dot_stuff(&stuffed, (const unsigned char *)whole, hl + bl), 0);
+	parts[0] = (struct iovec){ (void *)(uintptr_t)head, hl };
+	parts[1] = (struct iovec){ body, bl };
+	fake_start(&f, 1);
+	watch_port = f.port;
+	nsends = 0;
+	t = smtp_to(f.port, "no", NULL, 5);
+	ck_assert_int_eq(mg_transport_sendv(t, &env2, parts, 2, &r), MG_TR_OK);
+	ck_assert_int_eq(r.code, 250);
+	mg_transport_free(t);
+	fake_stop(&f);
+	ck_assert_uint_eq(f.msg_bytes, stuffed.len);
+	ck_assert(f.msg_fnv == fnv(0xcbf29ce484222325ull, stuffed.data, stuffed.len));
+	/* the size announced is the message's, before stuffing */
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "SIZE=%zu\n", hl + bl);
+		ck_assert_ptr_nonnull(strstr(f.transcript, want));
+	}
+	for (int i = 0; i < nsends; i++)
+		if (sends[i].ends_data)
+			ck_assert_uint_gt(sends[i].len, 5);
+	mg_buf_free(&stuffed);
+	free(whole);
+	free(body);
+}
+END_TEST
+
 /* --- STARTTLS against mugai's own session ----------------------------------- */
 
 typedef struct tls_hop {
@@ -720,6 +781,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(sm, smtp_silent_times_out);
 	tcase_add_test(sm, smtp_connection_reuse);
 	tcase_add_test(sm, smtp_large_messages_no_stall);
+	tcase_add_test(sm, smtp_parts_streamed);
 	tcase_add_test(sm, smtp_starttls);
 	tcase_add_test(sm, bad_next_hops);
 	tcase_add_test(d, dir_writes_atomically);
