@@ -349,8 +349,13 @@ static bool mostly_utf8(const unsigned char *in, size_t len)
 	size_t multi = 0, bad = 0;
 
 	while (p < end) {
-		gunichar c = g_utf8_get_char_validated(p, end - p);
+		gunichar c;
 
+		if ((unsigned char)*p < 0x80) {
+			p++; /* ASCII: neither multibyte nor bad, no decoding needed */
+			continue;
+		}
+		c = g_utf8_get_char_validated(p, end - p);
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
 			bad++;
 			p++;
