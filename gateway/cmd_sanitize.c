@@ -129,8 +129,9 @@ static int sanitize_one(struct job *job, const char *in, const char *out, const 
 	return rc;
 }
 
-/* The candidates of --password-file: one a line, line ends dropped,
- * empty lines skipped.  Kept in memory only, wiped when done. */
+/* The candidates of --password-file: one a line, line ends (LF or CRLF)
+ * and a leading UTF-8 byte-order mark (Windows Notepad) dropped, empty
+ * lines skipped.  Kept in memory only, wiped when done. */
 static int read_passwords(struct job *job, const char *path)
 {
 	size_t len = 0;
@@ -141,7 +142,8 @@ static int read_passwords(struct job *job, const char *path)
 		fprintf(stderr, "mugai sanitize: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	line = len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0 ? data + 3 : data;
+	for (line = strtok_r(line, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		size_t n = strcspn(line, "\r");
 		char **grown;
 

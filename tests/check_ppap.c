@@ -747,6 +747,10 @@ static void office_opens(const char *enc, const char *plain, const char *const *
 	names = zip_plain_contents(res.out, res.out_len);
 	ck_assert(!strstr(names, "vbaProject"));
 	ck_assert(tu_report_has(&res, "findings", "Office"));
+	ck_assert_int_eq(tu_sanitize(d, len, plain, MG_MODE_CDR, &ref), MG_OK);
+	ck_assert_int_eq(res.out_len, ref.out_len);
+	ck_assert(memcmp(res.out, ref.out, res.out_len) == 0);
+	mg_result_free(&ref);
 	no_password(&res, pw, n);
 	g_free(names);
 	mg_result_free(&res);
@@ -841,6 +845,102 @@ START_TEST(office_inside_zip)
 }
 END_TEST
 
+/* A spreadsheet under standard encryption: rebuilt as xlsx, its DDE gone. */
+START_TEST(office_standard_xlsx)
+{
+	const char *pw[] = { PW };
+	mg_result res, ref;
+	size_t len;
+	unsigned char *d;
+
+	copy_corpus("office/dde-test.xlsx", "plain.xlsx");
+	encrypt_standard("plain.xlsx", "std.xlsx", PW);
+	oracle_agrees("std.xlsx", "plain.xlsx", PW);
+	ck_assert_int_eq(unlock("std.xlsx", pw, 1, MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert_str_eq(res.out_ext, "xlsx");
+	ck_assert(tu_report_has(&res, "removed", "formula calling DDE") ||
+	          strstr(res.report_json, "formula calling DDE"));
+	/* the very artefact the unencrypted workbook gives */
+	d = get("plain.xlsx", &len);
+	ck_assert_int_eq(tu_sanitize(d, len, "plain.xlsx", MG_MODE_DEFAULT, &ref), MG_OK);
+	ck_assert_int_eq(res.out_len, ref.out_len);
+	ck_assert(memcmp(res.out, ref.out, res.out_len) == 0);
+	no_password(&res, pw, 1);
+	mg_result_free(&res);
+	mg_result_free(&ref);
+	free(d);
+}
+END_TEST
+
+/* A mail with a PPAP zip: the candidates reach the attachment, the mail
+ * is delivered with it opened and sanitised; without them it is removed. */
+static void make_mail(const char *zip, const char *eml)
+{
+	size_t len;
+	unsigned char *z = get(zip, &len);
+	char *b = g_base64_encode(z, len);
+	char *m = g_strdup_printf(
+		"From: sato@example.jp\r\nTo: tanaka@lg.example.jp\r\n"
+		"Subject: =?UTF-8?B?6KaL56mN5pu4?=\r\nMessage-ID: <ppap-1@example.jp>\r\n"
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+		"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee the attachment\r\n"
+		"--b1\r\nContent-Type: application/zip; name=\"mitsumori.zip\"\r\n"
+		"Content-Disposition: attachment; filename=\"mitsumori.zip\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--b1--\r\n", b);
+
+	put(eml, m, strlen(m));
+	g_free(m);
+	g_free(b);
+	free(z);
+}
+
+static mg_status unlock_mail(const char *eml, const char *const *pw, size_t n, mg_result *res)
+{
+	mg_policy *p = mg_policy_new();
+	char *err = NULL;
+	mg_core *core = mg_core_new(p, &err);
+	size_t len;
+	unsigned char *d = get(eml, &len);
+	mg_input in = { 0 };
+	mg_status st;
+
+	in.data = d;
+	in.len = len;
+	in.name = eml;
+	in.is_mail = 1;
+	st = mg_sanitize_unlock(core, &in, pw, n, MG_MODE_DEFAULT, res);
+	mg_core_free(core);
+	mg_policy_free(p);
+	free(d);
+	return st;
+}
+
+START_TEST(mail_with_ppap_zip)
+{
+	const char *pw[] = { WRONG, PW };
+	mg_result res;
+	json_t *r;
+
+	make_memo();
+	sh("zip -q -P '%s' zc.zip memo.txt", PW);
+	make_mail("zc.zip", "ppap.eml");
+	ck_assert_int_eq(unlock_mail("ppap.eml", pw, 2, &res), MG_OK);
+	r = json_loads(res.report_json, 0, NULL);
+	ck_assert(json_is_true(json_object_get(r, "unlocked")));
+	ck_assert_int_eq(candidate_used(r), 2);
+	json_decref(r);
+	ck_assert(tu_contains(res.out, res.out_len, "mitsumori.zip"));
+	ck_assert(!tu_report_has(&res, "removed", "mitsumori.zip"));
+	no_password(&res, pw, 2);
+	mg_result_free(&res);
+	/* no candidates: the attachment is removed, the mail still goes */
+	ck_assert_int_eq(unlock_mail("ppap.eml", NULL, 0, &res), MG_OK);
+	ck_assert(!strstr(res.report_json, "\"unlocked\""));
+	ck_assert(tu_report_has(&res, "removed", "mitsumori.zip"));
+	mg_result_free(&res);
+}
+END_TEST
+
 /* ---- the EncryptionInfo parser on damaged input ---- */
 
 START_TEST(encryption_info_damaged)
@@ -883,6 +983,8 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, office_spin_count_bounded);
 	tcase_add_test(tc, office_corpus_excel);
 	tcase_add_test(tc, office_inside_zip);
+	tcase_add_test(tc, office_standard_xlsx);
+	tcase_add_test(tc, mail_with_ppap_zip);
 	tcase_add_test(tc, encryption_info_damaged);
 	suite_add_tcase(s, tc);
 	return s;

@@ -25,7 +25,8 @@ pw='Hm4-zu8Q!Osaka'
 printf 'PPAP CLI check: budget table\n' >memo.txt
 zip -q -P "$pw" crypto.zip memo.txt
 7z a -bd -y -p"$pw" -mem=AES256 aes.zip memo.txt >/dev/null
-printf 'guess-one\r\n\n%s\nguess-two\n' "$pw" >pw.txt
+# as Notepad writes it: a byte-order mark and CRLF line ends
+printf '\xef\xbb\xbfguess-one\r\n\r\n%s\r\nguess-two\r\n' "$pw" >pw.txt
 printf 'guess-one\nguess-two\n' >wrong.txt
 
 # one file: exit 0, a zip whose member is plain text, the report says unlocked
@@ -39,6 +40,13 @@ for z in crypto aes; do
 	check "$z.zip report: unlocked by candidate 2 of 3" \
 		"grep -q '\"unlocked\": true' $z.json && grep -q '\"password_candidate\": 2' $z.json && grep -q '\"password_candidates\": 3' $z.json"
 done
+
+# the password on the first line, behind the byte-order mark
+printf '\xef\xbb\xbf%s\r\n' "$pw" >first.txt
+"$mugai" sanitize --password-file first.txt --report first.json crypto.zip first.out.zip >first.log 2>&1
+rc=$?
+check "the byte-order mark is not part of the first password" \
+	"[[ $rc == 0 ]] && grep -q '\"password_candidate\": 1' first.json"
 
 # wrong candidates, and none: blocked, nothing written
 "$mugai" sanitize --password-file wrong.txt --report w.json crypto.zip w.out.zip >w.log 2>&1
