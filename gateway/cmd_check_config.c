@@ -9,7 +9,7 @@
 int mg_cmd_check_config(int argc, char **argv)
 {
 	mg_config *c;
-	char *text;
+	char *text, *err = NULL;
 
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -23,6 +23,12 @@ int mg_cmd_check_config(int argc, char **argv)
 		return 1;
 	if (argc > 1) {
 		fprintf(stderr, "mugai check-config: unexpected argument '%s'\n", argv[1]);
+		mg_config_free(c);
+		return 1;
+	}
+	if (mg_config_check(c, &err) < 0) {
+		fprintf(stderr, "mugai: %s\n", err ? err : "configuration error");
+		free(err);
 		mg_config_free(c);
 		return 1;
 	}

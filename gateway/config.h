@@ -67,6 +67,9 @@ int mg_config_override(mg_config *c, const char *assignment, char **err);
 void mg_config_free(mg_config *c);
 /* The whole configuration as INI with a comment per key. */
 char *mg_config_describe(const mg_config *c);
+/* config_check.c: what the values mean, as start-up would find it (every
+ * address, path and URI); 0, or -1 with *err naming the key (free()). */
+int mg_config_check(const mg_config *c, char **err);
 
 /* Parses the options every config-reading command shares: -c FILE and
  * -o section.key=value (repeatable).  Consumes them from argv (compacting

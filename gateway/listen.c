@@ -57,6 +57,24 @@ static int split(const char *spec, char *host, size_t hsize, char *port, size_t 
 	return 0;
 }
 
+int mg_listen_check(const char *address, char **err)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_family = AF_UNSPEC,
+	                          .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	char host[256], port[8];
+	int rc;
+
+	*err = NULL;
+	if (split(address, host, sizeof(host), port, sizeof(port)) < 0)
+		return errf(err, "'%s': expected HOST:PORT", address);
+	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	if (rc != 0 || !ai)
+		return errf(err, "'%s': %s", address, gai_strerror(rc));
+	freeaddrinfo(ai);
+	return 0;
+}
+
 int mg_listen_tcp(const char *address, char **err)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_family = AF_UNSPEC,

@@ -86,6 +86,8 @@ mg_config *mg_master_load_config(const mg_master_args *args, char **err)
 	for (int i = 0; i < args->n_overrides; i++)
 		if (mg_config_override(c, args->overrides[i], err) < 0)
 			goto fail;
+	if (mg_config_check(c, err) < 0)
+		goto fail;
 	return c;
 fail:
 	mg_config_free(c);

@@ -67,5 +67,7 @@ int mg_master_run(mg_config *cfg, const mg_master_args *args);
 /* listen.c: a bound, listening, non-blocking, close-on-exec TCP socket for
  * "HOST:PORT", "[V6]:PORT" or ":PORT" (all addresses).  -1 with *err. */
 int mg_listen_tcp(const char *address, char **err);
+/* The same address parsed and resolved, nothing bound: 0, or -1 with *err. */
+int mg_listen_check(const char *address, char **err);
 
 #endif

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # mugaid's master end to end: configuration checks (-t and check-config
-# refuse a bad key or value), start on loopback in a temporary directory,
+# refuse a bad key or value, and every address, path and URI start-up
+# would refuse), start on loopback in a temporary directory,
 # the listening sockets, the pid file and its lock, the privilege drop,
 # a service killed with SIGKILL and started again, SIGHUP reload (a good
 # one moves admin.listen, a bad one is refused and changes nothing), and
@@ -71,6 +72,37 @@ expect "check-config refuses the same key the same way" 1 \
 expect "a bad log.target is refused" 1 "log.target: bad value 'syslog:nowhere'" \
 	"$mugaid" -t -o log.target=syslog:nowhere
 expect "a bad workers.cpu is refused" 1 "workers.cpu: bad value" "$mugaid" -t -o workers.cpu=soon
+# every address, path and URI checked as start-up would: by both commands
+printf 'not a certificate\n' >"$tmp/junk.pem"
+mkdir -p "$tmp/dir-not-file"
+while IFS='|' read -r assignment says; do
+	expect "mugaid -t refuses $assignment" 1 "$says" "$mugaid" -t -o "$assignment"
+	expect "check-config refuses $assignment" 1 "$says" "$mugai" check-config -o "$assignment"
+done <<EOF
+smtp.listen=127.0.0.1:70000|smtp.listen: '127.0.0.1:70000': expected HOST:PORT
+smtp.listen=no-such-host.invalid:25|smtp.listen: 'no-such-host.invalid:25'
+admin.listen=8025|admin.listen: '8025': expected HOST:PORT
+relay.next_hop=smtp:mx.example|relay.next_hop: 'smtp:mx.example' is not smtp:HOST:PORT
+relay.next_hop=smtp:mx.example:0|relay.next_hop: port 0 out of range
+relay.next_hop=lmtp:mx.example:24|relay.next_hop: 'lmtp:mx.example:24' is neither
+relay.next_hop=dir:$tmp/junk.pem/out|relay.next_hop: $tmp/junk.pem/out: Not a directory
+relay.tls=maybe|relay.tls: 'maybe' is not no, may or yes
+relay.tls_ca=$tmp/missing-ca.pem|relay.tls_ca: $tmp/missing-ca.pem: No such file
+quarantine.index=mysql://db/mugai|quarantine.index: expected sqlite:PATH or postgresql://
+quarantine.index=sqlite:|quarantine.index: sqlite: without a path
+quarantine.dir=$tmp/junk.pem/q|quarantine.dir: $tmp/junk.pem/q: Not a directory
+drop.inbox=$tmp/junk.pem/in|drop.inbox: $tmp/junk.pem/in: Not a directory
+smtp.tls_cert=$tmp/missing.pem|smtp.tls_cert: $tmp/missing.pem: No such file
+smtp.tls_cert=$tmp/junk.pem|smtp.tls_cert $tmp/junk.pem / smtp.tls_key $tmp/junk.pem: .*no start line
+smtp.tls_cert=$tmp/dir-not-file|smtp.tls_cert: $tmp/dir-not-file is not a file
+smtp.tls_key=$tmp/junk.pem|smtp.tls_key is set but smtp.tls_cert is not
+smtp.notice=$tmp/missing.txt|smtp.notice: $tmp/missing.txt: No such file
+daemon.directory=$tmp/missing-dir|daemon.directory $tmp/missing-dir: No such file
+daemon.pid_file=$tmp/missing-dir/mugaid.pid|daemon.pid_file $tmp/missing-dir/mugaid.pid: no directory
+admin.metrics_public=perhaps|admin.metrics_public: expected yes or no
+admin.allowed_hosts=evil/host|admin.allowed_hosts: bad entry 'evil/host'
+audit.checkpoint_key=|audit.checkpoint_key: empty
+EOF
 expect "mugaid -t says the configuration is good" 0 "^mugaid: configuration ok$" \
 	"$mugaid" -t -o daemon.drain_timeout=7s
 expect "mugaid -T prints the effective configuration" 0 "drain_timeout = 7s" \
