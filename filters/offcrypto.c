@@ -15,6 +15,7 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@
 static const unsigned char BK_VERIFIER_INPUT[8] = { 0xfe, 0xa7, 0xd2, 0x76, 0x3b, 0x4b, 0x9e, 0x79 };
 static const unsigned char BK_VERIFIER_VALUE[8] = { 0xd7, 0xaa, 0x0f, 0x6d, 0x30, 0x61, 0x34, 0x4e };
 static const unsigned char BK_KEY_VALUE[8] = { 0x14, 0x6e, 0x0b, 0xe7, 0xab, 0xac, 0xd0, 0xd6 };
+static const unsigned char BK_HMAC_KEY[8] = { 0x5f, 0xb2, 0xad, 0x01, 0x0c, 0xb9, 0xe1, 0xf6 };
+static const unsigned char BK_HMAC_VALUE[8] = { 0xa0, 0x67, 0x7f, 0x02, 0xb2, 0x2c, 0x84, 0x33 };
 
 /* A key and its length, wiped when done. */
 typedef struct key {
@@ -193,6 +196,30 @@ static bool agile_decrypt(const mg_oc_info *info, const key *pkg, const unsigned
 		     aes_decrypt(pkg, ivfull, in + off, n, out + off);
 	}
 	EVP_MD_CTX_free(c);
+	return ok;
+}
+
+/* 2.3.4.14: the HMAC of the whole EncryptedPackage stream, its key and
+ * value encrypted with the package key, IV = H(keyData salt || block key).
+ * A package changed after encryption fails here, before it is used. */
+static bool agile_integrity(const mg_oc_info *info, const key *pkg, const unsigned char *stream,
+                            size_t len)
+{
+	const EVP_MD *md = md_of(info->data.hash);
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char iv[MG_OC_MAX_HASH], hkey[MG_OC_MAX_FIELD], hval[MG_OC_MAX_FIELD];
+	unsigned char mine[EVP_MAX_MD_SIZE];
+	unsigned mlen = 0;
+	bool ok = c && md &&
+	          hash2(c, md, info->data.salt, info->data.salt_len, BK_HMAC_KEY, 8, iv) &&
+	          aes_decrypt(pkg, iv, info->hmac_key.b, info->hmac_key.len, hkey) &&
+	          hash2(c, md, info->data.salt, info->data.salt_len, BK_HMAC_VALUE, 8, iv) &&
+	          aes_decrypt(pkg, iv, info->hmac_value.b, info->hmac_value.len, hval) &&
+	          HMAC(md, hkey, (int)info->data.hash_size, stream, len, mine, &mlen) &&
+	          mlen == info->data.hash_size && CRYPTO_memcmp(mine, hval, mlen) == 0;
+
+	EVP_MD_CTX_free(c);
+	OPENSSL_cleanse(hkey, sizeof(hkey));
 	return ok;
 }
 
@@ -425,6 +452,13 @@ mg_status mg_offcrypto_open(mg_ole *o, const mg_item *item, mg_out *out)
 		goto done;
 	}
 	mg_report_unlocked(ctx, (size_t)idx, how);
+	if (info.kind == MG_OC_AGILE && info.hmac_key.len == 0)
+		mg_report_finding(ctx, "the encrypted document carries no integrity record (HMAC)");
+	else if (info.kind == MG_OC_AGILE && !agile_integrity(&info, &k, pkg, plen)) {
+		st = mg_fail(ctx, MG_E_MALFORMED, "the encrypted document fails its integrity check "
+		             "(HMAC): it was changed after it was encrypted");
+		goto done;
+	}
 	st = decrypt_package(ctx, &info, &k, pkg, plen, &plain);
 	if (st == MG_OK)
 		st = sanitize_package(ctx, item, &plain, out);

@@ -45,6 +45,7 @@ typedef struct mg_oc_info {
 	mg_oc_params key;       /* agile: the password key encryptor; standard: salt, key_bits */
 	mg_oc_params data;      /* agile: keyData, what the package is encrypted with */
 	mg_oc_field verifier_input, verifier_hash, key_value; /* agile */
+	mg_oc_field hmac_key, hmac_value; /* agile dataIntegrity; len 0 when absent */
 	unsigned char std_verifier[16];      /* standard */
 	unsigned char std_verifier_hash[32]; /* standard: SHA-1 + padding, AES-encrypted */
 } mg_oc_info;

@@ -240,6 +240,24 @@ static mg_status read_password_key(const xmlNode *enc, mg_oc_info *info, char *w
 	return MG_OK;
 }
 
+/* dataIntegrity: the HMAC of the package, encrypted.  Absent in files of
+ * some writers; present, it must be whole blocks. */
+static mg_status read_integrity(const xmlNode *enc, mg_oc_info *info, char *why, size_t why_len)
+{
+	const xmlNode *di = child(enc, NS_ENC, "dataIntegrity");
+
+	if (!di)
+		return MG_OK;
+	if (!attr_b64(di, "encryptedHmacKey", info->hmac_key.b, MG_OC_MAX_FIELD,
+	              &info->hmac_key.len) ||
+	    !attr_b64(di, "encryptedHmacValue", info->hmac_value.b, MG_OC_MAX_FIELD,
+	              &info->hmac_value.len) ||
+	    !whole_blocks(&info->hmac_key) || !whole_blocks(&info->hmac_value) ||
+	    info->hmac_key.len < info->data.hash_size || info->hmac_value.len < info->data.hash_size)
+		return why_fail(MG_E_MALFORMED, why, why_len, "data integrity record is damaged");
+	return MG_OK;
+}
+
 static mg_status parse_agile(const unsigned char *d, size_t len, mg_oc_info *info, char *why,
                              size_t why_len)
 {
@@ -256,8 +274,9 @@ static mg_status parse_agile(const unsigned char *d, size_t len, mg_oc_info *inf
 		st = why_fail(MG_E_MALFORMED, why, why_len, "agile descriptor is not readable XML");
 	else if (!(kd = child(root, NS_ENC, "keyData")))
 		st = why_fail(MG_E_MALFORMED, why, why_len, "agile descriptor without keyData");
-	else if ((st = read_params(kd, &info->data, why, why_len)) == MG_OK)
-		st = read_password_key(root, info, why, why_len);
+	else if ((st = read_params(kd, &info->data, why, why_len)) == MG_OK &&
+	         (st = read_password_key(root, info, why, why_len)) == MG_OK)
+		st = read_integrity(root, info, why, why_len);
 	xmlFreeDoc(doc);
 	info->kind = MG_OC_AGILE;
 	return st;

@@ -52,6 +52,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (info.verifier_hash.len < info.key.hash_size ||
 		    info.key_value.len < info.data.key_bits / 8)
 			abort();
+		if (info.hmac_key.len || info.hmac_value.len) {
+			check_field(&info.hmac_key);
+			check_field(&info.hmac_value);
+			if (info.hmac_key.len < info.data.hash_size ||
+			    info.hmac_value.len < info.data.hash_size)
+				abort();
+		}
 	} else if (info.spin_count != 50000 || info.key.salt_len != 16) {
 		abort();
 	}

@@ -558,7 +558,8 @@ static void le64(GString *s, uint64_t v)
 }
 
 /* 2.3.4.10-2.3.4.15: AES-256, SHA-512, the given spin count. */
-static void encrypt_agile(const char *plain, const char *out, const char *pw, unsigned spins)
+static void encrypt_agile(const char *plain, const char *out, const char *pw, unsigned spins,
+                          bool tamper)
 {
 	const EVP_MD *md = EVP_sha512();
 	size_t len;
@@ -601,6 +602,8 @@ static void encrypt_agile(const char *plain, const char *out, const char *pw, un
 	HMAC(md, hmk, 64, (const unsigned char *)pkg->str, pkg->len, hmv, &hl);
 	h2(md, ksalt, 16, BK_HV, 8, iv);
 	aes_enc(key, 32, iv, hmv, 64, ehv);
+	if (tamper) /* one bit of the package changed after its HMAC was taken */
+		pkg->str[pkg->len / 2] ^= 0x01;
 	s_ks = b64(ksalt, 16);
 	s_ps = b64(psalt, 16);
 	s_evi = b64(evi, 16);
@@ -763,13 +766,27 @@ START_TEST(office_agile)
 	mg_result res;
 
 	copy_corpus(ORACLE_DOCM, "plain.docm");
-	encrypt_agile("plain.docm", "enc.docm", PW_JA, 100000);
+	encrypt_agile("plain.docm", "enc.docm", PW_JA, 100000, false);
 	oracle_agrees("enc.docm", "plain.docm", PW_JA);
 	office_opens("enc.docm", "plain.docm", pw, 2, 2);
 	ck_assert_int_eq(unlock("enc.docm", pw, 1, MG_MODE_DEFAULT, &res), MG_E_ENCRYPTED);
 	ck_assert(strstr(res.reason, "none of the 1 candidate passwords") != NULL);
 	mg_result_free(&res);
 	ck_assert_int_eq(unlock("enc.docm", NULL, 0, MG_MODE_DEFAULT, &res), MG_E_ENCRYPTED);
+	mg_result_free(&res);
+}
+END_TEST
+
+START_TEST(office_agile_tampered)
+{
+	const char *pw[] = { PW };
+	mg_result res;
+
+	copy_corpus(ORACLE_DOCM, "plain.docm");
+	encrypt_agile("plain.docm", "bad.docm", PW, 1000, true);
+	ck_assert_int_eq(unlock("bad.docm", pw, 1, MG_MODE_DEFAULT, &res), MG_E_MALFORMED);
+	ck_assert(strstr(res.reason, "integrity check") != NULL);
+	ck_assert_ptr_null(res.out);
 	mg_result_free(&res);
 }
 END_TEST
@@ -797,7 +814,7 @@ START_TEST(office_spin_count_bounded)
 	mg_result res;
 
 	copy_corpus(ORACLE_DOCM, "plain.docm");
-	encrypt_agile("plain.docm", "enc.docm", PW, 100000);
+	encrypt_agile("plain.docm", "enc.docm", PW, 100000, false);
 	ck_assert_int_eq(mg_policy_set(p, "max_spin_count", "99999", &err), 0);
 	ck_assert_int_eq(unlock_policy(p, "enc.docm", pw, 1, MG_MODE_DEFAULT, &res),
 	                 MG_E_LIMIT_TIME);
@@ -834,7 +851,7 @@ START_TEST(office_inside_zip)
 	char *all;
 
 	copy_corpus(ORACLE_DOCM, "plain.docm");
-	encrypt_agile("plain.docm", "report.docm", PW, 1000);
+	encrypt_agile("plain.docm", "report.docm", PW, 1000, false);
 	sh("zip -q -P '%s' outer.zip report.docm", PW);
 	ck_assert_int_eq(unlock("outer.zip", pw, 1, MG_MODE_DEFAULT, &res), MG_OK);
 	all = zip_plain_contents(res.out, res.out_len);
@@ -979,6 +996,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, corpus_encrypted_zips);
 	tcase_add_test(tc, pdf_user_password);
 	tcase_add_test(tc, office_agile);
+	tcase_add_test(tc, office_agile_tampered);
 	tcase_add_test(tc, office_standard);
 	tcase_add_test(tc, office_spin_count_bounded);
 	tcase_add_test(tc, office_corpus_excel);
