@@ -314,32 +314,39 @@ static bool pw_char_ok(uint32_t cp)
 	return cp >= 0x20 && cp != 0x7f && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
 }
 
-/* The text matrix: the run's box filled by its glyphs, one em high (or
- * wide, for a vertical run turned a quarter clockwise), the advances
- * scaled to the box's length. */
+/* The text matrix: the run's box filled by its glyphs, one em across the
+ * line, the advances scaled to the box's length, the glyphs' feet on the
+ * side the run's direction puts them (the em box is 0.8 above the
+ * baseline and 0.2 below). */
 static int pw_run_matrix(mg_pdfw *w, const mg_pdfw_run *r, size_t glyphs)
 {
+	bool across = r->dir == MG_PDFW_SOUTH || r->dir == MG_PDFW_NORTH;
 	double wd = r->x1 - r->x0, ht = r->y1 - r->y0;
-	double size = r->vertical ? wd : ht, len = r->vertical ? ht : wd;
-	double scale = len > 0 && size > 0 ? len / ((double)glyphs * size) : 1;
+	double size = across ? wd : ht, len = across ? ht : wd, k, m[6];
 
-	if (size <= 0)
+	if (!(size > 0))
 		size = 1;
-	if (r->vertical) {
-		pw_num(w, &w->content, 0);
-		pw_num(w, &w->content, -size * scale);
-		pw_num(w, &w->content, size);
-		pw_num(w, &w->content, 0);
-		pw_num(w, &w->content, r->x0 + PW_DESCENT * size);
-		pw_num(w, &w->content, r->y1);
-	} else {
-		pw_num(w, &w->content, size * scale);
-		pw_num(w, &w->content, 0);
-		pw_num(w, &w->content, 0);
-		pw_num(w, &w->content, size);
-		pw_num(w, &w->content, r->x0);
-		pw_num(w, &w->content, r->y0 + PW_DESCENT * size);
+	k = len > 0 ? len / (double)glyphs : size;
+	switch (r->dir) {
+	case MG_PDFW_SOUTH: /* advance down, glyph tops to the right */
+		m[0] = 0, m[1] = -k, m[2] = size, m[3] = 0;
+		m[4] = r->x0 + PW_DESCENT * size, m[5] = r->y1;
+		break;
+	case MG_PDFW_WEST: /* advance left, glyph tops down */
+		m[0] = -k, m[1] = 0, m[2] = 0, m[3] = -size;
+		m[4] = r->x1, m[5] = r->y1 - PW_DESCENT * size;
+		break;
+	case MG_PDFW_NORTH: /* advance up, glyph tops to the left */
+		m[0] = 0, m[1] = k, m[2] = -size, m[3] = 0;
+		m[4] = r->x1 - PW_DESCENT * size, m[5] = r->y0;
+		break;
+	default:
+		m[0] = k, m[1] = 0, m[2] = 0, m[3] = size;
+		m[4] = r->x0, m[5] = r->y0 + PW_DESCENT * size;
+		break;
 	}
+	for (int i = 0; i < 6; i++)
+		pw_num(w, &w->content, m[i]);
 	return pw_puts(w, &w->content, "Tm <");
 }
 

@@ -40,13 +40,23 @@ typedef struct mg_pdfw_image {
 	size_t len;
 } mg_pdfw_image;
 
-/* A run of text to lay over the page: code points in reading order and
- * the box they cover.  A vertical run is written top to bottom. */
+/* Which way a run's characters advance on the page: east is ordinary
+ * horizontal text, south vertical Japanese or text turned a quarter
+ * clockwise, west text upside down, north text turned counter-clockwise. */
+typedef enum mg_pdfw_dir {
+	MG_PDFW_EAST,
+	MG_PDFW_SOUTH,
+	MG_PDFW_WEST,
+	MG_PDFW_NORTH,
+} mg_pdfw_dir;
+
+/* A run of text to lay over the page: code points in the order they
+ * advance and the box they cover. */
 typedef struct mg_pdfw_run {
 	const uint32_t *chars;
 	size_t n;
 	double x0, y0, x1, y1;
-	bool vertical;
+	mg_pdfw_dir dir;
 } mg_pdfw_run;
 
 /* Starts the file in out (the header only). */

@@ -56,7 +56,7 @@ static void fuzz_run(struct input *in, mg_pdfw *w, bool raw)
 	mg_pdfw_run r = { .chars = chars };
 
 	r.n = take(in, 1) % 65;
-	r.vertical = take(in, 1) & 1;
+	r.dir = (mg_pdfw_dir)(take(in, 1) & 3);
 	if (raw) {
 		r.x0 = take_double(in);
 		r.y0 = take_double(in);

@@ -433,6 +433,34 @@ static struct membuf make_japanese_pdf(void)
 	return m;
 }
 
+/* Hebrew set right to left as a renderer sets it: each character placed
+ * left of the one before it, in logical order. */
+static const char he_line[] = "שלום עולם מה שלומך";
+
+static struct membuf make_hebrew_pdf(void)
+{
+	struct membuf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, 420, 200);
+	cairo_t *cr = cairo_create(s);
+	double x = 380;
+
+	cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_font_size(cr, 14);
+	for (const char *p = he_line; *p; p = next_char(p)) {
+		char *one = g_strndup(p, (gsize)(next_char(p) - p));
+		cairo_text_extents_t e;
+
+		cairo_text_extents(cr, one, &e);
+		x -= e.x_advance;
+		cairo_move_to(cr, x, 60);
+		cairo_show_text(cr, one);
+		g_free(one);
+	}
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+	return m;
+}
+
 static char *strip_space(const char *t)
 {
 	GString *g = g_string_new(NULL);
@@ -557,6 +585,47 @@ START_TEST(tracemonkey_text_layer_is_searchable)
 }
 END_TEST
 
+/* Pages turned a quarter, a half and three quarters (/Rotate, set by
+ * qpdf at test time): the words are written turned to match and read as
+ * on the original. */
+START_TEST(turned_pages_keep_their_words)
+{
+	char *in = NULL, *out, cmd[512];
+	size_t len;
+	unsigned char *d;
+	char *want, *got;
+	double share;
+	mg_result res;
+	int rc;
+
+	if (!have_qpdf())
+		return;
+	d = read_corpus("pdf/tracemonkey.pdf", &len);
+	in = write_temp(d, len);
+	free(d);
+	out = g_strconcat(in, ".turned", NULL);
+	snprintf(cmd, sizeof(cmd), "qpdf --rotate=+90:1 --rotate=+180:2 --rotate=+270:3 --pages %s 1-3 "
+	         "-- %s %s >/dev/null 2>&1", in, in, out);
+	rc = system(cmd);
+	ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "qpdf could not turn the pages");
+	d = tu_read(out, &len);
+	ck_assert_int_eq(tu_sanitize(d, len, "turned.pdf", MG_MODE_FLATTEN, &res), MG_OK);
+	assert_flattened("turned", d, len, &res);
+	want = pdftotext(d, len);
+	got = pdftotext(res.out, res.out_len);
+	share = ordered_share(want, got, false);
+	ck_assert_msg(share >= 0.95, "only %.1f%% of the words found in order", share * 100);
+	g_free(want);
+	g_free(got);
+	mg_result_free(&res);
+	free(d);
+	unlink(in);
+	unlink(out);
+	g_free(in);
+	g_free(out);
+}
+END_TEST
+
 START_TEST(japanese_text_layer_in_reading_order)
 {
 	struct membuf m = make_japanese_pdf();
@@ -586,6 +655,30 @@ START_TEST(japanese_text_layer_in_reading_order)
 	ck_assert_msg(strstr(got, ja_turned) != NULL, "the turned heading is not one line in:\n%s",
 	              got);
 	g_free(flat);
+	g_free(want);
+	g_free(got);
+	mg_result_free(&res);
+	free(m.d);
+}
+END_TEST
+
+/* Right-to-left script: the flattened copy reads as the original reads. */
+START_TEST(hebrew_reads_as_the_original)
+{
+	struct membuf m = make_hebrew_pdf();
+	char *want, *got, *w, *g;
+	mg_result res;
+
+	ck_assert_int_eq(tu_sanitize(m.d, m.len, "he.pdf", MG_MODE_FLATTEN, &res), MG_OK);
+	assert_flattened("hebrew", m.d, m.len, &res);
+	want = pdftotext(m.d, m.len);
+	got = pdftotext(res.out, res.out_len);
+	w = strip_space(want);
+	g = strip_space(got);
+	ck_assert_msg(strstr(w, "שלום") || strstr(w, "םולש"), "no Hebrew in the original: %s", want);
+	ck_assert_msg(strcmp(w, g) == 0, "original:\n%s\nflattened:\n%s", want, got);
+	g_free(w);
+	g_free(g);
 	g_free(want);
 	g_free(got);
 	mg_result_free(&res);
@@ -891,7 +984,9 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, every_corpus_pdf_flattened);
 	tcase_add_test(tc, tracemonkey_pages_and_size);
 	tcase_add_test(tc, tracemonkey_text_layer_is_searchable);
+	tcase_add_test(tc, turned_pages_keep_their_words);
 	tcase_add_test(tc, japanese_text_layer_in_reading_order);
+	tcase_add_test(tc, hebrew_reads_as_the_original);
 	tcase_add_test(tc, text_layer_is_invisible_and_can_be_turned_off);
 	tcase_add_test(tc, page_bits_follow_policy);
 	tcase_add_test(tc, text_mode_extracts_pages);

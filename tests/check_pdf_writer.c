@@ -26,9 +26,9 @@ static mg_pdfw_image white_pixel(mg_buf *z)
 }
 
 static void run_of(mg_pdfw *w, const uint32_t *chars, size_t n, double x0, double y0, double x1,
-                   double y1, bool vertical)
+                   double y1, mg_pdfw_dir dir)
 {
-	mg_pdfw_run r = { chars, n, x0, y0, x1, y1, vertical };
+	mg_pdfw_run r = { chars, n, x0, y0, x1, y1, dir };
 
 	ck_assert_int_eq(mg_pdfw_page_run(w, &r), 0);
 }
@@ -87,9 +87,9 @@ START_TEST(characters_of_every_plane_come_back)
 	w = mg_pdfw_new(&out);
 	ck_assert_int_eq(mg_pdfw_page_begin(w, 595, 842), 0);
 	ck_assert_int_eq(mg_pdfw_page_image(w, &img), 0);
-	run_of(w, latin, 5, 50, 780, 110, 792, false);
-	run_of(w, ja, 6, 50, 700, 122, 712, false);
-	run_of(w, astral, 2, 50, 600, 74, 612, false);
+	run_of(w, latin, 5, 50, 780, 110, 792, MG_PDFW_EAST);
+	run_of(w, ja, 6, 50, 700, 122, 712, MG_PDFW_EAST);
+	run_of(w, astral, 2, 50, 600, 74, 612, MG_PDFW_EAST);
 	ck_assert_int_eq(mg_pdfw_page_end(w), 0);
 	ck_assert_int_eq(mg_pdfw_finish(w), 0);
 	ck_assert(!mg_pdfw_failed(w, NULL));
@@ -119,7 +119,7 @@ START_TEST(vertical_run_reads_top_to_bottom)
 	w = mg_pdfw_new(&out);
 	mg_pdfw_page_begin(w, 300, 300);
 	mg_pdfw_page_image(w, &img);
-	run_of(w, col, 3, 100, 150, 112, 186, true);
+	run_of(w, col, 3, 100, 150, 112, 186, MG_PDFW_SOUTH);
 	ck_assert_int_eq(mg_pdfw_page_end(w), 0);
 	ck_assert_int_eq(mg_pdfw_finish(w), 0);
 	t = page_text(&out, 0);
@@ -147,11 +147,11 @@ START_TEST(hostile_runs_cannot_break_the_syntax)
 	w = mg_pdfw_new(&out);
 	mg_pdfw_page_begin(w, 612, 792);
 	mg_pdfw_page_image(w, &img);
-	run_of(w, bad, 7, 0, 0, 10, 10, false);
+	run_of(w, bad, 7, 0, 0, 10, 10, MG_PDFW_EAST);
 	ck_assert(!tu_contains(out.data, out.len, "/Font"));
-	run_of(w, ok, 5, NAN, INFINITY, -INFINITY, 1e300, false);
-	run_of(w, ok, 5, -1e308, 5, 5, -1e308, true);
-	run_of(w, ok, 5, 10, 10, 10, 10, false);
+	run_of(w, ok, 5, NAN, INFINITY, -INFINITY, 1e300, MG_PDFW_EAST);
+	run_of(w, ok, 5, -1e308, 5, 5, -1e308, MG_PDFW_SOUTH);
+	run_of(w, ok, 5, 10, 10, 10, 10, MG_PDFW_EAST);
 	ck_assert_int_eq(mg_pdfw_page_end(w), 0);
 	ck_assert_int_eq(mg_pdfw_finish(w), 0);
 	ck_assert(!tu_contains(out.data, out.len, "nan"));
@@ -222,7 +222,7 @@ START_TEST(full_buffer_is_reported_as_full)
 	for (i = 0; i < 1000 && !mg_pdfw_failed(w, NULL); i++) {
 		mg_pdfw_page_begin(w, 100, 100);
 		mg_pdfw_page_image(w, &img);
-		run_of(w, text, 3, 1, 1, 20, 10, false);
+		run_of(w, text, 3, 1, 1, 20, 10, MG_PDFW_EAST);
 		mg_pdfw_page_end(w);
 	}
 	ck_assert(mg_pdfw_failed(w, &full));
@@ -252,7 +252,7 @@ START_TEST(more_characters_than_cids)
 	mg_pdfw_page_begin(w, 612, 792);
 	mg_pdfw_page_image(w, &img);
 	for (size_t i = 0; i < N; i += 1000)
-		run_of(w, chars + i, 1000, 10, 10, 600, 20, false);
+		run_of(w, chars + i, 1000, 10, 10, 600, 20, MG_PDFW_EAST);
 	ck_assert_int_eq(mg_pdfw_page_end(w), 0);
 	ck_assert_int_eq(mg_pdfw_finish(w), 0);
 	assert_qpdf_check(&out);
