@@ -379,7 +379,8 @@ static char *raw_param(mail_job *j, GMimeObject *o, const char *field, const cha
 	const char *raw = h ? g_mime_header_get_raw_value(h) : NULL;
 	char *safe, *v = NULL;
 
-	if (!raw)
+	/* without B words, gmime's own decoding stands (the common case) */
+	if (!raw || (!strstr(raw, "?B?") && !strstr(raw, "?b?")))
 		return NULL;
 	safe = mail_words_unpad(raw);
 	if (g_ascii_strcasecmp(field, "Content-Disposition") == 0) {
@@ -520,7 +521,9 @@ static GMimeObject *html_of(GMimeObject *o)
 static mg_status prefer_rich(mail_job *j, GMimeObject *plain, GMimeObject *rich, bool *use_rich)
 {
 	GMimeObject *h = html_of(rich);
-	mg_buf pt, ht;
+	GMimeContentType *ct = h ? g_mime_object_get_content_type(h) : NULL;
+	GByteArray *raw;
+	mg_buf pt;
 	char *why = NULL;
 	mg_status rc;
 
@@ -528,18 +531,24 @@ static mg_status prefer_rich(mail_job *j, GMimeObject *plain, GMimeObject *rich,
 	if (!h)
 		return MG_OK;
 	mg_buf_init(&pt, j->ctx->policy->max_output);
-	mg_buf_init(&ht, j->ctx->policy->max_output);
 	rc = dry_text(j, plain, &pt);
-	if (rc == MG_OK)
-		rc = dry_text(j, h, &ht);
 	if (rc == MG_OK) {
-		*use_rich = mail_alt_html_richer(&pt, &ht, &why);
+		raw = part_bytes(GMIME_PART(h));
+		if (!g_mime_content_type_is_type(ct, "text", "html")) {
+			GByteArray *e = enriched_to_html(raw, g_mime_content_type_is_type(ct, "text",
+			                                                                  "richtext"));
+
+			g_byte_array_free(raw, TRUE);
+			raw = e;
+		}
+		*use_rich = mail_alt_html_richer(&pt, raw->data, raw->len,
+		                                 g_mime_content_type_get_parameter(ct, "charset"), &why);
+		g_byte_array_free(raw, TRUE);
 		mg_report_action(j->ctx, "multipart/alternative: the %s version delivered: %s",
 		                 *use_rich ? "HTML" : "plain text", why);
 	}
 	g_free(why);
 	mg_buf_free(&pt);
-	mg_buf_free(&ht);
 	return rc;
 }
 

@@ -160,17 +160,21 @@ static unsigned rebuild_list(InternetAddressList *src, InternetAddressList *dst,
 	return dropped;
 }
 
+static bool has_8bit(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
 /* One address as written: a non-ASCII display name through our encoder,
  * the rest as gmime writes it. */
 static void address_raw(mail_job *j, InternetAddress *ia, size_t used, GString *g)
 {
 	const char *name = internet_address_get_name(ia);
-	bool ascii = true;
 
-	for (const char *p = name ? name : ""; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			ascii = false;
-	if (ascii) {
+	if (!name || !has_8bit(name)) {
 		char *s = internet_address_to_string(ia, j->fopts, FALSE);
 
 		g_string_append(g, s);
@@ -198,6 +202,20 @@ static void address_raw(mail_job *j, InternetAddress *ia, size_t used, GString *
 	}
 }
 
+static bool any_8bit_name(InternetAddressList *l)
+{
+	for (int i = 0; i < internet_address_list_length(l); i++) {
+		InternetAddress *ia = internet_address_list_get_address(l, i);
+		const char *name = internet_address_get_name(ia);
+
+		if ((name && has_8bit(name)) ||
+		    (INTERNET_ADDRESS_IS_GROUP(ia) &&
+		     any_8bit_name(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)))))
+			return true;
+	}
+	return false;
+}
+
 /* The field written again from the rebuilt list, so that long display
  * names are encoded as words every decoder reads whole. */
 static void set_addresses_raw(mail_job *j, GMimeMessage *dst, const char *field,
@@ -207,9 +225,9 @@ static void set_addresses_raw(mail_job *j, GMimeMessage *dst, const char *field,
 	GMimeHeader *h = g_mime_header_list_get_header(list, field);
 	GString *g = g_string_new(" ");
 
-	if (!h || internet_address_list_length(l) == 0) {
+	if (!h || !any_8bit_name(l)) {
 		g_string_free(g, TRUE);
-		return;
+		return; /* gmime writes ASCII names whole */
 	}
 	for (int i = 0; i < internet_address_list_length(l); i++) {
 		g_string_append(g, i ? ",\n " : "");
@@ -284,7 +302,7 @@ static void set_encoded(GMimeMessage *dst, const char *field, const char *utf8)
 	GMimeHeader *h = g_mime_header_list_get_header(list, field);
 	char *enc, *raw;
 
-	if (!h || !utf8)
+	if (!h || !utf8 || !has_8bit(utf8))
 		return;
 	enc = mail_words_encode(utf8, strlen(field) + 2);
 	raw = g_strconcat(" ", enc, "\n", NULL);

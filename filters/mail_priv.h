@@ -75,9 +75,11 @@ char *mail_words_unpad(const char *value);
  * decoder reads whole; first_line_used: columns taken by "Name: ". */
 char *mail_words_encode(const char *utf8, size_t first_line_used);
 
-/* mail_alt.c: whether the HTML version's text (html) carries words the
- * plain version (plain) lacks; *why says why, for the report (g_free). */
-bool mail_alt_html_richer(const mg_buf *plain, const mg_buf *html, char **why);
+/* mail_alt.c: whether the HTML version (html_len bytes in charset, NULL
+ * when undeclared) carries words the plain version's text lacks; *why
+ * says why, for the report (g_free() it). */
+bool mail_alt_html_richer(const mg_buf *plain, const unsigned char *html, size_t html_len,
+                          const char *charset, char **why);
 
 /* mail_inline.c: cuts the uuencode, yEnc and BinHex blocks out of the
  * body bytes d (*len shrinks) and hands each to mail_attach() or names
