@@ -7,8 +7,8 @@
  * content).  What is written is a fixed, small vocabulary: a catalog, a
  * page tree, per page one image XObject, one content stream and the page,
  * and one font shared by all pages.  Every number goes through pw_num()
- * (no locale, no NaN or infinity), every string through hex, so nothing
- * taken from the input can change the file's syntax.
+ * or pw_num1() (no locale, no NaN or infinity), every string through hex,
+ * so nothing taken from the input can change the file's syntax.
  *
  * The font: a Type0 font with Identity-H encoding over a CIDFontType2 with
  * no FontFile at all; CIDs are handed out in order of first use, and the
@@ -111,6 +111,21 @@ static int pw_num(mg_pdfw *w, mg_buf *b, double v)
 	if (c % 100 == 0)
 		return pw_printf(w, b, "%lld ", c / 100);
 	return pw_printf(w, b, "%s%lld.%02lld ", c < 0 ? "-" : "", llabs(c) / 100, llabs(c) % 100);
+}
+
+/* The same to a tenth: a text run's place and size, where a tenth of a
+ * point is finer than any selection and the layer a tenth smaller. */
+static int pw_num1(mg_pdfw *w, mg_buf *b, double v)
+{
+	long long c;
+
+	if (!isfinite(v))
+		v = 0;
+	v = fmin(fmax(v, -3e7), 3e7);
+	c = llround(v * 10);
+	if (c % 10 == 0)
+		return pw_printf(w, b, "%lld ", c / 10);
+	return pw_printf(w, b, "%s%lld.%lld ", c < 0 ? "-" : "", llabs(c) / 10, llabs(c) % 10);
 }
 
 /* ---- objects ---- */
@@ -346,7 +361,7 @@ static int pw_run_matrix(mg_pdfw *w, const mg_pdfw_run *r, size_t glyphs)
 		break;
 	}
 	for (int i = 0; i < 6; i++)
-		pw_num(w, &w->content, m[i]);
+		pw_num1(w, &w->content, m[i]);
 	return pw_puts(w, &w->content, "Tm <");
 }
 
