@@ -6,7 +6,8 @@
  * sees: paragraphs and line breaks, list items with bullets or numbers,
  * table cells separated by " | ", images by their alt text, and links as
  * "label <url>" so that a reader can still see where a link went without
- * anything being clickable or loaded.  Scripts, styles, objects and frames
+ * anything being clickable or loaded (or defanged or removed: policy links,
+ * links.c).  Scripts, styles, objects and frames
  * are dropped with their content.  The walk is iterative: nesting depth
  * costs no stack.
  */
@@ -419,7 +420,8 @@ static char *shown_url(struct walk *w, const xmlNode *a)
 static void leave_link(struct walk *w, const xmlNode *a)
 {
 	char *url = shown_url(w, a);
-	const char *label, *label_end;
+	mg_links mode = (mg_links)w->ctx->policy->links;
+	const char *label, *label_end, *shown;
 	size_t label_len;
 
 	w->link = NULL;
@@ -431,16 +433,24 @@ static void leave_link(struct walk *w, const xmlNode *a)
 	while (label < label_end && g_ascii_isspace(*label))
 		label++;
 	label_len = (size_t)(label_end - label);
-	if (label_len == strlen(url) && memcmp(label, url, label_len) == 0)
-		goto done;
+	shown = url;
+	if (mode != MG_LINKS_TEXT && (scheme_is(url, "mailto") || scheme_is(url, "tel")))
+		shown = strchr(url, ':') + 1; /* an address is text, not a link */
+	if (label_len == strlen(shown) && memcmp(label, shown, label_len) == 0)
+		goto done; /* a label that is a URL is the text pass's (links.c) */
 	if (scheme_is(url, "mailto") && label_len == strlen(url) - 7 &&
 	    memcmp(label, url + 7, label_len) == 0)
 		goto done;
+	if (mode == MG_LINKS_REMOVE && shown == url) {
+		mg_link_record(w->ctx, url, strlen(url), "removed");
+		w->stats->links_changed++;
+		goto done;
+	}
 	if (label_len > 0)
 		w->pending_space = true;
 	text(w, "<", 1);
 	w->pending_space = false;
-	text(w, url, strlen(url));
+	text(w, shown, strlen(shown));
 	w->pending_space = false;
 	text(w, ">", 1);
 done:
@@ -543,6 +553,9 @@ static const char *meta_charset(const unsigned char *d, size_t len, char *buf, s
 static void report_stats(mg_ctx *ctx, const mg_html_stats *st)
 {
 	mg_report_action(ctx, "HTML converted to text (%u links kept as text)", st->links);
+	if (st->links_changed)
+		mg_report_action(ctx, "%u links %s (policy links)", st->links_changed,
+		                 ctx->policy->links == MG_LINKS_DEFANG ? "defanged" : "removed");
 	if (st->active)
 		mg_report_removed(ctx, "HTML active content", "%u script, style, object or frame "
 		                  "elements dropped", st->active);
@@ -576,6 +589,7 @@ mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
 	struct walk w = { 0 };
 	htmlDocPtr doc = NULL;
 	mg_status st = MG_OK;
+	unsigned changed;
 
 	if (!stats)
 		stats = &local;
@@ -611,6 +625,10 @@ mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
 	if (st != MG_OK)
 		goto done;
 	mg_utf8_clean(&txt);
+	st = mg_links_apply(ctx, &txt, &changed);
+	if (st != MG_OK)
+		goto done;
+	stats->links_changed += changed;
 	finish_text(&txt);
 	report_stats(ctx, stats);
 	if (txt.len && mg_buf_append(out, txt.data, txt.len) < 0)

@@ -46,6 +46,16 @@ typedef enum mg_action {
 	MG_ACT_COUNT
 } mg_action;
 
+/* What happens to links in mail bodies and HTML (policy links): shown as
+ * "label <url>", shown with the scheme and host broken so that no client
+ * makes them clickable ("hxxps://example[.]jp/"), or removed (the label
+ * stays). */
+typedef enum mg_links {
+	MG_LINKS_TEXT = 0,
+	MG_LINKS_DEFANG,
+	MG_LINKS_REMOVE,
+} mg_links;
+
 /* The policy: action per family and the limits.  Defined here so filters
  * read limits directly; set only through mg_policy_set(). */
 struct mg_policy {
@@ -70,6 +80,7 @@ struct mg_policy {
 	unsigned max_password_candidates; /* candidate passwords tried on one item */
 	unsigned max_spin_count;    /* key-derivation rounds a document may ask for */
 	bool pdf_text_layer;        /* flattened PDFs keep their text, invisible */
+	unsigned links;             /* mg_links */
 };
 
 /* What a filter is given: a bounds-checked view of the bytes and the type

@@ -5,7 +5,8 @@
  * new message gets the whitelisted header fields (mail_headers.c), one
  * UTF-8 text/plain body made of every text body (HTML through html.c,
  * one version of each multipart/alternative: the one that carries the
- * text, mail_alt.c), files encoded inside bodies cut out and treated as
+ * text, mail_alt.c; the URLs of every body under the policy's links,
+ * links.c), files encoded inside bodies cut out and treated as
  * attachments (mail_inline.c), and each attachment as the
  * artefact its own family produced through mg_sanitize_child(): attached
  * again under the artefact's name and type, or named in the notice with
@@ -66,7 +67,7 @@ void mail_note_add(mail_job *j, mail_note_kind kind, mg_status status, unsigned 
 	n->name2 = g_strdup(name2);
 	n->detail = g_strdup(detail);
 	if (kind == NOTE_HTML || kind == NOTE_ATTACHMENT_KEPT || kind == NOTE_MESSAGE_KEPT ||
-	    kind == NOTE_CHARSET)
+	    kind == NOTE_CHARSET || (kind == NOTE_LINKS && g_strcmp0(detail, "defang") == 0))
 		j->converted++;
 	else
 		j->removed++;
@@ -113,9 +114,16 @@ static mg_status body_append(mail_job *j, mg_buf *text)
 	return MG_OK;
 }
 
+static const char *links_word(const mail_job *j)
+{
+	static const char *const words[] = { "text", "defang", "remove" };
+
+	return words[j->ctx->policy->links % 3];
+}
+
 static void html_notes(mail_job *j, const mg_html_stats *st)
 {
-	mail_note_add(j, NOTE_HTML, MG_OK, 0, NULL, NULL, NULL);
+	mail_note_add(j, NOTE_HTML, MG_OK, 0, NULL, NULL, links_word(j));
 	if (st->active)
 		mail_note_add(j, NOTE_ACTIVE, MG_OK, st->active, NULL, NULL, NULL);
 	if (st->remote_images)
@@ -190,6 +198,7 @@ static mg_status body_to_text(mail_job *j, GMimeObject *o, mg_buf *t, bool *is_h
 			                  cs ? cs : "(none)", info->used, info->replaced);
 		if (mg_utf8_clean(t))
 			mg_report_removed(j->ctx, "control characters", "in a text body");
+		rc = mg_links_apply(j->ctx, t, &st->links_changed);
 	}
 	g_byte_array_free(raw, TRUE);
 	return rc;
@@ -207,6 +216,8 @@ static mg_status text_body(mail_job *j, GMimeObject *o)
 
 	mg_buf_init(&t, j->ctx->policy->max_output);
 	rc = body_to_text(j, o, &t, &html, &st, &info);
+	if (rc == MG_OK)
+		j->links_changed += st.links_changed;
 	if (rc == MG_OK && html)
 		html_notes(j, &st);
 	else if (rc == MG_OK && info.guessed && cs)
@@ -783,6 +794,8 @@ static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 		st = walk(&j, body, 0);
 	if (st != MG_OK)
 		goto done;
+	if (j.links_changed)
+		mail_note_add(&j, NOTE_LINKS, MG_OK, j.links_changed, NULL, NULL, links_word(&j));
 	assemble(&j, dst);
 	st = write_message(&j, dst, out);
 	if (st != MG_OK)

@@ -48,7 +48,20 @@ static void line_ja(GString *g, const mail_note *n)
 {
 	switch (n->kind) {
 	case NOTE_HTML:
-		g_string_append(g, "HTML形式の本文をテキストに変換しました（リンク先は <URL> で表示）");
+		if (g_strcmp0(n->detail, "remove") == 0)
+			g_string_append(g, "HTML形式の本文をテキストに変換しました");
+		else if (g_strcmp0(n->detail, "defang") == 0)
+			g_string_append(g, "HTML形式の本文をテキストに変換しました（リンク先は "
+			                   "<hxxps://example[.]jp/> のようにクリックできない形で表示）");
+		else
+			g_string_append(g, "HTML形式の本文をテキストに変換しました（リンク先は <URL> で表示）");
+		break;
+	case NOTE_LINKS:
+		if (g_strcmp0(n->detail, "defang") == 0)
+			g_string_append_printf(g, "本文中のリンク（%u件）をクリックできない形に変更しました",
+			                       n->count);
+		else
+			g_string_append_printf(g, "本文中のリンク（%u件）を削除しました", n->count);
 		break;
 	case NOTE_ALTERNATIVE:
 		g_string_append_printf(g, "本文の別形式（%u件）を削除しました", n->count);
@@ -95,7 +108,18 @@ static void line_en(GString *g, const mail_note *n)
 {
 	switch (n->kind) {
 	case NOTE_HTML:
-		g_string_append(g, "HTML body converted to text (links shown as <URL>)");
+		if (g_strcmp0(n->detail, "remove") == 0)
+			g_string_append(g, "HTML body converted to text");
+		else if (g_strcmp0(n->detail, "defang") == 0)
+			g_string_append(g, "HTML body converted to text (links shown unclickable, as "
+			                   "<hxxps://example[.]jp/>)");
+		else
+			g_string_append(g, "HTML body converted to text (links shown as <URL>)");
+		break;
+	case NOTE_LINKS:
+		g_string_append_printf(g, "%u links in the body %s", n->count,
+		                       g_strcmp0(n->detail, "defang") == 0 ? "made unclickable"
+		                                                           : "removed");
 		break;
 	case NOTE_ALTERNATIVE:
 		g_string_append_printf(g, "%u alternative versions of the body removed", n->count);

@@ -27,6 +27,7 @@ typedef enum mail_note_kind {
 	NOTE_PARTIAL,           /* a message/partial fragment removed */
 	NOTE_TNEF,              /* winmail.dat removed */
 	NOTE_CHARSET,           /* a body in a wrong or missing charset, decoded as detail */
+	NOTE_LINKS,             /* count links defanged or removed; detail: the policy's word */
 } mail_note_kind;
 
 typedef struct mail_note {
@@ -44,6 +45,7 @@ typedef struct mail_job {
 	GMimeFormatOptions *fopts;
 	unsigned parts;          /* MIME parts seen, against max_parts */
 	unsigned removed, converted;
+	unsigned links_changed;  /* links defanged or removed in the bodies */
 	mg_buf body;             /* the text of every body, UTF-8 */
 	GPtrArray *attachments;  /* GMimeObject *, in order */
 	GPtrArray *notes;        /* mail_note * */

@@ -16,7 +16,10 @@
 
 #include "internal.h"
 
-enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG };
+enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG, K_LINKS };
+
+/* The words of K_LINKS, in the order of enum mg_links. */
+static const char *const links_words[] = { "text", "defang", "remove", NULL };
 
 static const struct key {
 	const char *name;
@@ -47,6 +50,7 @@ static const struct key {
 	{ "defang_formulas", K_BOOL, F(defang_formulas), "yes", 0, 1, "prefix text cells starting with = + - @ with '" },
 	{ "max_password_candidates", K_COUNT, F(max_password_candidates), "20", 0, 10000, "candidate passwords tried on one encrypted item" },
 	{ "max_spin_count", K_COUNT, F(max_spin_count), "1000000", 1, 100000000, "key-derivation rounds an encrypted document may ask for (Office uses 100000)" },
+	{ "links", K_LINKS, F(links), "text", 0, 0, "links in mail bodies and HTML: text (label <url>), defang (hxxps://example[.]jp/, not clickable) or remove (label only)" },
 #undef F
 };
 
@@ -64,6 +68,18 @@ static char *errf(const char *fmt, ...)
 	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	return n < 0 ? NULL : s;
+}
+
+static int set_choice(mg_policy *p, const struct key *k, const char *const *words,
+                      const char *value, char **err)
+{
+	for (unsigned i = 0; words[i]; i++)
+		if (strcmp(value, words[i]) == 0) {
+			*(unsigned *)((char *)p + k->offset) = i;
+			return 0;
+		}
+	*err = errf("policy.%s: '%s' is not one of the allowed words", k->name, value);
+	return -1;
 }
 
 static int set_limit(mg_policy *p, const struct key *k, const char *value, char **err)
@@ -85,6 +101,8 @@ static int set_limit(mg_policy *p, const struct key *k, const char *value, char 
 	case K_COUNT:
 		rc = mg_parse_count(value, &v);
 		break;
+	case K_LINKS:
+		return set_choice(p, k, links_words, value, err);
 	case K_LANG:
 		if (strcmp(value, "ja+en") && strcmp(value, "ja") && strcmp(value, "en")) {
 			*err = errf("policy.%s: '%s' is not one of ja+en, ja, en", k->name, value);
@@ -210,6 +228,9 @@ char *mg_policy_describe(const mg_policy *p)
 			break;
 		case K_LANG:
 			mg_buf_printf(&b, "%s\n", (const char *)field);
+			break;
+		case K_LINKS:
+			mg_buf_printf(&b, "%s\n", links_words[*(const unsigned *)field % 3]);
 			break;
 		case K_SIZE:
 			mg_buf_printf(&b, "%llu\n", (unsigned long long)*(const uint64_t *)field);

@@ -17,6 +17,7 @@ typedef struct mg_html_stats {
 	unsigned images;         /* images (their alt text kept) */
 	unsigned remote_images;  /* of which loaded from the network (trackers) */
 	unsigned forms;
+	unsigned links_changed;  /* links defanged or removed (policy links) */
 } mg_html_stats;
 
 /* HTML bytes -> text with paragraphs, line breaks, lists, table cells
@@ -25,6 +26,17 @@ typedef struct mg_html_stats {
  * libxml2's HTML parser without network and without outside entities. */
 mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
                           const char *charset, mg_buf *out, mg_html_stats *stats);
+
+/* links.c: the policy's links applied to the URLs of UTF-8 text (a
+ * text body, or the text made from HTML): defanged or removed, each one
+ * listed in ctx's report; *changed gets how many.  Nothing is done under
+ * links = text.  On success text may hold a new buffer. */
+mg_status mg_links_apply(mg_ctx *ctx, mg_buf *text, unsigned *changed);
+/* url with its scheme written hxxp/hxxps/fxp and the host's dots as
+ * "[.]", appended to out; -1 when out's maximum was reached. */
+int mg_link_defang(const char *url, size_t len, mg_buf *out);
+/* url listed in ctx's report under "links" with what was done to it. */
+void mg_link_record(mg_ctx *ctx, const char *url, size_t len, const char *action);
 
 /* How a text is split into cells for formula defanging. */
 typedef enum mg_text_kind {
