@@ -182,7 +182,24 @@ static void base64_lines(mg_buf *out, const unsigned char *data, size_t len)
 	}
 }
 
-/* RFC 2047: encoded words of whole UTF-8 characters, folded. */
+/* A Q word of whole characters, at most 20 bytes (75 columns). */
+static const char *q_word(mg_buf *out, const char *p)
+{
+	const char *end = next_char(p);
+
+	while (*end && (size_t)(next_char(end) - p) <= 20)
+		end = next_char(end);
+	mg_buf_puts(out, "=?UTF-8?Q?");
+	for (const char *c = p; c < end; c++)
+		mg_buf_printf(out, "=%02X", (unsigned char)*c);
+	mg_buf_puts(out, "?=");
+	return end;
+}
+
+/* RFC 2047: encoded words of whole UTF-8 characters, folded.  Only the
+ * last B word may carry base64 padding: decoders that join adjacent words
+ * (gmime) stop at it.  A stretch that cannot end at a multiple of three
+ * bytes is written as a Q word. */
 static void encoded_subject(mg_buf *out, const char *subject)
 {
 	const char *p = subject;
@@ -191,16 +208,24 @@ static void encoded_subject(mg_buf *out, const char *subject)
 
 	mg_buf_puts(out, "Subject:");
 	while (*p) {
-		const char *end = p;
+		const char *end = p, *end3 = NULL;
 
-		while (*end && (size_t)(next_char(end) - p) <= 42)
+		while (*end && (size_t)(next_char(end) - p) <= 42) {
 			end = next_char(end);
-		if (end == p)
-			end = next_char(p);
+			if ((end - p) % 3 == 0)
+				end3 = end;
+		}
+		mg_buf_puts(out, first ? " " : "\r\n ");
+		first = false;
+		if (end == p || (*end && !end3)) {
+			p = q_word(out, p);
+			continue;
+		}
+		if (*end)
+			end = end3;
 		int n = EVP_EncodeBlock(enc, (const unsigned char *)p, (int)(end - p));
 
-		mg_buf_printf(out, "%s =?UTF-8?B?%.*s?=", first ? "" : "\r\n", n, (const char *)enc);
-		first = false;
+		mg_buf_printf(out, "=?UTF-8?B?%.*s?=", n, (const char *)enc);
 		p = end;
 	}
 	mg_buf_puts(out, "\r\n");

@@ -115,6 +115,35 @@ START_TEST(hostile_values)
 }
 END_TEST
 
+/* A long subject in the notice's Subject comes back whole from gmime,
+ * which joins adjacent words and stops at base64 padding. */
+START_TEST(long_subject_whole)
+{
+	mg_notice_info n = info();
+	GString *subj = g_string_new(NULL);
+	mg_buf b;
+	char *body, *want;
+	GMimeMessage *m;
+
+	g_mime_init();
+	/* 240 bytes: under the 300 a template value is cut to */
+	for (int i = 0; i < 30; i++)
+		g_string_append(subj, i % 7 == 3 ? "a " : "報告書");
+	n.subject = subj->str;
+	mg_buf_init(&b, 1 << 20);
+	ck_assert_int_eq(mg_notice_build(&b, &n, "Subject: [mugai] 隔離 {subject}\n\n{item}\n"), 0);
+	m = parse(&b, &body);
+	want = g_strconcat("[mugai] 隔離 ", subj->str, NULL);
+	g_strchomp(want);
+	ck_assert_str_eq(g_mime_message_get_subject(m), want);
+	g_free(want);
+	free(body);
+	g_object_unref(m);
+	mg_buf_free(&b);
+	g_string_free(subj, TRUE);
+}
+END_TEST
+
 START_TEST(operator_template)
 {
 	mg_notice_info n = info();
@@ -156,6 +185,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(t, builtin_notice);
 	tcase_add_test(t, hostile_values);
 	tcase_add_test(t, operator_template);
+	tcase_add_test(t, long_subject_whole);
 	suite_add_tcase(s, t);
 	return s;
 }
