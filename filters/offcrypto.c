@@ -24,6 +24,7 @@
 
 #define SEGMENT 4096u
 #define MAX_PASSWORD_UNITS 255 /* Office's limit: a longer candidate is no password */
+#define DEADLINE_EVERY 65536u
 
 static const unsigned char BK_VERIFIER_INPUT[8] = { 0xfe, 0xa7, 0xd2, 0x76, 0x3b, 0x4b, 0x9e, 0x79 };
 static const unsigned char BK_VERIFIER_VALUE[8] = { 0xd7, 0xaa, 0x0f, 0x6d, 0x30, 0x61, 0x34, 0x4e };
@@ -77,9 +78,10 @@ static bool hash2(EVP_MD_CTX *c, const EVP_MD *md, const void *a, size_t alen, c
 	       EVP_DigestFinal_ex(c, out, NULL) == 1;
 }
 
-/* 2.3.4.7 / 2.3.4.11: H0 = H(salt || password), Hn = H(iterator || Hn-1). */
+/* 2.3.4.7 / 2.3.4.11: H0 = H(salt || password), Hn = H(iterator || Hn-1).
+ * The item's deadline is looked at every DEADLINE_EVERY rounds. */
 static bool spin(const EVP_MD *md, const mg_oc_params *p, const unsigned char *pw, size_t pwlen,
-                 unsigned rounds, key *h)
+                 unsigned rounds, double deadline, key *h)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned char it[4];
@@ -87,6 +89,8 @@ static bool spin(const EVP_MD *md, const mg_oc_params *p, const unsigned char *p
 
 	h->len = (size_t)EVP_MD_get_size(md);
 	for (unsigned i = 0; ok && i < rounds; i++) {
+		if (i % DEADLINE_EVERY == 0 && i > 0 && mg_now() > deadline)
+			ok = false;
 		le32(it, i);
 		ok = hash2(c, md, it, 4, h->b, h->len, h->b);
 	}
@@ -153,14 +157,15 @@ static bool agile_field(const EVP_MD *md, const key *hn, const mg_oc_info *info,
 }
 
 /* True and the package key in *pkg when the password is right. */
-static bool agile_try(const mg_oc_info *info, const unsigned char *pw, size_t pwlen, key *pkg)
+static bool agile_try(const mg_oc_info *info, const unsigned char *pw, size_t pwlen,
+                      double deadline, key *pkg)
 {
 	const EVP_MD *md = md_of(info->key.hash);
 	unsigned char input[MG_OC_MAX_FIELD], value[MG_OC_MAX_FIELD], mine[MG_OC_MAX_HASH];
 	unsigned char kv[MG_OC_MAX_FIELD];
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	key hn;
-	bool ok = c && md && spin(md, &info->key, pw, pwlen, info->spin_count, &hn) &&
+	bool ok = c && md && spin(md, &info->key, pw, pwlen, info->spin_count, deadline, &hn) &&
 	          agile_field(md, &hn, info, BK_VERIFIER_INPUT, &info->verifier_input, input) &&
 	          agile_field(md, &hn, info, BK_VERIFIER_VALUE, &info->verifier_hash, value) &&
 	          hash2(c, md, input, info->key.salt_len < info->verifier_input.len ?
@@ -226,13 +231,14 @@ static bool agile_integrity(const mg_oc_info *info, const key *pkg, const unsign
 /* ---- standard (2.3.4.7-2.3.4.9) ---- */
 
 /* Hfinal = H(Hn || 0), then the CryptDeriveKey expansion with 0x36 / 0x5c. */
-static bool standard_key(const mg_oc_info *info, const unsigned char *pw, size_t pwlen, key *k)
+static bool standard_key(const mg_oc_info *info, const unsigned char *pw, size_t pwlen,
+                         double deadline, key *k)
 {
 	const EVP_MD *md = EVP_sha1();
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned char zero[4] = { 0 }, b1[64], b2[64], x[40];
 	key hn, hf;
-	bool ok = c && spin(md, &info->key, pw, pwlen, info->spin_count, &hn) &&
+	bool ok = c && spin(md, &info->key, pw, pwlen, info->spin_count, deadline, &hn) &&
 	          hash2(c, md, hn.b, hn.len, zero, 4, hf.b);
 
 	memset(b1, 0x36, sizeof(b1));
@@ -255,11 +261,12 @@ static bool standard_key(const mg_oc_info *info, const unsigned char *pw, size_t
 	return ok;
 }
 
-static bool standard_try(const mg_oc_info *info, const unsigned char *pw, size_t pwlen, key *k)
+static bool standard_try(const mg_oc_info *info, const unsigned char *pw, size_t pwlen,
+                         double deadline, key *k)
 {
 	unsigned char v[16], vh[32], mine[20];
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	bool ok = c && standard_key(info, pw, pwlen, k) &&
+	bool ok = c && standard_key(info, pw, pwlen, deadline, k) &&
 	          aes_decrypt(k, NULL, info->std_verifier, 16, v) &&
 	          aes_decrypt(k, NULL, info->std_verifier_hash, 32, vh) &&
 	          hash2(c, EVP_sha1(), v, 16, NULL, 0, mine) && CRYPTO_memcmp(mine, vh, 20) == 0;
@@ -309,13 +316,14 @@ static long find_password(mg_ctx *ctx, const mg_oc_info *info, key *k, mg_status
 			return -1;
 		if (!ctx->passwords[i] || !utf16le(ctx->passwords[i], &pw, &pwlen))
 			continue;
-		ok = info->kind == MG_OC_AGILE ? agile_try(info, pw, pwlen, k) :
-		                                 standard_try(info, pw, pwlen, k);
+		ok = info->kind == MG_OC_AGILE ? agile_try(info, pw, pwlen, ctx->deadline, k) :
+		                                 standard_try(info, pw, pwlen, ctx->deadline, k);
 		OPENSSL_cleanse(pw, pwlen);
 		free(pw);
 		if (ok)
 			return (long)i;
 	}
+	*st = mg_check_deadline(ctx); /* a derivation cut short is not a wrong password */
 	return -1;
 }
 

@@ -825,6 +825,26 @@ START_TEST(office_spin_count_bounded)
 }
 END_TEST
 
+/* A long derivation stops at the item's deadline: limit_time, never a
+ * verdict of "wrong password" that was not reached. */
+START_TEST(office_spin_stops_at_deadline)
+{
+	const char *pw[] = { "a1", "b2", "c3", PW };
+	mg_policy *p = mg_policy_new();
+	char *err = NULL;
+	mg_result res;
+
+	copy_corpus(ORACLE_DOCM, "plain.docm");
+	encrypt_agile("plain.docm", "slow.docm", PW, 3000000, false);
+	ck_assert_int_eq(mg_policy_set(p, "time_limit", "1s", &err), 0);
+	ck_assert_int_eq(unlock_policy(p, "slow.docm", pw, 4, MG_MODE_DEFAULT, &res),
+	                 MG_E_LIMIT_TIME);
+	ck_assert_ptr_null(res.out);
+	mg_result_free(&res);
+	mg_policy_free(p);
+}
+END_TEST
+
 /* Made by Excel with its built-in password (oletools' test data). */
 START_TEST(office_corpus_excel)
 {
@@ -999,6 +1019,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, office_agile_tampered);
 	tcase_add_test(tc, office_standard);
 	tcase_add_test(tc, office_spin_count_bounded);
+	tcase_add_test(tc, office_spin_stops_at_deadline);
 	tcase_add_test(tc, office_corpus_excel);
 	tcase_add_test(tc, office_inside_zip);
 	tcase_add_test(tc, office_standard_xlsx);
