@@ -3,6 +3,7 @@
 #define MUGAI_COMMANDS_H
 
 int mg_cmd_sanitize(int argc, char **argv);
+int mg_cmd_scan(int argc, char **argv);
 int mg_cmd_check_config(int argc, char **argv);
 int mg_cmd_quarantine(int argc, char **argv);
 int mg_cmd_user(int argc, char **argv);

@@ -13,6 +13,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "sanitize", mg_cmd_sanitize, "sanitise a file, a mail or a directory" },
+	{ "scan", mg_cmd_scan, "tell what sanitising would remove or block, writing nothing" },
 	{ "check-config", mg_cmd_check_config, "check mugai.conf and print the effective configuration" },
 	{ "quarantine", mg_cmd_quarantine, "review quarantined items: list, show, request, approve, verify" },
 	{ "user", mg_cmd_user, "add and manage the reviewers, approvers and admins" },
