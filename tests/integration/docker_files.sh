@@ -36,8 +36,11 @@ check "the build stage installs every build package of install-deps.sh${missing:
 
 # ---- runtime stage vs what mugaid links
 missing=
+# by the path the loader resolves: a bare name also matches other
+# architectures' copies (libm.so.6 is in libc6-i386 too)
 for lib in $(readelf -d "$build/gateway/mugaid" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-	pkg=$(dpkg -S "*/$lib" 2>/dev/null | head -1 | cut -d: -f1)
+	path=$(ldd "$build/gateway/mugaid" | awk -v l="$lib" '$1 == l && $3 ~ /^\// {print $3; exit}')
+	pkg=$(dpkg -S "${path:-*/$lib}" 2>/dev/null | head -1 | cut -d: -f1)
 	[[ -z $pkg || $pkg == libc6 ]] && continue
 	stage mugai | grep -qw -- "$pkg" || missing+=" $pkg($lib)"
 done
