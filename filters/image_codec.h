@@ -44,8 +44,13 @@ mg_status mg_gif_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_i
 mg_status mg_bmp_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
 mg_status mg_tiff_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
 mg_status mg_webp_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
-/* image_svg.c: the place for an SVG rasteriser; fails closed until one exists. */
+/* image_svg.c: an SVG drawn into RGBA pixels, or refused. */
 mg_status mg_svg_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
+/* image_svg_refs.c: MG_E_TYPE_BLOCKED for a document that refers to a file,
+ * a URL, a style sheet or an XInclude; MG_E_MALFORMED for bad XML. */
+mg_status mg_svg_check_refs(mg_ctx *ctx, const unsigned char *data, size_t len);
+/* image_svg_raster.c: librsvg's drawing, from the bytes alone. */
+mg_status mg_svg_render(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
 
 /* Encoders append to out (its maximum is the policy's max_output). */
 mg_status mg_png_encode(mg_ctx *ctx, const mg_image *img, mg_buf *out);

@@ -5,8 +5,11 @@
  * OOXML media, ODF pictures: whatever the part is named or declared, the
  * bytes reach the container's output only as the image filter's new PNG
  * or JPEG.  Bytes the image family cannot read (metafiles, EPS, unknown
- * binaries) are dropped without a child run; an SVG is handed to the
- * family like any image, which refuses it until it can rasterise.  The
+ * binaries) are dropped without a child run, and so is an SVG: the
+ * document's own raster fallback, where there is one, is what it shows
+ * elsewhere, and a PNG under the SVG's name, type and references would
+ * be a part that lies about itself.  (On their own, in archives and in
+ * mail, SVGs are drawn into PNGs by the image family.)  The
  * child's artefact is checked to be a raster, so that bytes libmagic types
  * otherwise (a PDF behind a PNG signature) can never come back as "the
  * image".
@@ -51,13 +54,15 @@ bool mg_image_part(mg_ctx *ctx, const unsigned char *d, size_t len, const char *
 		*why = unreadable_why(d, len);
 		return false;
 	}
+	if (strcmp(format, "SVG") == 0) {
+		*why = "SVG image: it can carry scripts and links, and inside a document it is "
+		       "not redrawn (a raster fallback, if any, stays)";
+		return false;
+	}
 	st = mg_sanitize_child(ctx, d, len, name, declared_type, out, NULL);
 	if (st == MG_OK && is_raster(out))
 		return true;
-	if (strcmp(format, "SVG") == 0)
-		*why = "SVG image: it can carry scripts and links and is not converted to pixels "
-		       "yet (a raster fallback, if any, stays)";
-	else if (st == MG_OK)
+	if (st == MG_OK)
 		*why = "not an image: the image family's output is no raster";
 	else
 		*why = "image that the image filter blocked";

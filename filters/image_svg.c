@@ -5,10 +5,9 @@
  * links and references to other files, and every renderer (browser, Office,
  * LibreOffice) runs or follows them.  The only safe way across is pixels,
  * so an SVG goes the way of every image, decode then encode again, and
- * this file is where the decoder sits.  Until a rasteriser that reads
- * nothing external is plugged in here (mg_svg_decode), decoding an SVG
- * fails closed: a top-level SVG is blocked, one inside a container is
- * dropped and its raster fallback, if any, stays.
+ * this file is where the decoder sits: a document that refers to
+ * anything outside itself is refused, any other is drawn by librsvg from
+ * the bytes alone and comes out as a PNG.
  *
  * Recognising an SVG must not depend on libmagic, which calls an SVG with
  * a namespace prefix or a long prolog "text": the first element (or a
@@ -131,13 +130,16 @@ bool mg_svg_sniff(const unsigned char *d, size_t len)
 	return s.decided && s.svg;
 }
 
-/* The rasteriser goes here: render into img (mg_image_alloc first, within
- * the policy's pixel limits), reading nothing outside data, running no
- * script.  Until then every SVG fails closed. */
+/* References outside the document refused first (image_svg_refs.c),
+ * then the drawing rendered from the bytes alone (image_svg_raster.c). */
 mg_status mg_svg_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img)
 {
-	(void)data, (void)len, (void)img;
-	return mg_fail(ctx, MG_E_TYPE_BLOCKED,
-	               "SVG image: it can carry scripts and links and is not converted to "
-	               "pixels yet, so it cannot pass");
+	mg_status st = mg_svg_check_refs(ctx, data, len);
+
+	if (st == MG_OK)
+		st = mg_svg_render(ctx, data, len, img);
+	if (st == MG_OK)
+		mg_report_removed(ctx, "SVG markup", "drawn into pixels: scripts, links, event "
+		                  "handlers and metadata are not carried over");
+	return st;
 }

@@ -12,7 +12,7 @@ build_pkgs=(
   libarchive-dev libmagic-dev libxml2-dev libjansson-dev libinih-dev
   libsqlite3-dev libpq-dev libmicrohttpd-dev libseccomp-dev libsodium-dev libssl-dev
   libpng-dev libjpeg62-turbo-dev libgif-dev libtiff-dev libwebp-dev zlib1g-dev
-  libgsf-1-dev libytnef0-dev
+  libgsf-1-dev libytnef0-dev librsvg2-dev
   check
 )
 test_pkgs=(

@@ -434,8 +434,10 @@ START_TEST(ooxml_svg_reason_names_svg)
 	ck_assert_int_eq(tu_sanitize(zip, len, "a.docx", MG_MODE_DEFAULT, &res), MG_OK);
 	ck_assert(tu_report_has(&res, "removed", "SVG image"));
 	ck_assert(tu_report_has(&res, "removed", "SVG picture (the raster picture kept)"));
-	/* the image family ran on the SVG, and on the PNG */
-	ck_assert_ptr_nonnull(strstr(res.report_json, "image/svg+xml"));
+	/* the SVG part is dropped undrawn (the fallback is the document's own
+	 * raster); the image family ran on the PNG */
+	ck_assert(tu_report_has(&res, "removed", "not redrawn"));
+	ck_assert_ptr_null(strstr(res.report_json, "decoded SVG"));
 	ck_assert_ptr_nonnull(strstr(res.report_json, "decoded PNG image of 2x2 pixels"));
 	mg_result_free(&res);
 	free(zip);
@@ -722,7 +724,7 @@ END_TEST
 
 /* ---- archives, mail, and SVG on its own ---- */
 
-START_TEST(archive_svg_members_dropped)
+START_TEST(archive_svg_members_drawn)
 {
 	size_t gz_len, u16_len, len;
 	unsigned char *gz = gzip_of(svg_texts[0], &gz_len);
@@ -736,25 +738,31 @@ START_TEST(archive_svg_members_dropped)
 		{ "pics/real.png", png2, sizeof(png2) },
 		{ "notes.txt", "meeting at ten\n", 0 },
 	};
+	/* every SVG member comes out as a PNG under a PNG name */
+	static const char *const drawn[] = { "pics/a.png", "pics/logo.png", "pics/d.png",
+		                             "pics/e.png", "pics/real.png" };
 	unsigned char *zip = make_zip(e, sizeof(e) / sizeof(e[0]), &len);
 	mg_result res;
 	char *notes;
 
 	ck_assert_msg(tu_sanitize(zip, len, "pics.zip", MG_MODE_DEFAULT, &res) == MG_OK, "%s",
 	              res.reason);
-	ck_assert_int_eq(assert_zip_clean(res.out, res.out_len, "zip"), 1);
+	ck_assert_int_eq(assert_zip_clean(res.out, res.out_len, "zip"), 5);
 	notes = zip_get(res.out, res.out_len, "notes.txt", NULL);
 	ck_assert_ptr_nonnull(notes);
 	ck_assert_ptr_nonnull(strstr(notes, "meeting at ten"));
 	free(notes);
-	notes = zip_get(res.out, res.out_len, "pics/real.png", NULL);
-	ck_assert_ptr_nonnull(notes);
-	for (size_t i = 0; i < 5; i++) {
-		ck_assert_ptr_null(zip_get(res.out, res.out_len, e[i].name, NULL));
-		ck_assert_msg(tu_report_has(&res, "removed", e[i].name), "%s", e[i].name);
+	for (size_t i = 0; i < sizeof(drawn) / sizeof(drawn[0]); i++) {
+		size_t n = 0;
+		char *m = zip_get(res.out, res.out_len, drawn[i], &n);
+
+		ck_assert_msg(m && n > 8 && memcmp(m, "\x89PNG", 4) == 0, "%s", drawn[i]);
+		free(m);
 	}
-	ck_assert(tu_report_has(&res, "removed", "SVG"));
-	free(notes);
+	for (size_t i = 0; i < 5; i++)
+		if (strcmp(e[i].name, "pics/logo.png") != 0)
+			ck_assert_ptr_null(zip_get(res.out, res.out_len, e[i].name, NULL));
+	ck_assert_ptr_nonnull(strstr(res.report_json, "SVG markup")); /* the members' reports */
 	mg_result_free(&res);
 	free(zip);
 	free(gz);
@@ -762,7 +770,7 @@ START_TEST(archive_svg_members_dropped)
 }
 END_TEST
 
-START_TEST(svg_on_its_own_is_blocked)
+START_TEST(svg_on_its_own_is_drawn)
 {
 	size_t len = strlen(svg_texts[_i % NSVG]);
 	const char *names[] = { "a.svg", "a.png", "a.txt", NULL };
@@ -775,9 +783,15 @@ START_TEST(svg_on_its_own_is_blocked)
 		              : (unsigned char *)utf16le(svg_texts[_i % NSVG], &len);
 	}
 	tu_sanitize(data, len, names[_i / NSVG % 4], MG_MODE_DEFAULT, &res);
-	ck_assert_msg(res.verdict == MG_VERDICT_BLOCKED, "variant %d passed as %s", _i, res.out_type);
-	ck_assert_ptr_null(res.out);
-	ck_assert_msg(strstr(res.reason, "SVG"), "variant %d: %s", _i, res.reason);
+	/* pixels only, whatever the name; an SVGZ is a gzip holding one */
+	ck_assert_msg(res.verdict == MG_VERDICT_SANITISED, "variant %d: %s", _i, res.reason);
+	ck_assert_str_eq(res.out_type, _i == (int)NSVG * 3 + 1 ? "application/zip" : "image/png");
+	if (_i != (int)NSVG * 3 + 1)
+		ck_assert_mem_eq(res.out, "\x89PNG", 4);
+	for (size_t i = 0; i < sizeof(poison) / sizeof(poison[0]); i++)
+		ck_assert_msg(!tu_contains(res.out, res.out_len, poison[i]), "variant %d: '%s'", _i,
+		              poison[i]);
+	ck_assert_ptr_nonnull(strstr(res.report_json, "SVG markup"));
 	mg_result_free(&res);
 	free(data);
 }
@@ -870,7 +884,7 @@ static char *mail_b64(const void *d, size_t len)
 	return g_string_free(s, FALSE);
 }
 
-START_TEST(mail_svg_attachments_removed)
+START_TEST(mail_svg_attachments_drawn)
 {
 	size_t gz_len;
 	unsigned char *gz = gzip_of(svg_texts[0], &gz_len);
@@ -921,8 +935,9 @@ START_TEST(mail_svg_attachments_removed)
 	ck_assert(tu_contains(all->str, all->len, "chart.svg"));
 	ck_assert(tu_contains(all->str, all->len, "logo.png"));
 	ck_assert(tu_contains(all->str, all->len, "map.svgz"));
-	ck_assert(tu_report_has(&res, "removed", "chart.svg"));
-	ck_assert(tu_report_has(&res, "removed", "SVG"));
+	/* the SVG attachments are drawn into PNGs */
+	ck_assert_ptr_nonnull(strstr(res.report_json, "decoded SVG image"));
+	ck_assert_ptr_nonnull(strstr(res.report_json, "SVG markup"));
 	g_object_unref(m);
 	g_object_unref(parser);
 	g_object_unref(s);
@@ -952,10 +967,10 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, ooxml_other_image_types);
 	tcase_add_test(tc, ooxml_text_mode_ignores_svg);
 	tcase_add_loop_test(tc, odt_svg_dropped_png_kept, 0, 5);
-	tcase_add_test(tc, archive_svg_members_dropped);
-	tcase_add_loop_test(tc, svg_on_its_own_is_blocked, 0, (int)NSVG * 3 + 2);
+	tcase_add_test(tc, archive_svg_members_drawn);
+	tcase_add_loop_test(tc, svg_on_its_own_is_drawn, 0, (int)NSVG * 3 + 2);
 	tcase_add_test(tc, svg_lookalikes_are_not_svg);
-	tcase_add_test(tc, mail_svg_attachments_removed);
+	tcase_add_test(tc, mail_svg_attachments_drawn);
 	suite_add_tcase(s, tc);
 	return s;
 }
