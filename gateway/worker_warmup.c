@@ -81,6 +81,18 @@ static void run_pdf(mg_core *core)
 	mg_buf_free(&b);
 }
 
+/* An SVG with text: pango starts fontconfig in a thread of its own,
+ * which a job process may not create. */
+static void run_svg(mg_core *core)
+{
+	static const char svg[] =
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"40\" height=\"20\">"
+		"<text x=\"1\" y=\"15\" font-family=\"sans-serif\">warm-up \xe3\x81\x82</text>"
+		"</svg>";
+
+	run(core, svg, sizeof(svg) - 1, "warm-up.svg", 0, MG_MODE_DEFAULT);
+}
+
 static const char mail[] =
 	"From: =?ISO-2022-JP?B?GyRCJF4kJCQrGyhC?= <a@example.jp>\r\n"
 	"To: b@example.jp\r\n"
@@ -126,4 +138,5 @@ void mg_worker_warm_up(mg_core *core)
 	run(core, xml, strlen(xml), "warm-up.xml", 0, MG_MODE_DEFAULT);
 	run(core, mail, sizeof(mail) - 1, "warm-up.eml", 1, MG_MODE_DEFAULT);
 	run_pdf(core);
+	run_svg(core);
 }
