@@ -5,13 +5,24 @@
  * spends most of its time on text: every text rule (scripts, sources,
  * markup, mail, certificates, calendars) is a search or a regular
  * expression over the first kilobytes.  Text that gives none of those
- * rules a hold is plain text to libmagic too: UTF-8 (or ASCII, or
- * ISO-2022-JP's 7-bit escapes) with no control character but tab, line
- * feed, form feed and carriage return; no markup '<', no RTF or TeX '\',
- * no braces; no line opening as a script, a source file, a header block,
- * a directive, a section or a diff does.  The proof only ever says "plain
- * text" or "ask libmagic", and detect.c's exact checks (RTF, SYLK, HTA,
- * mail, programs) run after it as after libmagic.
+ * rules a hold is text to libmagic too (what that means exactly is
+ * below): UTF-8 (or ASCII, or ISO-2022-JP's 7-bit escapes) with no
+ * control character but tab, line feed, form feed and carriage return; no
+ * markup '<', no RTF or TeX '\', no braces; no line opening as a script,
+ * a source file, a header block, a directive, a section or a diff does;
+ * none of the script markers libmagic searches for anywhere; no printable
+ * signature of a format with a parser (GIF, BMP, bzip2, tar, ISO 9660...).
+ * The proof only ever says "plain text" or "ask libmagic", and detect.c's
+ * exact checks (RTF, SYLK, HTA, mail, programs) run after it as after
+ * libmagic.
+ *
+ * What it guarantees (check_detect tests it against libmagic): what
+ * it calls plain text is text to libmagic, or something libmagic only
+ * guesses and mugai blocks as unknown (a short file, source code of a
+ * compiled language, an audio sync word made of letters); never mail,
+ * markup, RTF, a script or program, nor a format with a parser.  Such a
+ * guess no longer blocks text that is valid UTF-8 with none of the above:
+ * it leaves as text.
  */
 #include <glib.h>
 #include <string.h>
@@ -29,14 +40,21 @@ static const char *const line_words[] = {
 	"rem", "echo", "set", "goto", "call", "dnl", "include", "define", "ifeq", "ifdef",
 	"ifndef", "diff", "index", "only", "regedit", "windows", "subroutine", "tell", "exec",
 	"eval", "if", "for", "while", "case", "return", "print", "puts", "alias", "param",
+	"try", "except", "elif", "else", "finally", "with", "raise", "lambda", "async", "await",
+	"assert", "global", "yield", "foreach", "elsif", "unless", "until", "then", "fi", "done",
+	"esac", "do", "source", "trap", "shift", "read", "cd", "chmod", "wget", "curl",
+	"powershell", "invoke", "new", "this", "self", "super", "delete", "throw", "catch",
+	"switch", "break", "continue", "on", "shell", "createobject", "wscript", "article",
+	"forward", "pipe", "relay-version",
 };
 
 /* Characters that may not open a line: comments and directives (# % . /),
  * sections and arrays ([), batch and decorators (@), shell and Perl
- * sigils ($ ! & | ;), header-ish and label lines (:), quotes (' ` "). */
+ * sigils ($ ! & | ;), header-ish and label lines (:), quotes (' ` "),
+ * Lisp forms ((). */
 static bool bad_line_start(unsigned char c)
 {
-	return strchr("#%./[@!$&|;:'`\"", c) != NULL && c != 0;
+	return strchr("#%./[@!$&|;:'`\"(", c) != NULL && c != 0;
 }
 
 static bool word_char(unsigned char c)
@@ -63,6 +81,15 @@ static bool bad_line(const unsigned char *d, size_t len)
 		;
 	if (w < len && w > i && d[w] == ':')
 		return true;
+	/* Python's "def f(a, b):" shape: a line ending in "):" */
+	{
+		size_t e = len;
+
+		while (e > i && (d[e - 1] == '\r' || d[e - 1] == ' ' || d[e - 1] == '\t'))
+			e--;
+		if (e - i >= 2 && d[e - 2] == ')' && d[e - 1] == ':')
+			return true;
+	}
 	if (w == i || (w < len && word_char(d[w])))
 		return false;
 	for (size_t k = 0; k < sizeof(line_words) / sizeof(line_words[0]); k++)
@@ -89,6 +116,54 @@ static size_t iso2022_escape(const unsigned char *d, size_t len, bool *two_byte)
 	return 0;
 }
 
+/* Script and source markers libmagic searches for anywhere in its window
+ * (Perl's "eval 'exec perl", JavaScript's "(function(", Lisp forms,
+ * Algol 68's MODE): text holding one, in any case, is left to libmagic. */
+static const char *const markers[] = {
+	"eval", "exec", "use strict", "use warnings", "function", "import", "require", "#!",
+	"<?", "package", "module", "def ", "class ", "try:", "except", "lambda", "print", "echo",
+	"perl", "python", "ruby", "node", "wscript", "createobject", "shell", "begin", "end;",
+	"var ", "let ", "const ", "=>", "::", "#include", "#define", "@echo", "goto", "proc ",
+	"sub ", "my $", "$_", "dnl", "define(", "ifdef", "(def", "(set", "(autoload", "(provide",
+	"(lambda", "(let", "mode ", "ref ", "flex", "struct", "typedef", "main(", "#if",
+	"typeof", "exports", "self", "__bundle", "__main__", "__init__", "finally", "%pdf-",
+};
+
+/* The window detect.c hands libmagic: markers beyond it are not seen. */
+#define MARKER_WINDOW (1u << 20)
+
+static bool has_marker(const unsigned char *d, size_t len)
+{
+	size_t n = len < MARKER_WINDOW ? len : MARKER_WINDOW;
+	char *low = g_ascii_strdown((const char *)d, (gssize)n);
+	bool found = false;
+
+	for (size_t k = 0; !found && k < sizeof(markers) / sizeof(markers[0]); k++)
+		found = memmem(low, n, markers[k], strlen(markers[k])) != NULL;
+	g_free(low);
+	return found;
+}
+
+/* Formats with a parser of their own whose signatures are printable text:
+ * GIF, BMP, RIFF (WebP), bzip2, cpio, LHA, tar, ISO 9660 (a disk image). */
+static bool text_signature(const unsigned char *d, size_t len)
+{
+	static const char *const prefixes[] = { "GIF8", "BM", "RIFF", "BZh", "0707" };
+	static const struct {
+		size_t off;
+		const char *s;
+	} at[] = { { 2, "-lh" }, { 2, "-lz" }, { 257, "ustar" }, { 32769, "CD001" },
+		   { 37633, "CD001" } };
+
+	for (size_t k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++)
+		if (len >= strlen(prefixes[k]) && memcmp(d, prefixes[k], strlen(prefixes[k])) == 0)
+			return true;
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++)
+		if (len >= at[k].off + strlen(at[k].s) && memcmp(d + at[k].off, at[k].s, strlen(at[k].s)) == 0)
+			return true;
+	return false;
+}
+
 /* What one byte of single-byte text is to the proof. */
 enum { B_PLAIN, B_NEWLINE, B_ESC, B_REJECT };
 
@@ -112,6 +187,10 @@ bool mg_detect_plain_text(const unsigned char *d, size_t len)
 	bool two_byte = false, seven_bit = true;
 	size_t i = 0;
 
+	if (len < 2)
+		return false; /* "very short file" to libmagic: not typed as text */
+	if (text_signature(d, len))
+		return false;
 	if (len >= 3 && memcmp(d, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
 	for (size_t k = i; k < len && seven_bit; k++)
@@ -146,5 +225,5 @@ bool mg_detect_plain_text(const unsigned char *d, size_t len)
 		}
 		i = end + 1;
 	}
-	return true;
+	return !has_marker(d, len);
 }

@@ -90,6 +90,13 @@ static const char *const active[] = {
 	"\"just a string\"\n",
 	"all: x\n\tcc -o x x.c\n",
 	"\\documentclass{article}\n\\begin{document}\n",
+	/* what a fuzzer found libmagic searching for, away from a line's start */
+	"\n(autoload *h\t",
+	"=eval 'exec perl=h\n",
+	"RIode ]\n1,Sato\na__BUNDLE_START_TIME__=meto\n",
+	"\n\nt%PDF-l \n",
+	"x = typeof y === 'undefined'\n",
+	"Note (see below):\n",
 };
 
 /* Each active text alone and behind what a file may start with. */
@@ -184,6 +191,9 @@ START_TEST(binary_and_control_bytes_are_not_proven)
 		const char *d;
 		size_t len;
 	} cases[] = {
+		{ "f", 1 },                          /* "very short file" to libmagic */
+		{ "GIF89a is a format\n", 19 },
+		{ "BZh91AY&SY\n", 11 },
 		{ "abc\0def\n", 8 },
 		{ "abc\x01" "def\n", 8 },
 		{ "abc\x7f" "def\n", 8 },

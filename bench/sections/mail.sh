@@ -2,7 +2,10 @@
 # Mail core against Python's email package (policy=default, get_body and
 # iter_attachments) and against its floor, gmime alone parsing and walking
 # every part (bench_gmime_walk); HTML -> text against html2text; all on the
-# same generated corpus in the same run.  Env: BUILD, BENCH_OUT.
+# same generated corpus in the same run.  The mail measurements take turns,
+# three times, and the best of each counts: on a shared machine a ratio of
+# two figures taken at different moments is otherwise mostly noise.
+# Env: BUILD, BENCH_OUT.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/lib.sh"
@@ -13,11 +16,8 @@ rm -rf "$corpus"
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
-mugai_mail=$("$BUILD/bench/bench_mail" mail "$corpus/mail" 3)
-mugai_html=$("$BUILD/bench/bench_mail" html "$corpus/html" 5)
-floor_mail=$("$BUILD/bench/bench_gmime_walk" "$corpus/mail" 3)
-
-py_mail=$(/usr/bin/python3 - "$corpus/mail" <<'PY'
+python_mail() {
+	/usr/bin/python3 - "$corpus/mail" <<'PY'
 import email, email.policy, os, sys, time
 d = sys.argv[1]
 files = [open(os.path.join(d, f), "rb").read() for f in sorted(os.listdir(d))]
@@ -33,7 +33,19 @@ s = time.monotonic() - t0
 n = len(files); size = sum(map(len, files))
 print("items=%d bytes=%d seconds=%.3f per_s=%.1f mb_s=%.2f" % (n, size, s, n / s, size / s / 1048576))
 PY
-)
+}
+
+# the best line of three turns (highest per_s) of each
+best() { awk -F'per_s=' '{ split($2, a, " "); if (a[1] + 0 >= best) { best = a[1] + 0; line = $0 } } END { print line }'; }
+for turn in 1 2 3; do
+	"$BUILD/bench/bench_mail" mail "$corpus/mail" 2 >>"$corpus/mugai.runs"
+	python_mail >>"$corpus/python.runs"
+	"$BUILD/bench/bench_gmime_walk" "$corpus/mail" 3 >>"$corpus/floor.runs"
+done
+mugai_mail=$(best <"$corpus/mugai.runs")
+py_mail=$(best <"$corpus/python.runs")
+floor_mail=$(best <"$corpus/floor.runs")
+mugai_html=$("$BUILD/bench/bench_mail" html "$corpus/html" 5)
 
 py_html=$(/usr/bin/python3 - "$corpus/html" <<'PY'
 import html2text, os, sys, time
@@ -66,7 +78,7 @@ printf '%-44s %12s %10s\n' "ratio floor / mugai" "$(ratio "$g_rate" "$m_rate")" 
 printf '%-44s %12s %10s\n' "mugai HTML -> text (libxml2)" "$h_rate" "$h_mb"
 printf '%-44s %12s %10s\n' "html2text" "$t_rate" "$t_mb"
 printf '%-44s %12s %10s\n' "ratio mugai / html2text" "$(ratio "$h_rate" "$t_rate")" "$(ratio "$h_mb" "$t_mb")"
-echo "mugai mails sanitised: $(echo "$mugai_mail" | field sanitised) of $((count * 3)) (3 rounds)"
+echo "mugai mails sanitised: $(echo "$mugai_mail" | field sanitised) of $((count * 2)) (2 rounds, best of 3 turns)"
 
 record mail.mugai_per_s "$m_rate" msg/s
 record mail.python_per_s "$p_rate" msg/s

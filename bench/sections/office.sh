@@ -69,11 +69,12 @@ report() { # label, mugai "n s", soffice "n s", key in results.json
 	record "office.${4}.mugai_per_s" "$(rate "$mn" "$ms")" packages/s
 	[ "$have_ref" = 1 ] || { echo "office $1 soffice not installed: no reference"; return; }
 	read -r rn rs <<<"$3"
-	record "office.${4}.soffice_per_s" "$(rate "$rn" "$rs")" packages/s
+	record "office.${4}.soffice_per_s" "$(awk -v n="$rn" -v s="$rs" 'BEGIN{printf "%.3f", n / s}')" packages/s
 	printf 'office %-26s soffice round trip: %2d packages %7.3f s %8s packages/s\n' "$1" "$rn" "$rs" \
 		"$(rate "$rn" "$rs")"
-	awk -v l="$1" -v a="$(rate "$mn" "$ms")" -v b="$(rate "$rn" "$rs")" \
-		'BEGIN{printf "office %-26s ratio: mugai is %.0fx faster\n", l, a / b}'
+	# from the counts and times, not the rounded rates (a slow round trip is 0.0/s)
+	awk -v l="$1" -v mn="$mn" -v ms="$ms" -v rn="$rn" -v rs="$rs" \
+		'BEGIN{printf "office %-26s ratio: mugai is %.0fx faster\n", l, (mn / ms) / (rn / rs)}'
 }
 
 ref1="0 1"
