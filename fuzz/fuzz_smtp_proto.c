@@ -6,6 +6,8 @@
  *   - the decoder's result does not depend on how the input is chunked;
  *   - it stops right after a CRLF "." CRLF and never writes a bare LF;
  *   - dot-stuffing its output and decoding again gives the output back;
+ *   - dot-stuffing any input in pieces gives the same bytes as whole, no
+ *     bare LF, and no end of data before the end;
  *   - an accepted address has no byte that could end a command line.
  *
  * The harnesses link only the core, so the gateway file is compiled in.
@@ -70,6 +72,38 @@ static void check_data(const uint8_t *p, size_t n, size_t step)
 	mg_buf_free(&ob);
 }
 
+/* Any bytes, stuffed whole and in pieces of step bytes. */
+static void check_stuff(const uint8_t *p, size_t n, size_t step)
+{
+	mg_smtp_stuffer st;
+	mg_buf whole, pieces;
+	const unsigned char *end;
+
+	if (n > 1 << 16)
+		return;
+	mg_buf_init(&whole, 1 << 18);
+	mg_buf_init(&pieces, 1 << 18);
+	if (mg_smtp_dot_stuff(&whole, p, n) < 0)
+		abort(); /* at most twice the input, and the input is small */
+	mg_smtp_stuff_init(&st);
+	for (size_t used = 0; used < n; used += step)
+		if (mg_smtp_stuff_feed(&st, &pieces, p + used, n - used < step ? n - used : step) < 0)
+			abort();
+	if (mg_smtp_stuff_end(&st, &pieces) < 0 || pieces.len != whole.len ||
+	    memcmp(pieces.data, whole.data, whole.len) != 0)
+		abort(); /* pieces changed the result */
+	for (size_t i = 0; i < whole.len; i++)
+		if (whole.data[i] == '\n' && (i == 0 || whole.data[i - 1] != '\r'))
+			abort(); /* a bare LF sent */
+	end = whole.len >= 5 ? memmem(whole.data, whole.len, "\r\n.\r\n", 5) : NULL;
+	if (whole.len > 3 && (!end || (size_t)(end - whole.data) != whole.len - 5))
+		abort(); /* the end of data before the end */
+	if (whole.len >= 3 && memcmp(whole.data, ".\r\n", 3) == 0 && whole.len != 3)
+		abort(); /* a first line of a lone dot */
+	mg_buf_free(&whole);
+	mg_buf_free(&pieces);
+}
+
 static void check_addr(const char *addr)
 {
 	size_t n = strlen(addr);
@@ -120,6 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 65536)
 		return 0;
 	check_data(data + 1, size - 1, (size_t)data[0] % 64 + 1);
+	check_stuff(data + 1, size - 1, (size_t)data[0] % 64 + 1);
 	for (p = data + 1; p < end;) {
 		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
