@@ -6,7 +6,7 @@ BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test-deps bench-deps build run test test-unit test-asan test-fuzz fuzz-build bench clean
+.PHONY: all deps test-deps bench-deps build run test test-unit test-asan test-fuzz fuzz-build bench deb test-package install clean
 
 all: build
 
@@ -30,6 +30,23 @@ run: build
 # then every fuzz harness for FUZZ_SECONDS on its seeds.
 test: test-deps
 	bash scripts/test.sh
+
+# The Debian package under $(BUILD)/deb (dpkg-buildpackage, then lintian:
+# no error allowed).
+deb: test-deps
+	bash scripts/deb.sh $(abspath $(BUILD))/deb
+
+# The package installed, run and purged on this machine (root, Debian):
+# not part of make test, since building the package takes minutes.
+test-package: deb
+	cmake -S . -B $(BUILD) -DMUGAI_PACKAGE_TESTS=ON >/dev/null
+	ctest --test-dir $(BUILD) -L package --output-on-failure
+
+# make install [PREFIX=/usr] [DESTDIR=...]: programs, configuration, unit
+PREFIX ?= /usr/local
+install: build
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --install $(BUILD)
 
 bench: bench-deps build
 	bash bench/run.sh $(BUILD)

@@ -23,6 +23,7 @@ test_pkgs=(
   zip unzip p7zip-full lhasa file sqlite3 curl procps psmisc iproute2 strace
   python3-msoffcrypto-tool
   fonts-ipafont-gothic
+  debhelper lintian fakeroot dpkg-dev
 )
 # MIMEDefang (milter) and amavisd-new (content_filter): the benchmark's
 # peers, started by bench/peers.bash in private directories and ports
