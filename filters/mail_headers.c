@@ -173,8 +173,9 @@ static bool has_8bit(const char *s)
 static void address_raw(mail_job *j, InternetAddress *ia, size_t used, GString *g)
 {
 	const char *name = internet_address_get_name(ia);
+	bool group = INTERNET_ADDRESS_IS_GROUP(ia);
 
-	if (!name || !has_8bit(name)) {
+	if (!group && (!name || !has_8bit(name))) {
 		char *s = internet_address_to_string(ia, j->fopts, FALSE);
 
 		g_string_append(g, s);
@@ -182,12 +183,13 @@ static void address_raw(mail_job *j, InternetAddress *ia, size_t used, GString *
 		return;
 	}
 	{
-		char *enc = mail_words_encode(name, used);
+		/* a group's members may have non-ASCII names under an ASCII one */
+		char *enc = has_8bit(name) ? mail_words_encode(name, used) : g_mime_utils_quote_string(name);
 
 		g_string_append(g, enc);
 		g_free(enc);
 	}
-	if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+	if (!group) {
 		g_string_append_printf(g, "\n <%s>",
 		                       internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
 	} else {

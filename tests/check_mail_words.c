@@ -277,6 +277,43 @@ START_TEST(python_folded_subject)
 }
 END_TEST
 
+/* Groups: an ASCII group name (quoted when it needs it) or a Japanese
+ * one, members with long folded Japanese names, all read back whole. */
+START_TEST(group_members_whole)
+{
+	const char *gname = _i ? "各課 ご担当者様" : "Staff, City Hall";
+	char *m1 = make_text(60, 7), *m2 = make_text(33, 9);
+	char *g_raw = _i ? fold_words(gname, "ISO-2022-JP", false, 3) : g_strdup("\"Staff, City Hall\"");
+	char *r1 = fold_words(m1, "UTF-8", false, 4), *r2 = fold_words(m2, "Shift_JIS", true, 5);
+	char *mail = g_strdup_printf("From: a@example.jp" CRLF
+	                             "To: %s: %s <one@example.jp>," CRLF " %s <two@example.jp>;" CRLF
+	                             "Subject: g" CRLF CRLF "body" CRLF, g_raw, r1, r2);
+	mg_result res;
+	GMimeMessage *m;
+	InternetAddress *g;
+	InternetAddressList *members;
+
+	ck_assert_int_eq(run_mail(mail, &res), MG_OK);
+	assert_header_block_ascii(&res);
+	m = reparse(&res);
+	g = internet_address_list_get_address(g_mime_message_get_to(m), 0);
+	ck_assert(INTERNET_ADDRESS_IS_GROUP(g));
+	ck_assert_str_eq(internet_address_get_name(g), gname);
+	members = internet_address_group_get_members(INTERNET_ADDRESS_GROUP(g));
+	ck_assert_int_eq(internet_address_list_length(members), 2);
+	ck_assert_str_eq(internet_address_get_name(internet_address_list_get_address(members, 0)), m1);
+	ck_assert_str_eq(internet_address_get_name(internet_address_list_get_address(members, 1)), m2);
+	g_object_unref(m);
+	mg_result_free(&res);
+	g_free(mail);
+	g_free(r1);
+	g_free(r2);
+	g_free(g_raw);
+	g_free(m1);
+	g_free(m2);
+}
+END_TEST
+
 /* The encoder: words of whole characters, at most 75 columns, lines at
  * most 76, and read back whole by gmime's decoder. */
 START_TEST(encoder_round_trip)
@@ -331,6 +368,7 @@ Suite *mugai_suite(void)
 	tcase_add_loop_test(tc, folded_words_kept_whole, 0, 30);
 	tcase_add_loop_test(tc, rfc2231_continuations_kept_whole, 0, 3);
 	tcase_add_test(tc, python_folded_subject);
+	tcase_add_loop_test(tc, group_members_whole, 0, 2);
 	tcase_add_test(tc, encoder_round_trip);
 	tcase_add_test(tc, unpad_rewrites_b_words_only);
 	suite_add_tcase(s, tc);
