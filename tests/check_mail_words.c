@@ -159,8 +159,9 @@ START_TEST(folded_words_kept_whole)
 
 	for (unsigned n = 10; n <= 200; n += 19) {
 		char *subject = make_text(n, n + (unsigned)_i);
-		char *name = make_text(n / 2 + 5, n);
-		char *file = make_text(n > 100 ? 100 : n, n + 1);
+		char *name = make_text(n, n + 2);
+		/* 120 characters with ".txt": longer names are shortened on purpose */
+		char *file = make_text(n > 116 ? 116 : n, n + 1);
 		char *fname = g_strconcat(file, ".txt", NULL);
 		char *s_raw = fold_words(subject, cs, q, k);
 		char *n_raw = fold_words(name, cs, q, k + 1);
