@@ -30,22 +30,13 @@
 
 #include "internal.h"
 
-/* Words that open a line of a script or a source file libmagic knows, or
- * of a text format it names (vCard, iCalendar, registry, diff, makefile). */
+/* Words libmagic's rules look for at the start of a line of a script
+ * (Python, Ruby, Perl, JavaScript modules, batch files, m4), a diff or a
+ * mail or news message; and VBScript's Dim, which libmagic does not know. */
 static const char *const line_words[] = {
-	"import", "from", "def", "class", "use", "package", "require", "sub", "my", "local",
-	"function", "var", "const", "export", "module", "program", "unit", "uses", "begin",
-	"end", "proc", "struct", "typedef", "static", "extern", "int", "void", "namespace",
-	"template", "using", "public", "private", "protected", "dim", "option", "attribute",
-	"rem", "echo", "set", "goto", "call", "dnl", "include", "define", "ifeq", "ifdef",
-	"ifndef", "diff", "index", "only", "regedit", "windows", "subroutine", "tell", "exec",
-	"eval", "if", "for", "while", "case", "return", "print", "puts", "alias", "param",
-	"try", "except", "elif", "else", "finally", "with", "raise", "lambda", "async", "await",
-	"assert", "global", "yield", "foreach", "elsif", "unless", "until", "then", "fi", "done",
-	"esac", "do", "source", "trap", "shift", "read", "cd", "chmod", "wget", "curl",
-	"powershell", "invoke", "new", "this", "self", "super", "delete", "throw", "catch",
-	"switch", "break", "continue", "on", "shell", "createobject", "wscript", "article",
-	"forward", "pipe", "relay-version",
+	"import", "from", "def", "class", "except", "try", "elif", "end", "include", "require",
+	"export", "use", "package", "module", "rem", "set", "echo", "dnl", "diff", "index",
+	"only", "article", "forward", "pipe", "relay-version", "regedit", "dim",
 };
 
 /* Characters that may not open a line: comments and directives (# % . /),
@@ -116,17 +107,16 @@ static size_t iso2022_escape(const unsigned char *d, size_t len, bool *two_byte)
 	return 0;
 }
 
-/* Script and source markers libmagic searches for anywhere in its window
- * (Perl's "eval 'exec perl", JavaScript's "(function(", Lisp forms,
- * Algol 68's MODE): text holding one, in any case, is left to libmagic. */
+/* Script markers libmagic searches for anywhere in its window (Perl's
+ * "eval 'exec perl", JavaScript's "(function(" and "require(", Python's
+ * "__main__", a batch file's "echo off", a PDF behind a line, Lisp forms):
+ * text holding one, in any case, is left to libmagic.  Those anchored at
+ * a line's start are line_words. */
 static const char *const markers[] = {
-	"eval", "exec", "use strict", "use warnings", "function", "import", "require", "#!",
-	"<?", "package", "module", "def ", "class ", "try:", "except", "lambda", "print", "echo",
-	"perl", "python", "ruby", "node", "wscript", "createobject", "shell", "begin", "end;",
-	"var ", "let ", "const ", "=>", "::", "#include", "#define", "@echo", "goto", "proc ",
-	"sub ", "my $", "$_", "dnl", "define(", "ifdef", "(def", "(set", "(autoload", "(provide",
-	"(lambda", "(let", "mode ", "ref ", "flex", "struct", "typedef", "main(", "#if",
-	"typeof", "exports", "self", "__bundle", "__main__", "__init__", "finally", "%pdf-",
+	"eval", "exec", "use strict", "use warnings", "function", "require(", "#!", "<?",
+	"try:", "except", "finally", "echo off", "wscript", "createobject", "$_", "(def", "(set",
+	"(autoload", "(provide", "(lambda", "(let", "typeof", "exports", "self", "__bundle",
+	"__main__", "__init__", "%pdf-",
 };
 
 /* The window detect.c hands libmagic: markers beyond it are not seen. */
