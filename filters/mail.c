@@ -11,8 +11,9 @@
  * artefact its own family produced through mg_sanitize_child(): attached
  * again under the artefact's name and type, or named in the notice with
  * the reason it was removed.  Nested messages are attachments too, and so
- * are sanitised as mails one level deeper.  Signatures, encrypted parts,
- * message/partial fragments and TNEF cannot be checked and are removed.
+ * are sanitised as mails one level deeper.  Outlook's TNEF (winmail.dat)
+ * is opened (tnef.c).  Signatures, encrypted parts and message/partial
+ * fragments cannot be checked and are removed.
  * Limits: max_parts MIME parts, MAX_MIME_LEVEL multipart nesting, the
  * item's deadline; past any of them the whole mail is blocked.
  */
@@ -39,8 +40,6 @@ static const struct {
 	{ "application/x-pkcs7-mime", NOTE_ENCRYPTED, "S/MIME enveloped or signed data" },
 	{ "application/pgp-encrypted", NOTE_ENCRYPTED, "OpenPGP encrypted data" },
 	{ "application/pgp-keys", NOTE_ENCRYPTED, "OpenPGP key block" },
-	{ "application/ms-tnef", NOTE_TNEF, "TNEF (winmail.dat) is not parsed" },
-	{ "application/vnd.ms-tnef", NOTE_TNEF, "TNEF (winmail.dat) is not parsed" },
 };
 
 static mg_status walk(mail_job *j, GMimeObject *o, unsigned level);
@@ -67,7 +66,7 @@ void mail_note_add(mail_job *j, mail_note_kind kind, mg_status status, unsigned 
 	n->name2 = g_strdup(name2);
 	n->detail = g_strdup(detail);
 	if (kind == NOTE_HTML || kind == NOTE_ATTACHMENT_KEPT || kind == NOTE_MESSAGE_KEPT ||
-	    kind == NOTE_CHARSET || (kind == NOTE_LINKS && g_strcmp0(detail, "defang") == 0))
+	    kind == NOTE_CHARSET || kind == NOTE_TNEF_OPENED || (kind == NOTE_LINKS && g_strcmp0(detail, "defang") == 0))
 		j->converted++;
 	else
 		j->removed++;
@@ -119,6 +118,15 @@ static const char *links_word(const mail_job *j)
 	static const char *const words[] = { "text", "defang", "remove" };
 
 	return words[j->ctx->policy->links % 3];
+}
+
+mg_status mail_body_add(mail_job *j, mg_buf *text)
+{
+	unsigned changed = 0;
+	mg_status st = mg_links_apply(j->ctx, text, &changed);
+
+	j->links_changed += changed;
+	return st == MG_OK ? body_append(j, text) : st;
 }
 
 static void html_notes(mail_job *j, const mg_html_stats *st)
@@ -370,8 +378,7 @@ mg_status mail_attach(mail_job *j, const unsigned char *data, size_t len, const 
 static bool opaque(mail_job *j, GMimeObject *o, const char *mime, const char *name)
 {
 	for (size_t i = 0; i < sizeof(opaque_types) / sizeof(opaque_types[0]); i++)
-		if (g_ascii_strcasecmp(mime, opaque_types[i].type) == 0 ||
-		    (opaque_types[i].kind == NOTE_TNEF && name && g_ascii_strcasecmp(name, "winmail.dat") == 0)) {
+		if (g_ascii_strcasecmp(mime, opaque_types[i].type) == 0) {
 			mail_note_add(j, opaque_types[i].kind, MG_E_ENCRYPTED, 0, name, NULL, opaque_types[i].why);
 			mg_report_removed(j->ctx, name ? name : mime, "%s: %s",
 			                  opaque_types[i].kind == NOTE_ENCRYPTED ? "encrypted" : "cannot be checked",
@@ -379,6 +386,17 @@ static bool opaque(mail_job *j, GMimeObject *o, const char *mime, const char *na
 			return true;
 		}
 	return false;
+}
+
+/* Outlook's TNEF by its declared type, its name, or its signature. */
+static bool is_tnef(const char *mime, const char *name, const GByteArray *raw)
+{
+	static const unsigned char sig[4] = { 0x78, 0x9F, 0x3E, 0x22 };
+
+	return g_ascii_strcasecmp(mime, "application/ms-tnef") == 0 ||
+	       g_ascii_strcasecmp(mime, "application/vnd.ms-tnef") == 0 ||
+	       (name && g_ascii_strcasecmp(name, "winmail.dat") == 0) ||
+	       (raw->len >= 4 && memcmp(raw->data, sig, 4) == 0);
 }
 
 /* A parameter of one of o's header fields, read again from the raw field
@@ -440,7 +458,10 @@ static mg_status leaf(mail_job *j, GMimeObject *o)
 	if (opaque(j, o, mime, declared_name ? name : NULL))
 		goto done;
 	raw = part_bytes(GMIME_PART(o));
-	st = sanitise_attachment(j, raw->data, raw->len, name, mime, false);
+	if (is_tnef(mime, declared_name, raw))
+		st = mail_tnef(j, raw->data, raw->len, declared_name ? name : "winmail.dat");
+	else
+		st = sanitise_attachment(j, raw->data, raw->len, name, mime, false);
 	g_byte_array_free(raw, TRUE);
 done:
 	g_free(declared_name);

@@ -95,7 +95,12 @@ static void line_ja(GString *g, const mail_note *n)
 		g_string_append(g, "分割されたメールの断片（message/partial）は検査できないため削除しました");
 		break;
 	case NOTE_TNEF:
-		g_string_append_printf(g, "Outlook独自形式の添付「%s」（TNEF）を削除しました", nz(n->name));
+		g_string_append_printf(g, "Outlook独自形式の添付「%s」（TNEF）を削除しました（理由: %s - %s）",
+		                       nz(n->name), status_ja(n->status), nz(n->detail));
+		break;
+	case NOTE_TNEF_OPENED:
+		g_string_append_printf(g, "Outlook独自形式の添付「%s」（TNEF）を展開しました（中のファイル %u件は"
+		                          "上記のとおり個別に処理）", nz(n->name), n->count);
 		break;
 	case NOTE_CHARSET:
 		g_string_append_printf(g, "本文の文字コード指定が誤っていたため %s として読みました",
@@ -152,7 +157,12 @@ static void line_en(GString *g, const mail_note *n)
 		                   "be inspected alone");
 		break;
 	case NOTE_TNEF:
-		g_string_append_printf(g, "Outlook TNEF attachment \"%s\" removed", nz(n->name));
+		g_string_append_printf(g, "Outlook TNEF attachment \"%s\" removed: %s", nz(n->name),
+		                       nz(n->detail));
+		break;
+	case NOTE_TNEF_OPENED:
+		g_string_append_printf(g, "Outlook TNEF attachment \"%s\" opened: its %u files are "
+		                          "listed above", nz(n->name), n->count);
 		break;
 	case NOTE_CHARSET:
 		g_string_append_printf(g, "Body charset was wrong or missing; read as %s", nz(n->detail));

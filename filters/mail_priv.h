@@ -25,7 +25,8 @@ typedef enum mail_note_kind {
 	NOTE_SIGNATURE,         /* a digital signature that could not survive */
 	NOTE_ENCRYPTED,         /* encrypted content removed */
 	NOTE_PARTIAL,           /* a message/partial fragment removed */
-	NOTE_TNEF,              /* winmail.dat removed */
+	NOTE_TNEF,              /* winmail.dat removed; detail: why */
+	NOTE_TNEF_OPENED,       /* winmail.dat opened: count attachments; detail: body used */
 	NOTE_CHARSET,           /* a body in a wrong or missing charset, decoded as detail */
 	NOTE_LINKS,             /* count links defanged or removed; detail: the policy's word */
 } mail_note_kind;
@@ -58,6 +59,9 @@ void mail_note_add(mail_job *j, mail_note_kind kind, mg_status status, unsigned 
 /* Bytes found inside a body (an inline encoded file) sanitised by their
  * family and attached, or named as removed; counts against max_parts. */
 mg_status mail_attach(mail_job *j, const unsigned char *data, size_t len, const char *name);
+/* UTF-8 text added to the body as a body of its own (the policy's links
+ * applied); a limit passed blocks the mail. */
+mg_status mail_body_add(mail_job *j, mg_buf *text);
 /* Bytes of unknown charset (a header value, a file name) as clean UTF-8
  * on one line; g_free() it. */
 char *mail_clean_line(const char *s, size_t len);
@@ -87,6 +91,15 @@ bool mail_alt_html_richer(const mg_buf *plain, const unsigned char *html, size_t
  * body bytes d (*len shrinks) and hands each to mail_attach() or names
  * it as removed (unless j->dry). */
 mg_status mail_inline_cut(mail_job *j, unsigned char *d, size_t *len);
+
+/* tnef.c: a TNEF stream (winmail.dat) opened with libytnef: its
+ * attachments through mail_attach(), its body added when it carries text
+ * the message's body lacks; a stream that does not parse is removed with
+ * the reason. */
+mg_status mail_tnef(mail_job *j, const unsigned char *data, size_t len, const char *name);
+/* tnef_check.c: why libytnef must not be given this stream (it would
+ * exit or read past a buffer), NULL when it may. */
+const char *mail_tnef_refused(const unsigned char *d, size_t len);
 
 /* mail_notice.c: the notice for the top of the body (g_free() it). */
 char *mail_notice(const mail_job *j, const char *item_id);
