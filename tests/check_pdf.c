@@ -549,7 +549,7 @@ START_TEST(tracemonkey_pages_and_size)
 	assert_flattened("tracemonkey", d, len, &res);
 	ck_assert(tu_report_has(&res, "actions", "rendered 14 pages at 150 dpi"));
 	/* pdftoppm -r 150 -png | img2pdf gives about 7.7 MB for this file;
-	 * text pages stored as lossless grey stay far below that */
+	 * text pages in 16 grey levels, or a palette, stay far below that */
 	ck_assert_msg(res.out_len < 4000000, "flattened tracemonkey is %zu bytes", res.out_len);
 	mg_result_free(&res);
 	free(d);
@@ -742,6 +742,83 @@ START_TEST(page_bits_follow_policy)
 	ck_assert_uint_lt(r4.out_len, r8.out_len);
 	mg_result_free(&r8);
 	mg_result_free(&r4);
+	free(text.d);
+}
+END_TEST
+
+/* A 300x200 page of text over colour ramps in blocks of 8x1 points (flat
+ * enough not to be a photo), more colours than a palette holds even at 16
+ * levels per sample. */
+static struct membuf make_ramp_pdf(void)
+{
+	struct membuf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, 300, 200);
+	cairo_t *cr = cairo_create(s);
+
+	for (int y = 0; y < 200; y++)
+		for (int x = 0; x < 300; x += 8) {
+			cairo_set_source_rgb(cr, x / 299.0, y / 199.0, ((x + y) % 64) / 63.0);
+			cairo_rectangle(cr, x, y, 8, 1);
+			cairo_fill(cr);
+		}
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_set_font_size(cr, 14);
+	cairo_move_to(cr, 20, 100);
+	cairo_show_text(cr, "a ramp of colours under white text");
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+	return m;
+}
+
+/* Page images at fewer bits are the same picture: rendered at one pixel
+ * per point, no sample is further than half a level (255 / 15 / 2) from
+ * the 8-bit copy.  Checks the packing of grey and RGB samples. */
+START_TEST(fewer_bits_keep_the_picture)
+{
+	static const double a5[1][2] = { { 420, 595 } };
+	struct membuf ramp = make_ramp_pdf(), text = make_text_pdf(1, a5);
+	struct membuf *docs[2] = { &ramp, &text };
+	static const char *const space[2] = { "/DeviceRGB", "/DeviceGray" };
+
+	for (int d = 0; d < 2; d++) {
+		mg_policy *p = mg_policy_new();
+		char *err = NULL;
+		mg_result r8, r4;
+		cairo_surface_t *a, *b;
+		int maxdiff = 0;
+
+		ck_assert_int_eq(mg_policy_set(p, "pdf_dpi", "72", &err), 0);
+		ck_assert_int_eq(mg_policy_set(p, "pdf_page_bits", "8", &err), 0);
+		ck_assert_int_eq(tu_sanitize_policy(p, docs[d]->d, docs[d]->len, "b.pdf", MG_MODE_FLATTEN,
+		                                    &r8), MG_OK);
+		ck_assert_int_eq(mg_policy_set(p, "pdf_page_bits", "4", &err), 0);
+		ck_assert_int_eq(tu_sanitize_policy(p, docs[d]->d, docs[d]->len, "b.pdf", MG_MODE_FLATTEN,
+		                                    &r4), MG_OK);
+		mg_policy_free(p);
+		assert_flattened("4 bits", docs[d]->d, docs[d]->len, &r4);
+		ck_assert_msg(tu_contains(r4.out, r4.out_len, "/BitsPerComponent 4 /ColorSpace "),
+		              "page %d not at 4 bits", d);
+		ck_assert(tu_contains(r4.out, r4.out_len, space[d]));
+		ck_assert(!tu_contains(r4.out, r4.out_len, "/DCTDecode"));
+		a = render_first(r8.out, r8.out_len);
+		b = render_first(r4.out, r4.out_len);
+		for (int y = 0; y < cairo_image_surface_get_height(a); y++) {
+			const unsigned char *ra = cairo_image_surface_get_data(a) +
+			                          (size_t)y * (size_t)cairo_image_surface_get_stride(a);
+			const unsigned char *rb = cairo_image_surface_get_data(b) +
+			                          (size_t)y * (size_t)cairo_image_surface_get_stride(b);
+
+			for (int x = 0; x < cairo_image_surface_get_width(a) * 4; x++)
+				if (x % 4 != 3 && abs(ra[x] - rb[x]) > maxdiff)
+					maxdiff = abs(ra[x] - rb[x]);
+		}
+		ck_assert_msg(maxdiff <= 9, "page %d: a sample %d levels away", d, maxdiff);
+		cairo_surface_destroy(a);
+		cairo_surface_destroy(b);
+		mg_result_free(&r8);
+		mg_result_free(&r4);
+	}
+	free(ramp.d);
 	free(text.d);
 }
 END_TEST
@@ -989,6 +1066,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, hebrew_reads_as_the_original);
 	tcase_add_test(tc, text_layer_is_invisible_and_can_be_turned_off);
 	tcase_add_test(tc, page_bits_follow_policy);
+	tcase_add_test(tc, fewer_bits_keep_the_picture);
 	tcase_add_test(tc, text_mode_extracts_pages);
 	tcase_add_test(tc, text_mode_reports_active_content);
 	tcase_add_test(tc, over_max_pages_is_blocked);
