@@ -126,14 +126,16 @@ static int set_limits(const mg_sandbox *sb, char *err, size_t errlen)
 }
 
 /* What only the process that parses gets: its CPU time (counted from its
- * fork) and no processes of its own. */
+ * fork).  No RLIMIT_NPROC: it would refuse threads as well, which pango
+ * (a font match per new font) and librsvg (filter effects) start and
+ * abort without; processes stay impossible through the filter, which
+ * kills fork, vfork and any clone without CLONE_THREAD (and a thread
+ * shares this process's memory, limits and filter). */
 static int set_job_limits(const mg_sandbox *sb, char *err, size_t errlen)
 {
 	/* SIGXCPU at the soft limit, SIGKILL a second later */
 	if (sb->cpu_seconds && limit(RLIMIT_CPU, sb->cpu_seconds, sb->cpu_seconds + 1) < 0)
 		return errf(err, errlen, "RLIMIT_CPU", errno);
-	if (limit(RLIMIT_NPROC, 0, 0) < 0)
-		return errf(err, errlen, "RLIMIT_NPROC", errno);
 	return 0;
 }
 
@@ -202,8 +204,8 @@ static int add_argument_rules(scmp_filter_ctx ctx, enum stage stage, int sock)
 	a[0] = ARG_EQ(0, self);
 	rc |= add(ctx, SCMP_ACT_ALLOW, "kill", stage == STRICT ? 1 : 0, a);
 	rc |= add(ctx, SCMP_ACT_ALLOW, "tgkill", stage == STRICT ? 1 : 0, a);
-	/* threads may be asked for, never processes; RLIMIT_NPROC 0 refuses
-	 * them as well.  clone3's flags cannot be inspected: glibc falls back */
+	/* threads may be asked for, never processes.  clone3's flags cannot
+	 * be inspected: glibc falls back */
 	a[0] = ARG_MASK(0, CLONE_THREAD, CLONE_THREAD);
 	rc |= add(ctx, SCMP_ACT_ALLOW, "clone", 1, a);
 	rc |= add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
@@ -236,8 +238,6 @@ static int add_zygote_rules(scmp_filter_ctx ctx)
 	rc |= add(ctx, SCMP_ACT_ALLOW, "prctl", 1, a);
 	a[0] = ARG_EQ(0, 0);
 	a[1] = ARG_EQ(1, RLIMIT_CPU);
-	rc |= add(ctx, SCMP_ACT_ALLOW, "prlimit64", 2, a);
-	a[1] = ARG_EQ(1, RLIMIT_NPROC);
 	rc |= add(ctx, SCMP_ACT_ALLOW, "prlimit64", 2, a);
 	/* adding a filter only ever takes rights away */
 	rc |= add(ctx, SCMP_ACT_ALLOW, "seccomp", 0, NULL);

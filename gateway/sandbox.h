@@ -5,13 +5,13 @@
  * mg_sandbox_enter() applies, in this order and each step checked:
  *   1. resource limits: RLIMIT_AS (memory), RLIMIT_CPU, RLIMIT_FSIZE (the
  *      largest memfd the child may write: artefact and report), a small
- *      RLIMIT_NOFILE, RLIMIT_NPROC 0 and RLIMIT_CORE 0;
+ *      RLIMIT_NOFILE and RLIMIT_CORE 0;
  *   2. when root: the drop to an unprivileged user (mg_sandbox_drop_to);
  *   3. PR_SET_NO_NEW_PRIVS and PR_SET_DUMPABLE 0 (siblings running as the
  *      same user cannot read this one's memory through /proc);
  *   4. a seccomp allow-list that checks the architecture; anything not
  *      listed kills the process (SIGSYS).  No sockets, no exec, no new
- *      processes, no ptrace, no signals to other processes, files opened
+ *      processes (threads only: clone with CLONE_THREAD), no ptrace, no signals to other processes, files opened
  *      read-only only, sendmsg/recvmsg only on the job socket, no memory
  *      mapped executable (refused with EACCES, so a library that would
  *      dlopen a module degrades instead of dying).
@@ -51,7 +51,7 @@ int mg_sandbox_enter(const mg_sandbox *sb, char *err, size_t errlen);
  *       waiting for children, AF_UNIX socketpairs, and what a child needs
  *       to confine itself further; it never parses an item;
  *   mg_sandbox_enter_job()  in each forked child: RLIMIT_CPU (counted from
- *       the fork), RLIMIT_NPROC 0, and the strict filter of
+ *       the fork) and the strict filter of
  *       mg_sandbox_enter() on top (filters stack: only ever stricter). */
 int mg_sandbox_enter_zygote(const mg_sandbox *sb, char *err, size_t errlen);
 int mg_sandbox_enter_job(const mg_sandbox *sb, char *err, size_t errlen);

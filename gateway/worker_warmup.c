@@ -9,6 +9,7 @@
  * charset code falls back to its detection (never a crash).
  */
 #include <iconv.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,6 +133,10 @@ void mg_worker_warm_up(mg_core *core)
 	static const char xml[] = "<?xml version=\"1.0\"?><a><b>warm-up</b></a>\n";
 	static const char text[] = "warm-up \xe3\x81\x82\n";
 
+	/* one malloc arena: every thread a library starts (pango's font
+	 * matching, librsvg's filter effects) would otherwise reserve 64 MiB
+	 * of its own, counted against the worker's RLIMIT_AS */
+	mallopt(M_ARENA_MAX, 1);
 	warm_iconv();
 	run(core, text, strlen(text), "warm-up.txt", 0, MG_MODE_DEFAULT);
 	run(core, html, strlen(html), "warm-up.html", 0, MG_MODE_DEFAULT);
