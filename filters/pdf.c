@@ -349,6 +349,9 @@ static mg_status pdf_flatten_finish(struct pdf_job *j, int pages)
 	if (j->text_pages)
 		mg_report_action(j->ctx, "kept the text of %u pages as an invisible, searchable "
 		                 "layer (no font program, nothing drawn)", j->text_pages);
+	if (mg_pdfw_unnamed(j->w))
+		mg_report_finding(j->ctx, "%lu characters of the text layer are unnamed: the document "
+		                  "has more than 65535 different characters", mg_pdfw_unnamed(j->w));
 	return MG_OK;
 }
 

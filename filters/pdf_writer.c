@@ -50,6 +50,7 @@ struct mg_pdfw {
 	GHashTable *cids;         /* code point -> CID */
 	uint32_t *unicode;        /* CID -> code point */
 	unsigned ncid;
+	unsigned long unnamed;    /* characters past the last CID */
 	/* the page being written */
 	bool open, text;
 	double wpt, hpt;
@@ -249,6 +250,11 @@ bool mg_pdfw_failed(const mg_pdfw *w, bool *full)
 	return w->failed;
 }
 
+unsigned long mg_pdfw_unnamed(const mg_pdfw *w)
+{
+	return w->unnamed;
+}
+
 int mg_pdfw_page_begin(mg_pdfw *w, double wpt, double hpt)
 {
 	if (w->failed || w->open || !(wpt > 0 && hpt > 0 && wpt < 3e7 && hpt < 3e7))
@@ -308,8 +314,10 @@ static unsigned pw_cid(mg_pdfw *w, uint32_t cp)
 
 	if (g_hash_table_lookup_extended(w->cids, GUINT_TO_POINTER(cp), NULL, &v))
 		return GPOINTER_TO_UINT(v);
-	if (w->ncid >= CID_MAX)
+	if (w->ncid >= CID_MAX) {
+		w->unnamed++;
 		return 0;
+	}
 	if ((w->ncid & 255) == 0) {
 		uint32_t *p = realloc(w->unicode, (w->ncid + 257) * sizeof(*p));
 

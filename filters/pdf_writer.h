@@ -65,6 +65,10 @@ void mg_pdfw_free(mg_pdfw *w);
 /* true once a write failed; full tells whether out's maximum was reached. */
 bool mg_pdfw_failed(const mg_pdfw *w, bool *full);
 
+/* Characters laid as .notdef because all 65,535 CIDs were taken by
+ * others: the layer has their places but not their text. */
+unsigned long mg_pdfw_unnamed(const mg_pdfw *w);
+
 /* A page: begin, one image covering it, any number of runs, end. */
 int mg_pdfw_page_begin(mg_pdfw *w, double wpt, double hpt);
 int mg_pdfw_page_image(mg_pdfw *w, const mg_pdfw_image *img);

@@ -93,6 +93,7 @@ START_TEST(characters_of_every_plane_come_back)
 	ck_assert_int_eq(mg_pdfw_page_end(w), 0);
 	ck_assert_int_eq(mg_pdfw_finish(w), 0);
 	ck_assert(!mg_pdfw_failed(w, NULL));
+	ck_assert_uint_eq(mg_pdfw_unnamed(w), 0);
 	assert_qpdf_check(&out);
 	ck_assert(!tu_contains(out.data, out.len, "/FontFile"));
 	ck_assert(tu_contains(out.data, out.len, "/Encoding /Identity-H"));
@@ -255,6 +256,7 @@ START_TEST(more_characters_than_cids)
 		run_of(w, chars + i, 1000, 10, 10, 600, 20, MG_PDFW_EAST);
 	ck_assert_int_eq(mg_pdfw_page_end(w), 0);
 	ck_assert_int_eq(mg_pdfw_finish(w), 0);
+	ck_assert_uint_eq(mg_pdfw_unnamed(w), N - 65535);
 	assert_qpdf_check(&out);
 	mg_pdfw_free(w);
 	mg_buf_free(&out);
