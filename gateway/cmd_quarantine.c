@@ -31,7 +31,7 @@ struct opts {
 	const char *reason, *user, *pwfile, *older_than, *out, *channel, *name;
 	const char *checkpoints, *key;
 	uint64_t after;
-	int json, blobs;
+	int json, blobs, self;
 };
 
 static void usage(FILE *to)
@@ -43,6 +43,10 @@ static void usage(FILE *to)
 	        "  show ID [--json]                      the item, its report, its audit trail\n"
 	        "  request ID --reason R --user NAME     ask for the original to be released\n"
 	        "  approve ID --user NAME                release it (not by the requester)\n"
+	        "  approve ID --user NAME --self --reason R\n"
+	        "                                        the requester approves alone: only with\n"
+	        "                                        quarantine.self_approval = yes (北海道 対策基準\n"
+	        "                                        第6条第2項, no other approver), marked in the log\n"
 	        "  deny ID --reason R --user NAME        refuse the release\n"
 	        "  delete ID --reason R --user NAME      delete the item (admin)\n"
 	        "  download ID --out FILE --user NAME    the original (approver, admin)\n"
@@ -148,6 +152,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "out", required_argument, NULL, 'w' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "checkpoints", required_argument, NULL, 'k' },
+		{ "self", no_argument, NULL, 'E' },
 		{ "key", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -208,6 +213,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'k':
 			o->checkpoints = optarg;
+			break;
+		case 'E':
+			o->self = 1;
 			break;
 		case 'K':
 			o->key = optarg;
@@ -396,7 +404,8 @@ static int do_review(mq_store *s, const char *action, const char *id, const stru
 	char *err = NULL;
 	int rc;
 
-	if (strcmp(action, "approve") != 0 && strcmp(action, "download") != 0 && !o->reason) {
+	if ((strcmp(action, "approve") != 0 || o->self) && strcmp(action, "download") != 0 &&
+	    !o->reason) {
 		fprintf(stderr, "mugai quarantine %s: --reason is required\n", action);
 		return 1;
 	}
@@ -408,6 +417,8 @@ static int do_review(mq_store *s, const char *action, const char *id, const stru
 		return 1;
 	if (strcmp(action, "request") == 0)
 		rc = mq_request(s, o->user, id, o->reason, &err);
+	else if (strcmp(action, "approve") == 0 && o->self)
+		rc = mq_approve_own(s, o->user, id, o->reason, &err);
 	else if (strcmp(action, "approve") == 0)
 		rc = mq_approve(s, o->user, id, &err);
 	else if (strcmp(action, "deny") == 0)
@@ -754,6 +765,8 @@ int mg_cmd_quarantine(int argc, char **argv)
 		return 1;
 	}
 	s = mg_cli_open_quarantine(c, "quarantine");
+	if (s)
+		mq_set_self_approval(s, mg_config_self_approval(c));
 	rc = s ? run(s, c, argc - optind, argv + optind, &o) : 1;
 	mq_close(s);
 	mg_config_free(c);

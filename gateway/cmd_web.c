@@ -59,6 +59,7 @@ int mg_web_options(const mg_config *c, mw_options *opt, char **err)
 	opt->session_idle = c->admin_session_idle;
 	opt->session_max = c->admin_session_max;
 	opt->allowed_hosts = c->admin_allowed_hosts;
+	opt->self_approval = mg_config_self_approval(c);
 	opt->listen = c->admin_listen;
 	opt->log = mg_web_log;
 	return 0;
@@ -73,8 +74,10 @@ mq_store *mg_web_open_store(const mg_config *c, char **err)
 {
 	mq_store *s = mq_open(c->quarantine_dir, c->quarantine_index, err);
 
-	if (s)
+	if (s) {
 		mq_set_release_hook(s, mg_release_hook, (void *)(uintptr_t)c);
+		mq_set_self_approval(s, mg_config_self_approval(c));
+	}
 	return s;
 }
 

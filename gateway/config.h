@@ -43,6 +43,7 @@ typedef struct mg_config {
 	unsigned admin_session_idle;
 	unsigned admin_session_max;
 	char *admin_allowed_hosts;
+	char *quarantine_self_approval;
 	/* signed checkpoints of the audit chain */
 	unsigned audit_checkpoint_interval;
 	char *audit_checkpoint_file;
@@ -70,6 +71,8 @@ char *mg_config_describe(const mg_config *c);
 /* config_check.c: what the values mean, as start-up would find it (every
  * address, path and URI); 0, or -1 with *err naming the key (free()). */
 int mg_config_check(const mg_config *c, char **err);
+/* quarantine.self_approval as a truth value (off unless yes). */
+int mg_config_self_approval(const mg_config *c);
 
 /* Parses the options every config-reading command shares: -c FILE and
  * -o section.key=value (repeatable).  Consumes them from argv (compacting

@@ -245,6 +245,13 @@ static int check_clamd(const mg_config *c, char **err)
 	return 0;
 }
 
+int mg_config_self_approval(const mg_config *c)
+{
+	uint64_t b = 0;
+
+	return mg_parse_bool(c->quarantine_self_approval, &b) == 0 && b != 0;
+}
+
 int mg_config_check(const mg_config *c, char **err)
 {
 	*err = NULL;
@@ -257,6 +264,7 @@ int mg_config_check(const mg_config *c, char **err)
 	    (c->smtp_notice[0] && check_file(c, "smtp.notice", c->smtp_notice, err) < 0) ||
 	    check_bool("admin.secure_cookies", c->admin_secure_cookies, err) < 0 ||
 	    check_bool("admin.metrics_public", c->admin_metrics_public, err) < 0 ||
+	    check_bool("quarantine.self_approval", c->quarantine_self_approval, err) < 0 ||
 	    check_clamd(c, err) < 0 ||
 	    check_parent(c, "audit.checkpoint_file", c->audit_checkpoint_file, err) < 0)
 		return -1;

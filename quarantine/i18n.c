@@ -158,6 +158,7 @@ static const struct word {
 	{ "audit", "store", MW_AUD_STORE },
 	{ "audit", "request", MW_AUD_REQUEST },
 	{ "audit", "approve", MW_AUD_APPROVE },
+	{ "audit", "approve_self", MW_AUD_APPROVE_SELF },
 	{ "audit", "release", MW_AUD_RELEASE },
 	{ "audit", "release_failed", MW_AUD_RELEASE_FAILED },
 	{ "audit", "deny", MW_AUD_DENY },

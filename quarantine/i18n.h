@@ -137,6 +137,12 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(ACT_APPROVE, "解放を承認", "Approve release") \
 	X(ACT_APPROVE_HINT, "承認すると原本が本来の宛先へ配送されます。申請者本人は承認できません。", \
 	  "Approving delivers the original to its destination. The requester cannot approve.") \
+	X(ACT_APPROVE_SELF, "例外として自分の申請を承認", "Approve my own request (exception)") \
+	X(ACT_APPROVE_SELF_HINT, "他に承認者がいない場合に限る例外です（北海道 情報セキュリティ対策基準 第6条第2項）。" \
+	  "理由（必須）とともに例外として監査ログに記録されます。", \
+	  "Only where no other approver exists (Hokkaido security standard, article 6, " \
+	  "paragraph 2). " \
+	  "Recorded in the audit log as an exception, with the reason (required).") \
 	X(ACT_DENY, "解放を却下", "Deny release") \
 	X(ACT_DELETE, "アイテムを削除", "Delete item") \
 	X(ACT_DELETE_HINT, "原本と索引を削除します。監査ログは残ります。", \
@@ -180,6 +186,7 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(AUD_STORE, "隔離保存", "Stored") \
 	X(AUD_REQUEST, "解放申請", "Release requested") \
 	X(AUD_APPROVE, "解放承認", "Release approved") \
+	X(AUD_APPROVE_SELF, "自己承認（例外）", "Self-approved (exception)") \
 	X(AUD_RELEASE, "原本配送", "Original delivered") \
 	X(AUD_RELEASE_FAILED, "配送失敗", "Delivery failed") \
 	X(AUD_DENY, "解放却下", "Release denied") \

@@ -32,6 +32,7 @@
 
 struct act {
 	const char *user, *item_id, *reason;
+	int self;             /* approving one's own request: the exception */
 	mq_item item;
 	int64_t before;       /* purge */
 	uint64_t count;       /* purge */
@@ -182,6 +183,24 @@ int mq_request(mq_store *s, const char *user, const char *item_id, const char *r
 
 /* --- approve and release ------------------------------------------------ */
 
+/* The exception of 第6条第2項: only when configured, only for one's own
+ * request, only with a reason. */
+static int may_approve_own(mq_store *s, const struct act *a, char **err)
+{
+	size_t n = a->reason ? strlen(a->reason) : 0;
+
+	if (!s->self_approval)
+		return mq_fail(err, MQ_E_REFUSED, "refused: approving one's own request is not enabled "
+		               "(quarantine.self_approval = no); another approver must approve it");
+	if (strcmp(a->item.requested_by, a->user) != 0)
+		return mq_fail(err, MQ_E_REFUSED, "refused: %s did not request this release; the "
+		               "exception is only for one's own request", a->user);
+	if (n < 10 || n > 1000)
+		return mq_fail(err, MQ_E_REFUSED, "refused: approving one's own request needs a reason "
+		               "(why no other approver is available), 10 to 1000 characters");
+	return MQ_OK;
+}
+
 static int claim_locked(mq_store *s, struct act *a, char **err)
 {
 	int64_t now = mq_now();
@@ -197,10 +216,12 @@ static int claim_locked(mq_store *s, struct act *a, char **err)
 		return mq_fail(err, MQ_E_REFUSED,
 		               "refused: item %s is %s; only a requested release can be approved",
 		               a->item_id, mq_status_name(a->item.status));
-	if (strcmp(a->item.requested_by, a->user) == 0)
+	if (strcmp(a->item.requested_by, a->user) == 0 && !a->self)
 		return mq_fail(err, MQ_E_REFUSED,
 		               "refused: %s requested this release; a different approver must approve it",
 		               a->user);
+	if (a->self && (rc = may_approve_own(s, a, err)) < 0)
+		return rc;
 	if (mq_ix_exec(s->ix,
 	               "UPDATE mq_items SET claim_until = $2 WHERE item_id = $1 AND"
 	               " status = 'release_requested' AND claim_until < $3 RETURNING item_id",
@@ -212,9 +233,14 @@ static int claim_locked(mq_store *s, struct act *a, char **err)
 	mq_rows_free(&r);
 	if (rc < 0)
 		return rc;
-	snprintf(detail, sizeof(detail), "requested by %.64s", a->item.requested_by);
-	return mq_audit_append(s->ix, a->user, "approve", a->item_id, detail, err) < 0 ? MQ_E_ERROR
-	                                                                                : MQ_OK;
+	if (a->self)
+		snprintf(detail, sizeof(detail),
+		         "EXCEPTION (%s): requested and approved by %.64s alone; reason: %.200s",
+		         MQ_SELF_APPROVAL_BASIS, a->user, a->reason);
+	else
+		snprintf(detail, sizeof(detail), "requested by %.64s", a->item.requested_by);
+	return mq_audit_append(s->ix, a->user, a->self ? "approve_self" : "approve", a->item_id, detail,
+	                       err) < 0 ? MQ_E_ERROR : MQ_OK;
 }
 
 static int released_locked(mq_store *s, struct act *a, char **err)
@@ -263,9 +289,34 @@ static int deliver(mq_store *s, struct act *a, char **why)
 	return rc == 0 ? 0 : -1;
 }
 
+void mq_set_self_approval(mq_store *s, int allowed)
+{
+	pthread_mutex_lock(&s->lock);
+	s->self_approval = allowed != 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int approve(mq_store *s, struct act *a, char **err);
+
 int mq_approve(mq_store *s, const char *user, const char *item_id, char **err)
 {
 	struct act a = { .user = user, .item_id = item_id };
+
+	return approve(s, &a, err);
+}
+
+int mq_approve_own(mq_store *s, const char *user, const char *item_id, const char *reason,
+                   char **err)
+{
+	struct act a = { .user = user, .item_id = item_id, .reason = reason, .self = 1 };
+
+	return approve(s, &a, err);
+}
+
+static int approve(mq_store *s, struct act *a_in, char **err)
+{
+	struct act a = *a_in;
+	const char *item_id = a.item_id;
 	char *why = NULL;
 	int rc;
 

@@ -14,6 +14,7 @@ struct mq_store {
 	mq_release_fn release;
 	void *release_ctx;
 	int lazy_notes;       /* mq_note_delivery commits without waiting for the disk */
+	int self_approval;    /* mq_approve_own allowed (an exception, off by default) */
 };
 
 /* The columns an mq_item is read from, in this order. */

@@ -56,6 +56,7 @@ typedef struct mw_options {
 	 * Any other Host (DNS rebinding) gets 400.  Both copied. */
 	const char *allowed_hosts;
 	const char *listen;       /* admin.listen as configured, for that default */
+	bool self_approval;       /* quarantine.self_approval: offer the exception */
 } mw_options;
 
 /* 0 when list is a valid admin.allowed_hosts, -1 with *err otherwise. */

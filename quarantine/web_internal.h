@@ -200,7 +200,7 @@ typedef enum mw_route_id {
 typedef struct mw_route {
 	mw_route_id id;
 	char item[40];
-	char action[16]; /* request | approve | deny | delete */
+	char action[16]; /* request | approve | approve_self | deny | delete */
 } mw_route;
 
 /* Pure: the route a decoded path names. */

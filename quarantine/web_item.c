@@ -135,7 +135,7 @@ static bool can(mq_role role, mq_role a, mq_role b)
 	return role == a || role == b;
 }
 
-static void actions(mw_out *o, const mw_request *req, const mq_item *it)
+static void actions(mw_server *srv, mw_out *o, const mw_request *req, const mq_item *it)
 {
 	mq_role role = req->sess.role;
 	mw_lang l = req->lang;
@@ -152,6 +152,11 @@ static void actions(mw_out *o, const mw_request *req, const mq_item *it)
 	if (can(role, MQ_ROLE_APPROVER, MQ_ROLE_ADMIN) && it->status == MQ_RELEASE_REQUESTED) {
 		action_form(o, req, it, "approve", MW_ACT_APPROVE, MW_ACT_APPROVE_HINT, false, "primary");
 		action_form(o, req, it, "deny", MW_ACT_DENY, MW_MSG_COUNT, true, "secondary");
+		/* the exception, only where configured and only on one's own request */
+		if (srv->opt.self_approval && it->requested_by &&
+		    strcmp(it->requested_by, req->sess.user) == 0)
+			action_form(o, req, it, "approve_self", MW_ACT_APPROVE_SELF,
+			            MW_ACT_APPROVE_SELF_HINT, true, "danger");
 		any = true;
 	}
 	if (can(role, MQ_ROLE_APPROVER, MQ_ROLE_ADMIN) && it->status != MQ_DELETED) {
@@ -254,7 +259,7 @@ void mw_page_item(mw_server *srv, mw_request *req, mw_response *resp, const char
 	mw_raw(o, "</div><div class=\"columns\"><div class=\"main\">");
 	summary(o, l, &it);
 	mw_raw(o, "</div><div class=\"side\">");
-	actions(o, req, &it);
+	actions(srv, o, req, &it);
 	mw_raw(o, "</div></div><section class=\"panel\" id=\"report\"><h2>");
 	mw_tr(o, l, MW_SEC_REPORT);
 	mw_raw(o, "</h2>");
@@ -333,6 +338,10 @@ void mw_do_item_action(mw_server *srv, mw_request *req, mw_response *resp, const
 		done = MW_DONE_REQUEST;
 	} else if (strcmp(action, "approve") == 0) {
 		rc = mq_approve(srv->store, user, id, &err);
+		done = MW_DONE_APPROVE;
+	} else if (strcmp(action, "approve_self") == 0) {
+		/* the store refuses it unless quarantine.self_approval is on */
+		rc = mq_approve_own(srv->store, user, id, reason, &err);
 		done = MW_DONE_APPROVE;
 	} else if (strcmp(action, "deny") == 0) {
 		rc = mq_deny(srv->store, user, id, reason, &err);

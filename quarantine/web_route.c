@@ -101,6 +101,7 @@ static void parse_item(const char *rest, mw_route *r)
 	} else if (strcmp(slash, "/original") == 0) {
 		r->id = MW_R_ITEM_ORIGINAL;
 	} else if (strcmp(slash, "/request") == 0 || strcmp(slash, "/approve") == 0 ||
+	           strcmp(slash, "/approve_self") == 0 ||
 	           strcmp(slash, "/deny") == 0 || strcmp(slash, "/delete") == 0) {
 		r->id = MW_R_ITEM_ACTION;
 		snprintf(r->action, sizeof(r->action), "%s", slash + 1);

@@ -1332,6 +1332,21 @@ static char *last_audit(const char *action)
 	return found;
 }
 
+/* The last entry with this action about any item, as "actor|detail". */
+static char *last_audit_item(const char *action)
+{
+	mq_audit_entry *e = NULL;
+	size_t n = 0;
+	char *found = NULL;
+
+	ck_assert_int_eq(mq_audit_list(store, 0, 1000, &e, &n, NULL), MQ_OK);
+	for (size_t i = n; i-- > 0 && !found;)
+		if (strcmp(e[i].action, action) == 0)
+			ck_assert_int_gt(asprintf(&found, "%s|%s", e[i].actor, e[i].detail), 0);
+	mq_audit_free(e, n);
+	return found;
+}
+
 static void try_password(const char *user, const char *pw, unsigned want)
 {
 	char token[MW_TOKEN_HEX + 1];
@@ -1431,6 +1446,76 @@ START_TEST(auditor_reads_never_releases)
 		ck_assert_int_eq(status_of(ID1), MQ_QUARANTINED);
 	}
 	ck_assert_int_eq(hook_calls, 0);
+}
+END_TEST
+
+/* --- the exception of 北海道 対策基準 第6条第2項 ------------------------------------- */
+
+static bool page_has(const char *sid, const char *path, const char *text)
+{
+	struct call c = { .path = path, .session = sid };
+	mw_response r;
+	bool has;
+
+	run(&c, &r);
+	ck_assert_uint_eq(r.status, 200);
+	has = strstr(body(&r), text) != NULL;
+	mw_response_free(&r);
+	return has;
+}
+
+/* Off by default: no form, and the store refuses the action itself. */
+START_TEST(self_approval_off_by_default)
+{
+	char sid[MW_TOKEN_HEX + 1], csrf[MW_TOKEN_HEX + 1];
+
+	login("carol", "carol-password", sid, csrf);
+	act(sid, csrf, ID1, "request", "needed for the contract", NULL);
+	ck_assert(!page_has(sid, "/items/" ID1, "form-approve_self"));
+	act(sid, csrf, ID1, "approve_self", "no other approver this week", NULL);
+	ck_assert_int_eq(status_of(ID1), MQ_RELEASE_REQUESTED);
+	ck_assert_int_eq(hook_calls, 0);
+	ck_assert_ptr_nonnull(strstr(logged, "approve_self: not done by carol through the web UI: "
+	                                     "refused: approving one's own request is not enabled"));
+}
+END_TEST
+
+START_TEST(self_approval_exception)
+{
+	mw_options opt = { .self_approval = true };
+	char c_sid[MW_TOKEN_HEX + 1], c_csrf[MW_TOKEN_HEX + 1];
+	char b_sid[MW_TOKEN_HEX + 1], b_csrf[MW_TOKEN_HEX + 1];
+	char *a;
+
+	store_teardown();
+	store_setup_opts(&opt);
+	mq_set_self_approval(store, 1);
+	login("carol", "carol-password", c_sid, c_csrf);
+	login("bob", "bob-password", b_sid, b_csrf);
+	act(c_sid, c_csrf, ID1, "request", "needed for the contract", NULL);
+	/* offered to the requester only, marked as the exception */
+	ck_assert(page_has(c_sid, "/items/" ID1, "form-approve_self"));
+	ck_assert(page_has(c_sid, "/items/" ID1, "第6条第2項"));
+	ck_assert(!page_has(b_sid, "/items/" ID1, "form-approve_self"));
+	/* never without a reason, never for someone else's request */
+	act(c_sid, c_csrf, ID1, "approve_self", "", NULL);
+	act(c_sid, c_csrf, ID1, "approve_self", "short", NULL);
+	act(b_sid, b_csrf, ID1, "approve_self", "bob is not the requester", NULL);
+	ck_assert_int_eq(status_of(ID1), MQ_RELEASE_REQUESTED);
+	ck_assert_int_eq(hook_calls, 0);
+	ck_assert_ptr_nonnull(strstr(logged, "refused: bob did not request this release"));
+	act(c_sid, c_csrf, ID1, "approve_self", "the only approver is on leave until May", NULL);
+	ck_assert_int_eq(status_of(ID1), MQ_RELEASED);
+	ck_assert_int_eq(hook_calls, 1);
+	/* in the audit chain as the exception, with its basis and reason */
+	a = last_audit_item("approve_self");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_msg(strstr(a, "carol|EXCEPTION (北海道 情報セキュリティ対策基準 第6条第2項): requested and "
+	                        "approved by carol alone; reason: the only approver is on leave until May"),
+	              "%s", a);
+	free(a);
+	ck_assert(page_has(c_sid, "/items/" ID1, "自己承認（例外）"));
+	ck_assert(page_has(c_sid, "/audit", "自己承認（例外）"));
 }
 END_TEST
 
@@ -1583,6 +1668,8 @@ Suite *mugai_suite(void)
 	tcase_add_test(routes, health_and_metrics);
 	tcase_add_test(routes, logins_and_logouts_audited);
 	tcase_add_test(routes, auditor_reads_never_releases);
+	tcase_add_test(routes, self_approval_off_by_default);
+	tcase_add_test(routes, self_approval_exception);
 	tcase_add_test(routes, host_default_is_loopback);
 	tcase_add_test(routes, host_checked_before_session);
 	tcase_add_test(routes, host_listen_and_explicit_list);

@@ -90,6 +90,12 @@ expect "wrong password refused" 1 "unknown user or wrong password" env MUGAI_PAS
 expect "admin request" 0 "release requested" q request "$file_id" --reason "vendor tool" --user dana --password-file "$tmp/dana.pw"
 expect "the requester may not approve" 1 "refused: dana requested this release; a different approver must approve it" \
 	q approve "$file_id" --user dana --password-file "$tmp/dana.pw"
+expect "approving one's own request (the 第6条第2項 exception) is off by default" 1 \
+	"approving one's own request is not enabled \\(quarantine.self_approval = no\\)" \
+	q approve "$file_id" --user dana --self --reason "no other approver this week" --password-file "$tmp/dana.pw"
+expect "and even where enabled, never without a reason" 1 "--reason is required" \
+	"$mugai" quarantine "${conf[@]}" -o quarantine.self_approval=yes approve "$file_id" --user dana --self \
+	--password-file "$tmp/dana.pw"
 
 export MUGAI_PASSWORD='bob password'
 expect "approve releases the mail" 0 "approved and released" q approve "$mail_id" --user bob
