@@ -50,6 +50,9 @@ check "$conf is a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' mugai | gr
 check "the unit is installed" test -f /lib/systemd/system/mugaid.service
 check "the unit is enabled" test -L /etc/systemd/system/multi-user.target.wants/mugaid.service
 check "and not started by the installation" bash -c "$(declare -f installed_mugaid_runs); ! installed_mugaid_runs"
+for page in mugaid:8 mugai:1 mugai.conf:5; do
+	check "man finds ${page%:*}(${page#*:})" bash -c 'man -w "$2" "$1" | grep -q "^/usr/share/man/man$2/"' _ "${page%:*}" "${page#*:}"
+done
 out=$(/usr/sbin/mugaid -t -c "$conf" 2>&1)
 check "the installed configuration checks out as installed ($out)" grep -q "configuration ok" <<<"$out"
 
