@@ -213,7 +213,8 @@ static mg_status check_dtd(struct scan *s, xmlDtdPtr dtd)
 {
 	if (!dtd)
 		return MG_OK;
-	if (dtd->SystemID && !starts_nocase((const char *)dtd->SystemID, "http://www.w3.org/"))
+	if (dtd->SystemID && !starts_nocase((const char *)dtd->SystemID, "http://www.w3.org/") &&
+	    !starts_nocase((const char *)dtd->SystemID, "https://www.w3.org/"))
 		return refuse(s, "a DTD of its own", (const char *)dtd->SystemID);
 	if (dtd->pentities && xmlHashSize(dtd->pentities) > 0)
 		return refuse(s, "parameter entities", "DOCTYPE");

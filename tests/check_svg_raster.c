@@ -393,11 +393,19 @@ START_TEST(flat_entities_are_drawn)
 		"<!ENTITY fill \"#0000ff\">\n]>\n"
 		"<svg xmlns=\"&ns_svg;\" width=\"8\" height=\"8\"><rect width=\"8\" height=\"8\" "
 		"fill=\"&fill;\"/></svg>";
+	static const char https_dtd[] =
+		"<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" "
+		"\"https://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd\">"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"8\" height=\"8\"/>";
 	mg_image img = { 0 };
 
 	draw(svg, "ai.svg", &img);
 	ck_assert_uint_eq(img.width, 8);
 	assert_rgba(&img, 4, 4, 0, 0, 255, 255);
+	mg_image_free(&img);
+	/* the W3C's DTD named (never loaded), over https too */
+	draw(https_dtd, "w3c.svg", &img);
+	ck_assert_uint_eq(img.width, 8);
 	mg_image_free(&img);
 }
 END_TEST
