@@ -9,7 +9,8 @@
  * references, and expands only internal entities.
  *
  * The canvas size is settled before anything is allocated: the intrinsic
- * size (at 96 dpi), else the viewBox, else CSS's default object size; it
+ * size (at 96 dpi), else one side and the viewBox's proportions, else the
+ * viewBox, else CSS's default object size; it
  * is checked against the policy like any image's, then scaled down (a
  * vector drawing loses nothing to scale) to what the worker's memory
  * holds, filter effects included.
@@ -17,6 +18,7 @@
 #include <cairo.h>
 #include <librsvg/rsvg.h>
 #include <math.h>
+#include <stdbool.h>
 
 #include "image_codec.h"
 
@@ -39,6 +41,43 @@ static void viewbox_size(const RsvgRectangle *vb, double *w, double *h)
 	*h = vb->height * scale;
 }
 
+/* A length in pixels at 96 dpi (em and ex at a 16 px font), or -1 for a
+ * percentage, which depends on a viewport an image does not have. */
+static double length_px(const RsvgLength *l)
+{
+	switch (l->unit) {
+	case RSVG_UNIT_PX: return l->length;
+	case RSVG_UNIT_IN: return l->length * 96.0;
+	case RSVG_UNIT_CM: return l->length * 96.0 / 2.54;
+	case RSVG_UNIT_MM: return l->length * 96.0 / 25.4;
+	case RSVG_UNIT_PT: return l->length * 96.0 / 72.0;
+	case RSVG_UNIT_PC: return l->length * 96.0 / 6.0;
+	case RSVG_UNIT_EM: return l->length * 16.0;
+	case RSVG_UNIT_EX: return l->length * 8.0;
+	default: return -1.0;
+	}
+}
+
+/* One absolute side and a viewBox: the other side from the viewBox's
+ * proportions, as a browser does. */
+static bool one_side(const RsvgLength *lw, const RsvgLength *lh, const RsvgRectangle *vb,
+                     double *w, double *hh)
+{
+	double pw = length_px(lw), ph = length_px(lh);
+
+	if (pw > 0) {
+		*w = pw;
+		*hh = pw * vb->height / vb->width;
+		return true;
+	}
+	if (ph > 0) {
+		*hh = ph;
+		*w = ph * vb->width / vb->height;
+		return true;
+	}
+	return false;
+}
+
 /* The size in pixels the document asks for, unchecked. */
 static void intrinsic_size(RsvgHandle *h, double *w, double *hh)
 {
@@ -50,7 +89,8 @@ static void intrinsic_size(RsvgHandle *h, double *w, double *hh)
 		return;
 	rsvg_handle_get_intrinsic_dimensions(h, &has_w, &lw, &has_h, &lh, &has_vb, &vb);
 	if (has_vb && vb.width > 0 && vb.height > 0 && isfinite(vb.width) && isfinite(vb.height)) {
-		viewbox_size(&vb, w, hh);
+		if (!one_side(&lw, &lh, &vb, w, hh))
+			viewbox_size(&vb, w, hh);
 		return;
 	}
 	*w = DEFAULT_WIDTH;

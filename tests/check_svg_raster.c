@@ -109,6 +109,11 @@ START_TEST(sizes_the_document_asks_for)
 		  "<rect width=\"100%\" height=\"100%\" fill=\"blue\"/></svg>", 300, 150 },
 		{ "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 10 40\">"
 		  "<rect width=\"10\" height=\"40\" fill=\"blue\"/></svg>", 256, 1024 },
+		/* one side given: the other from the viewBox, as in a browser */
+		{ "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" viewBox=\"0 0 100 50\">"
+		  "<rect width=\"100\" height=\"50\" fill=\"blue\"/></svg>", 200, 100 },
+		{ "<svg xmlns=\"http://www.w3.org/2000/svg\" height=\"0.5in\" viewBox=\"0 0 100 50\">"
+		  "<rect width=\"100\" height=\"50\" fill=\"blue\"/></svg>", 96, 48 },
 	};
 	mg_image img = { 0 };
 
