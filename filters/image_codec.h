@@ -46,6 +46,9 @@ mg_status mg_tiff_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_
 mg_status mg_webp_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
 /* image_svg.c: an SVG drawn into RGBA pixels, or refused. */
 mg_status mg_svg_decode(mg_ctx *ctx, const unsigned char *data, size_t len, mg_image *img);
+/* Pixels of a picture embedded in an SVG at most (gdk-pixbuf holds it
+ * whole, 4 bytes a pixel, beside the canvas). */
+#define MG_SVG_EMBED_MAX_PIXELS (16ull * 1024 * 1024)
 /* image_svg_refs.c: MG_E_TYPE_BLOCKED for a document that refers to a file,
  * a URL, a style sheet or an XInclude; MG_E_MALFORMED for bad XML. */
 mg_status mg_svg_check_refs(mg_ctx *ctx, const unsigned char *data, size_t len);

@@ -8,13 +8,15 @@
  * blocked with the reference named, instead of coming out subtly
  * different.  What may stay: references to the document's own elements
  * ("#id", url(#id)), links (<a href>, never followed by a renderer and
- * gone in pixels), and pictures embedded as PNG or JPEG data: URLs.
+ * gone in pixels), and pictures embedded as PNG or JPEG data: URLs that
+ * the image family's own decoders accept.
  *
  * The tree is built by libxml2 with no network, no DTD loading and no
  * entity substitution; every value is looked at as librsvg sees it, with
  * the document's own (internal, flat) entities expanded within a budget,
  * so that an entity cannot hide a reference nor blow the check up.
  */
+#include <glib.h>
 #include <libxml/entities.h>
 #include <libxml/hash.h>
 #include <libxml/parser.h>
@@ -115,6 +117,38 @@ static bool is_svg_elem(xmlNodePtr n, const char *name)
 	       strcmp((const char *)n->name, name) == 0;
 }
 
+/* A picture carried inside as base64: decoded first by the image
+ * family's own decoder, so that only a PNG or JPEG it accepts, within the
+ * policy's size and the renderer's memory, reaches gdk-pixbuf. */
+static mg_status check_embedded(struct scan *s, const char *v)
+{
+	const char *b64 = strcasestr(v, ";base64,");
+	unsigned char *bytes;
+	const char *format;
+	gsize n = 0;
+	mg_image img = { 0 };
+	mg_status st;
+
+	if (!b64 || strchr(v, ',') < b64)
+		return refuse(s, "an embedded picture not in base64", v);
+	bytes = g_base64_decode(b64 + 8, &n);
+	format = bytes ? mg_image_format(bytes, n) : NULL;
+	if (!format || (strcmp(format, "PNG") != 0 && strcmp(format, "JPEG") != 0)) {
+		g_free(bytes);
+		return s->st = mg_fail(s->ctx, MG_E_MALFORMED,
+		                       "SVG image with an embedded picture that is no PNG or JPEG");
+	}
+	st = strcmp(format, "PNG") == 0 ? mg_png_decode(s->ctx, bytes, n, &img)
+	                                : mg_jpeg_decode(s->ctx, bytes, n, &img);
+	if (st == MG_OK && (uint64_t)img.width * img.height > MG_SVG_EMBED_MAX_PIXELS)
+		st = mg_fail(s->ctx, MG_E_LIMIT_PIXELS,
+		             "SVG image with an embedded picture of %ux%u pixels, over %llu",
+		             img.width, img.height, (unsigned long long)MG_SVG_EMBED_MAX_PIXELS);
+	mg_image_free(&img);
+	g_free(bytes);
+	return s->st = st;
+}
+
 /* An href: into the document, a link, or a picture carried inside. */
 static mg_status check_href(struct scan *s, xmlNodePtr elem, const char *v)
 {
@@ -125,7 +159,7 @@ static mg_status check_href(struct scan *s, xmlNodePtr elem, const char *v)
 	if (is_svg_elem(elem, "image") &&
 	    (starts_nocase(p, "data:image/png;") || starts_nocase(p, "data:image/png,") ||
 	     starts_nocase(p, "data:image/jpeg;") || starts_nocase(p, "data:image/jpeg,")))
-		return MG_OK;
+		return check_embedded(s, p);
 	return refuse(s, "a reference to another file or URL", v);
 }
 

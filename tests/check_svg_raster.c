@@ -144,6 +144,52 @@ START_TEST(embedded_png_is_drawn)
 }
 END_TEST
 
+/* An embedded picture goes through the image family's decoder first:
+ * damaged, another format, or too large, and the SVG is blocked. */
+START_TEST(embedded_pictures_checked)
+{
+	mg_policy *p = mg_policy_new();
+	mg_ctx ctx = { 0 };
+	mg_image big = { 0 };
+	mg_buf png;
+	mg_result res;
+	char *b64, *svg;
+	static const char *const bad[] = {
+		/* a PNG signature and nothing after it */
+		SVG_OPEN "<image width=\"1\" height=\"1\" href=\"data:image/png;base64,iVBORw0KGgo=\"/></svg>",
+		/* a GIF under a PNG type */
+		SVG_OPEN "<image width=\"1\" height=\"1\" href=\"data:image/png;base64,"
+		"R0lGODlhAQABAAAAACw=\"/></svg>",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tu_sanitize(bad[i], strlen(bad[i]), "e.svg", MG_MODE_DEFAULT, &res);
+		ck_assert_msg(res.status == MG_E_MALFORMED, "case %zu: %s", i, res.reason);
+		mg_result_free(&res);
+	}
+	/* 5000x5000 grey: within the policy, over what gdk-pixbuf may hold */
+	ctx.policy = p;
+	ctx.report = json_object();
+	ck_assert_int_eq(mg_image_alloc(&ctx, &big, 5000, 5000, 1), MG_OK);
+	memset(big.pixels, 0x80, 5000u * 5000u);
+	mg_buf_init(&png, 1u << 26);
+	ck_assert_int_eq(mg_png_encode(&ctx, &big, &png), MG_OK);
+	b64 = g_base64_encode(png.data, png.len);
+	svg = g_strdup_printf(SVG_OPEN "<image width=\"10\" height=\"10\" "
+	                      "href=\"data:image/png;base64,%s\"/></svg>", b64);
+	tu_sanitize(svg, strlen(svg), "e.svg", MG_MODE_DEFAULT, &res);
+	ck_assert_msg(res.status == MG_E_LIMIT_PIXELS, "%s", res.reason);
+	ck_assert_ptr_nonnull(strstr(res.reason, "embedded picture of 5000x5000"));
+	mg_result_free(&res);
+	g_free(svg);
+	g_free(b64);
+	mg_buf_free(&png);
+	mg_image_free(&big);
+	json_decref(ctx.report);
+	mg_policy_free(p);
+}
+END_TEST
+
 /* ---- nothing outside the document is read ---- */
 
 static const char *const outside[] = {
@@ -424,6 +470,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, logo_size_and_colours);
 	tcase_add_test(tc, sizes_the_document_asks_for);
 	tcase_add_test(tc, embedded_png_is_drawn);
+	tcase_add_test(tc, embedded_pictures_checked);
 	tcase_add_test(tc, outside_references_are_blocked);
 	tcase_add_test(tc, renderer_alone_reads_nothing);
 	tcase_add_test(tc, size_limits);
