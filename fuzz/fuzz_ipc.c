@@ -4,7 +4,7 @@
  * SOCK_SEQPACKET pair (header, version and length checks of
  * mg_ipc_recv) with two descriptors attached, then is decoded as each
  * worker message (reply, job, started, done); every field is
- * bounds-checked and leftovers fail.
+ * bounds-checked and leftovers fail, a job's candidate passwords too.
  *
  * The harnesses link only the core, so the two gateway files are compiled
  * in here.
@@ -41,6 +41,17 @@ static int send_with_fds(const uint8_t *data, size_t size)
 	return sendmsg(sv[0], &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)size ? 0 : -1;
 }
 
+/* Whatever a job decodes to, its candidates are within the limits:
+ * counted, each present, not empty, not too long. */
+static void check_passwords(const mg_job *j)
+{
+	if (j->n_passwords > MG_WORKER_MAX_PASSWORDS || (j->n_passwords && !j->passwords))
+		abort();
+	for (uint32_t i = 0; i < j->n_passwords; i++)
+		if (!j->passwords[i] || strlen(j->passwords[i]) > MG_WORKER_MAX_PASSWORD_LEN)
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	mg_msg m;
@@ -74,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 1:
 			if (mg_job_decode(&m, &j) == 0 && (!j.item_id || strlen(j.item_id) > 39))
 				abort();
+			check_passwords(&j);
 			mg_job_clear(&j);
 			break;
 		case 2:

@@ -33,6 +33,9 @@ void mg_msg_free(mg_msg *m)
 	for (unsigned i = m->fd_pos; m->received && i < m->nfds; i++)
 		if (m->fds[i] >= 0)
 			close(m->fds[i]);
+	/* a job may carry candidate passwords: none stays in freed memory */
+	if (m->data.data)
+		explicit_bzero(m->data.data, m->data.len);
 	mg_buf_free(&m->data);
 	m->nfds = m->fd_pos = 0;
 }
@@ -246,7 +249,7 @@ int mg_ipc_recv(int sock, mg_msg *m, int timeout_ms)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
 	                     .msg_controllen = sizeof(control.buf) };
 	uint32_t len;
-	ssize_t n;
+	ssize_t n = 0;
 	int rc = -1, err = 0;
 
 	mg_msg_init(m, 0);
@@ -289,6 +292,8 @@ int mg_ipc_recv(int sock, mg_msg *m, int timeout_ms)
 	}
 	rc = 1;
 done:
+	if (n > 0)
+		explicit_bzero(buf, (size_t)n);
 	free(buf);
 	if (rc != 1) {
 		mg_msg_free(m);

@@ -21,7 +21,7 @@
 #include "buf.h"
 
 /* Bumped whenever a message's layout changes. */
-#define MG_IPC_VERSION 1
+#define MG_IPC_VERSION 2
 #define MG_IPC_MAX_MSG 65536
 #define MG_IPC_MAX_FDS 4
 /* Longest string field (names, types, reasons). */

@@ -447,15 +447,40 @@ static void blocked(mg_result *res, const mg_input *in, mg_mode mode, struct fai
 
 mg_status mg_worker_sanitize(mg_worker *w, const mg_input *in, mg_mode mode, mg_result *res)
 {
+	return mg_worker_sanitize_unlock(w, in, NULL, 0, mode, res);
+}
+
+/* Candidates the job message cannot carry: refused whole, not cut. */
+static int passwords_fit(const char *const *passwords, size_t n)
+{
+	if (n > MG_WORKER_MAX_PASSWORDS)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!passwords[i] || !*passwords[i] ||
+		    strlen(passwords[i]) > MG_WORKER_MAX_PASSWORD_LEN)
+			return 0;
+	return 1;
+}
+
+mg_status mg_worker_sanitize_unlock(mg_worker *w, const mg_input *in,
+                                    const char *const *passwords, size_t n_passwords,
+                                    mg_mode mode, mg_result *res)
+{
 	struct failure f = { MG_OK, "", NULL };
 	mg_job job = { (uint32_t)mode, in->is_mail ? 1 : 0, res->item_id, (char *)(uintptr_t)in->name,
-	               (char *)(uintptr_t)in->declared_type, in->len, -1 };
+	               (char *)(uintptr_t)in->declared_type, in->len, -1, (uint32_t)n_passwords,
+	               (char **)(uintptr_t)passwords };
 
 	memset(res, 0, sizeof(*res));
 	if (in->item_id)
 		snprintf(res->item_id, sizeof(res->item_id), "%s", in->item_id);
 	else
 		mg_item_id_new(res->item_id);
+	if (!passwords_fit(passwords, n_passwords)) {
+		fail(&f, MG_E_LIMIT_COUNT, "candidate passwords refused: more than %d, or one empty "
+		     "or longer than %d bytes", MG_WORKER_MAX_PASSWORDS, MG_WORKER_MAX_PASSWORD_LEN);
+		goto done;
+	}
 	job.fd = mg_memfd_sealed("mugai-input", in->data, in->len);
 	if (job.fd < 0) {
 		fail(&f, MG_E_INTERNAL, "item not handed to the worker: %s", strerror(errno));

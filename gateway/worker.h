@@ -43,6 +43,13 @@ void mg_worker_free(mg_worker *w);
 
 /* Like mg_sanitize(), run in the sandboxed child.  Always fills *res. */
 mg_status mg_worker_sanitize(mg_worker *w, const mg_input *in, mg_mode mode, mg_result *res);
+/* Like mg_sanitize_unlock(): the candidates travel with the job to the
+ * sandboxed process and nowhere else.  At most MG_WORKER_MAX_PASSWORDS
+ * (100), each 1 to 255 bytes; more or longer ones block the item
+ * (limit_count) rather than being cut silently. */
+mg_status mg_worker_sanitize_unlock(mg_worker *w, const mg_input *in,
+                                    const char *const *passwords, size_t n_passwords,
+                                    mg_mode mode, mg_result *res);
 
 /* Starts the worker now instead of at the first job, e.g. before the
  * service loads secrets (TLS keys) that the worker, forked from it, would

@@ -176,7 +176,8 @@ static void serve(const struct child *c, mg_job *job)
 		snprintf(res.item_id, sizeof(res.item_id), "%s", job->item_id);
 		hook_result(&res, &in, (mg_mode)job->mode, reason);
 	} else {
-		mg_sanitize(c->core, &in, (mg_mode)job->mode, &res);
+		mg_sanitize_unlock(c->core, &in, (const char *const *)job->passwords,
+		                   job->n_passwords, (mg_mode)job->mode, &res);
 	}
 	seal_outputs(c, &in, (mg_mode)job->mode, &res, &r);
 	mg_reply_encode(&m, &r);

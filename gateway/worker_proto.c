@@ -21,7 +21,40 @@ void mg_job_encode(mg_msg *m, const mg_job *j)
 	mg_msg_put_str(m, j->name);
 	mg_msg_put_str(m, j->declared_type);
 	mg_msg_put_u64(m, j->len);
+	mg_msg_put_u32(m, j->n_passwords);
+	if (j->n_passwords > MG_WORKER_MAX_PASSWORDS || (j->n_passwords && !j->passwords))
+		m->bad = 1;
+	for (uint32_t i = 0; !m->bad && i < j->n_passwords; i++) {
+		if (!j->passwords[i] || !*j->passwords[i] ||
+		    strlen(j->passwords[i]) > MG_WORKER_MAX_PASSWORD_LEN)
+			m->bad = 1;
+		else
+			mg_msg_put_str(m, j->passwords[i]);
+	}
 	mg_msg_put_fd(m, j->fd);
+}
+
+/* The candidates of a job: each present, not empty, within the limits. */
+static int decode_passwords(mg_msg *m, mg_job *j)
+{
+	uint32_t n = 0;
+
+	if (mg_msg_get_u32(m, &n) < 0 || n > MG_WORKER_MAX_PASSWORDS)
+		return -1;
+	if (n == 0)
+		return 0;
+	j->passwords = calloc(n, sizeof(*j->passwords));
+	if (!j->passwords)
+		return -1;
+	for (; j->n_passwords < n; j->n_passwords++) {
+		char **p = &j->passwords[j->n_passwords];
+
+		if (mg_msg_get_str(m, p, MG_WORKER_MAX_PASSWORD_LEN) < 0 || !*p || !**p) {
+			j->n_passwords += *p != NULL;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int mg_job_decode(mg_msg *m, mg_job *j)
@@ -36,6 +69,8 @@ int mg_job_decode(mg_msg *m, mg_job *j)
 	mg_msg_get_str(m, &j->name, MG_IPC_MAX_STR);
 	mg_msg_get_str(m, &j->declared_type, MG_IPC_MAX_STR);
 	mg_msg_get_u64(m, &j->len);
+	if (decode_passwords(m, j) < 0)
+		m->bad = 1;
 	mg_msg_get_fd(m, &j->fd);
 	if (mg_msg_end(m) < 0 || !j->item_id || j->mode > MG_MODE_CDR || j->is_mail > 1)
 		return -1;
@@ -47,6 +82,11 @@ void mg_job_clear(mg_job *j)
 	free(j->item_id);
 	free(j->name);
 	free(j->declared_type);
+	for (uint32_t i = 0; i < j->n_passwords; i++) {
+		explicit_bzero(j->passwords[i], strlen(j->passwords[i]));
+		free(j->passwords[i]);
+	}
+	free(j->passwords);
 	if (j->fd >= 0)
 		close(j->fd);
 	memset(j, 0, sizeof(*j));

@@ -11,7 +11,8 @@
  *   zygote -> parent  MG_MSG_WORKER_ERROR    str reason: setup failed
  *   parent -> zygote  MG_MSG_WORKER_JOB      u32 mode, u32 is_mail, str item_id,
  *                                            str name, str declared_type,
- *                                            u64 len; fd input
+ *                                            u64 len, u32 n_passwords,
+ *                                            n_passwords x str; fd input
  *   zygote -> parent  MG_MSG_WORKER_STARTED  u32 pid, str error (NULL when
  *                                            started); fd the job's socket
  *   job    -> parent  MG_MSG_WORKER_RESULT   str item_id, u32 status,
@@ -40,6 +41,11 @@
 
 /* The largest report JSON a worker may send back. */
 #define MG_WORKER_MAX_REPORT (16u << 20)
+/* Candidate passwords one job may carry, and the longest one in bytes
+ * (Office's own limit is 255 characters): enough for a PPAP window and
+ * a recipient's attempts, and far inside one message. */
+#define MG_WORKER_MAX_PASSWORDS 100
+#define MG_WORKER_MAX_PASSWORD_LEN 255
 
 typedef struct mg_job {
 	uint32_t mode;
@@ -47,6 +53,10 @@ typedef struct mg_job {
 	char *item_id, *name, *declared_type;
 	uint64_t len;
 	int fd;
+	/* candidates for encrypted content (PPAP); never logged, wiped by
+	 * mg_job_clear, nothing but the job process reads them */
+	uint32_t n_passwords;
+	char **passwords;
 } mg_job;
 
 typedef struct mg_reply {
@@ -57,8 +67,11 @@ typedef struct mg_reply {
 	int report_fd, out_fd;
 } mg_reply;
 
+/* A job with more or longer candidates than the limits above makes the
+ * message bad (mg_ipc_send refuses it). */
 void mg_job_encode(mg_msg *m, const mg_job *j);
-/* 0, or -1 when the message is not exactly a job. */
+/* 0, or -1 when the message is not exactly a job (the candidates too:
+ * within the limits, none NULL or empty). */
 int mg_job_decode(mg_msg *m, mg_job *j);
 void mg_job_clear(mg_job *j);
 

@@ -298,7 +298,7 @@ START_TEST(job_and_reply_layouts)
 {
 	char id[] = "20240101T000000-0123456789ab", name[] = "a.eml", type[] = "text/plain",
 	     ext[] = "txt";
-	mg_job job = { MG_MODE_TEXT, 1, id, name, NULL, 42, 0 };
+	mg_job job = { MG_MODE_TEXT, 1, id, name, NULL, 42, 0, 0, NULL };
 	mg_reply r = { id, MG_OK, MG_VERDICT_SANITISED, NULL, type, ext, 5, 10, 0, 0 };
 	mg_job j2;
 	mg_reply r2;
@@ -354,6 +354,82 @@ START_TEST(job_and_reply_layouts)
 }
 END_TEST
 
+/* A job's candidate passwords: they travel in order, and the reader
+ * refuses a count or a length past the limits, an empty one and a NULL. */
+START_TEST(job_passwords_bounded)
+{
+	char id[] = "20240101T000000-0123456789ab", name[] = "a.zip", pa[] = "secret1",
+	     pb[] = "\xe3\x83\x91\xe3\x82\xb9\xef\xbc\x91", empty[] = "";
+	char long_pw[MG_WORKER_MAX_PASSWORD_LEN + 2];
+	char *two[] = { pa, pb }, *many[MG_WORKER_MAX_PASSWORDS + 1];
+	mg_job job = { MG_MODE_DEFAULT, 0, id, name, NULL, 0, -1, 2, two };
+	mg_job j2;
+	mg_msg out, in;
+
+	job.fd = open("/dev/null", O_RDONLY);
+	mg_job_encode(&out, &job);
+	ck_assert_int_eq(mg_ipc_send(sv[0], &out), 0);
+	mg_msg_free(&out);
+	ck_assert_int_eq(mg_ipc_recv(sv[1], &in, 1000), 1);
+	ck_assert_int_eq(mg_job_decode(&in, &j2), 0);
+	ck_assert_uint_eq(j2.n_passwords, 2);
+	ck_assert_str_eq(j2.passwords[0], pa);
+	ck_assert_str_eq(j2.passwords[1], pb);
+	mg_job_clear(&j2);
+	ck_assert_ptr_null(j2.passwords);
+	mg_msg_free(&in);
+
+	/* the writer refuses what the reader would */
+	memset(long_pw, 'x', sizeof(long_pw) - 1);
+	long_pw[sizeof(long_pw) - 1] = 0;
+	for (size_t i = 0; i < MG_WORKER_MAX_PASSWORDS + 1; i++)
+		many[i] = pa;
+	job.passwords = many;
+	job.n_passwords = MG_WORKER_MAX_PASSWORDS + 1;
+	mg_job_encode(&out, &job);
+	ck_assert(out.bad);
+	mg_msg_free(&out);
+	two[1] = long_pw;
+	job.passwords = two;
+	job.n_passwords = 2;
+	mg_job_encode(&out, &job);
+	ck_assert(out.bad);
+	mg_msg_free(&out);
+	two[1] = empty;
+	mg_job_encode(&out, &job);
+	ck_assert(out.bad);
+	mg_msg_free(&out);
+
+	/* and the reader refuses them when forged field by field */
+	for (int c = 0; c < 4; c++) {
+		mg_msg_init(&out, MG_MSG_WORKER_JOB);
+		mg_msg_put_u32(&out, MG_MODE_DEFAULT);
+		mg_msg_put_u32(&out, 0);
+		mg_msg_put_str(&out, id);
+		mg_msg_put_str(&out, name);
+		mg_msg_put_str(&out, NULL);
+		mg_msg_put_u64(&out, 0);
+		if (c == 0) {
+			mg_msg_put_u32(&out, MG_WORKER_MAX_PASSWORDS + 1);
+			for (int i = 0; i < MG_WORKER_MAX_PASSWORDS + 1; i++)
+				mg_msg_put_str(&out, pa);
+		} else {
+			mg_msg_put_u32(&out, 2);
+			mg_msg_put_str(&out, pa);
+			mg_msg_put_str(&out, c == 1 ? long_pw : c == 2 ? empty : NULL);
+		}
+		mg_msg_put_fd(&out, job.fd);
+		ck_assert_int_eq(mg_ipc_send(sv[0], &out), 0);
+		mg_msg_free(&out);
+		ck_assert_int_eq(mg_ipc_recv(sv[1], &in, 1000), 1);
+		ck_assert_msg(mg_job_decode(&in, &j2) == -1, "forged job %d accepted", c);
+		mg_job_clear(&j2);
+		mg_msg_free(&in);
+	}
+	close(job.fd);
+}
+END_TEST
+
 START_TEST(memfd_seals_checked)
 {
 	static const char data[] = "sealed bytes";
@@ -400,6 +476,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, writer_limits);
 	tcase_add_test(tc, eof_and_timeout);
 	tcase_add_test(tc, job_and_reply_layouts);
+	tcase_add_test(tc, job_passwords_bounded);
 	tcase_add_test(tc, memfd_seals_checked);
 	suite_add_tcase(s, tc);
 	return s;

@@ -6,6 +6,8 @@
  * The misbehaviour comes from a test hook run inside the sandbox, chosen
  * by the item's name ("hook-socket" ...).
  */
+#include <archive.h>
+#include <archive_entry.h>
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -639,6 +641,95 @@ START_TEST(svg_drawn_in_the_sandbox)
 }
 END_TEST
 
+
+/* The one member of a sanitised zip, read without any passphrase: the
+ * artefact is not encrypted. */
+static char *zip_member(const mg_result *res, const char *want)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	char *text = NULL;
+
+	archive_read_support_format_zip(a);
+	ck_assert_int_eq(archive_read_open_memory(a, res->out, res->out_len), ARCHIVE_OK);
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		if (strcmp(archive_entry_pathname(e), want) != 0)
+			continue;
+		ck_assert_int_eq(archive_entry_is_encrypted(e), 0);
+		text = calloc(1, 4096);
+		ck_assert_int_ge(archive_read_data(a, text, 4095), 0);
+	}
+	archive_read_free(a);
+	ck_assert_msg(text, "%s not in the sanitised zip", want);
+	return text;
+}
+
+/* A PPAP zip made now with zip -P: blocked as encrypted without
+ * candidates, opened in the job process with the right one, and the
+ * password is in neither the report nor the artefact. */
+START_TEST(candidates_unlock_in_the_sandbox)
+{
+	static const char pw[] = "Kagi-2024!x";
+	const char *wrong[] = { "nope", "Kagi-2024" }, *right[] = { "nope", pw };
+	const char *many[MG_WORKER_MAX_PASSWORDS + 1];
+	char *tmp = g_dir_make_tmp("mugai-worker-XXXXXX", NULL), *cmd, *path, *member;
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+	unsigned char *zip;
+	size_t len;
+	mg_input in;
+	mg_result res;
+	pid_t job;
+
+	ck_assert_ptr_nonnull(tmp);
+	cmd = g_strdup_printf("cd '%s' && printf 'PPAP memo: 会議は10時から\\n' > memo.txt && "
+	                      "zip -q -P '%s' ppap.zip memo.txt", tmp, pw);
+	ck_assert_int_eq(system(cmd), 0);
+	path = g_build_filename(tmp, "ppap.zip", NULL);
+	zip = tu_read(path, &len);
+	ck_assert_ptr_nonnull(zip);
+	in = (mg_input){ zip, len, "ppap.zip", NULL, NULL, 0 };
+
+	ck_assert_int_eq(mg_worker_sanitize(w, &in, MG_MODE_DEFAULT, &res), MG_E_ENCRYPTED);
+	ck_assert_int_eq(res.verdict, MG_VERDICT_BLOCKED);
+	mg_result_free(&res);
+	job = mg_worker_last_job_pid(w);
+
+	ck_assert_int_eq(mg_worker_sanitize_unlock(w, &in, wrong, 2, MG_MODE_DEFAULT, &res),
+	                 MG_E_ENCRYPTED);
+	ck_assert_ptr_null(res.out);
+	ck_assert_ptr_null(strstr(res.report_json, "Kagi"));
+	mg_result_free(&res);
+
+	ck_assert_int_eq(mg_worker_sanitize_unlock(w, &in, right, 2, MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert_int_eq(res.verdict, MG_VERDICT_SANITISED);
+	ck_assert_int_ne(mg_worker_last_job_pid(w), job); /* a job process of its own */
+	ck_assert_ptr_nonnull(strstr(res.report_json, "\"password_candidate\": 2"));
+	ck_assert_ptr_null(strstr(res.report_json, pw));
+	ck_assert_ptr_null(memmem(res.out, res.out_len, pw, strlen(pw)));
+	member = zip_member(&res, "memo.txt");
+	ck_assert_str_eq(member, "PPAP memo: 会議は10時から\n");
+	free(member);
+	mg_result_free(&res);
+
+	/* more candidates than a job carries: refused whole, fail closed */
+	for (size_t i = 0; i < MG_WORKER_MAX_PASSWORDS + 1; i++)
+		many[i] = pw;
+	mg_worker_sanitize_unlock(w, &in, many, MG_WORKER_MAX_PASSWORDS + 1, MG_MODE_DEFAULT,
+	                          &res);
+	assert_blocked(&res, MG_E_LIMIT_COUNT, "candidate passwords refused");
+	mg_result_free(&res);
+	ck_assert_uint_eq(mg_worker_restarts(w), 0);
+
+	mg_worker_free(w);
+	free(zip);
+	cmd = (g_free(cmd), g_strdup_printf("rm -rf '%s'", tmp));
+	ck_assert_int_eq(system(cmd), 0);
+	g_free(cmd);
+	g_free(path);
+	g_free(tmp);
+}
+END_TEST
+
 /* Every corpus file: the same verdict and status through the worker as in
  * process.  The sandbox must not break a family. */
 struct corpus_run {
@@ -745,6 +836,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, setup_failure_blocks);
 	tcase_add_test(tc, child_dies_with_its_parent);
 	tcase_add_test(tc, svg_drawn_in_the_sandbox);
+	tcase_add_test(tc, candidates_unlock_in_the_sandbox);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(corpus, 600);
 	tcase_add_test(corpus, corpus_same_verdicts);
