@@ -81,6 +81,7 @@ struct mg_policy {
 	unsigned max_spin_count;    /* key-derivation rounds a document may ask for */
 	bool pdf_text_layer;        /* flattened PDFs keep their text, invisible */
 	unsigned links;             /* mg_links */
+	bool attachment_text;       /* mails: each attachment's text appended to the body */
 };
 
 /* What a filter is given: a bounds-checked view of the bytes and the type

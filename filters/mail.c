@@ -350,6 +350,12 @@ static mg_status sanitise_attachment(mail_job *j, const unsigned char *data, siz
 		              MG_OK, 0, name, outname, detail);
 		free(outname);
 		g_free(detail);
+		if (!message && (st = mail_atext_add(j, data, len, name, declared,
+		                                     child_text(json_object_get(child, "detected"),
+		                                                "family"))) != MG_OK) {
+			mg_out_free(&out);
+			return st; /* a limit of the whole mail, recorded */
+		}
 	} else {
 		mail_note_add(j, NOTE_ATTACHMENT_REMOVED, st, 0, name, NULL, child_text(child, "reason"));
 		mg_report_removed(j->ctx, name, "%s", child_text(child, "reason"));
@@ -782,6 +788,7 @@ static void job_init(mail_job *j, mg_ctx *ctx)
 	j->fopts = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(j->fopts, GMIME_NEWLINE_FORMAT_DOS);
 	mg_buf_init(&j->body, ctx->policy->max_output);
+	mg_buf_init(&j->atext, ctx->policy->max_output);
 	j->attachments = g_ptr_array_new_with_free_func(g_object_unref);
 	j->notes = g_ptr_array_new_with_free_func(note_free);
 }
@@ -791,6 +798,7 @@ static void job_free(mail_job *j)
 	g_mime_parser_options_free(j->popts);
 	g_mime_format_options_free(j->fopts);
 	mg_buf_free(&j->body);
+	mg_buf_free(&j->atext);
 	g_ptr_array_free(j->attachments, TRUE);
 	g_ptr_array_free(j->notes, TRUE);
 }
@@ -815,6 +823,11 @@ static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 		st = walk(&j, body, 0);
 	if (st != MG_OK)
 		goto done;
+	if (j.atext.len && mg_buf_append(&j.body, j.atext.data, j.atext.len) < 0) {
+		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "mail text with the attachments' text larger than "
+		             "max_output");
+		goto done;
+	}
 	if (j.links_changed)
 		mail_note_add(&j, NOTE_LINKS, MG_OK, j.links_changed, NULL, NULL, links_word(&j));
 	assemble(&j, dst);

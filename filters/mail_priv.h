@@ -47,6 +47,7 @@ typedef struct mail_job {
 	unsigned parts;          /* MIME parts seen, against max_parts */
 	unsigned removed, converted;
 	unsigned links_changed;  /* links defanged or removed in the bodies */
+	mg_buf atext;            /* attachments' text, appended after the bodies */
 	mg_buf body;             /* the text of every body, UTF-8 */
 	GPtrArray *attachments;  /* GMimeObject *, in order */
 	GPtrArray *notes;        /* mail_note * */
@@ -100,6 +101,12 @@ mg_status mail_tnef(mail_job *j, const unsigned char *data, size_t len, const ch
 /* tnef_check.c: why libytnef must not be given this stream (it would
  * exit or read past a buffer), NULL when it may. */
 const char *mail_tnef_refused(const unsigned char *d, size_t len);
+
+/* mail_atext.c: with policy attachment_text = append, the text of an
+ * attachment (of a family that gives text) kept for the end of the body
+ * under a line naming it; a time limit passed blocks the mail. */
+mg_status mail_atext_add(mail_job *j, const unsigned char *data, size_t len, const char *name,
+                         const char *declared, const char *family);
 
 /* mail_notice.c: the notice for the top of the body (g_free() it). */
 char *mail_notice(const mail_job *j, const char *item_id);

@@ -16,10 +16,13 @@
 
 #include "internal.h"
 
-enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG, K_LINKS };
+enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG, K_LINKS, K_ATEXT };
 
 /* The words of K_LINKS, in the order of enum mg_links. */
 static const char *const links_words[] = { "text", "defang", "remove", NULL };
+/* The words of K_ATEXT: no, append (a bool kept apart from yes/no, so
+ * that later ways of adding the text can be named). */
+static const char *const atext_words[] = { "no", "append", NULL };
 
 static const struct key {
 	const char *name;
@@ -50,6 +53,7 @@ static const struct key {
 	{ "defang_formulas", K_BOOL, F(defang_formulas), "yes", 0, 1, "prefix text cells starting with = + - @ with '" },
 	{ "max_password_candidates", K_COUNT, F(max_password_candidates), "20", 0, 10000, "candidate passwords tried on one encrypted item" },
 	{ "max_spin_count", K_COUNT, F(max_spin_count), "1000000", 1, 100000000, "key-derivation rounds an encrypted document may ask for (Office uses 100000)" },
+	{ "attachment_text", K_ATEXT, F(attachment_text), "no", 0, 0, "mails: no, or append the text of each attachment (PDF, Office, RTF, text) to the body under a line naming the file, for terminals that cannot open files" },
 	{ "links", K_LINKS, F(links), "text", 0, 0, "links in mail bodies and HTML: text (label <url>), defang (hxxps://example[.]jp/, not clickable) or remove (label only)" },
 #undef F
 };
@@ -70,16 +74,34 @@ static char *errf(const char *fmt, ...)
 	return n < 0 ? NULL : s;
 }
 
-static int set_choice(mg_policy *p, const struct key *k, const char *const *words,
-                      const char *value, char **err)
+static int set_choice_value(const struct key *k, const char *const *words, const char *value,
+                            unsigned *v, char **err)
 {
 	for (unsigned i = 0; words[i]; i++)
 		if (strcmp(value, words[i]) == 0) {
-			*(unsigned *)((char *)p + k->offset) = i;
+			*v = i;
 			return 0;
 		}
 	*err = errf("policy.%s: '%s' is not one of the allowed words", k->name, value);
 	return -1;
+}
+
+static int set_choice(mg_policy *p, const struct key *k, const char *const *words,
+                      const char *value, char **err)
+{
+	return set_choice_value(k, words, value, (unsigned *)((char *)p + k->offset), err);
+}
+
+/* A two-word choice kept as a bool (the second word is true). */
+static int set_bool_choice(mg_policy *p, const struct key *k, const char *const *words,
+                           const char *value, char **err)
+{
+	unsigned v = 0;
+
+	if (set_choice_value(k, words, value, &v, err) < 0)
+		return -1;
+	*(bool *)((char *)p + k->offset) = v != 0;
+	return 0;
 }
 
 static int set_limit(mg_policy *p, const struct key *k, const char *value, char **err)
@@ -103,6 +125,8 @@ static int set_limit(mg_policy *p, const struct key *k, const char *value, char 
 		break;
 	case K_LINKS:
 		return set_choice(p, k, links_words, value, err);
+	case K_ATEXT:
+		return set_bool_choice(p, k, atext_words, value, err);
 	case K_LANG:
 		if (strcmp(value, "ja+en") && strcmp(value, "ja") && strcmp(value, "en")) {
 			*err = errf("policy.%s: '%s' is not one of ja+en, ja, en", k->name, value);
@@ -231,6 +255,9 @@ char *mg_policy_describe(const mg_policy *p)
 			break;
 		case K_LINKS:
 			mg_buf_printf(&b, "%s\n", links_words[*(const unsigned *)field % 3]);
+			break;
+		case K_ATEXT:
+			mg_buf_printf(&b, "%s\n", atext_words[*(const bool *)field ? 1 : 0]);
 			break;
 		case K_SIZE:
 			mg_buf_printf(&b, "%llu\n", (unsigned long long)*(const uint64_t *)field);
