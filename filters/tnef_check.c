@@ -5,7 +5,8 @@
  * exit() on an unknown MAPI property type or a UTF-16 value over 10000
  * bytes, reads a property id before checking that four bytes remain,
  * writes through a NULL array for an empty multi-valued property, and
- * reads 14 bytes of every date attribute whatever its length.  So the
+ * reads 14 bytes of every date attribute whatever its length, and leaks
+ * what a repeated or misplaced attribute allocated.  So the
  * stream's framing (attribute lengths and checksums) and its MAPI
  * property blocks are walked first, exactly as libytnef will walk them,
  * producing nothing; a stream that would reach one of those places is
@@ -130,10 +131,42 @@ static size_t least_length(uint32_t id)
 	}
 }
 
+/* Attributes whose data libytnef allocates: a second one in the same
+ * scope (the message, or one attachment) overwrites the first without
+ * freeing it, and an attachment's before its first rendering attribute
+ * lands where TNEFFree() never looks. */
+static const uint32_t owned[] = {
+	0x0002800C, 0x00069007, 0x00008000, 0x00070006, 0x00069003, /* message */
+	0x00069005, 0x00018010, 0x0006800F, 0x00068011,             /* attachment */
+};
+#define N_OWNED (sizeof(owned) / sizeof(owned[0]))
+#define FIRST_ATTACHMENT_OWNED 5
+
+static const char *order(uint32_t id, bool *seen, bool *in_attachment)
+{
+	if (id == 0x00069002) { /* rendering data: a new attachment */
+		*in_attachment = true;
+		for (size_t i = FIRST_ATTACHMENT_OWNED; i < N_OWNED; i++)
+			seen[i] = false;
+		return NULL;
+	}
+	for (size_t i = 0; i < N_OWNED; i++) {
+		if (owned[i] != id)
+			continue;
+		if (i >= FIRST_ATTACHMENT_OWNED && !*in_attachment)
+			return "an attachment attribute before its attachment";
+		if (seen[i])
+			return "an attribute repeated where libytnef keeps one";
+		seen[i] = true;
+	}
+	return NULL;
+}
+
 const char *mail_tnef_refused(const unsigned char *d, size_t len)
 {
 	struct cursor c = { d, len, 0 };
 	uint32_t sig, id, size, sum, check;
+	bool seen[N_OWNED] = { false }, in_attachment = false;
 	const char *why;
 
 	if (!take(&c, 4, &sig) || sig != SIG || !take(&c, 2, NULL))
@@ -154,6 +187,8 @@ const char *mail_tnef_refused(const unsigned char *d, size_t len)
 			return NULL; /* a bad checksum ends libytnef's parse, cleanly */
 		if (size < least_length(id))
 			return "a TNEF attribute shorter than its kind";
+		if ((why = order(id, seen, &in_attachment)) != NULL)
+			return why;
 		if ((id == 0x00069003 || id == 0x00069005) && (why = mapi_block(d + start, size)))
 			return why;
 	}
