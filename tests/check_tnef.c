@@ -446,6 +446,41 @@ START_TEST(unsafe_streams_refused)
 }
 END_TEST
 
+START_TEST(repeated_or_misplaced_attributes_refused)
+{
+	GByteArray *t = tnef_begin();
+	GString *mail;
+	GMimeMessage *m;
+	mg_result res;
+	char *body;
+
+	/* an attachment's data before any attachment began */
+	attr(t, 2, 0x0006800F, "data", 4);
+	mail = mail_with("本文", t, "application/ms-tnef", "winmail.dat");
+	m = run(mail, &res);
+	body = body_of(m);
+	ck_assert_ptr_nonnull(strstr(body, "an attachment attribute before its attachment"));
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+	g_string_free(mail, TRUE);
+	g_byte_array_free(t, TRUE);
+
+	t = tnef_begin();
+	tnef_body(t, "一つ目");
+	tnef_body(t, "二つ目");
+	mail = mail_with("本文", t, "application/ms-tnef", "winmail.dat");
+	m = run(mail, &res);
+	body = body_of(m);
+	ck_assert_ptr_nonnull(strstr(body, "an attribute repeated where libytnef keeps one"));
+	g_free(body);
+	g_object_unref(m);
+	mg_result_free(&res);
+	g_string_free(mail, TRUE);
+	g_byte_array_free(t, TRUE);
+}
+END_TEST
+
 START_TEST(garbage_and_truncation_never_pass)
 {
 	const struct tnef_file f = { "memo.txt", "budget memo\r\n", 13 };
@@ -481,6 +516,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, found_by_signature);
 	tcase_add_test(tc, broken_stream_removed_with_reason);
 	tcase_add_test(tc, unsafe_streams_refused);
+	tcase_add_test(tc, repeated_or_misplaced_attributes_refused);
 	tcase_add_test(tc, garbage_and_truncation_never_pass);
 	suite_add_tcase(s, tc);
 	return s;
