@@ -6,10 +6,20 @@
  * as a sealed memfd, learns the job process's pid and socket, waits for
  * the reply no longer than the wall-clock limit, and trusts nothing it
  * gets back: the reply's fields are checked, the memfds must be sealed and
- * of the announced size, the report must be JSON about this item, and the
- * job process must then have exited cleanly.  Anything else blocks the
- * item with a report written here; a job process that overruns is
- * killed.  A zygote that dies or misbehaves is replaced on the next job.
+ * of the announced size, the report must be JSON about this item.  Anything
+ * else blocks the item with a report written here; a job process that
+ * overruns is killed.  A zygote that dies or misbehaves is replaced on the
+ * next job.
+ *
+ * A complete, valid reply is the item's result the moment it arrives: the
+ * job process has nothing left to do but end, and the end of a process
+ * that maps the whole warm core (hundreds of mappings) costs more than
+ * many a small item.  So the service does not wait for it: the zygote's
+ * word on how the process ended (DONE) is taken before the next job, and
+ * a process that lingers after its reply is killed then.  How it ended no
+ * longer changes the reply it sent (it is counted as a restart when it
+ * crashed); a job process that ends without a valid reply blocks its item
+ * as before, its exit status awaited to say why.
  */
 #include <errno.h>
 #include <poll.h>
@@ -43,6 +53,8 @@ struct mg_worker {
 	int ready;            /* the zygote said it is in its sandbox */
 	int crashed;          /* the last zygote died: the next start is a restart */
 	pid_t last_job;       /* the process of the last job */
+	pid_t unsettled;      /* a job that replied; the zygote's DONE is due */
+	double settle_by;     /* when it is killed if it has not ended */
 	unsigned long restarts;
 };
 
@@ -156,25 +168,25 @@ static void kill_zygote(mg_worker *w)
 	}
 }
 
-/* Waits for one message until the deadline: 1, 0 on EOF, -1 (ETIMEDOUT). */
+/* Waits for one message until the deadline: 1, 0 on EOF, -1 (ETIMEDOUT).
+ * A message already there is taken even when the deadline has passed. */
 static int recv_until(int sock, mg_msg *m, double deadline)
 {
 	for (;;) {
 		struct pollfd p = { sock, POLLIN, 0 };
 		double left = deadline - now();
-		int rc;
+		int rc = poll(&p, 1, left > 0 ? (int)(left * 1000) + 1 : 0);
 
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		rc = poll(&p, 1, (int)(left * 1000) + 1);
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0)
 			return -1;
 		if (rc > 0)
 			return mg_ipc_recv(sock, m, 0);
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
 	}
 }
 
@@ -352,9 +364,9 @@ static int job_started(mg_worker *w, pid_t *jpid, int *jsock, struct failure *f)
 }
 
 /* The zygote's DONE: how the job process ended.  A process that replied
- * gets a moment to exit; any that lingers is killed.  -1 when the zygote
- * failed to say (it is then replaced). */
-static int job_done(mg_worker *w, pid_t jpid, int kill_now, int *status)
+ * has until `until` to exit; any that lingers is killed.  -1 when the
+ * zygote failed to say (it is then replaced). */
+static int job_done(mg_worker *w, pid_t jpid, int kill_now, double until, int *status)
 {
 	mg_msg m;
 	uint32_t pid = 0;
@@ -362,7 +374,7 @@ static int job_done(mg_worker *w, pid_t jpid, int kill_now, int *status)
 
 	if (kill_now)
 		kill(jpid, SIGKILL);
-	n = recv_until(w->sock, &m, now() + EXIT_SECONDS);
+	n = recv_until(w->sock, &m, until);
 	if (n < 0 && errno == ETIMEDOUT && !kill_now) {
 		kill(jpid, SIGKILL);
 		n = recv_until(w->sock, &m, now() + ZYGOTE_SECONDS);
@@ -376,6 +388,24 @@ static int job_done(mg_worker *w, pid_t jpid, int kill_now, int *status)
 	kill(jpid, SIGKILL);
 	kill_zygote(w);
 	return -1;
+}
+
+/* The DONE of the last job that replied, before the zygote gets another
+ * job: how it ended is counted, it no longer decides anything. */
+static void settle(mg_worker *w)
+{
+	pid_t jpid = w->unsettled;
+	int status = 0;
+
+	if (!jpid)
+		return;
+	w->unsettled = 0;
+	if (w->pid <= 0)
+		return;
+	if (job_done(w, jpid, 0, w->settle_by, &status) < 0)
+		return; /* the zygote was replaced: counted when it restarts */
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		w->restarts++;
 }
 
 static int send_job(mg_worker *w, const mg_job *job)
@@ -394,7 +424,7 @@ static int send_job(mg_worker *w, const mg_job *job)
 static int run_job(mg_worker *w, const mg_job *job, mg_result *res, struct failure *f)
 {
 	pid_t jpid = 0;
-	int jsock = -1, status = 0, timed_out = 0, rc;
+	int jsock = -1, status = 0, timed_out = 0;
 
 	if (send_job(w, job) < 0) {
 		zygote_died(w, f);
@@ -403,36 +433,36 @@ static int run_job(mg_worker *w, const mg_job *job, mg_result *res, struct failu
 	if (job_started(w, &jpid, &jsock, f) < 0)
 		return -1;
 	w->last_job = jpid;
-	rc = read_result(w, job, jsock, res, f, &timed_out);
+	if (read_result(w, job, jsock, res, f, &timed_out) == 0) {
+		close(jsock);
+		/* the reply stands; the process ends off the item's path */
+		w->unsettled = jpid;
+		w->settle_by = now() + EXIT_SECONDS;
+		return 0;
+	}
 	close(jsock);
 	/* without a timeout the job process may only be killed once it had
 	 * its chance to exit: before the zygote reaps it, its pid is its own */
-	if (job_done(w, jpid, timed_out, &status) < 0) {
-		if (rc == 0 || !f->reason[0])
+	if (job_done(w, jpid, timed_out, now() + EXIT_SECONDS, &status) < 0) {
+		if (!f->reason[0])
 			fail(f, MG_E_INTERNAL, "worker lost track of its job");
-		rc = -1;
 	} else if (timed_out) {
 		json_decref(f->detail);
 		f->detail = json_pack("{s:{s:i,s:i}}", "worker", "pid", (int)jpid, "signal", SIGKILL);
-	} else if (rc < 0 && !f->reason[0]) {
+	} else if (!f->reason[0]) {
 		fail_status(f, jpid, status, ""); /* it ended without a reply */
-	} else if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-		fail_status(f, jpid, status, " after its reply");
-		rc = -1;
 	}
-	if (rc < 0) {
-		if (w->pid > 0)
-			w->restarts++; /* a dead zygote is counted when it is replaced */
-		free(res->report_json);
-		free(res->out);
-		free(res->out_type);
-		free(res->out_ext);
-		free(res->reason);
-		res->report_json = res->reason = res->out_type = res->out_ext = NULL;
-		res->out = NULL;
-		res->out_len = 0;
-	}
-	return rc;
+	if (w->pid > 0)
+		w->restarts++; /* a dead zygote is counted when it is replaced */
+	free(res->report_json);
+	free(res->out);
+	free(res->out_type);
+	free(res->out_ext);
+	free(res->reason);
+	res->report_json = res->reason = res->out_type = res->out_ext = NULL;
+	res->out = NULL;
+	res->out_len = 0;
+	return -1;
 }
 
 static void blocked(mg_result *res, const mg_input *in, mg_mode mode, struct failure *f)
@@ -488,6 +518,7 @@ mg_status mg_worker_sanitize_unlock(mg_worker *w, const mg_input *in,
 	}
 	/* a zygote that died while idle is replaced, and the job sent again */
 	for (int attempt = 0;; attempt++) {
+		settle(w);
 		if (start_zygote(w, &f) < 0 || run_job(w, &job, res, &f) != SEND_FAILED ||
 		    attempt > 0)
 			break;
@@ -522,6 +553,7 @@ void mg_worker_free(mg_worker *w)
 
 	if (!w)
 		return;
+	settle(w);
 	if (w->pid > 0) {
 		/* EOF tells the zygote to leave; it gets a moment before SIGKILL */
 		close(w->sock);

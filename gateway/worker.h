@@ -66,7 +66,9 @@ pid_t mg_worker_last_job_pid(const mg_worker *w);
 
 /* Tests only: a function the child runs inside the sandbox before each
  * job (the worker is forked, not exec'ed, so the pointer stays valid).
- * Returning non-zero ends the job blocked with reason as its reason. */
+ * Returning non-zero ends the job blocked with reason as its reason.
+ * It runs again, with reason NULL, once the job's reply is sent: what a
+ * job process does after its reply (its return value is ignored). */
 typedef int (*mg_worker_hook)(const mg_input *in, char *reason, size_t reason_len);
 void mg_worker_set_test_hook(mg_worker *w, mg_worker_hook hook);
 

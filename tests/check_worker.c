@@ -72,12 +72,25 @@ static void forge_reply(const char *item_id, int sealed)
 	mg_msg_free(&m);
 }
 
+/* What a job process does once its reply is sent. */
+static int after_reply(const char *n)
+{
+	if (strcmp(n, "hook-after-segv.txt") == 0)
+		raise(SIGSEGV);
+	else if (strcmp(n, "hook-after-sleep.txt") == 0)
+		for (;;)
+			nanosleep(&(struct timespec){ 10, 0 }, NULL);
+	return 0;
+}
+
 static int hook(const mg_input *in, char *reason, size_t len)
 {
 	const char *n = in->name ? in->name : "";
 	char *const argv[] = { NULL };
 	volatile unsigned long spin = 0;
 
+	if (!reason)
+		return after_reply(n);
 	if (strcmp(n, "hook-socket") == 0)
 		socket(AF_INET, SOCK_STREAM, 0);
 	else if (strcmp(n, "hook-write") == 0)
@@ -189,9 +202,12 @@ START_TEST(same_result_as_in_process)
 	job = mg_worker_last_job_pid(w);
 	ck_assert_int_gt(pid, 0);
 	ck_assert_int_ne(pid, getpid());
-	/* the job ran in a process of its own, gone by now */
+	/* the job ran in a process of its own, which ends (and is reaped by
+	 * the zygote) after its reply without the service waiting for it */
 	ck_assert_int_gt(job, 0);
 	ck_assert_int_ne(job, pid);
+	for (int i = 0; i < 500 && kill(job, 0) == 0; i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	ck_assert_int_eq(kill(job, 0), -1);
 	tu_sanitize(text, strlen(text), "note.txt", MG_MODE_DEFAULT, &b);
 	ck_assert_int_eq(a.verdict, MG_VERDICT_SANITISED);
@@ -287,16 +303,21 @@ static int children_of(pid_t pid, pid_t *kids, int cap)
 	return n;
 }
 
-/* The zygote's one spare, once it has forked it (it does so after it
- * told the service that the last job ended). */
+/* The zygote's one spare, once it has forked it (it does so after the
+ * last job's process ended, which the service no longer waits for). */
 static pid_t spare_of(const mg_worker *w)
 {
-	pid_t kids[4];
+	pid_t kids[4], last = mg_worker_last_job_pid(w);
 	int n = 0;
 
-	for (int i = 0; i < 500 && (n = children_of(mg_worker_pid(w), kids, 4)) == 0; i++)
+	for (int i = 0; i < 500; i++) {
+		n = children_of(mg_worker_pid(w), kids, 4);
+		if (n == 1 && kids[0] != last)
+			break;
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
 	ck_assert_int_eq(n, 1);
+	ck_assert_int_ne(kids[0], last);
 	return kids[0];
 }
 
@@ -409,6 +430,41 @@ START_TEST(crash_fails_closed_and_next_job_works)
 	ck_assert_int_eq(run(w, "hook-exit", "data", &res), MG_E_INTERNAL);
 	assert_blocked(&res, MG_E_INTERNAL, "worker exited with status 0");
 	mg_result_free(&res);
+	ck_assert_uint_eq(mg_worker_restarts(w), 2);
+	mg_worker_free(w);
+}
+END_TEST
+
+/* The reply is the item's result once it arrived complete and valid: the
+ * service does not wait for the job process to end.  A crash after the
+ * reply does not undo it (it is counted); a process that lingers after
+ * its reply is killed before the next job and counted; the next item
+ * still gets a fresh process.  A crash before the reply blocks (above). */
+START_TEST(reply_then_crash_keeps_the_reply)
+{
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+	mg_result res;
+	pid_t first, second;
+
+	ck_assert_int_eq(run(w, "hook-after-segv.txt", "kept after the crash", &res), MG_OK);
+	ck_assert_int_eq(res.verdict, MG_VERDICT_SANITISED);
+	ck_assert(tu_contains(res.out, res.out_len, "kept after the crash"));
+	mg_result_free(&res);
+	first = mg_worker_last_job_pid(w);
+
+	ck_assert_int_eq(run(w, "hook-after-sleep.txt", "kept, then lingering", &res), MG_OK);
+	ck_assert(tu_contains(res.out, res.out_len, "kept, then lingering"));
+	mg_result_free(&res);
+	second = mg_worker_last_job_pid(w);
+	ck_assert_int_ne(second, first);
+	ck_assert_uint_eq(mg_worker_restarts(w), 1); /* the crash, counted at this job */
+	ck_assert_int_eq(kill(second, 0), 0);         /* still there after its reply */
+
+	ck_assert_int_eq(run(w, "hook-remember", "x", &res), MG_E_INTERNAL);
+	ck_assert_str_eq(res.reason, "left behind by an earlier item: nothing");
+	mg_result_free(&res);
+	ck_assert_int_ne(mg_worker_last_job_pid(w), second);
+	ck_assert_int_ne(kill(second, 0), 0); /* killed and reaped before that job */
 	ck_assert_uint_eq(mg_worker_restarts(w), 2);
 	mg_worker_free(w);
 }
@@ -826,6 +882,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, spare_job_process_is_fresh);
 	tcase_add_test(tc, forbidden_calls_kill_the_child);
 	tcase_add_test(tc, crash_fails_closed_and_next_job_works);
+	tcase_add_test(tc, reply_then_crash_keeps_the_reply);
 	tcase_add_test(tc, zygote_dead_while_idle_is_replaced);
 	tcase_add_test(tc, wall_clock_deadline);
 	tcase_add_test(tc, cpu_limit);
