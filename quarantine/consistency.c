@@ -48,6 +48,11 @@ static void replay(const mq_audit_entry *e, size_t n, struct replay *r)
 			            : strcmp(a, "deny") == 0  ? MQ_DENIED
 			                                      : MQ_DELETED;
 			r->decided_by = e[i].actor;
+		} else if (strcmp(a, "await_password") == 0) {
+			r->status = MQ_AWAITING_PASSWORD;
+		} else if (strcmp(a, "unlock") == 0) {
+			r->status = MQ_UNLOCKED;
+			r->decided_by = e[i].actor;
 		}
 	}
 }

@@ -71,6 +71,8 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(STATUS_RELEASED, "解放済み", "Released") \
 	X(STATUS_DENIED, "却下", "Denied") \
 	X(STATUS_DELETED, "削除済み", "Deleted") \
+	X(STATUS_AWAITING_PASSWORD, "パスワード待ち", "Awaiting password") \
+	X(STATUS_UNLOCKED, "解凍済み", "Unlocked") \
 	X(CHANNEL_MAIL, "メール", "Mail") \
 	X(CHANNEL_FILE, "ファイル", "File") \
 	X(VERDICT_SANITISED, "無害化済み", "Sanitised") \
@@ -192,6 +194,9 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(AUD_DENY, "解放却下", "Release denied") \
 	X(AUD_DELETE, "削除", "Deleted") \
 	X(AUD_DOWNLOAD, "原本取得", "Original downloaded") \
+	X(AUD_AWAIT_PASSWORD, "パスワード待ち", "Awaiting password") \
+	X(AUD_UNLOCK, "パスワードで解凍", "Unlocked with a password") \
+	X(AUD_UNLOCK_FAILED, "解凍失敗", "Unlock failed") \
 	X(AUD_PURGE, "保存期間切れ削除", "Purged") \
 	X(AUD_USER_ADD, "ユーザー追加", "User added") \
 	X(AUD_USER_ROLE, "権限変更", "Role changed") \

@@ -47,6 +47,13 @@
  * released only when the hook succeeded, else it stays release_requested
  * and the failure is in the audit log.
  *
+ * PPAP (an encrypted attachment whose password comes later): quarantined
+ * -> awaiting_password (mq_await_password), and quarantined,
+ * awaiting_password or denied -> unlocked once a password opened it and
+ * its sanitised contents were delivered (mq_unlock_note).  Unlocking
+ * delivers only sanitised content, never the original, so it is not a
+ * release and needs one approver or admin, not two people.
+ *
  * Return codes: MQ_OK (0), or a negative MQ_E_* with *err set to a message
  * for a person (free() it); err may be NULL.
  */
@@ -71,6 +78,8 @@ typedef enum mq_status {
 	MQ_RELEASED,
 	MQ_DENIED,
 	MQ_DELETED,
+	MQ_AWAITING_PASSWORD, /* PPAP: encrypted, waiting for its password */
+	MQ_UNLOCKED,          /* opened with a password; sanitised contents delivered */
 	MQ_STATUS_COUNT
 } mq_status;
 
@@ -220,6 +229,26 @@ int mq_note_delivery(mq_store *s, const char *item_id, int delivered, const char
 void mq_set_lazy_notes(mq_store *s, int on);
 /* Makes every entry committed so far durable (a no-op when it is). */
 int mq_sync(mq_store *s, char **err);
+
+/* --- PPAP: unlocking with a password ------------------------------------ */
+
+/* Checks that user (an approver or admin; NULL: the system) may unlock the
+ * item and that it is an encrypted item still kept (quarantined,
+ * awaiting_password or denied), and fills *item.  Changes nothing: the
+ * caller then tries the candidates in the sandbox. */
+int mq_unlock_check(mq_store *s, const char *user, const char *item_id, mq_item *item,
+                    char **err);
+/* Records one attempt, never the password: who (user, or NULL for
+ * "system:<channel>"), where the candidates came from (source: "cli",
+ * "mail:<item id>", "recipient:<address>"), how many, and the outcome
+ * (free text, e.g. "wrong password", "delivered to 2 recipients").
+ * unlocked: the contents were opened and delivered; the item becomes
+ * unlocked (audit action "unlock"), else it is unchanged ("unlock_failed"). */
+int mq_unlock_note(mq_store *s, const char *user, const char *item_id, const char *source,
+                   unsigned candidates, int unlocked, const char *outcome, char **err);
+/* A quarantined encrypted item now waits for its password (audit action
+ * "await_password", actor "system:<channel>", with detail). */
+int mq_await_password(mq_store *s, const char *item_id, const char *detail, char **err);
 
 /* --- the audit chain ---------------------------------------------------- */
 

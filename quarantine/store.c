@@ -23,7 +23,8 @@
 #define MAX_LIMIT 10000
 
 static const char *const status_names[MQ_STATUS_COUNT] = {
-	"quarantined", "release_requested", "released", "denied", "deleted",
+	"quarantined", "release_requested", "released", "denied", "deleted", "awaiting_password",
+	"unlocked",
 };
 static const char *const role_names[] = { "none", "reviewer", "approver", "admin", "auditor" };
 static const char *const verdicts[] = { "sanitised", "blocked", "encrypted", "malware", "error" };

@@ -67,6 +67,8 @@ const char mw_css[] =
 	".status-release_requested{background:var(--info-bg);color:var(--info)}\n"
 	".status-released{background:var(--ok-bg);color:var(--ok)}\n"
 	".status-denied{background:var(--err-bg);color:var(--err)}\n"
+	".status-awaiting_password{background:var(--info-bg);color:var(--info)}\n"
+	".status-unlocked{background:var(--ok-bg);color:var(--ok)}\n"
 	".status-deleted{background:var(--grey-bg);color:var(--muted);text-decoration:line-through}\n"
 	".verdict-sanitised{background:var(--ok-bg);color:var(--ok)}\n"
 	".verdict-blocked,.verdict-malware{background:var(--err-bg);color:var(--err)}\n"

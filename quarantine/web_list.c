@@ -13,7 +13,7 @@
 #define MAX_PAGE_NO 100000
 
 static const char *const statuses[] = { "quarantined", "release_requested", "released", "denied",
-	                                "deleted" };
+	                                "deleted", "awaiting_password", "unlocked" };
 static const char *const channels[] = { "mail", "file" };
 static const char *const verdicts[] = { "sanitised", "blocked", "encrypted", "malware", "error" };
 

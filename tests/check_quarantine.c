@@ -714,6 +714,75 @@ START_TEST(deny_and_request_again)
 }
 END_TEST
 
+/* PPAP: an encrypted item waits for its password, every attempt is in the
+ * chain with its source and count but no password, one approver unlocks,
+ * and the replayed chain agrees with the row. */
+START_TEST(unlock_attempts_audited)
+{
+	struct env e;
+	mq_item it;
+	mq_items_check ic = { 0 };
+	mq_filter f = { .status = "unlocked" };
+	mq_item *items = NULL;
+	size_t n = 0;
+	char *err = NULL;
+
+	env_open(&e, _i);
+	add_team(e.s);
+	put(e.s, "p-1", "mail", "encrypted", "請求書", "PK-encrypted", 0);
+	put(e.s, "p-2", "file", "encrypted", "memo.zip", "PK-other", 0);
+	put(e.s, "p-3", "mail", "sanitised", "plain", "plain", 0);
+	ck_assert_int_eq(mq_await_password(e.s, "p-2", "drop folder", &err), MQ_OK);
+	ck_assert_int_eq(status_of(e.s, "p-2"), MQ_AWAITING_PASSWORD);
+	ck_assert_str_eq(mq_status_name(MQ_AWAITING_PASSWORD), "awaiting_password");
+	ck_assert_int_eq(mq_await_password(e.s, "p-2", "again", &err), MQ_E_REFUSED);
+
+	/* a reviewer may not unlock; nor may anyone a sanitised item */
+	ck_assert_int_eq(mq_unlock_check(e.s, "alice", "p-1", &it, &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_unlock_check(e.s, "bob", "p-3", &it, &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_unlock_check(e.s, "bob", "p-1", &it, &err), MQ_OK);
+	ck_assert_str_eq(it.item_id, "p-1");
+	mq_item_free(&it);
+
+	ck_assert_int_eq(mq_unlock_note(e.s, "bob", "p-1", "cli", 3, 0, "wrong password", &err),
+	                 MQ_OK);
+	ck_assert_int_eq(status_of(e.s, "p-1"), MQ_QUARANTINED);
+	ck_assert_int_eq(mq_unlock_note(e.s, "alice", "p-1", "cli", 1, 1, NULL, &err),
+	                 MQ_E_REFUSED);
+	ck_assert_int_eq(mq_unlock_note(e.s, "bob", "p-1", "cli", 1, 1, "delivered to 2", &err),
+	                 MQ_OK);
+	ck_assert_int_eq(mq_unlock_note(e.s, NULL, "p-2", "mail:p-9", 4, 1, NULL, &err), MQ_OK);
+	/* dead after success: a second unlock is refused */
+	ck_assert_int_eq(mq_unlock_check(e.s, "bob", "p-1", &it, &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_unlock_note(e.s, "carol", "p-1", "cli", 1, 1, NULL, &err),
+	                 MQ_E_REFUSED);
+
+	ck_assert_int_eq(mq_get(e.s, "p-1", &it, &err), MQ_OK);
+	ck_assert_int_eq(it.status, MQ_UNLOCKED);
+	ck_assert_str_eq(it.decided_by, "bob");
+	ck_assert_uint_eq(it.naudit, 3);
+	ck_assert_str_eq(it.audit[1].action, "unlock_failed");
+	ck_assert_str_eq(it.audit[1].detail, "source=cli candidates=3 outcome=wrong password");
+	ck_assert_str_eq(it.audit[2].action, "unlock");
+	ck_assert_str_eq(it.audit[2].actor, "bob");
+	mq_item_free(&it);
+	ck_assert_int_eq(mq_get(e.s, "p-2", &it, &err), MQ_OK);
+	ck_assert_str_eq(it.decided_by, "system:file");
+	ck_assert_str_eq(it.audit[it.naudit - 1].detail,
+	                 "source=mail:p-9 candidates=4 outcome=unlocked");
+	mq_item_free(&it);
+
+	ck_assert_int_eq(mq_list(e.s, &f, &items, &n, &err), MQ_OK);
+	ck_assert_uint_eq(n, 2);
+	mq_items_free(items, n);
+	ck_assert_int_eq(mq_verify_items(e.s, 1, &ic, &err), MQ_OK);
+	ck_assert_msg(!ic.problem, "items disagree: %s", ic.problem ? ic.problem : "");
+	verify_whole(e.s, 4 + 3 + 1 + 2 + 1);
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
 START_TEST(one_release_at_a_time)
 {
 	struct env e;
@@ -1198,6 +1267,7 @@ Suite *mugai_suite(void)
 	tcase_add_loop_test(review, released_only_when_the_hook_succeeds, 0, nb);
 	tcase_add_loop_test(review, deny_and_request_again, 0, nb);
 	tcase_add_loop_test(review, one_release_at_a_time, 0, nb);
+	tcase_add_loop_test(review, unlock_attempts_audited, 0, nb);
 	tcase_add_loop_test(review, read_original_by_role, 0, nb);
 	tcase_add_loop_test(review, delete_keeps_a_shared_blob, 0, nb);
 	tcase_add_loop_test(review, purge_old_items, 0, nb);
