@@ -53,7 +53,7 @@ static const struct key {
 	{ "admin", "session_idle", K_SECONDS, F(admin_session_idle), "30m", "a review UI session ends after this long without a request" },
 	{ "admin", "allowed_hosts", K_STR, F(admin_allowed_hosts), "", "Host names the review UI answers, comma separated NAME or NAME:PORT ([IPv6]:PORT); any other Host (DNS rebinding) gets 400; empty: the admin.listen address, localhost, 127.0.0.1 and [::1]" },
 	{ "admin", "session_max", K_SECONDS, F(admin_session_max), "12h", "a review UI session ends this long after login" },
-	{ "workers", "count", K_COUNT, F(workers_count), "0", "sandboxed workers; 0 means one per core" },
+	{ "workers", "count", K_COUNT, F(workers_count), "0", "sandboxed workers; 0 means two per core" },
 	{ "workers", "timeout", K_SECONDS, F(workers_timeout), "60s", "wall-clock limit of one job" },
 	{ "workers", "memory", K_SIZE, F(workers_memory), "1G", "address-space limit of one worker" },
 	{ "workers", "cpu", K_SECONDS, F(workers_cpu), "0s", "CPU time of one job (RLIMIT_CPU); 0: workers.timeout" },

@@ -310,8 +310,11 @@ static unsigned slot_count(const mg_service *s, const mg_config *c)
 		return s->count;
 	if (c->workers_count)
 		return c->workers_count;
+	/* two per core: each smtpd serves one session and spends much of it
+	 * waiting (fsync, the next hop, its job process), which the other
+	 * smtpd's mail fills; one per core left cores idle under load */
 	cores = sysconf(_SC_NPROCESSORS_ONLN);
-	return cores > 0 ? (unsigned)cores : 1;
+	return cores > 0 ? 2 * (unsigned)cores : 2;
 }
 
 /* One slot per process of each service, all due to start now. */

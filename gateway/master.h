@@ -30,7 +30,7 @@ typedef enum mg_listen {
 } mg_listen;
 
 /* One service: its main, how many processes (0: workers.count, itself 0
- * meaning one per core), and its socket. */
+ * meaning two per core), and its socket. */
 typedef struct mg_service {
 	const char *name;
 	mg_service_main main;

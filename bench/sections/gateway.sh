@@ -58,7 +58,7 @@ sink_port=$(free_port)
 smtp-sink -u nobody "127.0.0.1:$sink_port" 200 &
 pids_to_stop+=("$!")
 wait_until 5 listening "$sink_port"
-start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o "workers.count=$(nproc)" >/dev/null
+start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" >/dev/null
 have_pf= have_md= have_am=
 if [ "$(id -u)" = 0 ]; then
 	pf_port=$(free_port) md_pf_port=$(free_port) am_pf_port=$(free_port) back_port=$(free_port)
