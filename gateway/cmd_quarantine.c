@@ -29,7 +29,7 @@
 struct opts {
 	mq_filter filter;
 	const char *reason, *user, *pwfile, *older_than, *out, *channel, *name;
-	const char *checkpoints, *key;
+	const char *checkpoints, *key, *candidates;
 	uint64_t after;
 	int json, blobs, self;
 };
@@ -50,6 +50,12 @@ static void usage(FILE *to)
 	        "  deny ID --reason R --user NAME        refuse the release\n"
 	        "  delete ID --reason R --user NAME      delete the item (admin)\n"
 	        "  download ID --out FILE --user NAME    the original (approver, admin)\n"
+	        "  unlock ID --candidates FILE --user NAME\n"
+	        "                                        open an encrypted item (PPAP) with the\n"
+	        "                                        candidate passwords of FILE, one a line,\n"
+	        "                                        in the sandbox, and deliver its sanitised\n"
+	        "                                        contents (approver, admin); never the\n"
+	        "                                        original, never a password on record\n"
 	        "  verify [--blobs] [--checkpoints FILE [--key KEY]]\n"
 	        "                                        walk the audit chain, check the index\n"
 	        "                                        against it (--blobs: and every original;\n"
@@ -155,6 +161,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "checkpoints", required_argument, NULL, 'k' },
 		{ "self", no_argument, NULL, 'E' },
 		{ "key", required_argument, NULL, 'K' },
+		{ "candidates", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	mq_status st;
@@ -220,6 +227,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'K':
 			o->key = optarg;
+			break;
+		case 'P':
+			o->candidates = optarg;
 			break;
 		case 'w':
 			o->out = optarg;
@@ -736,6 +746,8 @@ static int run(mq_store *s, const mg_config *c, int argc, char **argv, const str
 		return do_show(s, id, o);
 	if (strcmp(action, "import") == 0)
 		return do_import(s, c, id, o);
+	if (strcmp(action, "unlock") == 0)
+		return mg_cli_unlock(s, c, id, o->user, o->pwfile, o->candidates);
 	if (strcmp(action, "request") == 0 || strcmp(action, "approve") == 0 ||
 	    strcmp(action, "deny") == 0 || strcmp(action, "delete") == 0 ||
 	    strcmp(action, "download") == 0)

@@ -19,10 +19,9 @@
 #include "config.h"
 #include "fileio.h"
 #include "mugai.h"
+#include "password_file.h"
 
 enum { EXIT_SANITISED = 0, EXIT_ERROR = 1, EXIT_BLOCKED = 2 };
-/* A list of candidate passwords is short; a larger file is a mistake. */
-#define MAX_PASSWORD_FILE (1u << 20)
 
 struct job {
 	mg_core *core;
@@ -130,50 +129,24 @@ static int sanitize_one(struct job *job, const char *in, const char *out, const 
 	return rc;
 }
 
-/* The candidates of --password-file: one a line, line ends (LF or CRLF)
- * and a leading UTF-8 byte-order mark (Windows Notepad) dropped, empty
- * lines skipped.  Kept in memory only, wiped when done. */
+/* The candidates of --password-file (password_file.h): kept in memory
+ * only, wiped when done. */
 static int read_passwords(struct job *job, const char *path)
 {
-	size_t len = 0;
-	char *data = (char *)mg_read_file(path, MAX_PASSWORD_FILE, &len);
-	char *line, *save = NULL;
+	char *err = NULL;
 
-	if (!data) {
-		fprintf(stderr, "mugai sanitize: %s: %s\n", path, strerror(errno));
+	job->passwords = mg_password_file_read(path, &job->n_passwords, &err);
+	if (!job->passwords) {
+		fprintf(stderr, "mugai sanitize: %s\n", err ? err : "out of memory");
+		free(err);
 		return -1;
 	}
-	line = len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0 ? data + 3 : data;
-	for (line = strtok_r(line, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		size_t n = strcspn(line, "\r");
-		char **grown;
-
-		if (n == 0)
-			continue;
-		grown = realloc(job->passwords, (job->n_passwords + 1) * sizeof(*grown));
-		if (!grown || !(grown[job->n_passwords] = strndup(line, n))) {
-			if (grown)
-				job->passwords = grown;
-			explicit_bzero(data, len);
-			free(data);
-			fprintf(stderr, "mugai sanitize: out of memory\n");
-			return -1;
-		}
-		job->passwords = grown;
-		job->n_passwords++;
-	}
-	explicit_bzero(data, len);
-	free(data);
 	return 0;
 }
 
 static void free_passwords(struct job *job)
 {
-	for (size_t i = 0; i < job->n_passwords; i++) {
-		explicit_bzero(job->passwords[i], strlen(job->passwords[i]));
-		free(job->passwords[i]);
-	}
-	free(job->passwords);
+	mg_password_list_free(job->passwords, job->n_passwords);
 	job->passwords = NULL;
 	job->n_passwords = 0;
 }

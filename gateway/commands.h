@@ -20,5 +20,8 @@ struct mq_store *mg_cli_open_quarantine(const struct mg_config *c, const char *w
 char *mg_cli_password(const char *file, const char *prompt, int confirm);
 /* Checks USER's password; 0, or -1 after printing why. */
 int mg_cli_authenticate(struct mq_store *s, const char *user, const char *password_file);
+/* `mugai quarantine unlock` (cmd_unlock.c): 0, or 1 after printing why. */
+int mg_cli_unlock(struct mq_store *s, const struct mg_config *c, const char *id,
+                  const char *user, const char *user_pwfile, const char *cand_file);
 
 #endif

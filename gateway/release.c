@@ -56,8 +56,10 @@ static size_t split_rcpts(char *joined, const char **rcpts, size_t max)
 	return n;
 }
 
+/* The message with first_line (a header, no line end) put before it, to
+ * the item's envelope recipients through relay.next_hop. */
 static int release_mail(const mg_config *c, const mq_item *item, const unsigned char *data,
-                        size_t len, const char *approver, char **err)
+                        size_t len, const char *first_line, const char *id_prefix, char **err)
 {
 	mg_transport_opts opts = { .hostname = c->smtp_hostname, .timeout = c->relay_timeout,
 		                   .tls = c->relay_tls, .tls_ca = c->relay_tls_ca };
@@ -78,9 +80,8 @@ static int release_mail(const mg_config *c, const mq_item *item, const unsigned 
 		fail(err, "item %s has no envelope recipient to release to", item->item_id);
 		goto done;
 	}
-	hlen = asprintf(&header, "X-Mugai-Released: %s; by %s; requested by %s%s", item->item_id,
-	                approver, item->requested_by, line_end(data, len));
-	if (hlen < 0 || asprintf(&name, "released-%s", item->item_id) < 0 ||
+	hlen = asprintf(&header, "%s%s", first_line, line_end(data, len));
+	if (hlen < 0 || asprintf(&name, "%s-%s", id_prefix, item->item_id) < 0 ||
 	    !(msg = malloc((size_t)hlen + len + 1))) {
 		fail(err, "out of memory");
 		goto done;
@@ -135,11 +136,11 @@ char *mg_release_file_name(const char *name, const char *item_id)
 	return asprintf(&out, "%.*s", (int)n, base) < 0 ? NULL : out;
 }
 
-static int release_file(const mg_config *c, const mq_item *item, const unsigned char *data,
-                        size_t len)
+static int release_file(const mg_config *c, const char *file_name, const mq_item *item,
+                        const unsigned char *data, size_t len)
 {
 	const char *outbox = c->drop_outbox;
-	char *name = mg_release_file_name(item->subject, item->item_id);
+	char *name = mg_release_file_name(file_name, item->item_id);
 	const void *parts[1] = { data };
 	size_t lens[1] = { len };
 	int rc = -1;
@@ -160,11 +161,39 @@ int mg_release_hook(void *ctx, const mq_item *item, const unsigned char *origina
                     const char *approver, char **err)
 {
 	const mg_config *c = ctx;
+	char *line = NULL;
+	int rc;
 
-	if (strcmp(item->channel, "mail") == 0)
-		return release_mail(c, item, original, len, approver, err);
-	if (release_file(c, item, original, len) < 0)
-		return fail(err, "cannot write to drop.outbox %s: %s",
-		            c->drop_outbox ? c->drop_outbox : "", strerror(errno));
-	return 0;
+	if (strcmp(item->channel, "mail") != 0) {
+		if (release_file(c, item->subject, item, original, len) < 0)
+			return fail(err, "cannot write to drop.outbox %s: %s",
+			            c->drop_outbox ? c->drop_outbox : "", strerror(errno));
+		return 0;
+	}
+	if (asprintf(&line, "X-Mugai-Released: %s; by %s; requested by %s", item->item_id,
+	             approver, item->requested_by) < 0)
+		return fail(err, "out of memory");
+	rc = release_mail(c, item, original, len, line, "released", err);
+	free(line);
+	return rc;
+}
+
+int mg_release_unlocked(const mg_config *c, const mq_item *item, const unsigned char *data,
+                        size_t len, const char *unlocked_by, const char *file_name, char **err)
+{
+	char *line = NULL;
+	int rc;
+
+	if (strcmp(item->channel, "mail") != 0) {
+		if (release_file(c, file_name, item, data, len) < 0)
+			return fail(err, "cannot write to drop.outbox %s: %s",
+			            c->drop_outbox ? c->drop_outbox : "", strerror(errno));
+		return 0;
+	}
+	if (asprintf(&line, "X-Mugai-Unlocked: %s; by %s; sanitised after opening with a "
+	             "password", item->item_id, unlocked_by) < 0)
+		return fail(err, "out of memory");
+	rc = release_mail(c, item, data, len, line, "unlocked", err);
+	free(line);
+	return rc;
 }

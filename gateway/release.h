@@ -20,6 +20,15 @@
 int mg_release_hook(void *ctx, const mq_item *item, const unsigned char *original, size_t len,
                     const char *approver, char **err);
 
+/* PPAP: the sanitised contents of an encrypted item, opened with a
+ * password, leave the same way: a mail to the item's envelope recipients
+ * with the first header line
+ *   X-Mugai-Unlocked: <item id>; by <who>; sanitised after opening ...
+ * a file into drop.outbox as file_name.  Never the original. */
+int mg_release_unlocked(const struct mg_config *c, const mq_item *item,
+                        const unsigned char *data, size_t len, const char *unlocked_by,
+                        const char *file_name, char **err);
+
 /* The name a released file gets in the outbox: the last component of
  * name, or "<item id>.bin" when nothing safe is left.  free() it. */
 char *mg_release_file_name(const char *name, const char *item_id);

@@ -234,10 +234,12 @@ int mq_sync(mq_store *s, char **err);
 
 /* Checks that user (an approver or admin; NULL: the system) may unlock the
  * item and that it is an encrypted item still kept (quarantined,
- * awaiting_password or denied), and fills *item.  Changes nothing: the
- * caller then tries the candidates in the sandbox. */
+ * awaiting_password or denied), and fills *item and, when original is not
+ * NULL, the original's checked bytes (free() them): for the sandbox only,
+ * so this is not a download.  Changes nothing: the caller then tries the
+ * candidates in the sandbox and records the attempt. */
 int mq_unlock_check(mq_store *s, const char *user, const char *item_id, mq_item *item,
-                    char **err);
+                    unsigned char **original, char **err);
 /* Records one attempt, never the password: who (user, or NULL for
  * "system:<channel>"), where the candidates came from (source: "cli",
  * "mail:<item id>", "recipient:<address>"), how many, and the outcome

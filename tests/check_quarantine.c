@@ -738,11 +738,17 @@ START_TEST(unlock_attempts_audited)
 	ck_assert_int_eq(mq_await_password(e.s, "p-2", "again", &err), MQ_E_REFUSED);
 
 	/* a reviewer may not unlock; nor may anyone a sanitised item */
-	ck_assert_int_eq(mq_unlock_check(e.s, "alice", "p-1", &it, &err), MQ_E_REFUSED);
-	ck_assert_int_eq(mq_unlock_check(e.s, "bob", "p-3", &it, &err), MQ_E_REFUSED);
-	ck_assert_int_eq(mq_unlock_check(e.s, "bob", "p-1", &it, &err), MQ_OK);
-	ck_assert_str_eq(it.item_id, "p-1");
-	mq_item_free(&it);
+	ck_assert_int_eq(mq_unlock_check(e.s, "alice", "p-1", &it, NULL, &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_unlock_check(e.s, "bob", "p-3", &it, NULL, &err), MQ_E_REFUSED);
+	{
+		unsigned char *orig = NULL;
+
+		ck_assert_int_eq(mq_unlock_check(e.s, "bob", "p-1", &it, &orig, &err), MQ_OK);
+		ck_assert_str_eq(it.item_id, "p-1");
+		ck_assert_mem_eq(orig, "PK-encrypted", 12);
+		free(orig);
+		mq_item_free(&it);
+	}
 
 	ck_assert_int_eq(mq_unlock_note(e.s, "bob", "p-1", "cli", 3, 0, "wrong password", &err),
 	                 MQ_OK);
@@ -753,7 +759,7 @@ START_TEST(unlock_attempts_audited)
 	                 MQ_OK);
 	ck_assert_int_eq(mq_unlock_note(e.s, NULL, "p-2", "mail:p-9", 4, 1, NULL, &err), MQ_OK);
 	/* dead after success: a second unlock is refused */
-	ck_assert_int_eq(mq_unlock_check(e.s, "bob", "p-1", &it, &err), MQ_E_REFUSED);
+	ck_assert_int_eq(mq_unlock_check(e.s, "bob", "p-1", &it, NULL, &err), MQ_E_REFUSED);
 	ck_assert_int_eq(mq_unlock_note(e.s, "carol", "p-1", "cli", 1, 1, NULL, &err),
 	                 MQ_E_REFUSED);
 
