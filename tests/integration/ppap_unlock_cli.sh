@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # PPAP through the daemon, unlocked from the CLI: a zip made now with
 # zip -P is mailed through mugaid (the mail is delivered sanitised without
-# the zip, which the report names as encrypted; the original is kept), then `mugai quarantine unlock` tries a
-# wrong password (the item stays, the attempt is audited as failed), a
-# reviewer (refused), and the right one: the sanitised mail with the
-# opened attachment reaches smtp-sink, the item is unlocked, the audit
-# entry names the source and the count.  Finally every test password is
+# the zip, which the report names as encrypted; the original is kept),
+# then `mugai quarantine unlock` is refused to a reviewer, tries a wrong
+# password (the item stays, the attempt is audited as failed) and the
+# right one: the sanitised mail with the opened attachment reaches
+# smtp-sink, the item is unlocked, the audit entry names the source and
+# the count, a second unlock is refused.  A 7z AES-256 file kept as
+# encrypted unlocks into drop.outbox.  Finally every test password is
 # grepped for in the log, the CLI's output, the index and every file
 # under the quarantine: it is nowhere but in the mail's own original.
 set -uo pipefail
@@ -95,6 +97,20 @@ MUGAI_PASSWORD='approver password' q unlock "$id" --candidates "$tmp/right.txt" 
 rc=$?
 check "a second unlock is refused" bash -c "[[ $rc == 1 ]] && grep -q 'is unlocked; it cannot be unlocked' '$cli_out'"
 check "the chain and the index agree" bash -c "\"$mugai\" quarantine ${gw_opts[*]@Q} verify --blobs | grep -q 'index agrees'"
+
+# a file kept as encrypted (7z AES-256 made now) unlocks into drop.outbox
+(cd "$tmp/make" && 7z a -bd -y -p"$right" -mem=AES256 aes.zip 議事録.txt >/dev/null) || ko "7z -p"
+file_id=$(q import "$tmp/make/aes.zip" --channel file --name "報告.zip" | awk '$2 == "encrypted" {print $1}')
+check "an encrypted file is kept as encrypted" test -n "$file_id"
+MUGAI_PASSWORD='approver password' q unlock "$file_id" --candidates "$tmp/right.txt" --user appr >>"$cli_out" 2>&1
+rc=$?
+check "the file unlocks into the outbox" bash -c "[[ $rc == 0 ]] && grep -q '$file_id: unlocked; sanitised file written to drop.outbox' '$cli_out'"
+$py - "$gw/outbox/報告.zip" "$secret_text" <<'PY' && ok "the outbox file is opened and sanitised" || ko "the outbox file is opened and sanitised"
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert not any(i.flag_bits & 1 for i in z.infolist()), "still encrypted"
+assert sys.argv[2] in b"".join(z.read(i) for i in z.infolist()).decode(), "text lost"
+PY
 
 # no password anywhere but in the mail's own original (kept unaltered)
 orig_sha=$(sha256sum "$tmp/ppap.eml" | cut -c1-64)
