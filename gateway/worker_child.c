@@ -12,8 +12,8 @@
  *
  * The job process is forked before its item arrives: the zygote keeps one
  * spare, already in its strict sandbox and waiting on its socket, and
- * forks the next one after the item's process has ended, while the
- * service stores and relays.  Fork and filter load are off the item's
+ * forks the next one as soon as it has handed the item over, while the
+ * item is parsed, stored and relayed.  Fork and filter load are off the item's
  * path; the spare comes from the zygote, which never saw an item, so it
  * is exactly as fresh as a process forked when the item came.
  * Neither process logs: everything they have to say travels in messages.
@@ -312,8 +312,8 @@ static int give_to_spare(struct child *c, const mg_job *job, char *why, size_t c
 	return -1;
 }
 
-/* Gives the job to the spare, tells the service, waits for the job's
- * process to end, then forks the next spare. */
+/* Gives the job to the spare, tells the service, forks the next spare,
+ * then waits for the job's process to end. */
 static void run_job(struct child *c, const mg_job *job)
 {
 	char why[512];
@@ -330,6 +330,10 @@ static void run_job(struct child *c, const mg_job *job)
 	close(c->spare_sock);
 	c->spare = 0;
 	c->spare_sock = -1;
+	/* the next spare now, while this job runs: the service does not wait
+	 * for this job's end, so the next item may come right after its reply;
+	 * a failure shows, with its reason, when the next item comes */
+	fork_spare(c, why, sizeof(why));
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(1);
@@ -337,8 +341,6 @@ static void run_job(struct child *c, const mg_job *job)
 	if (mg_ipc_send(SOCK_FD, &m) < 0)
 		_exit(1);
 	mg_msg_free(&m);
-	/* a failure shows, with its reason, when the next item comes */
-	fork_spare(c, why, sizeof(why));
 }
 
 void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *limits,

@@ -303,8 +303,8 @@ static int children_of(pid_t pid, pid_t *kids, int cap)
 	return n;
 }
 
-/* The zygote's one spare, once it has forked it (it does so after the
- * last job's process ended, which the service no longer waits for). */
+/* The zygote's one spare, once the last job's process is gone (the
+ * service no longer waits for that; the spare was forked meanwhile). */
 static pid_t spare_of(const mg_worker *w)
 {
 	pid_t kids[4], last = mg_worker_last_job_pid(w);
@@ -355,7 +355,7 @@ START_TEST(spare_job_process_is_fresh)
 	mg_result_free(&res);
 	first = mg_worker_last_job_pid(w);
 	ck_assert_int_eq(first, spare); /* it existed before the item came */
-	/* the next spare, forked after the first item's process ended */
+	/* the next spare, forked while the first item was parsed */
 	spare = spare_of(w);
 	ck_assert_int_ne(spare, first);
 	ck_assert_int_eq(run(w, "hook-remember", "x", &res), MG_E_INTERNAL);
