@@ -585,6 +585,21 @@ static mg_status use_password(arc *r)
 	return st;
 }
 
+/* 7-Zip's largest preset dictionary is 64 MiB; a member asking for more
+ * than four times that is refused before libarchive allocates it. */
+#define LZMA_DICT_MAX (256u << 20)
+
+static mg_status lzma_memory_ok(arc *r)
+{
+	uint64_t dict = mg_zip_lzma_dict_max(r->item->data, r->item->len);
+
+	if (dict <= LZMA_DICT_MAX)
+		return MG_OK;
+	return mg_fail(r->ctx, MG_E_LIMIT_SIZE,
+	               "a zip member's LZMA dictionary of %llu MiB is over the %u MiB allowed",
+	               (unsigned long long)(dict >> 20), LZMA_DICT_MAX >> 20);
+}
+
 static mg_status archive_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)
 {
 	mg_status st = MG_OK;
@@ -595,6 +610,8 @@ static mg_status archive_run(mg_ctx *ctx, const mg_item *item, mg_action action,
 		st = mg_fail(ctx, MG_E_INTERNAL, "out of memory");
 	else if (mg_rar5_encrypted(item->data, item->len))
 		st = encrypted(&r);
+	else
+		st = lzma_memory_ok(&r);
 	if (st == MG_OK)
 		st = use_password(&r);
 	/* an empty zip, its end record alone, is nothing libarchive would open */

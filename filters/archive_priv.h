@@ -79,6 +79,10 @@ int64_t mg_zip_directory_count(const unsigned char *d, size_t len);
  * file encryption record (libarchive before 3.7 does not report them). */
 bool mg_rar5_encrypted(const unsigned char *d, size_t len);
 
+/* The largest LZMA dictionary (bytes) that a zip's LZMA members announce,
+ * 0 when none does. */
+uint64_t mg_zip_lzma_dict_max(const unsigned char *d, size_t len);
+
 /* ---- archive_crypt.c ---- */
 
 /* The index of the first candidate password that opens every encrypted

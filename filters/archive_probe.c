@@ -6,7 +6,9 @@
  * there a prefix before the archive, how many members does a zip's
  * directory announce (libarchive silently merges entries that share one
  * local header, the overlapping-entry zip bomb), does a RAR5 archive
- * carry encryption records (unreported before libarchive 3.7).
+ * carry encryption records (unreported before libarchive 3.7), how much
+ * memory a zip's LZMA members ask for (libarchive allocates whatever
+ * dictionary the member's header names, up to 4 GiB).
  */
 #include <string.h>
 
@@ -17,6 +19,8 @@
 #define EOCD_WINDOW (65535u + EOCD_SIZE)
 /* RAR5 blocks walked at most: beyond this the check gives up. */
 #define RAR5_MAX_BLOCKS 200000u
+/* APPNOTE's compression method 14 */
+#define ZIP_METHOD_LZMA 14
 
 static bool has(const unsigned char *d, size_t len, size_t off, const char *magic, size_t n)
 {
@@ -106,6 +110,30 @@ int64_t mg_zip_directory_count(const unsigned char *d, size_t len)
 		return (int64_t)count;
 	}
 	return -1;
+}
+
+/* Every local header is looked at, wherever it stands: libarchive reads
+ * members through the directory and by streaming alike, so a header the
+ * directory does not name may still be decoded. */
+uint64_t mg_zip_lzma_dict_max(const unsigned char *d, size_t len)
+{
+	uint64_t most = 0;
+	const unsigned char *at = d;
+
+	while (len >= 30 && (at = memchr(at, 'P', len - (size_t)(at - d))) != NULL) {
+		size_t pos = (size_t)(at++ - d), data;
+		const unsigned char *h = mg_view(d, len, pos, 30), *props;
+
+		if (!h || memcmp(h, "PK\3\4", 4) != 0 || le(h + 8, 2) != ZIP_METHOD_LZMA ||
+		    (le(h + 6, 2) & 1) != 0) /* encrypted: the properties are too */
+			continue;
+		data = pos + 30 + (size_t)le(h + 26, 2) + (size_t)le(h + 28, 2);
+		/* LZMA SDK version (2), properties size (2), lc/lp/pb (1), dictionary (4) */
+		props = mg_view(d, len, data, 9);
+		if (props && le(props + 2, 2) == 5 && le(props + 5, 4) > most)
+			most = le(props + 5, 4);
+	}
+	return most;
 }
 
 /* RAR5 variable-length integer: 7 bits a byte, high bit = more. */

@@ -622,6 +622,51 @@ START_TEST(blocked_member_left_out)
 }
 END_TEST
 
+/* A zip LZMA member made by 7-Zip, read back whole. */
+static unsigned char *lzma_zip(size_t *len)
+{
+	char dir[] = "/tmp/mugai-lzma-XXXXXX", cmd[512], path[256];
+	unsigned char *zip;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+	         "cd %s && seq -f 'quarterly figures: %%g' 2000 > figures.txt && "
+	         "7z a -tzip -mm=LZMA lzma.zip figures.txt >/dev/null", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/lzma.zip", dir);
+	zip = tu_read(path, len);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	return zip;
+}
+
+/* The dictionary a member asks for is allocated by libarchive as named
+ * (up to 4 GiB): an ordinary one passes, a huge one is a size limit. */
+START_TEST(lzma_dictionary_bounded)
+{
+	size_t len, at;
+	unsigned char *zip = lzma_zip(&len);
+	mg_result res;
+
+	ck_assert_uint_gt(mg_zip_lzma_dict_max(zip, len), 0);
+	ck_assert_uint_le(mg_zip_lzma_dict_max(zip, len), 256u << 20);
+	ck_assert_int_eq(tu_sanitize(zip, len, "lzma.zip", MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert(tu_contains(res.out, res.out_len, "figures.txt"));
+	mg_result_free(&res);
+
+	/* dictionary field: local header, name, extra, version and size of the properties, lc/lp/pb */
+	at = 30 + (size_t)(zip[26] | zip[27] << 8) + (size_t)(zip[28] | zip[29] << 8) + 5;
+	ck_assert_uint_lt(at + 4, len);
+	memcpy(zip + at, "\x00\x00\x00\x90", 4); /* 2.25 GiB */
+	ck_assert_uint_eq(mg_zip_lzma_dict_max(zip, len), 0x90000000u);
+	ck_assert_int_eq(tu_sanitize(zip, len, "lzma.zip", MG_MODE_DEFAULT, &res), MG_E_LIMIT_SIZE);
+	ck_assert_ptr_null(res.out);
+	ck_assert_ptr_nonnull(strstr(res.reason, "LZMA dictionary"));
+	mg_result_free(&res);
+	free(zip);
+}
+END_TEST
+
 START_TEST(encrypted_zip_blocks_with_plain_reason)
 {
 	const tm_member m[] = { TXT("invoice.txt", "amount due: 100\n"),
@@ -1223,6 +1268,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, japanese_names_decoded);
 	tcase_add_test(tc, links_and_devices_dropped);
 	tcase_add_test(tc, blocked_member_left_out);
+	tcase_add_test(tc, lzma_dictionary_bounded);
 	tcase_add_test(tc, encrypted_zip_blocks_with_plain_reason);
 	tcase_add_test(tc, encrypted_member_blocks_archive);
 	tcase_add_test(tc, nested_42_levels_stopped_at_depth);
