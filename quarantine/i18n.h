@@ -20,6 +20,7 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(APP_AREA, "隔離・審査", "Quarantine review") \
 	X(NAV_ITEMS, "隔離アイテム", "Items") \
 	X(NAV_AUDIT, "監査ログ", "Audit log") \
+	X(NAV_DASHBOARD, "ダッシュボード", "Dashboard") \
 	X(NAV_ACCOUNT, "アカウント", "Account") \
 	X(LOGOUT, "ログアウト", "Log out") \
 	X(SIGNED_IN_AS, "{1}（{2}）", "{1} ({2})") \
@@ -222,6 +223,24 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(ERROR_TITLE, "エラー", "Error") \
 	X(ERR_CSRF, "フォームの確認トークンが無効です。ページを再読み込みしてからやり直してください。", \
 	  "The form token is missing or invalid. Reload the page and try again.") \
+	X(DASH_TITLE, "集計ダッシュボード", "Dashboard") \
+	X(DASH_PENDING, "解放申請（承認待ち）", "Release requests pending") \
+	X(DASH_AWAITING, "対応待ちアイテム", "Items awaiting action") \
+	X(DASH_AWAITING_NOTE, "隔離中・解放申請中・パスワード待ちの合計", \
+	  "Quarantined, release requested or awaiting a password") \
+	X(DASH_DAYS_VERDICT, "日別件数（過去30日・判定別）", "Items per day, last 30 days, by verdict") \
+	X(DASH_DAYS_CHANNEL, "日別件数（過去30日・経路別）", "Items per day, last 30 days, by channel") \
+	X(DASH_MONTHS_VERDICT, "月別件数（過去12か月・判定別）", "Items per month, last 12 months, by verdict") \
+	X(DASH_MONTHS_CHANNEL, "月別件数（過去12か月・経路別）", "Items per month, last 12 months, by channel") \
+	X(DASH_MONTH_TABLE, "月別件数の内訳", "Items per month in detail") \
+	X(DASH_REASONS, "主な理由（過去30日）", "Most frequent reasons, last 30 days") \
+	X(DASH_NO_ITEMS, "この期間のアイテムはありません。", "No items in this period.") \
+	X(DASH_COL_MONTH, "月", "Month") \
+	X(DASH_COL_TOTAL, "合計", "Total") \
+	X(DASH_COL_REASON, "理由", "Reason") \
+	X(DASH_COL_COUNT, "件数", "Count") \
+	X(DASH_BAR, "{1} {2}：{3} 件", "{1} {2}: {3} items") \
+	X(EXPORT_CSV, "CSV出力", "Export CSV") \
 	X(ERR_NOT_FOUND, "ページが見つかりません。", "Page not found.") \
 	X(ERR_BAD_REQUEST, "リクエストが正しくありません。", "Bad request.") \
 	X(ERR_METHOD, "このメソッドは使用できません。", "Method not allowed.") \

@@ -295,6 +295,33 @@ int mq_checkpoint_verify(mq_store *s, const char *path, const unsigned char pk[3
 int mq_audit_note(mq_store *s, const char *actor, const char *action, const char *detail,
                   char **err);
 
+/* --- counting, for the dashboard (stats.c) ------------------------------- */
+
+typedef struct mq_day_count {
+	int64_t day;       /* days since 1970-01-01 in the caller's time zone */
+	char channel[16];  /* "mail" | "file" (longer words are cut) */
+	char verdict[16];
+	uint64_t n;
+} mq_day_count;
+
+typedef struct mq_reason_count {
+	char *reasons;     /* the item's reasons as stored */
+	uint64_t n;
+} mq_reason_count;
+
+/* Items received at or after since, counted by the database per day
+ * (tz_offset: seconds east of UTC), channel and verdict; oldest first.
+ * free() *rows. */
+int mq_count_by_day(mq_store *s, int64_t since, int64_t tz_offset, mq_day_count **rows, size_t *n,
+                    char **err);
+/* The limit (at most 100) most frequent reasons of items received at or
+ * after since, most frequent first. */
+int mq_count_by_reason(mq_store *s, int64_t since, unsigned limit, mq_reason_count **rows,
+                       size_t *n, char **err);
+void mq_reason_counts_free(mq_reason_count *rows, size_t n);
+/* Every item now, counted per status. */
+int mq_count_by_status(mq_store *s, uint64_t counts[MQ_STATUS_COUNT], char **err);
+
 /* --- users -------------------------------------------------------------- */
 
 typedef struct mq_user {

@@ -136,7 +136,18 @@ const char mw_css[] =
 	"details.raw summary{cursor:pointer;color:var(--accent)}\n"
 	"details.raw pre{background:#0f1b29;color:#d7e3f0;padding:12px;border-radius:5px;"
 	"overflow:auto;max-height:480px;font-size:.8rem}\n"
-	".error-text{font-size:1.05rem}\n";
+	".error-text{font-size:1.05rem}\n"
+	".figures{display:flex;gap:16px;flex-wrap:wrap}\n"
+	".figure{display:flex;flex-direction:column;border:1px solid var(--line);border-radius:6px;"
+	"padding:12px 18px;min-width:180px;text-decoration:none}\n"
+	".figure .n{font-size:2rem;font-weight:700}\n"
+	".figure .what{color:var(--muted)}\n"
+	".charts{display:flex;flex-wrap:wrap;gap:18px;margin:18px 0}\n"
+	"figure.chart{margin:0;overflow-x:auto;max-width:100%}\n"
+	"figure.chart figcaption{font-weight:600;margin-bottom:6px}\n"
+	"figure.chart svg{display:block}\n"
+	"ul.legend{list-style:none;display:flex;gap:12px;flex-wrap:wrap;padding:0;margin:4px 0 0;"
+	"font-size:.85rem}\n";
 
 void mw_serve_css(mw_response *resp)
 {

@@ -101,9 +101,11 @@ void mw_page_audit(mw_server *srv, mw_request *req, mw_response *resp)
 		e[n - 1 - i] = t;
 	}
 	mw_page_begin(srv, req, resp, mw_t(l, MW_AUDIT_TITLE));
-	mw_raw(o, "<section class=\"panel\"><h1>");
+	mw_raw(o, "<section class=\"panel\"><div class=\"title-row\"><h1>");
 	mw_tr(o, l, MW_AUDIT_TITLE);
-	mw_raw(o, "</h1>");
+	mw_raw(o, "</h1><a class=\"button\" id=\"export-csv\" href=\"/audit.csv\" download>");
+	mw_tr(o, l, MW_EXPORT_CSV);
+	mw_raw(o, "</a></div>");
 	verdict(o, l, vrc, &res, err);
 	if (n == 0) {
 		mw_raw(o, "<p class=\"empty\">");

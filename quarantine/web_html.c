@@ -336,6 +336,7 @@ void mw_page_begin(mw_server *srv, mw_request *req, mw_response *resp, const cha
 	mw_raw(o, "</span></div>");
 	if (req->authed) {
 		mw_raw(o, "<nav>");
+		nav_link(o, l, "/dashboard", MW_NAV_DASHBOARD, strcmp(req->path, "/dashboard") == 0);
 		nav_link(o, l, "/items", MW_NAV_ITEMS, strncmp(req->path, "/items", 6) == 0);
 		nav_link(o, l, "/audit", MW_NAV_AUDIT, strcmp(req->path, "/audit") == 0);
 		nav_link(o, l, "/account", MW_NAV_ACCOUNT, strncmp(req->path, "/account", 8) == 0);

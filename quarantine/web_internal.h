@@ -195,6 +195,9 @@ typedef enum mw_route_id {
 	MW_R_CSS,
 	MW_R_HEALTHZ,
 	MW_R_METRICS,
+	MW_R_DASHBOARD,
+	MW_R_ITEMS_CSV,
+	MW_R_AUDIT_CSV,
 } mw_route_id;
 
 typedef struct mw_route {
@@ -254,6 +257,16 @@ void mw_flash_store(mw_server *srv, mw_request *req, int rc, const char *err);
 void mw_page_login(mw_server *srv, mw_request *req, mw_response *resp);
 void mw_do_logout(mw_server *srv, mw_request *req, mw_response *resp);
 void mw_page_list(mw_server *srv, mw_request *req, mw_response *resp);
+/* The list page's filters (status, channel, verdict, q) from the query,
+ * unknown values dropped; limit and offset 0. */
+void mw_list_filter(const mw_request *req, mq_filter *f);
+void mw_page_dashboard(mw_server *srv, mw_request *req, mw_response *resp);
+/* web_csv.c: UTF-8 with a BOM, every cell quoted (RFC 4180), a cell that
+ * Excel would take for a formula (= + - @ tab CR first) behind a '. */
+#define MW_MAX_CSV (64u << 20)
+void mw_csv_cell(mw_out *b, const char *s, bool first);
+void mw_export_items(mw_server *srv, mw_request *req, mw_response *resp);
+void mw_export_audit(mw_server *srv, mw_request *req, mw_response *resp);
 void mw_page_item(mw_server *srv, mw_request *req, mw_response *resp, const char *id);
 void mw_do_item_action(mw_server *srv, mw_request *req, mw_response *resp, const char *id,
                        const char *action);

@@ -56,6 +56,37 @@ static void read_query(const mw_request *req, struct query *q)
 	q->page = page_of(mw_arg(&req->query, "page"));
 }
 
+void mw_list_filter(const mw_request *req, mq_filter *f)
+{
+	struct query q;
+
+	read_query(req, &q);
+	memset(f, 0, sizeof(*f));
+	f->status = q.status;
+	f->channel = q.channel;
+	f->verdict = q.verdict;
+	f->search = q.search;
+}
+
+/* The CSV export of what the filters select (web_csv.c). */
+static void export_link(mw_out *o, mw_lang l, const struct query *q)
+{
+	mw_raw(o, "<a class=\"button\" id=\"export-csv\" href=\"/items.csv?x=1");
+	if (q->status)
+		mw_rawf(o, "&amp;status=%s", q->status);
+	if (q->channel)
+		mw_rawf(o, "&amp;channel=%s", q->channel);
+	if (q->verdict)
+		mw_rawf(o, "&amp;verdict=%s", q->verdict);
+	if (q->search) {
+		mw_raw(o, "&amp;q=");
+		mw_urlenc(o, q->search);
+	}
+	mw_raw(o, "\" download>");
+	mw_tr(o, l, MW_EXPORT_CSV);
+	mw_raw(o, "</a>");
+}
+
 static void select_box(mw_out *o, mw_lang l, const char *name, mw_msg label, const char *kind,
                        const char *const *words, size_t n, const char *current)
 {
@@ -204,10 +235,7 @@ void mw_page_list(mw_server *srv, mw_request *req, mw_response *resp)
 	mw_lang l = req->lang;
 
 	read_query(req, &q);
-	f.status = q.status;
-	f.channel = q.channel;
-	f.verdict = q.verdict;
-	f.search = q.search;
+	mw_list_filter(req, &f);
 	f.limit = MW_PAGE_SIZE;
 	f.offset = (q.page - 1) * MW_PAGE_SIZE;
 	if (mq_count(srv->store, &f, &total, NULL) != MQ_OK ||
@@ -221,7 +249,9 @@ void mw_page_list(mw_server *srv, mw_request *req, mw_response *resp)
 	mw_tr(o, l, MW_LIST_TITLE);
 	mw_raw(o, "</h1><span class=\"count\" id=\"count\">");
 	mw_trf(o, l, MW_LIST_COUNT, args, 1);
-	mw_raw(o, "</span></div>");
+	mw_raw(o, "</span>");
+	export_link(o, l, &q);
+	mw_raw(o, "</div>");
 	filters(o, l, &q);
 	table(o, l, items, n);
 	pager(o, l, &q, total);

@@ -77,6 +77,9 @@ static const struct fixed {
 	{ "/static/mugai.css", MW_R_CSS },
 	{ "/healthz", MW_R_HEALTHZ },
 	{ "/metrics", MW_R_METRICS },
+	{ "/dashboard", MW_R_DASHBOARD },
+	{ "/items.csv", MW_R_ITEMS_CSV },
+	{ "/audit.csv", MW_R_AUDIT_CSV },
 };
 
 static void parse_item(const char *rest, mw_route *r)
@@ -252,6 +255,15 @@ static void dispatch(mw_server *srv, mw_request *req, mw_response *resp, const m
 		return;
 	case MW_R_AUDIT:
 		mw_page_audit(srv, req, resp);
+		return;
+	case MW_R_DASHBOARD:
+		mw_page_dashboard(srv, req, resp);
+		return;
+	case MW_R_ITEMS_CSV:
+		mw_export_items(srv, req, resp);
+		return;
+	case MW_R_AUDIT_CSV:
+		mw_export_audit(srv, req, resp);
 		return;
 	case MW_R_ACCOUNT:
 		mw_page_account(srv, req, resp);
