@@ -8,6 +8,7 @@
  * nothing.
  */
 #include <check.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,30 @@ static void label(int64_t t, bool month, char *out, size_t size)
 		strftime(out, size, "%Y-%m-%d", &tm);
 }
 
-static void setup(void)
+/* SQLite, and PostgreSQL too when MUGAI_TEST_PG_URI names a database
+ * the tests may wipe (tests/integration/quarantine_pg.sh). */
+static int backends(void)
+{
+	const char *pg = getenv("MUGAI_TEST_PG_URI");
+
+	return pg && *pg ? 2 : 1;
+}
+
+static void pg_wipe(void)
+{
+	PGconn *c = PQconnectdb(getenv("MUGAI_TEST_PG_URI"));
+	PGresult *r;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "pg: %s", PQerrorMessage(c));
+	r = PQexec(c, "SET client_min_messages = warning;"
+	              "DROP TABLE IF EXISTS mq_items, mq_audit, mq_users, mq_schema");
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "pg: %s", PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* Called first by each test with its backend (the loop index). */
+static void setup(int backend)
 {
 	char uri[300];
 	char *err = NULL;
@@ -90,7 +114,12 @@ static void setup(void)
 	serial = 0;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_dashboard.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	snprintf(uri, sizeof(uri), "sqlite:%s/index.db", tmpdir);
+	if (backend == 1) {
+		pg_wipe();
+		snprintf(uri, sizeof(uri), "%s", getenv("MUGAI_TEST_PG_URI"));
+	} else {
+		snprintf(uri, sizeof(uri), "sqlite:%s/index.db", tmpdir);
+	}
 	store = mq_open(tmpdir, uri, &err);
 	ck_assert_msg(store != NULL, "mq_open: %s", err ? err : "");
 	ck_assert_int_eq(mq_user_add(store, NULL, "alice", MQ_ROLE_REVIEWER, "alice-password", NULL), 0);
@@ -103,8 +132,11 @@ static void teardown(void)
 {
 	char cmd[300];
 
+	if (!store)
+		return;
 	mw_server_free(srv);
 	mq_close(store);
+	store = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	ck_assert_int_eq(system(cmd), 0);
 }
@@ -288,10 +320,15 @@ END_TEST
 START_TEST(counts_by_day_month_channel_verdict)
 {
 	char sid[MW_TOKEN_HEX + 1], want[256], day[16], month[16], old_month[16], id[40];
-	int64_t t0 = noon(0), t3 = noon(3), t40 = noon(40), t400 = noon(400);
+	int64_t t0, t3, t40, t400;
 	uint64_t mail = 0, file = 0, sanitised = 0, blocked = 0, malware = 0, total = 0;
 	char *page;
 
+	setup(_i);
+	t0 = noon(0);
+	t3 = noon(3);
+	t40 = noon(40);
+	t400 = noon(400);
 	put(t0, "mail", "sanitised", "a", "html converted to text", id);
 	put(t0, "mail", "sanitised", "b", "html converted to text", NULL);
 	put(t0, "file", "blocked", "c.xlsm", "macro removed", NULL);
@@ -380,6 +417,7 @@ START_TEST(labels_escaped)
 	char sid[MW_TOKEN_HEX + 1];
 	char *page;
 
+	setup(_i);
 	put(noon(1), "mail", "blocked", "<script>x</script>", EVIL_REASON, NULL);
 	login("alice", MQ_ROLE_REVIEWER, sid);
 	page = get_page(sid, "/dashboard");
@@ -398,6 +436,7 @@ START_TEST(csv_items_filtered_and_defanged)
 	int subj, chan, id;
 	bool seen_formula = false, seen_ja = false;
 
+	setup(_i);
 	put(noon(0), "mail", "sanitised", FORMULA_SUBJECT, "html converted to text", NULL);
 	put(noon(0), "mail", "blocked", JA_SUBJECT, "暗号化ZIP（PPAP）", NULL);
 	put(noon(0), "file", "sanitised", "=cmd|' /C calc'!A0.xlsx", "macro removed", NULL);
@@ -440,6 +479,7 @@ START_TEST(csv_audit_whole_chain)
 	size_t n = 0;
 	csv c;
 
+	setup(_i);
 	for (int i = 0; i < 3; i++)
 		put(noon(i), "mail", "sanitised", "s", "r", NULL);
 	ck_assert_int_eq(mq_audit_list(store, 0, 1000, &e, &n, NULL), MQ_OK);
@@ -476,6 +516,7 @@ START_TEST(who_may_see_and_get_changes_nothing)
 	mw_response r;
 	uint64_t before;
 
+	setup(_i);
 	put(noon(0), "mail", "sanitised", "s", "r", NULL);
 	login("ivy", MQ_ROLE_AUDITOR, auditor);
 	login("alice", MQ_ROLE_REVIEWER, reviewer);
@@ -507,12 +548,12 @@ Suite *mugai_suite(void)
 	TCase *pages = tcase_create("pages");
 
 	tcase_add_test(units, csv_cells);
-	tcase_add_checked_fixture(pages, setup, teardown);
-	tcase_add_test(pages, counts_by_day_month_channel_verdict);
-	tcase_add_test(pages, labels_escaped);
-	tcase_add_test(pages, csv_items_filtered_and_defanged);
-	tcase_add_test(pages, csv_audit_whole_chain);
-	tcase_add_test(pages, who_may_see_and_get_changes_nothing);
+	tcase_add_checked_fixture(pages, NULL, teardown);
+	tcase_add_loop_test(pages, counts_by_day_month_channel_verdict, 0, backends());
+	tcase_add_loop_test(pages, labels_escaped, 0, backends());
+	tcase_add_loop_test(pages, csv_items_filtered_and_defanged, 0, backends());
+	tcase_add_loop_test(pages, csv_audit_whole_chain, 0, backends());
+	tcase_add_loop_test(pages, who_may_see_and_get_changes_nothing, 0, backends());
 	suite_add_tcase(s, units);
 	suite_add_tcase(s, pages);
 	return s;
