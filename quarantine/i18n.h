@@ -234,7 +234,7 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(DASH_MONTHS_CHANNEL, "月別件数（過去12か月・経路別）", "Items per month, last 12 months, by channel") \
 	X(DASH_MONTH_TABLE, "月別件数の内訳", "Items per month in detail") \
 	X(DASH_REASONS, "主な理由（過去30日）", "Most frequent reasons, last 30 days") \
-	X(DASH_NO_ITEMS, "この期間のアイテムはありません。", "No items in this period.") \
+	X(DASH_NO_REASONS, "この期間に記録された理由はありません。", "No reasons recorded in this period.") \
 	X(DASH_COL_MONTH, "月", "Month") \
 	X(DASH_COL_TOTAL, "合計", "Total") \
 	X(DASH_COL_REASON, "理由", "Reason") \

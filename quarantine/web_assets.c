@@ -145,7 +145,8 @@ const char mw_css[] =
 	".charts{display:flex;flex-wrap:wrap;gap:18px;margin:18px 0}\n"
 	"figure.chart{margin:0;overflow-x:auto;max-width:100%}\n"
 	"figure.chart figcaption{font-weight:600;margin-bottom:6px}\n"
-	"figure.chart svg{display:block}\n"
+	"figure.chart>svg{display:block}\n"
+	"ul.legend svg{display:inline-block;vertical-align:middle}\n"
 	"ul.legend{list-style:none;display:flex;gap:12px;flex-wrap:wrap;padding:0;margin:4px 0 0;"
 	"font-size:.85rem}\n";
 

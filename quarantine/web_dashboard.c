@@ -366,7 +366,7 @@ static void reasons(mw_out *o, mw_lang l, const struct dash *d)
 	mw_raw(o, "</h2>");
 	if (d->nreasons == 0) {
 		mw_raw(o, "<p class=\"empty\">");
-		mw_tr(o, l, MW_DASH_NO_ITEMS);
+		mw_tr(o, l, MW_DASH_NO_REASONS);
 		mw_raw(o, "</p>");
 		return;
 	}

@@ -7,10 +7,14 @@ browser's language; alice (reviewer) finds the item by searching, requests
 its release, cannot approve it; CSRF-less POSTs and traversal attempts are
 refused; bob (approver) approves and the release hook delivers the
 original; carol (admin) cannot approve her own request; the audit chain
-verifies; a screenshot of the item page is saved; the login rate limit
-answers 429.  Prints 'browser: N passed, N failed'; exits 1 on a failure.
+verifies; a screenshot of the item page is saved; the dashboard draws its
+charts without a script (screenshot webui-dashboard.png) and the CSV
+exports open in Python's csv module with the BOM and Japanese intact; the
+login rate limit answers 429.  Prints 'browser: N passed, N failed'; exits 1 on a failure.
 """
 import argparse
+import csv
+import io
 import http.client
 import os
 import shutil
@@ -160,6 +164,56 @@ def main():
         shutil.rmtree(profiles, ignore_errors=True)
     print(f"browser: {passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def export_csv(port, sid, path):
+    """GETs a CSV export: (headers, rows) with the BOM checked and removed."""
+    st, _ = raw(port, "GET", path, {"Cookie": f"mugai_session={sid}"})
+    data = raw.body
+    check(f"{path}: 200, text/csv, an attachment, a BOM",
+          st == 200 and raw.headers.get("content-type") == "text/csv; charset=utf-8"
+          and raw.headers.get("content-disposition", "").startswith("attachment; filename=")
+          and data.startswith(b"\xef\xbb\xbf"), (st, raw.headers, data[:8]))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    return rows
+
+
+def dashboard_and_exports(a, port, b, item):
+    """The dashboard through its nav link, its screenshot, then the exports."""
+    b.get("/items")
+    b.click('header nav a[href="/dashboard"]')
+    b.wait("#chart-days-verdict")
+    charts = b.d.find_elements(By.CSS_SELECTOR, "figure.chart svg rect.seg")
+    check("dashboard: four SVG charts with bars, no script",
+          len(b.d.find_elements(By.CSS_SELECTOR, "figure.chart > svg")) == 4 and len(charts) >= 4
+          and not b.has("script"), len(charts))
+    check("dashboard: this month's row counts every item",
+          b.d.find_element(By.CSS_SELECTOR, "#month-table tbody tr:first-child td:last-child")
+          .text.isdigit() and int(b.d.find_element(
+              By.CSS_SELECTOR, "#month-table tbody tr:first-child td:last-child").text) >= 2)
+    b.d.set_window_size(1440, max(1100, b.d.execute_script(
+        "return document.documentElement.scrollHeight") + 40))
+    shot = os.path.join(a.artifacts, "webui-dashboard.png")
+    b.d.save_screenshot(shot)
+    b.d.set_window_size(1440, 1100)
+    with open(shot, "rb") as f:
+        png = f.read()
+    check("screenshot of the dashboard is a PNG",
+          png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10000, len(png))
+
+    sid = b.cookie("mugai_session")
+    rows = export_csv(port, sid, "/items.csv?q=" + urllib.parse.quote("請求書"))
+    head = rows[0] if rows else []
+    found = [r for r in rows[1:] if len(r) == len(head) and r[head.index("item_id")] == item]
+    check("items CSV: the filter applied, the Japanese subject intact",
+          len(rows) == 2 and found and found[0][head.index("subject")] == a.subject,
+          rows[:3])
+    rows = export_csv(port, sid, "/audit.csv")
+    head = rows[0] if rows else []
+    check("audit CSV: every entry in order, the approval by bob among them",
+          head[:4] == ["seq", "at", "actor", "action"]
+          and [r[0] for r in rows[1:]] == [str(i) for i in range(1, len(rows))]
+          and any(r[2] == "bob" and r[3] == "approve" for r in rows[1:]), rows[:3])
 
 
 def run(a, port, profiles, browsers):
@@ -318,6 +372,7 @@ def run(a, port, profiles, browsers):
     check("audit page: request, approval, delivery and download are logged",
           all(w in b.text("table.audit") for w in ("解放申請", "解放承認", "原本配送", "原本取得")))
     b.d.save_screenshot(os.path.join(a.artifacts, "webui-audit.png"))
+    dashboard_and_exports(a, port, b, item)
     b.logout()
 
     # --- carol (admin) cannot approve her own request ------------------------------
