@@ -704,8 +704,14 @@ static GMimeObject *text_part(mail_job *j, const char *notice)
 	GMimeStream *s;
 	GMimeDataWrapper *w;
 
+	size_t nlen = notice ? strlen(notice) : 0;
+
+	/* with no body the notice ends the text on one newline, as the text
+	 * is read back: mugai's own output sanitised again is unchanged */
+	if (j->body.len == 0 && nlen >= 2 && notice[nlen - 1] == '\n' && notice[nlen - 2] == '\n')
+		nlen--;
 	/* the canonical form of text is CRLF, also under base64 */
-	append_crlf(g, notice, notice ? strlen(notice) : 0);
+	append_crlf(g, notice, nlen);
 	append_crlf(g, (const char *)j->body.data, j->body.len);
 	s = g_mime_stream_mem_new_with_buffer(g->str, g->len);
 	w = g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
@@ -720,10 +726,11 @@ static GMimeObject *text_part(mail_job *j, const char *notice)
 	return GMIME_OBJECT(tp);
 }
 
-static void assemble(mail_job *j, GMimeMessage *dst)
+static void assemble(mail_job *j, GMimeMessage *dst, const char *prev_id)
 {
 	const char *id = item_id(j->ctx);
-	char *notice = j->ctx->policy->notice ? mail_notice(j, id) : NULL;
+	bool notice_wanted = j->ctx->policy->notice && !mail_notice_present(j, prev_id);
+	char *notice = notice_wanted ? mail_notice(j, id) : NULL;
 	char *verdict = mail_verdict(j);
 	GMimeObject *body = text_part(j, notice);
 
@@ -733,6 +740,7 @@ static void assemble(mail_job *j, GMimeMessage *dst)
 		g_mime_multipart_add(mp, body);
 		for (unsigned i = 0; i < j->attachments->len; i++)
 			g_mime_multipart_add(mp, g_ptr_array_index(j->attachments, i));
+		mail_boundary_set(mp, j->fopts, id);
 		g_mime_message_set_mime_part(dst, GMIME_OBJECT(mp));
 		g_object_unref(mp);
 	} else {
@@ -830,7 +838,7 @@ static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 	}
 	if (j.links_changed)
 		mail_note_add(&j, NOTE_LINKS, MG_OK, j.links_changed, NULL, NULL, links_word(&j));
-	assemble(&j, dst);
+	assemble(&j, dst, g_mime_object_get_header(GMIME_OBJECT(src), "X-Mugai-Id"));
 	st = write_message(&j, dst, out);
 	if (st != MG_OK)
 		goto done;

@@ -197,6 +197,13 @@ static void list_notes(GString *g, const mail_job *j, bool ja, bool en)
 	}
 }
 
+/* The first line of a notice, and the line that ends it. */
+#define HEAD_JA "【無害化通知】このメールは mugai により無害化されました。\n"
+#define HEAD_EN "[mugai] This message was sanitised.\n"
+#define NOTICE_END "------------------------------------------------------------"
+/* How far into the body a notice of ours may end (MAX_LISTED lines). */
+#define NOTICE_MAX 16384
+
 char *mail_notice(const mail_job *j, const char *item_id)
 {
 	const char *lang = j->ctx->policy->notice_lang;
@@ -204,9 +211,9 @@ char *mail_notice(const mail_job *j, const char *item_id)
 	GString *g = g_string_new(NULL);
 
 	if (ja)
-		g_string_append(g, "【無害化通知】このメールは mugai により無害化されました。\n");
+		g_string_append(g, HEAD_JA);
 	if (en)
-		g_string_append(g, "[mugai] This message was sanitised.\n");
+		g_string_append(g, HEAD_EN);
 	if (j->notes->len == 0) {
 		if (ja)
 			g_string_append(g, " - 本文をテキストとして再構成しました（削除した内容はありません）\n");
@@ -222,11 +229,32 @@ char *mail_notice(const mail_job *j, const char *item_id)
 	if (en)
 		g_string_append_printf(g, "The original is kept in quarantine; quote ID %s to your "
 		                          "administrator if you need it.\n", item_id);
-	g_string_append(g, "------------------------------------------------------------\n\n");
+	g_string_append(g, NOTICE_END "\n\n");
 	return g_string_free(g, FALSE);
 }
 
 char *mail_verdict(const mail_job *j)
 {
 	return g_strdup_printf("sanitised; converted=%u; removed=%u", j->converted, j->removed);
+}
+
+bool mail_notice_present(const mail_job *j, const char *prev_id)
+{
+	const char *head = strncmp(j->ctx->policy->notice_lang, "ja", 2) == 0 ? HEAD_JA : HEAD_EN;
+	const char *b = (const char *)j->body.data, *end;
+	size_t n = j->body.len < NOTICE_MAX ? j->body.len : NOTICE_MAX;
+	char *quote;
+	bool found;
+
+	/* the head without its newline: the body may have CRLF */
+	if (!prev_id || !*prev_id || j->removed > 0 || n < strlen(head) ||
+	    memcmp(b, head, strlen(head) - 1) != 0)
+		return false;
+	end = memmem(b, n, NOTICE_END, strlen(NOTICE_END));
+	if (!end)
+		return false;
+	quote = g_strdup_printf("ID %s ", prev_id);
+	found = memmem(b, (size_t)(end - b), quote, strlen(quote)) != NULL;
+	g_free(quote);
+	return found;
 }

@@ -110,6 +110,15 @@ mg_status mail_atext_add(mail_job *j, const unsigned char *data, size_t len, con
 
 /* mail_notice.c: the notice for the top of the body (g_free() it). */
 char *mail_notice(const mail_job *j, const char *item_id);
+/* Whether the body already starts with mugai's notice quoting prev_id (the
+ * input's X-Mugai-Id) and this pass removed nothing: sanitising mugai's
+ * own output then adds no second notice.  Headers can be forged, so this
+ * only ever spares the notice, never the sanitising. */
+bool mail_notice_present(const mail_job *j, const char *prev_id);
+
+/* mail_boundary.c: mp's boundary derived from its parts with the item id
+ * left out (nested messages quote it), so that it is reproducible. */
+void mail_boundary_set(GMimeMultipart *mp, GMimeFormatOptions *fopts, const char *item_id);
 /* The value of X-Mugai-Verdict. */
 char *mail_verdict(const mail_job *j);
 

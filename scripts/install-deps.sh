@@ -20,7 +20,7 @@ test_pkgs=(
   poppler-utils qpdf img2pdf
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   postfix swaks clamav-daemon postgresql
-  zip unzip p7zip-full lhasa file sqlite3 curl procps psmisc iproute2 strace
+  zip unzip p7zip-full lhasa file sqlite3 curl procps psmisc iproute2 strace faketime
   python3-msoffcrypto-tool
   fonts-ipafont-gothic
   debhelper lintian fakeroot dpkg-dev
