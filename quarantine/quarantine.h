@@ -166,6 +166,11 @@ typedef struct mq_filter {
 	const char *search;  /* substring of item id, sender, recipients, subject */
 	unsigned limit;      /* 0: 100; at most 10000 */
 	unsigned offset;
+	/* Paging that new arrivals cannot shift: with after_id set, only the
+	 * items after (after_received, after_id) in the list's order, i.e.
+	 * after the last item of the previous page. */
+	const char *after_id;
+	int64_t after_received;
 } mq_filter;
 
 /* Newest first.  free with mq_items_free. */

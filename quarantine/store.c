@@ -428,7 +428,8 @@ static char *like_pattern(const char *search)
 	" AND ($5 IS NULL OR lower(item_id) LIKE lower($5) ESCAPE '\\'"                      \
 	" OR lower(sender) LIKE lower($5) ESCAPE '\\'"                                        \
 	" OR lower(recipients) LIKE lower($5) ESCAPE '\\'"                                    \
-	" OR lower(subject) LIKE lower($5) ESCAPE '\\')"
+	" OR lower(subject) LIKE lower($5) ESCAPE '\\')"                                    \
+	" AND ($6 IS NULL OR received < $7 OR (received = $7 AND item_id < $6))"
 
 static int run_filter(mq_store *s, const mq_filter *f, const char *sql, int with_page,
                       mq_rows *r, char **err)
@@ -444,11 +445,12 @@ static int run_filter(mq_store *s, const mq_filter *f, const char *sql, int with
 	{
 		unsigned limit = f->limit == 0 ? 100 : f->limit > MAX_LIMIT ? MAX_LIMIT : f->limit;
 		mq_param p[] = { MQ_TEXT(f->status), MQ_TEXT(f->channel), MQ_TEXT(f->verdict),
-			         MQ_INT(f->since), MQ_TEXT(pattern), MQ_INT(limit),
-			         MQ_INT(f->offset) };
+			         MQ_INT(f->since), MQ_TEXT(pattern),
+			         MQ_TEXT(f->after_id && *f->after_id ? f->after_id : NULL),
+			         MQ_INT(f->after_received), MQ_INT(limit), MQ_INT(f->offset) };
 
 		pthread_mutex_lock(&s->lock);
-		rc = mq_ix_exec(s->ix, sql, p, with_page ? 7 : 5, r, err) < 0 ? MQ_E_ERROR : MQ_OK;
+		rc = mq_ix_exec(s->ix, sql, p, with_page ? 9 : 7, r, err) < 0 ? MQ_E_ERROR : MQ_OK;
 		pthread_mutex_unlock(&s->lock);
 	}
 	free(pattern);
@@ -464,7 +466,7 @@ int mq_list(mq_store *s, const mq_filter *f, mq_item **items, size_t *n, char **
 	*n = 0;
 	rc = run_filter(s, f,
 	                "SELECT " MQ_ITEM_COLUMNS " FROM mq_items" FILTER_WHERE
-	                " ORDER BY received DESC, item_id DESC LIMIT $6 OFFSET $7",
+	                " ORDER BY received DESC, item_id DESC LIMIT $8 OFFSET $9",
 	                1, &r, err);
 	if (rc < 0)
 		return rc;

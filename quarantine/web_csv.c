@@ -158,26 +158,29 @@ void mw_export_items(mw_server *srv, mw_request *req, mw_response *resp)
 	};
 	mq_filter f;
 	mq_item *items;
+	char last[sizeof(items->item_id)] = "";
 	size_t n, rows = 0;
 	mw_out b;
 	bool ok = true;
 
 	mw_list_filter(req, &f);
-	/* newer items arriving meanwhile shift the pages: nothing received
-	 * after the export began is in it, so none is counted twice */
 	mw_out_init(&b);
 	b.b.max = MW_MAX_CSV;
 	header(&b, cols, sizeof(cols) / sizeof(cols[0]));
-	for (f.limit = BATCH;; f.offset += BATCH) {
+	/* each batch starts after the last row of the one before, so items
+	 * arriving or deleted meanwhile never repeat or skip a row */
+	for (f.limit = BATCH;; f.after_id = last) {
 		if (mq_list(srv->store, &f, &items, &n, NULL) != MQ_OK) {
 			ok = false;
 			break;
 		}
 		for (size_t i = 0; i < n; i++)
-			if (items[i].received <= req->now) {
-				item_row(&b, &items[i]);
-				rows++;
-			}
+			item_row(&b, &items[i]);
+		rows += n;
+		if (n > 0) {
+			memcpy(last, items[n - 1].item_id, sizeof(last));
+			f.after_received = items[n - 1].received;
+		}
 		mq_items_free(items, n);
 		if (n < BATCH)
 			break;

@@ -499,6 +499,42 @@ START_TEST(csv_audit_whole_chain)
 }
 END_TEST
 
+/* The export's paging: each page after the last row of the one before,
+ * so an item arriving between pages neither repeats nor hides a row. */
+START_TEST(paging_after_the_last_row)
+{
+	mq_filter f = { .limit = 2 };
+	mq_item *items;
+	size_t n, seen = 0;
+	char last[40] = "", ids[8][40];
+	int64_t t;
+
+	setup(_i);
+	t = noon(0);
+	for (int i = 0; i < 5; i++)
+		put(t - (i % 2) * 60, "mail", "sanitised", "s", "r", NULL);
+	for (;;) {
+		ck_assert_int_eq(mq_list(store, &f, &items, &n, NULL), MQ_OK);
+		for (size_t i = 0; i < n; i++) {
+			for (size_t k = 0; k < seen; k++)
+				ck_assert_str_ne(ids[k], items[i].item_id);
+			ck_assert_uint_lt(seen, 5);
+			strcpy(ids[seen++], items[i].item_id);
+		}
+		if (n > 0) {
+			strcpy(last, items[n - 1].item_id);
+			f.after_id = last;
+			f.after_received = items[n - 1].received;
+		}
+		mq_items_free(items, n);
+		if (n < 2)
+			break;
+		put(t + 3600, "mail", "sanitised", "newer", "r", NULL); /* arrives meanwhile */
+	}
+	ck_assert_uint_eq(seen, 5);
+}
+END_TEST
+
 static uint64_t chain_length(void)
 {
 	mq_verify_result res = { 0 };
@@ -554,6 +590,7 @@ Suite *mugai_suite(void)
 	tcase_add_loop_test(pages, csv_items_filtered_and_defanged, 0, backends());
 	tcase_add_loop_test(pages, csv_audit_whole_chain, 0, backends());
 	tcase_add_loop_test(pages, who_may_see_and_get_changes_nothing, 0, backends());
+	tcase_add_loop_test(pages, paging_after_the_last_row, 0, backends());
 	suite_add_tcase(s, units);
 	suite_add_tcase(s, pages);
 	return s;
