@@ -122,16 +122,45 @@ static const char *const markers[] = {
 /* The window detect.c hands libmagic: markers beyond it are not seen. */
 #define MARKER_WINDOW (1u << 20)
 
+/* Whether the marker is at d, in any case (markers are lower case). */
+static bool marker_at(const unsigned char *d, size_t room, const char *m, size_t mlen)
+{
+	if (mlen > room)
+		return false;
+	for (size_t k = 1; k < mlen; k++)
+		if ((d[k] | ((d[k] >= 'A' && d[k] <= 'Z') ? 0x20 : 0)) != (unsigned char)m[k])
+			return false;
+	return true;
+}
+
+/* One pass over the window, in any case, instead of a lower-case copy
+ * searched once per marker: only where a byte may open a marker are the
+ * markers that open with it compared. */
 static bool has_marker(const unsigned char *d, size_t len)
 {
-	size_t n = len < MARKER_WINDOW ? len : MARKER_WINDOW;
-	char *low = g_ascii_strdown((const char *)d, (gssize)n);
-	bool found = false;
+	enum { NMARKERS = sizeof(markers) / sizeof(markers[0]) };
+	size_t n = len < MARKER_WINDOW ? len : MARKER_WINDOW, mlen[NMARKERS];
+	unsigned char opens[256] = { 0 };
 
-	for (size_t k = 0; !found && k < sizeof(markers) / sizeof(markers[0]); k++)
-		found = memmem(low, n, markers[k], strlen(markers[k])) != NULL;
-	g_free(low);
-	return found;
+	for (size_t k = 0; k < NMARKERS; k++) {
+		unsigned char c = (unsigned char)markers[k][0];
+
+		mlen[k] = strlen(markers[k]);
+		opens[c] = 1;
+		if (c >= 'a' && c <= 'z')
+			opens[c - 0x20] = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = d[i];
+
+		if (!opens[c])
+			continue;
+		c |= (c >= 'A' && c <= 'Z') ? 0x20 : 0;
+		for (size_t k = 0; k < NMARKERS; k++)
+			if ((unsigned char)markers[k][0] == c && marker_at(d + i, n - i, markers[k], mlen[k]))
+				return true;
+	}
+	return false;
 }
 
 /* Formats with a parser of their own whose signatures are printable text:

@@ -185,6 +185,47 @@ START_TEST(ordinary_text_is_proven_and_libmagic_agrees)
 }
 END_TEST
 
+/* The script markers, found in any case, at the start, in the middle and
+ * as the last bytes of the text; a marker cut short by the end is not one. */
+START_TEST(markers_in_any_case_anywhere_are_left_to_libmagic)
+{
+	static const char *const marks[] = {
+		"eval", "exec", "use strict", "use warnings", "function", "require(", "try:",
+		"except", "finally", "echo off", "wscript", "createobject", "(def", "(set",
+		"(autoload", "(provide", "(lambda", "(let", "typeof", "exports", "self",
+		"__bundle", "__main__", "__init__", "%pdf-", "$_",
+	};
+	static const char *const cut[] = { "echo of", "wscrip", "createobjec", "__main_", "typeo" };
+	const char *prose = "Meeting notes 1 2 3\nplease bring the agenda ";
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		for (unsigned v = 0; v < 3; v++) {
+			char *m = v == 0 ? g_strdup(marks[i]) : v == 1 ? g_ascii_strup(marks[i], -1)
+			                                               : g_strdup(marks[i]);
+			char *at[3];
+
+			if (v == 2)
+				m[0] = g_ascii_toupper(m[0]);
+			at[0] = g_strconcat(m, " ", prose, NULL);
+			at[1] = g_strconcat(prose, m, " today\n", NULL);
+			at[2] = g_strconcat(prose, m, NULL);
+			for (unsigned k = 0; k < 3; k++) {
+				ck_assert_msg(!mg_detect_plain_text((const unsigned char *)at[k], strlen(at[k])),
+				              "marker not seen: %s", at[k]);
+				g_free(at[k]);
+			}
+			g_free(m);
+		}
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		char *s = g_strconcat(prose, cut[i], NULL);
+
+		ck_assert_msg(mg_detect_plain_text((const unsigned char *)s, strlen(s)),
+		              "not proven: %s", s);
+		g_free(s);
+	}
+}
+END_TEST
+
 START_TEST(binary_and_control_bytes_are_not_proven)
 {
 	const struct {
@@ -318,6 +359,7 @@ Suite *mugai_suite(void)
 
 	tcase_add_test(tc, active_text_is_never_proven_plain);
 	tcase_add_test(tc, ordinary_text_is_proven_and_libmagic_agrees);
+	tcase_add_test(tc, markers_in_any_case_anywhere_are_left_to_libmagic);
 	tcase_add_test(tc, binary_and_control_bytes_are_not_proven);
 	tcase_add_test(tc, proof_is_sound_on_the_corpus);
 	tcase_add_test(tc, libmagic_once_per_item_at_most);
