@@ -687,13 +687,21 @@ static mg_status walk(mail_job *j, GMimeObject *o, unsigned level)
 	return MG_OK;
 }
 
+/* Line by line, not byte by byte: the body is most of the output. */
 static void append_crlf(GString *g, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			g_string_append(g, "\r\n");
-		else
-			g_string_append_c(g, s[i]);
+	const char *end = s + n;
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+
+		if (!nl) {
+			g_string_append_len(g, s, end - s);
+			return;
+		}
+		g_string_append_len(g, s, nl - s);
+		g_string_append_len(g, "\r\n", 2);
+		s = nl + 1;
 	}
 }
 
