@@ -494,6 +494,17 @@ static bool removable(gunichar c)
 	       (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0xFEFF;
 }
 
+/* A well-formed three-byte sequence of U+1000-1FFF, U+3000-CFFF or
+ * U+E000-EFFF (lead E1, E3-EC, EE: no overlong form, no surrogate, none
+ * of the marks removable() takes, which lie in E2 and EF). */
+static bool cjk3(const char *p, const char *end)
+{
+	unsigned char a = (unsigned char)p[0];
+
+	return end - p >= 3 && (a == 0xE1 || (a >= 0xE3 && a <= 0xEC) || a == 0xEE) &&
+	       ((unsigned char)p[1] & 0xC0) == 0x80 && ((unsigned char)p[2] & 0xC0) == 0x80;
+}
+
 size_t mg_utf8_clean(mg_buf *b)
 {
 	char *p, *end, *w;
@@ -510,6 +521,18 @@ size_t mg_utf8_clean(mg_buf *b)
 
 		if ((a >= 0x20 && a < 0x7f) || a == '\t' || a == '\n') {
 			*w++ = *p++; /* printable ASCII: most of any text, kept as is */
+			continue;
+		}
+		if (cjk3(p, end)) {
+			memmove(w, p, 3); /* kana and kanji: none removable, kept as is */
+			w += 3;
+			p += 3;
+			continue;
+		}
+		if (cjk3(p, end)) {
+			memmove(w, p, 3); /* kana and kanji: none removable, kept as is */
+			w += 3;
+			p += 3;
 			continue;
 		}
 		c = g_utf8_get_char_validated(p, end - p);

@@ -206,6 +206,25 @@ START_TEST(clean_controls)
 }
 END_TEST
 
+/* Kana and kanji kept byte for byte beside what goes: the marks of
+ * U+2000-2FFF and U+FEFF, and sequences cut short or broken. */
+START_TEST(clean_keeps_cjk_drops_broken)
+{
+	mg_buf b;
+	size_t removed;
+	static const char in[] = "\xe3\x81\x82\xe2\x80\x8e\xe6\xbc\xa2\xef\xbb\xbf\xea\xb0\x80"
+	                         "\xe1\x80\x80\xee\x80\x80\xe3\x41\x82\xe3\x81";
+
+	mg_buf_init(&b, 1024);
+	ck_assert_int_eq(mg_buf_append(&b, in, sizeof(in) - 1), 0);
+	removed = mg_utf8_clean(&b);
+	ck_assert_str_eq((const char *)b.data, "\xe3\x81\x82\xe6\xbc\xa2\xea\xb0\x80\xe1\x80\x80"
+	                                       "\xee\x80\x80" "A");
+	ck_assert_uint_eq(removed, 6);
+	mg_buf_free(&b);
+}
+END_TEST
+
 START_TEST(canonical_names)
 {
 	char tmp[48];
@@ -234,6 +253,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, output_limit_is_an_error);
 	tcase_add_test(tc, corpus_bodies);
 	tcase_add_test(tc, clean_controls);
+	tcase_add_test(tc, clean_keeps_cjk_drops_broken);
 	tcase_add_test(tc, canonical_names);
 	suite_add_tcase(s, tc);
 	return s;
