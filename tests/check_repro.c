@@ -57,6 +57,8 @@ __attribute__((constructor)) static void repro_child(void)
 {
 	const char *in = getenv("MUGAI_REPRO_IN"), *id = getenv("MUGAI_REPRO_ID");
 	const char *notice = getenv("MUGAI_REPRO_NOTICE"), *mail = getenv("MUGAI_REPRO_MAIL");
+	const char *mode_s = getenv("MUGAI_REPRO_MODE");
+	mg_mode mode = MG_MODE_DEFAULT;
 	mg_policy *p;
 	mg_core *core;
 	mg_result res;
@@ -92,11 +94,11 @@ __attribute__((constructor)) static void repro_child(void)
 	if (notice && mg_policy_set(p, "notice", notice, &err) < 0)
 		_exit(3);
 	core = mg_core_new(p, &err);
-	if (!core)
+	if (!core || (mode_s && mg_mode_parse(mode_s, &mode) < 0))
 		_exit(3);
 	input = (mg_input){ data, len, strrchr(in, '/') ? strrchr(in, '/') + 1 : in, NULL, id,
 	                    mail != NULL };
-	mg_sanitize(core, &input, MG_MODE_DEFAULT, &res);
+	mg_sanitize(core, &input, mode, &res);
 	snprintf(head, sizeof(head), "%s %s %s\n", mg_verdict_name(res.verdict),
 	         mg_status_name(res.status), res.out_ext ? res.out_ext : "-");
 	if (write_all(1, head, strlen(head)) < 0 ||
@@ -122,6 +124,7 @@ typedef struct run_opts {
 	const char *notice; /* NULL: the policy's default */
 	int faked;          /* the clock moved back under faketime */
 	int mail;           /* the SMTP channel */
+	const char *mode;   /* NULL: the policy's action for the type */
 } run_opts;
 
 static void child_exec(const char *path, const run_opts *o, int fd)
@@ -133,6 +136,8 @@ static void child_exec(const char *path, const run_opts *o, int fd)
 		setenv("MUGAI_REPRO_NOTICE", o->notice, 1);
 	if (o->mail)
 		setenv("MUGAI_REPRO_MAIL", "1", 1);
+	if (o->mode)
+		setenv("MUGAI_REPRO_MODE", o->mode, 1);
 	if (o->faked) {
 		/* libfaketime and a sanitizer runtime disagree on who loads first */
 		setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", 1);
@@ -285,16 +290,16 @@ START_TEST(same_bytes_every_run)
 	run a, b, c, d;
 
 	snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR, rel);
-	a = do_run(path, &(run_opts){ "repro-a", NULL, 0, mail });
-	b = do_run(path, &(run_opts){ "repro-a", NULL, 0, mail });
+	a = do_run(path, &(run_opts){ "repro-a", NULL, 0, mail, NULL });
+	b = do_run(path, &(run_opts){ "repro-a", NULL, 0, mail, NULL });
 	assert_same(rel, "two processes", &a, &b);
 	run_free(&b);
-	b = do_run(path, &(run_opts){ "repro-a", NULL, 1, mail });
+	b = do_run(path, &(run_opts){ "repro-a", NULL, 1, mail, NULL });
 	assert_same(rel, "clock moved back", &a, &b);
 	/* another item id: only the X-Mugai-Id line of a mail may change,
 	 * and the notice, which quotes the id, is off for this pair */
-	c = do_run(path, &(run_opts){ "repro-c", "no", 0, mail });
-	d = do_run(path, &(run_opts){ "repro-d", "no", 1, mail });
+	c = do_run(path, &(run_opts){ "repro-c", "no", 0, mail, NULL });
+	d = do_run(path, &(run_opts){ "repro-d", "no", 1, mail, NULL });
 	mask_item_id(&c);
 	mask_item_id(&d);
 	assert_same(rel, "another item id", &c, &d);
@@ -302,6 +307,28 @@ START_TEST(same_bytes_every_run)
 	run_free(&b);
 	run_free(&c);
 	run_free(&d);
+}
+END_TEST
+
+/* Documents in every mode, not only the policy's: text, flattened page
+ * images with their text layer, and the CDR rebuild each write their own
+ * artefact, and none may carry the clock or the item id. */
+START_TEST(same_bytes_every_mode)
+{
+	static const char *const modes[] = { "text", "flatten", "cdr" };
+	const char *rel = files[_i / 3], *mode = modes[_i % 3];
+	char path[4096], what[64];
+	run a, b;
+
+	if (strncmp(rel, "pdf/", 4) != 0 && strncmp(rel, "office/", 7) != 0)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR, rel);
+	snprintf(what, sizeof(what), "mode %s, clock and item id moved", mode);
+	a = do_run(path, &(run_opts){ "repro-a", NULL, 0, 0, mode });
+	b = do_run(path, &(run_opts){ "repro-b", NULL, 1, 0, mode });
+	assert_same(rel, what, &a, &b);
+	run_free(&a);
+	run_free(&b);
 }
 END_TEST
 
@@ -343,14 +370,14 @@ START_TEST(output_is_fixed_point)
 	run a, b;
 
 	snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR, rel);
-	a = do_run(path, &(run_opts){ "repro-a", NULL, 0, mail });
+	a = do_run(path, &(run_opts){ "repro-a", NULL, 0, mail, NULL });
 	if (!sanitised(&a)) {
 		run_free(&a);
 		return;
 	}
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 	again = save(&a, tmp);
-	b = do_run(again, &(run_opts){ "repro-b", NULL, 0, mail });
+	b = do_run(again, &(run_opts){ "repro-b", NULL, 0, mail, NULL });
 	unlink(again);
 	rmdir(tmp);
 	free(again);
@@ -384,7 +411,7 @@ START_TEST(faketime_moves_the_clock)
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	setenv("MUGAI_REPRO_CLOCK", "1", 1);
-	r = do_run(path, &(run_opts){ "repro-clock", NULL, 1, 0 });
+	r = do_run(path, &(run_opts){ "repro-clock", NULL, 1, 0, NULL });
 	unsetenv("MUGAI_REPRO_CLOCK");
 	unlink(path);
 	ck_assert_msg(strncmp(r.head, "2001-02-03", 10) == 0, "clock in the child: %s", r.head);
@@ -499,6 +526,7 @@ Suite *mugai_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, same_bytes_every_run, 0, n_files);
 	tcase_add_loop_test(tc, output_is_fixed_point, 0, n_files);
+	tcase_add_loop_test(tc, same_bytes_every_mode, 0, 3 * n_files);
 	tcase_add_test(tc, faketime_moves_the_clock);
 	tcase_add_test(tc, corpus_is_there);
 	tcase_add_test(tc, forged_marker_never_spares_sanitising);
