@@ -54,7 +54,10 @@ const char *mg_text_utf16_order(const unsigned char *d, size_t len)
 	if (!d || len < 4 || len % 2)
 		return NULL;
 	/* a line end or tab as a whole code unit needs a NUL byte: never so in
-	 * ASCII, UTF-8 or Shift_JIS text, always so in UTF-16 text with lines */
+	 * ASCII, UTF-8 or Shift_JIS text, always so in UTF-16 text with lines;
+	 * without one in the window neither order has a break: no walk */
+	if (!memchr(d, 0, n))
+		return NULL;
 	le = utf16_texty(d, n, true, &a_le, &b_le) && b_le > 0;
 	be = utf16_texty(d, n, false, &a_be, &b_be) && b_be > 0;
 	if (le && (!be || a_le >= a_be))

@@ -275,6 +275,14 @@ START_TEST(utf16_order_units)
 	ck_assert_ptr_null(mg_text_utf16_order((const unsigned char *)"\x00\xd8" "a\0\n\0", 6));
 	free(le);
 	free(be);
+	/* kanji and one line end: its byte the only NUL, first or last */
+	le = encode("名前\n", ENC_UTF16LE, &len);
+	ck_assert_uint_eq(len, 6);
+	ck_assert_str_eq(mg_text_utf16_order(le, len), "UTF-16LE");
+	be = encode("名前\n", ENC_UTF16BE, &belen);
+	ck_assert_str_eq(mg_text_utf16_order(be, belen), "UTF-16BE");
+	free(le);
+	free(be);
 }
 END_TEST
 
