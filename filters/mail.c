@@ -690,8 +690,11 @@ static mg_status walk(mail_job *j, GMimeObject *o, unsigned level)
 /* Line by line, not byte by byte: the body is most of the output. */
 static void append_crlf(GString *g, const char *s, size_t n)
 {
-	const char *end = s + n;
+	const char *end;
 
+	if (!s || n == 0)
+		return; /* no body: its data may be NULL */
+	end = s + n;
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 
