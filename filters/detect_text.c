@@ -135,31 +135,27 @@ static bool marker_at(const unsigned char *d, size_t room, const char *m, size_t
 
 /* One pass over the window, in any case, instead of a lower-case copy
  * searched once per marker: only where a byte may open a marker are the
- * markers that open with it compared. */
+ * markers that open with it (a chain per first byte) compared. */
 static bool has_marker(const unsigned char *d, size_t len)
 {
 	enum { NMARKERS = sizeof(markers) / sizeof(markers[0]) };
 	size_t n = len < MARKER_WINDOW ? len : MARKER_WINDOW, mlen[NMARKERS];
-	unsigned char opens[256] = { 0 };
+	signed char head[256], next[NMARKERS];
 
-	for (size_t k = 0; k < NMARKERS; k++) {
+	memset(head, -1, sizeof(head));
+	for (size_t k = NMARKERS; k-- > 0;) {
 		unsigned char c = (unsigned char)markers[k][0];
 
 		mlen[k] = strlen(markers[k]);
-		opens[c] = 1;
+		next[k] = head[c];
+		head[c] = (signed char)k;
 		if (c >= 'a' && c <= 'z')
-			opens[c - 0x20] = 1;
+			head[c - 0x20] = (signed char)k;
 	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = d[i];
-
-		if (!opens[c])
-			continue;
-		c |= (c >= 'A' && c <= 'Z') ? 0x20 : 0;
-		for (size_t k = 0; k < NMARKERS; k++)
-			if ((unsigned char)markers[k][0] == c && marker_at(d + i, n - i, markers[k], mlen[k]))
+	for (size_t i = 0; i < n; i++)
+		for (int k = head[d[i]]; k >= 0; k = next[k])
+			if (marker_at(d + i, n - i, markers[k], mlen[k]))
 				return true;
-	}
 	return false;
 }
 
