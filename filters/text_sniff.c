@@ -144,6 +144,10 @@ static bool shaped(const unsigned char *t, size_t len, char sep, mg_text_shape *
 	bool all_indented = true;
 	size_t pos = 0, end = len < SNIFF_WINDOW ? len : SNIFF_WINDOW;
 
+	/* no separator anywhere (a record may run past the window): every
+	 * record is one field, no walk needed to say so */
+	if (!memchr(t, sep, len))
+		return false;
 	while (pos < end && n < SNIFF_RECORDS) {
 		struct record r;
 
