@@ -83,8 +83,9 @@ static bool bad_line(const unsigned char *d, size_t len)
 	}
 	if (w == i || (w < len && word_char(d[w])))
 		return false;
+	/* the first letter first: most lines open with none of the words */
 	for (size_t k = 0; k < sizeof(line_words) / sizeof(line_words[0]); k++)
-		if (w - i == strlen(line_words[k]) &&
+		if (g_ascii_tolower(d[i]) == line_words[k][0] && w - i == strlen(line_words[k]) &&
 		    g_ascii_strncasecmp((const char *)d + i, line_words[k], w - i) == 0)
 			return true;
 	return false;

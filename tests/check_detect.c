@@ -216,6 +216,23 @@ START_TEST(markers_in_any_case_anywhere_are_left_to_libmagic)
 			}
 			g_free(m);
 		}
+	static const char *const line[] = {
+		"import", "from", "def", "class", "except", "try", "elif", "end", "include",
+		"require", "export", "use", "package", "module", "rem", "set", "echo", "dnl", "diff",
+		"index", "only", "article", "forward", "pipe", "relay-version", "regedit", "dim",
+	};
+
+	/* the words that may not open a line, in lower and upper case */
+	for (size_t i = 0; i < sizeof(line) / sizeof(line[0]); i++)
+		for (unsigned v = 0; v < 2; v++) {
+			char *w = v ? g_ascii_strup(line[i], -1) : g_strdup(line[i]);
+			char *s = g_strconcat(prose, "\n", w, " x\n", NULL);
+
+			ck_assert_msg(!mg_detect_plain_text((const unsigned char *)s, strlen(s)),
+			              "line word not seen: %s", s);
+			g_free(s);
+			g_free(w);
+		}
 	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
 		char *s = g_strconcat(prose, cut[i], NULL);
 
