@@ -424,14 +424,18 @@ static bool catch_all(const char *canonical)
 	       strncasecmp(canonical, "windows-125", 11) == 0 || strncasecmp(canonical, "KOI8", 4) == 0;
 }
 
+/* The charset to decode with.  When the declared one decoded the whole
+ * text cleanly while being tried, that text is handed back in *done
+ * (else done->data stays NULL) so that it is not decoded twice. */
 static const char *choose(const unsigned char *in, size_t len, const char *declared, char *tmp,
-                          size_t tmplen, bool *guessed)
+                          size_t tmplen, bool *guessed, mg_buf *done)
 {
 	const char *canon = mg_charset_canonical(declared, tmp, tmplen);
 	const char *guess;
 	size_t n = guess_window(in, len);
 	unsigned bad = 0, bad_guess = 0;
 	mg_buf scratch;
+	int rc;
 
 	*guessed = true;
 	if (!canon)
@@ -447,8 +451,13 @@ static const char *choose(const unsigned char *in, size_t len, const char *decla
 	}
 	*guessed = false;
 	mg_buf_init(&scratch, n * 3 + 16);
-	if (decode_as(canon, in, n, &scratch, &bad) == -2)
+	rc = decode_as(canon, in, n, &scratch, &bad);
+	if (rc == -2)
 		bad = UINT32_MAX;
+	if (rc == 0 && bad == 0 && n == len && scratch.data) {
+		*done = scratch; /* the whole text, decoded as it will be */
+		return canon;
+	}
 	mg_buf_free(&scratch);
 	if (bad == 0)
 		return canon;
@@ -471,6 +480,7 @@ int mg_charset_decode(const unsigned char *in, size_t len, const char *declared,
 	char tmp[48];
 	mg_charset_info local;
 	const char *cs;
+	mg_buf done;
 	int rc;
 
 	if (!info)
@@ -478,8 +488,14 @@ int mg_charset_decode(const unsigned char *in, size_t len, const char *declared,
 	memset(info, 0, sizeof(*info));
 	if (!in)
 		in = (const unsigned char *)"";
-	cs = choose(in, len, declared, tmp, sizeof(tmp), &info->guessed);
+	memset(&done, 0, sizeof(done));
+	cs = choose(in, len, declared, tmp, sizeof(tmp), &info->guessed, &done);
 	snprintf(info->used, sizeof(info->used), "%s", cs);
+	if (done.data) {
+		rc = mg_buf_append(out, done.data, done.len);
+		mg_buf_free(&done);
+		return rc < 0 ? -1 : 0;
+	}
 	rc = decode_as(cs, in, len, out, &info->replaced);
 	if (rc == -2) /* iconv lost the charset since: decode as the fallback */
 		rc = convert("CP1252", in, len, out, &info->replaced, NULL);
