@@ -332,6 +332,39 @@ static unsigned calls_for(mg_core *core, const char *data, size_t len, int is_ma
 	return magic_calls;
 }
 
+/* An HTML application is executable whatever the case of its tag, at the
+ * start, in the middle or at the end of the bytes; a cut tag is not one. */
+START_TEST(hta_in_any_case_is_executable)
+{
+	magic_t m = magic_mime();
+	static const char *const tags[] = { "hta:application", "HTA:APPLICATION", "HTA:Application",
+		                            "hTa:ApPlIcAtIoN" };
+	mg_type t;
+
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		char *at[3] = {
+			g_strdup_printf("<html><%s id=\"x\"><body>hi</body></html>", tags[i]),
+			g_strdup_printf("<html><head><title>t</title><%s></head><body>x</body></html>",
+			                tags[i]),
+			g_strdup_printf("<html><body>hello there</body></html>\n<%s", tags[i]),
+		};
+
+		for (unsigned k = 0; k < 3; k++) {
+			mg_detect(m, (const unsigned char *)at[k], strlen(at[k]), "a.html", &t);
+			ck_assert_msg(t.family == MG_FAM_EXECUTABLE, "not executable: %s (%s)", at[k], t.mime);
+			g_free(at[k]);
+		}
+	}
+	{
+		static const char cut[] = "<html><body>hello there</body></html>\n<hta:applicatio";
+
+		mg_detect(m, (const unsigned char *)cut, sizeof(cut) - 1, "a.html", &t);
+		ck_assert_int_ne(t.family, MG_FAM_EXECUTABLE);
+	}
+	magic_close(m);
+}
+END_TEST
+
 /* A mail with a text body, text and CSV attachments, a PNG and a PDF:
  * libmagic is asked once for each of the two binary parts, not for the
  * message nor its texts; a lone PDF once; unknown bytes, blocked, twice
@@ -379,6 +412,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, markers_in_any_case_anywhere_are_left_to_libmagic);
 	tcase_add_test(tc, binary_and_control_bytes_are_not_proven);
 	tcase_add_test(tc, proof_is_sound_on_the_corpus);
+	tcase_add_test(tc, hta_in_any_case_is_executable);
 	tcase_add_test(tc, libmagic_once_per_item_at_most);
 	suite_add_tcase(s, tc);
 	return s;
