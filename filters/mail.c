@@ -714,7 +714,6 @@ static GMimeObject *text_part(mail_job *j, const char *notice)
 	GString *g = g_string_sized_new(j->body.len + (notice ? strlen(notice) : 0) + 2);
 	GMimeStream *s;
 	GMimeDataWrapper *w;
-
 	size_t nlen = notice ? strlen(notice) : 0;
 
 	/* with no body the notice ends the text on one newline, as the text
