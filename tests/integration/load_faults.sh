@@ -15,6 +15,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/gateway.bash"
 
 count=${LOAD_COUNT:-3000}
+# spread over about 30 s: the faults below (2 to 20 s in) then meet a fixed
+# share of the load, not all of it on a fast machine
+rate=${LOAD_RATE:-100}
 qfs=$tmp/qfs
 mkdir -p "$qfs"
 disk_full=
@@ -56,7 +59,7 @@ kill_random() { # kill_random WHAT PIDS...: SIGKILL one of them
 
 results=$tmp/results.jsonl
 $py "$here/lib/load_sender.py" --port "$smtp_port" --count "$count" --concurrency 6 \
-	--big-every 97 --corpus "$corpus" --out "$results" 2>"$tmp/sender.txt" &
+	--rate "$rate" --big-every 97 --corpus "$corpus" --out "$results" 2>"$tmp/sender.txt" &
 sender=$!
 pids_to_stop+=("$sender")
 t0=$SECONDS

@@ -74,13 +74,25 @@ class Sender:
         self.next = 0
         self.out = open(a.out, "w")
         self.counts = {}
+        self.start = time.monotonic()
 
     def take(self):
         with self.lock:
             if self.next >= self.a.count:
                 return None
             self.next += 1
-            return self.next
+            n = self.next
+        self.pace(n)
+        return n
+
+    def pace(self, n):
+        # with --rate, message n starts no sooner than n/rate seconds in, so
+        # that faults injected at fixed times hit the same share of the load
+        # however fast the gateway is
+        if self.a.rate > 0:
+            wait = self.start + n / self.a.rate - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
 
     def record(self, rec):
         with self.lock:
@@ -151,6 +163,7 @@ def main():
     ap.add_argument("--corpus", default=os.environ.get("MUGAI_CORPUS", ""))
     ap.add_argument("--big-every", type=int, default=0)
     ap.add_argument("--kinds", default="", help="comma-separated kinds to cycle through")
+    ap.add_argument("--rate", type=float, default=0, help="messages per second at most (0: as fast as answered)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     socket.setdefaulttimeout(120)
