@@ -8,28 +8,10 @@
 
 #include <glib.h>
 
+#include "fuzz_mail_core.h"
 #include "mugai.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static mg_core *core;
-
-static mg_core *core_once(void)
-{
-	char *err = NULL;
-	mg_policy *p;
-
-	if (core)
-		return core;
-	p = mg_policy_new();
-	mg_policy_set(p, "max_parts", "200", &err);
-	mg_policy_set(p, "time_limit", "10s", &err);
-	core = mg_core_new(p, &err);
-	mg_policy_free(p);
-	if (!core)
-		abort();
-	return core;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.name = "fuzz.eml";
 	in.item_id = "fuzz";
 	in.is_mail = 1;
-	mg_sanitize(core_once(), &in, MG_MODE_DEFAULT, &res);
+	mg_sanitize(mail_core_once(), &in, MG_MODE_DEFAULT, &res);
 	if (res.verdict == MG_VERDICT_SANITISED && !res.out)
 		abort();
 	/* the stream itself never crosses as TNEF */
