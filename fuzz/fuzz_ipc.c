@@ -16,8 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../gateway/ipc.c"
-#include "../gateway/worker_proto.c"
+#include "../gateway/common/ipc.c"
+#include "../gateway/worker/worker_proto.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gateway/smtp_proto.c"
+#include "../gateway/smtpd/smtp_proto.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

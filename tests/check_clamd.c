@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "clamd.h"
-#include "smtp_io.h"
+#include "conn.h"
 #include "testutil.h"
 
 typedef struct fake_clamd {

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "smtp_io.h"
+#include "conn.h"
 #include "smtp_proto.h"
 #include "smtp_session.h"
 #include "testutil.h"

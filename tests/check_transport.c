@@ -21,7 +21,7 @@
 
 #include "fileio.h"
 #include "outfile.h"
-#include "smtp_io.h"
+#include "conn.h"
 #include "smtp_session.h"
 #include "testutil.h"
 #include "transport.h"

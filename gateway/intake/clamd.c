@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "clamd.h"
-#include "smtp_io.h"
+#include "conn.h"
 
 #define CHUNK 65536
 #define REPLY_MAX 1024

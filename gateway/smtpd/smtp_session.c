@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "smtp_io.h"
+#include "conn.h"
 #include "smtp_session.h"
 
 /* Bounds on what a client may waste (Postfix's smtpd_junk_command_limit). */

@@ -1,5 +1,5 @@
 /*
- * smtp_io.c - buffered, deadline-bounded connections, plain or TLS.
+ * conn.c - buffered, deadline-bounded connections, plain or TLS.
  *
  * Descriptors are non-blocking; every wait goes through wait_fd(), which
  * polls for at most the timeout and never past the deadline.  So no peer,
@@ -24,7 +24,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "smtp_io.h"
+#include "conn.h"
 
 double mg_conn_now(void)
 {

@@ -16,7 +16,7 @@
 
 #include "item.h"
 #include "log.h"
-#include "smtp_io.h"
+#include "conn.h"
 
 /* Present when the quarantine implements it (see quarantine.h). */
 #pragma weak mq_note_delivery

@@ -1,5 +1,5 @@
 /*
- * smtp_io.h - one buffered connection (plain or TLS) with deadlines, shared
+ * conn.h - one buffered connection (plain or TLS) with deadlines, shared
  * by the SMTP server session and the SMTP client transport.
  *
  * Every wait is bounded: each read or write waits at most timeout_ms, and
@@ -12,8 +12,8 @@
  * Nagle's algorithm could only hold a message's tail back until the peer's
  * delayed ACK.
  */
-#ifndef MUGAI_SMTP_IO_H
-#define MUGAI_SMTP_IO_H
+#ifndef MUGAI_CONN_H
+#define MUGAI_CONN_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -24,7 +24,7 @@
 
 #include "fileio.h"
 #include "outfile.h"
-#include "smtp_io.h"
+#include "conn.h"
 #include "transport.h"
 
 /* An idle connection older than this is not reused. */

@@ -6,9 +6,9 @@
  * (workers.count of them), dropd (one), admind (one).  Each runs
  * unprivileged and calls its service's main with an mg_service_ctx:
  *
- *     int mg_smtpd_main(const mg_service_ctx *ctx);   gateway/smtpd.c
- *     int mg_dropd_main(const mg_service_ctx *ctx);   gateway/dropd.c
- *     int mg_admind_main(const mg_service_ctx *ctx);  gateway/admind.c
+ *     int mg_smtpd_main(const mg_service_ctx *ctx);   gateway/smtpd/smtpd.c
+ *     int mg_dropd_main(const mg_service_ctx *ctx);   gateway/dropd/dropd.c
+ *     int mg_admind_main(const mg_service_ctx *ctx);  gateway/admind/admind.c
  *
  * A service whose file does not exist yet is simply not started (the
  * master's table in services.c checks for the file at compile time: keep
