@@ -45,6 +45,15 @@ static const char *const schema[] = {
 	" prev TEXT NOT NULL,"
 	" hash TEXT NOT NULL)",
 	"CREATE INDEX IF NOT EXISTS mq_audit_item ON mq_audit (item_id, seq)",
+	/* PPAP unlock links: only the token's hash (unlock_token.c) */
+	"CREATE TABLE IF NOT EXISTS mq_unlock_tokens ("
+	" token_sha256 TEXT PRIMARY KEY,"
+	" item_id TEXT NOT NULL,"
+	" recipient TEXT NOT NULL,"
+	" created BIGINT NOT NULL,"
+	" expires BIGINT NOT NULL,"
+	" used_at BIGINT NOT NULL DEFAULT 0)",
+	"CREATE INDEX IF NOT EXISTS mq_unlock_tokens_item ON mq_unlock_tokens (item_id)",
 	"CREATE TABLE IF NOT EXISTS mq_users ("
 	" name TEXT PRIMARY KEY,"
 	" role TEXT NOT NULL,"

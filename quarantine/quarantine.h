@@ -257,6 +257,74 @@ int mq_unlock_note(mq_store *s, const char *user, const char *item_id, const cha
  * "await_password", actor "system:<channel>", with detail). */
 int mq_await_password(mq_store *s, const char *item_id, const char *detail, char **err);
 
+/* --- PPAP: unlock links for the recipients (unlock_token.c) ------------- */
+
+/* A link /unlock/<token> lets one recipient unlock one item without a
+ * login: the token is the credential.  It has 192 random bits written in
+ * URL-safe base64 (32 characters); the index keeps only its SHA-256, so
+ * a copy of the index opens nothing.  It is valid until it expires and
+ * dies at its first success.  recipient: the address the contents go to,
+ * or MQ_UNLOCK_OUTBOX for a dropped file (its contents go to the drop
+ * folder's outbox).  Creating, failing with and using a token are each
+ * one audit entry naming the recipient and the first 8 hex digits of the
+ * token's hash, never the token nor a password. */
+#define MQ_UNLOCK_TOKEN_SIZE 33                 /* 32 characters and the NUL */
+#define MQ_UNLOCK_TTL_DEFAULT (7 * 24 * 3600)   /* ppap.link_ttl's default */
+#define MQ_UNLOCK_OUTBOX "outbox"
+
+typedef enum mq_token_state {
+	MQ_TOKEN_LIVE = 0,
+	MQ_TOKEN_USED,    /* it opened the item once: dead */
+	MQ_TOKEN_EXPIRED, /* its ttl is over */
+} mq_token_state;
+
+typedef struct mq_unlock_token {
+	char item_id[40];
+	char recipient[321];
+	char tag[9];        /* first 8 hex digits of the token's hash, for logs */
+	int64_t created, expires, used_at;
+	mq_token_state state;
+} mq_unlock_token;
+
+/* A new token for item_id (quarantined, awaiting_password, denied or
+ * unlocked) and recipient, valid ttl_seconds (> 0), written to token_out
+ * (at least MQ_UNLOCK_TOKEN_SIZE bytes).  Audit action "unlock_link",
+ * actor "system:<channel>". */
+int mq_unlock_token_create(mq_store *s, const char *item_id, const char *recipient,
+                           int64_t ttl_seconds, char *token_out, size_t token_out_len,
+                           char **err);
+/* Fills *out for a known token (any state): MQ_OK when it is live,
+ * MQ_E_REFUSED when used or expired (out->state says which),
+ * MQ_E_NOTFOUND for a token never made (or malformed). */
+int mq_unlock_token_lookup(mq_store *s, const char *token, mq_unlock_token *out, char **err);
+/* mq_unlock_check for a recipient's link: the token is live and its item
+ * may be unlocked (or was, by another recipient's link); fills *tok,
+ * *item (mq_item_free) and, when original is not NULL, the original's
+ * checked bytes (free()), for the sandbox only.  Changes nothing. */
+int mq_unlock_token_check(mq_store *s, const char *token, mq_unlock_token *tok, mq_item *item,
+                          unsigned char **original, char **err);
+/* A failed try with the link (wrong password, sandbox error ...): audit
+ * action "unlock_failed", actor "recipient:<address>", source, count and
+ * outcome as mq_unlock_note writes them; the token stays as it was. */
+int mq_unlock_token_fail(mq_store *s, const char *token, unsigned candidates,
+                         const char *outcome, char **err);
+/* The link opened the item and its sanitised contents were delivered to
+ * the recipient: the token dies, the item becomes unlocked (audit action
+ * "unlock", actor "recipient:<address>").  MQ_E_REFUSED when the token
+ * died or expired meanwhile (a second tab): then nothing changes. */
+int mq_unlock_token_consume(mq_store *s, const char *token, unsigned candidates,
+                            const char *outcome, char **err);
+
+/* admin.public_url: empty (no links), or http:// or https:// then a host
+ * name or address, an optional :PORT and an optional /PATH, in printable
+ * ASCII without query, fragment, user or quotes (it goes into mails and
+ * HTML as it is).  MQ_OK, or MQ_E_REFUSED with *err. */
+int mq_public_url_check(const char *url, char **err);
+/* The recipient's link: public_url (checked, a trailing '/' dropped) then
+ * "/unlock/" and the token.  0, or -1 when public_url is empty or bad or
+ * out is too small. */
+int mq_unlock_url(const char *public_url, const char *token, char *out, size_t outlen);
+
 /* --- the audit chain ---------------------------------------------------- */
 
 typedef struct mq_verify_result {

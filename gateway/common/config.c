@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "quarantine.h"
 #include "web.h"
 
 enum kind { K_STR, K_SIZE, K_SECONDS, K_COUNT };
@@ -52,7 +53,9 @@ static const struct key {
 	{ "admin", "metrics_public", K_STR, F(admin_metrics_public), "yes", "serve /metrics without a login (keep admin.listen on an admin network); no: only to a signed-in user" },
 	{ "admin", "session_idle", K_SECONDS, F(admin_session_idle), "30m", "a review UI session ends after this long without a request" },
 	{ "admin", "allowed_hosts", K_STR, F(admin_allowed_hosts), "", "Host names the review UI answers, comma separated NAME or NAME:PORT ([IPv6]:PORT); any other Host (DNS rebinding) gets 400; empty: the admin.listen address, localhost, 127.0.0.1 and [::1]" },
+	{ "admin", "public_url", K_STR, F(admin_public_url), "", "the review UI's address as the recipients reach it (http:// or https://HOST[:PORT][/PATH]): unlock links in PPAP notices and drop-folder reports are made from it; empty: no links" },
 	{ "admin", "session_max", K_SECONDS, F(admin_session_max), "12h", "a review UI session ends this long after login" },
+	{ "ppap", "link_ttl", K_SECONDS, F(ppap_link_ttl), "7d", "an unlock link (/unlock/TOKEN) works this long, at most 365d; it dies at its first success" },
 	{ "workers", "count", K_COUNT, F(workers_count), "0", "sandboxed workers; 0 means two per core" },
 	{ "workers", "timeout", K_SECONDS, F(workers_timeout), "60s", "wall-clock limit of one job" },
 	{ "workers", "memory", K_SIZE, F(workers_memory), "1G", "address-space limit of one worker" },
@@ -114,7 +117,8 @@ static int set_key(mg_config *c, const struct key *k, const char *value, char **
 		rc = mg_parse_count(value, &v);
 		break;
 	}
-	if (rc < 0 || (k->kind != K_SIZE && v > 1000000)) {
+	if (rc < 0 || (k->kind == K_COUNT && v > 1000000) ||
+	    (k->kind == K_SECONDS && v > 365 * 86400)) {
 		*err = errf("%s.%s: bad value '%s'", k->section, k->name, value);
 		return -1;
 	}
@@ -138,6 +142,9 @@ static int check_value(const struct key *k, const char *value, char **err)
 	}
 	if (strcmp(k->section, "admin") == 0 && strcmp(k->name, "allowed_hosts") == 0 &&
 	    mw_hosts_check(value, err) < 0)
+		return -1;
+	if (strcmp(k->section, "admin") == 0 && strcmp(k->name, "public_url") == 0 &&
+	    mq_public_url_check(value, err) < 0)
 		return -1;
 	if (strcmp(k->section, "log") == 0 && strcmp(k->name, "level") == 0 &&
 	    mg_log_level_parse(value, &level) < 0) {

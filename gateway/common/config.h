@@ -44,6 +44,9 @@ typedef struct mg_config {
 	unsigned admin_session_max;
 	char *admin_allowed_hosts;
 	char *quarantine_self_approval;
+	/* PPAP: unlock links for the recipients */
+	char *admin_public_url;
+	unsigned ppap_link_ttl;
 	/* signed checkpoints of the audit chain */
 	unsigned audit_checkpoint_interval;
 	char *audit_checkpoint_file;
