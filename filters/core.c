@@ -363,6 +363,8 @@ mg_status mg_sanitize_unlock(mg_core *core, const mg_input *in, const char *cons
 		res->verdict = MG_VERDICT_BLOCKED;
 		res->reason = strdup(ctx.reason[0] ? ctx.reason : mg_status_name(ctx.status));
 	}
+	res->candidates = ctx.found;
+	res->n_candidates = ctx.n_found;
 	mg_out_free(&out);
 	return res->status;
 }
@@ -374,5 +376,6 @@ void mg_result_free(mg_result *res)
 	free(res->out_type);
 	free(res->out_ext);
 	free(res->report_json);
+	mg_password_found_free(res->candidates, res->n_candidates);
 	memset(res, 0, sizeof(*res));
 }

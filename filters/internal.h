@@ -136,6 +136,11 @@ struct mg_ctx {
 	 * level: never copied, never written into a report. */
 	const char *const *passwords;
 	size_t n_passwords;
+	/* The candidate passwords a mail's own text offers (password_find.c),
+	 * set by the mail filter at the top level only, for the caller's
+	 * memory (mg_result), never for the report. */
+	char **found;
+	size_t n_found;
 };
 
 /* registry.c */

@@ -821,6 +821,21 @@ static void job_free(mail_job *j)
 	g_ptr_array_free(j->notes, TRUE);
 }
 
+/* PPAP: the candidate passwords the subject and the bodies offer, for
+ * the caller's memory (a zip from the same sender may need them); only
+ * for the message itself, not for one attached to it. */
+static void find_passwords(mail_job *j, GMimeMessage *dst)
+{
+	mg_ctx *ctx = j->ctx;
+	size_t max = ctx->policy->max_password_candidates, n;
+	const char *subject = g_mime_message_get_subject(dst);
+
+	if (ctx->parent || max == 0 || !(ctx->found = calloc(max, sizeof(char *))))
+		return;
+	n = subject ? mg_password_find(subject, strlen(subject), ctx->found, 0, max) : 0;
+	ctx->n_found = mg_password_find((const char *)j->body.data, j->body.len, ctx->found, n, max);
+}
+
 static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)
 {
 	mail_job j;
@@ -846,6 +861,7 @@ static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 		             "max_output");
 		goto done;
 	}
+	find_passwords(&j, dst);
 	if (j.links_changed)
 		mail_note_add(&j, NOTE_LINKS, MG_OK, j.links_changed, NULL, NULL, links_word(&j));
 	assemble(&j, dst, g_mime_object_get_header(GMIME_OBJECT(src), "X-Mugai-Id"));

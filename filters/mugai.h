@@ -64,6 +64,12 @@ typedef struct mg_result {
 	char *out_ext;           /* suggested file extension, without the dot */
 	char *report_json;       /* the full report, always set */
 	char item_id[40];
+	/* A mail only: the candidate passwords its subject and bodies offer
+	 * (PPAP's second mail), at most max_password_candidates.  They stay
+	 * in memory: never in the report or the artefact's metadata.
+	 * mg_result_free wipes them. */
+	char **candidates;
+	size_t n_candidates;
 } mg_result;
 
 typedef struct mg_policy mg_policy;
@@ -99,6 +105,16 @@ mg_status mg_sanitize(mg_core *core, const mg_input *in, mg_mode mode, mg_result
 mg_status mg_sanitize_unlock(mg_core *core, const mg_input *in, const char *const *passwords,
                              size_t n_passwords, mg_mode mode, mg_result *res);
 void mg_result_free(mg_result *res);
+
+/* PPAP: appends to list (n entries already, room for max) the candidate
+ * passwords that UTF-8 text offers: what follows パスワード, PW,
+ * Password, pass, 暗証, 解凍 or パス on its line (or on the next line
+ * when nothing does), full-width characters made ASCII, brackets and
+ * quotes stripped, runs of 4 to 64 printable ASCII characters, each
+ * once.  Returns the new count.  Pure and bounded: it stops at max. */
+size_t mg_password_find(const char *utf8, size_t len, char **list, size_t n, size_t max);
+/* Wipes and frees a list of n candidates (and the list). */
+void mg_password_found_free(char **list, size_t n);
 
 const char *mg_status_name(mg_status s);    /* "ok", "encrypted", "limit_size" ... */
 const char *mg_verdict_name(mg_verdict v);  /* "sanitised", "blocked" */

@@ -297,9 +297,10 @@ END_TEST
 START_TEST(job_and_reply_layouts)
 {
 	char id[] = "20240101T000000-0123456789ab", name[] = "a.eml", type[] = "text/plain",
-	     ext[] = "txt";
+	     ext[] = "txt", c1[] = "Kq7mZ2", c2[] = "p@ss-77";
+	char *cands[] = { c1, c2 };
 	mg_job job = { MG_MODE_TEXT, 1, id, name, NULL, 42, 0, 0, NULL };
-	mg_reply r = { id, MG_OK, MG_VERDICT_SANITISED, NULL, type, ext, 5, 10, 0, 0 };
+	mg_reply r = { id, MG_OK, MG_VERDICT_SANITISED, NULL, type, ext, 5, 10, 0, 0, 0, NULL };
 	mg_job j2;
 	mg_reply r2;
 	mg_msg out, in;
@@ -329,8 +330,11 @@ START_TEST(job_and_reply_layouts)
 	mg_reply_clear(&r2);
 	mg_msg_free(&in);
 
-	/* a sanitised reply must carry the artefact's descriptor too */
+	/* a sanitised reply must carry the artefact's descriptor too; a
+	 * mail's candidate passwords come back with it, in order */
 	r.report_fd = r.out_fd = job.fd;
+	r.candidates = cands;
+	r.n_candidates = 2;
 	mg_reply_encode(&out, &r);
 	ck_assert_int_eq(mg_ipc_send(sv[0], &out), 0);
 	mg_msg_free(&out);
@@ -338,7 +342,12 @@ START_TEST(job_and_reply_layouts)
 	ck_assert_int_eq(mg_reply_decode(&in, &r2), 0);
 	ck_assert_str_eq(r2.out_type, "text/plain");
 	ck_assert_int_ge(r2.out_fd, 0);
+	ck_assert_uint_eq(r2.n_candidates, 2);
+	ck_assert_str_eq(r2.candidates[0], "Kq7mZ2");
+	ck_assert_str_eq(r2.candidates[1], "p@ss-77");
 	mg_reply_clear(&r2);
+	r.candidates = NULL;
+	r.n_candidates = 0;
 	mg_msg_free(&in);
 
 	r.verdict = MG_VERDICT_BLOCKED; /* now one descriptor is left over */

@@ -57,7 +57,7 @@ static const char *planted; /* set in a child by one item, seen by the next? */
 static void forge_reply(const char *item_id, int sealed)
 {
 	char id[40];
-	mg_reply r = { id, MG_E_TYPE_BLOCKED, MG_VERDICT_BLOCKED, NULL, NULL, NULL, 0, 2, -1, -1 };
+	mg_reply r = { id, MG_E_TYPE_BLOCKED, MG_VERDICT_BLOCKED, NULL, NULL, NULL, 0, 2, -1, -1, 0, NULL };
 	mg_msg m;
 
 	snprintf(id, sizeof(id), "%s", item_id);

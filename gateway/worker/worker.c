@@ -294,6 +294,10 @@ static int accept_reply(mg_worker *w, const mg_job *job, mg_reply *r, mg_result 
 	}
 	res->status = (mg_status)r->status;
 	res->verdict = (mg_verdict)r->verdict;
+	res->candidates = r->candidates;
+	res->n_candidates = r->n_candidates;
+	r->candidates = NULL;
+	r->n_candidates = 0;
 	if (res->verdict == MG_VERDICT_SANITISED) {
 		res->out_len = (size_t)r->out_len;
 		res->out_type = r->out_type;

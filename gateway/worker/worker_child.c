@@ -142,6 +142,11 @@ static void seal_outputs(const struct child *c, const mg_input *in, mg_mode mode
 	r->out_type = res->verdict == MG_VERDICT_SANITISED ? res->out_type : NULL;
 	r->out_ext = res->verdict == MG_VERDICT_SANITISED ? res->out_ext : NULL;
 	r->out_len = res->verdict == MG_VERDICT_SANITISED ? res->out_len : 0;
+	r->candidates = res->candidates;
+	/* a policy may allow more than one message carries: the first ones */
+	r->n_candidates = !res->candidates ? 0
+	                  : res->n_candidates > MG_WORKER_MAX_PASSWORDS ? MG_WORKER_MAX_PASSWORDS
+	                                                                : (uint32_t)res->n_candidates;
 }
 
 static void hook_result(mg_result *res, const mg_input *in, mg_mode mode, const char *reason)

@@ -12,6 +12,53 @@
 
 #define SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
 
+/* A list of candidates: each present, not empty, within the limits, or
+ * the message is bad. */
+static void put_passwords(mg_msg *m, char *const *list, uint32_t n)
+{
+	mg_msg_put_u32(m, n);
+	if (n > MG_WORKER_MAX_PASSWORDS || (n && !list))
+		m->bad = 1;
+	for (uint32_t i = 0; !m->bad && i < n; i++) {
+		if (!list[i] || !*list[i] || strlen(list[i]) > MG_WORKER_MAX_PASSWORD_LEN)
+			m->bad = 1;
+		else
+			mg_msg_put_str(m, list[i]);
+	}
+}
+
+/* The candidates of a message: each present, not empty, within the limits. */
+static int get_passwords(mg_msg *m, char ***list, uint32_t *count)
+{
+	uint32_t n = 0;
+
+	if (mg_msg_get_u32(m, &n) < 0 || n > MG_WORKER_MAX_PASSWORDS)
+		return -1;
+	if (n == 0)
+		return 0;
+	*list = calloc(n, sizeof(**list));
+	if (!*list)
+		return -1;
+	for (; *count < n; (*count)++) {
+		char **p = &(*list)[*count];
+
+		if (mg_msg_get_str(m, p, MG_WORKER_MAX_PASSWORD_LEN) < 0 || !*p || !**p) {
+			*count += *p != NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void wipe_passwords(char **list, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		explicit_bzero(list[i], strlen(list[i]));
+		free(list[i]);
+	}
+	free(list);
+}
+
 void mg_job_encode(mg_msg *m, const mg_job *j)
 {
 	mg_msg_init(m, MG_MSG_WORKER_JOB);
@@ -21,40 +68,8 @@ void mg_job_encode(mg_msg *m, const mg_job *j)
 	mg_msg_put_str(m, j->name);
 	mg_msg_put_str(m, j->declared_type);
 	mg_msg_put_u64(m, j->len);
-	mg_msg_put_u32(m, j->n_passwords);
-	if (j->n_passwords > MG_WORKER_MAX_PASSWORDS || (j->n_passwords && !j->passwords))
-		m->bad = 1;
-	for (uint32_t i = 0; !m->bad && i < j->n_passwords; i++) {
-		if (!j->passwords[i] || !*j->passwords[i] ||
-		    strlen(j->passwords[i]) > MG_WORKER_MAX_PASSWORD_LEN)
-			m->bad = 1;
-		else
-			mg_msg_put_str(m, j->passwords[i]);
-	}
+	put_passwords(m, j->passwords, j->n_passwords);
 	mg_msg_put_fd(m, j->fd);
-}
-
-/* The candidates of a job: each present, not empty, within the limits. */
-static int decode_passwords(mg_msg *m, mg_job *j)
-{
-	uint32_t n = 0;
-
-	if (mg_msg_get_u32(m, &n) < 0 || n > MG_WORKER_MAX_PASSWORDS)
-		return -1;
-	if (n == 0)
-		return 0;
-	j->passwords = calloc(n, sizeof(*j->passwords));
-	if (!j->passwords)
-		return -1;
-	for (; j->n_passwords < n; j->n_passwords++) {
-		char **p = &j->passwords[j->n_passwords];
-
-		if (mg_msg_get_str(m, p, MG_WORKER_MAX_PASSWORD_LEN) < 0 || !*p || !**p) {
-			j->n_passwords += *p != NULL;
-			return -1;
-		}
-	}
-	return 0;
 }
 
 int mg_job_decode(mg_msg *m, mg_job *j)
@@ -69,7 +84,7 @@ int mg_job_decode(mg_msg *m, mg_job *j)
 	mg_msg_get_str(m, &j->name, MG_IPC_MAX_STR);
 	mg_msg_get_str(m, &j->declared_type, MG_IPC_MAX_STR);
 	mg_msg_get_u64(m, &j->len);
-	if (decode_passwords(m, j) < 0)
+	if (get_passwords(m, &j->passwords, &j->n_passwords) < 0)
 		m->bad = 1;
 	mg_msg_get_fd(m, &j->fd);
 	if (mg_msg_end(m) < 0 || !j->item_id || j->mode > MG_MODE_CDR || j->is_mail > 1)
@@ -82,11 +97,7 @@ void mg_job_clear(mg_job *j)
 	free(j->item_id);
 	free(j->name);
 	free(j->declared_type);
-	for (uint32_t i = 0; i < j->n_passwords; i++) {
-		explicit_bzero(j->passwords[i], strlen(j->passwords[i]));
-		free(j->passwords[i]);
-	}
-	free(j->passwords);
+	wipe_passwords(j->passwords, j->n_passwords);
 	if (j->fd >= 0)
 		close(j->fd);
 	memset(j, 0, sizeof(*j));
@@ -148,6 +159,7 @@ void mg_reply_encode(mg_msg *m, const mg_reply *r)
 	mg_msg_put_fd(m, r->report_fd);
 	if (r->verdict == MG_VERDICT_SANITISED)
 		mg_msg_put_fd(m, r->out_fd);
+	put_passwords(m, r->candidates, r->n_candidates);
 }
 
 int mg_reply_decode(mg_msg *m, mg_reply *r)
@@ -167,6 +179,8 @@ int mg_reply_decode(mg_msg *m, mg_reply *r)
 	mg_msg_get_fd(m, &r->report_fd);
 	if (r->verdict == MG_VERDICT_SANITISED)
 		mg_msg_get_fd(m, &r->out_fd);
+	if (get_passwords(m, &r->candidates, &r->n_candidates) < 0)
+		m->bad = 1;
 	return mg_msg_end(m);
 }
 
@@ -176,6 +190,7 @@ void mg_reply_clear(mg_reply *r)
 	free(r->reason);
 	free(r->out_type);
 	free(r->out_ext);
+	wipe_passwords(r->candidates, r->n_candidates);
 	if (r->report_fd >= 0)
 		close(r->report_fd);
 	if (r->out_fd >= 0)

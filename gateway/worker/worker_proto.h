@@ -19,7 +19,8 @@
  *                     (on the job's socket)  u32 verdict, str reason,
  *                                            str out_type, str out_ext,
  *                                            u64 out_len, u64 report_len;
- *                                            fd report, fd artefact (sanitised only)
+ *                                            fd report, fd artefact (sanitised only),
+ *                                            u32 n_candidates, n_candidates x str
  *   job    -> parent  MG_MSG_WORKER_ERROR    str reason: could not confine itself
  *   zygote -> parent  MG_MSG_WORKER_DONE     u32 pid, u32 wait status
  *
@@ -65,6 +66,9 @@ typedef struct mg_reply {
 	char *reason, *out_type, *out_ext;
 	uint64_t out_len, report_len;
 	int report_fd, out_fd;
+	/* a mail's candidate passwords (PPAP), for the service's memory */
+	uint32_t n_candidates;
+	char **candidates;
 } mg_reply;
 
 /* A job with more or longer candidates than the limits above makes the
