@@ -5,8 +5,10 @@ BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+FUZZ_LONG_SECONDS ?= 1800
+FUZZ ?=
 
-.PHONY: all deps test-deps bench-deps build run test test-unit test-asan test-fuzz fuzz-build bench deb test-package install clean
+.PHONY: all deps test-deps bench-deps build run test test-unit test-asan test-fuzz fuzz-build fuzz-long bench deb test-package install clean
 
 all: build
 
@@ -47,6 +49,16 @@ PREFIX ?= /usr/local
 install: build
 	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	cmake --install $(BUILD)
+
+fuzz-build: test-deps
+	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMUGAI_FUZZ=ON >/dev/null
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+
+# Long fuzzing, outside make test: FUZZ_LONG_SECONDS (30 min) per harness,
+# two at a time, all harnesses or FUZZ="mail pdf"; what it finds is merged,
+# minimised, into fuzz/corpus/ to be committed, crashes into fuzz-artifacts/.
+fuzz-long: fuzz-build
+	bash fuzz/run.sh --keep $(BUILD_FUZZ) $(FUZZ_LONG_SECONDS) $(FUZZ)
 
 bench: bench-deps build
 	bash bench/run.sh $(BUILD)
