@@ -232,6 +232,24 @@ static int read_all(int fd, unsigned char *buf, size_t len)
 	return 0;
 }
 
+int mq_blob_open(const char *dir, const char *sha, size_t len, char **err)
+{
+	struct paths p;
+	struct stat st;
+	int fd;
+
+	if (make_paths(dir, sha, &p, err) < 0)
+		return -1;
+	fd = open(p.file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return mq_fail(err, -1, "quarantine: original %s: %s", sha, strerror(errno));
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != (uint64_t)len) {
+		close(fd);
+		return mq_fail(err, -1, "quarantine: original %s has the wrong size", sha);
+	}
+	return fd;
+}
+
 int mq_blob_read(const char *dir, const char *sha, size_t len, unsigned char **data, char **err)
 {
 	struct paths p;

@@ -24,6 +24,8 @@ int mq_blob_put(const char *dir, const char *sha, const void *data, size_t len, 
 int mq_blob_present(const char *dir, const char *sha, size_t len);
 /* Reads a blob of the expected size and checks its hash. free() *data. */
 int mq_blob_read(const char *dir, const char *sha, size_t len, unsigned char **data, char **err);
+/* The blob opened for reading, its size checked: a descriptor, or -1. */
+int mq_blob_open(const char *dir, const char *sha, size_t len, char **err);
 /* Removing, in two steps so a failed transaction can undo it: the blob is
  * renamed aside (*aside to free()), then dropped or restored. */
 int mq_blob_set_aside(const char *dir, const char *sha, char **aside, char **err);

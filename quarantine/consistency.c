@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "blob.h"
+#include "originals.h"
 #include "store.h"
 #include "util.h"
 
@@ -65,7 +66,6 @@ static int check_item(mq_store *s, const mq_item *it, int check_blobs, char **pr
 	size_t n = 0;
 	struct replay r;
 	char *problem = NULL;
-	unsigned char *data = NULL;
 
 	*problem_out = NULL;
 	if (mq_audit_for_item(s->ix, it->item_id, &e, &n, err) < 0)
@@ -87,9 +87,8 @@ static int check_item(mq_store *s, const mq_item *it, int check_blobs, char **pr
 		mq_fail(&problem, -1, "item %s: the index says decided by '%s', the log says '%s'",
 		        it->item_id, it->decided_by, r.decided_by);
 	else if (check_blobs && it->status != MQ_DELETED &&
-	         mq_blob_read(s->dir, it->sha256, it->size, &data, &problem) < 0)
+	         mq_orig_check_locked(s, it->sha256, it->size, &problem) < 0)
 		mq_fail(&problem, -1, "item %s: %s", it->item_id, problem ? problem : "unreadable");
-	free(data);
 	mq_audit_free(e, n);
 	*problem_out = problem;
 	return MQ_OK;

@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum mq_ptype { MQ_P_NULL = 0, MQ_P_TEXT, MQ_P_INT } mq_ptype;
+/* MQ_P_BYTES: binary data, text pointing at i bytes (a bytea / blob). */
+typedef enum mq_ptype { MQ_P_NULL = 0, MQ_P_TEXT, MQ_P_INT, MQ_P_BYTES } mq_ptype;
 
 typedef struct mq_param {
 	mq_ptype type;
@@ -28,6 +29,7 @@ static inline mq_param mq_text_param(const char *s)
 }
 #define MQ_TEXT(s) mq_text_param(s)
 #define MQ_INT(v) ((mq_param){ MQ_P_INT, NULL, (int64_t)(v) })
+#define MQ_BYTES(p, n) ((mq_param){ MQ_P_BYTES, (const char *)(p), (int64_t)(n) })
 
 /* A result: every cell as text (NULL for SQL NULL), row-major. */
 typedef struct mq_rows {
@@ -54,6 +56,11 @@ struct mq_index_ops {
 	int (*begin_write_lazy)(mq_index *ix, char **err);
 	/* Makes every lazy commit so far durable. */
 	int (*sync)(mq_index *ix, char **err);
+	/* begin_write in two steps: a transaction that does not hold the
+	 * lock yet (writes that need no order, like an original's chunks, go
+	 * in parallel), then the lock.  SQLite's begin takes it at once. */
+	int (*begin)(mq_index *ix, char **err);
+	int (*lock)(mq_index *ix, char **err);
 };
 
 struct mq_index {

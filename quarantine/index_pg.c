@@ -6,10 +6,17 @@
  * The write lock is a transaction-scoped advisory lock: every node's
  * writers queue on it, so the audit chain's head is read and extended by
  * one writer at a time and the chain cannot fork.  A lost connection is
- * re-established before the next statement outside a transaction.
+ * re-established before the next statement outside a transaction (the
+ * statement that met the loss fails, so its caller answers "retry
+ * later"); while the server stays away, attempts back off from a quarter
+ * of a second to five seconds and the calls in between fail at once, so a
+ * gateway answers 451 quickly instead of queueing on connect timeouts.
+ * With a multi-host URI and target_session_attrs=read-write, a reconnect
+ * finds whichever server is the primary now.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +27,11 @@
 #define MAX_PARAMS 16
 /* pg_advisory_xact_lock key: "mugai" in ASCII, the chain's one lock. */
 #define CHAIN_LOCK "SELECT pg_advisory_xact_lock(469853382249)"
+#define OID_BYTEA 17
 #define OID_INT8 20
 #define OID_TEXT 25
+#define BACKOFF_MIN 0.25
+#define BACKOFF_MAX 5.0
 
 typedef struct pg_index {
 	mq_index base;
@@ -29,7 +39,17 @@ typedef struct pg_index {
 	const char *cache[CACHE_SIZE]; /* statement i is prepared as "mq<i>" */
 	size_t ncached;
 	int in_tx;
+	double retry_at;  /* monotonic seconds: no reconnect before */
+	double backoff;   /* seconds until the next attempt after a failure */
 } pg_index;
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void quiet(void *arg, const char *message)
 {
@@ -51,10 +71,21 @@ static int ensure_connected(pg_index *s, char **err)
 		return 0;
 	if (s->in_tx)
 		return pg_fail(err, "connection lost inside a transaction", PQerrorMessage(s->conn));
+	if (now_mono() < s->retry_at)
+		return mq_fail(err, -1, "postgresql: the server is unreachable; next attempt in "
+		               "%.1f s", s->retry_at - now_mono());
 	PQreset(s->conn);
 	s->ncached = 0; /* prepared statements died with the session */
-	if (PQstatus(s->conn) != CONNECTION_OK)
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		s->backoff = s->backoff < BACKOFF_MIN ? BACKOFF_MIN
+		             : s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX
+		                                            : s->backoff * 2;
+		s->retry_at = now_mono() + s->backoff;
 		return pg_fail(err, "reconnect", PQerrorMessage(s->conn));
+	}
+	PQsetNoticeProcessor(s->conn, quiet, NULL);
+	s->backoff = 0;
+	s->retry_at = 0;
 	return 0;
 }
 
@@ -110,6 +141,7 @@ static int pq_exec(mq_index *ix, const char *sql, const mq_param *p, int n, mq_r
 	pg_index *s = (pg_index *)ix;
 	Oid types[MAX_PARAMS];
 	const char *values[MAX_PARAMS];
+	int lengths[MAX_PARAMS], formats[MAX_PARAMS];
 	char ints[MAX_PARAMS][24];
 	char name[16];
 	PGresult *r;
@@ -120,8 +152,15 @@ static int pq_exec(mq_index *ix, const char *sql, const mq_param *p, int n, mq_r
 	if (ensure_connected(s, err) < 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		types[i] = p[i].type == MQ_P_INT ? OID_INT8 : OID_TEXT;
-		values[i] = p[i].type == MQ_P_TEXT ? p[i].text : NULL;
+		types[i] = p[i].type == MQ_P_INT ? OID_INT8 : p[i].type == MQ_P_BYTES ? OID_BYTEA
+		                                                                        : OID_TEXT;
+		values[i] = p[i].type == MQ_P_TEXT || p[i].type == MQ_P_BYTES ? p[i].text : NULL;
+		lengths[i] = p[i].type == MQ_P_BYTES ? (int)p[i].i : 0;
+		formats[i] = p[i].type == MQ_P_BYTES; /* sent as they are, not escaped */
+		if (p[i].type == MQ_P_BYTES && (p[i].i < 0 || p[i].i > 0x40000000))
+			return mq_fail(err, -1, "postgresql: binary parameter too large");
+		if (p[i].type == MQ_P_BYTES && !values[i])
+			values[i] = "";
 		if (p[i].type == MQ_P_INT) {
 			snprintf(ints[i], sizeof(ints[i]), "%lld", (long long)p[i].i);
 			values[i] = ints[i];
@@ -129,7 +168,7 @@ static int pq_exec(mq_index *ix, const char *sql, const mq_param *p, int n, mq_r
 	}
 	if (prepared(s, sql, n, types, name, err) < 0)
 		return -1;
-	r = PQexecPrepared(s->conn, name, n, values, NULL, NULL, 0);
+	r = PQexecPrepared(s->conn, name, n, values, lengths, formats, 0);
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 		rc = rows ? collect(r, rows, err) : 0;
@@ -157,19 +196,32 @@ static int simple(pg_index *s, const char *sql, char **err)
 	return ok ? 0 : -1;
 }
 
-static int pq_begin_write(mq_index *ix, char **err)
+static int pq_begin(mq_index *ix, char **err)
 {
 	pg_index *s = (pg_index *)ix;
 
 	if (ensure_connected(s, err) < 0 || simple(s, "BEGIN", err) < 0)
 		return -1;
 	s->in_tx = 1;
+	return 0;
+}
+
+/* Inside pq_begin's transaction; rolls it back when the lock fails. */
+static int pq_lock(mq_index *ix, char **err)
+{
+	pg_index *s = (pg_index *)ix;
+
 	if (simple(s, CHAIN_LOCK, err) < 0) {
 		simple(s, "ROLLBACK", NULL);
 		s->in_tx = 0;
 		return -1;
 	}
 	return 0;
+}
+
+static int pq_begin_write(mq_index *ix, char **err)
+{
+	return pq_begin(ix, err) < 0 ? -1 : pq_lock(ix, err);
 }
 
 /* synchronous_commit off for this transaction only: the server's WAL
@@ -229,7 +281,7 @@ static void pq_close(mq_index *ix)
 
 static const struct mq_index_ops pg_ops = {
 	"postgresql", pq_exec, pq_begin_write, pq_commit, pq_rollback, pq_close, pq_begin_write_lazy,
-	pq_sync,
+	pq_sync, pq_begin, pq_lock,
 };
 
 mq_index *mq_index_pg_open(const char *uri, char **err)

@@ -85,6 +85,9 @@ static int bind(sqlite_index *s, sqlite3_stmt *st, const mq_param *p, int n, cha
 			rc = sqlite3_bind_text(st, idx, p[i].text, -1, SQLITE_STATIC);
 		else if (p[i].type == MQ_P_INT)
 			rc = sqlite3_bind_int64(st, idx, p[i].i);
+		else if (p[i].type == MQ_P_BYTES)
+			rc = sqlite3_bind_blob64(st, idx, p[i].text, (sqlite3_uint64)p[i].i,
+			                         SQLITE_STATIC);
 		else
 			rc = sqlite3_bind_null(st, idx);
 		if (rc != SQLITE_OK)
@@ -228,9 +231,15 @@ static void sq_close(mq_index *ix)
 	free(s);
 }
 
+/* BEGIN IMMEDIATE already holds SQLite's one write lock. */
+static int sq_lock(mq_index *ix, char **err)
+{
+	return 0;
+}
+
 static const struct mq_index_ops sqlite_ops = {
 	"sqlite", sq_exec, sq_begin_write, sq_commit, sq_rollback, sq_close, sq_begin_write_lazy,
-	sq_sync,
+	sq_sync, sq_begin_write, sq_lock,
 };
 
 /* The database's directory is made like the blob directory: private. */

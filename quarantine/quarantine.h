@@ -105,6 +105,33 @@ int mq_role_parse(const char *s, mq_role *out);
 mq_store *mq_open(const char *dir, const char *index_uri, char **err);
 void mq_close(mq_store *s);
 
+/* Where originals are kept (quarantine.store). */
+typedef enum mq_store_kind {
+	MQ_STORE_DIR = 0,   /* files under dir, content-addressed */
+	MQ_STORE_POSTGRESQL /* chunk rows in the index's database (needs postgresql://) */
+} mq_store_kind;
+
+typedef struct mq_options {
+	const char *dir;       /* the blob directory; unused (may be NULL) with POSTGRESQL */
+	const char *index_uri;
+	mq_store_kind store;
+} mq_options;
+
+mq_store *mq_open_with(const mq_options *o, char **err);
+int mq_store_kind_parse(const char *s, mq_store_kind *out); /* "dir" | "postgresql" */
+
+/* Copies every original the index still needs from the blob directory
+ * dir into PostgreSQL (s: opened on a postgresql:// index, with either
+ * store), streamed a chunk at a time, one transaction per original, each
+ * then read back and checked against its SHA-256.  Originals already
+ * there are skipped, so it may run again (after the nodes switched, to
+ * catch items stored in between).  *moved and *skipped count originals;
+ * one audit entry ("migrate_store", by local:<login>) records the run.  A
+ * file that does not hash right stops the run.  The files are left
+ * where they are: remove them once the nodes use the new store. */
+int mq_migrate_store(mq_store *s, const char *dir, uint64_t *moved, uint64_t *skipped,
+                     char **err);
+
 /* --- storing ----------------------------------------------------------- */
 
 /* What the gateway knows of an item.  Strings may be NULL (stored as ""). */

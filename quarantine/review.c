@@ -19,6 +19,7 @@
 
 #include "audit.h"
 #include "blob.h"
+#include "originals.h"
 #include "store.h"
 #include "util.h"
 
@@ -279,7 +280,7 @@ static int deliver(mq_store *s, struct act *a, char **why)
 	fn = s->release;
 	ctx = s->release_ctx;
 	pthread_mutex_unlock(&s->lock);
-	if (mq_blob_read(s->dir, a->item.sha256, a->item.size, &data, why) < 0)
+	if (mq_orig_read(s, a->item.sha256, a->item.size, &data, why) < 0)
 		return -1;
 	*why = NULL;
 	rc = fn(ctx, &a->item, data, a->item.size, a->user, why);
@@ -413,7 +414,7 @@ static int release_blob(mq_store *s, struct act *a, const char *sha, int *remove
 	mq_rows_free(&r);
 	if (refs > 0)
 		return MQ_OK;
-	if (mq_blob_set_aside(s->dir, sha, &aside, err) < 0)
+	if (mq_orig_remove_locked(s, sha, &aside, err) < 0)
 		return MQ_E_ERROR;
 	if (aside && remember_aside(a, aside, sha) < 0) {
 		mq_blob_restore(s->dir, sha, aside);
@@ -584,7 +585,7 @@ int mq_purge(mq_store *s, const char *user, int64_t before, uint64_t *purged, ch
 		if (rc == MQ_OK)
 			*purged += a.count;
 	} while (rc == MQ_OK && a.count == PURGE_BATCH);
-	if (rc == MQ_OK)
+	if (rc == MQ_OK && !s->pg_blobs) /* rows are never left without an item */
 		rc = mq_blob_walk(s->dir, before, sweep_one, &w);
 	return rc;
 }
@@ -617,7 +618,7 @@ int mq_read_original(mq_store *s, const char *user, const char *item_id, unsigne
 	*len = 0;
 	/* the download is on the record before a byte leaves the store */
 	rc = in_write_tx(s, download_locked, &a, err);
-	if (rc == MQ_OK && mq_blob_read(s->dir, a.item.sha256, a.item.size, data, err) < 0)
+	if (rc == MQ_OK && mq_orig_read(s, a.item.sha256, a.item.size, data, err) < 0)
 		rc = MQ_E_ERROR;
 	if (rc == MQ_OK)
 		*len = a.item.size;

@@ -6,7 +6,11 @@
  * transaction under the write lock checks the blob is still there (a
  * concurrent delete may have removed the same content), inserts the row
  * and appends the audit entry.  A crash before the commit leaves at most
- * an unreferenced blob, never a row without its original.
+ * an unreferenced blob, never a row without its original.  With the
+ * originals in PostgreSQL, their chunks are inserted in the same
+ * transaction before it takes the lock (writers on every node send their
+ * chunks in parallel), so the original, its row and its audit entry
+ * commit together.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +21,8 @@
 
 #include "audit.h"
 #include "blob.h"
+#include "blob_pg.h"
+#include "originals.h"
 #include "store.h"
 #include "util.h"
 
@@ -68,23 +74,40 @@ static int in_set(const char *v, const char *const *set, size_t n)
 	return 0;
 }
 
-mq_store *mq_open(const char *dir, const char *index_uri, char **err)
+int mq_store_kind_parse(const char *str, mq_store_kind *out)
 {
+	if (str && strcmp(str, "dir") == 0)
+		*out = MQ_STORE_DIR;
+	else if (str && strcmp(str, "postgresql") == 0)
+		*out = MQ_STORE_POSTGRESQL;
+	else
+		return -1;
+	return 0;
+}
+
+mq_store *mq_open_with(const mq_options *o, char **err)
+{
+	int pg = o->store == MQ_STORE_POSTGRESQL;
 	mq_store *s;
 
 	if (sodium_init() < 0) {
 		mq_fail(err, -1, "libsodium failed to initialise");
 		return NULL;
 	}
-	if (mq_blob_init(dir, err) < 0)
+	if (!pg && mq_blob_init(o->dir, err) < 0)
 		return NULL;
 	s = calloc(1, sizeof(*s));
-	if (!s || !(s->dir = strdup(dir))) {
+	if (!s || !(s->dir = strdup(o->dir ? o->dir : ""))) {
 		free(s);
 		mq_fail(err, -1, "out of memory");
 		return NULL;
 	}
-	s->ix = mq_index_open(index_uri, err);
+	s->pg_blobs = pg;
+	s->ix = mq_index_open(o->index_uri, err);
+	if (s->ix && pg && mq_pgblob_init(s->ix, err) < 0) {
+		s->ix->ops->close(s->ix);
+		s->ix = NULL;
+	}
 	if (!s->ix) {
 		free(s->dir);
 		free(s);
@@ -92,6 +115,13 @@ mq_store *mq_open(const char *dir, const char *index_uri, char **err)
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	return s;
+}
+
+mq_store *mq_open(const char *dir, const char *index_uri, char **err)
+{
+	mq_options o = { .dir = dir, .index_uri = index_uri, .store = MQ_STORE_DIR };
+
+	return mq_open_with(&o, err);
 }
 
 void mq_close(mq_store *s)
@@ -214,8 +244,7 @@ static int put_locked(mq_store *s, const mq_meta *m, const char *sha, const void
 		               : mq_fail(err, MQ_E_ERROR,
 		                         "quarantine: item %s is already stored with other content",
 		                         m->item_id);
-	if (!mq_blob_present(s->dir, sha, len) &&
-	    mq_blob_put(s->dir, sha, original, len, err) < 0)
+	if (mq_orig_ensure_locked(s, sha, original, len, err) < 0)
 		return MQ_E_ERROR;
 	{
 		mq_param p[] = {
@@ -239,6 +268,19 @@ static int put_locked(mq_store *s, const mq_meta *m, const char *sha, const void
 	return MQ_OK;
 }
 
+/* The transaction of a put to PostgreSQL: the chunks, then the lock. */
+static int begin_with_chunks(mq_store *s, const char *sha, const void *data, size_t len,
+                             char **err)
+{
+	if (s->ix->ops->begin(s->ix, err) < 0)
+		return MQ_E_ERROR;
+	if (mq_orig_put_early(s, sha, data, len, err) < 0) {
+		s->ix->ops->rollback(s->ix);
+		return MQ_E_ERROR;
+	}
+	return s->ix->ops->lock(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
+}
+
 int mq_put(mq_store *s, const mq_meta *meta, const void *original, size_t len,
            const char *report_json, char **err)
 {
@@ -257,16 +299,19 @@ int mq_put(mq_store *s, const mq_meta *meta, const void *original, size_t len,
 		return mq_fail(err, MQ_E_ERROR, "out of memory");
 	}
 	mq_sha256_hex(original ? original : "", len, sha);
-	rc = mq_blob_put(s->dir, sha, original ? original : "", len, err) < 0 ? MQ_E_ERROR : MQ_OK;
-	if (rc == MQ_OK) {
+	if (s->pg_blobs) {
 		pthread_mutex_lock(&s->lock);
-		rc = s->ix->ops->begin_write(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
+		rc = begin_with_chunks(s, sha, original ? original : "", len, err);
+	} else {
+		rc = mq_blob_put(s->dir, sha, original ? original : "", len, err) < 0 ? MQ_E_ERROR
+		                                                                      : MQ_OK;
+		pthread_mutex_lock(&s->lock);
 		if (rc == MQ_OK)
-			rc = mq_finish(s,
-			               put_locked(s, meta, sha, original ? original : "", len, &t, err),
-			               err);
-		pthread_mutex_unlock(&s->lock);
+			rc = s->ix->ops->begin_write(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
 	}
+	if (rc == MQ_OK)
+		rc = mq_finish(s, put_locked(s, meta, sha, original ? original : "", len, &t, err), err);
+	pthread_mutex_unlock(&s->lock);
 	texts_free(&t);
 	return rc;
 }

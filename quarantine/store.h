@@ -15,6 +15,7 @@ struct mq_store {
 	void *release_ctx;
 	int lazy_notes;       /* mq_note_delivery commits without waiting for the disk */
 	int self_approval;    /* mq_approve_own allowed (an exception, off by default) */
+	int pg_blobs;         /* originals in PostgreSQL (quarantine.store = postgresql) */
 };
 
 /* The columns an mq_item is read from, in this order. */

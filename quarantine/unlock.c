@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "blob.h"
+#include "originals.h"
 #include "store.h"
 #include "util.h"
 
@@ -89,7 +90,7 @@ int mq_unlock_check(mq_store *s, const char *user, const char *item_id, mq_item 
 		rc = need_unlockable(s, out, err);
 	pthread_mutex_unlock(&s->lock);
 	if (rc == MQ_OK && original &&
-	    mq_blob_read(s->dir, out->sha256, out->size, original, err) < 0)
+	    mq_orig_read(s, out->sha256, out->size, original, err) < 0)
 		rc = MQ_E_ERROR;
 	if (rc < 0)
 		mq_item_free(out);

@@ -29,7 +29,7 @@
 struct opts {
 	mq_filter filter;
 	const char *reason, *user, *pwfile, *older_than, *out, *channel, *name;
-	const char *checkpoints, *key, *candidates;
+	const char *checkpoints, *key, *candidates, *to;
 	uint64_t after;
 	int json, blobs, self;
 };
@@ -62,6 +62,10 @@ static void usage(FILE *to)
 	        "                                        --checkpoints: the chain still holds every\n"
 	        "                                        signed head in FILE, KEY the public key or\n"
 	        "                                        its file, default audit.checkpoint_key.pub)\n"
+	        "  migrate-store --to postgresql         copy the originals of quarantine.dir into\n"
+	        "                                        the index's PostgreSQL and check each one;\n"
+	        "                                        run it again after quarantine.store is\n"
+	        "                                        postgresql on every node\n"
 	        "  checkpoint                            sign the chain's head now (Ed25519) into\n"
 	        "                                        audit.checkpoint_file and syslog\n"
 	        "  audit [--after SEQ] [--limit N] [--json]   the audit log\n"
@@ -162,6 +166,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "self", no_argument, NULL, 'E' },
 		{ "key", required_argument, NULL, 'K' },
 		{ "candidates", required_argument, NULL, 'P' },
+		{ "to", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	mq_status st;
@@ -230,6 +235,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'P':
 			o->candidates = optarg;
+			break;
+		case 'T':
+			o->to = optarg;
 			break;
 		case 'w':
 			o->out = optarg;
@@ -533,6 +541,23 @@ static int do_verify(mq_store *s, const mg_config *c, const struct opts *o)
 	return o->checkpoints ? verify_checkpoints(s, c, o) : 0;
 }
 
+static int do_migrate(mq_store *s, const mg_config *c, const struct opts *o)
+{
+	uint64_t moved, skipped;
+	char *err = NULL;
+
+	if (!o->to || strcmp(o->to, "postgresql") != 0) {
+		fprintf(stderr, "mugai quarantine migrate-store: --to postgresql is the one target\n");
+		return 1;
+	}
+	if (mq_migrate_store(s, c->quarantine_dir, &moved, &skipped, &err) != MQ_OK)
+		return fail("migrate-store", MQ_E_ERROR, err);
+	printf("%" PRIu64 " originals copied into PostgreSQL and checked, %" PRIu64
+	       " already there; set quarantine.store = postgresql on every node\n",
+	       moved, skipped);
+	return 0;
+}
+
 static int do_audit(mq_store *s, const struct opts *o)
 {
 	mq_audit_entry *e;
@@ -736,6 +761,8 @@ static int run(mq_store *s, const mg_config *c, int argc, char **argv, const str
 		return do_verify(s, c, o);
 	if (strcmp(action, "checkpoint") == 0 && argc == 1)
 		return do_checkpoint(s, c);
+	if (strcmp(action, "migrate-store") == 0 && argc == 1)
+		return do_migrate(s, c, o);
 	if (strcmp(action, "audit") == 0 && argc == 1)
 		return do_audit(s, o);
 	if (strcmp(action, "purge") == 0 && argc == 1)

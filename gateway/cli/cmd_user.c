@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "quarantine_open.h"
 #include "config.h"
 #include "fileio.h"
 #include "quarantine.h"
@@ -28,7 +29,7 @@
 mq_store *mg_cli_open_quarantine(const mg_config *c, const char *who)
 {
 	char *err = NULL;
-	mq_store *s = mq_open(c->quarantine_dir, c->quarantine_index, &err);
+	mq_store *s = mg_quarantine_open(c, &err);
 
 	if (!s) {
 		fprintf(stderr, "mugai %s: %s\n", who, err ? err : "cannot open the quarantine");

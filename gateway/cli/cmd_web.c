@@ -20,6 +20,7 @@
 
 #include "admind.h"
 #include "commands.h"
+#include "quarantine_open.h"
 #include "log.h"
 #include "release.h"
 
@@ -72,7 +73,7 @@ void mg_web_log(void *ctx, bool warning, const char *item_id, const char *msg)
 
 mq_store *mg_web_open_store(const mg_config *c, char **err)
 {
-	mq_store *s = mq_open(c->quarantine_dir, c->quarantine_index, err);
+	mq_store *s = mg_quarantine_open(c, err);
 
 	if (s) {
 		mq_set_release_hook(s, mg_release_hook, (void *)(uintptr_t)c);

@@ -17,6 +17,7 @@ typedef struct mg_config {
 	char *drop_outbox;
 	char *quarantine_dir;
 	char *quarantine_index;
+	char *quarantine_store;
 	char *admin_listen;
 	unsigned workers_count;
 	unsigned workers_timeout;

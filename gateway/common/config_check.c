@@ -124,6 +124,22 @@ static int check_listen(const char *key, const char *address, char **err)
 	return 0;
 }
 
+/* Originals in PostgreSQL only beside a PostgreSQL index: the same
+ * transaction writes both. */
+static int check_store(const mg_config *c, char **err)
+{
+	if (strcmp(c->quarantine_store, "dir") == 0)
+		return 0;
+	if (strcmp(c->quarantine_store, "postgresql") != 0)
+		return fail(err, "quarantine.store: expected dir or postgresql, got '%s'",
+		            c->quarantine_store);
+	if (strncmp(c->quarantine_index, "postgresql://", 13) != 0 &&
+	    strncmp(c->quarantine_index, "postgres://", 11) != 0)
+		return fail(err, "quarantine.store = postgresql needs a postgresql:// quarantine.index, "
+		            "not '%s'", c->quarantine_index);
+	return 0;
+}
+
 static int check_index(const mg_config *c, char **err)
 {
 	const char *uri = c->quarantine_index;
@@ -260,6 +276,7 @@ int mg_config_check(const mg_config *c, char **err)
 	    check_dir(c, "drop.inbox", c->drop_inbox, err) < 0 ||
 	    check_dir(c, "drop.outbox", c->drop_outbox, err) < 0 ||
 	    check_dir(c, "quarantine.dir", c->quarantine_dir, err) < 0 || check_index(c, err) < 0 ||
+	    check_store(c, err) < 0 ||
 	    check_tls(c, err) < 0 ||
 	    (c->smtp_notice[0] && check_file(c, "smtp.notice", c->smtp_notice, err) < 0) ||
 	    check_bool("admin.secure_cookies", c->admin_secure_cookies, err) < 0 ||

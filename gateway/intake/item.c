@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "item.h"
+#include "quarantine_open.h"
 #include "log.h"
 #include "conn.h"
 
@@ -40,7 +41,7 @@ int mg_pipeline_open(mg_pipeline *p, const mg_config *c, mg_channel ch,
 	}
 	if (mg_worker_start(p->worker, err) < 0)
 		goto fail;
-	p->store = mq_open(c->quarantine_dir, c->quarantine_index, err);
+	p->store = mg_quarantine_open(c, err);
 	if (!p->store)
 		goto fail;
 	return 0;
