@@ -17,6 +17,7 @@
 
 #include "audit.h"
 #include "blob.h"
+#include "originals.h"
 #include "store.h"
 #include "util.h"
 
@@ -194,7 +195,7 @@ int mq_unlock_token_check(mq_store *s, const char *token, mq_unlock_token *tok, 
 		rc = need_openable(item, err);
 	pthread_mutex_unlock(&s->lock);
 	if (rc == MQ_OK && original &&
-	    mq_blob_read(s->dir, item->sha256, item->size, original, err) < 0)
+	    mq_orig_read(s, item->sha256, item->size, original, err) < 0)
 		rc = MQ_E_ERROR;
 	if (rc < 0)
 		mq_item_free(item);
