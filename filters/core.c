@@ -20,6 +20,7 @@
 struct mg_core {
 	mg_policy policy;
 	magic_t magic;
+	mg_allowlist *own_allow;  /* policy allow_sha256 read by mg_core_new */
 };
 
 static const char *const status_names[MG_STATUS_COUNT] = {
@@ -157,6 +158,13 @@ mg_core *mg_core_new(const mg_policy *policy, char **err)
 		lib_init = 1;
 	}
 	core->policy = *policy;
+	if (!core->policy.allow && core->policy.allow_sha256[0]) {
+		if (mg_policy_load_lists(&core->policy, err) < 0) {
+			mg_core_free(core);
+			return NULL;
+		}
+		core->own_allow = (mg_allowlist *)(uintptr_t)core->policy.allow;
+	}
 	core->magic = magic_open(MAGIC_NONE);
 	if (!core->magic || magic_load(core->magic, NULL) != 0) {
 		*err = strdup(core->magic ? magic_error(core->magic) : "magic_open failed");
@@ -172,7 +180,13 @@ void mg_core_free(mg_core *core)
 		return;
 	if (core->magic)
 		magic_close(core->magic);
+	mg_allowlist_free(core->own_allow);
 	free(core);
+}
+
+void mg_core_use_policy(mg_core *core, const mg_policy *policy)
+{
+	core->policy = *policy;
 }
 
 /* The action for an item: the policy's, unless the caller asked for a mode
@@ -201,6 +215,32 @@ static void report_detected(mg_ctx *ctx, const mg_item *item)
 	mg_detect_mismatch(ctx, item);
 }
 
+/* policy allow_sha256: an original the administrator vouched for is
+ * rebuilt by its family (the family's own safe action, which removes
+ * macros and scripts like any other) where the policy blocks its type.
+ * A family that cannot rebuild (unknown, executable) still blocks it, and
+ * a listed item is never passed as it came. */
+static mg_action allow_listed(mg_ctx *ctx, mg_family fam, mg_action act)
+{
+	json_t *in = json_object_get(ctx->report, "input");
+	const char *hex = json_string_value(json_object_get(in, "sha256"));
+	mg_action rebuild = mg_family_default_action(fam);
+	const mg_filter *f = mg_filter_for(fam);
+
+	if (act != MG_ACT_BLOCK || !ctx->policy->allow || !mg_allowlist_has(ctx->policy->allow, hex))
+		return act;
+	json_object_set_new(ctx->report, "allow_listed", json_true());
+	if (rebuild == MG_ACT_BLOCK || !f || !f->run || !(f->actions & (1u << rebuild))) {
+		mg_report_finding(ctx, "allow-listed by SHA-256 (policy allow_sha256), but %s content "
+		                  "cannot be rebuilt: still blocked", mg_family_name(fam));
+		return act;
+	}
+	mg_report_finding(ctx, "allow-listed by SHA-256 (policy allow_sha256): %s content the "
+	                  "policy blocks is rebuilt (%s) instead", mg_family_name(fam),
+	                  mg_action_name(rebuild));
+	return rebuild;
+}
+
 /* detect, decide, disarm: the status is also recorded in ctx. */
 static mg_status run_item(mg_ctx *ctx, mg_item *item, bool is_mail, mg_out *out)
 {
@@ -221,7 +261,7 @@ static mg_status run_item(mg_ctx *ctx, mg_item *item, bool is_mail, mg_out *out)
 		item->type.family = MG_FAM_MAIL;
 	}
 	report_detected(ctx, item);
-	act = choose_action(ctx, item->type.family);
+	act = allow_listed(ctx, item->type.family, choose_action(ctx, item->type.family));
 	json_object_set_new(ctx->report, "action", json_string(mg_action_name(act)));
 	if (act == MG_ACT_BLOCK)
 		return mg_fail(ctx, MG_E_TYPE_BLOCKED, "%s content (%s) is blocked by policy",
@@ -301,6 +341,7 @@ static char *report_top(mg_ctx *ctx, mg_mode mode)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_object_set_new(ctx->report, "time", json_string(when));
 	json_object_set_new(ctx->report, "mugai_version", json_string(MUGAI_VERSION));
+	json_object_set_new(ctx->report, "policy", json_pack("{s:s}", "bank", ctx->policy->name));
 	json_object_set_new(ctx->report, "mode",
 	                    json_string(mode == MG_MODE_DEFAULT ? "default" :
 	                                mode == MG_MODE_TEXT ? "text" :

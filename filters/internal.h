@@ -56,6 +56,18 @@ typedef enum mg_links {
 	MG_LINKS_REMOVE,
 } mg_links;
 
+/* policy_allow.c: the SHA-256 of originals an administrator vouched for
+ * (policy allow_sha256).  Such an item is rebuilt by its family where the
+ * policy would block its type: never passed as it came. */
+typedef struct mg_allowlist mg_allowlist;
+mg_allowlist *mg_allowlist_read(const char *path, char **err);
+void mg_allowlist_free(mg_allowlist *l);
+/* hex: the item's lowercase SHA-256, as in its report. */
+bool mg_allowlist_has(const mg_allowlist *l, const char *hex);
+size_t mg_allowlist_count(const mg_allowlist *l);
+/* The SHA-256 of the sorted list: what the canonical settings name. */
+const char *mg_allowlist_digest(const mg_allowlist *l);
+
 /* The policy: action per family and the limits.  Defined here so filters
  * read limits directly; set only through mg_policy_set(). */
 struct mg_policy {
@@ -82,6 +94,9 @@ struct mg_policy {
 	bool pdf_text_layer;        /* flattened PDFs keep their text, invisible */
 	unsigned links;             /* mg_links */
 	bool attachment_text;       /* mails: each attachment's text appended to the body */
+	char name[32];              /* the bank: "default" for [policy], else [policy:NAME] */
+	char allow_sha256[256];     /* file of SHA-256 of allow-listed originals, "" none */
+	const mg_allowlist *allow;  /* its hashes once loaded (mg_policy_load_lists) */
 };
 
 /* What a filter is given: a bounds-checked view of the bytes and the type

@@ -85,11 +85,32 @@ void mg_policy_free(mg_policy *p);
 uint64_t mg_policy_max_size(const mg_policy *p);
 /* Writes every policy key with its value, description and default as INI. */
 char *mg_policy_describe(const mg_policy *p);
+/* A copy (mg_policy_free it), for a bank that starts from [policy]. */
+mg_policy *mg_policy_dup(const mg_policy *p);
+/* The bank the policy is: "default" for [policy], NAME for [policy:NAME];
+ * named in the report and the log.  set_name: -1 if empty or too long. */
+const char *mg_policy_name(const mg_policy *p);
+int mg_policy_set_name(mg_policy *p, const char *name);
+/* The effective settings as canonical text (free() it): "mugai-policy 1",
+ * then one key=value line per setting in byte order, values in plain
+ * units; the same settings always give the same bytes.  mg_policy_hash:
+ * the lowercase hex SHA-256 of that text, into out[65]. */
+char *mg_policy_canonical(const mg_policy *p);
+void mg_policy_hash(const mg_policy *p, char out[65]);
+/* policy.allow_sha256: the file's path ("" none), and its hashes read into
+ * p (relative paths from the working directory) before a sandbox forbids
+ * opening it.  mg_core_new() does this for its own copy.  The hashes
+ * belong to p's owner for the process's life (a zygote's banks). */
+const char *mg_policy_allow_file(const mg_policy *p);
+int mg_policy_load_lists(mg_policy *p, char **err);
 
 /* The core holds what is loaded once (libmagic's database, the policy).
  * Create it before entering a sandbox. */
 mg_core *mg_core_new(const mg_policy *policy, char **err);
 void mg_core_free(mg_core *core);
+/* The policy (a bank) of the items that follow, copied; its allow_sha256
+ * hashes must already be loaded (mg_policy_load_lists) and outlive core. */
+void mg_core_use_policy(mg_core *core, const mg_policy *policy);
 
 /* Sanitises one item.  Always fills *res (free it with mg_result_free) and
  * returns res->status.  Any error means MG_VERDICT_BLOCKED: never a partial

@@ -16,7 +16,7 @@
 
 #include "internal.h"
 
-enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG, K_LINKS, K_ATEXT };
+enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG, K_LINKS, K_ATEXT, K_PATH };
 
 /* The words of K_LINKS, in the order of enum mg_links. */
 static const char *const links_words[] = { "text", "defang", "remove", NULL };
@@ -55,6 +55,7 @@ static const struct key {
 	{ "max_spin_count", K_COUNT, F(max_spin_count), "1000000", 1, 100000000, "key-derivation rounds an encrypted document may ask for (Office uses 100000)" },
 	{ "attachment_text", K_ATEXT, F(attachment_text), "no", 0, 0, "mails: no, or append the text of each attachment (PDF, Office, RTF, text) to the body under a line naming the file, for terminals that cannot open files" },
 	{ "links", K_LINKS, F(links), "text", 0, 0, "links in mail bodies and HTML: text (label <url>), defang (hxxps://example[.]jp/, not clickable) or remove (label only)" },
+	{ "allow_sha256", K_PATH, F(allow_sha256), "", 0, 0, "file of SHA-256 of originals (as sha256sum writes) rebuilt by their family where the policy blocks their type, never passed unsanitised; empty: none" },
 #undef F
 };
 
@@ -127,6 +128,15 @@ static int set_limit(mg_policy *p, const struct key *k, const char *value, char 
 		return set_choice(p, k, links_words, value, err);
 	case K_ATEXT:
 		return set_bool_choice(p, k, atext_words, value, err);
+	case K_PATH:
+		if (strlen(value) >= sizeof(p->allow_sha256)) {
+			*err = errf("policy.%s: path longer than %zu bytes", k->name,
+			            sizeof(p->allow_sha256) - 1);
+			return -1;
+		}
+		snprintf((char *)field, sizeof(p->allow_sha256), "%s", value);
+		p->allow = NULL; /* loaded again by mg_policy_load_lists */
+		return 0;
 	case K_LANG:
 		if (strcmp(value, "ja+en") && strcmp(value, "ja") && strcmp(value, "en")) {
 			*err = errf("policy.%s: '%s' is not one of ja+en, ja, en", k->name, value);
@@ -181,7 +191,35 @@ mg_policy *mg_policy_new(void)
 	for (size_t i = 0; i < NKEYS; i++)
 		if (set_limit(p, &keys[i], keys[i].def, &err) < 0)
 			abort(); /* a broken default is a programming error */
+	snprintf(p->name, sizeof(p->name), "default");
 	return p;
+}
+
+mg_policy *mg_policy_dup(const mg_policy *p)
+{
+	mg_policy *d = malloc(sizeof(*d));
+
+	if (d)
+		*d = *p;
+	return d;
+}
+
+const char *mg_policy_name(const mg_policy *p)
+{
+	return p->name;
+}
+
+int mg_policy_set_name(mg_policy *p, const char *name)
+{
+	if (!name || !*name || strlen(name) >= sizeof(p->name))
+		return -1;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	return 0;
+}
+
+const char *mg_policy_allow_file(const mg_policy *p)
+{
+	return p->allow_sha256;
 }
 
 uint64_t mg_policy_max_size(const mg_policy *p)
@@ -232,6 +270,37 @@ int mg_policy_load(mg_policy *p, const char *path, char **err)
 	return 0;
 }
 
+/* One key's value as the configuration spells it, and a newline. */
+static void put_value(mg_buf *b, const struct key *k, const mg_policy *p)
+{
+	const void *field = (const char *)p + k->offset;
+
+	switch (k->kind) {
+	case K_BOOL:
+		mg_buf_printf(b, "%s\n", *(const bool *)field ? "yes" : "no");
+		break;
+	case K_LANG:
+	case K_PATH:
+		mg_buf_printf(b, "%s\n", (const char *)field);
+		break;
+	case K_LINKS:
+		mg_buf_printf(b, "%s\n", links_words[*(const unsigned *)field % 3]);
+		break;
+	case K_ATEXT:
+		mg_buf_printf(b, "%s\n", atext_words[*(const bool *)field ? 1 : 0]);
+		break;
+	case K_SIZE:
+		mg_buf_printf(b, "%llu\n", (unsigned long long)*(const uint64_t *)field);
+		break;
+	case K_SECONDS:
+		mg_buf_printf(b, "%us\n", *(const unsigned *)field);
+		break;
+	case K_COUNT:
+		mg_buf_printf(b, "%u\n", *(const unsigned *)field);
+		break;
+	}
+}
+
 char *mg_policy_describe(const mg_policy *p)
 {
 	mg_buf b;
@@ -242,33 +311,76 @@ char *mg_policy_describe(const mg_policy *p)
 		mg_buf_printf(&b, "%s = %s\n", mg_family_name((mg_family)f),
 		              mg_action_name(p->action[f]));
 	for (size_t i = 0; i < NKEYS; i++) {
-		const struct key *k = &keys[i];
-		const void *field = (const char *)p + k->offset;
-
-		mg_buf_printf(&b, "# %s (default %s)\n%s = ", k->help, k->def, k->name);
-		switch (k->kind) {
-		case K_BOOL:
-			mg_buf_printf(&b, "%s\n", *(const bool *)field ? "yes" : "no");
-			break;
-		case K_LANG:
-			mg_buf_printf(&b, "%s\n", (const char *)field);
-			break;
-		case K_LINKS:
-			mg_buf_printf(&b, "%s\n", links_words[*(const unsigned *)field % 3]);
-			break;
-		case K_ATEXT:
-			mg_buf_printf(&b, "%s\n", atext_words[*(const bool *)field ? 1 : 0]);
-			break;
-		case K_SIZE:
-			mg_buf_printf(&b, "%llu\n", (unsigned long long)*(const uint64_t *)field);
-			break;
-		case K_SECONDS:
-			mg_buf_printf(&b, "%us\n", *(const unsigned *)field);
-			break;
-		case K_COUNT:
-			mg_buf_printf(&b, "%u\n", *(const unsigned *)field);
-			break;
-		}
+		mg_buf_printf(&b, "# %s (default %s)\n%s = ", keys[i].help,
+		              keys[i].def[0] ? keys[i].def : "empty", keys[i].name);
+		put_value(&b, &keys[i], p);
 	}
 	return (char *)mg_buf_steal(&b, NULL);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of b sorted in place (b ends with a newline). */
+static char *sorted_lines(mg_buf *b)
+{
+	char *text = (char *)mg_buf_steal(b, NULL), *lines[MG_FAM_COUNT + NKEYS], *save = NULL;
+	size_t n = 0;
+	mg_buf out;
+
+	if (!text)
+		return NULL;
+	for (char *l = strtok_r(text, "\n", &save); l && n < MG_FAM_COUNT + NKEYS;
+	     l = strtok_r(NULL, "\n", &save))
+		lines[n++] = l;
+	qsort(lines, n, sizeof(lines[0]), cmp_line);
+	mg_buf_init(&out, 1 << 20);
+	mg_buf_puts(&out, "mugai-policy 1\n");
+	for (size_t i = 0; i < n; i++)
+		mg_buf_printf(&out, "%s\n", lines[i]);
+	free(text);
+	return (char *)mg_buf_steal(&out, NULL);
+}
+
+/* Every setting that changes an outcome, one "key=value" line each in
+ * byte order under a version line, so that equal settings give equal
+ * text whatever the file's order or spelling (sizes in bytes, times in
+ * seconds).  The bank's name is not a setting; allow_sha256 is named by
+ * the digest of its loaded hashes (by its path before they are loaded). */
+char *mg_policy_canonical(const mg_policy *p)
+{
+	mg_buf b;
+
+	mg_buf_init(&b, 1 << 20);
+	for (unsigned f = 0; f < MG_FAM_COUNT; f++)
+		mg_buf_printf(&b, "%s=%s\n", mg_family_name((mg_family)f),
+		              mg_action_name(p->action[f]));
+	for (size_t i = 0; i < NKEYS; i++) {
+		mg_buf_printf(&b, "%s=", keys[i].name);
+		if (keys[i].kind == K_PATH && p->allow)
+			mg_buf_printf(&b, "sha256:%s/%zu\n", mg_allowlist_digest(p->allow),
+			              mg_allowlist_count(p->allow));
+		else
+			put_value(&b, &keys[i], p);
+	}
+	return sorted_lines(&b);
+}
+
+void mg_policy_hash(const mg_policy *p, char out[65])
+{
+	char *c = mg_policy_canonical(p);
+
+	mg_sha256_hex(c ? c : "", c ? strlen(c) : 0, out);
+	free(c);
+}
+
+int mg_policy_load_lists(mg_policy *p, char **err)
+{
+	*err = NULL;
+	if (!p->allow_sha256[0] || p->allow)
+		return 0;
+	p->allow = mg_allowlist_read(p->allow_sha256, err);
+	return p->allow ? 0 : -1;
 }

@@ -299,7 +299,7 @@ START_TEST(job_and_reply_layouts)
 	char id[] = "20240101T000000-0123456789ab", name[] = "a.eml", type[] = "text/plain",
 	     ext[] = "txt", c1[] = "Kq7mZ2", c2[] = "p@ss-77";
 	char *cands[] = { c1, c2 };
-	mg_job job = { MG_MODE_TEXT, 1, id, name, NULL, 42, 0, 0, NULL };
+	mg_job job = { MG_MODE_TEXT, 1, id, name, NULL, 42, 0, 0, NULL, 0 };
 	mg_reply r = { id, MG_OK, MG_VERDICT_SANITISED, NULL, type, ext, 5, 10, 0, 0, 0, NULL };
 	mg_job j2;
 	mg_reply r2;
@@ -371,7 +371,7 @@ START_TEST(job_passwords_bounded)
 	     pb[] = "\xe3\x83\x91\xe3\x82\xb9\xef\xbc\x91", empty[] = "";
 	char long_pw[MG_WORKER_MAX_PASSWORD_LEN + 2];
 	char *two[] = { pa, pb }, *many[MG_WORKER_MAX_PASSWORDS + 1];
-	mg_job job = { MG_MODE_DEFAULT, 0, id, name, NULL, 0, -1, 2, two };
+	mg_job job = { MG_MODE_DEFAULT, 0, id, name, NULL, 0, -1, 2, two, 0 };
 	mg_job j2;
 	mg_msg out, in;
 

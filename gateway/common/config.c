@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "banks.h"
 #include "buf.h"
 #include "config.h"
 #include "log.h"
@@ -161,6 +162,10 @@ static int config_set(mg_config *c, const char *section, const char *name, const
 	*err = NULL;
 	if (strcmp(section, "policy") == 0)
 		return mg_policy_set(c->policy, name, value, err);
+	if (strncmp(section, "policy:", 7) == 0)
+		return mg_banks_set(c->banks, section + 7, name, value, err);
+	if (strcmp(section, "rules") == 0)
+		return mg_banks_rule(c->banks, name, value, err);
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
 			return check_value(&keys[i], value, err) < 0 ? -1 : set_key(c, &keys[i], value, err);
@@ -173,7 +178,13 @@ mg_config *mg_config_new(void)
 	mg_config *c = calloc(1, sizeof(*c));
 	char *err = NULL;
 
-	if (!c || !(c->policy = mg_policy_new())) {
+	if (!c || !(c->policy = mg_policy_new()) || !(c->banks = mg_banks_new()) ||
+	    mg_banks_resolve(c->banks, c->policy, &err) < 0) {
+		if (c) {
+			mg_policy_free(c->policy);
+			mg_banks_free(c->banks);
+		}
+		free(err);
 		free(c);
 		return NULL;
 	}
@@ -191,6 +202,7 @@ void mg_config_free(mg_config *c)
 		if (keys[i].kind == K_STR)
 			free(*(char **)((char *)c + keys[i].offset));
 	mg_policy_free(c->policy);
+	mg_banks_free(c->banks);
 	free(c);
 }
 
@@ -205,7 +217,21 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 
 	if (st->err)
 		return 0;
+	if (mg_banks_section(st->c->banks, section, &st->err) < 0)
+		return 0;
 	return config_set(st->c, section, name, value, &st->err) == 0;
+}
+
+/* The banks from [policy] as it now stands, and the rules' banks known. */
+static int resolve_banks(mg_config *c, const char *where, char **err)
+{
+	char *why = NULL;
+
+	if (mg_banks_resolve(c->banks, c->policy, &why) == 0)
+		return 0;
+	*err = errf("%s: %s%s", where, why ? why : "out of memory", "");
+	free(why);
+	return -1;
 }
 
 int mg_config_load(mg_config *c, const char *path, char **err)
@@ -216,6 +242,7 @@ int mg_config_load(mg_config *c, const char *path, char **err)
 	*err = NULL;
 	if (!path)
 		return 0;
+	mg_banks_begin_file(c->banks);
 	rc = ini_parse(path, on_ini, &st);
 	if (rc == -1) {
 		*err = errf("%s: %s%s", path, strerror(errno), "");
@@ -236,7 +263,7 @@ int mg_config_load(mg_config *c, const char *path, char **err)
 		*err = errf("%s:%s: syntax error%s", path, line, "");
 		return -1;
 	}
-	return 0;
+	return resolve_banks(c, path, err);
 }
 
 int mg_config_override(mg_config *c, const char *assignment, char **err)
@@ -251,7 +278,9 @@ int mg_config_override(mg_config *c, const char *assignment, char **err)
 	}
 	snprintf(section, sizeof(section), "%.*s", (int)(dot - assignment), assignment);
 	snprintf(name, sizeof(name), "%.*s", (int)(eq - dot - 1), dot + 1);
-	return config_set(c, section, name, eq + 1, err);
+	if (config_set(c, section, name, eq + 1, err) < 0)
+		return -1;
+	return resolve_banks(c, "-o", err);
 }
 
 char *mg_config_describe(const mg_config *c)
@@ -281,6 +310,9 @@ char *mg_config_describe(const mg_config *c)
 	}
 	policy = mg_policy_describe(c->policy);
 	mg_buf_printf(&b, "\n%s", policy ? policy : "");
+	free(policy);
+	policy = mg_banks_describe(c->banks);
+	mg_buf_printf(&b, "%s", policy ? policy : "");
 	free(policy);
 	return (char *)mg_buf_steal(&b, NULL);
 }

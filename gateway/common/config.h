@@ -61,6 +61,7 @@ typedef struct mg_config {
 	char *log_target;
 	char *log_level;
 	mg_policy *policy;
+	struct mg_banks *banks;    /* [policy:NAME] and [rules] (banks.h) */
 } mg_config;
 
 /* Embedded defaults only. */

@@ -23,8 +23,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "banks.h"
 #include "buf.h"
 #include "config.h"
+#include "internal.h" /* the allow-list reader */
 #include "master.h"
 #include "transport.h"
 #include "web.h"
@@ -268,6 +270,29 @@ int mg_config_self_approval(const mg_config *c)
 	return mg_parse_bool(c->quarantine_self_approval, &b) == 0 && b != 0;
 }
 
+/* Each bank's allow_sha256 list reads as the zygote will read it. */
+static int check_allow_lists(const mg_config *c, char **err)
+{
+	for (size_t i = 0; i < mg_banks_count(c->banks); i++) {
+		const mg_policy *p = mg_banks_policy(c->banks, i);
+		const char *file = mg_policy_allow_file(p);
+		char path[4096], *why = NULL;
+		mg_allowlist *l;
+
+		if (!file[0])
+			continue;
+		resolve(c, file, path, sizeof(path));
+		if (!(l = mg_allowlist_read(path, &why))) {
+			fail(err, "%s%s%s%s", i ? "[policy:" : "", i ? mg_policy_name(p) : "",
+			     i ? "] " : "", why ? why : "out of memory");
+			free(why);
+			return -1;
+		}
+		mg_allowlist_free(l);
+	}
+	return 0;
+}
+
 int mg_config_check(const mg_config *c, char **err)
 {
 	*err = NULL;
@@ -282,7 +307,7 @@ int mg_config_check(const mg_config *c, char **err)
 	    check_bool("admin.secure_cookies", c->admin_secure_cookies, err) < 0 ||
 	    check_bool("admin.metrics_public", c->admin_metrics_public, err) < 0 ||
 	    check_bool("quarantine.self_approval", c->quarantine_self_approval, err) < 0 ||
-	    check_clamd(c, err) < 0 ||
+	    check_clamd(c, err) < 0 || check_allow_lists(c, err) < 0 ||
 	    check_parent(c, "audit.checkpoint_file", c->audit_checkpoint_file, err) < 0)
 		return -1;
 	if (!c->audit_checkpoint_key[0])

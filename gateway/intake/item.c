@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <jansson.h>
 
+#include "banks.h"
 #include "item.h"
 #include "quarantine_open.h"
 #include "log.h"
@@ -34,6 +35,11 @@ int mg_pipeline_open(mg_pipeline *p, const mg_config *c, mg_channel ch,
 	/* the worker first: it is forked from us and must not inherit the
 	 * store's descriptors or any secret loaded later */
 	p->worker = mg_worker_new(c->policy, limits);
+	if (p->worker && mg_worker_set_banks(p->worker, mg_banks_all(c->banks),
+	                                     mg_banks_count(c->banks)) < 0) {
+		mg_worker_free(p->worker);
+		p->worker = NULL;
+	}
 	if (!p->worker) {
 		if (err && asprintf(err, "cannot prepare a worker") < 0)
 			*err = NULL;
@@ -126,7 +132,37 @@ static const char *verdict_of(const mg_result *r)
 	return "blocked";
 }
 
-static void sanitise(mg_pipeline *p, mg_item *it)
+size_t mg_item_bank(const mg_pipeline *p, const char *sender, const char *rcpt,
+                    const char *name)
+{
+	mg_bank_query q = { p->channel == MG_CHANNEL_MAIL ? "smtp" : "drop", NULL, NULL, NULL };
+	char folder[4096] = "";
+
+	if (p->channel == MG_CHANNEL_MAIL) {
+		q.sender = sender ? sender : "";
+		q.recipient = rcpt;
+	} else {
+		const char *slash = name ? strrchr(name, '/') : NULL;
+
+		if (slash)
+			snprintf(folder, sizeof(folder), "%.*s", (int)(slash - name), name);
+		q.folder = folder;
+	}
+	return mg_banks_choose(p->config->banks, &q);
+}
+
+/* The item's bank.  smtpd takes the recipients of one bank per
+ * transaction (another bank's get 452 and come in their own), so the
+ * first recipient speaks for all. */
+static size_t choose_bank(mg_pipeline *p, mg_item *it)
+{
+	size_t bank = mg_item_bank(p, it->sender, it->nrcpts ? it->rcpts[0] : NULL, it->name);
+
+	it->bank = mg_policy_name(mg_banks_policy(p->config->banks, bank));
+	return bank;
+}
+
+static void sanitise(mg_pipeline *p, mg_item *it, size_t bank)
 {
 	mg_input in = { it->data, it->len, it->name, NULL, it->id, p->channel == MG_CHANNEL_MAIL };
 	unsigned long restarts;
@@ -136,7 +172,7 @@ static void sanitise(mg_pipeline *p, mg_item *it)
 
 		in.name = slash ? slash + 1 : it->name;
 	}
-	mg_worker_sanitize(p->worker, &in, MG_MODE_DEFAULT, &it->res);
+	mg_worker_sanitize_bank(p->worker, &in, (unsigned)bank, NULL, 0, MG_MODE_DEFAULT, &it->res);
 	it->have_res = true;
 	it->verdict = verdict_of(&it->res);
 	it->status = it->res.status;
@@ -222,6 +258,10 @@ static void build_report(mg_pipeline *p, mg_item *it)
 		json_object_set_new(gw, "recipients", recipients_json(it));
 	}
 	json_object_set_new(r, "gateway", gw);
+	/* the bank the worker was given, said even when no worker ran */
+	if (!json_is_object(json_object_get(r, "policy")))
+		json_object_set_new(r, "policy", json_object());
+	json_object_set_new(json_object_get(r, "policy"), "bank", json_string(it->bank));
 	it->report = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(r);
 }
@@ -253,11 +293,13 @@ static int store(mg_pipeline *p, mg_item *it)
 
 int mg_item_prepare(mg_pipeline *p, mg_item *it)
 {
+	size_t bank = choose_bank(p, it);
+
 	mg_sha256_hex(it->data, it->len, it->sha256);
 	if (scan(p, it) < 0)
 		return -1;
 	if (!it->verdict)
-		sanitise(p, it);
+		sanitise(p, it, bank);
 	build_report(p, it);
 	if (!it->report) {
 		set_reason(it, "out of memory");
@@ -323,6 +365,7 @@ void mg_item_done(mg_pipeline *p, mg_item *it, const char *outcome, const char *
 		}
 		json_object_set_new(f, "reason", jtext(it->reason));
 		json_object_set_new(f, "detail", jtext(detail));
+		json_object_set_new(f, "bank", json_string(it->bank ? it->bank : "default"));
 		if (it->signature[0])
 			json_object_set_new(f, "malware", jtext(it->signature));
 		from_report(it, f);

@@ -65,7 +65,14 @@ typedef struct mg_item {
 	char signature[128];           /* malware: clamd's name for it */
 	char *report;                  /* the JSON stored with the original */
 	bool stored;
+	const char *bank;              /* the policy bank the rules chose */
 } mg_item;
+
+/* The bank the rules choose for an item of the pipeline's channel: by its
+ * sender and one recipient (mail), or its folder below the inbox (file:
+ * it->name).  Its index in the config's banks. */
+size_t mg_item_bank(const mg_pipeline *p, const char *sender, const char *rcpt,
+                    const char *name);
 
 /* A new item id and its start time. */
 void mg_item_init(mg_item *it);

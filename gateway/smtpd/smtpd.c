@@ -142,6 +142,20 @@ done:
 	mg_item_free(&it);
 }
 
+/* One policy bank per transaction: a recipient whose bank differs from
+ * the first recipient's is deferred (452) to a transaction of its own, so
+ * each recipient gets exactly its bank's outcome, with one reply, no
+ * partial delivery and no copy delivered twice. */
+static int rcpt_check(void *vctx, const mg_smtp_envelope *env, const char *rcpt)
+{
+	smtpd *d = vctx;
+
+	if (env->nrcpts == 0)
+		return 0;
+	return mg_item_bank(&d->pipe, env->sender, env->rcpts[0], NULL) !=
+	       mg_item_bank(&d->pipe, env->sender, rcpt, NULL);
+}
+
 static SSL_CTX *server_tls(const mg_config *c)
 {
 	SSL_CTX *ctx;
@@ -212,6 +226,7 @@ static void setup(smtpd *d, const mg_service_ctx *ctx)
 		.drain_fd = ctx->drain_fd,
 		.deliver = deliver,
 		.ctx = d,
+		.rcpt_check = rcpt_check,
 	};
 }
 

@@ -46,7 +46,10 @@
 
 struct mg_worker {
 	mg_policy policy;
+	mg_policy *banks;     /* NULL: the one policy above */
+	size_t nbanks;
 	mg_worker_limits limits;
+	mg_worker_limits limits_given; /* as the service set them: 0 = the policy's */
 	mg_worker_hook hook;
 	pid_t pid;            /* the zygote */
 	int sock;
@@ -81,6 +84,7 @@ mg_worker *mg_worker_new(const mg_policy *policy, const mg_worker_limits *limits
 		return NULL;
 	w->policy = *policy;
 	w->limits = *limits;
+	w->limits_given = *limits;
 	if (!w->limits.timeout)
 		w->limits.timeout = policy->time_limit;
 	if (!w->limits.max_output)
@@ -209,7 +213,8 @@ static int spawn_zygote(mg_worker *w, struct failure *f)
 	}
 	if (w->pid == 0) {
 		close(sv[0]);
-		mg_worker_child(sv[1], &w->policy, &w->limits, w->hook);
+		mg_worker_child(sv[1], w->banks ? w->banks : &w->policy, w->banks ? w->nbanks : 1,
+		                &w->limits, w->hook);
 	}
 	close(sv[1]);
 	w->sock = sv[0];
@@ -500,16 +505,48 @@ mg_status mg_worker_sanitize_unlock(mg_worker *w, const mg_input *in,
                                     const char *const *passwords, size_t n_passwords,
                                     mg_mode mode, mg_result *res)
 {
+	return mg_worker_sanitize_bank(w, in, 0, passwords, n_passwords, mode, res);
+}
+
+int mg_worker_set_banks(mg_worker *w, const mg_policy *const *banks, size_t n)
+{
+	mg_policy *copy;
+
+	if (n == 0 || n > MG_WORKER_MAX_BANKS || !(copy = calloc(n, sizeof(*copy))))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = *banks[i];
+		/* the slowest and largest bank bound every job */
+		if (!w->limits_given.timeout && copy[i].time_limit > w->limits.timeout)
+			w->limits.timeout = copy[i].time_limit;
+		if (!w->limits_given.max_output && copy[i].max_output > w->limits.max_output)
+			w->limits.max_output = copy[i].max_output;
+	}
+	free(w->banks);
+	w->banks = copy;
+	w->nbanks = n;
+	return 0;
+}
+
+mg_status mg_worker_sanitize_bank(mg_worker *w, const mg_input *in, unsigned bank,
+                                  const char *const *passwords, size_t n_passwords,
+                                  mg_mode mode, mg_result *res)
+{
 	struct failure f = { MG_OK, "", NULL };
 	mg_job job = { (uint32_t)mode, in->is_mail ? 1 : 0, res->item_id, (char *)(uintptr_t)in->name,
 	               (char *)(uintptr_t)in->declared_type, in->len, -1, (uint32_t)n_passwords,
-	               (char **)(uintptr_t)passwords };
+	               (char **)(uintptr_t)passwords, 0 };
 
 	memset(res, 0, sizeof(*res));
 	if (in->item_id)
 		snprintf(res->item_id, sizeof(res->item_id), "%s", in->item_id);
 	else
 		mg_item_id_new(res->item_id);
+	job.bank = bank;
+	if (bank >= (w->banks ? w->nbanks : 1)) {
+		fail(&f, MG_E_INTERNAL, "no policy bank %u in this worker", bank);
+		goto done;
+	}
 	if (!passwords_fit(passwords, n_passwords)) {
 		fail(&f, MG_E_LIMIT_COUNT, "candidate passwords refused: more than %d, or one empty "
 		     "or longer than %d bytes", MG_WORKER_MAX_PASSWORDS, MG_WORKER_MAX_PASSWORD_LEN);
@@ -564,6 +601,7 @@ void mg_worker_free(mg_worker *w)
 		w->sock = -1;
 		reap(w, &st, 1);
 	}
+	free(w->banks);
 	free(w);
 }
 

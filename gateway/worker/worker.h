@@ -51,6 +51,17 @@ mg_status mg_worker_sanitize_unlock(mg_worker *w, const mg_input *in,
                                     const char *const *passwords, size_t n_passwords,
                                     mg_mode mode, mg_result *res);
 
+/* The policy banks items may be sanitised by (banks.h), copied: banks[0]
+ * is the default.  Before the first job (the zygote is forked with them,
+ * their allow_sha256 lists read before it enters its sandbox); at most 65.
+ * 0, or -1 when there are too many or no memory. */
+int mg_worker_set_banks(mg_worker *w, const mg_policy *const *banks, size_t n);
+/* Like mg_worker_sanitize_unlock(), by bank number bank (0: the default);
+ * a bank the worker does not hold blocks the item. */
+mg_status mg_worker_sanitize_bank(mg_worker *w, const mg_input *in, unsigned bank,
+                                  const char *const *passwords, size_t n_passwords,
+                                  mg_mode mode, mg_result *res);
+
 /* Starts the worker now instead of at the first job, e.g. before the
  * service loads secrets (TLS keys) that the worker, forked from it, would
  * otherwise carry in its memory.  0, or -1 with *err (free() it). */

@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "internal.h" /* struct mg_policy: the banks are an array of them */
 #include "log.h"
 #include "proctitle.h"
 #include "sandbox.h"
@@ -45,6 +46,8 @@ struct child {
 	pid_t zygote;
 	pid_t spare;          /* the next job's process, 0 when none */
 	int spare_sock;       /* the zygote's end of its socket */
+	const mg_policy *banks; /* the policy banks, [0] the default */
+	size_t nbanks;
 };
 
 static void send_error(int sock, const char *what, const char *why)
@@ -180,7 +183,12 @@ static _Noreturn void serve(const struct child *c, mg_job *job)
 	if (c->hook && c->hook(&in, reason, sizeof(reason)) != 0) {
 		snprintf(res.item_id, sizeof(res.item_id), "%s", job->item_id);
 		hook_result(&res, &in, (mg_mode)job->mode, reason);
+	} else if (job->bank >= c->nbanks) {
+		snprintf(res.item_id, sizeof(res.item_id), "%s", job->item_id);
+		hook_result(&res, &in, (mg_mode)job->mode, "no such policy bank in the worker");
 	} else {
+		/* this process's own copy of the core: the bank lasts its one item */
+		mg_core_use_policy(c->core, &c->banks[job->bank]);
 		mg_sanitize_unlock(c->core, &in, (const char *const *)job->passwords,
 		                   job->n_passwords, (mg_mode)job->mode, &res);
 	}
@@ -348,10 +356,21 @@ static void run_job(struct child *c, const mg_job *job)
 	mg_msg_free(&m);
 }
 
-void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *limits,
+/* Every bank's allow_sha256 list, read while files can still be opened. */
+static void load_lists(mg_policy *banks, size_t nbanks)
+{
+	for (size_t i = 0; i < nbanks; i++) {
+		char *err = NULL;
+
+		if (mg_policy_load_lists(&banks[i], &err) < 0)
+			fail_setup(SOCK_FD, "policy", err ? err : "allow_sha256: out of memory");
+	}
+}
+
+void mg_worker_child(int sock, mg_policy *banks, size_t nbanks, const mg_worker_limits *limits,
                      mg_worker_hook hook)
 {
-	struct child c = { NULL, limits, hook, 0, 0, -1 };
+	struct child c = { NULL, limits, hook, 0, 0, -1, banks, nbanks };
 	mg_sandbox sb = { 0 };
 	char err[256];
 	char *cerr = NULL;
@@ -362,7 +381,8 @@ void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *
 	mg_proctitle_set("mugaid: zygote (%s)", mg_log_prog());
 	log_to_stderr();
 	c.zygote = getpid();
-	c.core = mg_core_new(policy, &cerr);
+	load_lists(banks, nbanks);
+	c.core = mg_core_new(&banks[0], &cerr);
 	if (!c.core)
 		fail_setup(SOCK_FD, "core", cerr);
 	mg_worker_warm_up(c.core);

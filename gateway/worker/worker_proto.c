@@ -69,6 +69,7 @@ void mg_job_encode(mg_msg *m, const mg_job *j)
 	mg_msg_put_str(m, j->declared_type);
 	mg_msg_put_u64(m, j->len);
 	put_passwords(m, j->passwords, j->n_passwords);
+	mg_msg_put_u32(m, j->bank);
 	mg_msg_put_fd(m, j->fd);
 }
 
@@ -86,8 +87,10 @@ int mg_job_decode(mg_msg *m, mg_job *j)
 	mg_msg_get_u64(m, &j->len);
 	if (get_passwords(m, &j->passwords, &j->n_passwords) < 0)
 		m->bad = 1;
+	mg_msg_get_u32(m, &j->bank);
 	mg_msg_get_fd(m, &j->fd);
-	if (mg_msg_end(m) < 0 || !j->item_id || j->mode > MG_MODE_CDR || j->is_mail > 1)
+	if (mg_msg_end(m) < 0 || !j->item_id || j->mode > MG_MODE_CDR || j->is_mail > 1 ||
+	    j->bank >= MG_WORKER_MAX_BANKS)
 		return -1;
 	return 0;
 }

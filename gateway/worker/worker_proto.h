@@ -12,7 +12,8 @@
  *   parent -> zygote  MG_MSG_WORKER_JOB      u32 mode, u32 is_mail, str item_id,
  *                                            str name, str declared_type,
  *                                            u64 len, u32 n_passwords,
- *                                            n_passwords x str; fd input
+ *                                            n_passwords x str, u32 bank;
+ *                                            fd input
  *   zygote -> parent  MG_MSG_WORKER_STARTED  u32 pid, str error (NULL when
  *                                            started); fd the job's socket
  *   job    -> parent  MG_MSG_WORKER_RESULT   str item_id, u32 status,
@@ -47,6 +48,8 @@
  * a recipient's attempts, and far inside one message. */
 #define MG_WORKER_MAX_PASSWORDS 100
 #define MG_WORKER_MAX_PASSWORD_LEN 255
+/* Policy banks a worker holds ("default" and up to 64 [policy:NAME]). */
+#define MG_WORKER_MAX_BANKS 65
 
 typedef struct mg_job {
 	uint32_t mode;
@@ -58,6 +61,9 @@ typedef struct mg_job {
 	 * mg_job_clear, nothing but the job process reads them */
 	uint32_t n_passwords;
 	char **passwords;
+	/* the item's policy bank: an index into the banks the zygote was
+	 * forked with, so no configuration is read or sent per item */
+	uint32_t bank;
 } mg_job;
 
 typedef struct mg_reply {
@@ -105,8 +111,8 @@ char *mg_worker_blocked_report(const char *report, const mg_input *in, const cha
                                json_t *extra);
 
 /* worker_child.c: the zygote's life; never returns. */
-_Noreturn void mg_worker_child(int sock, const mg_policy *policy, const mg_worker_limits *limits,
-                               mg_worker_hook hook);
+_Noreturn void mg_worker_child(int sock, mg_policy *banks, size_t nbanks,
+                               const mg_worker_limits *limits, mg_worker_hook hook);
 /* worker_warmup.c: loads what filters would load lazily, before the sandbox. */
 void mg_worker_warm_up(mg_core *core);
 
