@@ -103,6 +103,8 @@ void mg_policy_hash(const mg_policy *p, char out[65]);
  * belong to p's owner for the process's life (a zygote's banks). */
 const char *mg_policy_allow_file(const mg_policy *p);
 int mg_policy_load_lists(mg_policy *p, char **err);
+/* Frees what mg_policy_load_lists read into p (no copy of p may use it). */
+void mg_policy_drop_lists(mg_policy *p);
 
 /* The core holds what is loaded once (libmagic's database, the policy).
  * Create it before entering a sandbox. */

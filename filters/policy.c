@@ -384,3 +384,9 @@ int mg_policy_load_lists(mg_policy *p, char **err)
 	p->allow = mg_allowlist_read(p->allow_sha256, err);
 	return p->allow ? 0 : -1;
 }
+
+void mg_policy_drop_lists(mg_policy *p)
+{
+	mg_allowlist_free((mg_allowlist *)(uintptr_t)p->allow);
+	p->allow = NULL;
+}

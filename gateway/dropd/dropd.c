@@ -41,6 +41,7 @@
 #include <glib.h>
 #include <jansson.h>
 
+#include "banks.h"
 #include "fileio.h"
 #include "item.h"
 #include "log.h"
@@ -61,7 +62,6 @@ typedef struct dropd {
 	const mg_config *cfg;
 	mg_pipeline pipe;
 	const char *inbox, *outbox;
-	uint64_t max_size;
 	int ino;
 	watch *watches;
 	size_t nwatches;
@@ -228,6 +228,12 @@ static void remove_input(dropd *d, const char *path)
 
 /* A file that cannot be taken: a report in the outbox, the input renamed
  * NAME.rejected so that it is neither lost nor taken again. */
+/* The policy bank the rules choose for a file by its folder. */
+static const mg_policy *folder_bank(const dropd *d, const char *rel)
+{
+	return mg_banks_policy(d->cfg->banks, mg_item_bank(&d->pipe, NULL, NULL, rel));
+}
+
 static void reject(dropd *d, const char *rel, const char *path, mg_status st, const char *why)
 {
 	mg_item it = { 0 };
@@ -238,9 +244,11 @@ static void reject(dropd *d, const char *rel, const char *path, mg_status st, co
 	it.name = rel;
 	it.verdict = "blocked";
 	it.status = st;
+	it.bank = mg_policy_name(folder_bank(d, rel));
 	snprintf(it.reason, sizeof(it.reason), "%s", why);
-	r = json_pack("{s:s,s:s,s:s,s:s,s:{s:s}}", "item_id", it.id, "verdict", "blocked", "status",
-	              mg_status_name(st), "reason", why, "gateway", "channel", "file");
+	r = json_pack("{s:s,s:s,s:s,s:s,s:{s:s},s:{s:s}}", "item_id", it.id, "verdict", "blocked",
+	              "status", mg_status_name(st), "reason", why, "gateway", "channel", "file",
+	              "policy", "bank", it.bank);
 	it.report = r ? json_dumps(r, JSON_INDENT(2)) : NULL;
 	json_decref(r);
 	if (!it.report || write_outputs(d, &it, rel, &final) < 0) {
@@ -321,11 +329,13 @@ static void take(dropd *d, const char *rel)
 		reject(d, rel, path, MG_E_TYPE_BLOCKED, "not a regular file");
 		goto done;
 	}
-	if ((uint64_t)st.st_size > d->max_size) {
+	/* the folder's bank's limit: another bank may take larger files */
+	if ((uint64_t)st.st_size > mg_policy_max_size(folder_bank(d, rel))) {
 		char why[160];
 
 		snprintf(why, sizeof(why), "file of %lld bytes is larger than max_size %llu",
-		         (long long)st.st_size, (unsigned long long)d->max_size);
+		         (long long)st.st_size,
+		         (unsigned long long)mg_policy_max_size(folder_bank(d, rel)));
 		reject(d, rel, path, MG_E_LIMIT_SIZE, why);
 		goto done;
 	}
@@ -528,7 +538,6 @@ static void setup(dropd *d, const mg_service_ctx *ctx)
 	d->cfg = ctx->config;
 	d->inbox = d->cfg->drop_inbox;
 	d->outbox = d->cfg->drop_outbox;
-	d->max_size = mg_policy_max_size(d->cfg->policy);
 	if (mg_mkdirs(d->inbox, 0750) < 0 || mg_mkdirs(d->outbox, 0755) < 0)
 		mg_log_fatal("dropd: %s or %s: %s", d->inbox, d->outbox, strerror(errno));
 	d->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
