@@ -163,6 +163,15 @@ START_TEST(rules_first_match_wins)
 	ck_assert_uint_eq(CHOOSE("drop", NULL, NULL, ""), strict);
 	ck_assert_uint_eq(CHOOSE("smtp", "a@x.jp", "b@y.jp", NULL), 0);
 #undef CHOOSE
+	/* an item as the gateway has it: a file by its path, a mail by its envelope */
+	ck_assert_uint_eq(mg_banks_for_item(c->banks, 0, NULL, NULL, "kyouiku/2026/a.pdf"), files);
+	ck_assert_uint_eq(mg_banks_for_item(c->banks, 0, NULL, NULL, "kyouiku.pdf"), strict);
+	ck_assert_uint_eq(mg_banks_for_item(c->banks, 1, "x@partner.example.co.jp", "b@y.jp", NULL),
+	                  strict);
+	ck_assert_uint_eq(mg_banks_for_item(c->banks, 1, "a@x.jp", "files@example.lg.jp", NULL),
+	                  files);
+	/* no sender is the null sender, whose rule comes first */
+	ck_assert_uint_eq(mg_banks_for_item(c->banks, 1, NULL, "files@example.lg.jp", NULL), 0);
 	mg_config_free(c);
 }
 END_TEST

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "banks.h"
 #include "commands.h"
 #include "config.h"
 #include "mugai.h"
@@ -46,7 +47,8 @@ static mg_worker *start_worker(const mg_config *c)
 	mg_worker *w = mg_worker_new(c->policy, &lim);
 	char *err = NULL;
 
-	if (w && mg_worker_start(w, &err) == 0)
+	if (w && mg_worker_set_banks(w, mg_banks_all(c->banks), mg_banks_count(c->banks)) == 0 &&
+	    mg_worker_start(w, &err) == 0)
 		return w;
 	fprintf(stderr, "mugai quarantine unlock: no worker: %s\n", err ? err : "out of memory");
 	free(err);
@@ -68,6 +70,20 @@ static int opened(const mg_result *res)
 	return yes;
 }
 
+/* The bank the item was sanitised by when it came, chosen again by the
+ * same rules: an unlocked item gets no laxer policy than its bank's. */
+static unsigned item_bank(const struct unlock *u)
+{
+	int is_mail = strcmp(u->item.channel, "mail") == 0;
+	const char *all = u->item.recipients ? u->item.recipients : "";
+	char first[512];
+
+	all += strspn(all, " ,<");
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(all, " ,>"), all);
+	return (unsigned)mg_banks_for_item(u->c->banks, is_mail, u->item.sender, first,
+	                                   u->item.subject);
+}
+
 /* Tries the candidates in the sandbox: 1 opened, 0 not (why in outcome). */
 static int try_candidates(struct unlock *u, char *outcome, size_t cap)
 {
@@ -75,8 +91,8 @@ static int try_candidates(struct unlock *u, char *outcome, size_t cap)
 	mg_input in = { u->original, (size_t)u->item.size, is_mail ? NULL : u->item.subject, NULL,
 		        u->item.item_id, is_mail };
 
-	mg_worker_sanitize_unlock(u->worker, &in, (const char *const *)u->cands, u->ncands,
-	                          MG_MODE_DEFAULT, &u->res);
+	mg_worker_sanitize_bank(u->worker, &in, item_bank(u), (const char *const *)u->cands,
+	                        u->ncands, MG_MODE_DEFAULT, &u->res);
 	if (opened(&u->res))
 		return 1;
 	/* a mail without its encrypted part is sanitised, but not unlocked */

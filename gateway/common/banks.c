@@ -331,6 +331,25 @@ size_t mg_banks_choose(const mg_banks *b, const mg_bank_query *q)
 	return 0;
 }
 
+size_t mg_banks_for_item(const mg_banks *b, int is_mail, const char *sender, const char *rcpt,
+                         const char *name)
+{
+	mg_bank_query q = { is_mail ? "smtp" : "drop", NULL, NULL, NULL };
+	char folder[4096] = "";
+
+	if (is_mail) {
+		q.sender = sender ? sender : "";
+		q.recipient = rcpt;
+	} else {
+		const char *slash = name ? strrchr(name, '/') : NULL;
+
+		if (slash)
+			snprintf(folder, sizeof(folder), "%.*s", (int)(slash - name), name);
+		q.folder = folder;
+	}
+	return mg_banks_choose(b, &q);
+}
+
 char *mg_banks_describe(const mg_banks *b)
 {
 	mg_buf out;

@@ -62,6 +62,12 @@ typedef struct mg_bank_query {
 /* The index of the bank the first matching rule names, 0 without one. */
 size_t mg_banks_choose(const mg_banks *b, const mg_bank_query *q);
 
+/* The same for an item as the gateway knows it: a mail by its envelope
+ * sender and one recipient (channel smtp), a file by its path below the
+ * inbox, name (channel drop). */
+size_t mg_banks_for_item(const mg_banks *b, int is_mail, const char *sender, const char *rcpt,
+                         const char *name);
+
 /* The [policy:NAME] sections (their own keys) and [rules] as INI. */
 char *mg_banks_describe(const mg_banks *b);
 

@@ -135,20 +135,8 @@ static const char *verdict_of(const mg_result *r)
 size_t mg_item_bank(const mg_pipeline *p, const char *sender, const char *rcpt,
                     const char *name)
 {
-	mg_bank_query q = { p->channel == MG_CHANNEL_MAIL ? "smtp" : "drop", NULL, NULL, NULL };
-	char folder[4096] = "";
-
-	if (p->channel == MG_CHANNEL_MAIL) {
-		q.sender = sender ? sender : "";
-		q.recipient = rcpt;
-	} else {
-		const char *slash = name ? strrchr(name, '/') : NULL;
-
-		if (slash)
-			snprintf(folder, sizeof(folder), "%.*s", (int)(slash - name), name);
-		q.folder = folder;
-	}
-	return mg_banks_choose(p->config->banks, &q);
+	return mg_banks_for_item(p->config->banks, p->channel == MG_CHANNEL_MAIL, sender, rcpt,
+	                         name);
 }
 
 /* The item's bank.  smtpd takes the recipients of one bank per
