@@ -169,6 +169,7 @@ static const struct word {
 	{ "audit", "await_password", MW_AUD_AWAIT_PASSWORD },
 	{ "audit", "unlock", MW_AUD_UNLOCK },
 	{ "audit", "unlock_failed", MW_AUD_UNLOCK_FAILED },
+	{ "audit", "unlock_link", MW_AUD_UNLOCK_LINK },
 	{ "audit", "purge", MW_AUD_PURGE },
 	{ "audit", "user_add", MW_AUD_USER_ADD },
 	{ "audit", "user_role", MW_AUD_USER_ROLE },

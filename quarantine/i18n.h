@@ -198,6 +198,7 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(AUD_AWAIT_PASSWORD, "パスワード待ち", "Awaiting password") \
 	X(AUD_UNLOCK, "パスワードで解凍", "Unlocked with a password") \
 	X(AUD_UNLOCK_FAILED, "解凍失敗", "Unlock failed") \
+	X(AUD_UNLOCK_LINK, "解除リンク発行", "Unlock link issued") \
 	X(AUD_PURGE, "保存期間切れ削除", "Purged") \
 	X(AUD_USER_ADD, "ユーザー追加", "User added") \
 	X(AUD_USER_ROLE, "権限変更", "Role changed") \
@@ -249,7 +250,44 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	  "Internal error. Please contact the administrator.") \
 	X(ERR_NEED_LOGIN, "ログインしてください。", "Please log in.") \
 	X(ERR_FORBIDDEN, "この操作を行う権限がありません。", "Your role does not allow this.") \
-	X(GO_HOME, "トップページへ", "Go to the start page")
+	X(GO_HOME, "トップページへ", "Go to the start page") \
+	\
+	X(UNLOCK_TITLE, "パスワード付きファイルの受け取り", "Receive a password-protected file") \
+	X(UNLOCK_INTRO, "このファイルはパスワードで保護されているため、無害化できずに保留されています。送信者から知らされたパスワードを入力してください。ファイルは隔離された環境の中で開かれ、無害化されてからお届けします。", \
+	  "This file is protected by a password, so it was held back instead of being sanitised. Type the password the sender gave you: the file is opened inside an isolated sandbox, sanitised, and then delivered.") \
+	X(UNLOCK_DELIVER_TO, "届け先", "Delivered to") \
+	X(UNLOCK_OUTBOX, "ファイル受け渡しフォルダ（outbox）", "The drop folder's outbox") \
+	X(UNLOCK_PASSWORD, "ファイルのパスワード", "Password of the file") \
+	X(UNLOCK_BUTTON, "開いて無害化する", "Open and sanitise") \
+	X(UNLOCK_NOTE, "入力したパスワードは保存されず、ログにも残りません。試行はすべて監査ログに記録されます。", \
+	  "The password is neither stored nor logged. Every attempt is recorded in the audit log.") \
+	X(UNLOCK_WRONG, "パスワードが違います。ファイルを開けませんでした。", \
+	  "Wrong password: the file could not be opened.") \
+	X(UNLOCK_EMPTY, "パスワードを入力してください。", "Please type the password.") \
+	X(UNLOCK_RATE_LIMITED, "パスワードの誤りが続いたため、一時的に受け付けを制限しています。{1} 分後に再度お試しください。", \
+	  "Too many wrong passwords. Try again in {1} minutes.") \
+	X(UNLOCK_DONE_TITLE, "無害化してお届けしました", "Opened, sanitised and delivered") \
+	X(UNLOCK_DONE_MAIL, "ファイルを開いて無害化し、{1} 宛てにメールでお届けしました。", \
+	  "The file was opened, sanitised and mailed to {1}.") \
+	X(UNLOCK_DONE_OUTBOX, "ファイルを開いて無害化し、ファイル受け渡しフォルダ（outbox）に置きました。", \
+	  "The file was opened, sanitised and put in the drop folder's outbox.") \
+	X(UNLOCK_DOWNLOAD, "無害化したファイルをダウンロード", "Download the sanitised file") \
+	X(UNLOCK_DOWNLOAD_NOTE, "ダウンロードは {1} 分間だけ有効です。このリンクは使用済みになりました。", \
+	  "The download works for {1} minutes. This link is now used up.") \
+	X(UNLOCK_EXPIRED, "このリンクは有効期限が切れています。元のファイルは隔離されたまま保管されています。システム管理者に連絡してください。", \
+	  "This link has expired. The original is still kept in quarantine: please contact the administrator.") \
+	X(UNLOCK_USED, "このリンクは使用済みです。ファイルはすでに開かれ、届けられています。", \
+	  "This link was used already: the file was opened and delivered.") \
+	X(UNLOCK_UNKNOWN, "このリンクは無効です。メールに記載されたリンクをそのまま開いてください。", \
+	  "This link is not valid. Open the link exactly as it appears in the mail.") \
+	X(UNLOCK_GONE, "このファイルはもう開けません（審査担当者が削除または解放しました）。", \
+	  "This file can no longer be opened: a reviewer deleted or released it.") \
+	X(UNLOCK_FAILED, "ファイルを開いて届けることができませんでした。時間をおいて再度お試しいただくか、システム管理者に連絡してください。", \
+	  "The file could not be opened and delivered. Try again later or contact the administrator.") \
+	X(UNLOCK_UNAVAILABLE, "ここではパスワードによる受け取りを利用できません。システム管理者に連絡してください。", \
+	  "Unlocking is not available here. Please contact the administrator.") \
+	X(UNLOCK_FILE_GONE, "ダウンロードの有効期限が切れています。ファイルは届け先にお届け済みです。", \
+	  "This download has expired; the file was delivered.")
 
 typedef enum mw_msg {
 #define MW_ENUM(key, ja, en) MW_##key,

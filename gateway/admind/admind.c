@@ -6,7 +6,9 @@
  * itself).  It parses no mail and no file: it shows what the quarantine
  * index holds and acts only through the store's API, which checks every
  * user's role and the two-person rule; the HTTP side is bounded in
- * connections, memory, time and body size (quarantine/web.c).  Approved
+ * connections, memory, time and body size (quarantine/web.c).  The one
+ * page that opens an item (/unlock/TOKEN) hands it to a sandboxed worker
+ * this service forks at start (unlock_hook.h), like smtpd's.  Approved
  * originals leave through the default release hook (release.h).  A crash
  * loses the sessions only: users sign in again.
  */
@@ -21,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "service.h"
+#include "unlock_hook.h"
 
 #define DRAIN_SECONDS 5
 
@@ -64,6 +67,8 @@ int mg_admind_main(const mg_service_ctx *ctx)
 {
 	const mg_config *c = ctx->config;
 	mw_options opt;
+	mg_worker_limits lim;
+	mg_unlock_hook *unlock = NULL;
 	mw_server *srv = NULL;
 	mq_store *store = NULL;
 	char *err = NULL;
@@ -76,6 +81,16 @@ int mg_admind_main(const mg_service_ctx *ctx)
 	if (mg_web_options(c, &opt, &err) < 0)
 		goto done;
 	opt.metrics = gateway_metrics;
+	/* forked before the store (and its credentials) is opened */
+	mg_service_worker_limits(ctx, &lim);
+	if ((unlock = mg_unlock_hook_new(c, &lim, &err))) {
+		opt.unlock = mg_unlock_hook_run;
+		opt.unlock_ctx = unlock;
+	} else {
+		mg_log_error("admind: no worker for the unlock page: %s", err ? err : "?");
+		free(err);
+		err = NULL;
+	}
 	if (!(store = mg_web_open_store(c, &err)) || !(srv = mw_server_new(store, &opt, &err)) ||
 	    mw_server_start(srv, ctx->listen_fd, &err) < 0)
 		goto done;
@@ -89,6 +104,7 @@ done:
 		mg_log_error("admind: %s", err);
 	free(err);
 	mw_server_free(srv);
+	mg_unlock_hook_free(unlock);
 	mq_close(store);
 	return rc;
 }

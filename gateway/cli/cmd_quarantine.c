@@ -29,7 +29,7 @@
 struct opts {
 	mq_filter filter;
 	const char *reason, *user, *pwfile, *older_than, *out, *channel, *name;
-	const char *checkpoints, *key, *candidates, *to;
+	const char *checkpoints, *key, *candidates, *to, *recipient;
 	uint64_t after;
 	int json, blobs, self;
 };
@@ -56,6 +56,10 @@ static void usage(FILE *to)
 	        "                                        in the sandbox, and deliver its sanitised\n"
 	        "                                        contents (approver, admin); never the\n"
 	        "                                        original, never a password on record\n"
+	        "  link ID --recipient ADDR|outbox       a new unlock link (admin.public_url/unlock/\n"
+	        "                                        TOKEN, valid ppap.link_ttl) with which ADDR\n"
+	        "                                        opens the item with its password (outbox: a\n"
+	        "                                        dropped file, into drop.outbox)\n"
 	        "  verify [--blobs] [--checkpoints FILE [--key KEY]]\n"
 	        "                                        walk the audit chain, check the index\n"
 	        "                                        against it (--blobs: and every original;\n"
@@ -167,6 +171,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "key", required_argument, NULL, 'K' },
 		{ "candidates", required_argument, NULL, 'P' },
 		{ "to", required_argument, NULL, 'T' },
+		{ "recipient", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	mq_status st;
@@ -238,6 +243,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'T':
 			o->to = optarg;
+			break;
+		case 'R':
+			o->recipient = optarg;
 			break;
 		case 'w':
 			o->out = optarg;
@@ -775,6 +783,8 @@ static int run(mq_store *s, const mg_config *c, int argc, char **argv, const str
 		return do_import(s, c, id, o);
 	if (strcmp(action, "unlock") == 0)
 		return mg_cli_unlock(s, c, id, o->user, o->pwfile, o->candidates);
+	if (strcmp(action, "link") == 0)
+		return mg_cli_link(s, c, id, o->recipient);
 	if (strcmp(action, "request") == 0 || strcmp(action, "approve") == 0 ||
 	    strcmp(action, "deny") == 0 || strcmp(action, "delete") == 0 ||
 	    strcmp(action, "download") == 0)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "quarantine_open.h"
 #include "log.h"
 #include "release.h"
+#include "unlock_hook.h"
 
 static void usage(FILE *to)
 {
@@ -140,9 +142,27 @@ static int listen_on(const char *spec, char *shown, size_t size)
 	return fd;
 }
 
+/* The unlock page's worker, with the daemons' limits and user (mugai
+ * falls back to nobody when it was never created); without one the page
+ * says unlocking is unavailable. */
+static mg_unlock_hook *start_unlock_hook(const mg_config *c)
+{
+	int fallback = strcmp(c->daemon_user, "mugai") == 0 && !getpwnam("mugai");
+	mg_worker_limits lim = { c->workers_timeout, c->workers_memory, c->workers_cpu, 0,
+		                 fallback ? NULL : c->daemon_user };
+	char *err = NULL;
+	mg_unlock_hook *h = mg_unlock_hook_new(c, &lim, &err);
+
+	if (!h)
+		fprintf(stderr, "mugai web: no worker for the unlock page: %s\n", err ? err : "?");
+	free(err);
+	return h;
+}
+
 static int serve(const mg_config *c)
 {
 	mw_options opt;
+	mg_unlock_hook *unlock = NULL;
 	mw_server *srv = NULL;
 	mq_store *store = NULL;
 	char *err = NULL, shown[300];
@@ -152,6 +172,10 @@ static int serve(const mg_config *c)
 	mg_log_open("mugai-web", "stderr");
 	if (mg_web_options(c, &opt, &err) < 0)
 		goto done;
+	if ((unlock = start_unlock_hook(c))) {
+		opt.unlock = mg_unlock_hook_run;
+		opt.unlock_ctx = unlock;
+	}
 	if (!(store = mg_web_open_store(c, &err)) || !(srv = mw_server_new(store, &opt, &err)))
 		goto done;
 	if ((fd = listen_on(c->admin_listen, shown, sizeof(shown))) < 0)
@@ -175,6 +199,7 @@ done:
 		fprintf(stderr, "mugai web: %s\n", err);
 	free(err);
 	mw_server_free(srv);
+	mg_unlock_hook_free(unlock);
 	mq_close(store);
 	return rc;
 }

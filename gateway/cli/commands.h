@@ -23,5 +23,8 @@ int mg_cli_authenticate(struct mq_store *s, const char *user, const char *passwo
 /* `mugai quarantine unlock` (cmd_unlock.c): 0, or 1 after printing why. */
 int mg_cli_unlock(struct mq_store *s, const struct mg_config *c, const char *id,
                   const char *user, const char *user_pwfile, const char *cand_file);
+/* `mugai quarantine link` (cmd_link.c): 0, or 1 after printing why. */
+int mg_cli_link(struct mq_store *s, const struct mg_config *c, const char *id,
+                const char *recipient);
 
 #endif

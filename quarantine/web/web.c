@@ -340,7 +340,11 @@ mw_server *mw_server_new(mq_store *store, const mw_options *opt, char **err)
 	srv->sessions = mw_sessions_new(MAX_SESSIONS, srv->opt.session_idle, srv->opt.session_max);
 	srv->rl_ip = mw_ratelimit_new(MW_LOGIN_FAILURES, MW_LOGIN_WINDOW, RL_SLOTS);
 	srv->rl_user = mw_ratelimit_new(MW_LOGIN_FAILURES, MW_LOGIN_WINDOW, RL_SLOTS);
-	if (!srv->sessions || !srv->rl_ip || !srv->rl_user)
+	srv->rl_unlock_token = mw_ratelimit_new(MW_UNLOCK_TOKEN_FAILURES, MW_UNLOCK_WINDOW, RL_SLOTS);
+	srv->rl_unlock_ip = mw_ratelimit_new(MW_UNLOCK_IP_FAILURES, MW_UNLOCK_WINDOW, RL_SLOTS);
+	srv->unlocked = mw_unlock_files_new();
+	if (!srv->sessions || !srv->rl_ip || !srv->rl_user || !srv->rl_unlock_token ||
+	    !srv->rl_unlock_ip || !srv->unlocked)
 		goto oom;
 	return srv;
 oom:
@@ -398,6 +402,9 @@ void mw_server_free(mw_server *srv)
 	mw_sessions_free(srv->sessions);
 	mw_ratelimit_free(srv->rl_ip);
 	mw_ratelimit_free(srv->rl_user);
+	mw_ratelimit_free(srv->rl_unlock_token);
+	mw_ratelimit_free(srv->rl_unlock_ip);
+	mw_unlock_files_free(srv->unlocked);
 	mw_hosts_free(srv);
 	pthread_mutex_destroy(&srv->stats_lock);
 	free(srv);

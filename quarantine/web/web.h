@@ -21,6 +21,11 @@
  *   GET  /healthz                "ok" when the index answers
  *   GET  /metrics                Prometheus text; without login unless
  *                                metrics_public is off (then a session)
+ *   GET  /unlock/TOKEN, POST     PPAP: a recipient types the password of an
+ *                                encrypted item (no login: the token is the
+ *                                credential; rate-limited per token and per
+ *                                address; web_unlock.c)
+ *   GET  /unlock/file/ID         the sanitised file just unlocked, for a while
  * There is no path parameter anywhere: an item id must match
  * mw_item_id_valid() before it is used, and nothing else names a file.
  */
@@ -41,6 +46,24 @@ typedef void (*mw_log_fn)(void *ctx, bool warning, const char *item_id, const ch
  * a malloc()ed NUL-terminated string, or NULL. */
 typedef char *(*mw_metrics_fn)(void *ctx);
 
+/* What the unlock hook found, for the page and the audit entry. */
+typedef struct mw_unlock_result {
+	char outcome[300];        /* what happened, never the password */
+	unsigned char *file;      /* the sanitised artefact (malloc()ed), or NULL */
+	size_t file_len;
+	char file_name[256];      /* its name for a download */
+} mw_unlock_result;
+
+/* The unlock page's way to the sandbox and out: tries password on the
+ * item's original in a sandboxed worker (never in the UI's process) and,
+ * when it opens the item, delivers the sanitised contents to recipient
+ * (an address: the release transport; MQ_UNLOCK_OUTBOX: drop.outbox).
+ * 1 opened and delivered, 0 the password did not open it, -1 failed
+ * (the worker, the delivery); res->outcome says what happened. */
+typedef int (*mw_unlock_fn)(void *ctx, const mq_item *item, const unsigned char *original,
+                            size_t len, const char *password, const char *recipient,
+                            mw_unlock_result *res);
+
 typedef struct mw_options {
 	bool secure_cookies;      /* behind TLS: cookies get the Secure flag */
 	bool metrics_public;      /* /metrics without a session */
@@ -57,6 +80,8 @@ typedef struct mw_options {
 	const char *allowed_hosts;
 	const char *listen;       /* admin.listen as configured, for that default */
 	bool self_approval;       /* quarantine.self_approval: offer the exception */
+	mw_unlock_fn unlock;      /* NULL: /unlock/TOKEN says unlocking is unavailable */
+	void *unlock_ctx;
 } mw_options;
 
 /* 0 when list is a valid admin.allowed_hosts, -1 with *err otherwise. */

@@ -284,8 +284,10 @@ static void lang_switch(mw_out *o, const mw_request *req)
 	mw_msg name = other == MW_JA ? MW_LANG_NAME_JA : MW_LANG_NAME_EN;
 
 	if (!req->authed) {
-		mw_rawf(o, "<a class=\"lang\" href=\"/login?lang=%s\" lang=\"%s\">",
-		        mw_lang_code(other), mw_lang_code(other));
+		/* an unlock page switches to itself; its path passed the route's checks */
+		mw_raw(o, "<a class=\"lang\" href=\"");
+		mw_esc(o, strncmp(req->path, "/unlock/", 8) == 0 ? req->path : "/login");
+		mw_rawf(o, "?lang=%s\" lang=\"%s\">", mw_lang_code(other), mw_lang_code(other));
 		mw_tr(o, other, name);
 		mw_raw(o, "</a>");
 		return;

@@ -27,8 +27,15 @@
 #define MW_LOGIN_FAILURES 5                 /* failed logins allowed ... */
 #define MW_LOGIN_WINDOW 300                 /* ... per this many seconds */
 
+#define MW_UNLOCK_TOKEN_FAILURES 5          /* wrong passwords per unlock link ... */
+#define MW_UNLOCK_IP_FAILURES 20            /* ... and per client address ... */
+#define MW_UNLOCK_WINDOW 900                /* ... per this many seconds */
+#define MW_UNLOCK_FILES 16                  /* unlocked files kept for download ... */
+#define MW_UNLOCK_FILE_TTL 900              /* ... this many seconds */
+
 #define MW_COOKIE_SESSION "mugai_session"
-#define MW_COOKIE_LOGIN "mugai_login"        /* the login form's CSRF token */
+#define MW_COOKIE_LOGIN "mugai_login"        /* the CSRF token of the forms without a
+                                                session: login and unlock */
 
 /* --- query and form arguments -------------------------------------------- */
 
@@ -160,6 +167,9 @@ struct mw_server {
 	pthread_mutex_t stats_lock;
 	uint64_t responses[6];     /* by class: [2] = 2xx ... */
 	uint64_t logins, login_failures, rate_limited, csrf_refused;
+	mw_ratelimit *rl_unlock_token, *rl_unlock_ip; /* wrong unlock passwords */
+	struct mw_unlock_files *unlocked; /* sanitised files for download (web_unlock_files.c) */
+	uint64_t unlocks, unlock_failures;
 	char **hosts;              /* the Host names answered (web_host.c) */
 	size_t nhosts;
 };
@@ -198,12 +208,15 @@ typedef enum mw_route_id {
 	MW_R_DASHBOARD,
 	MW_R_ITEMS_CSV,
 	MW_R_AUDIT_CSV,
+	MW_R_UNLOCK,       /* /unlock/TOKEN */
+	MW_R_UNLOCK_FILE,  /* /unlock/file/ID */
 } mw_route_id;
 
 typedef struct mw_route {
 	mw_route_id id;
 	char item[40];
 	char action[16]; /* request | approve | approve_self | deny | delete */
+	char token[72];  /* unlock: the link's token, or a download's id */
 } mw_route;
 
 /* Pure: the route a decoded path names. */
@@ -275,6 +288,21 @@ void mw_page_audit(mw_server *srv, mw_request *req, mw_response *resp);
 void mw_page_account(mw_server *srv, mw_request *req, mw_response *resp);
 void mw_do_lang(mw_server *srv, mw_request *req, mw_response *resp);
 void mw_do_password(mw_server *srv, mw_request *req, mw_response *resp);
+/* web_unlock.c: a recipient's unlock link (no session). */
+void mw_page_unlock(mw_server *srv, mw_request *req, mw_response *resp, const char *token);
+void mw_do_unlock_file(mw_server *srv, mw_request *req, mw_response *resp, const char *id);
+/* web_unlock_files.c: the sanitised files just unlocked, each under a
+ * fresh random id, kept MW_UNLOCK_FILE_TTL seconds, at most
+ * MW_UNLOCK_FILES (the oldest goes first). */
+struct mw_unlock_files *mw_unlock_files_new(void);
+void mw_unlock_files_free(struct mw_unlock_files *f);
+/* Takes data over (free()d here in every case); 0 and id, or -1. */
+int mw_unlock_files_put(struct mw_unlock_files *f, unsigned char *data, size_t len,
+                        const char *name, int64_t now, char id[MW_TOKEN_HEX + 1]);
+/* A copy of the file (free() *data) and its name; 0, or -1 when unknown or
+ * expired. */
+int mw_unlock_files_get(struct mw_unlock_files *f, const char *id, int64_t now,
+                        unsigned char **data, size_t *len, char *name, size_t name_size);
 void mw_serve_css(mw_response *resp);
 void mw_serve_healthz(mw_server *srv, mw_response *resp);
 void mw_serve_metrics(mw_server *srv, mw_response *resp);

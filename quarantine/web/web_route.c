@@ -113,6 +113,27 @@ static void parse_item(const char *rest, mw_route *r)
 	}
 }
 
+/* /unlock/TOKEN or /unlock/file/ID: the store decides whether a token
+ * exists; here only its characters are checked. */
+static void parse_unlock(const char *rest, mw_route *r)
+{
+	size_t n = strlen(rest);
+
+	if (strncmp(rest, "file/", 5) == 0) {
+		r->id = mw_token_wellformed(rest + 5) ? MW_R_UNLOCK_FILE : MW_R_NOT_FOUND;
+		if (r->id == MW_R_UNLOCK_FILE)
+			snprintf(r->token, sizeof(r->token), "%s", rest + 5);
+		return;
+	}
+	if (n == 0 || n >= sizeof(r->token) ||
+	    strspn(rest, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != n) {
+		r->id = MW_R_NOT_FOUND;
+		return;
+	}
+	r->id = MW_R_UNLOCK;
+	memcpy(r->token, rest, n + 1);
+}
+
 void mw_route_parse(const char *path, mw_route *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -127,6 +148,8 @@ void mw_route_parse(const char *path, mw_route *r)
 		}
 	if (strncmp(path, "/items/", 7) == 0)
 		parse_item(path + 7, r);
+	else if (strncmp(path, "/unlock/", 8) == 0)
+		parse_unlock(path + 8, r);
 	else
 		r->id = MW_R_NOT_FOUND;
 }
@@ -176,6 +199,7 @@ static char route_method(mw_route_id id)
 {
 	switch (id) {
 	case MW_R_LOGIN:
+	case MW_R_UNLOCK:
 		return 'B';
 	case MW_R_LOGOUT:
 	case MW_R_ITEM_ACTION:
@@ -207,12 +231,13 @@ static void count_csrf(mw_server *srv)
 }
 
 /* A state change needs a live session and its CSRF token in the form;
- * the login form has its own token (a cookie matched by a form field). */
+ * the forms used without a session (login, unlock) have their own token
+ * (a cookie matched by a form field). */
 static bool csrf_ok(mw_server *srv, mw_request *req, const mw_route *r)
 {
 	bool ok;
 
-	if (r->id == MW_R_LOGIN)
+	if (r->id == MW_R_LOGIN || r->id == MW_R_UNLOCK)
 		ok = mw_token_equal(req->cookie_login, mw_arg(&req->form, "csrf"));
 	else
 		ok = req->authed && mw_token_equal(req->sess.csrf, mw_arg(&req->form, "csrf"));
@@ -265,6 +290,12 @@ static void dispatch(mw_server *srv, mw_request *req, mw_response *resp, const m
 	case MW_R_AUDIT_CSV:
 		mw_export_audit(srv, req, resp);
 		return;
+	case MW_R_UNLOCK:
+		mw_page_unlock(srv, req, resp, r->token);
+		return;
+	case MW_R_UNLOCK_FILE:
+		mw_do_unlock_file(srv, req, resp, r->token);
+		return;
 	case MW_R_ACCOUNT:
 		mw_page_account(srv, req, resp);
 		return;
@@ -282,7 +313,8 @@ static void dispatch(mw_server *srv, mw_request *req, mw_response *resp, const m
 
 static bool is_public(mw_route_id id)
 {
-	return id == MW_R_LOGIN || id == MW_R_CSS || id == MW_R_HEALTHZ || id == MW_R_ROOT;
+	return id == MW_R_LOGIN || id == MW_R_CSS || id == MW_R_HEALTHZ || id == MW_R_ROOT ||
+	       id == MW_R_UNLOCK || id == MW_R_UNLOCK_FILE;
 }
 
 void mw_handle(mw_server *srv, mw_request *req, mw_response *resp)
