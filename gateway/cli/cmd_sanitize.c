@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "banks.h"
 #include "commands.h"
 #include "config.h"
 #include "fileio.h"
@@ -38,8 +39,8 @@ struct job {
 static void usage(FILE *to)
 {
 	fprintf(to,
-	        "usage: mugai sanitize [--mode text|flatten|cdr] [--policy FILE] [--report FILE]\n"
-	        "                      [--password-file FILE] [-c mugai.conf]\n"
+	        "usage: mugai sanitize [--mode text|flatten|cdr] [--policy FILE] [--bank NAME]\n"
+	        "                      [--report FILE] [--password-file FILE] [-c mugai.conf]\n"
 	        "                      [-o section.key=value ...] IN OUT\n\n"
 	        "Sanitises IN (a file or a mail) into OUT, or every file below the directory\n"
 	        "IN into the directory OUT.  The type comes from the content, never the name.\n\n"
@@ -48,6 +49,8 @@ static void usage(FILE *to)
 	        "                  without active content.  Default: the policy's action for\n"
 	        "                  each type.\n"
 	        "  --policy FILE   INI file with a [policy] section (actions and limits)\n"
+	        "  --bank NAME     the policy bank [policy:NAME] of mugai.conf instead of\n"
+	        "                  [policy], as mugaid would choose it by its [rules]\n"
 	        "  --report FILE   write the JSON report there (single file).  In directory mode\n"
 	        "                  each report is written beside its output as NAME.report.json.\n"
 	        "  --password-file FILE\n"
@@ -225,6 +228,7 @@ int mg_cmd_sanitize(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "policy", required_argument, NULL, 'p' },
+		{ "bank", required_argument, NULL, 'b' },
 		{ "report", required_argument, NULL, 'r' },
 		{ "password-file", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -232,6 +236,8 @@ int mg_cmd_sanitize(int argc, char **argv)
 	};
 	struct job job = { 0 };
 	mg_config *cfg;
+	const mg_policy *policy;
+	const char *bank = NULL;
 	struct stat st;
 	char *err = NULL;
 	int c, rc;
@@ -257,6 +263,9 @@ int mg_cmd_sanitize(int argc, char **argv)
 				return EXIT_ERROR;
 			}
 			break;
+		case 'b':
+			bank = optarg;
+			break;
 		case 'r':
 			job.report_path = optarg;
 			break;
@@ -278,7 +287,8 @@ int mg_cmd_sanitize(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		goto usage_error;
-	job.core = mg_core_new(cfg->policy, &err);
+	policy = bank ? mg_banks_named(cfg->banks, cfg->policy, bank, &err) : cfg->policy;
+	job.core = policy ? mg_core_new(policy, &err) : NULL;
 	if (!job.core) {
 		fprintf(stderr, "mugai sanitize: %s\n", err ? err : "cannot start the core");
 		free(err);
@@ -286,7 +296,7 @@ int mg_cmd_sanitize(int argc, char **argv)
 		mg_config_free(cfg);
 		return EXIT_ERROR;
 	}
-	job.max_size = (size_t)mg_policy_max_size(cfg->policy);
+	job.max_size = (size_t)mg_policy_max_size(policy);
 	if (stat(argv[optind], &st) < 0) {
 		fprintf(stderr, "mugai sanitize: %s: %s\n", argv[optind], strerror(errno));
 		rc = EXIT_ERROR;

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "banks.h"
 #include "commands.h"
 #include "config.h"
 #include "fileio.h"
@@ -42,12 +43,15 @@ struct scan {
 static void usage(FILE *to)
 {
 	fprintf(to,
-	        "usage: mugai scan [--mode text|flatten|cdr] [--policy FILE] [--report FILE]\n"
-	        "                  [--mail] [-c mugai.conf] [-o section.key=value ...] IN...\n\n"
+	        "usage: mugai scan [--mode text|flatten|cdr] [--policy FILE] [--bank NAME]\n"
+	        "                  [--report FILE] [--mail] [-c mugai.conf]\n"
+	        "                  [-o section.key=value ...] IN...\n\n"
 	        "Tells what sanitising each IN (a file, a mail, or every file below a\n"
 	        "directory) would remove or block, without writing any output.\n\n"
 	        "  --mode MODE     as for mugai sanitize\n"
 	        "  --policy FILE   INI file with a [policy] section (actions and limits)\n"
+	        "  --bank NAME     the policy bank [policy:NAME] of mugai.conf instead of\n"
+	        "                  [policy]\n"
 	        "  --report FILE   write the JSON report of every item there\n"
 	        "  --mail          read each IN as a message, as the SMTP channel does\n"
 	        "  -c FILE, -o section.key=value\n"
@@ -212,13 +216,15 @@ int mg_cmd_scan(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "policy", required_argument, NULL, 'p' },
+		{ "bank", required_argument, NULL, 'b' },
 		{ "report", required_argument, NULL, 'r' },
 		{ "mail", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scan sc = { 0 };
-	const char *report = NULL;
+	const char *report = NULL, *bank = NULL;
+	const mg_policy *policy;
 	mg_config *cfg = mg_config_from_args(&argc, argv);
 	char *err = NULL;
 	int c, rc = EXIT_CLEAN;
@@ -242,6 +248,9 @@ int mg_cmd_scan(int argc, char **argv)
 				return EXIT_ERROR;
 			}
 			break;
+		case 'b':
+			bank = optarg;
+			break;
 		case 'r':
 			report = optarg;
 			break;
@@ -258,14 +267,15 @@ int mg_cmd_scan(int argc, char **argv)
 	}
 	if (optind >= argc)
 		goto usage_error;
-	sc.core = mg_core_new(cfg->policy, &err);
+	policy = bank ? mg_banks_named(cfg->banks, cfg->policy, bank, &err) : cfg->policy;
+	sc.core = policy ? mg_core_new(policy, &err) : NULL;
 	if (!sc.core) {
 		fprintf(stderr, "mugai scan: %s\n", err ? err : "cannot start the core");
 		free(err);
 		mg_config_free(cfg);
 		return EXIT_ERROR;
 	}
-	sc.max_size = (size_t)mg_policy_max_size(cfg->policy);
+	sc.max_size = (size_t)mg_policy_max_size(policy);
 	sc.items = json_array();
 	for (int i = optind; i < argc; i++)
 		rc = worst(rc, scan_path(&sc, argv[i]));

@@ -303,6 +303,19 @@ int mg_banks_resolve(mg_banks *b, const mg_policy *base, char **err)
 	return 0;
 }
 
+const mg_policy *mg_banks_named(mg_banks *b, const mg_policy *base, const char *name,
+                                char **err)
+{
+	size_t i;
+
+	if (mg_banks_resolve(b, base, err) < 0)
+		return NULL;
+	if (bank_index(b, name, &i) == 0)
+		return b->resolved[i];
+	*err = mg_banks_errf("no policy bank '%s' (default, or a [policy:NAME] section)", name);
+	return NULL;
+}
+
 size_t mg_banks_count(const mg_banks *b)
 {
 	return b->nresolved;

@@ -51,6 +51,12 @@ const mg_policy *const *mg_banks_all(const mg_banks *b);
 /* How many rules there are. */
 size_t mg_banks_rules(const mg_banks *b);
 
+/* The bank called name, built again on base (which may have changed since
+ * the configuration was read: mugai sanitize --policy); NULL with *err
+ * when there is no such bank. */
+const mg_policy *mg_banks_named(mg_banks *b, const mg_policy *base, const char *name,
+                                char **err);
+
 /* What an item is matched on; NULL members match no rule on them. */
 typedef struct mg_bank_query {
 	const char *channel;    /* "smtp", "drop" */

@@ -38,6 +38,17 @@ check "mugai check-config names a rule's unknown bank" grep -q "no bank 'soumu'"
 err=$("$mugaid" -t -c "$tmp/bad.conf" 2>&1)
 check "mugaid -t refuses it too" grep -q "no bank 'soumu'" <<<"$err"
 
+# a bank tried offline: the same document scanned by [policy] and by the
+# bank (from daemon.directory, where the list's relative path points)
+"$mugai" scan -c "$tmp/mugai.conf" "$docx" >/dev/null
+check "mugai scan: clean by [policy]" test $? = 0
+(cd "$gw" && exec "$mugai" scan -c "$tmp/mugai.conf" --bank soumu --report "$tmp/scan.json" "$docx" >/dev/null)
+check "mugai scan --bank soumu: to block" test $? = 2
+check "mugai scan --bank soumu: the report names the bank" grep -q '"bank": "soumu"' "$tmp/scan.json"
+err=$("$mugai" sanitize -c "$tmp/mugai.conf" --bank nope "$docx" "$tmp/out.docx" 2>&1)
+check "mugai sanitize --bank: an unknown bank is an error" \
+	bash -c '[[ $1 == *"no policy bank '"'"'nope'"'"'"* && ! -e $2 ]]' _ "$err" "$tmp/out.docx"
+
 start_mugaid -c "$tmp/mugai.conf" -o workers.count=1 -o "relay.next_hop=dir:$next" -o drop.settle=1s ||
 	{ ko "mugaid starts"; finish; exit; }
 
