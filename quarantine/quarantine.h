@@ -283,6 +283,12 @@ int mq_unlock_note(mq_store *s, const char *user, const char *item_id, const cha
 /* A quarantined encrypted item now waits for its password (audit action
  * "await_password", actor "system:<channel>", with detail). */
 int mq_await_password(mq_store *s, const char *item_id, const char *detail, char **err);
+/* Its window passed without a password that opens it: awaiting_password
+ * -> quarantined, kept for review (audit action "password_expired",
+ * actor "system:<channel>", with detail).  MQ_E_REFUSED when it no
+ * longer waits (opened meanwhile, or another process expired it): only
+ * the caller that gets MQ_OK tells the recipients. */
+int mq_password_expired(mq_store *s, const char *item_id, const char *detail, char **err);
 
 /* --- PPAP: unlock links for the recipients (unlock_token.c) ------------- */
 

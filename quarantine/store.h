@@ -29,6 +29,10 @@ int mq_item_from_row(const mq_rows *r, size_t row, mq_item *it);
 int mq_item_load(mq_store *s, const char *item_id, mq_item *it, char **err);
 /* The acting user's role: MQ_E_REFUSED for an unknown or disabled user. */
 int mq_actor_role(mq_store *s, const char *user, mq_role *role, char **err);
+/* unlock.c: the report of an unlocked item says who or what supplied its
+ * password ("mail:<item id>", "recipient:<address>", "cli"); inside a
+ * write transaction. */
+int mq_report_unlocked_by(mq_store *s, const char *item_id, const char *by, char **err);
 /* Runs a write transaction's end: commit, or roll back when rc < 0. */
 int mq_finish(mq_store *s, int rc, char **err);
 

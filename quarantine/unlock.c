@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "audit.h"
 #include "blob.h"
 #include "originals.h"
@@ -97,6 +99,40 @@ int mq_unlock_check(mq_store *s, const char *user, const char *item_id, mq_item 
 	return rc;
 }
 
+int mq_report_unlocked_by(mq_store *s, const char *item_id, const char *by, char **err)
+{
+	mq_param p = MQ_TEXT(item_id);
+	mq_rows r;
+	json_t *rep = NULL;
+	char *text = NULL;
+	int rc = MQ_OK;
+
+	if (mq_ix_exec(s->ix, "SELECT report FROM mq_items WHERE item_id = $1", &p, 1, &r, err) < 0)
+		return MQ_E_ERROR;
+	if (r.nrows == 1 && mq_cell(&r, 0, 0))
+		rep = json_loads(mq_cell(&r, 0, 0), 0, NULL);
+	mq_rows_free(&r);
+	/* a report that is not JSON stays as it is: the audit entry has it all */
+	if (!json_is_object(rep)) {
+		json_decref(rep);
+		return MQ_OK;
+	}
+	json_object_set_new(rep, "unlocked_by", json_string(by));
+	text = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(rep);
+	if (!text)
+		return mq_fail(err, MQ_E_ERROR, "out of memory");
+	{
+		mq_param q[] = { MQ_TEXT(item_id), MQ_TEXT(text) };
+
+		if (mq_ix_exec(s->ix, "UPDATE mq_items SET report = $2 WHERE item_id = $1", q, 2, NULL,
+		               err) < 0)
+			rc = MQ_E_ERROR;
+	}
+	free(text);
+	return rc;
+}
+
 struct attempt {
 	const char *user, *item_id, *source, *outcome;
 	unsigned candidates;
@@ -135,6 +171,8 @@ static int attempt_locked(mq_store *s, struct attempt *a, char **err)
 	               "UPDATE mq_items SET status = 'unlocked', decided_by = $2,"
 	               " decision_reason = $3, decided_at = $4, claim_until = 0 WHERE item_id = $1",
 	               p, 4, NULL, err) < 0 ||
+	    mq_report_unlocked_by(s, a->item_id, a->source && *a->source ? a->source : actor,
+	                          err) < 0 ||
 	    mq_audit_append(s->ix, actor, "unlock", a->item_id, detail, err) < 0)
 		return MQ_E_ERROR;
 	return MQ_OK;
@@ -185,6 +223,41 @@ int mq_await_password(mq_store *s, const char *item_id, const char *detail, char
 	rc = s->ix->ops->begin_write(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
 	if (rc == MQ_OK)
 		rc = mq_finish(s, await_locked(s, &a, err), err);
+	pthread_mutex_unlock(&s->lock);
+	mq_item_free(&a.item);
+	return rc;
+}
+
+/* PPAP: the window passed without a password that opens the item. */
+static int expire_locked(mq_store *s, struct attempt *a, char **err)
+{
+	char actor[80];
+	mq_param p = MQ_TEXT(a->item_id);
+	int rc;
+
+	if ((rc = mq_item_load(s, a->item_id, &a->item, err)) < 0)
+		return rc;
+	if (a->item.status != MQ_AWAITING_PASSWORD)
+		return mq_fail(err, MQ_E_REFUSED, "refused: item %s is %s, not awaiting_password",
+		               a->item_id, mq_status_name(a->item.status));
+	snprintf(actor, sizeof(actor), "system:%.60s", a->item.channel);
+	if (mq_ix_exec(s->ix, "UPDATE mq_items SET status = 'quarantined' WHERE item_id = $1", &p, 1,
+	               NULL, err) < 0 ||
+	    mq_audit_append(s->ix, actor, "password_expired", a->item_id,
+	                    a->outcome ? a->outcome : "", err) < 0)
+		return MQ_E_ERROR;
+	return MQ_OK;
+}
+
+int mq_password_expired(mq_store *s, const char *item_id, const char *detail, char **err)
+{
+	struct attempt a = { .item_id = item_id, .outcome = detail };
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = s->ix->ops->begin_write(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
+	if (rc == MQ_OK)
+		rc = mq_finish(s, expire_locked(s, &a, err), err);
 	pthread_mutex_unlock(&s->lock);
 	mq_item_free(&a.item);
 	return rc;

@@ -264,6 +264,7 @@ static int consume_locked(mq_store *s, struct use *u, char **err)
 		               " decision_reason = $3, decided_at = $4, claim_until = 0"
 		               " WHERE item_id = $1",
 		               p, 4, NULL, err) < 0 ||
+		    mq_report_unlocked_by(s, u->tok.item_id, actor, err) < 0 ||
 		    mq_audit_append(s->ix, actor, "unlock", u->tok.item_id, detail, err) < 0)
 			return MQ_E_ERROR;
 	}

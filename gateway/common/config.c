@@ -57,6 +57,8 @@ static const struct key {
 	{ "admin", "allowed_hosts", K_STR, F(admin_allowed_hosts), "", "Host names the review UI answers, comma separated NAME or NAME:PORT ([IPv6]:PORT); any other Host (DNS rebinding) gets 400; empty: the admin.listen address, localhost, 127.0.0.1 and [::1]" },
 	{ "admin", "public_url", K_STR, F(admin_public_url), "", "the review UI's address as the recipients reach it (http:// or https://HOST[:PORT][/PATH]): unlock links in PPAP notices and drop-folder reports are made from it; empty: no links" },
 	{ "admin", "session_max", K_SECONDS, F(admin_session_max), "12h", "a review UI session ends this long after login" },
+	{ "ppap", "enabled", K_STR, F(ppap_enabled), "yes", "pair a password-protected attachment with the password mail from the same sender: the mail is delivered at once without it, the attachment follows opened and sanitised when the password arrives" },
+	{ "ppap", "window", K_SECONDS, F(ppap_window), "30m", "how long before and after a password-protected attachment a mail from the same sender to an overlapping set of recipients may carry its password; after it the recipients get a last notice and the original stays quarantined for review" },
 	{ "ppap", "link_ttl", K_SECONDS, F(ppap_link_ttl), "7d", "an unlock link (/unlock/TOKEN) works this long, at most 365d; it dies at its first success" },
 	{ "workers", "count", K_COUNT, F(workers_count), "0", "sandboxed workers; 0 means two per core" },
 	{ "workers", "timeout", K_SECONDS, F(workers_timeout), "60s", "wall-clock limit of one job" },

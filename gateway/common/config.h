@@ -48,6 +48,8 @@ typedef struct mg_config {
 	/* PPAP: unlock links for the recipients */
 	char *admin_public_url;
 	unsigned ppap_link_ttl;
+	char *ppap_enabled;
+	unsigned ppap_window;
 	/* signed checkpoints of the audit chain */
 	unsigned audit_checkpoint_interval;
 	char *audit_checkpoint_file;
@@ -76,6 +78,8 @@ char *mg_config_describe(const mg_config *c);
 /* config_check.c: what the values mean, as start-up would find it (every
  * address, path and URI); 0, or -1 with *err naming the key (free()). */
 int mg_config_check(const mg_config *c, char **err);
+/* ppap.enabled is yes and ppap.window is not zero. */
+int mg_config_ppap(const mg_config *c);
 /* quarantine.self_approval as a truth value (off unless yes). */
 int mg_config_self_approval(const mg_config *c);
 

@@ -263,6 +263,13 @@ static int check_clamd(const mg_config *c, char **err)
 	return 0;
 }
 
+int mg_config_ppap(const mg_config *c)
+{
+	uint64_t b = 0;
+
+	return c->ppap_window > 0 && mg_parse_bool(c->ppap_enabled, &b) == 0 && b != 0;
+}
+
 int mg_config_self_approval(const mg_config *c)
 {
 	uint64_t b = 0;
@@ -307,6 +314,7 @@ int mg_config_check(const mg_config *c, char **err)
 	    check_bool("admin.secure_cookies", c->admin_secure_cookies, err) < 0 ||
 	    check_bool("admin.metrics_public", c->admin_metrics_public, err) < 0 ||
 	    check_bool("quarantine.self_approval", c->quarantine_self_approval, err) < 0 ||
+	    check_bool("ppap.enabled", c->ppap_enabled, err) < 0 ||
 	    check_clamd(c, err) < 0 || check_allow_lists(c, err) < 0 ||
 	    check_parent(c, "audit.checkpoint_file", c->audit_checkpoint_file, err) < 0)
 		return -1;

@@ -17,6 +17,9 @@ static const char *const verdicts[] = {
 
 static const char *const errors[] = { "clamd", "quarantine", "next_hop", "outbox", "other" };
 #define NERRORS (sizeof(errors) / sizeof(errors[0]))
+/* PPAP: a zip waiting for its password, opened, given up on, a try that failed */
+static const char *const ppap_outcomes[] = { "paired", "unlocked", "expired", "failed" };
+#define NPPAP (sizeof(ppap_outcomes) / sizeof(ppap_outcomes[0]))
 
 /* Upper bounds of the latency histogram, seconds. */
 static const double buckets[] = { 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
@@ -33,6 +36,7 @@ struct counters {
 	uint64_t smtp_connections;
 	int64_t smtp_active;
 	uint64_t errors[NERRORS];
+	uint64_t ppap[NPPAP];
 };
 
 static struct counters local;
@@ -123,6 +127,11 @@ void mg_metrics_error(const char *kind)
 	ADD(m->errors[index_of(errors, NERRORS, kind, NERRORS - 1)], 1);
 }
 
+void mg_metrics_ppap(const char *outcome)
+{
+	ADD(m->ppap[index_of(ppap_outcomes, NPPAP, outcome, NPPAP - 1)], 1);
+}
+
 static void head(mg_buf *b, const char *name, const char *type, const char *help)
 {
 	mg_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -202,6 +211,12 @@ char *mg_metrics_render(size_t *len)
 	for (size_t i = 0; i < NERRORS; i++)
 		mg_buf_printf(&b, "mugai_errors_total{kind=\"%s\"} %llu\n", errors[i],
 		              (unsigned long long)GET(m->errors[i]));
+	head(&b, "mugai_ppap_total", "counter",
+	     "PPAP: encrypted attachments held for their password (paired), opened with it "
+	     "(unlocked), given up after the window (expired), tries that opened nothing (failed).");
+	for (size_t i = 0; i < NPPAP; i++)
+		mg_buf_printf(&b, "mugai_ppap_total{outcome=\"%s\"} %llu\n", ppap_outcomes[i],
+		              (unsigned long long)GET(m->ppap[i]));
 	if (!b.data) {
 		mg_buf_free(&b);
 		return NULL;

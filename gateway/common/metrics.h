@@ -45,6 +45,8 @@ void mg_metrics_process_restart(void);
 void mg_metrics_smtp_connection(int delta);
 /* A dependency failed: "clamd", "quarantine", "next_hop", "outbox". */
 void mg_metrics_error(const char *kind);
+/* PPAP pairing: "paired", "unlocked", "expired" or "failed". */
+void mg_metrics_ppap(const char *outcome);
 
 /* The Prometheus text exposition format (version 0.0.4); free() it.
  * NULL when out of memory. */

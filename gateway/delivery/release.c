@@ -58,8 +58,8 @@ static size_t split_rcpts(char *joined, const char **rcpts, size_t max)
 
 /* The message with first_line (a header, no line end) put before it, to
  * the item's envelope recipients through relay.next_hop. */
-static int release_mail(const mg_config *c, const mq_item *item, const unsigned char *data,
-                        size_t len, const char *first_line, const char *id_prefix, char **err)
+int mg_release_mail(const mg_config *c, const mq_item *item, const unsigned char *data,
+                    size_t len, const char *first_line, const char *id_prefix, char **err)
 {
 	mg_transport_opts opts = { .hostname = c->smtp_hostname, .timeout = c->relay_timeout,
 		                   .tls = c->relay_tls, .tls_ca = c->relay_tls_ca };
@@ -173,7 +173,7 @@ int mg_release_hook(void *ctx, const mq_item *item, const unsigned char *origina
 	if (asprintf(&line, "X-Mugai-Released: %s; by %s; requested by %s", item->item_id,
 	             approver, item->requested_by) < 0)
 		return fail(err, "out of memory");
-	rc = release_mail(c, item, original, len, line, "released", err);
+	rc = mg_release_mail(c, item, original, len, line, "released", err);
 	free(line);
 	return rc;
 }
@@ -193,7 +193,7 @@ int mg_release_unlocked(const mg_config *c, const mq_item *item, const unsigned 
 	if (asprintf(&line, "X-Mugai-Unlocked: %s; by %s; sanitised after opening with a "
 	             "password", item->item_id, unlocked_by) < 0)
 		return fail(err, "out of memory");
-	rc = release_mail(c, item, data, len, line, "unlocked", err);
+	rc = mg_release_mail(c, item, data, len, line, "unlocked", err);
 	free(line);
 	return rc;
 }

@@ -29,6 +29,12 @@ int mg_release_unlocked(const struct mg_config *c, const mq_item *item,
                         const unsigned char *data, size_t len, const char *unlocked_by,
                         const char *file_name, char **err);
 
+/* A message mugai made (a notice, PPAP's follow-up), with first_line (a
+ * header, no line end) put before it, to the item's envelope recipients
+ * through relay.next_hop; id_prefix names it in the transport's log. */
+int mg_release_mail(const struct mg_config *c, const mq_item *item, const unsigned char *data,
+                    size_t len, const char *first_line, const char *id_prefix, char **err);
+
 /* The name a released file gets in the outbox: the last component of
  * name, or "<item id>.bin" when nothing safe is left.  free() it. */
 char *mg_release_file_name(const char *name, const char *item_id);

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "master.h"
 #include "metrics.h"
+#include "ppap_wait.h"
 #include "proctitle.h"
 #include "sandbox.h"
 
@@ -671,6 +672,9 @@ static int prepare(struct master *m)
 		return -1;
 	/* the counters every service updates, shared before the first fork */
 	mg_metrics_init();
+	/* PPAP candidates wait in memory every smtpd shares, never on disk */
+	if (mg_ppap_wait_init() < 0)
+		mg_log_warn("ppap: no shared table; each smtpd pairs only its own mails");
 	return block_signals(m) < 0 ? -1 : add_generation(m);
 }
 

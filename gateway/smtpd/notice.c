@@ -233,6 +233,22 @@ static void encoded_subject(mg_buf *out, const char *subject)
 
 int mg_notice_build(mg_buf *out, const mg_notice_info *n, const char *tmpl)
 {
+	return mg_notice_build_attached(out, n, tmpl, NULL, 0);
+}
+
+/* The boundary of a notice with a message attached: "=_" cannot begin a
+ * line of base64 nor of mugai's own rebuilt message. */
+static void boundary_of(char *out, size_t cap, const char *item_id)
+{
+	snprintf(out, cap, "=_mugai-notice-%s", item_id);
+}
+
+int mg_notice_build_attached(mg_buf *out, const mg_notice_info *n, const char *tmpl,
+                             const unsigned char *msg, size_t msg_len)
+{
+	char bnd[80];
+	bool clash;
+
 	GString *text = expand(n, tmpl ? tmpl : builtin), *body = g_string_new(NULL), *subj;
 	const char *b = text->str;
 	char date[64], host[200];
@@ -268,15 +284,33 @@ int mg_notice_build(mg_buf *out, const mg_notice_info *n, const char *tmpl)
 	mg_buf_printf(out, "From: \"mugai\" <postmaster@%s>\r\nTo: undisclosed-recipients:;\r\n", host);
 	encoded_subject(out, subj->str);
 	mg_buf_printf(out, "Date: %s\r\nMessage-ID: <%s.notice@%s>\r\n", date, n->item_id, host);
-	mg_buf_printf(out, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-	                   "Content-Transfer-Encoding: base64\r\nAuto-Submitted: auto-generated\r\n"
-	                   "X-Mugai-Id: %s\r\nX-Mugai-Verdict: %s\r\n\r\n",
+	boundary_of(bnd, sizeof(bnd), n->item_id);
+	/* cannot happen with our own message: fail, never mangle */
+	clash = msg && memmem(msg, msg_len, bnd, strlen(bnd));
+	if (msg)
+		mg_buf_printf(out, "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+		                   "boundary=\"%s\"\r\n", bnd);
+	else
+		mg_buf_puts(out, "MIME-Version: 1.0\r\n");
+	mg_buf_printf(out, "Auto-Submitted: auto-generated\r\nX-Mugai-Id: %s\r\n"
+	                   "X-Mugai-Verdict: %s\r\n",
 	              n->item_id, n->verdict ? n->verdict : "blocked");
+	if (msg)
+		mg_buf_printf(out, "\r\n--%s\r\n", bnd);
+	mg_buf_puts(out, "Content-Type: text/plain; charset=UTF-8\r\n"
+	                 "Content-Transfer-Encoding: base64\r\n\r\n");
 	base64_lines(out, (const unsigned char *)body->str, body->len);
+	if (msg) {
+		mg_buf_printf(out, "\r\n--%s\r\nContent-Type: message/rfc822\r\n"
+		                   "Content-Disposition: inline\r\n\r\n", bnd);
+		mg_buf_append(out, msg, msg_len);
+		mg_buf_printf(out, "%s--%s--\r\n",
+		              msg_len && msg[msg_len - 1] == '\n' ? "\r\n" : "\r\n\r\n", bnd);
+	}
 	g_string_free(text, TRUE);
 	g_string_free(body, TRUE);
 	g_string_free(subj, TRUE);
 	g_string_free(hostg, TRUE);
 	/* an out-of-memory anywhere above shows as a buffer past its maximum */
-	return out->data && out->len < out->max ? 0 : -1;
+	return !clash && out->data && out->len < out->max ? 0 : -1;
 }

@@ -36,6 +36,10 @@ typedef struct mg_notice_info {
 /* Appends the whole notice message (headers and body, CRLF) to out.
  * tmpl: the template's text, or NULL for the built-in one.  0 or -1. */
 int mg_notice_build(mg_buf *out, const mg_notice_info *n, const char *tmpl);
+/* The same, with msg (a message mugai rebuilt, CRLF) attached after the
+ * text as message/rfc822: PPAP's follow-up carries the opened mail so. */
+int mg_notice_build_attached(mg_buf *out, const mg_notice_info *n, const char *tmpl,
+                             const unsigned char *msg, size_t msg_len);
 
 /* The Japanese for a status ("上限を超えている" ...). */
 const char *mg_notice_status_ja(mg_status st, const char *verdict);

@@ -39,6 +39,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notice.h"
+#include "ppap.h"
 #include "service.h"
 #include "smtp_session.h"
 #include "transport.h"
@@ -50,6 +51,7 @@ typedef struct smtpd {
 	mg_transport *transport;
 	char hostname[256];
 	char *notice_tmpl;   /* smtp.notice's text, NULL: built-in */
+	time_t ppap_checked; /* when waiting PPAP items were last looked at */
 	SSL_CTX *tls;
 	mg_smtp_server srv;
 } smtpd;
@@ -121,6 +123,8 @@ static void deliver(void *vctx, const mg_smtp_envelope *env, const unsigned char
 		out_len += parts[k].iov_len;
 	rc = mg_transport_sendv(d->transport, &e, parts, (size_t)nparts, &hop);
 	if (rc == MG_TR_OK) {
+		/* the mail is out: now its zip may wait, or its password open one */
+		mg_ppap_mail(&d->pipe, &it, d->hostname);
 		outcome = strcmp(it.verdict, "sanitised") == 0 ? "delivered" : "notified";
 		mg_smtp_reply_set(reply, 250, "2.0.0 Ok: %s %s and %s", it.id, it.verdict,
 		                  strcmp(outcome, "delivered") == 0 ? "delivered"
@@ -235,6 +239,13 @@ static void setup(smtpd *d, const mg_service_ctx *ctx)
 static void idle_sync(smtpd *d)
 {
 	char *err = NULL;
+	time_t now = time(NULL);
+
+	/* PPAP items whose window passed, every few seconds */
+	if (now - d->ppap_checked >= 5) {
+		d->ppap_checked = now;
+		mg_ppap_expire(&d->pipe, d->hostname);
+	}
 
 	if (mq_sync(d->pipe.store, &err) != MQ_OK)
 		mg_log_warn("quarantine: sync: %s", err ? err : "?");

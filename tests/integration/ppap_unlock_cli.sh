@@ -17,7 +17,7 @@ source "$here/lib/gateway.bash"
 sink_port=$(free_port)
 sink=$tmp/sink
 start_sink "$sink_port" "$sink" || { ko "smtp-sink starts"; finish; exit 1; }
-start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o workers.count=1 ||
+start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o workers.count=1 -o ppap.enabled=no ||
 	{ ko "mugaid starts"; finish; exit 1; }
 
 right='Ppap-Kagi#2024'
