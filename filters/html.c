@@ -22,6 +22,7 @@
 #include <libxml/tree.h>
 
 #include "charset.h"
+#include "html_safe.h"
 #include "text.h"
 
 #define HTML_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | \
@@ -48,6 +49,9 @@ enum {
 	K_IMG = 1u << 13,
 	K_PRE = 1u << 14,
 	K_FORM = 1u << 15,
+	/* void in HTML 5, unknown or a container to libxml2's HTML 4 parser,
+	 * which then gives it what follows as children: those are walked */
+	K_VOID5 = 1u << 16,
 };
 
 /* Sorted by name for bsearch; libxml2 lowercases HTML element names. */
@@ -75,7 +79,7 @@ static const struct element {
 	{ "div", K_LINE },
 	{ "dl", K_PARA },
 	{ "dt", K_LINE },
-	{ "embed", K_SKIP | K_ACTIVE },
+	{ "embed", K_VOID5 | K_ACTIVE },
 	{ "fieldset", K_PARA },
 	{ "figcaption", K_LINE },
 	{ "figure", K_PARA },
@@ -114,7 +118,7 @@ static const struct element {
 	{ "script", K_SKIP | K_ACTIVE },
 	{ "section", K_PARA },
 	{ "select", K_SKIP },
-	{ "source", K_SKIP },
+	{ "source", K_VOID5 },
 	{ "style", K_SKIP | K_ACTIVE },
 	{ "summary", K_LINE },
 	{ "svg", K_SKIP | K_ACTIVE },
@@ -125,7 +129,7 @@ static const struct element {
 	{ "th", K_CELL },
 	{ "title", K_SKIP },
 	{ "tr", K_ROW },
-	{ "track", K_SKIP },
+	{ "track", K_VOID5 },
 	{ "ul", K_LIST },
 	{ "video", K_SKIP | K_ACTIVE },
 	{ "xmp", K_PARA | K_PRE },
@@ -329,6 +333,11 @@ static bool enter(struct walk *w, const xmlNode *n)
 {
 	unsigned k = element_kind(n);
 
+	if (k & K_VOID5) {
+		if (k & K_ACTIVE)
+			w->stats->active++;
+		return true;
+	}
 	if (k & K_SKIP) {
 		if (k & K_ACTIVE)
 			w->stats->active++;
@@ -579,39 +588,49 @@ static void finish_text(mg_buf *b)
 		mg_buf_putc(b, '\n');
 }
 
+mg_status mg_html_parse(mg_ctx *ctx, const unsigned char *html, size_t len, const char *charset,
+                        size_t max, struct _xmlDoc **doc)
+{
+	char meta[48];
+	mg_buf utf8;
+	mg_charset_info info;
+	mg_status st = MG_OK;
+
+	*doc = NULL;
+	mg_buf_init(&utf8, max);
+	if (!charset)
+		charset = meta_charset(html, len, meta, sizeof(meta));
+	if (mg_charset_decode(html, len, charset, &utf8, &info) < 0) {
+		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "HTML text larger than max_output");
+	} else if (utf8.len > INT_MAX) {
+		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "HTML of %zu bytes is too large to parse", utf8.len);
+	} else {
+		if (info.guessed)
+			mg_report_finding(ctx, "HTML charset %s did not fit; decoded as %s",
+			                  charset ? charset : "(none)", info.used);
+		*doc = htmlReadMemory(utf8.data ? (const char *)utf8.data : "", (int)utf8.len, NULL,
+		                      "UTF-8", HTML_OPTIONS);
+	}
+	mg_buf_free(&utf8);
+	return st;
+}
+
 mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
                           const char *charset, mg_buf *out, mg_html_stats *stats)
 {
-	char meta[48];
-	mg_buf utf8, txt;
-	mg_charset_info info;
+	mg_buf txt;
 	mg_html_stats local = { 0 };
 	struct walk w = { 0 };
 	htmlDocPtr doc = NULL;
-	mg_status st = MG_OK;
+	mg_status st;
 	unsigned changed;
 
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
-	mg_buf_init(&utf8, out->max);
 	mg_buf_init(&txt, out->max);
-	if (!charset)
-		charset = meta_charset(html, len, meta, sizeof(meta));
-	if (mg_charset_decode(html, len, charset, &utf8, &info) < 0) {
-		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "HTML text larger than max_output");
-		goto done;
-	}
-	if (info.guessed)
-		mg_report_finding(ctx, "HTML charset %s did not fit; decoded as %s",
-		                  charset ? charset : "(none)", info.used);
-	if (utf8.len > INT_MAX) {
-		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "HTML of %zu bytes is too large to parse", utf8.len);
-		goto done;
-	}
-	doc = htmlReadMemory(utf8.data ? (const char *)utf8.data : "", (int)utf8.len, NULL, "UTF-8",
-	                     HTML_OPTIONS);
-	if (doc) {
+	st = mg_html_parse(ctx, html, len, charset, out->max, &doc);
+	if (st == MG_OK && doc) {
 		w.ctx = ctx;
 		w.out = &txt;
 		w.stats = stats;
@@ -636,15 +655,38 @@ mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
 done:
 	if (doc)
 		xmlFreeDoc(doc);
-	mg_buf_free(&utf8);
 	mg_buf_free(&txt);
 	return st;
 }
 
+/* policy html = safe: the page rebuilt and kept, with no image parts to
+ * refer to (every image becomes its alt text). */
+static mg_status html_safe_run(mg_ctx *ctx, const mg_item *item, mg_out *out)
+{
+	mg_html_safe_stats st;
+	mg_buf body;
+	mg_status rc;
+
+	mg_buf_init(&body, out->data.max);
+	rc = mg_html_safe_body(ctx, item->data, item->len, NULL, NULL, NULL, &body, &st);
+	if (rc == MG_OK && mg_html_safe_document(&out->data, body.data ? (const char *)body.data : "",
+	                                         body.len) < 0)
+		rc = mg_fail(ctx, MG_E_LIMIT_SIZE, "disarmed HTML larger than max_output");
+	if (rc == MG_OK) {
+		mg_html_safe_report(ctx, &st);
+		mg_out_set_type(out, "text/html; charset=utf-8", "html");
+	}
+	mg_buf_free(&body);
+	return rc;
+}
+
 static mg_status html_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)
 {
-	mg_status st = mg_html_to_text(ctx, item->data, item->len, NULL, &out->data, NULL);
+	mg_status st;
 
+	if (action == MG_ACT_SAFE)
+		return html_safe_run(ctx, item, out);
+	st = mg_html_to_text(ctx, item->data, item->len, NULL, &out->data, NULL);
 	if (st == MG_OK)
 		mg_out_set_type(out, "text/plain; charset=utf-8", "txt");
 	return st;
@@ -653,7 +695,7 @@ static mg_status html_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 const mg_filter mg_filter_html = {
 	.family = MG_FAM_HTML,
 	.name = "html",
-	.actions = 1u << MG_ACT_TEXT,
+	.actions = 1u << MG_ACT_TEXT | 1u << MG_ACT_SAFE,
 	.default_action = MG_ACT_TEXT,
 	.run = html_run,
 };

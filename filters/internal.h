@@ -43,6 +43,7 @@ typedef enum mg_action {
 	MG_ACT_RECURSE,
 	MG_ACT_REBUILD,   /* mail */
 	MG_ACT_NORMALISE, /* text, CSV */
+	MG_ACT_SAFE,      /* html: kept, rebuilt from an allow-list (html_safe.c) */
 	MG_ACT_COUNT
 } mg_action;
 

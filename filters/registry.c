@@ -32,7 +32,7 @@ static const struct family_entry {
 	[MG_FAM_UNKNOWN]    = { "unknown",    NULL,              A(BLOCK), MG_ACT_BLOCK },
 	[MG_FAM_MAIL]       = { "mail",       &mg_filter_mail,   A(REBUILD), MG_ACT_REBUILD },
 	[MG_FAM_TEXT]       = { "text",       &mg_filter_text,   A(NORMALISE), MG_ACT_NORMALISE },
-	[MG_FAM_HTML]       = { "html",       &mg_filter_html,   A(TEXT), MG_ACT_TEXT },
+	[MG_FAM_HTML]       = { "html",       &mg_filter_html,   A(TEXT) | A(SAFE), MG_ACT_TEXT },
 	[MG_FAM_XML]        = { "xml",        &mg_filter_xml,    A(TEXT), MG_ACT_TEXT },
 	[MG_FAM_PDF]        = { "pdf",        &mg_filter_pdf,    A(FLATTEN) | A(TEXT), MG_ACT_FLATTEN },
 	[MG_FAM_OOXML]      = { "ooxml",      &mg_filter_ooxml,  A(CDR) | A(TEXT), MG_ACT_CDR },
@@ -49,6 +49,7 @@ static const char *const action_names[MG_ACT_COUNT] = {
 	[MG_ACT_FLATTEN] = "flatten",   [MG_ACT_CDR] = "cdr",
 	[MG_ACT_REENCODE] = "reencode", [MG_ACT_RECURSE] = "recurse",
 	[MG_ACT_REBUILD] = "rebuild",   [MG_ACT_NORMALISE] = "normalise",
+	[MG_ACT_SAFE] = "safe",
 };
 
 const mg_filter *mg_filter_for(mg_family family)

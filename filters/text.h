@@ -27,6 +27,13 @@ typedef struct mg_html_stats {
 mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
                           const char *charset, mg_buf *out, mg_html_stats *stats);
 
+/* html bytes decoded (charset NULL: BOM, <meta> and detection decide) and
+ * parsed by libxml2's HTML parser without network; *doc (xmlFreeDoc() it)
+ * stays NULL when the parser found nothing.  max bounds the decoded text. */
+struct _xmlDoc;
+mg_status mg_html_parse(mg_ctx *ctx, const unsigned char *html, size_t len, const char *charset,
+                        size_t max, struct _xmlDoc **doc);
+
 /* links.c: the policy's links applied to the URLs of UTF-8 text (a
  * text body, or the text made from HTML): defanged or removed, each one
  * listed in ctx's report; *changed gets how many.  Nothing is done under

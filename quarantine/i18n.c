@@ -152,6 +152,7 @@ static const struct word {
 	{ "action", "recurse", MW_ACTION_RECURSE },
 	{ "action", "rebuild", MW_ACTION_REBUILD },
 	{ "action", "normalise", MW_ACTION_NORMALISE },
+	{ "action", "safe", MW_ACTION_SAFE },
 	{ "action", "block", MW_ACTION_BLOCK },
 	{ "role", "reviewer", MW_ROLE_REVIEWER },
 	{ "role", "approver", MW_ROLE_APPROVER },

@@ -88,6 +88,7 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(ACTION_RECURSE, "展開して個別に処理", "Unpacked, members handled one by one") \
 	X(ACTION_REBUILD, "再構築", "Rebuilt") \
 	X(ACTION_NORMALISE, "正規化", "Normalised") \
+	X(ACTION_SAFE, "HTMLを無害化して保持", "HTML kept, disarmed") \
 	X(ACTION_BLOCK, "遮断", "Blocked") \
 	X(ROLE_REVIEWER, "審査者", "Reviewer") \
 	X(ROLE_APPROVER, "承認者", "Approver") \

@@ -1,0 +1,439 @@
+/* check_html_safe.c - policy html = safe: each construct the rebuild removes,
+ * plainly and obfuscated, and the page's invariant (fuzz/html_safe_invariant.h). */
+#include <check.h>
+#include <glib.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fuzz/html_safe_invariant.h"
+#include "html_safe.h"
+#include "internal.h"
+#include "testutil.h"
+#include "text.h"
+
+struct run {
+	char *page;     /* the whole document */
+	char *body;     /* what mg_html_safe_body wrote */
+	mg_html_safe_stats st;
+	json_t *report;
+};
+
+/* A cid resolver that keeps "logo@x" only. */
+static char *resolve(void *user, const char *cid)
+{
+	(*(unsigned *)user)++;
+	return strcmp(cid, "logo@x") == 0 ? g_strdup("cid:img1@mugai") : NULL;
+}
+
+static struct run rebuild(const char *links, const char *html, const char *charset)
+{
+	mg_policy *p = mg_policy_new();
+	mg_ctx ctx = { 0 };
+	struct run r = { 0 };
+	char *err = NULL;
+	unsigned asked = 0;
+	mg_buf b, doc;
+	const char *why;
+
+	ck_assert_int_eq(mg_policy_set(p, "links", links, &err), 0);
+	ctx.policy = p;
+	ctx.deadline = mg_now() + 30;
+	ctx.report = json_pack("{s:[],s:[],s:[]}", "actions", "removed", "findings");
+	mg_buf_init(&b, 1 << 22);
+	mg_buf_init(&doc, 1 << 22);
+	ck_assert_int_eq(mg_html_safe_body(&ctx, (const unsigned char *)html, strlen(html), charset,
+	                                   resolve, &asked, &b, &r.st), MG_OK);
+	ck_assert_int_eq(mg_html_safe_document(&doc, b.data ? (const char *)b.data : "", b.len), 0);
+	mg_html_safe_report(&ctx, &r.st);
+	r.body = g_strndup(b.data ? (const char *)b.data : "", b.len);
+	r.page = g_strndup((const char *)doc.data, doc.len);
+	why = html_safe_invariant(r.page, doc.len);
+	ck_assert_msg(why == NULL, "%s in:\n%s", why, r.page);
+	r.report = ctx.report;
+	mg_buf_free(&b);
+	mg_buf_free(&doc);
+	mg_policy_free(p);
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	g_free(r->page);
+	g_free(r->body);
+	json_decref(r->report);
+}
+
+static bool has_ci(const char *s, const char *needle)
+{
+	char *low = g_ascii_strdown(s, -1);
+	bool found = strstr(low, needle) != NULL;
+
+	g_free(low);
+	return found;
+}
+
+static bool removed_listed(const struct run *r, const char *needle)
+{
+	json_t *arr = json_object_get(r->report, "removed"), *e;
+	size_t i;
+
+	json_array_foreach(arr, i, e) {
+		const char *why = json_string_value(json_object_get(e, "why"));
+
+		if (why && strstr(why, needle))
+			return true;
+	}
+	return false;
+}
+
+START_TEST(scripts_in_any_case)
+{
+	struct run r = rebuild("text", "<p>before</p><ScRiPt>alert(1)</sCrIpT><SCRIPT SRC=//x.example/a.js>"
+	                       "</SCRIPT><noscript><img src=http://t.example/p.gif></noscript>"
+	                       "<p>after</p>", NULL);
+
+	ck_assert(!has_ci(r.page, "script"));
+	ck_assert(!has_ci(r.page, "alert"));
+	ck_assert(!has_ci(r.page, "t.example"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<p>before</p>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<p>after</p>"));
+	ck_assert_uint_eq(r.st.cut[CUT_SCRIPT], 3);
+	ck_assert(removed_listed(&r, "3 scripts"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(event_attributes)
+{
+	struct run r = rebuild("text", "<body OnLoad=\"go()\"><p onclick='x()' OnMouseOver=y() "
+	                       "title=\"ok\">text</p><img src=\"cid:logo@x\" onerror=alert(1) alt=logo>"
+	                       "</body>", NULL);
+
+	ck_assert(!has_ci(r.page, "onload"));
+	ck_assert(!has_ci(r.page, "onclick"));
+	ck_assert(!has_ci(r.page, "onmouseover"));
+	ck_assert(!has_ci(r.page, "onerror"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<p title=\"ok\">text</p>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<img src=\"cid:img1@mugai\" alt=\"logo\" />"));
+	ck_assert_uint_eq(r.st.cut[CUT_EVENT], 4);
+	ck_assert_uint_eq(r.st.images_kept, 1);
+	run_free(&r);
+}
+END_TEST
+
+/* Entities, blanks and case in the scheme: the browser's reading. */
+START_TEST(javascript_links_obfuscated)
+{
+	static const char *const hrefs[] = {
+		"javascript:alert(1)", "JaVaScRiPt:alert(1)", "&#106;avascript:alert(1)",
+		"&#x6A;&#x61;vascript:alert(1)", "java&#9;script:alert(1)", "java&#x0A;script:alert(1)",
+		" \t javascript:alert(1)", "vbscript:msgbox(1)", "data:text/html;base64,PHNjcmlwdD4=",
+		"jav&#x09;ascript&colon;alert(1)", "//evil.example/x", "#top", "file:///etc/passwd",
+	};
+
+	for (size_t i = 0; i < sizeof(hrefs) / sizeof(hrefs[0]); i++) {
+		char *html = g_strdup_printf("<p><a href=\"%s\">label %zu</a></p>", hrefs[i], i);
+		struct run r = rebuild("text", html, NULL);
+		char *label = g_strdup_printf("<p>label %zu</p>", i);
+
+		ck_assert_msg(strstr(r.body, label) != NULL, "%s -> %s", hrefs[i], r.body);
+		ck_assert(!has_ci(r.page, "href"));
+		ck_assert_msg(r.st.cut[CUT_LINK] == 1, "%s not counted: %s", hrefs[i], r.body);
+		g_free(label);
+		g_free(html);
+		run_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(links_per_policy)
+{
+	const char *html = "<p>See <a href=\"https://www.city.example.lg.jp/a?b=1&amp;c=2\">the page</a> "
+	                   "or <a href=\"mailto:info@example.jp\">mail</a>; bare https://bare.example.jp/x</p>";
+	struct run t = rebuild("text", html, NULL), d = rebuild("defang", html, NULL),
+	           m = rebuild("remove", html, NULL);
+
+	ck_assert_ptr_nonnull(strstr(t.body, "<a href=\"https://www.city.example.lg.jp/a?b=1&amp;c=2\">"
+	                                     "the page</a>"));
+	ck_assert_ptr_nonnull(strstr(t.body, "<a href=\"mailto:info@example.jp\">mail</a>"));
+	ck_assert_ptr_nonnull(strstr(t.body, "bare https://bare.example.jp/x"));
+	ck_assert(!has_ci(d.page, "href"));
+	ck_assert_ptr_nonnull(strstr(d.body, "the page &lt;hxxps://www[.]city[.]example[.]lg[.]jp/a?b=1&amp;c=2&gt;"));
+	ck_assert_ptr_nonnull(strstr(d.body, "bare hxxps://bare[.]example[.]jp/x"));
+	ck_assert_uint_eq(d.st.links_changed, 3);
+	ck_assert_uint_eq(json_array_size(json_object_get(d.report, "links")), 3);
+	ck_assert(!has_ci(m.page, "href"));
+	ck_assert(!has_ci(m.page, "bare.example"));
+	ck_assert_ptr_nonnull(strstr(m.body, "See the page or mail"));
+	run_free(&t);
+	run_free(&d);
+	run_free(&m);
+}
+END_TEST
+
+START_TEST(styles)
+{
+	struct run r = rebuild("text",
+	                       "<style>@import url(http://x.example/a.css); p{color:red}</style>"
+	                       "<p style=\"color: #c00; FONT-WEIGHT: bold; position: fixed\">a</p>"
+	                       "<p style=\"background: url(http://t.example/a.png)\">b</p>"
+	                       "<p style=\"width: expression(alert(1))\">c</p>"
+	                       "<p style=\"color: red; background-image: \\75rl(http://t.example/e)\">d</p>"
+	                       "<p style=\"color: red/**/; x: u&#x72;l(a)\">e</p>"
+	                       "<p style=\"font-family: 'ＭＳ Ｐゴシック', sans-serif; color: rgb(0, 0, 255)\">f</p>"
+	                       "<p style=\"behavior: url(a.htc); -moz-binding: url(b.xml)\">g</p>",
+	                       NULL);
+
+	ck_assert(!has_ci(r.page, "url"));
+	ck_assert(!has_ci(r.page, "expression"));
+	ck_assert(!has_ci(r.page, "import"));
+	ck_assert(!has_ci(r.page, "position"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<p style=\"color: #c00; font-weight: bold\">a</p>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<p>b</p>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<p>d</p>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<p style=\"font-family: 'ＭＳ Ｐゴシック', sans-serif; "
+	                                     "color: rgb(0, 0, 255)\">f</p>"));
+	ck_assert_uint_eq(r.st.cut[CUT_STYLE], 1);
+	ck_assert_uint_eq(r.st.cut[CUT_STYLE_ATTR], 6);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(frames_forms_meta_base)
+{
+	struct run r = rebuild("text",
+	                       "<html><head><meta http-equiv=\"refresh\" content=\"0;url=http://x.example/\">"
+	                       "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">"
+	                       "<base href=\"http://x.example/\"><link rel=stylesheet href=http://x.example/c.css>"
+	                       "</head><body><iframe src=\"http://x.example/f\">in frame</iframe>"
+	                       "<object data=\"x.swf\"><param name=a value=b></object><embed src=x.swf>"
+	                       "<applet code=A.class></applet><form action=\"http://x.example/post\">"
+	                       "Name <input name=n value=v><button formaction=x>Send</button>"
+	                       "<select><option>one</option></select><textarea>t</textarea></form>"
+	                       "<frameset><frame src=a.html></frameset></body></html>", NULL);
+
+	ck_assert(!has_ci(r.page, "x.example"));
+	ck_assert(!has_ci(r.page, "refresh"));
+	ck_assert(!has_ci(r.page, "<base"));
+	ck_assert(!has_ci(r.page, "<link"));
+	ck_assert(!has_ci(r.page, "iframe"));
+	ck_assert(!has_ci(r.page, "<form"));
+	ck_assert(!has_ci(r.page, "<input"));
+	ck_assert(!has_ci(r.page, "swf"));
+	ck_assert_msg(strstr(r.body, "Name ") != NULL, "%s", r.body);
+	ck_assert_uint_eq(r.st.cut[CUT_META], 3);
+	ck_assert_uint_ge(r.st.cut[CUT_FRAME], 4);
+	ck_assert_uint_ge(r.st.cut[CUT_FORM], 4);
+	ck_assert_ptr_nonnull(strstr(r.page, "<meta charset=\"utf-8\" />"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(svg_and_mathml)
+{
+	struct run r = rebuild("text",
+	                       "<p>a</p><svg onload=alert(1)><script>alert(2)</script><image href=x.png/>"
+	                       "<foreignObject><p>in svg</p></foreignObject></svg>"
+	                       "<math><mtext><a href=javascript:alert(3)>m</a></mtext></math><p>b</p>",
+	                       NULL);
+
+	ck_assert(!has_ci(r.page, "svg"));
+	ck_assert(!has_ci(r.page, "math"));
+	ck_assert(!has_ci(r.page, "alert"));
+	ck_assert(!has_ci(r.page, "in svg"));
+	ck_assert_uint_eq(r.st.cut[CUT_SVG], 1);
+	ck_assert_uint_eq(r.st.cut[CUT_MATH], 1);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(images_and_remote_attributes)
+{
+	struct run r = rebuild("text",
+	                       "<body background=\"http://t.example/bg.png\"><table background=x.png "
+	                       "bgcolor=\"#ffffff\"><tr><td background=\"http://t.example/td.png\">cell</td>"
+	                       "</tr></table><img src=\"http://t.example/track.gif?u=1\" alt=\"[banner]\">"
+	                       "<img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"inline\">"
+	                       "<img src=\"cid:logo@x\" srcset=\"http://t.example/2x.png 2x\" alt=\"Logo\" width=10>"
+	                       "<img src=\"cid:missing@x\" alt=\"gone\">"
+	                       "<IMG SRC=\"CID:logo@x\" lowsrc=\"http://t.example/l.gif\">"
+	                       "<picture><source srcset=\"http://t.example/p.webp\"><img src=\"https://t.example/p.jpg\" "
+	                       "alt=\"pic\"></picture></body>", NULL);
+
+	ck_assert(!has_ci(r.page, "t.example"));
+	ck_assert(!has_ci(r.page, "background"));
+	ck_assert(!has_ci(r.page, "srcset"));
+	ck_assert(!has_ci(r.page, "data:"));
+	ck_assert_ptr_nonnull(strstr(r.body, "[banner]"));
+	ck_assert_ptr_nonnull(strstr(r.body, "inline"));
+	ck_assert_ptr_nonnull(strstr(r.body, "gone"));
+	ck_assert_msg(strstr(r.body, "pic") != NULL, "%s", r.body);
+	ck_assert_ptr_nonnull(strstr(r.body, "<table bgcolor=\"#ffffff\">"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<img src=\"cid:img1@mugai\" alt=\"Logo\" width=\"10\" />"));
+	ck_assert_uint_eq(r.st.images_kept, 2);
+	ck_assert_uint_eq(r.st.cut[CUT_IMAGE], 4);
+	ck_assert_uint_ge(r.st.cut[CUT_REMOTE_ATTR], 5);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(comments_cdata_conditionals)
+{
+	struct run r = rebuild("text",
+	                       "<p>one</p><!-- <script>alert(1)</script> -->"
+	                       "<!--[if gte mso 9]><xml><o:OfficeDocumentSettings/></xml><![endif]-->"
+	                       "<!--[if IE]><script src=http://x.example/ie.js></script><![endif]-->"
+	                       "<![if !IE]><p>two</p><![endif]>"
+	                       "<![CDATA[<script>alert(2)</script>]]>"
+	                       "<?php echo 1; ?><p>three</p><!--> <img src=x onerror=alert(3)> -->", NULL);
+
+	ck_assert(!has_ci(r.page, "<!--"));
+	ck_assert(!has_ci(r.page, "<script"));
+	ck_assert(!has_ci(r.page, "x.example"));
+	ck_assert(!has_ci(r.page, "onerror"));
+	ck_assert(!has_ci(r.page, "<?"));
+	ck_assert(!has_ci(r.page, "<!["));
+	ck_assert_ptr_nonnull(strstr(r.body, "<p>one</p>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<p>two</p>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<p>three</p>"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(unclosed_and_nested)
+{
+	struct run r = rebuild("text",
+	                       "<div><b>bold <i>both</b> italic?<table><tr><td>c1<td>c2<tr><td>c3"
+	                       "</table><ul><li>x<li>y</ul><p>a<p>b<a href=https://a.example/>in<a "
+	                       "href=https://b.example/>nested</a></a><xmp><b>raw</b></xmp>"
+	                       "<plaintext><p>rest", NULL);
+
+	ck_assert_ptr_nonnull(strstr(r.body, "<td>c1</td><td>c2</td>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<li>x</li><li>y</li>"));
+	ck_assert(!has_ci(r.page, "plaintext"));
+	ck_assert(!has_ci(r.page, "xmp"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(charset_and_escaping)
+{
+	/* 「お知らせ」 in Shift_JIS, declared only by <meta> */
+	const char *sjis = "<html><head><meta charset=\"Shift_JIS\"></head><body><p>"
+	                   "\x82\xa8\x92\x6d\x82\xe7\x82\xb9 &lt;tag&gt; &amp; \"q\"\x01</p></body></html>";
+	struct run r = rebuild("text", sjis, NULL);
+
+	ck_assert_ptr_nonnull(strstr(r.body, "<p>お知らせ &lt;tag&gt; &amp; \"q\"</p>"));
+	ck_assert(!strstr(r.page, "Shift_JIS"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(css_filter_direct)
+{
+	mg_buf b;
+	unsigned dropped;
+
+	mg_buf_init(&b, 4096);
+	ck_assert_int_eq(mg_css_filter("color:red;;margin : 0 auto ;display:none", &b, &dropped), 0);
+	ck_assert_str_eq((const char *)b.data, "color: red; margin: 0 auto");
+	ck_assert_uint_eq(dropped, 1);
+	mg_buf_reset(&b);
+	ck_assert_int_eq(mg_css_filter("color: red !important; font: 12px/1.5 serif", &b, &dropped), 0);
+	ck_assert_str_eq((const char *)b.data, "color: red !important; font: 12px/1.5 serif");
+	mg_buf_reset(&b);
+	ck_assert_int_eq(mg_css_filter("color: rgb(1,2,3) calc(1px)", &b, &dropped), 0);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_int_eq(mg_css_filter("font-family: 'a; color: red", &b, &dropped), 0);
+	ck_assert_str_eq((const char *)b.data, "color: red");
+	mg_buf_reset(&b);
+	ck_assert_int_eq(mg_css_filter("color: red; x: \\55 RL(a)", &b, &dropped), 0);
+	ck_assert_uint_eq(b.len, 0);
+	mg_buf_free(&b);
+}
+END_TEST
+
+START_TEST(url_classify)
+{
+	char *c;
+
+	ck_assert_int_eq(mg_url_classify(" \x01https://a.example/ \n", &c), URL_WEB);
+	ck_assert_str_eq(c, "https://a.example/");
+	g_free(c);
+	ck_assert_int_eq(mg_url_classify("ht\ttp://a.example/", &c), URL_WEB);
+	g_free(c);
+	ck_assert_int_eq(mg_url_classify("java\nscript:x", &c), URL_ACTIVE);
+	g_free(c);
+	ck_assert_int_eq(mg_url_classify("https:x", &c), URL_OTHER);
+	g_free(c);
+	ck_assert_int_eq(mg_url_classify("MAILTO:a@b.jp", &c), URL_MAILTO);
+	g_free(c);
+	ck_assert_int_eq(mg_url_classify("https://a\x02.example/", &c), URL_ACTIVE);
+	g_free(c);
+}
+END_TEST
+
+START_TEST(policy_word)
+{
+	mg_policy *p = mg_policy_new();
+	char *err = NULL, *d;
+
+	ck_assert_int_eq(p->action[MG_FAM_HTML], MG_ACT_TEXT);
+	ck_assert_int_eq(mg_policy_set(p, "html", "safe", &err), 0);
+	ck_assert_int_eq(p->action[MG_FAM_HTML], MG_ACT_SAFE);
+	ck_assert_int_eq(mg_policy_set(p, "pdf", "safe", &err), -1);
+	free(err);
+	d = mg_policy_describe(p);
+	ck_assert_ptr_nonnull(strstr(d, "\nhtml = safe\n"));
+	free(d);
+	mg_policy_free(p);
+}
+END_TEST
+
+/* The html family under html = safe: a page in, a page out. */
+START_TEST(html_family_safe)
+{
+	mg_policy *p = mg_policy_new();
+	char *err = NULL;
+	const char *html = "<html><body><h1>お知らせ</h1><script>x()</script>"
+	                   "<img src=\"http://t.example/a.gif\" alt=\"A\"></body></html>";
+	mg_result res;
+
+	ck_assert_int_eq(mg_policy_set(p, "html", "safe", &err), 0);
+	ck_assert_int_eq(tu_sanitize_policy(p, html, strlen(html), "page.html", MG_MODE_DEFAULT, &res),
+	                 MG_OK);
+	ck_assert_ptr_nonnull(strstr(res.out_type, "text/html"));
+	ck_assert(tu_contains(res.out, res.out_len, "<h1>お知らせ</h1>"));
+	ck_assert(!tu_contains(res.out, res.out_len, "script"));
+	ck_assert(!tu_contains(res.out, res.out_len, "t.example"));
+	ck_assert(html_safe_invariant((const char *)res.out, res.out_len) == NULL);
+	ck_assert(tu_report_has(&res, "removed", "scripts"));
+	mg_result_free(&res);
+	mg_policy_free(p);
+}
+END_TEST
+
+Suite *mugai_suite(void)
+{
+	Suite *s = suite_create("html_safe");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, scripts_in_any_case);
+	tcase_add_test(tc, event_attributes);
+	tcase_add_test(tc, javascript_links_obfuscated);
+	tcase_add_test(tc, links_per_policy);
+	tcase_add_test(tc, styles);
+	tcase_add_test(tc, frames_forms_meta_base);
+	tcase_add_test(tc, svg_and_mathml);
+	tcase_add_test(tc, images_and_remote_attributes);
+	tcase_add_test(tc, comments_cdata_conditionals);
+	tcase_add_test(tc, unclosed_and_nested);
+	tcase_add_test(tc, charset_and_escaping);
+	tcase_add_test(tc, css_filter_direct);
+	tcase_add_test(tc, url_classify);
+	tcase_add_test(tc, policy_word);
+	tcase_add_test(tc, html_family_safe);
+	suite_add_tcase(s, tc);
+	return s;
+}
