@@ -65,7 +65,7 @@ void mail_note_add(mail_job *j, mail_note_kind kind, mg_status status, unsigned 
 	n->name = g_strdup(name);
 	n->name2 = g_strdup(name2);
 	n->detail = g_strdup(detail);
-	if (kind == NOTE_HTML || kind == NOTE_ATTACHMENT_KEPT || kind == NOTE_MESSAGE_KEPT ||
+	if (kind == NOTE_HTML || kind == NOTE_HTML_SAFE || kind == NOTE_ATTACHMENT_KEPT || kind == NOTE_MESSAGE_KEPT ||
 	    kind == NOTE_CHARSET || kind == NOTE_TNEF_OPENED || (kind == NOTE_LINKS && g_strcmp0(detail, "defang") == 0))
 		j->converted++;
 	else
@@ -85,7 +85,7 @@ static const char *item_id(const mg_ctx *ctx)
 }
 
 /* The decoded content of a leaf part (transfer encoding undone). */
-static GByteArray *part_bytes(GMimePart *part)
+GByteArray *mail_part_bytes(GMimePart *part)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
 	GMimeStream *mem;
@@ -126,6 +126,8 @@ mg_status mail_body_add(mail_job *j, mg_buf *text)
 	mg_status st = mg_links_apply(j->ctx, text, &changed);
 
 	j->links_changed += changed;
+	if (st == MG_OK)
+		st = mail_html_text(j, text);
 	return st == MG_OK ? body_append(j, text) : st;
 }
 
@@ -178,7 +180,7 @@ static mg_status body_to_text(mail_job *j, GMimeObject *o, mg_buf *t, bool *is_h
 	bool html = g_mime_content_type_is_type(ct, "text", "html");
 	bool rich = g_mime_content_type_is_type(ct, "text", "enriched") ||
 	            g_mime_content_type_is_type(ct, "text", "richtext");
-	GByteArray *raw = part_bytes(GMIME_PART(o));
+	GByteArray *raw = mail_part_bytes(GMIME_PART(o));
 	mg_status rc = MG_OK;
 
 	memset(info, 0, sizeof(*info));
@@ -190,7 +192,13 @@ static mg_status body_to_text(mail_job *j, GMimeObject *o, mg_buf *t, bool *is_h
 		g_byte_array_free(raw, TRUE);
 		raw = h;
 	}
-	if (html || rich) {
+	if ((html || rich) && j->safe && !j->dry) {
+		rc = mail_html_body(j, raw->data, raw->len, cs, t, &st->links_changed);
+		if (rc == MG_OK && t->data) {
+			rc = mail_inline_cut(j, t->data, &t->len);
+			t->data[t->len] = 0;
+		}
+	} else if (html || rich) {
 		rc = mg_html_to_text(j->ctx, raw->data, raw->len, cs, t, st);
 		if (rc == MG_OK && t->data) {
 			rc = mail_inline_cut(j, t->data, &t->len);
@@ -226,10 +234,12 @@ static mg_status text_body(mail_job *j, GMimeObject *o)
 	rc = body_to_text(j, o, &t, &html, &st, &info);
 	if (rc == MG_OK)
 		j->links_changed += st.links_changed;
-	if (rc == MG_OK && html)
+	if (rc == MG_OK && html && !j->safe)
 		html_notes(j, &st);
-	else if (rc == MG_OK && info.guessed && cs)
+	else if (rc == MG_OK && !html && info.guessed && cs)
 		mail_note_add(j, NOTE_CHARSET, MG_OK, 0, NULL, NULL, info.used);
+	if (rc == MG_OK && !html)
+		rc = mail_html_text(j, &t);
 	if (rc == MG_OK)
 		rc = body_append(j, &t);
 	mg_buf_free(&t);
@@ -463,7 +473,7 @@ static mg_status leaf(mail_job *j, GMimeObject *o)
 	name = attachment_name(j, declared_name, NULL);
 	if (opaque(j, o, mime, declared_name ? name : NULL))
 		goto done;
-	raw = part_bytes(GMIME_PART(o));
+	raw = mail_part_bytes(GMIME_PART(o));
 	if (is_tnef(mime, declared_name, raw))
 		st = mail_tnef(j, raw->data, raw->len, declared_name ? name : "winmail.dat");
 	else
@@ -571,7 +581,7 @@ static mg_status prefer_rich(mail_job *j, GMimeObject *plain, GMimeObject *rich,
 	mg_buf_init(&pt, j->ctx->policy->max_output);
 	rc = dry_text(j, plain, &pt);
 	if (rc == MG_OK) {
-		raw = part_bytes(GMIME_PART(h));
+		raw = mail_part_bytes(GMIME_PART(h));
 		if (!g_mime_content_type_is_type(ct, "text", "html")) {
 			GByteArray *e = enriched_to_html(raw, g_mime_content_type_is_type(ct, "text",
 			                                                                  "richtext"));
@@ -614,7 +624,10 @@ static mg_status alternative(mail_job *j, GMimeMultipart *mp, unsigned level)
 	if (n == 0)
 		return MG_OK;
 	pick = plain >= 0 ? plain : html >= 0 ? html : multi >= 0 ? multi : n - 1;
-	if (plain >= 0 && (html >= 0 || multi >= 0)) {
+	if (j->safe && (html >= 0 || multi >= 0)) {
+		/* the HTML is kept: the plain version is made again from it */
+		pick = html >= 0 ? html : multi;
+	} else if (plain >= 0 && (html >= 0 || multi >= 0)) {
 		int rich = html >= 0 ? html : multi;
 		bool use_rich;
 		mg_status rc = prefer_rich(j, g_mime_multipart_get_part(mp, plain),
@@ -632,6 +645,26 @@ static mg_status alternative(mail_job *j, GMimeMultipart *mp, unsigned level)
 	return walk(j, g_mime_multipart_get_part(mp, pick), level + 1);
 }
 
+/* policy html = safe: the bodies of a multipart/related first, so that
+ * the images their HTML shows are kept inline, then what is left. */
+static mg_status related(mail_job *j, GMimeMultipart *mp, unsigned level)
+{
+	GMimeMultipart *outer = j->related_src;
+	int n = g_mime_multipart_get_count(mp);
+	mg_status st = MG_OK;
+
+	j->related_src = mp;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < n && st == MG_OK; i++) {
+			GMimeObject *c = g_mime_multipart_get_part(mp, i);
+
+			if (is_body_text(c) == (pass == 0) && !g_hash_table_contains(j->consumed, c))
+				st = walk(j, c, level + 1);
+		}
+	j->related_src = outer;
+	return st;
+}
+
 static mg_status multipart(mail_job *j, GMimeMultipart *mp, unsigned level)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(mp));
@@ -640,6 +673,8 @@ static mg_status multipart(mail_job *j, GMimeMultipart *mp, unsigned level)
 
 	if (g_mime_content_type_is_type(ct, "multipart", "alternative"))
 		return alternative(j, mp, level);
+	if (j->safe && g_mime_content_type_is_type(ct, "multipart", "related"))
+		return related(j, mp, level);
 	for (int i = 0; i < n && st == MG_OK; i++)
 		st = walk(j, g_mime_multipart_get_part(mp, i), level + 1);
 	return st;
@@ -708,21 +743,18 @@ static void append_crlf(GString *g, const char *s, size_t n)
 	}
 }
 
-static GMimeObject *text_part(mail_job *j, const char *notice)
+/* A UTF-8 text part of head and body, in CRLF: the canonical form of
+ * text, also under base64. */
+static GMimeObject *utf8_part(const char *subtype, const char *head, size_t hlen,
+                              const char *body, size_t blen)
 {
-	GMimeTextPart *tp = g_mime_text_part_new_with_subtype("plain");
-	GString *g = g_string_sized_new(j->body.len + (notice ? strlen(notice) : 0) + 2);
+	GMimeTextPart *tp = g_mime_text_part_new_with_subtype(subtype);
+	GString *g = g_string_sized_new(hlen + blen + 2);
 	GMimeStream *s;
 	GMimeDataWrapper *w;
-	size_t nlen = notice ? strlen(notice) : 0;
 
-	/* with no body the notice ends the text on one newline, as the text
-	 * is read back: mugai's own output sanitised again is unchanged */
-	if (j->body.len == 0 && nlen >= 2 && notice[nlen - 1] == '\n' && notice[nlen - 2] == '\n')
-		nlen--;
-	/* the canonical form of text is CRLF, also under base64 */
-	append_crlf(g, notice, nlen);
-	append_crlf(g, (const char *)j->body.data, j->body.len);
+	append_crlf(g, head, hlen);
+	append_crlf(g, body, blen);
 	s = g_mime_stream_mem_new_with_buffer(g->str, g->len);
 	w = g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
 	g_mime_part_set_content(GMIME_PART(tp), w);
@@ -736,6 +768,36 @@ static GMimeObject *text_part(mail_job *j, const char *notice)
 	return GMIME_OBJECT(tp);
 }
 
+static GMimeObject *text_part(mail_job *j, const char *notice)
+{
+	size_t nlen = notice ? strlen(notice) : 0;
+
+	/* with no body the notice ends the text on one newline, as the text
+	 * is read back: mugai's own output sanitised again is unchanged */
+	if (j->body.len == 0 && nlen >= 2 && notice[nlen - 1] == '\n' && notice[nlen - 2] == '\n')
+		nlen--;
+	return utf8_part("plain", notice, nlen, (const char *)j->body.data, j->body.len);
+}
+
+/* policy html = safe with an HTML body: the text and the page as two
+ * versions of the body, the page with its inline images. */
+static GMimeObject *safe_body(mail_job *j, GMimeObject *text, const char *notice, const char *id)
+{
+	size_t len = 0;
+	char *page = mail_html_page(j, notice, &len);
+	GMimeObject *html = utf8_part("html", NULL, 0, page, len);
+	GMimeObject *rel = mail_html_related(j, html, id);
+	GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+
+	g_mime_multipart_add(alt, text);
+	g_mime_multipart_add(alt, rel);
+	mail_boundary_set(alt, j->fopts, id);
+	g_object_unref(rel);
+	g_object_unref(html);
+	free(page);
+	return GMIME_OBJECT(alt);
+}
+
 static void assemble(mail_job *j, GMimeMessage *dst, const char *prev_id)
 {
 	const char *id = item_id(j->ctx);
@@ -743,6 +805,13 @@ static void assemble(mail_job *j, GMimeMessage *dst, const char *prev_id)
 	char *notice = notice_wanted ? mail_notice(j, id) : NULL;
 	char *verdict = mail_verdict(j);
 	GMimeObject *body = text_part(j, notice);
+
+	if (j->safe && j->html_used) {
+		GMimeObject *alt = safe_body(j, body, notice, id);
+
+		g_object_unref(body);
+		body = alt;
+	}
 
 	if (j->attachments->len > 0) {
 		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
@@ -809,6 +878,11 @@ static void job_init(mail_job *j, mg_ctx *ctx)
 	mg_buf_init(&j->atext, ctx->policy->max_output);
 	j->attachments = g_ptr_array_new_with_free_func(g_object_unref);
 	j->notes = g_ptr_array_new_with_free_func(note_free);
+	j->safe = ctx->policy->action[MG_FAM_HTML] == MG_ACT_SAFE;
+	mg_buf_init(&j->html, ctx->policy->max_output);
+	j->related = g_ptr_array_new_with_free_func(g_object_unref);
+	j->cids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	j->consumed = g_hash_table_new(g_direct_hash, g_direct_equal);
 }
 
 static void job_free(mail_job *j)
@@ -819,6 +893,10 @@ static void job_free(mail_job *j)
 	mg_buf_free(&j->atext);
 	g_ptr_array_free(j->attachments, TRUE);
 	g_ptr_array_free(j->notes, TRUE);
+	mg_buf_free(&j->html);
+	g_ptr_array_free(j->related, TRUE);
+	g_hash_table_destroy(j->cids);
+	g_hash_table_destroy(j->consumed);
 }
 
 /* PPAP: the candidate passwords the subject and the bodies offer, for
@@ -856,7 +934,8 @@ static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 		st = walk(&j, body, 0);
 	if (st != MG_OK)
 		goto done;
-	if (j.atext.len && mg_buf_append(&j.body, j.atext.data, j.atext.len) < 0) {
+	if (j.atext.len && (mg_buf_append(&j.body, j.atext.data, j.atext.len) < 0 ||
+	                    mail_html_text(&j, &j.atext) != MG_OK)) {
 		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "mail text with the attachments' text larger than "
 		             "max_output");
 		goto done;

@@ -106,6 +106,18 @@ static void line_ja(GString *g, const mail_note *n)
 		g_string_append_printf(g, "本文の文字コード指定が誤っていたため %s として読みました",
 		                       nz(n->detail));
 		break;
+	case NOTE_HTML_SAFE:
+		if (g_strcmp0(n->detail, "remove") == 0)
+			g_string_append(g, "HTML形式の本文を無害化して残しました（リンクは削除）");
+		else if (g_strcmp0(n->detail, "defang") == 0)
+			g_string_append(g, "HTML形式の本文を無害化して残しました（リンク先は "
+			                   "<hxxps://example[.]jp/> のようにクリックできない形で表示）");
+		else
+			g_string_append(g, "HTML形式の本文を無害化して残しました（http・https・mailto のリンクのみ有効）");
+		break;
+	case NOTE_HTML_CUT:
+		g_string_append_printf(g, "HTMLから%s（%u件）を削除しました", nz(n->name), n->count);
+		break;
 	}
 }
 
@@ -166,6 +178,18 @@ static void line_en(GString *g, const mail_note *n)
 		break;
 	case NOTE_CHARSET:
 		g_string_append_printf(g, "Body charset was wrong or missing; read as %s", nz(n->detail));
+		break;
+	case NOTE_HTML_SAFE:
+		if (g_strcmp0(n->detail, "remove") == 0)
+			g_string_append(g, "HTML body kept, disarmed (links removed)");
+		else if (g_strcmp0(n->detail, "defang") == 0)
+			g_string_append(g, "HTML body kept, disarmed (links shown unclickable, as "
+			                   "<hxxps://example[.]jp/>)");
+		else
+			g_string_append(g, "HTML body kept, disarmed (only http, https and mailto links kept)");
+		break;
+	case NOTE_HTML_CUT:
+		g_string_append_printf(g, "%u %s removed from the HTML", n->count, nz(n->detail));
 		break;
 	}
 }

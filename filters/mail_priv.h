@@ -29,6 +29,8 @@ typedef enum mail_note_kind {
 	NOTE_TNEF_OPENED,       /* winmail.dat opened: count attachments; detail: body used */
 	NOTE_CHARSET,           /* a body in a wrong or missing charset, decoded as detail */
 	NOTE_LINKS,             /* count links defanged or removed; detail: the policy's word */
+	NOTE_HTML_SAFE,         /* an HTML body kept, disarmed; detail: policy links' word */
+	NOTE_HTML_CUT,          /* count of a kind removed from it; name: Japanese, detail: English */
 } mail_note_kind;
 
 typedef struct mail_note {
@@ -52,6 +54,14 @@ typedef struct mail_job {
 	GPtrArray *attachments;  /* GMimeObject *, in order */
 	GPtrArray *notes;        /* mail_note * */
 	bool dry;                /* comparing versions: nothing attached or noted */
+	/* policy html = safe (mail_html.c) */
+	bool safe;
+	bool html_used;          /* an HTML body delivered: the mail gets an HTML version */
+	mg_buf html;             /* the page's body: every body in order */
+	GMimeMultipart *related_src; /* the multipart/related being walked */
+	GPtrArray *related;      /* GMimePart *: its images, sanitised */
+	GHashTable *cids;        /* its Content-IDs -> the new cid: URLs */
+	GHashTable *consumed;    /* source parts kept as those images */
 } mail_job;
 
 /* mail.c */
@@ -66,6 +76,22 @@ mg_status mail_body_add(mail_job *j, mg_buf *text);
 /* Bytes of unknown charset (a header value, a file name) as clean UTF-8
  * on one line; g_free() it. */
 char *mail_clean_line(const char *s, size_t len);
+
+/* The decoded content of a leaf part (transfer encoding undone). */
+GByteArray *mail_part_bytes(GMimePart *part);
+
+/* mail_html.c: an HTML body (bytes in charset) disarmed and added to the
+ * page, its cid: images kept as inline parts; t gets the text made from
+ * it.  Notes and report entries are added. */
+mg_status mail_html_body(mail_job *j, const unsigned char *html, size_t len, const char *charset,
+                         mg_buf *t, unsigned *links_changed);
+/* A plain body (UTF-8) added to the page as preformatted text; nothing
+ * unless policy html = safe. */
+mg_status mail_html_text(mail_job *j, const mg_buf *text);
+/* The whole page with the notice on top (free() it). */
+char *mail_html_page(const mail_job *j, const char *notice, size_t *len);
+/* html, or a multipart/related of html and the inline images. */
+GMimeObject *mail_html_related(mail_job *j, GMimeObject *html, const char *item_id);
 
 /* mail_headers.c: the whitelisted fields of src, decoded, re-encoded as
  * UTF-8 into dst; everything else is dropped and reported. */

@@ -2,6 +2,7 @@
  * plainly and obfuscated, and the page's invariant (fuzz/html_safe_invariant.h). */
 #include <check.h>
 #include <glib.h>
+#include <gmime/gmime.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,6 +415,149 @@ START_TEST(html_family_safe)
 }
 END_TEST
 
+#define CRLF "\r\n"
+
+/* A newsletter: stub plain version, related HTML with a cid: logo that is
+ * shown, an unreferenced image, a tracker, a script. */
+static const char mail_src[] =
+	"From: info@city.example.lg.jp" CRLF
+	"To: staff@example.lg.jp" CRLF
+	"Subject: news" CRLF
+	"MIME-Version: 1.0" CRLF
+	"Content-Type: multipart/alternative; boundary=\"alt\"" CRLF CRLF
+	"--alt" CRLF
+	"Content-Type: text/plain; charset=utf-8" CRLF CRLF
+	"HTML mail" CRLF
+	"--alt" CRLF
+	"Content-Type: multipart/related; boundary=\"rel\"" CRLF CRLF
+	"--rel" CRLF
+	"Content-Type: text/html; charset=iso-2022-jp" CRLF CRLF
+	"<html><body onload=\"go()\"><h1>\x1b$B$*CN$i$;\x1b(B</h1><script>alert(1)</script>"
+	"<p><a href=\"https://www.city.example.lg.jp/\">city</a></p>"
+	"<img src=\"cid:logo@x\" alt=\"logo\"><img src=\"http://t.example/p.gif\" alt=\"[t]\">"
+	"</body></html>" CRLF
+	"--rel" CRLF
+	"Content-Type: image/gif" CRLF
+	"Content-ID: <logo@x>" CRLF
+	"Content-Transfer-Encoding: base64" CRLF CRLF
+	"R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==" CRLF
+	"--rel" CRLF
+	"Content-Type: image/gif; name=\"other.gif\"" CRLF
+	"Content-ID: <other@x>" CRLF
+	"Content-Transfer-Encoding: base64" CRLF CRLF
+	"R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==" CRLF
+	"--rel--" CRLF
+	"--alt--" CRLF;
+
+static mg_result mail_out(const char *html_action)
+{
+	mg_policy *p = mg_policy_new();
+	char *err = NULL;
+	mg_result res;
+
+	ck_assert_int_eq(mg_policy_set(p, "html", html_action, &err), 0);
+	ck_assert_int_eq(tu_sanitize_policy(p, mail_src, sizeof(mail_src) - 1, "m.eml",
+	                                    MG_MODE_DEFAULT, &res), MG_OK);
+	mg_policy_free(p);
+	return res;
+}
+
+/* The first leaf of type/subtype in the message, its decoded content. */
+static char *part_text(const mg_result *res, const char *type, const char *subtype)
+{
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer((const char *)res->out, res->out_len);
+	GMimeParser *ps = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m = g_mime_parser_construct_message(ps, NULL);
+	GMimePartIter *it = g_mime_part_iter_new(GMIME_OBJECT(m));
+	char *t = NULL;
+
+	do {
+		GMimeObject *o = g_mime_part_iter_get_current(it);
+
+		if (o && GMIME_IS_TEXT_PART(o) &&
+		    g_mime_content_type_is_type(g_mime_object_get_content_type(o), type, subtype)) {
+			t = g_mime_text_part_get_text(GMIME_TEXT_PART(o));
+			break;
+		}
+	} while (g_mime_part_iter_next(it));
+	g_mime_part_iter_free(it);
+	g_object_unref(m);
+	g_object_unref(ps);
+	g_object_unref(s);
+	return t;
+}
+
+START_TEST(mail_safe_alternative)
+{
+	mg_result res = mail_out("safe");
+	char *html = part_text(&res, "text", "html"), *text = part_text(&res, "text", "plain");
+	const char *why;
+
+	ck_assert(tu_contains(res.out, res.out_len, "Content-Type: multipart/alternative"));
+	ck_assert(tu_contains(res.out, res.out_len, "Content-Type: multipart/related"));
+	ck_assert(tu_contains(res.out, res.out_len, "Content-Id: <img1@mugai.invalid>"));
+	ck_assert_ptr_nonnull(html);
+	ck_assert_ptr_nonnull(text);
+	why = html_safe_invariant(html, strlen(html));
+	ck_assert_msg(why == NULL, "%s: %s", why, html);
+	ck_assert_ptr_nonnull(strstr(html, "<h1>お知らせ</h1>"));
+	ck_assert_ptr_nonnull(strstr(html, "<img src=\"cid:img1@mugai.invalid\" alt=\"logo\" />"));
+	ck_assert_ptr_nonnull(strstr(html, "<a href=\"https://www.city.example.lg.jp/\">city</a>"));
+	ck_assert_ptr_nonnull(strstr(html, "【無害化通知】"));
+	ck_assert(!has_ci(html, "<script"));
+	ck_assert(!has_ci(html, "alert"));
+	ck_assert(!has_ci(html, "t.example"));
+	ck_assert(!has_ci(html, "onload"));
+	/* the plain version is made from the page, not the stub */
+	ck_assert_ptr_nonnull(strstr(text, "お知らせ"));
+	ck_assert_ptr_nonnull(strstr(text, "city <https://www.city.example.lg.jp/>"));
+	ck_assert_ptr_nonnull(strstr(text, "1 scripts removed from the HTML"));
+	ck_assert_ptr_null(strstr(text, "HTML mail"));
+	/* the image the page does not show is an attachment, once */
+	ck_assert(tu_contains(res.out, res.out_len, "filename=other.png"));
+	ck_assert(tu_report_has(&res, "removed", "scripts"));
+	ck_assert(tu_report_has(&res, "removed", "event handler attributes"));
+	g_free(html);
+	g_free(text);
+	mg_result_free(&res);
+}
+END_TEST
+
+START_TEST(mail_text_is_default)
+{
+	mg_result res = mail_out("text");
+	char *html = part_text(&res, "text", "html");
+
+	ck_assert_ptr_null(html);
+	ck_assert(!tu_contains(res.out, res.out_len, "multipart/alternative"));
+	mg_result_free(&res);
+}
+END_TEST
+
+/* mugai's own safe output sanitised again: the same page and text. */
+START_TEST(mail_safe_twice)
+{
+	mg_result once = mail_out("safe"), twice;
+	mg_policy *p = mg_policy_new();
+	char *err = NULL, *h1, *h2;
+
+	ck_assert_int_eq(mg_policy_set(p, "html", "safe", &err), 0);
+	ck_assert_int_eq(tu_sanitize_policy(p, once.out, once.out_len, "m.eml", MG_MODE_DEFAULT,
+	                                    &twice), MG_OK);
+	h1 = part_text(&once, "text", "html");
+	h2 = part_text(&twice, "text", "html");
+	ck_assert_ptr_nonnull(h2);
+	ck_assert(html_safe_invariant(h2, strlen(h2)) == NULL);
+	ck_assert_ptr_nonnull(strstr(h2, "<h1>お知らせ</h1>"));
+	ck_assert_ptr_nonnull(strstr(h2, "<img src=\"cid:img1@mugai.invalid\" alt=\"logo\" />"));
+	g_free(h1);
+	g_free(h2);
+	mg_result_free(&once);
+	mg_result_free(&twice);
+	mg_policy_free(p);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("html_safe");
@@ -434,6 +578,9 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, url_classify);
 	tcase_add_test(tc, policy_word);
 	tcase_add_test(tc, html_family_safe);
+	tcase_add_test(tc, mail_safe_alternative);
+	tcase_add_test(tc, mail_text_is_default);
+	tcase_add_test(tc, mail_safe_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }
