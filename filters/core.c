@@ -263,9 +263,11 @@ static mg_status run_item(mg_ctx *ctx, mg_item *item, bool is_mail, mg_out *out)
 	report_detected(ctx, item);
 	act = allow_listed(ctx, item->type.family, choose_action(ctx, item->type.family));
 	json_object_set_new(ctx->report, "action", json_string(mg_action_name(act)));
-	if (act == MG_ACT_BLOCK)
-		return mg_fail(ctx, MG_E_TYPE_BLOCKED, "%s content (%s) is blocked by policy",
-		               mg_family_name(item->type.family), item->type.mime);
+	if (act == MG_ACT_BLOCK) /* a bank's block names the bank, for the reader of the notice */
+		return mg_fail(ctx, MG_E_TYPE_BLOCKED, "%s content (%s) is blocked by policy%s%s",
+		               mg_family_name(item->type.family), item->type.mime,
+		               strcmp(ctx->policy->name, "default") ? " bank " : "",
+		               strcmp(ctx->policy->name, "default") ? ctx->policy->name : "");
 	f = mg_filter_for(item->type.family);
 	if (!f || !f->run || !(f->actions & (1u << act)))
 		return mg_fail(ctx, MG_E_TYPE_BLOCKED, "no %s filter for %s content",

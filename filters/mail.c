@@ -351,8 +351,13 @@ static mg_status sanitise_attachment(mail_job *j, const unsigned char *data, siz
 	st = mg_sanitize_child(j->ctx, data, len, name, declared, &out, &child);
 	if (st == MG_OK) {
 		char *outname = mg_output_name(name, out.ext[0] ? out.ext : "bin");
-		char *detail = g_strdup_printf("%s: %s", child_text(json_object_get(child, "detected"),
-		                                                     "family"), child_text(child, "action"));
+		/* an allow-listed attachment says so in the notice, not only the report */
+		char *detail = g_strdup_printf("%s: %s%s", child_text(json_object_get(child, "detected"),
+		                                                       "family"),
+		                               child_text(child, "action"),
+		                               json_is_true(json_object_get(child, "allow_listed"))
+		                                   ? ", allow-listed by SHA-256"
+		                                   : "");
 
 		g_ptr_array_add(j->attachments, artefact_part(j, &out, outname ? outname : name));
 		mail_note_add(j, message && strncmp(out.mime, "message/", 8) == 0 ? NOTE_MESSAGE_KEPT

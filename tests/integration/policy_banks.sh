@@ -126,8 +126,8 @@ check "default bank: named in the report and the log" \
 out=$(send alice@example.org "$tmp/docx.eml" taro@soumu.example.lg.jp)
 id2=$(reply_id <<<"$out")
 d=$(delivered "$id2")
-check "soumu bank (recipient domain): the .docx is removed" \
-	bash -c '! grep -q "^attachment harmless-clean" <<<"$1" && grep -q "harmless-clean.docx" <<<"$1"' _ "$d"
+check "soumu bank (recipient domain): the .docx is removed, the notice naming the bank" \
+	bash -c '! grep -q "^attachment harmless-clean" <<<"$1" && grep -q "harmless-clean.docx.*blocked by policy bank soumu" <<<"$1"' _ "$d"
 check "soumu bank: named in the report and the log" \
 	test "$(bank_of_report "$id2")/$(bank_of_log "$id2")" = soumu/soumu
 
@@ -157,6 +157,7 @@ id5=$(reply_id <<<"$out")
 d=$(delivered "$id5")
 check "soumu bank: the allow-listed .docm comes out as .docx" \
 	grep -q "^attachment oleform-PR314.docx application/vnd.openxmlformats" <<<"$d"
+check "the mail's notice says it was allow-listed" grep -q "^body .*oleform-PR314.docm.*allow-listed by SHA-256" <<<"$d"
 $py - "$next/$id5.eml" >"$tmp/members" <<'PY'
 import io, sys, zipfile
 from email import policy
