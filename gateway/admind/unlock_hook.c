@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "banks.h"
 #include "config.h"
 #include "release.h"
 #include "unlock_hook.h"
@@ -35,6 +36,11 @@ mg_unlock_hook *mg_unlock_hook_new(const mg_config *c, const mg_worker_limits *l
 	}
 	h->config = c;
 	pthread_mutex_init(&h->lock, NULL);
+	if (mg_worker_set_banks(h->worker, mg_banks_all(c->banks), mg_banks_count(c->banks)) < 0) {
+		*err = strdup("out of memory");
+		mg_unlock_hook_free(h);
+		return NULL;
+	}
 	if (mg_worker_start(h->worker, err) < 0) {
 		mg_unlock_hook_free(h);
 		return NULL;
@@ -110,6 +116,20 @@ static void offer(const mq_item *item, mg_result *r, mw_unlock_result *res)
 	r->out_len = 0;
 }
 
+/* The bank the item was sanitised by when it came, chosen again by the
+ * same rules (its first recipient, as `mugai quarantine unlock` does): an
+ * unlocked item gets no laxer policy than its bank's. */
+static unsigned item_bank(const mg_config *c, const mq_item *item)
+{
+	const char *all = item->recipients ? item->recipients : "";
+	char first[512];
+
+	all += strspn(all, " ,<");
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(all, " ,>"), all);
+	return (unsigned)mg_banks_for_item(c->banks, strcmp(item->channel, "mail") == 0,
+	                                   item->sender, first, item->subject);
+}
+
 int mg_unlock_hook_run(void *ctx, const mq_item *item, const unsigned char *original, size_t len,
                        const char *password, const char *recipient, mw_unlock_result *res)
 {
@@ -120,7 +140,8 @@ int mg_unlock_hook_run(void *ctx, const mq_item *item, const unsigned char *orig
 	mg_result r = { 0 };
 
 	pthread_mutex_lock(&h->lock);
-	mg_worker_sanitize_unlock(h->worker, &in, cands, 1, MG_MODE_DEFAULT, &r);
+	mg_worker_sanitize_bank(h->worker, &in, item_bank(h->config, item), cands, 1,
+	                        MG_MODE_DEFAULT, &r);
 	pthread_mutex_unlock(&h->lock);
 	if (opened(&r)) {
 		rc = deliver(h->config, item, &r, recipient, res) == 0 ? 1 : -1;
