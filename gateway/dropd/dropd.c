@@ -20,7 +20,9 @@
  * kept in the outbox.  The input is removed only after the original is in
  * the quarantine and the output and its report are durably in the outbox;
  * any failure leaves it for the next attempt.  A blocked file leaves only
- * its report.  A file that cannot be taken at all (larger than max_size,
+ * its report.  An encrypted file (PPAP) waits in the quarantine as
+ * awaiting_password, its report naming the unlock link (drop_unlock.h).
+ * A file that cannot be taken at all (larger than max_size,
  * not a regular file) is renamed NAME.rejected in the inbox, with a report
  * in the outbox: never dropped in silence.
  */
@@ -42,6 +44,7 @@
 #include <jansson.h>
 
 #include "banks.h"
+#include "drop_unlock.h"
 #include "fileio.h"
 #include "item.h"
 #include "log.h"
@@ -126,8 +129,10 @@ static char *dir_of(const char *rel)
 /* --- output ---------------------------------------------------------------- */
 
 /* The report as written to the outbox: the stored one, plus where the
- * artefact went. */
-static char *outbox_report(const mg_item *it, const char *rel, const char *artefact)
+ * artefact went and, for an encrypted file waiting for its password, the
+ * link that opens it (never in the stored report: it is a credential). */
+static char *outbox_report(const mg_item *it, const char *rel, const char *artefact,
+                           const char *unlock_link)
 {
 	json_t *r = json_loads(it->report, 0, NULL), *gw;
 	char *s;
@@ -150,6 +155,11 @@ static char *outbox_report(const mg_item *it, const char *rel, const char *artef
 			json_object_set_new(gw, "output_name", json_null());
 		}
 		json_object_set_new(gw, "quarantined", json_boolean(it->stored));
+		if (unlock_link) {
+			json_object_set_new(gw, "awaiting_password", json_true());
+			if (*unlock_link)
+				json_object_set_new(gw, "unlock_link", json_string(unlock_link));
+		}
 	}
 	s = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(r);
@@ -158,7 +168,8 @@ static char *outbox_report(const mg_item *it, const char *rel, const char *artef
 
 /* Writes the artefact (when sanitised) and the report; 0 or -1. *final
  * gets the artefact's name, or the report's for a blocked item. */
-static int write_outputs(dropd *d, const mg_item *it, const char *rel, char **final)
+static int write_outputs(dropd *d, const mg_item *it, const char *rel, const char *unlock_link,
+                         char **final)
 {
 	char *reldir = dir_of(rel), *outdir = reldir ? join(d->outbox, reldir) : NULL;
 	char *name = NULL, *artefact = NULL, *rname = NULL, *report = NULL;
@@ -180,7 +191,7 @@ static int write_outputs(dropd *d, const mg_item *it, const char *rel, char **fi
 		rname = NULL;
 		goto done;
 	}
-	report = outbox_report(it, rel, artefact);
+	report = outbox_report(it, rel, artefact, unlock_link);
 	part[0] = report;
 	len[0] = report ? strlen(report) : 0;
 	if (!report || mg_outfile_write(outdir, rname, part, len, 1, artefact ? NULL : final) < 0)
@@ -251,7 +262,7 @@ static void reject(dropd *d, const char *rel, const char *path, mg_status st, co
 	              "policy", "bank", it.bank);
 	it.report = r ? json_dumps(r, JSON_INDENT(2)) : NULL;
 	json_decref(r);
-	if (!it.report || write_outputs(d, &it, rel, &final) < 0) {
+	if (!it.report || write_outputs(d, &it, rel, NULL, &final) < 0) {
 		mg_item_free(&it);
 		return; /* left as it is: tried again at the next scan */
 	}
@@ -307,7 +318,7 @@ static bool input_removable(const char *path)
 
 static void take(dropd *d, const char *rel)
 {
-	char *path = join(d->inbox, rel), *final = NULL;
+	char *path = join(d->inbox, rel), *final = NULL, link[512] = "";
 	mg_item it = { 0 };
 	struct stat st;
 	unsigned char *data = NULL;
@@ -353,7 +364,9 @@ static void take(dropd *d, const char *rel)
 	if (mg_item_prepare(&d->pipe, &it) < 0) {
 		mg_log_warn("dropd: %s kept for a later attempt: %s", rel, it.reason);
 		mg_item_done(&d->pipe, &it, "deferred", it.reason, 0);
-	} else if (write_outputs(d, &it, rel, &final) < 0) {
+	} else if (write_outputs(d, &it, rel,
+	                         mg_drop_await_password(d->pipe.store, d->cfg, &it, link, sizeof(link)),
+	                         &final) < 0) {
 		mg_metrics_error("outbox");
 		mg_item_done(&d->pipe, &it, "deferred", "the outbox could not be written", 0);
 	} else {
