@@ -12,6 +12,7 @@
 #include "banks.h"
 #include "config.h"
 #include "testutil.h"
+#include "worker.h"
 
 /* A configuration file with text; the path (static). */
 static const char *conf_file(const char *text)
@@ -357,6 +358,50 @@ START_TEST(allow_list_file_errors)
 }
 END_TEST
 
+/* The sandboxed worker holds every bank and takes the item's by number:
+ * one document, two outcomes, and a bank it does not hold blocks. */
+START_TEST(worker_bank_per_item)
+{
+	char *err = NULL;
+	mg_config *c = load(two_banks, &err);
+	mg_worker_limits lim = { 60, 1u << 30, 0, 0, NULL };
+	mg_worker *w;
+	mg_result res;
+	unsigned char *data;
+	size_t len, strict = 0;
+	mg_input in;
+
+	ck_assert_msg(c, "%s", err ? err : "");
+	for (size_t i = 0; i < mg_banks_count(c->banks); i++)
+		if (strcmp(mg_policy_name(mg_banks_policy(c->banks, i)), "strict") == 0)
+			strict = i;
+	ck_assert_uint_ne(strict, 0);
+	w = mg_worker_new(c->policy, &lim);
+	ck_assert_int_eq(mg_worker_set_banks(w, mg_banks_all(c->banks), mg_banks_count(c->banks)), 0);
+	data = tu_read(CORPUS_DIR "/office/harmless-clean.docx", &len);
+	in = (mg_input){ data, len, "a.docx", NULL, NULL, 0 };
+	ck_assert_int_eq(mg_worker_sanitize_bank(w, &in, 0, NULL, 0, MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert_ptr_nonnull(strstr(res.report_json, "\"bank\": \"default\""));
+	mg_result_free(&res);
+	ck_assert_int_eq(mg_worker_sanitize_bank(w, &in, (unsigned)strict, NULL, 0, MG_MODE_DEFAULT,
+	                                         &res), MG_E_TYPE_BLOCKED);
+	ck_assert_ptr_nonnull(strstr(res.report_json, "\"bank\": \"strict\""));
+	ck_assert_ptr_nonnull(strstr(res.reason, "blocked by policy bank strict"));
+	mg_result_free(&res);
+	ck_assert_int_eq(mg_worker_sanitize_bank(w, &in, 7, NULL, 0, MG_MODE_DEFAULT, &res),
+	                 MG_E_INTERNAL);
+	ck_assert_ptr_null(res.out);
+	ck_assert_ptr_nonnull(strstr(res.reason, "no policy bank 7"));
+	mg_result_free(&res);
+	/* the default again, after a strict item: nothing carried over */
+	ck_assert_int_eq(mg_worker_sanitize(w, &in, MG_MODE_DEFAULT, &res), MG_OK);
+	mg_result_free(&res);
+	free(data);
+	mg_worker_free(w);
+	mg_config_free(c);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("banks");
@@ -369,6 +414,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(t, allow_list_rebuilds_never_passes);
 	tcase_add_test(t, allow_list_family_cannot_rebuild);
 	tcase_add_test(t, allow_list_file_errors);
+	tcase_add_test(t, worker_bank_per_item);
 	suite_add_tcase(s, t);
 	return s;
 }
