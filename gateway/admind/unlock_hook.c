@@ -15,6 +15,7 @@
 
 #include "banks.h"
 #include "config.h"
+#include "metrics.h"
 #include "release.h"
 #include "unlock_hook.h"
 
@@ -157,5 +158,6 @@ int mg_unlock_hook_run(void *ctx, const mq_item *item, const unsigned char *orig
 		rc = -1;
 	}
 	mg_result_free(&r);
+	mg_metrics_ppap(rc > 0 ? "unlocked" : "failed");
 	return rc;
 }

@@ -9,6 +9,7 @@
  * The link is a credential: it goes into the outbox report only, never
  * into the stored report, the index (which keeps its hash) or a log line.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,10 +20,13 @@ const char *mg_drop_await_password(mq_store *s, const mg_config *c, const mg_ite
                                    size_t size)
 {
 	char token[MQ_UNLOCK_TOKEN_SIZE], *err = NULL;
+	uint64_t on = 0;
 	int rc;
 
 	link[0] = 0;
-	if (!it->stored || !it->verdict || strcmp(it->verdict, "encrypted") != 0)
+	/* ppap.enabled = no: an encrypted file is kept as before, for review */
+	if (!it->stored || !it->verdict || strcmp(it->verdict, "encrypted") != 0 ||
+	    mg_parse_bool(c->ppap_enabled, &on) < 0 || !on)
 		return NULL;
 	rc = mq_await_password(s, it->id, "drop folder: waiting for its password", &err);
 	/* refused: it waits already */

@@ -10,7 +10,7 @@
 #include "item.h"
 #include "quarantine.h"
 
-/* For an item stored as encrypted: marks it awaiting_password and, when
+/* With ppap.enabled, for an item stored as encrypted: marks it awaiting_password and, when
  * admin.public_url is set, makes an unlock link for the outbox (valid
  * ppap.link_ttl) into link.  Returns link ("" when no link could be
  * made: the report then says only that it waits), or NULL for any other

@@ -123,6 +123,9 @@ assert not any(i.flag_bits & 1 for i in z.infolist()), "still encrypted"
 assert sys.argv[2] in b"".join(z.read(i) for i in z.infolist()).decode(), "text lost"
 PY
 check "the dropped file is unlocked" bash -c "\"$mugai\" quarantine ${gw_opts[*]@Q} show '$drop_id' | grep -qE '^status +unlocked'"
+metrics=$(curl -s -m 5 "http://127.0.0.1:$admin_port/metrics")
+check "admind counts the unlocks and the wrong passwords" bash -c \
+	"grep -qx 'mugai_ppap_total{outcome=\"unlocked\"} 2' <<<\"\$1\" && grep -qx 'mugai_ppap_total{outcome=\"failed\"} 5' <<<\"\$1\"" _ "$metrics"
 check "the chain and the index agree" bash -c "\"$mugai\" quarantine ${gw_opts[*]@Q} verify --blobs | grep -q 'index agrees'"
 
 # no password anywhere: logs, reports, index, audit, quarantine, outbox, sink
