@@ -343,7 +343,8 @@ static char *report_top(mg_ctx *ctx, mg_mode mode)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_object_set_new(ctx->report, "time", json_string(when));
 	json_object_set_new(ctx->report, "mugai_version", json_string(MUGAI_VERSION));
-	json_object_set_new(ctx->report, "policy", json_pack("{s:s}", "bank", ctx->policy->name));
+	json_object_set_new(ctx->report, "policy", mg_report_policy(ctx->policy));
+	json_object_set_new(ctx->report, "versions", mg_report_versions());
 	json_object_set_new(ctx->report, "mode",
 	                    json_string(mode == MG_MODE_DEFAULT ? "default" :
 	                                mode == MG_MODE_TEXT ? "text" :

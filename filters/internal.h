@@ -98,6 +98,7 @@ struct mg_policy {
 	char name[32];              /* the bank: "default" for [policy], else [policy:NAME] */
 	char allow_sha256[256];     /* file of SHA-256 of allow-listed originals, "" none */
 	const mg_allowlist *allow;  /* its hashes once loaded (mg_policy_load_lists) */
+	bool report_part;           /* mails: the signed report attached (done by the gateway) */
 };
 
 /* What a filter is given: a bounds-checked view of the bytes and the type
@@ -222,6 +223,10 @@ void mg_offcrypto_warm(void);
 /* A JSON string from hostile text: bytes that are not UTF-8 become '?'. */
 json_t *mg_json_text(const char *s);
 json_t *mg_report_new(const char *item_id, const mg_item *item);
+/* report_meta.c: the policy in force ({"bank", "settings_sha256",
+ * "report_part"}) and the versions of mugai and its libraries. */
+json_t *mg_report_policy(const mg_policy *p);
+json_t *mg_report_versions(void);
 void mg_report_removed(mg_ctx *ctx, const char *what, const char *why, ...)
 	__attribute__((format(printf, 3, 4)));
 void mg_report_finding(mg_ctx *ctx, const char *fmt, ...)

@@ -16,13 +16,15 @@
 
 #include "internal.h"
 
-enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG, K_LINKS, K_ATEXT, K_PATH };
+enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG, K_LINKS, K_ATEXT, K_PATH, K_RPART };
 
 /* The words of K_LINKS, in the order of enum mg_links. */
 static const char *const links_words[] = { "text", "defang", "remove", NULL };
 /* The words of K_ATEXT: no, append (a bool kept apart from yes/no, so
  * that later ways of adding the text can be named). */
 static const char *const atext_words[] = { "no", "append", NULL };
+/* The words of K_RPART: the signed report attached to a delivered mail. */
+static const char *const rpart_words[] = { "no", "attach", NULL };
 
 static const struct key {
 	const char *name;
@@ -54,6 +56,7 @@ static const struct key {
 	{ "max_password_candidates", K_COUNT, F(max_password_candidates), "20", 0, 10000, "candidate passwords tried on one encrypted item" },
 	{ "max_spin_count", K_COUNT, F(max_spin_count), "1000000", 1, 100000000, "key-derivation rounds an encrypted document may ask for (Office uses 100000)" },
 	{ "attachment_text", K_ATEXT, F(attachment_text), "no", 0, 0, "mails: no, or append the text of each attachment (PDF, Office, RTF, text) to the body under a line naming the file, for terminals that cannot open files" },
+	{ "report_part", K_RPART, F(report_part), "no", 0, 0, "mails: no, or attach the item's signed report to the delivered mail as a JSON part (mugai-report.json); the X-Mugai-Report header references it either way" },
 	{ "links", K_LINKS, F(links), "text", 0, 0, "links in mail bodies and HTML: text (label <url>), defang (hxxps://example[.]jp/, not clickable) or remove (label only)" },
 	{ "allow_sha256", K_PATH, F(allow_sha256), "", 0, 0, "file of SHA-256 of originals (as sha256sum writes) rebuilt by their family where the policy blocks their type, never passed unsanitised; empty: none" },
 #undef F
@@ -137,6 +140,8 @@ static int set_limit(mg_policy *p, const struct key *k, const char *value, char 
 		snprintf((char *)field, sizeof(p->allow_sha256), "%s", value);
 		p->allow = NULL; /* loaded again by mg_policy_load_lists */
 		return 0;
+	case K_RPART:
+		return set_bool_choice(p, k, rpart_words, value, err);
 	case K_LANG:
 		if (strcmp(value, "ja+en") && strcmp(value, "ja") && strcmp(value, "en")) {
 			*err = errf("policy.%s: '%s' is not one of ja+en, ja, en", k->name, value);
@@ -288,6 +293,9 @@ static void put_value(mg_buf *b, const struct key *k, const mg_policy *p)
 		break;
 	case K_ATEXT:
 		mg_buf_printf(b, "%s\n", atext_words[*(const bool *)field ? 1 : 0]);
+		break;
+	case K_RPART:
+		mg_buf_printf(b, "%s\n", rpart_words[*(const bool *)field ? 1 : 0]);
 		break;
 	case K_SIZE:
 		mg_buf_printf(b, "%llu\n", (unsigned long long)*(const uint64_t *)field);

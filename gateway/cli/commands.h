@@ -8,6 +8,8 @@ int mg_cmd_check_config(int argc, char **argv);
 int mg_cmd_quarantine(int argc, char **argv);
 int mg_cmd_user(int argc, char **argv);
 int mg_cmd_web(int argc, char **argv);
+int mg_cmd_keygen(int argc, char **argv);
+int mg_cmd_report(int argc, char **argv);
 
 /* Shared by the quarantine and user commands (cmd_user.c). */
 struct mg_config;
@@ -20,6 +22,9 @@ struct mq_store *mg_cli_open_quarantine(const struct mg_config *c, const char *w
 char *mg_cli_password(const char *file, const char *prompt, int confirm);
 /* Checks USER's password; 0, or -1 after printing why. */
 int mg_cli_authenticate(struct mq_store *s, const char *user, const char *password_file);
+/* A path from the configuration as the daemon sees it (relative to
+ * daemon.directory); free() it (cmd_keygen.c). */
+char *mg_cli_daemon_path(const struct mg_config *c, const char *path);
 /* `mugai quarantine unlock` (cmd_unlock.c): 0, or 1 after printing why. */
 int mg_cli_unlock(struct mq_store *s, const struct mg_config *c, const char *id,
                   const char *user, const char *user_pwfile, const char *cand_file);

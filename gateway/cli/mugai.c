@@ -18,6 +18,8 @@ static const struct command {
 	{ "quarantine", mg_cmd_quarantine, "review quarantined items: list, show, request, approve, verify" },
 	{ "user", mg_cmd_user, "add and manage the reviewers, approvers and admins" },
 	{ "web", mg_cmd_web, "serve the review UI (Japanese and English) alone, without the daemon" },
+	{ "keygen", mg_cmd_keygen, "make the Ed25519 key that signs reports (report.signing_key)" },
+	{ "report", mg_cmd_report, "verify a signed report and its artefact offline" },
 };
 
 static void usage(FILE *to)

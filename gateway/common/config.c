@@ -73,6 +73,7 @@ static const struct key {
 	{ "audit", "checkpoint_interval", K_SECONDS, F(audit_checkpoint_interval), "1h", "how often admind signs the audit chain's head (Ed25519) into audit.checkpoint_file and syslog; 0: only on demand (mugai quarantine checkpoint)" },
 	{ "audit", "checkpoint_file", K_STR, F(audit_checkpoint_file), "var/quarantine/audit-checkpoints.jsonl", "signed checkpoints are appended here, one JSON line each; keep a copy off this machine; empty: syslog only" },
 	{ "audit", "checkpoint_key", K_STR, F(audit_checkpoint_key), "var/quarantine/audit-checkpoint.key", "Ed25519 secret key signing the checkpoints, made on first use (0600); its public half is written beside it as .pub" },
+	{ "report", "signing_key", K_STR, F(report_signing_key), "", "Ed25519 secret key (made by mugai keygen, 0600) signing every item's report and the X-Mugai-Report marker of delivered mails; checked with mugai report verify and its public half (FILE.pub); empty: reports are not signed" },
 	{ "clamd", "socket", K_STR, F(clamd_socket), "", "clamd socket, empty for no malware scan" },
 	{ "clamd", "timeout", K_SECONDS, F(clamd_timeout), "60s", "one malware scan" },
 	{ "clamd", "max_size", K_SIZE, F(clamd_max_size), "25M", "largest item sent to clamd (keep at or below its StreamMaxLength); larger ones are blocked" },

@@ -54,6 +54,8 @@ typedef struct mg_config {
 	unsigned audit_checkpoint_interval;
 	char *audit_checkpoint_file;
 	char *audit_checkpoint_key;
+	/* signed reports (report_sign.h) */
+	char *report_signing_key;
 	/* the master (mugaid) and the log */
 	char *daemon_user;
 	char *daemon_directory;

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "internal.h" /* the allow-list reader */
 #include "master.h"
+#include "sign_key.h"
 #include "transport.h"
 #include "web.h"
 
@@ -270,6 +271,31 @@ int mg_config_ppap(const mg_config *c)
 	return c->ppap_window > 0 && mg_parse_bool(c->ppap_enabled, &b) == 0 && b != 0;
 }
 
+/* The report signing key, when set: a key the daemon can load, and
+ * readable by nobody else (like ssh's keys). */
+static int check_signing_key(const mg_config *c, char **err)
+{
+	char p[4096], *why = NULL;
+	struct stat st;
+	mg_sign_key *k;
+
+	if (!c->report_signing_key[0])
+		return 0;
+	if (check_file(c, "report.signing_key", c->report_signing_key, err) < 0)
+		return -1;
+	resolve(c, c->report_signing_key, p, sizeof(p));
+	if (stat(p, &st) == 0 && (st.st_mode & 077))
+		return fail(err, "report.signing_key: %s can be read by others (mode %03o): chmod 600",
+		            p, (unsigned)(st.st_mode & 0777));
+	if (!(k = mg_sign_key_load(p, &why))) {
+		fail(err, "report.signing_key: %s", why ? why : "cannot be loaded");
+		free(why);
+		return -1;
+	}
+	mg_sign_key_free(k);
+	return 0;
+}
+
 int mg_config_self_approval(const mg_config *c)
 {
 	uint64_t b = 0;
@@ -315,7 +341,7 @@ int mg_config_check(const mg_config *c, char **err)
 	    check_bool("admin.metrics_public", c->admin_metrics_public, err) < 0 ||
 	    check_bool("quarantine.self_approval", c->quarantine_self_approval, err) < 0 ||
 	    check_bool("ppap.enabled", c->ppap_enabled, err) < 0 ||
-	    check_clamd(c, err) < 0 || check_allow_lists(c, err) < 0 ||
+	    check_clamd(c, err) < 0 || check_allow_lists(c, err) < 0 || check_signing_key(c, err) < 0 ||
 	    check_parent(c, "audit.checkpoint_file", c->audit_checkpoint_file, err) < 0)
 		return -1;
 	if (!c->audit_checkpoint_key[0])

@@ -130,9 +130,10 @@ static char *dir_of(const char *rel)
 
 /* The report as written to the outbox: the stored one, plus where the
  * artefact went and, for an encrypted file waiting for its password, the
- * link that opens it (never in the stored report: it is a credential). */
-static char *outbox_report(const mg_item *it, const char *rel, const char *artefact,
-                           const char *unlock_link)
+ * link that opens it (never in the stored report: it is a credential);
+ * signed again. */
+static char *outbox_report(const mg_pipeline *p, const mg_item *it, const char *rel,
+                           const char *artefact, const char *unlock_link)
 {
 	json_t *r = json_loads(it->report, 0, NULL), *gw;
 	char *s;
@@ -161,7 +162,7 @@ static char *outbox_report(const mg_item *it, const char *rel, const char *artef
 				json_object_set_new(gw, "unlock_link", json_string(unlock_link));
 		}
 	}
-	s = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	s = mg_pipeline_resign(p, r) == 0 ? json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(r);
 	return s;
 }
@@ -191,7 +192,7 @@ static int write_outputs(dropd *d, const mg_item *it, const char *rel, const cha
 		rname = NULL;
 		goto done;
 	}
-	report = outbox_report(it, rel, artefact, unlock_link);
+	report = outbox_report(&d->pipe, it, rel, artefact, unlock_link);
 	part[0] = report;
 	len[0] = report ? strlen(report) : 0;
 	if (!report || mg_outfile_write(outdir, rname, part, len, 1, artefact ? NULL : final) < 0)

@@ -19,6 +19,7 @@
 #include "quarantine_open.h"
 #include "log.h"
 #include "conn.h"
+#include "sign_key.h"
 
 /* Present when the quarantine implements it (see quarantine.h). */
 #pragma weak mq_note_delivery
@@ -29,6 +30,7 @@ int mg_pipeline_open(mg_pipeline *p, const mg_config *c, mg_channel ch,
 	memset(p, 0, sizeof(*p));
 	p->config = c;
 	p->channel = ch;
+	p->limits = *limits;
 	p->clamd.socket = c->clamd_socket;
 	p->clamd.timeout = c->clamd_timeout;
 	p->clamd.max_size = c->clamd_max_size;
@@ -48,12 +50,14 @@ int mg_pipeline_open(mg_pipeline *p, const mg_config *c, mg_channel ch,
 	if (mg_worker_start(p->worker, err) < 0)
 		goto fail;
 	p->store = mg_quarantine_open(c, err);
-	if (!p->store)
+	if (!p->store || mg_pipeline_load_key(p, err) < 0)
 		goto fail;
 	return 0;
 fail:
 	mg_worker_free(p->worker);
+	mq_close(p->store);
 	p->worker = NULL;
+	p->store = NULL;
 	return -1;
 }
 
@@ -61,8 +65,10 @@ void mg_pipeline_close(mg_pipeline *p)
 {
 	mg_worker_free(p->worker);
 	mq_close(p->store);
+	mg_sign_key_free(p->sign_key);
 	p->worker = NULL;
 	p->store = NULL;
+	p->sign_key = NULL;
 }
 
 void mg_item_init(mg_item *it)
@@ -160,7 +166,10 @@ static void sanitise(mg_pipeline *p, mg_item *it, size_t bank)
 
 		in.name = slash ? slash + 1 : it->name;
 	}
+	double t = mg_conn_now();
+
 	mg_worker_sanitize_bank(p->worker, &in, (unsigned)bank, NULL, 0, MG_MODE_DEFAULT, &it->res);
+	it->ms_sanitise = (mg_conn_now() - t) * 1000.0;
 	it->have_res = true;
 	it->verdict = verdict_of(&it->res);
 	it->status = it->res.status;
@@ -250,7 +259,8 @@ static void build_report(mg_pipeline *p, mg_item *it)
 	if (!json_is_object(json_object_get(r, "policy")))
 		json_object_set_new(r, "policy", json_object());
 	json_object_set_new(json_object_get(r, "policy"), "bank", json_string(it->bank));
-	it->report = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (mg_item_sign_report(p, it, r) == 0)
+		it->report = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(r);
 }
 
@@ -282,10 +292,14 @@ static int store(mg_pipeline *p, mg_item *it)
 int mg_item_prepare(mg_pipeline *p, mg_item *it)
 {
 	size_t bank = choose_bank(p, it);
+	double t;
 
 	mg_sha256_hex(it->data, it->len, it->sha256);
+	mg_item_check_marker(p, it);
+	t = mg_conn_now();
 	if (scan(p, it) < 0)
 		return -1;
+	it->ms_scan = (mg_conn_now() - t) * 1000.0;
 	if (!it->verdict)
 		sanitise(p, it, bank);
 	build_report(p, it);

@@ -22,6 +22,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/uio.h>
+
+#include <jansson.h>
 
 #include "clamd.h"
 #include "config.h"
@@ -37,6 +40,8 @@ typedef struct mg_pipeline {
 	mq_store *store;
 	mg_clamd_opts clamd;           /* socket "" or NULL: no scan */
 	unsigned long restarts_seen;   /* the worker's, already counted */
+	mg_worker_limits limits;       /* the sandbox, as the report names it */
+	struct mg_sign_key *sign_key;  /* report.signing_key; NULL: reports unsigned */
 } mg_pipeline;
 
 /* Opens the quarantine and prepares the worker; 0, or -1 with *err. */
@@ -66,6 +71,13 @@ typedef struct mg_item {
 	char *report;                  /* the JSON stored with the original */
 	bool stored;
 	const char *bank;              /* the policy bank the rules chose */
+	/* item_sign.c */
+	double ms_scan, ms_sanitise;   /* the stages' wall-clock times */
+	char report_sha256[65];        /* the report's hash (report_sign.h) */
+	bool report_attach;            /* policy report_part = attach */
+	const char *marker;            /* mugai's own marker: "verified", "not trusted", NULL: none */
+	char marker_item[40];          /* the item id a verified marker names */
+	const char *marker_why;        /* why a marker is not trusted (static) */
 } mg_item;
 
 /* The bank the rules choose for an item of the pipeline's channel: by its
@@ -88,5 +100,25 @@ void mg_item_free(mg_item *it);
 
 /* The hex SHA-256 of the artefact that went out, for the log. */
 const char *mg_item_out_sha256(const mg_item *it);
+
+/* item_sign.c: the signed report and the marker. */
+struct mg_buf;
+/* Loads report.signing_key into p (after the worker is forked); 0, or -1
+ * with *err. */
+int mg_pipeline_load_key(mg_pipeline *p, char **err);
+/* Whether a mail is mugai's own output (its marker verifies with the
+ * configured key): it->marker.  The item is sanitised either way. */
+void mg_item_check_marker(const mg_pipeline *p, mg_item *it);
+/* The report's run-time members (sandbox, timings, own output), its
+ * signature when a key is loaded, and it->report_sha256; 0 or -1. */
+int mg_item_sign_report(const mg_pipeline *p, mg_item *it, json_t *report);
+/* Signs report again after the service added to it (dropd's outbox
+ * report); 0 or -1. */
+int mg_pipeline_resign(const mg_pipeline *p, json_t *report);
+/* A sanitised mail as it goes out: X-Mugai-Report appended to head, the
+ * artefact (with the report attached by policy, built in att) in *msg.
+ * 0 or -1. */
+int mg_item_mail_out(const mg_pipeline *p, const mg_item *it, struct mg_buf *head,
+                     struct mg_buf *att, struct iovec *msg);
 
 #endif

@@ -57,11 +57,12 @@ typedef struct smtpd {
 } smtpd;
 
 /* The message that goes out: our Received: line in head, then the
- * sanitised message (the worker's artefact, handed on as it is: parts[1]),
- * or the notice that replaces a blocked one (in head too).  The number
- * of parts. */
+ * sanitised message (the worker's artefact, handed on as it is: parts[1],
+ * after X-Mugai-Report in head; with the report attached by policy, built
+ * in att), or the notice that replaces a blocked one (in head too).  The
+ * number of parts. */
 static int outgoing(smtpd *d, const mg_smtp_envelope *env, mg_item *it, mg_buf *head,
-                    struct iovec parts[2])
+                    mg_buf *att, struct iovec parts[2])
 {
 	mg_smtp_trace tr = { env->helo, env->peer, d->hostname, it->id,
 		             env->nrcpts == 1 ? env->rcpts[0] : NULL, env->esmtp, env->tls,
@@ -71,8 +72,9 @@ static int outgoing(smtpd *d, const mg_smtp_envelope *env, mg_item *it, mg_buf *
 	if (mg_smtp_received(head, &tr) < 0)
 		return -1;
 	if (strcmp(it->verdict, "sanitised") == 0) {
+		if (mg_item_mail_out(&d->pipe, it, head, att, &parts[1]) < 0)
+			return -1;
 		parts[0] = (struct iovec){ head->data, head->len };
-		parts[1] = (struct iovec){ it->res.out, it->res.out_len };
 		return 2;
 	}
 	n = (mg_notice_info){ it->id, it->verdict, it->status, it->reason, env->sender,
@@ -91,7 +93,7 @@ static void deliver(void *vctx, const mg_smtp_envelope *env, const unsigned char
 	smtpd *d = vctx;
 	mg_item it = { 0 };
 	mg_envelope e = { NULL, env->sender, (const char *const *)env->rcpts, env->nrcpts };
-	mg_buf out;
+	mg_buf out, att;
 	struct iovec parts[2];
 	size_t out_len = 0;
 	mg_smtp_reply hop;
@@ -108,12 +110,13 @@ static void deliver(void *vctx, const mg_smtp_envelope *env, const unsigned char
 	mg_metrics_inflight(MG_CHANNEL_MAIL, 1);
 	/* the artefact's size was bounded by the worker (the policy's max_output) */
 	mg_buf_init(&out, SIZE_MAX / 4);
+	mg_buf_init(&att, SIZE_MAX / 4);
 	if (mg_item_prepare(&d->pipe, &it) < 0) {
 		mg_smtp_reply_set(reply, 451, "4.3.0 %s: %s, try again later", it.id, it.reason);
 		mg_smtp_reply_set(&hop, 451, "%s", it.reason);
 		goto done;
 	}
-	if ((nparts = outgoing(d, env, &it, &out, parts)) < 0) {
+	if ((nparts = outgoing(d, env, &it, &out, &att, parts)) < 0) {
 		mg_smtp_reply_set(&hop, 451, "4.3.0 cannot build the outgoing message");
 		mg_smtp_reply_set(reply, 451, "4.3.0 %s: out of memory, try again later", it.id);
 		goto done;
@@ -143,6 +146,7 @@ done:
 	mg_metrics_inflight(MG_CHANNEL_MAIL, -1);
 	mg_log_set_item(NULL);
 	mg_buf_free(&out);
+	mg_buf_free(&att);
 	mg_item_free(&it);
 }
 
