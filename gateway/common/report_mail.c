@@ -301,7 +301,8 @@ static unsigned char *join2(const unsigned char *a, size_t alen, const unsigned 
 	if (!o)
 		return NULL;
 	memcpy(o, a, alen);
-	memcpy(o + alen, b, blen);
+	if (blen)
+		memcpy(o + alen, b, blen);
 	*out_len = alen + blen;
 	return o;
 }
