@@ -138,8 +138,18 @@ def html_page(topic, layout, n):
         out.append(f"<p>詳しくは<a href=\"{url}\">{label}</a>を御覧ください。</p>")
     if layout == "related":
         out.append("<p><img src=\"cid:map@example\" alt=\"地図\"><br>会場案内図</p>")
+    out.append("<dl><dt>受付時間</dt><dd>平日&nbsp;午前九時から午後五時まで</dd></dl>")
+    out.append("<p><span>申込</span><span>期限</span>は<b>三月末日</b>&#12288;必着です"
+               "（&#x91CD;要&amp;至急）</p>")
+    if n % 3 == 0:
+        out.append("<blockquote>前回の会議で出た御意見を踏まえています。</blockquote>")
+        out.append("<pre>  担当  企画係\n  内線  二一〇五</pre>")
     out.append(f"<hr><p style=\"font-size: small\">発行 {sender}<br>問合せ番号 {1000 + n}</p>")
     out.append("</body></html>")
+    if n % 3 == 1:  # a newsletter's layout table around everything
+        body = "\n".join(out[1:-1])
+        out = [out[0], "<table width=\"600\" align=\"center\"><tr><td bgcolor=\"#ffffff\">",
+               body, "</td></tr></table>", out[-1]]
     return "\n".join(out)
 
 
