@@ -114,7 +114,9 @@ static int mixed_boundary(const unsigned char *a, size_t hend, char *b, size_t s
 	if (ct) {
 		ct += strspn(ct, " \t");
 		if (strncasecmp(ct, "multipart/mixed;", 16) == 0 && (p = strstr(ct, "boundary=\"")) &&
-		    (q = strchr(p + 10, '"')) && (size_t)(q - p - 10) < size && q > p + 10) {
+		    (q = strchr(p + 10, '"')) && (size_t)(q - p - 10) < size && q > p + 10 &&
+		    !memchr(p + 10, '\r', (size_t)(q - p - 10)) &&
+		    !memchr(p + 10, '\n', (size_t)(q - p - 10))) {
 			snprintf(b, size, "%.*s", (int)(q - p - 10), p + 10);
 			rc = 0;
 		}
@@ -187,7 +189,8 @@ int mg_report_attach(const unsigned char *art, size_t len, const char *report_js
 	size_t hend = header_end(art, len);
 	char b[128];
 
-	if (hend == (size_t)-1)
+	/* taken out again by the last such part: there must be no other */
+	if (hend == (size_t)-1 || memmem(art, len, PART_TYPE, strlen(PART_TYPE)))
 		return -1;
 	if (mixed_boundary(art, hend, b, sizeof(b)) == 0) {
 		*part = "added";

@@ -51,7 +51,8 @@ int mg_report_header(mg_buf *head, const mg_report_ref *ref, const mg_sign_key *
 
 /* Writes the artefact with report_json attached into out; *part gets
  * "added" or "wrapped".  0, or -1 when the artefact is not a message
- * this can attach to (no header block). */
+ * this can attach to so that it can be taken out exactly (no header
+ * block, a report part already in it). */
 int mg_report_attach(const unsigned char *art, size_t len, const char *report_json,
                      const char *item_id, mg_buf *out, const char **part);
 

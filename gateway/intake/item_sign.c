@@ -110,9 +110,14 @@ int mg_item_mail_out(const mg_pipeline *p, const mg_item *it, mg_buf *head, mg_b
 
 	*msg = (struct iovec){ it->res.out, it->res.out_len };
 	if (it->report_attach) {
-		if (mg_report_attach(it->res.out, it->res.out_len, it->report, it->id, att, &part) < 0)
-			return -1;
-		*msg = (struct iovec){ att->data, att->len };
+		if (mg_report_attach(it->res.out, it->res.out_len, it->report, it->id, att, &part) == 0) {
+			*msg = (struct iovec){ att->data, att->len };
+		} else {
+			/* the mail still goes, referencing its report */
+			mg_log_warn("report not attached: the message cannot carry it removably");
+			mg_buf_reset(att);
+			part = "none";
+		}
 	}
 	snprintf(ref.item_id, sizeof(ref.item_id), "%s", it->id);
 	snprintf(ref.report_sha256, sizeof(ref.report_sha256), "%s", it->report_sha256);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Signed reports end to end: `mugai keygen` makes the key (0600, the
 # public half beside it and on stdout); mugaid with report.signing_key
-# sanitises a mail; its report (from the quarantine) and its artefact
+# sanitises a mail (and a dropped file, whose outbox report verifies with
+# the artefact beside it); its report (from the quarantine) and its artefact
 # (the delivered mail, and the bytes after X-Mugai-Report) verify offline
 # with `mugai report verify` and the public key alone; one byte changed in
 # any field of the report, one byte of the artefact, or another key, and
@@ -44,6 +45,8 @@ check "check-config takes the key made by keygen" \
 	bash -c '"$1" check-config -o "report.signing_key=$2" >/dev/null' _ "$mugai" "$key"
 
 mail=$gw/mail
+mkdir -p "$gw/inbox"
+chmod 777 "$gw" "$gw/inbox"
 start_mugaid -o "relay.next_hop=dir:$mail" -o workers.count=1 -o "report.signing_key=$key" ||
 	{ ko "mugaid starts"; finish; exit 1; }
 
@@ -169,6 +172,14 @@ check "a delivered mail with one byte changed: rejected" test "$(verify_rc "$tmp
 check "another artefact: rejected" test "$(verify_rc "$tmp/r1.json" "$samples/04-csv-and-exe.eml")" = 2
 check "another key: rejected" bash -c '"$1" report verify --public-key "$2" "$3" >/dev/null 2>&1; [[ $? == 2 ]]' _ "$mugai" "$tmp/keys/other.key.pub" "$tmp/r1.json"
 check "the configured key's .pub is the default" bash -c '"$1" report verify -o "report.signing_key=$2" "$3" "$4" >/dev/null' _ "$mugai" "$key" "$tmp/r1.json" "$d"
+
+# ---- the drop folder: the outbox report is signed too, and names its artefact
+cp "$corpus/office/dde-test.docm" "$gw/inbox/"
+check "a dropped file comes out with its report" wait_until 30 test -e "$gw/outbox/dde-test.docx.report.json"
+check "the outbox report and the artefact beside it verify" \
+	test "$(verify_rc "$gw/outbox/dde-test.docx.report.json" "$gw/outbox/dde-test.docx")" = 0
+check "another artefact against it: rejected" \
+	test "$(verify_rc "$gw/outbox/dde-test.docx.report.json" "$corpus/office/dde-test.docx")" = 2
 
 # ---- the marker: the delivered mail sent back is known as mugai's own
 out=$(send_raw "$d")
