@@ -145,9 +145,9 @@ size_t mg_item_bank(const mg_pipeline *p, const char *sender, const char *rcpt,
 	                         name);
 }
 
-/* The item's bank.  smtpd takes the recipients of one bank per
- * transaction (another bank's get 452 and come in their own), so the
- * first recipient speaks for all. */
+/* The item's bank.  smtpd splits a message whose recipients' rules
+ * choose different banks into one item a bank, so the first recipient
+ * speaks for all. */
 static size_t choose_bank(mg_pipeline *p, mg_item *it)
 {
 	size_t bank = mg_item_bank(p, it->sender, it->nrcpts ? it->rcpts[0] : NULL, it->name);

@@ -138,11 +138,6 @@ static void do_rcpt(session *s, const char *arg)
 		reply(s, 452, "4.5.3 Error: too many recipients");
 		return;
 	}
-	if (s->srv->rcpt_check && s->srv->rcpt_check(s->srv->ctx, &s->env, addr) != 0) {
-		reply(s, 452, "4.5.3 Error: too many recipients (another policy bank: send "
-		      "it in a transaction of its own)");
-		return;
-	}
 	grown = realloc(s->env.rcpts, (s->env.nrcpts + 1) * sizeof(*grown));
 	if (!grown) {
 		reply(s, 451, "4.3.0 Error: out of memory");

@@ -47,10 +47,6 @@ typedef struct mg_smtp_server {
 	int drain_fd;          /* readable: finish, answer 421 to the next command */
 	mg_smtp_deliver_fn deliver;
 	void *ctx;
-	/* NULL, or whether rcpt may join the recipients already in env (all
-	 * of one policy bank): 0 yes, else it gets 452 4.5.3 and the client
-	 * sends it in a transaction of its own (RFC 5321 4.5.3.1.10). */
-	int (*rcpt_check)(void *ctx, const mg_smtp_envelope *env, const char *rcpt);
 } mg_smtp_server;
 
 typedef struct mg_smtp_stats {

@@ -87,10 +87,10 @@ static int outgoing(smtpd *d, const mg_smtp_envelope *env, mg_item *it, mg_buf *
 	return 1;
 }
 
-static void deliver(void *vctx, const mg_smtp_envelope *env, const unsigned char *msg, size_t len,
-                    mg_smtp_reply *reply)
+/* One item: the message for recipients of one policy bank. */
+static void deliver_group(smtpd *d, const mg_smtp_envelope *env, const unsigned char *msg,
+                          size_t len, mg_smtp_reply *reply)
 {
-	smtpd *d = vctx;
 	mg_item it = { 0 };
 	mg_envelope e = { NULL, env->sender, (const char *const *)env->rcpts, env->nrcpts };
 	mg_buf out, att;
@@ -150,18 +150,83 @@ done:
 	mg_item_free(&it);
 }
 
-/* One policy bank per transaction: a recipient whose bank differs from
- * the first recipient's is deferred (452) to a transaction of its own, so
- * each recipient gets exactly its bank's outcome, with one reply, no
- * partial delivery and no copy delivered twice. */
-static int rcpt_check(void *vctx, const mg_smtp_envelope *env, const char *rcpt)
+/* The recipients of the bank of rcpts[first], in their order, into out. */
+static size_t bank_group(const mg_smtp_envelope *env, const size_t *bank, size_t first,
+                         char **out)
+{
+	size_t n = 0;
+
+	for (size_t i = first; i < env->nrcpts; i++)
+		if (bank[i] == bank[first])
+			out[n++] = env->rcpts[i];
+	return n;
+}
+
+/* s after dst, cut to what fits. */
+static void append(char *dst, size_t cap, const char *s)
+{
+	size_t n = strlen(dst), m = strlen(s);
+
+	if (n + m >= cap)
+		m = cap - n - 1;
+	memcpy(dst + n, s, m);
+	dst[n + m] = '\0';
+}
+
+/* A message whose recipients' rules choose different banks is split: one
+ * item a bank, each sanitised by its own bank and sent to its own
+ * recipients, in the order of their first recipient.  The reply is one:
+ * 250 when every part went out; at the first part that could not, that
+ * part's own 4xx or 5xx, and no later part is tried.  A client that
+ * retries after a 4xx sends the earlier banks' recipients the message a
+ * second time: a copy twice rather than none. */
+static void deliver(void *vctx, const mg_smtp_envelope *env, const unsigned char *msg, size_t len,
+                    mg_smtp_reply *reply)
 {
 	smtpd *d = vctx;
+	size_t *bank = calloc(env->nrcpts ? env->nrcpts : 1, sizeof(*bank));
+	char **group = calloc(env->nrcpts ? env->nrcpts : 1, sizeof(*group));
+	char done[400] = "";
+	size_t groups = 0;
+	bool split = false;
 
-	if (env->nrcpts == 0)
-		return 0;
-	return mg_item_bank(&d->pipe, env->sender, env->rcpts[0], NULL) !=
-	       mg_item_bank(&d->pipe, env->sender, rcpt, NULL);
+	if (!bank || !group) {
+		mg_smtp_reply_set(reply, 451, "4.3.0 out of memory, try again later");
+		goto out;
+	}
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		bank[i] = mg_item_bank(&d->pipe, env->sender, env->rcpts[i], NULL);
+		split |= bank[i] != bank[0];
+	}
+	if (!split) {
+		deliver_group(d, env, msg, len, reply);
+		goto out;
+	}
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		mg_smtp_envelope part = *env;
+		mg_smtp_reply r;
+		bool seen = false;
+
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = bank[k] == bank[i];
+		if (seen)
+			continue;
+		part.rcpts = group;
+		part.nrcpts = bank_group(env, bank, i, group);
+		deliver_group(d, &part, msg, len, &r);
+		if (r.code >= 300) {
+			*reply = r;
+			goto out;
+		}
+		/* "Ok: ID VERDICT and ..." without its "2.0.0 Ok: " */
+		if (groups++)
+			append(done, sizeof(done), "; ");
+		append(done, sizeof(done), strncmp(r.text, "2.0.0 Ok: ", 10) == 0 ? r.text + 10 : r.text);
+	}
+	mg_smtp_reply_set(reply, 250, "2.0.0 Ok: split by policy bank: %s", done);
+out:
+	free(bank);
+	free(group);
 }
 
 static SSL_CTX *server_tls(const mg_config *c)
@@ -234,7 +299,6 @@ static void setup(smtpd *d, const mg_service_ctx *ctx)
 		.drain_fd = ctx->drain_fd,
 		.deliver = deliver,
 		.ctx = d,
-		.rcpt_check = rcpt_check,
 	};
 }
 

@@ -3,9 +3,9 @@
 # division whose bank blocks Office documents, from a partner whose bank
 # turns them into text, and to anyone else (the default bank: cdr), comes
 # out three ways; a file dropped in a division's folder is blocked where
-# the same file at the top is sanitised; a recipient of another bank in
-# the same transaction is deferred (452) and sent on its own; an
-# allow-listed .docm passes the blocking bank rebuilt, without its macros.
+# the same file at the top is sanitised; a message to recipients of two
+# banks is split, one item a bank, under one reply; an allow-listed .docm
+# passes the blocking bank rebuilt, without its macros.
 # Each report and each log line names its bank.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -140,16 +140,20 @@ check "partner bank (sender domain): the .docx becomes text" \
 check "partner bank: named in the report and the log" \
 	test "$(bank_of_report "$id3")/$(bank_of_log "$id3")" = partner/partner
 
-# ---- 4. two recipients of two banks: the second waits for its own transaction
-out=$(send alice@example.org "$tmp/docx.eml" bob@example.lg.jp taro@soumu.example.lg.jp)
-check "a recipient of another bank gets 452 4.5.3" grep -q "^RCPT taro@soumu.example.lg.jp 452 4.5.3" <<<"$out"
-id4=$(reply_id <<<"$out")
-d=$(delivered "$id4")
-check "the message goes to the first bank's recipient only, sanitised by its bank" \
+# ---- 4. recipients of two banks in one message: split, one item a bank
+out=$(send alice@example.org "$tmp/docx.eml" bob@example.lg.jp taro@soumu.example.lg.jp jiro@soumu.example.lg.jp)
+check "every recipient is taken" bash -c '[[ $(grep -c "^RCPT .* 250" <<<"$1") == 3 ]]' _ "$out"
+check "one reply: 250, split by policy bank" grep -q "^DATA 250 2.0.0 Ok: split by policy bank: " <<<"$out"
+ids=($(grep '^DATA 250' <<<"$out" | grep -oE '[0-9]{8}T[0-9]{6}-[0-9a-f]{12}'))
+check "two items, one a bank" test "${#ids[@]}" = 2
+d=$(delivered "${ids[0]:-none}")
+check "the default bank's recipient gets the document rebuilt" \
 	bash -c 'grep -q "^to <bob@example.lg.jp>$" <<<"$1" && grep -q "^attachment harmless-clean.docx " <<<"$1"' _ "$d"
-out=$(send alice@example.org "$tmp/docx.eml" taro@soumu.example.lg.jp jiro@soumu.example.lg.jp)
-check "recipients of one bank share a transaction" \
-	bash -c '[[ $(grep -c "^RCPT .* 250" <<<"$1") == 2 ]]' _ "$out"
+d=$(delivered "${ids[1]:-none}")
+check "the soumu bank's two recipients get one copy without it" \
+	bash -c 'grep -q "^to <taro@soumu.example.lg.jp>, <jiro@soumu.example.lg.jp>$" <<<"$1" && ! grep -q "^attachment harmless-clean" <<<"$1"' _ "$d"
+check "each item's report and log line name its bank" \
+	test "$(bank_of_report "${ids[0]:-none}")/$(bank_of_log "${ids[0]:-none}")/$(bank_of_report "${ids[1]:-none}")/$(bank_of_log "${ids[1]:-none}")" = default/default/soumu/soumu
 
 # ---- 5. allow_sha256: the listed .docm passes the blocking bank rebuilt
 out=$(send alice@example.org "$tmp/docm.eml" taro@soumu.example.lg.jp)
