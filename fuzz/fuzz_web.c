@@ -3,12 +3,14 @@
  * requests: what anyone who reaches admin.listen can send, and what a
  * hostile mail can put into a report.
  *
- * The input is lines: method, path, Host, Accept-Language, a flags line
+ * The input is lines: method, path (where "@LINK@" stands for a live
+ * unlock link's token), Host, Accept-Language, a flags line
  * (s: send the live admin session, c: send its CSRF token, l: a login
  * cookie), then "q key=value" and "f key=value" lines for the query and
  * the form, and after a line "--" the rest is a report rendered as JSON.
- * The store is one SQLite index in a temporary directory with two items
- * and three users, made once.
+ * The store is one SQLite index in a temporary directory with three items
+ * (one encrypted, with an unlock link) and three users, made once; the
+ * unlock page's sandbox is a stand-in that opens with the password "open".
  *
  * Invariants checked on every input: a status the UI can answer, never a
  * failed (truncated) page, a redirect only to a local path, and no
@@ -30,14 +32,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static mq_store *store;
 static mw_server *srv;
 static mw_session admin;
+static char link[MQ_UNLOCK_TOKEN_SIZE];
 static const struct {
-	const char *id, *subject;
+	const char *id, *subject, *verdict;
 } items[] = {
-	{ "20261204T000000Z-aaaaaaaa", "<script>alert(1)</script>" },
-	{ "20261204T000001Z-bbbbbbbb", "会議資料" },
+	{ "20261204T000000Z-aaaaaaaa", "<script>alert(1)</script>", "blocked" },
+	{ "20261204T000001Z-bbbbbbbb", "会議資料", "blocked" },
+	{ "20261204T000002Z-cccccccc", "<img src=x>見積書.zip", "encrypted" },
 };
 
-static void put_item(const char *id, const char *subject)
+/* The sandbox's stand-in: "open" opens, anything else is wrong. */
+static int fake_unlock(void *ctx, const mq_item *item, const unsigned char *original, size_t len,
+                       const char *password, const char *recipient, mw_unlock_result *res)
+{
+	(void)ctx;
+	(void)item;
+	(void)original;
+	(void)len;
+	(void)recipient;
+	if (strcmp(password, "open") != 0)
+		return 0;
+	res->file = (unsigned char *)strdup("<script>x</script>");
+	res->file_len = res->file ? strlen((char *)res->file) : 0;
+	snprintf(res->file_name, sizeof(res->file_name), "x-sanitised.zip");
+	return 1;
+}
+
+/* A live link for the encrypted item (the last one died opening it). */
+static void fresh_link(void)
+{
+	mq_unlock_token t;
+
+	if (link[0] && mq_unlock_token_lookup(store, link, &t, NULL) == MQ_OK)
+		return;
+	/* refused once an input released or deleted the item: the link stays dead */
+	if (mq_unlock_token_create(store, items[2].id, "<b>r@example.lg.jp", 3600, link,
+	                           sizeof(link), NULL) != MQ_OK && !link[0])
+		snprintf(link, sizeof(link), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+}
+
+static void put_item(const char *id, const char *subject, const char *verdict)
 {
 	mq_meta m = { 0 };
 	const char *rcpt[] = { "staff@city.example.lg.jp" };
@@ -49,7 +83,7 @@ static void put_item(const char *id, const char *subject)
 	m.recipients = rcpt;
 	m.nrecipients = 1;
 	m.subject = subject;
-	m.verdict = "blocked";
+	m.verdict = verdict;
 	m.reasons = "macro";
 	if (mq_put(store, &m, "x", 1, REPORT_SEED, &err) != MQ_OK)
 		abort();
@@ -59,7 +93,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static char dir[] = "/tmp/fuzz_web.XXXXXX";
 	char uri[64];
-	mw_options opt = { 0 };
+	mw_options opt = { .unlock = fake_unlock };
 	char *err = NULL;
 
 	(void)argc;
@@ -74,7 +108,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    mq_user_add(store, NULL, "dave", MQ_ROLE_AUDITOR, "dave-password", NULL) != 0)
 		abort();
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
-		put_item(items[i].id, items[i].subject);
+		put_item(items[i].id, items[i].subject, items[i].verdict);
 	srv = mw_server_new(store, &opt, &err);
 	if (!srv || mw_session_create(srv->sessions, "carol", MQ_ROLE_ADMIN, MW_JA,
 	                              (int64_t)time(NULL), &admin) != 0)
@@ -139,6 +173,14 @@ static void route(const char **p, const char *end)
 	    !next_line(p, end, host, sizeof(host)) || !next_line(p, end, lang, sizeof(lang)) ||
 	    !next_line(p, end, flags, sizeof(flags)))
 		return;
+	{
+		char *at = strstr(path, "@LINK@");
+
+		if (at && strlen(path) + sizeof(link) < sizeof(path)) {
+			memmove(at + strlen(link), at + 6, strlen(at + 6) + 1);
+			memcpy(at, link, strlen(link));
+		}
+	}
 	memset(&req, 0, sizeof(req));
 	req.method = method;
 	req.path = path;
@@ -193,8 +235,9 @@ static void restore(void)
 		if (mq_get(store, items[i].id, &it, NULL) == MQ_OK)
 			mq_item_free(&it);
 		else
-			put_item(items[i].id, items[i].subject);
+			put_item(items[i].id, items[i].subject, items[i].verdict);
 	}
+	fresh_link();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -320,7 +320,7 @@ typedef struct mq_unlock_token {
 } mq_unlock_token;
 
 /* A new token for item_id (quarantined, awaiting_password, denied or
- * unlocked) and recipient, valid ttl_seconds (> 0), written to token_out
+ * unlocked, with an encrypted part) and recipient, valid ttl_seconds (> 0), written to token_out
  * (at least MQ_UNLOCK_TOKEN_SIZE bytes).  Audit action "unlock_link",
  * actor "system:<channel>". */
 int mq_unlock_token_create(mq_store *s, const char *item_id, const char *recipient,

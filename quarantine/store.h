@@ -33,6 +33,9 @@ int mq_actor_role(mq_store *s, const char *user, mq_role *role, char **err);
  * password ("mail:<item id>", "recipient:<address>", "cli"); inside a
  * write transaction. */
 int mq_report_unlocked_by(mq_store *s, const char *item_id, const char *by, char **err);
+/* 1 when the item, or a part of it, was encrypted (its verdict or its
+ * report say so), 0 when not, MQ_E_ERROR (unlock.c). */
+int mq_item_has_encrypted(mq_store *s, const mq_item *it, char **err);
 /* Runs a write transaction's end: commit, or roll back when rc < 0. */
 int mq_finish(mq_store *s, int rc, char **err);
 

@@ -46,6 +46,11 @@ static int has_encrypted_part(mq_store *s, const char *item_id, char **err)
 	return yes;
 }
 
+int mq_item_has_encrypted(mq_store *s, const mq_item *it, char **err)
+{
+	return strcmp(it->verdict, "encrypted") == 0 ? 1 : has_encrypted_part(s, it->item_id, err);
+}
+
 static int need_unlockable(mq_store *s, const mq_item *it, char **err)
 {
 	int enc;

@@ -123,6 +123,11 @@ static int create_locked(mq_store *s, struct creation *c, char **err)
 	if ((rc = mq_item_load(s, c->item_id, &c->item, err)) < 0 ||
 	    (rc = need_openable(&c->item, err)) < 0)
 		return rc;
+	/* a link opens only what a password could */
+	if ((rc = mq_item_has_encrypted(s, &c->item, err)) <= 0)
+		return rc < 0 ? MQ_E_ERROR
+		              : mq_fail(err, MQ_E_REFUSED, "refused: item %s has no encrypted part "
+		                        "to unlock", c->item_id);
 	token_hash(c->token, hash);
 	{
 		mq_param p[] = { MQ_TEXT(hash), MQ_TEXT(c->item_id), MQ_TEXT(c->recipient),

@@ -294,6 +294,13 @@ START_TEST(bad_links_and_items_refused)
 
 	env_open(&e, _i);
 	put(e.s, "enc-4", "encrypted", "PK-four");
+	put(e.s, "plain-4", "blocked", "MZ-plain");
+	/* only what a password could open takes a link */
+	ck_assert_int_eq(mq_unlock_token_create(e.s, "plain-4", "a@x", 60, tok, sizeof(tok), &err),
+	                 MQ_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err, "no encrypted part"));
+	free(err);
+	err = NULL;
 	ck_assert_int_eq(mq_unlock_token_lookup(e.s, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &t, NULL),
 	                 MQ_E_NOTFOUND);
 	ck_assert_int_eq(mq_unlock_token_lookup(e.s, "x' OR 1=1 --", &t, NULL), MQ_E_NOTFOUND);
