@@ -25,14 +25,16 @@ start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o workers.count=1 \
 	-o policy.html=safe || { ko "mugaid starts"; finish; exit 1; }
 
 $py "$here/lib/html_attack_mail.py" "$http_port" "$tmp/attack.eml" "$tmp/words.txt"
-out=$($py "$here/lib/send_mail.py" --port "$smtp_port" --to staff@example.lg.jp "$tmp/attack.eml" | head -1)
+out=$($py "$here/lib/send_mail.py" --port "$smtp_port" --to staff@example.lg.jp "$tmp/attack.eml")
+out=$(head -1 <<<"$out")
 check "the mail is accepted: $out" grep -q '^250' <<<"$out"
 delivered() { [[ -n $(ls "$sink" 2>/dev/null) ]]; }
 check "the mail is delivered" wait_until 60 delivered
 dump=$(ls "$sink"/* 2>/dev/null | head -1)
 stop_mugaid
 
-res=$($py "$here/lib/html_in_chromium.py" "$http_port" original="$tmp/attack.eml" safe="$dump")
+# the delivered page first: nothing the original set going can count against it
+res=$($py "$here/lib/html_in_chromium.py" "$http_port" safe="$dump" original="$tmp/attack.eml")
 echo "$res" >"$tmp/result.json"
 field() { $py -c 'import json,sys; r=json.load(open(sys.argv[1]))[sys.argv[2]]; v=r.get(sys.argv[3]); print(json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v)' "$tmp/result.json" "$1" "$2"; }
 

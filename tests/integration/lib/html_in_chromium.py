@@ -9,6 +9,8 @@ timers and follow a meta refresh.
 
 The text/html part of each MAIL is written to a file and opened from
 disk, with scripts enabled as a mail client's web view would have them.
+Give the pages that must make no request first: a page that does may
+leave requests (its favicon after a refresh) that arrive later.
 """
 import email
 import email.policy
@@ -77,6 +79,8 @@ def main():
                 page = os.path.join(work, name + ".html")
                 with open(page, "w", encoding="utf-8") as f:
                     f.write(html)
+                d.get("about:blank")
+                time.sleep(0.5)
                 del hits[:]
                 d.get("file://" + page)
                 time.sleep(2.5)  # timers, autoplay, the meta refresh after 1 s
