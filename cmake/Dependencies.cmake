@@ -11,6 +11,7 @@ pkg_check_modules(IMAGES REQUIRED IMPORTED_TARGET libpng libjpeg libtiff-4 libwe
 pkg_check_modules(GSF REQUIRED IMPORTED_TARGET libgsf-1)
 pkg_check_modules(RSVG REQUIRED IMPORTED_TARGET librsvg-2.0)
 pkg_check_modules(YTNEF REQUIRED IMPORTED_TARGET libytnef)
+pkg_check_modules(TESSERACT REQUIRED IMPORTED_TARGET tesseract)
 pkg_check_modules(SQLITE REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
@@ -22,3 +23,5 @@ if(MUGAI_TESTS)
 endif()
 find_library(MAGIC_LIB magic REQUIRED)
 find_library(GIF_LIB gif REQUIRED)
+# libtesseract's OpenMP runtime, called to keep Tesseract on one thread
+find_library(GOMP_LIB NAMES gomp libgomp.so.1 REQUIRED)

@@ -82,6 +82,11 @@ mg_status mg_fail(mg_ctx *ctx, mg_status st, const char *fmt, ...)
 	return ctx->status;
 }
 
+int mg_core_warm_ocr(mg_core *core)
+{
+	return mg_ocr_warm(&core->policy);
+}
+
 mg_status mg_check_deadline(mg_ctx *ctx)
 {
 	if (mg_now() > ctx->deadline)

@@ -68,6 +68,12 @@ bool mg_allowlist_has(const mg_allowlist *l, const char *hex);
 size_t mg_allowlist_count(const mg_allowlist *l);
 /* The SHA-256 of the sorted list: what the canonical settings name. */
 const char *mg_allowlist_digest(const mg_allowlist *l);
+/* policy.ocr: when a flattened page is read by Tesseract. */
+typedef enum mg_ocr {
+	MG_OCR_NO,
+	MG_OCR_AUTO,      /* pages with no text of their own (scans) */
+	MG_OCR_ALWAYS,    /* every page; its own text, where it has some, wins */
+} mg_ocr;
 
 /* The policy: action per family and the limits.  Defined here so filters
  * read limits directly; set only through mg_policy_set(). */
@@ -99,6 +105,9 @@ struct mg_policy {
 	char allow_sha256[256];     /* file of SHA-256 of allow-listed originals, "" none */
 	const mg_allowlist *allow;  /* its hashes once loaded (mg_policy_load_lists) */
 	bool report_part;           /* mails: the signed report attached (done by the gateway) */
+	unsigned ocr;               /* mg_ocr */
+	char ocr_languages[64];     /* Tesseract's names joined by '+': "jpn+eng" */
+	unsigned ocr_page_seconds;  /* Tesseract's budget for one page */
 };
 
 /* What a filter is given: a bounds-checked view of the bytes and the type
@@ -205,6 +214,11 @@ mg_status mg_fail(mg_ctx *ctx, mg_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* MG_E_LIMIT_TIME once the item's deadline has passed, MG_OK before. */
 mg_status mg_check_deadline(mg_ctx *ctx);
+
+/* pdf_ocr.c: Tesseract and the policy's OCR languages loaded now, with
+ * one recognition run; 0, or -1 when the policy wants OCR and it cannot
+ * be loaded. */
+int mg_ocr_warm(const mg_policy *p);
 double mg_now(void);
 
 /* password.c: the candidate passwords given with an item.  How many may

@@ -83,6 +83,9 @@ int mg_policy_set(mg_policy *p, const char *key, const char *value, char **err);
 void mg_policy_free(mg_policy *p);
 /* The largest item the policy accepts: callers read no more than this + 1. */
 uint64_t mg_policy_max_size(const mg_policy *p);
+/* Whether Tesseract loads the policy's ocr_languages (when it asks for
+ * OCR at all): 0, or -1 with *err (free() it). */
+int mg_policy_check_ocr(const mg_policy *p, char **err);
 /* Writes every policy key with its value, description and default as INI. */
 char *mg_policy_describe(const mg_policy *p);
 /* A copy (mg_policy_free it), for a bank that starts from [policy]. */
@@ -113,6 +116,11 @@ void mg_core_free(mg_core *core);
 /* The policy (a bank) of the items that follow, copied; its allow_sha256
  * hashes must already be loaded (mg_policy_load_lists) and outlive core. */
 void mg_core_use_policy(mg_core *core, const mg_policy *policy);
+/* Loads Tesseract and the policy's OCR languages now rather than at the
+ * first scanned page: for a process about to enter a sandbox, which then
+ * reads no language data.  0, or -1 when the policy wants OCR and it
+ * cannot be loaded (scanned pages then get no OCR layer, with a note). */
+int mg_core_warm_ocr(mg_core *core);
 
 /* Sanitises one item.  Always fills *res (free it with mg_result_free) and
  * returns res->status.  Any error means MG_VERDICT_BLOCKED: never a partial

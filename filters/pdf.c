@@ -6,7 +6,8 @@
  * at the page's size in points, and, unless policy.pdf_text_layer is no,
  * the original page's text as an invisible layer at its places
  * (pdf_textlayer.c), so that the copy can be searched, copied from and
- * read aloud.  The output is a new file built from pixels and code
+ * read aloud.  A page with no text of its own (a scan) gets Tesseract's
+ * words instead (pdf_ocr.c, policy.ocr).  The output is a new file built from pixels and code
  * points, so none of the original's objects can survive: no JavaScript,
  * actions, forms, XFA, embedded files, links, font programs or metadata.
  * Annotations are rendered as they appear on screen (a filled form looks
@@ -49,7 +50,7 @@ struct pdf_job {
 	mg_pdfw *w;               /* the new document (flatten) */
 	bool overflow;            /* the extracted text passed max_output */
 	struct pdf_tally tally;
-	unsigned jpeg_pages, text_pages;
+	unsigned jpeg_pages, text_pages, ocr_pages;
 };
 
 /* ---- opening ---- */
@@ -280,27 +281,61 @@ static mg_status pdf_write_failed(struct pdf_job *j)
 
 /* The original's text over the image, unless the policy says not to; a
  * page whose layout poppler cannot match to its text keeps the image only,
- * and the report says so. */
-static void pdf_text_layer(struct pdf_job *j, PopplerPage *page, int index, double hpt)
+ * and the report says so.  Returns the characters laid, -1 for none. */
+static long pdf_text_layer(struct pdf_job *j, PopplerPage *page, int index, double hpt)
 {
-	long laid;
+	long laid = mg_pdf_text_layer(page, hpt, j->w);
 
-	if (!j->ctx->policy->pdf_text_layer)
-		return;
-	laid = mg_pdf_text_layer(page, hpt, j->w);
 	if (laid < 0)
 		mg_report_finding(j->ctx, "PDF page %d: no text layer (the text and its layout "
 		                  "do not match)", index + 1);
 	else if (laid > 0)
 		j->text_pages++;
+	return laid;
+}
+
+/* Tesseract's words over a page that has no usable text of its own (or
+ * over every page, policy.ocr = always, where its own text wins). */
+static void pdf_ocr_layer(struct pdf_job *j, PopplerPage *page, int index,
+                          const struct mg_pdf_ocr_page *scan, long own)
+{
+	const char *why = NULL;
+	long laid;
+
+	if (!scan->grey || (j->ctx->policy->ocr == MG_OCR_AUTO && own > 0))
+		return;
+	laid = mg_pdf_ocr(j->ctx, scan, own > 0 ? page : NULL, j->w, &why);
+	if (laid < 0)
+		mg_report_finding(j->ctx, "PDF page %d: no OCR text layer (%s)", index + 1, why);
+	else if (laid > 0)
+		j->ocr_pages++;
+}
+
+/* The page in grey for Tesseract, taken before the encoder rounds the
+ * samples, when the policy may want OCR on it. */
+static mg_status pdf_grab_scan(struct pdf_job *j, cairo_surface_t *img, double wpt, double hpt,
+                               struct mg_pdf_ocr_page *scan)
+{
+	const mg_policy *p = j->ctx->policy;
+
+	memset(scan, 0, sizeof(*scan));
+	if (!p->pdf_text_layer || p->ocr == MG_OCR_NO)
+		return MG_OK;
+	if (mg_pdf_ocr_grab(img, p->pdf_dpi, wpt, hpt, scan) < 0)
+		return mg_fail(j->ctx, MG_E_INTERNAL, "out of memory");
+	return MG_OK;
 }
 
 static mg_status pdf_emit_page(struct pdf_job *j, PopplerPage *page, int index,
                                cairo_surface_t *img, double wpt, double hpt)
 {
+	struct mg_pdf_ocr_page scan;
 	mg_pdf_image enc;
-	mg_status st = mg_pdf_image_encode(j->ctx, img, &enc);
+	mg_status st = pdf_grab_scan(j, img, wpt, hpt, &scan);
 
+	if (st != MG_OK)
+		return st;
+	st = mg_pdf_image_encode(j->ctx, img, &enc);
 	if (st == MG_OK && enc.img.jpeg)
 		j->jpeg_pages++;
 	if (st == MG_OK)
@@ -308,10 +343,12 @@ static mg_status pdf_emit_page(struct pdf_job *j, PopplerPage *page, int index,
 	if (st == MG_OK) {
 		mg_pdfw_page_begin(j->w, wpt, hpt);
 		mg_pdfw_page_image(j->w, &enc.img);
-		pdf_text_layer(j, page, index, hpt);
+		if (j->ctx->policy->pdf_text_layer)
+			pdf_ocr_layer(j, page, index, &scan, pdf_text_layer(j, page, index, hpt));
 		if (mg_pdfw_page_end(j->w) < 0)
 			st = pdf_write_failed(j);
 	}
+	mg_pdf_ocr_release(&scan);
 	mg_pdf_image_free(&enc);
 	return st;
 }
@@ -349,6 +386,10 @@ static mg_status pdf_flatten_finish(struct pdf_job *j, int pages)
 	if (j->text_pages)
 		mg_report_action(j->ctx, "kept the text of %u pages as an invisible, searchable "
 		                 "layer (no font program, nothing drawn)", j->text_pages);
+	if (j->ocr_pages)
+		mg_report_action(j->ctx, "recognised the text of %u pages with OCR (Tesseract, %s) "
+		                 "as an invisible, searchable layer", j->ocr_pages,
+		                 j->ctx->policy->ocr_languages);
 	if (mg_pdfw_unnamed(j->w))
 		mg_report_finding(j->ctx, "%lu characters of the text layer are unnamed: the document "
 		                  "has more than 65535 different characters", mg_pdfw_unnamed(j->w));

@@ -31,4 +31,25 @@ void mg_pdf_image_free(mg_pdf_image *out);
  * poppler's layout does not match its text (the page then has no layer). */
 long mg_pdf_text_layer(PopplerPage *page, double hpt, mg_pdfw *w);
 
+/* A rendered page as pdf_ocr.c hands it to Tesseract. */
+struct mg_pdf_ocr_page {
+	unsigned char *grey;     /* w * h bytes */
+	unsigned w, h, dpi;
+	double wpt, hpt;         /* the page in points */
+};
+
+/* pdf_ocr.c: the rendered page copied in grey for Tesseract, before the
+ * encoder rounds its samples (-1: out of memory); released after. */
+int mg_pdf_ocr_grab(cairo_surface_t *img, unsigned dpi, double wpt, double hpt,
+                    struct mg_pdf_ocr_page *pg);
+void mg_pdf_ocr_release(struct mg_pdf_ocr_page *pg);
+
+/* Tesseract's words on the page as runs for the writer, but for those
+ * lying on the text of own (NULL: none).  Returns the number of
+ * characters laid, 0 when it found none, -1 when OCR could not run or ran
+ * past the page's budget (*why says which; the page then has no OCR
+ * layer). */
+long mg_pdf_ocr(mg_ctx *ctx, const struct mg_pdf_ocr_page *pg, PopplerPage *own, mg_pdfw *w,
+                const char **why);
+
 #endif

@@ -16,7 +16,8 @@
 
 #include "internal.h"
 
-enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG, K_LINKS, K_ATEXT, K_PATH, K_RPART };
+enum kind { K_SIZE, K_COUNT, K_SECONDS, K_BOOL, K_LANG, K_LINKS, K_ATEXT, K_PATH, K_RPART, K_OCR,
+            K_OCRLANG };
 
 /* The words of K_LINKS, in the order of enum mg_links. */
 static const char *const links_words[] = { "text", "defang", "remove", NULL };
@@ -25,6 +26,8 @@ static const char *const links_words[] = { "text", "defang", "remove", NULL };
 static const char *const atext_words[] = { "no", "append", NULL };
 /* The words of K_RPART: the signed report attached to a delivered mail. */
 static const char *const rpart_words[] = { "no", "attach", NULL };
+/* The words of K_OCR, in the order of enum mg_ocr. */
+static const char *const ocr_words[] = { "no", "auto", "always", NULL };
 
 static const struct key {
 	const char *name;
@@ -49,6 +52,9 @@ static const struct key {
 	{ "pdf_dpi", K_COUNT, F(pdf_dpi), "150", 36, 600, "resolution of flattened PDF pages" },
 	{ "pdf_text_layer", K_BOOL, F(pdf_text_layer), "yes", 0, 1, "keep a flattened PDF's text as an invisible, searchable layer" },
 	{ "pdf_page_bits", K_COUNT, F(pdf_page_bits), "4", 1, 8, "bits per colour sample of flattened text pages (1, 2, 4 or 8; 8 is lossless)" },
+	{ "ocr", K_OCR, F(ocr), "auto", 0, 0, "text layer from Tesseract for flattened pages: no, auto (pages with no text of their own, scans) or always (every page; its own text wins where it has some)" },
+	{ "ocr_languages", K_OCRLANG, F(ocr_languages), "jpn+eng", 0, 0, "Tesseract's languages, joined by +" },
+	{ "ocr_page_seconds", K_SECONDS, F(ocr_page_seconds), "20s", 1, 3600, "Tesseract's time for one page; past it the page has no OCR layer" },
 	{ "image_jpeg_quality", K_COUNT, F(image_jpeg_quality), "90", 10, 100, "JPEG quality of re-encoded photos" },
 	{ "notice", K_BOOL, F(notice), "yes", 0, 1, "start sanitised mails with a notice of what changed" },
 	{ "notice_lang", K_LANG, F(notice_lang), "ja+en", 0, 0, "language of the notice: ja+en, ja or en" },
@@ -108,6 +114,25 @@ static int set_bool_choice(mg_policy *p, const struct key *k, const char *const 
 	return 0;
 }
 
+/* Tesseract's language names (eng, jpn, jpn_vert, chi_sim) joined by
+ * '+': nothing that could name a path. */
+static int set_ocr_languages(mg_policy *p, const struct key *k, const char *value, char **err)
+{
+	size_t n = strlen(value);
+	bool ok = n > 0 && n < sizeof(p->ocr_languages) && value[0] != '+' && value[n - 1] != '+' &&
+	          !strstr(value, "++");
+
+	for (const char *c = value; ok && *c; c++)
+		ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' || *c == '+';
+	if (!ok) {
+		*err = errf("policy.%s: '%s' is not a list of language names like jpn+eng", k->name,
+		            value);
+		return -1;
+	}
+	memcpy(p->ocr_languages, value, n + 1);
+	return 0;
+}
+
 static int set_limit(mg_policy *p, const struct key *k, const char *value, char **err)
 {
 	uint64_t v = 0;
@@ -131,6 +156,10 @@ static int set_limit(mg_policy *p, const struct key *k, const char *value, char 
 		return set_choice(p, k, links_words, value, err);
 	case K_ATEXT:
 		return set_bool_choice(p, k, atext_words, value, err);
+	case K_OCR:
+		return set_choice(p, k, ocr_words, value, err);
+	case K_OCRLANG:
+		return set_ocr_languages(p, k, value, err);
 	case K_PATH:
 		if (strlen(value) >= sizeof(p->allow_sha256)) {
 			*err = errf("policy.%s: path longer than %zu bytes", k->name,
@@ -286,6 +315,7 @@ static void put_value(mg_buf *b, const struct key *k, const mg_policy *p)
 		break;
 	case K_LANG:
 	case K_PATH:
+	case K_OCRLANG:
 		mg_buf_printf(b, "%s\n", (const char *)field);
 		break;
 	case K_LINKS:
@@ -296,6 +326,9 @@ static void put_value(mg_buf *b, const struct key *k, const mg_policy *p)
 		break;
 	case K_RPART:
 		mg_buf_printf(b, "%s\n", rpart_words[*(const bool *)field ? 1 : 0]);
+		break;
+	case K_OCR:
+		mg_buf_printf(b, "%s\n", ocr_words[*(const unsigned *)field % 3]);
 		break;
 	case K_SIZE:
 		mg_buf_printf(b, "%llu\n", (unsigned long long)*(const uint64_t *)field);

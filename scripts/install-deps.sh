@@ -13,6 +13,7 @@ build_pkgs=(
   libsqlite3-dev libpq-dev libmicrohttpd-dev libseccomp-dev libsodium-dev libssl-dev
   libpng-dev libjpeg62-turbo-dev libgif-dev libtiff-dev libwebp-dev zlib1g-dev
   libgsf-1-dev libytnef0-dev librsvg2-dev
+  libtesseract-dev tesseract-ocr-jpn tesseract-ocr-eng
   check
 )
 test_pkgs=(
@@ -26,8 +27,9 @@ test_pkgs=(
   debhelper lintian fakeroot dpkg-dev
 )
 # MIMEDefang (milter) and amavisd-new (content_filter): the benchmark's
-# peers, started by bench/peers.bash in private directories and ports
-bench_pkgs=(mimedefang amavisd-new)
+# peers, started by bench/peers.bash in private directories and ports;
+# the tesseract command for the pdftoppm + tesseract pipeline it compares
+bench_pkgs=(mimedefang amavisd-new tesseract-ocr)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

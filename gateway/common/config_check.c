@@ -344,6 +344,8 @@ int mg_config_check(const mg_config *c, char **err)
 	    check_clamd(c, err) < 0 || check_allow_lists(c, err) < 0 || check_signing_key(c, err) < 0 ||
 	    check_parent(c, "audit.checkpoint_file", c->audit_checkpoint_file, err) < 0)
 		return -1;
+	if (c->policy && mg_policy_check_ocr(c->policy, err) < 0)
+		return -1;
 	if (!c->audit_checkpoint_key[0])
 		return fail(err, "audit.checkpoint_key: empty");
 	return check_parent(c, "audit.checkpoint_key", c->audit_checkpoint_key, err);

@@ -2,7 +2,10 @@
  * worker_warmup.c - what the filters would load lazily, loaded before the
  * sandbox closes: iconv modules (dlopen needs executable mappings, which
  * the sandbox refuses), fontconfig's configuration and caches (it may try
- * to write a stale cache), and whatever the first run of each family opens.
+ * to write a stale cache), whatever the first run of each family opens,
+ * and Tesseract with the policy's OCR languages (their traineddata files
+ * are read here, and its OpenMP threads turned off, so that a job process
+ * reads no file and starts no thread to recognise a scanned page).
  *
  * A charset whose module is not warmed here still works in the sandbox
  * only if glibc has it built in; otherwise iconv_open fails there and the
@@ -144,4 +147,7 @@ void mg_worker_warm_up(mg_core *core)
 	run(core, mail, sizeof(mail) - 1, "warm-up.eml", 1, MG_MODE_DEFAULT);
 	run_pdf(core);
 	run_svg(core);
+	if (mg_core_warm_ocr(core) < 0)
+		fprintf(stderr, "mugai: warning: OCR cannot be loaded (libtesseract or the language "
+		        "data of policy.ocr_languages); scanned pages will have no text layer\n");
 }
