@@ -41,6 +41,9 @@ static mg_policy *fuzz_policy(void)
 		mg_policy_set(p, "max_pixels", "4M", &err);
 		mg_policy_set(p, "max_output", "16M", &err);
 		mg_policy_set(p, "time_limit", "10s", &err);
+		/* Tesseract is fuzzed by its own project; here it would only
+		 * slow every blank page down */
+		mg_policy_set(p, "ocr", "no", &err);
 	}
 	return p;
 }
