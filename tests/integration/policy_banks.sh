@@ -152,6 +152,9 @@ check "the default bank's recipient gets the document rebuilt" \
 d=$(delivered "${ids[1]:-none}")
 check "the soumu bank's two recipients get one copy without it" \
 	bash -c 'grep -q "^to <taro@soumu.example.lg.jp>, <jiro@soumu.example.lg.jp>$" <<<"$1" && ! grep -q "^attachment harmless-clean" <<<"$1"' _ "$d"
+settings() { report "$1" | $py -c 'import json,sys; print(json.load(sys.stdin)["policy"].get("settings_sha256", ""))'; }
+s0=$(settings "${ids[0]:-none}") s1=$(settings "${ids[1]:-none}")
+check "each report hashes its own bank's settings" bash -c '[[ ${#1} == 64 && ${#2} == 64 && $1 != "$2" && $1 == "$3" ]]' _ "$s0" "$s1" "$(settings "$id1")"
 check "each item's report and log line name its bank" \
 	test "$(bank_of_report "${ids[0]:-none}")/$(bank_of_log "${ids[0]:-none}")/$(bank_of_report "${ids[1]:-none}")/$(bank_of_log "${ids[1]:-none}")" = default/default/soumu/soumu
 
