@@ -29,6 +29,7 @@ ooxml = text
 soumu = recipient_domain soumu.example.lg.jp
 partner = sender_domain .partner.example.co.jp
 soumu = drop_folder soumu
+partner = recipient_domain kikaku.example.lg.jp
 EOF
 
 check "mugai check-config accepts the banks" bash -c '"$1" check-config -c "$2" -o "daemon.directory=$3" >/dev/null' _ "$mugai" "$tmp/mugai.conf" "$gw"
@@ -194,5 +195,30 @@ check "drop: no document written for soumu/" test ! -e "$out/soumu/harmless-clea
 check "drop: the log lines name the banks" \
 	bash -c 'grep "\"event\":\"item\"" "$1" | grep "\"channel\":\"file\"" | grep -q "\"bank\":\"soumu\"" &&
 	         grep "\"event\":\"item\"" "$1" | grep "\"channel\":\"file\"" | grep -q "\"bank\":\"default\""' _ "$log"
+stop_mugaid
+
+# ---- 7. a split message whose second part the next hop defers: the
+# client gets that part's 451, the third part is not tried
+hop_port=$(free_port)
+$py "$here/lib/picky_hop.py" "$hop_port" "$tmp/hop.log" soumu &
+pids_to_stop+=($!)
+wait_until 5 listening "$hop_port"
+start_mugaid -c "$tmp/mugai.conf" -o workers.count=1 -o "relay.next_hop=smtp:127.0.0.1:$hop_port" ||
+	{ ko "mugaid starts again"; finish; exit; }
+out=$(send alice@example.org "$tmp/docx.eml" bob@example.lg.jp taro@soumu.example.lg.jp hanako@kikaku.example.lg.jp)
+check "the deferred part's 451 is the reply" grep -qE "^DATA 451 4.7.1 .*taro@soumu.example.lg.jp.*\[[0-9]{8}T" <<<"$out"
+check "the part before it went out, the part after it was not tried" \
+	bash -c '[[ $(cat "$1") == "{\"rcpts\": [\"bob@example.lg.jp\"], \"size\": "* && $(wc -l <"$1") == 1 ]]' _ "$tmp/hop.log"
+outcomes=$($py - "$log" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    if r.get("event") == "item" and r.get("channel") == "mail" and r.get("detail", "").find("next hop smtp") >= 0:
+        print(",".join(r["recipients"]), r["bank"], r["outcome"])
+PY
+)
+check "the log says so: default delivered, soumu deferred, no partner item" \
+	test "$outcomes" = "bob@example.lg.jp default delivered
+taro@soumu.example.lg.jp soumu deferred"
 stop_mugaid
 finish
