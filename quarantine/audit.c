@@ -26,9 +26,13 @@ void mq_audit_hash(const mq_audit_entry *e, char out[65])
 	crypto_hash_sha256_state st;
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char num[32];
+	int v2 = e->node && *e->node;
 
 	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const unsigned char *)"mugai-audit-1\n", 14);
+	/* entries naming their node hash it too (version 2); those before
+	 * nodes were recorded keep their version-1 hash */
+	crypto_hash_sha256_update(&st, (const unsigned char *)(v2 ? "mugai-audit-2\n"
+	                                                          : "mugai-audit-1\n"), 14);
 	snprintf(num, sizeof(num), "%" PRIu64, e->seq);
 	put_field(&st, "seq", num);
 	snprintf(num, sizeof(num), "%" PRId64, e->at);
@@ -38,6 +42,8 @@ void mq_audit_hash(const mq_audit_entry *e, char out[65])
 	put_field(&st, "item_id", e->item_id ? e->item_id : "");
 	put_field(&st, "detail", e->detail ? e->detail : "");
 	put_field(&st, "prev", e->prev);
+	if (v2)
+		put_field(&st, "node", e->node);
 	crypto_hash_sha256_final(&st, h);
 	sodium_bin2hex(out, 65, h, sizeof(h));
 }
@@ -64,16 +70,17 @@ int mq_audit_append(mq_index *ix, const char *actor, const char *action, const c
 	e.action = (char *)(uintptr_t)action;
 	e.item_id = (char *)(uintptr_t)(item_id ? item_id : "");
 	e.detail = c_detail;
+	e.node = ix->node;
 	mq_audit_hash(&e, e.hash);
 	{
 		mq_param p[] = { MQ_INT(e.seq), MQ_INT(e.at), MQ_TEXT(e.actor), MQ_TEXT(e.action),
 			         MQ_TEXT(e.item_id), MQ_TEXT(e.detail), MQ_TEXT(e.prev),
-			         MQ_TEXT(e.hash) };
+			         MQ_TEXT(e.hash), MQ_TEXT(e.node) };
 
 		rc = mq_ix_exec(ix,
-		                "INSERT INTO mq_audit (seq, at, actor, action, item_id, detail, prev, hash)"
-		                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-		                p, 8, NULL, err);
+		                "INSERT INTO mq_audit (seq, at, actor, action, item_id, detail, prev, hash,"
+		                " node) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		                p, 9, NULL, err);
 	}
 done:
 	mq_rows_free(&head);
@@ -92,7 +99,8 @@ static int fill(const mq_rows *r, size_t row, mq_audit_entry *e)
 	e->detail = mq_strdup0(mq_cell(r, row, 5));
 	snprintf(e->prev, sizeof(e->prev), "%s", mq_cell(r, row, 6) ? mq_cell(r, row, 6) : "");
 	snprintf(e->hash, sizeof(e->hash), "%s", mq_cell(r, row, 7) ? mq_cell(r, row, 7) : "");
-	return e->actor && e->action && e->item_id && e->detail ? 0 : -1;
+	e->node = mq_strdup0(mq_cell(r, row, 8));
+	return e->actor && e->action && e->item_id && e->detail && e->node ? 0 : -1;
 }
 
 static int to_entries(mq_rows *r, mq_audit_entry **entries, size_t *n, char **err)
@@ -123,6 +131,7 @@ void mq_audit_free(mq_audit_entry *entries, size_t n)
 		free(entries[i].action);
 		free(entries[i].item_id);
 		free(entries[i].detail);
+		free(entries[i].node);
 	}
 	free(entries);
 }
@@ -130,7 +139,7 @@ void mq_audit_free(mq_audit_entry *entries, size_t n)
 int mq_audit_for_item(mq_index *ix, const char *item_id, mq_audit_entry **entries, size_t *n,
                       char **err)
 {
-	static const char sql[] = "SELECT seq, at, actor, action, item_id, detail, prev, hash"
+	static const char sql[] = "SELECT seq, at, actor, action, item_id, detail, prev, hash, node"
 	                          " FROM mq_audit WHERE item_id = $1 ORDER BY seq";
 	mq_param p[] = { MQ_TEXT(item_id) };
 	mq_rows r;
@@ -146,7 +155,7 @@ int mq_audit_for_item(mq_index *ix, const char *item_id, mq_audit_entry **entrie
 int mq_audit_range(mq_index *ix, uint64_t after, unsigned limit, mq_audit_entry **entries,
                    size_t *n, char **err)
 {
-	static const char sql[] = "SELECT seq, at, actor, action, item_id, detail, prev, hash"
+	static const char sql[] = "SELECT seq, at, actor, action, item_id, detail, prev, hash, node"
 	                          " FROM mq_audit WHERE seq > $1 ORDER BY seq LIMIT $2";
 	mq_param p[] = { MQ_INT(after), MQ_INT(limit ? limit : 100) };
 	mq_rows r;
@@ -190,6 +199,7 @@ static char *check_link(const mq_rows *r, size_t row, uint64_t want_seq, const c
 	free(e.action);
 	free(e.item_id);
 	free(e.detail);
+	free(e.node);
 	return problem;
 }
 
@@ -200,7 +210,7 @@ int mq_audit_verify(mq_index *ix, mq_verify_result *res, char **err)
 
 	*res = (mq_verify_result){ 0 };
 	for (;;) {
-		static const char sql[] = "SELECT seq, at, actor, action, item_id, detail, prev, hash"
+		static const char sql[] = "SELECT seq, at, actor, action, item_id, detail, prev, hash, node"
 		                          " FROM mq_audit WHERE seq > $1 ORDER BY seq LIMIT $2";
 		mq_param p[] = { MQ_INT(next - 1), MQ_INT(BATCH) };
 		mq_rows r;

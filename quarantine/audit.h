@@ -7,7 +7,11 @@
  *   "mugai-audit-1\n" then, for seq, at, actor, action, item_id, detail,
  *   prev in that order, "<name>=<byte length>:<bytes>\n"
  *
- * (seq and at in decimal).  Lengths make the encoding unambiguous whatever
+ * (seq and at in decimal).  An entry that names its node (daemon.node)
+ * is version 2: "mugai-audit-2\n", the same fields, then node last, so a
+ * node's name cannot be changed or blanked without breaking the chain;
+ * entries from before nodes were recorded keep version 1.
+ * Lengths make the encoding unambiguous whatever
  * the fields contain.  The first entry's prev is 64 zeros.  Appends happen
  * inside the index's write transaction, whose lock serialises every writer,
  * so seq has no gaps and the chain no forks.

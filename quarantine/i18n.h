@@ -60,6 +60,7 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(COL_STATUS, "状態", "Status") \
 	X(COL_ID, "アイテムID", "Item ID") \
 	X(COL_SIZE, "サイズ", "Size") \
+	X(COL_NODE, "ノード", "Node") \
 	X(LIST_EMPTY, "条件に一致するアイテムはありません。", "No items match.") \
 	X(LIST_COUNT, "{1} 件", "{1} items") \
 	X(PAGE_OF, "{1} / {2} ページ", "Page {1} of {2}") \
@@ -103,6 +104,7 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(SEC_ACTIONS, "操作", "Actions") \
 	X(F_ITEM_ID, "アイテムID", "Item ID") \
 	X(F_RECEIVED, "受信日時", "Received") \
+	X(F_NODE, "受信ノード", "Stored by node") \
 	X(F_CHANNEL, "経路", "Channel") \
 	X(F_SENDER, "送信者", "Sender") \
 	X(F_RECIPIENTS, "宛先", "Recipients") \

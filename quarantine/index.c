@@ -63,12 +63,37 @@ static const char *const schema[] = {
 	" created BIGINT NOT NULL)",
 };
 
-#define SCHEMA_VERSION 1
+/* Upgrades, in order: upgrade[v - 2] takes an index from version v - 1 to
+ * v.  A new index is created at version 1 and upgraded like an old one, so
+ * both end with the same columns. */
+static const char *const upgrade[] = {
+	/* 2: the node (daemon.node) that stored an item or wrote an entry */
+	"ALTER TABLE mq_items ADD COLUMN node TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE mq_audit ADD COLUMN node TEXT NOT NULL DEFAULT ''",
+};
+static const int upgrade_version[] = { 2, 2 };
+
+#define SCHEMA_VERSION 2
+
+/* Runs the upgrades past version `from` and records SCHEMA_VERSION,
+ * inside create_schema's transaction (which holds the write lock, so two
+ * nodes starting at once upgrade once). */
+static int upgrade_schema(mq_index *ix, int64_t from, char **err)
+{
+	mq_param v = MQ_INT(SCHEMA_VERSION);
+
+	if (from >= SCHEMA_VERSION)
+		return 0;
+	for (size_t i = 0; i < sizeof(upgrade) / sizeof(upgrade[0]); i++)
+		if (upgrade_version[i] > from && mq_ix_exec(ix, upgrade[i], NULL, 0, NULL, err) < 0)
+			return -1;
+	return mq_ix_exec(ix, "UPDATE mq_schema SET version = $1", &v, 1, NULL, err);
+}
 
 static int create_schema(mq_index *ix, char **err)
 {
 	mq_rows rows = { 0 };
-	mq_param v = MQ_INT(SCHEMA_VERSION);
+	mq_param v = MQ_INT(1);
 	int rc;
 
 	if (ix->ops->begin_write(ix, err) < 0)
@@ -79,12 +104,14 @@ static int create_schema(mq_index *ix, char **err)
 	if (mq_ix_exec(ix, "SELECT version FROM mq_schema", NULL, 0, &rows, err) < 0)
 		goto fail;
 	if (rows.nrows == 0)
-		rc = mq_ix_exec(ix, "INSERT INTO mq_schema (version) VALUES ($1)", &v, 1, NULL, err);
+		rc = mq_ix_exec(ix, "INSERT INTO mq_schema (version) VALUES ($1)", &v, 1, NULL, err) < 0
+		             ? -1
+		             : upgrade_schema(ix, 1, err);
 	else if (mq_atoi64(mq_cell(&rows, 0, 0)) > SCHEMA_VERSION)
 		rc = mq_fail(err, -1, "index schema version %s is newer than this mugai (%d)",
 		             mq_cell(&rows, 0, 0), SCHEMA_VERSION);
 	else
-		rc = 0;
+		rc = upgrade_schema(ix, mq_atoi64(mq_cell(&rows, 0, 0)), err);
 	mq_rows_free(&rows);
 	if (rc < 0)
 		goto fail;

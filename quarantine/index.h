@@ -65,6 +65,9 @@ struct mq_index_ops {
 
 struct mq_index {
 	const struct mq_index_ops *ops;
+	/* The node writing through this index (daemon.node): stamped on the
+	 * audit entries it appends.  "" when the caller named none. */
+	char node[65];
 };
 
 /* Opens by URI ("sqlite:PATH", "postgresql://", "postgres://") and creates

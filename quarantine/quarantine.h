@@ -115,6 +115,8 @@ typedef struct mq_options {
 	const char *dir;       /* the blob directory; unused (may be NULL) with POSTGRESQL */
 	const char *index_uri;
 	mq_store_kind store;
+	const char *node;      /* this node's name (daemon.node), recorded on every item and
+	                          audit entry it writes; at most 64 bytes; NULL: none */
 } mq_options;
 
 mq_store *mq_open_with(const mq_options *o, char **err);
@@ -167,6 +169,7 @@ typedef struct mq_audit_entry {
 	char *detail;    /* reason, hash, error: free text */
 	char prev[65];   /* hash of the previous entry; 64 zeros for the first */
 	char hash[65];   /* sha256 of the canonical entry (see audit.h) */
+	char *node;      /* the node that wrote it (daemon.node); "" before nodes were recorded */
 } mq_audit_entry;
 
 typedef struct mq_item {
@@ -180,6 +183,7 @@ typedef struct mq_item {
 	int64_t requested_at;
 	char *decided_by, *decision_reason;  /* approver / denier / deleter */
 	int64_t decided_at;
+	char *node;                          /* the node that stored it; "" before nodes */
 	char *report_json;                   /* mq_get only, else NULL */
 	mq_audit_entry *audit;               /* mq_get only: this item's entries */
 	size_t naudit;

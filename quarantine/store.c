@@ -104,6 +104,12 @@ mq_store *mq_open_with(const mq_options *o, char **err)
 	}
 	s->pg_blobs = pg;
 	s->ix = mq_index_open(o->index_uri, err);
+	if (s->ix && o->node) {
+		char *clean = mq_clean_text(o->node, 64);
+
+		snprintf(s->ix->node, sizeof(s->ix->node), "%s", clean ? clean : "");
+		free(clean);
+	}
 	if (s->ix && pg && mq_pgblob_init(s->ix, err) < 0) {
 		s->ix->ops->close(s->ix);
 		s->ix = NULL;
@@ -251,14 +257,14 @@ static int put_locked(mq_store *s, const mq_meta *m, const char *sha, const void
 			MQ_TEXT(m->item_id), MQ_TEXT(sha), MQ_TEXT(m->channel), MQ_TEXT(t->sender),
 			MQ_TEXT(t->recipients), MQ_TEXT(t->subject), MQ_TEXT(m->verdict),
 			MQ_TEXT(t->reasons), MQ_INT(len), MQ_INT(m->received ? m->received : mq_now()),
-			MQ_TEXT("quarantined"), MQ_TEXT(t->report),
+			MQ_TEXT("quarantined"), MQ_TEXT(t->report), MQ_TEXT(s->ix->node),
 		};
 
 		if (mq_ix_exec(s->ix,
 		               "INSERT INTO mq_items (item_id, sha256, channel, sender, recipients,"
-		               " subject, verdict, reasons, size, received, status, report)"
-		               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-		               p, 12, NULL, err) < 0)
+		               " subject, verdict, reasons, size, received, status, report, node)"
+		               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+		               p, 13, NULL, err) < 0)
 			return MQ_E_ERROR;
 	}
 	snprintf(actor, sizeof(actor), "system:%s", m->channel);
@@ -391,7 +397,8 @@ int mq_item_from_row(const mq_rows *r, size_t row, mq_item *it)
 	it->decided_by = mq_strdup0(mq_cell(r, row, 14));
 	it->decision_reason = mq_strdup0(mq_cell(r, row, 15));
 	it->decided_at = mq_atoi64(mq_cell(r, row, 16));
-	if (!it->channel || !it->sender || !it->recipients || !it->subject || !it->verdict ||
+	it->node = mq_strdup0(mq_cell(r, row, 17));
+	if (!it->node || !it->channel || !it->sender || !it->recipients || !it->subject || !it->verdict ||
 	    !it->reasons || !it->requested_by || !it->request_reason || !it->decided_by ||
 	    !it->decision_reason) {
 		mq_item_free(it);
@@ -414,6 +421,7 @@ void mq_item_free(mq_item *it)
 	free(it->request_reason);
 	free(it->decided_by);
 	free(it->decision_reason);
+	free(it->node);
 	free(it->report_json);
 	mq_audit_free(it->audit, it->naudit);
 	*it = (mq_item){ 0 };

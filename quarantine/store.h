@@ -22,7 +22,7 @@ struct mq_store {
 #define MQ_ITEM_COLUMNS                                                                   \
 	"item_id, sha256, channel, sender, recipients, subject, verdict, reasons, size, "  \
 	"received, status, requested_by, request_reason, requested_at, decided_by, "       \
-	"decision_reason, decided_at"
+	"decision_reason, decided_at, node"
 
 int mq_item_from_row(const mq_rows *r, size_t row, mq_item *it);
 /* Reads one item inside or outside a transaction: MQ_OK, MQ_E_NOTFOUND. */

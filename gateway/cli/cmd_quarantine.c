@@ -290,6 +290,9 @@ static json_t *item_json(const mq_item *it)
 	                      "received", (json_int_t)it->received, "status",
 	                      mq_status_name(it->status));
 
+	if (o)
+		json_object_set_new(o, "node", json_string(it->node ? it->node : ""));
+
 	if (o && *it->requested_by)
 		json_object_set_new(o, "request",
 		                    json_pack("{s:s,s:s,s:I}", "by", it->requested_by, "reason",
@@ -303,9 +306,10 @@ static json_t *item_json(const mq_item *it)
 
 static json_t *audit_json(const mq_audit_entry *e)
 {
-	return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "seq", (json_int_t)e->seq, "at",
+	return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "seq", (json_int_t)e->seq, "at",
 	                 (json_int_t)e->at, "actor", e->actor, "action", e->action, "item_id",
-	                 e->item_id, "detail", e->detail, "prev", e->prev, "hash", e->hash);
+	                 e->item_id, "detail", e->detail, "prev", e->prev, "hash", e->hash, "node",
+	                 e->node ? e->node : "");
 }
 
 static void print_json(json_t *j)
@@ -321,8 +325,8 @@ static void print_audit_line(const mq_audit_entry *e)
 {
 	char t[32];
 
-	printf("  #%-6" PRIu64 " %s  %-16s %-15s %s  ", e->seq, when(e->at, t), e->actor, e->action,
-	       *e->item_id ? e->item_id : "-");
+	printf("  #%-6" PRIu64 " %s  %-16s %-15s %s  [%s]  ", e->seq, when(e->at, t), e->actor,
+	       e->action, *e->item_id ? e->item_id : "-", e->node && *e->node ? e->node : "-");
 	put_flat(e->detail);
 	putchar('\n');
 }
@@ -351,12 +355,13 @@ static int do_list(mq_store *s, const struct opts *o)
 			json_array_append_new(a, item_json(&items[i]));
 		print_json(a);
 	} else {
-		printf("%-28s %-19s %-4s %-9s %-17s %9s  %s\n", "ITEM", "RECEIVED", "CHAN", "VERDICT",
-		       "STATUS", "SIZE", "FROM / SUBJECT OR FILE NAME");
+		printf("%-28s %-19s %-4s %-9s %-17s %9s %-12s %s\n", "ITEM", "RECEIVED", "CHAN",
+		       "VERDICT", "STATUS", "SIZE", "NODE", "FROM / SUBJECT OR FILE NAME");
 		for (size_t i = 0; i < n; i++) {
-			printf("%-28s %-19s %-4s %-9s %-17s %9" PRIu64 "  ", items[i].item_id,
+			printf("%-28s %-19s %-4s %-9s %-17s %9" PRIu64 " %-12s ", items[i].item_id,
 			       when(items[i].received, t), items[i].channel, items[i].verdict,
-			       mq_status_name(items[i].status), items[i].size);
+			       mq_status_name(items[i].status), items[i].size,
+			       *items[i].node ? items[i].node : "-");
 			if (*items[i].sender) {
 				put_flat(items[i].sender);
 				fputs(" / ", stdout);
@@ -399,6 +404,7 @@ static int do_show(mq_store *s, const char *id, const struct opts *o)
 	field("item", it.item_id);
 	field("channel", it.channel);
 	field("received", when(it.received, t));
+	field("node", it.node);
 	field("from", it.sender);
 	field("to", it.recipients);
 	field(strcmp(it.channel, "mail") == 0 ? "subject" : "file name", it.subject);

@@ -66,6 +66,7 @@ static const struct key {
 	{ "workers", "cpu", K_SECONDS, F(workers_cpu), "0s", "CPU time of one job (RLIMIT_CPU); 0: workers.timeout" },
 	{ "daemon", "user", K_STR, F(daemon_user), "mugai", "unprivileged user mugaid runs as when started as root; the default falls back to nobody if user mugai does not exist" },
 	{ "daemon", "directory", K_STR, F(daemon_directory), "", "relative paths in this file are relative to it; empty: where mugaid was started" },
+	{ "daemon", "node", K_STR, F(daemon_node), "", "this node's name, recorded on every item and audit entry it writes, shown in the review UI and the CLI, a field of every log line and a label on every metric; 1-64 of [A-Za-z0-9._-]; empty: the host name" },
 	{ "daemon", "pid_file", K_STR, F(daemon_pid_file), "", "file holding the master's pid, locked while it runs; empty: none" },
 	{ "daemon", "drain_timeout", K_SECONDS, F(daemon_drain_timeout), "30s", "on stop or reload, how long a service may finish its current item before it is killed" },
 	{ "log", "target", K_STR, F(log_target), "", "stderr, syslog or syslog:FACILITY (mail, daemon, local0..local7); empty: stderr with -f, else syslog" },

@@ -60,6 +60,7 @@ typedef struct mg_config {
 	char *daemon_user;
 	char *daemon_directory;
 	char *daemon_pid_file;
+	char *daemon_node;
 	unsigned daemon_drain_timeout;
 	unsigned workers_cpu;
 	char *log_target;

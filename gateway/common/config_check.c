@@ -127,6 +127,18 @@ static int check_listen(const char *key, const char *address, char **err)
 	return 0;
 }
 
+/* A node's name goes into the audit chain, log lines and metric labels. */
+static int check_node(const mg_config *c, char **err)
+{
+	size_t n = strlen(c->daemon_node);
+
+	if (n > 64 ||
+	    strspn(c->daemon_node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+		return fail(err, "daemon.node: 1-64 of A-Z a-z 0-9 . _ -, or empty for the host name; "
+		            "got '%.80s'", c->daemon_node);
+	return 0;
+}
+
 /* Originals in PostgreSQL only beside a PostgreSQL index: the same
  * transaction writes both. */
 static int check_store(const mg_config *c, char **err)
@@ -334,7 +346,7 @@ int mg_config_check(const mg_config *c, char **err)
 	    check_dir(c, "drop.inbox", c->drop_inbox, err) < 0 ||
 	    check_dir(c, "drop.outbox", c->drop_outbox, err) < 0 ||
 	    check_dir(c, "quarantine.dir", c->quarantine_dir, err) < 0 || check_index(c, err) < 0 ||
-	    check_store(c, err) < 0 ||
+	    check_store(c, err) < 0 || check_node(c, err) < 0 ||
 	    check_tls(c, err) < 0 ||
 	    (c->smtp_notice[0] && check_file(c, "smtp.notice", c->smtp_notice, err) < 0) ||
 	    check_bool("admin.secure_cookies", c->admin_secure_cookies, err) < 0 ||

@@ -18,9 +18,10 @@
 static struct {
 	char prog[64];
 	char item[64];
+	char node[65];
 	mg_log_level level;
 	int syslog;
-} lg = { "mugai", "", MG_LOG_INFO, 0 };
+} lg = { "mugai", "", "", MG_LOG_INFO, 0 };
 
 static const char *const level_names[] = {
 	[MG_LOG_DEBUG] = "debug", [MG_LOG_INFO] = "info",   [MG_LOG_WARN] = "warning",
@@ -110,6 +111,11 @@ int mg_log_level_parse(const char *s, mg_log_level *level)
 	return -1;
 }
 
+void mg_log_set_node(const char *node)
+{
+	snprintf(lg.node, sizeof(lg.node), "%s", node ? node : "");
+}
+
 void mg_log_set_item(const char *item_id)
 {
 	snprintf(lg.item, sizeof(lg.item), "%s", item_id ? item_id : "");
@@ -194,6 +200,8 @@ static void vlog(mg_log_level level, const char *item_id, json_t *fields, const 
 	json_object_set_new(o, "level", json_string(level_names[level]));
 	json_object_set_new(o, "prog", text(lg.prog));
 	json_object_set_new(o, "pid", json_integer((json_int_t)getpid()));
+	if (lg.node[0])
+		json_object_set_new(o, "node", text(lg.node));
 	if (item_id && *item_id)
 		json_object_set_new(o, "item", text(item_id));
 	json_object_set_new(o, "msg", text(msg));

@@ -2,7 +2,7 @@
  * log.h - the daemon's log: one JSON object per line, to stderr or syslog.
  *
  *   {"time":"2024-05-01T09:00:00.123Z","level":"info","prog":"smtpd[0]",
- *    "pid":4242,"item":"20240501T090000-a1b2c3d4e5f6","msg":"..."}
+ *    "pid":4242,"node":"gw1","item":"20240501T090000-a1b2c3d4e5f6","msg":"..."}
  *
  * Every line about an item carries its id ("item"), so an operator follows
  * one mail or file through every process with one grep.  Set the current
@@ -43,6 +43,8 @@ const char *mg_log_prog(void);
 /* Lines below this level are not written (default MG_LOG_INFO). */
 void mg_log_set_level(mg_log_level level);
 int mg_log_level_parse(const char *s, mg_log_level *level);
+/* The node (daemon.node) every later line names; NULL or "": none. */
+void mg_log_set_node(const char *node);
 /* The item the following lines are about; NULL when none. */
 void mg_log_set_item(const char *item_id);
 

@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "ppap_wait.h"
 #include "proctitle.h"
+#include "quarantine_open.h"
 #include "sandbox.h"
 
 #define BACKOFF_FIRST 1.0
@@ -486,6 +487,7 @@ static void reload(struct master *m)
 	m->cfg = c;
 	mg_log_open("mugaid", m->cfg->log_target[0] ? m->cfg->log_target
 	                                           : m->args->foreground ? "stderr" : "syslog");
+	mg_log_set_node(mg_node_name(m->cfg));
 	{
 		mg_log_level level = MG_LOG_INFO;
 
@@ -687,6 +689,7 @@ int mg_master_run(mg_config *cfg, const mg_master_args *args)
 
 	mg_log_open("mugaid", cfg->log_target[0] ? cfg->log_target
 	                                        : args->foreground ? "stderr" : "syslog");
+	mg_log_set_node(mg_node_name(cfg));
 	mg_log_level_parse(cfg->log_level, &level);
 	mg_log_set_level(level);
 	mg_log_capture_libraries();

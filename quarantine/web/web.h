@@ -82,6 +82,8 @@ typedef struct mw_options {
 	bool self_approval;       /* quarantine.self_approval: offer the exception */
 	mw_unlock_fn unlock;      /* NULL: /unlock/TOKEN says unlocking is unavailable */
 	void *unlock_ctx;
+	const char *node;         /* daemon.node: a label on every /metrics series; kept, not
+	                             copied; NULL: none */
 } mw_options;
 
 /* 0 when list is a valid admin.allowed_hosts, -1 with *err otherwise. */

@@ -75,6 +75,9 @@ static void summary(mw_out *o, mw_lang l, const mq_item *it)
 	field(o, l, MW_F_RECEIVED, "f-received");
 	mw_time(o, l, it->received);
 	mw_raw(o, "</dd>");
+	field(o, l, MW_F_NODE, "f-node");
+	text_or_none(o, l, it->node);
+	mw_raw(o, "</dd>");
 	field(o, l, MW_F_CHANNEL, "f-channel");
 	mw_word(o, l, "channel", it->channel);
 	mw_raw(o, "</dd>");

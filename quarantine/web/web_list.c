@@ -191,6 +191,8 @@ static void row(mw_out *o, mw_lang l, const mq_item *it)
 	mw_badge(o, l, "status", mq_status_name(it->status));
 	mw_raw(o, "</td><td class=\"num nowrap\">");
 	mw_size(o, it->size);
+	mw_raw(o, "</td><td class=\"node\">");
+	mw_esc(o, it->node && *it->node ? it->node : mw_t(l, MW_NONE));
 	mw_raw(o, "</td><td class=\"mono\"><a href=\"/items/");
 	mw_esc(o, it->item_id);
 	mw_raw(o, "\">");
@@ -202,7 +204,7 @@ static void table(mw_out *o, mw_lang l, const mq_item *items, size_t n)
 {
 	static const mw_msg cols[] = { MW_COL_RECEIVED, MW_COL_CHANNEL, MW_COL_SENDER,
 		                       MW_COL_SUBJECT, MW_COL_VERDICT, MW_COL_STATUS,
-		                       MW_COL_SIZE, MW_COL_ID };
+		                       MW_COL_SIZE, MW_COL_NODE, MW_COL_ID };
 
 	if (n == 0) {
 		mw_raw(o, "<p class=\"empty\" id=\"empty\">");

@@ -95,13 +95,33 @@ static void ui_metrics(mw_server *srv, mw_out *o, int64_t now)
 		        (unsigned long long)resp[c]);
 }
 
-void mw_serve_metrics(mw_server *srv, mw_response *resp)
+/* Every sample line of text with node="..." as its first label, so the
+ * series of several nodes stay apart where they are scraped together. */
+static void with_node(mw_out *o, const char *text, const char *node)
 {
-	mw_out *o = &resp->body;
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		size_t name = strcspn(text, "{ \n");
+
+		if (*text == '#' || n == 0)
+			mw_rawf(o, "%.*s", (int)n, text);
+		else if (text[name] == '{')
+			mw_rawf(o, "%.*snode=\"%s\",%.*s", (int)name + 1, text, node,
+			        (int)(n - name - 1), text + name + 1);
+		else
+			mw_rawf(o, "%.*s{node=\"%s\"}%.*s", (int)name, text, node, (int)(n - name),
+			        text + name);
+		if (text[n] == '\n')
+			mw_raw(o, "\n");
+		text += n + (text[n] == '\n');
+	}
+}
+
+static void render_metrics(mw_server *srv, mw_out *o)
+{
 	mw_out gauges;
 	int up;
 
-	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	mw_out_init(&gauges);
 	up = quarantine_gauges(srv, &gauges) == 0 && !gauges.failed;
 	mw_rawf(o, "# HELP mugai_quarantine_index_up Whether the quarantine index answered.\n"
@@ -117,4 +137,23 @@ void mw_serve_metrics(mw_server *srv, mw_response *resp)
 			mw_raw(o, extra);
 		free(extra);
 	}
+}
+
+void mw_serve_metrics(mw_server *srv, mw_response *resp)
+{
+	mw_out all;
+
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	if (!srv->opt.node || !*srv->opt.node) {
+		render_metrics(srv, &resp->body);
+		return;
+	}
+	mw_out_init(&all);
+	render_metrics(srv, &all);
+	mw_raw(&all, ""); /* a terminated string even when empty */
+	if (all.failed || !all.b.data)
+		resp->body.failed = true;
+	else
+		with_node(&resp->body, (const char *)all.b.data, srv->opt.node);
+	mg_buf_free(&all.b);
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Originals in PostgreSQL (quarantine.store = postgresql) with two nodes:
 # node A (mugaid, its own directory) takes mails and dropped files; node B
-# (another directory, the same database) lists, shows, downloads and
-# releases what A stored, byte for byte, though no original is on any
-# disk.  verify --blobs passes there and catches one damaged chunk.  Then
-# a node with the old blob directory moves it in with migrate-store, and
-# node B reads those originals too.
+# (another mugaid, another directory, the same database) lists, shows,
+# downloads (review UI and CLI) and releases what A stored, byte for byte,
+# though no original is on any disk.  verify --blobs passes there and
+# catches one damaged chunk.  Each node's name (daemon.node) is on its
+# items, audit entries, log lines and metrics.  Then a node with the old
+# blob directory moves it in with migrate-store, and node B reads those
+# originals too.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/gateway.bash"
@@ -23,7 +25,7 @@ sql() { psql -qAt "$uri" -c "$1"; }
 sink_port=$(free_port)
 start_sink "$sink_port" "$tmp/sink" || { ko "smtp-sink starts"; finish; exit 1; }
 start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o "quarantine.index=$uri" \
-	-o quarantine.store=postgresql -o workers.count=1 -o drop.settle=1s ||
+	-o quarantine.store=postgresql -o workers.count=1 -o drop.settle=1s -o daemon.node=node-a ||
 	{ ko "node A starts"; finish; exit 1; }
 
 # ---- node A: mails and dropped files, made here
@@ -45,18 +47,23 @@ cp "$tmp/drop.bin" "$gw/inbox/.drop.bin.part" && mv "$gw/inbox/.drop.bin.part" "
 cp "$corpus/office/harmless-clean.docx" "$gw/inbox/clean.docx"
 items() { [[ $(q list --json | $py -c 'import json,sys; print(len(json.load(sys.stdin)))') == "$1" ]]; }
 check "four items in the quarantine" wait_until 30 items 4
+check "node A's log lines name it" grep -q '"node":"node-a"' "$log"
+check "node A's metrics carry its name" bash -c 'curl -s "$1" | grep -q "^mugai_items_total{node=\"node-a\",channel=\"mail\",verdict=\"sanitised\"} 2$"' \
+	_ "http://127.0.0.1:$admin_port/metrics"
 stop_mugaid
 
 blob_files=$(find "$gw/quarantine" -type f ! -name 'index.db*' ! -name '*.key*' ! -name '*.jsonl' 2>/dev/null | wc -l)
 check "no original on node A's disk" test "$blob_files" = 0
 check "the originals are chunk rows" test "$(sql 'SELECT count(DISTINCT sha256) FROM mq_chunks')" -ge 4
 
-# ---- node B: its own directory, the same database
+# ---- node B: another mugaid, its own directory, the same database
 b=$tmp/b
-mkdir -p "$b"
-conf_b=(-o "quarantine.dir=$b/quarantine" -o "quarantine.index=$uri" -o quarantine.store=postgresql
-	-o "relay.next_hop=dir:$b/out/mail" -o "drop.outbox=$b/out/files"
-	-o "audit.checkpoint_file=$b/cp.jsonl" -o "audit.checkpoint_key=$b/cp.key")
+gw=$b log=$b/mugaid.log
+unset smtp_port admin_port
+start_mugaid -o "relay.next_hop=dir:$b/out/mail" -o "quarantine.index=$uri" \
+	-o quarantine.store=postgresql -o workers.count=1 -o daemon.node=node-b ||
+	{ ko "node B starts"; finish; exit 1; }
+conf_b=("${gw_opts[@]}")
 qb() { "$mugai" quarantine "${conf_b[@]}" "$@"; }
 ub() { "$mugai" user "${conf_b[@]}" "$@"; }
 MUGAI_PASSWORD='alice password' ub add alice --role reviewer >/dev/null
@@ -71,6 +78,22 @@ print(next(i["item_id"] for i in json.load(sys.stdin) if i["subject"] == "with a
 check "node B lists node A's items" test -n "$file_id" -a -n "$mail_id"
 out=$(qb show "$mail_id" 2>&1)
 check "node B shows a mail of node A" grep -q "with a tool" <<<"$out"
+check "show names the node that stored it" grep -qE "^node +node-a$" <<<"$out"
+check "list names the node" grep -qE "^$file_id .* node-a +drop.bin$" <<<"$(qb list)"
+
+# node B's review UI, as the approver
+jar=$tmp/cookies web=http://127.0.0.1:$admin_port
+wait_until 10 curl -sf -o /dev/null "$web/login"
+csrf=$(curl -s -c "$jar" "$web/login" | grep -o 'name="csrf" value="[^"]*"' | sed 's/.*value="//; s/"$//')
+curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$csrf" --data-urlencode lang=en \
+	--data-urlencode user=bob --data-urlencode password='bob password' "$web/login"
+check "node B's review UI lists node A's items with their node" \
+	bash -c 'curl -s -b "$1" "$2/items" | grep -q "<td class=\"node\">node-a</td>"' _ "$jar" "$web"
+check "node B's item page names the node that stored it" \
+	bash -c 'curl -s -b "$1" "$2/items/$3" | grep -A2 "f-node" | grep -q "node-a"' _ "$jar" "$web" "$file_id"
+curl -s -b "$jar" -o "$b/ui.orig" "$web/items/$file_id/original"
+check "node B's review UI downloads the original node A stored" cmp -s "$b/ui.orig" "$tmp/drop.bin"
+check "node B's metrics carry its name" bash -c 'curl -s "$1/metrics" | grep -q "^mugai_quarantine_index_up{node=\"node-b\"} 1$"' _ "$web"
 
 MUGAI_PASSWORD='bob password' qb download "$file_id" --out "$b/file.orig" --user bob >/dev/null
 check "node B downloads the dropped file as it was dropped" cmp -s "$b/file.orig" "$tmp/drop.bin"
@@ -85,7 +108,14 @@ check "the mail's original holds the attachment" \
 MUGAI_PASSWORD='alice password' qb request "$file_id" --reason "the vendor's tool is needed" --user alice >/dev/null
 out=$(MUGAI_PASSWORD='bob password' qb approve "$file_id" --user bob 2>&1)
 check "node B releases node A's file" grep -q "approved and released" <<<"$out"
-released=$(find "$b/out/files" -type f | head -1)
+released=$(find "$b/outbox" -type f | head -1)
+out=$(qb show "$file_id" --json)
+check "node B's audit entries name node B, node A's node A" $py -c '
+import json, sys
+j = json.loads(sys.argv[1])
+nodes = {e["action"]: e["node"] for e in j["audit"]}
+sys.exit(0 if j["node"] == "node-a" and nodes["store"] == "node-a" and nodes["approve"] == "node-b"
+         and nodes["download"] == "node-b" else 1)' "$out"
 check "the released file is the original" cmp -s "${released:-/nonexistent}" "$tmp/drop.bin"
 
 out=$(qb verify --blobs 2>&1)

@@ -31,7 +31,7 @@ run() {
 	fi
 }
 
-for check in check_quarantine check_release check_dashboard check_unlock_token check_blob_pg; do
+for check in check_quarantine check_release check_dashboard check_unlock_token check_blob_pg check_node; do
 	[[ -x $build/tests/$check ]] || continue
 	run "$check on SQLite and PostgreSQL" env CK_DEFAULT_TIMEOUT=120 "$build/tests/$check"
 done
