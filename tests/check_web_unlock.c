@@ -3,14 +3,21 @@
  * router, with a stand-in for the sandbox hook: the form and its CSRF
  * token, a wrong and a right password, the audit entries, the rate limit
  * per link and per address, dead and expired links, the download, and
- * the password in no log line, audit entry or page.
+ * the password in no log line, audit entry or page; over a socket, a
+ * reviewer's page is answered while an unlock waits on the sandbox.
  */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "web_internal.h"
@@ -416,6 +423,104 @@ START_TEST(no_hook_no_unlock)
 }
 END_TEST
 
+/* --- over a socket ------------------------------------------------------ */
+
+static sem_t entered, release;
+static int port;
+
+/* A sandbox job that lasts until the test lets it end. */
+static int slow_unlock(void *ctx, const mq_item *item, const unsigned char *original, size_t len,
+                       const char *password, const char *recipient, mw_unlock_result *res)
+{
+	struct timespec until;
+
+	sem_post(&entered);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	sem_timedwait(&release, &until);
+	return 0;
+}
+
+static void wire_setup(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	char *err = NULL;
+	int fd;
+
+	setup_with(slow_unlock);
+	sem_init(&entered, 0, 0);
+	sem_init(&release, 0, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 16), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	port = ntohs(a.sin_port);
+	ck_assert_msg(mw_server_start(srv, fd, &err) == 0, "%s", err ? err : "");
+}
+
+/* Sends a request, returns the answer's first bytes (a static buffer per
+ * caller). */
+static void exchange(const char *request, char *answer, size_t size)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct timeval tv = { 20, 0 };
+	size_t off = 0;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	answer[0] = 0;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    send(fd, request, strlen(request), MSG_NOSIGNAL) == (ssize_t)strlen(request))
+		while (off + 1 < size && (n = recv(fd, answer + off, size - off - 1, 0)) > 0)
+			off += (size_t)n;
+	answer[off] = 0;
+	close(fd);
+}
+
+static char unlock_request[1024], unlock_answer[65536];
+
+static void *post_unlock(void *arg)
+{
+	(void)arg;
+	exchange(unlock_request, unlock_answer, sizeof(unlock_answer));
+	return NULL;
+}
+
+START_TEST(reviewers_answered_while_unlocking)
+{
+	char tok[MQ_UNLOCK_TOKEN_SIZE], answer[4096], body[200], csrf[MW_TOKEN_HEX + 1];
+	struct timespec until;
+	pthread_t t;
+
+	new_link(RCPT, tok);
+	mw_token_new(csrf);
+	snprintf(body, sizeof(body), "csrf=%s&password=x", csrf);
+	snprintf(unlock_request, sizeof(unlock_request),
+	         "POST /unlock/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s=%s\r\n"
+	         "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n"
+	         "Connection: close\r\n\r\n%s",
+	         tok, MW_COOKIE_LOGIN, csrf, strlen(body), body);
+	ck_assert_int_eq(pthread_create(&t, NULL, post_unlock, NULL), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 20;
+	ck_assert_int_eq(sem_timedwait(&entered, &until), 0);
+	/* the job is in the sandbox: another page is answered meanwhile */
+	exchange("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", answer,
+	         sizeof(answer));
+	sem_post(&release);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_msg(strncmp(answer, "HTTP/1.1 200", 12) == 0, "healthz: %.80s", answer);
+	ck_assert_msg(strncmp(unlock_answer, "HTTP/1.1 200", 12) == 0, "unlock: %.80s", unlock_answer);
+	ck_assert_ptr_nonnull(strstr(unlock_answer, "パスワードが違います"));
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("web_unlock");
@@ -429,5 +534,13 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, no_hook_no_unlock);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
+	{
+		TCase *wire = tcase_create("wire");
+
+		tcase_add_checked_fixture(wire, wire_setup, teardown);
+		tcase_add_test(wire, reviewers_answered_while_unlocking);
+		tcase_set_timeout(wire, 60);
+		suite_add_tcase(s, wire);
+	}
 	return s;
 }

@@ -2,8 +2,8 @@
  * unlock_hook.c - a recipient's password tried in the sandbox, and the
  * opened item's sanitised contents delivered to that recipient only.
  *
- * One worker, one job at a time (the review UI answers from one thread;
- * the lock keeps it so for any caller).  No password is logged or kept:
+ * One worker, one job at a time: unlocks arriving together queue on the
+ * lock, while the UI's other threads keep answering the reviewers.  No password is logged or kept:
  * it is in this process only while the job is handed over.
  */
 #include <pthread.h>

@@ -1,7 +1,11 @@
 /*
- * web.c - the review UI's HTTP side: libmicrohttpd in one internal
- * polling thread, bounded in connections, per-connection memory, time and
- * body size; every response carries the security headers.
+ * web.c - the review UI's HTTP side: libmicrohttpd in a small pool of
+ * internal polling threads (so that one slow answer, a recipient's unlock
+ * waiting on the sandbox, does not hold up the reviewers' pages), bounded
+ * in connections, per-connection memory, time and body size; every
+ * response carries the security headers.  Everything a request touches
+ * takes its own lock: the store, the sessions, the rate limits, the
+ * counters, the unlocked files.
  *
  * SECURITY.  Everything here faces the admin network: names, subjects and
  * reports shown come from hostile mail and files, and the client may be
@@ -30,6 +34,7 @@
 #define CONN_TIMEOUT 30
 #define MAX_SESSIONS 256
 #define RL_SLOTS 4096
+#define THREADS 4
 
 static const char csp[] = "default-src 'self'; script-src 'none'; object-src 'none'; "
                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -360,6 +365,7 @@ int mw_server_start(mw_server *srv, int listen_fd, char **err)
 	srv->mhd = MHD_start_daemon(
 		MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->opt.max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip < 4 ? 4u : per_ip,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,

@@ -92,7 +92,7 @@ int mw_hosts_check(const char *list, char **err);
 /* The UI over an open store (not taken over).  NULL with *err. */
 mw_server *mw_server_new(mq_store *store, const mw_options *opt, char **err);
 /* Serves on listen_fd (a bound, listening socket, taken over: closed by
- * mw_server_free) from an internal thread.  0, or -1 with *err. */
+ * mw_server_free) from a small pool of internal threads.  0, or -1 with *err. */
 int mw_server_start(mw_server *srv, int listen_fd, char **err);
 /* Stops accepting connections and waits up to timeout seconds for those
  * open to finish (a drain).  Call mw_server_free() after. */
