@@ -140,6 +140,7 @@ static const struct word {
 	{ "status", "unlocked", MW_STATUS_UNLOCKED },
 	{ "channel", "mail", MW_CHANNEL_MAIL },
 	{ "channel", "file", MW_CHANNEL_FILE },
+	{ "channel", "api", MW_CHANNEL_API },
 	{ "verdict", "sanitised", MW_VERDICT_SANITISED },
 	{ "verdict", "blocked", MW_VERDICT_BLOCKED },
 	{ "verdict", "encrypted", MW_VERDICT_ENCRYPTED },
@@ -177,6 +178,9 @@ static const struct word {
 	{ "audit", "login", MW_AUD_LOGIN },
 	{ "audit", "login_failed", MW_AUD_LOGIN_FAILED },
 	{ "audit", "logout", MW_AUD_LOGOUT },
+	{ "audit", "api_call", MW_AUD_API_CALL },
+	{ "audit", "api_token_add", MW_AUD_API_TOKEN_ADD },
+	{ "audit", "api_token_revoke", MW_AUD_API_TOKEN_REVOKE },
 };
 
 const char *mw_t_word(mw_lang lang, const char *kind, const char *word)

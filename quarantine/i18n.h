@@ -77,6 +77,7 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(STATUS_UNLOCKED, "解凍済み", "Unlocked") \
 	X(CHANNEL_MAIL, "メール", "Mail") \
 	X(CHANNEL_FILE, "ファイル", "File") \
+	X(CHANNEL_API, "API", "API") \
 	X(VERDICT_SANITISED, "無害化済み", "Sanitised") \
 	X(VERDICT_BLOCKED, "遮断", "Blocked") \
 	X(VERDICT_ENCRYPTED, "暗号化", "Encrypted") \
@@ -208,6 +209,9 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(AUD_LOGIN, "ログイン", "Signed in") \
 	X(AUD_LOGIN_FAILED, "ログイン失敗", "Sign-in refused") \
 	X(AUD_LOGOUT, "ログアウト", "Signed out") \
+	X(AUD_API_CALL, "API 呼び出し", "API call") \
+	X(AUD_API_TOKEN_ADD, "API トークン発行", "API token issued") \
+	X(AUD_API_TOKEN_REVOKE, "API トークン失効", "API token revoked") \
 	\
 	X(ACCOUNT_TITLE, "アカウント設定", "Account") \
 	X(ACCOUNT_ROLE, "権限", "Role") \

@@ -54,6 +54,14 @@ static const char *const schema[] = {
 	" expires BIGINT NOT NULL,"
 	" used_at BIGINT NOT NULL DEFAULT 0)",
 	"CREATE INDEX IF NOT EXISTS mq_unlock_tokens_item ON mq_unlock_tokens (item_id)",
+	/* REST API clients: only the token's hash (api_token.c) */
+	"CREATE TABLE IF NOT EXISTS mq_api_tokens ("
+	" name TEXT PRIMARY KEY,"
+	" token_sha256 TEXT NOT NULL UNIQUE,"
+	" scopes BIGINT NOT NULL,"
+	" created_by TEXT NOT NULL,"
+	" created BIGINT NOT NULL,"
+	" revoked BIGINT NOT NULL DEFAULT 0)",
 	"CREATE TABLE IF NOT EXISTS mq_users ("
 	" name TEXT PRIMARY KEY,"
 	" role TEXT NOT NULL,"

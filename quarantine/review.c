@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_token.h"
 #include "audit.h"
 #include "blob.h"
 #include "originals.h"
@@ -51,6 +52,8 @@ int mq_actor_role(mq_store *s, const char *user, mq_role *role, char **err)
 	*role = MQ_ROLE_NONE;
 	if (!user || !*user)
 		return mq_fail(err, MQ_E_REFUSED, "refused: this action needs a named user");
+	if (strncmp(user, "api:", 4) == 0)
+		return mq_api_client_role(s, user + 4, role, err);
 	if (mq_ix_exec(s->ix, "SELECT role, disabled FROM mq_users WHERE name = $1", &p, 1, &r,
 	               err) < 0)
 		return MQ_E_ERROR;

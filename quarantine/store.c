@@ -34,7 +34,7 @@ static const char *const status_names[MQ_STATUS_COUNT] = {
 };
 static const char *const role_names[] = { "none", "reviewer", "approver", "admin", "auditor" };
 static const char *const verdicts[] = { "sanitised", "blocked", "encrypted", "malware", "error" };
-static const char *const channels[] = { "mail", "file" };
+static const char *const channels[] = { "mail", "file", "api" };
 
 const char *mq_status_name(mq_status st)
 {
@@ -223,8 +223,8 @@ static int check_meta(const mq_meta *m, char **err)
 {
 	if (!m || !valid_item_id(m->item_id))
 		return mq_fail(err, MQ_E_ERROR, "quarantine: bad item id '%.40s'", m ? m->item_id : "");
-	if (!in_set(m->channel, channels, 2))
-		return mq_fail(err, MQ_E_ERROR, "quarantine: channel must be mail or file");
+	if (!in_set(m->channel, channels, sizeof(channels) / sizeof(channels[0])))
+		return mq_fail(err, MQ_E_ERROR, "quarantine: channel must be mail, file or api");
 	if (!in_set(m->verdict, verdicts, sizeof(verdicts) / sizeof(verdicts[0])))
 		return mq_fail(err, MQ_E_ERROR, "quarantine: unknown verdict '%.40s'",
 		               m->verdict ? m->verdict : "");

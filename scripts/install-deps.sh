@@ -17,7 +17,7 @@ build_pkgs=(
   check
 )
 test_pkgs=(
-  python3 python3-html2text python3-selenium chromium chromium-driver
+  python3 python3-html2text python3-selenium python3-yaml chromium chromium-driver
   poppler-utils qpdf img2pdf
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   postfix swaks clamav-daemon postgresql

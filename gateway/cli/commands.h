@@ -10,6 +10,7 @@ int mg_cmd_user(int argc, char **argv);
 int mg_cmd_web(int argc, char **argv);
 int mg_cmd_keygen(int argc, char **argv);
 int mg_cmd_report(int argc, char **argv);
+int mg_cmd_token(int argc, char **argv);
 
 /* Shared by the quarantine and user commands (cmd_user.c). */
 struct mg_config;

@@ -17,6 +17,7 @@ static const struct command {
 	{ "check-config", mg_cmd_check_config, "check mugai.conf and print the effective configuration" },
 	{ "quarantine", mg_cmd_quarantine, "review quarantined items: list, show, request, approve, verify" },
 	{ "user", mg_cmd_user, "add and manage the reviewers, approvers and admins" },
+	{ "token", mg_cmd_token, "make, list and revoke the REST API's client tokens" },
 	{ "web", mg_cmd_web, "serve the review UI (Japanese and English) alone, without the daemon" },
 	{ "keygen", mg_cmd_keygen, "make the Ed25519 key that signs reports (report.signing_key)" },
 	{ "report", mg_cmd_report, "verify a signed report and its artefact offline" },

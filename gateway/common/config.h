@@ -50,6 +50,10 @@ typedef struct mg_config {
 	unsigned ppap_link_ttl;
 	char *ppap_enabled;
 	unsigned ppap_window;
+	char *api_listen;
+	uint64_t api_max_size;
+	unsigned api_rate;
+	unsigned api_concurrency;
 	/* signed checkpoints of the audit chain */
 	unsigned audit_checkpoint_interval;
 	char *audit_checkpoint_file;

@@ -155,6 +155,18 @@ static int check_store(const mg_config *c, char **err)
 	return 0;
 }
 
+/* The API is off unless api.listen is set; its limits must allow a call. */
+static int check_api(const mg_config *c, char **err)
+{
+	if (!c->api_listen[0])
+		return 0;
+	if (check_listen("api.listen", c->api_listen, err) < 0)
+		return -1;
+	if (c->api_rate == 0 || c->api_concurrency == 0 || c->api_max_size == 0)
+		return fail(err, "api.rate, api.concurrency and api.max_size must be above 0");
+	return 0;
+}
+
 static int check_index(const mg_config *c, char **err)
 {
 	const char *uri = c->quarantine_index;
@@ -342,7 +354,8 @@ int mg_config_check(const mg_config *c, char **err)
 {
 	*err = NULL;
 	if (check_daemon(c, err) < 0 || check_listen("smtp.listen", c->smtp_listen, err) < 0 ||
-	    check_listen("admin.listen", c->admin_listen, err) < 0 || check_relay(c, err) < 0 ||
+	    check_listen("admin.listen", c->admin_listen, err) < 0 || check_api(c, err) < 0 ||
+	    check_relay(c, err) < 0 ||
 	    check_dir(c, "drop.inbox", c->drop_inbox, err) < 0 ||
 	    check_dir(c, "drop.outbox", c->drop_outbox, err) < 0 ||
 	    check_dir(c, "quarantine.dir", c->quarantine_dir, err) < 0 || check_index(c, err) < 0 ||

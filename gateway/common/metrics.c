@@ -47,7 +47,7 @@ static struct counters *m = &local;
 
 const char *mg_channel_name(mg_channel ch)
 {
-	return ch == MG_CHANNEL_FILE ? "file" : "mail";
+	return ch == MG_CHANNEL_FILE ? "file" : ch == MG_CHANNEL_API ? "api" : "mail";
 }
 
 int mg_metrics_init(void)

@@ -19,10 +19,11 @@
 typedef enum mg_channel {
 	MG_CHANNEL_MAIL = 0,
 	MG_CHANNEL_FILE,
+	MG_CHANNEL_API,
 	MG_CHANNEL_COUNT
 } mg_channel;
 
-const char *mg_channel_name(mg_channel ch); /* "mail", "file" */
+const char *mg_channel_name(mg_channel ch); /* "mail", "file", "api" */
 
 /* Moves the counters into a shared mapping; 0, or -1 (they stay local). */
 int mg_metrics_init(void);

@@ -9,6 +9,7 @@
  *     int mg_smtpd_main(const mg_service_ctx *ctx);   gateway/smtpd/smtpd.c
  *     int mg_dropd_main(const mg_service_ctx *ctx);   gateway/dropd/dropd.c
  *     int mg_admind_main(const mg_service_ctx *ctx);  gateway/admind/admind.c
+ *     int mg_apid_main(const mg_service_ctx *ctx);    gateway/apid/apid.c
  *
  * A service whose file does not exist yet is simply not started (the
  * master's table in services.c checks for the file at compile time: keep
@@ -56,5 +57,6 @@ void mg_service_worker_limits(const mg_service_ctx *ctx, mg_worker_limits *limit
 int mg_smtpd_main(const mg_service_ctx *ctx);
 int mg_dropd_main(const mg_service_ctx *ctx);
 int mg_admind_main(const mg_service_ctx *ctx);
+int mg_apid_main(const mg_service_ctx *ctx);
 
 #endif

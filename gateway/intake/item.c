@@ -158,7 +158,7 @@ static size_t choose_bank(mg_pipeline *p, mg_item *it)
 
 static void sanitise(mg_pipeline *p, mg_item *it, size_t bank)
 {
-	mg_input in = { it->data, it->len, it->name, NULL, it->id, p->channel == MG_CHANNEL_MAIL };
+	mg_input in = { it->data, it->len, it->name, it->declared_type, it->id, p->channel == MG_CHANNEL_MAIL };
 	unsigned long restarts;
 
 	if (it->name) {
@@ -275,7 +275,7 @@ static int store(mg_pipeline *p, mg_item *it)
 	m.sender = it->sender;
 	m.recipients = it->rcpts;
 	m.nrecipients = it->nrcpts;
-	m.subject = p->channel == MG_CHANNEL_FILE ? it->name : it->subject;
+	m.subject = p->channel != MG_CHANNEL_MAIL ? it->name : it->subject;
 	m.verdict = it->verdict;
 	m.reasons = it->reason;
 	rc = mq_put(p->store, &m, it->data, it->len, it->report, &err);

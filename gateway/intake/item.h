@@ -54,6 +54,7 @@ typedef struct mg_item {
 	const unsigned char *data;
 	size_t len;
 	const char *name;              /* file: its path below the inbox */
+	const char *declared_type;     /* api: the client's MIME type, or NULL */
 	const char *sender;            /* mail: envelope */
 	const char *const *rcpts;
 	size_t nrcpts;

@@ -58,8 +58,8 @@ struct master {
 	mg_config *cfg;
 	int sigfd;
 	int lock_fd;            /* the pid file, locked */
-	int smtp_fd, admin_fd;
-	char *smtp_addr, *admin_addr; /* what they are bound to */
+	int fd[MG_LISTEN_COUNT];      /* by mg_listen; -1 when not bound */
+	char *addr[MG_LISTEN_COUNT];  /* what each is bound to */
 	struct proc *procs;
 	size_t nprocs;
 	int stopping;
@@ -229,43 +229,58 @@ static int check_dirs_writable(const mg_config *c)
 	return rc;
 }
 
+/* The configured address of a listening socket; "" for none. */
+static const char *listen_address(const mg_config *c, mg_listen which)
+{
+	switch (which) {
+	case MG_LISTEN_SMTP:
+		return c->smtp_listen;
+	case MG_LISTEN_ADMIN:
+		return c->admin_listen;
+	case MG_LISTEN_API:
+		return c->api_listen;
+	default:
+		return "";
+	}
+}
+
+static const char *const listen_key[MG_LISTEN_COUNT] = {
+	[MG_LISTEN_SMTP] = "smtp.listen", [MG_LISTEN_ADMIN] = "admin.listen",
+	[MG_LISTEN_API] = "api.listen",
+};
+
 /* Binds what the services need; on a reload an unchanged address keeps
  * its socket.  0, or -1 (logged, nothing changed). */
 static int bind_sockets(struct master *m, const mg_config *c)
 {
-	int smtp = m->smtp_fd, admin = m->admin_fd;
+	int fd[MG_LISTEN_COUNT];
 	char *err = NULL;
 
-	if (service_uses(MG_LISTEN_SMTP) &&
-	    (smtp < 0 || strcmp(m->smtp_addr, c->smtp_listen) != 0) &&
-	    (smtp = mg_listen_tcp(c->smtp_listen, &err)) < 0) {
-		mg_log_error("smtp.listen: %s", err ? err : "cannot listen");
-		free(err);
-		return -1;
-	}
-	if (service_uses(MG_LISTEN_ADMIN) &&
-	    (admin < 0 || strcmp(m->admin_addr, c->admin_listen) != 0) &&
-	    (admin = mg_listen_tcp(c->admin_listen, &err)) < 0) {
-		mg_log_error("admin.listen: %s", err ? err : "cannot listen");
-		free(err);
-		if (smtp != m->smtp_fd)
-			close(smtp);
-		return -1;
+	for (int w = 0; w < MG_LISTEN_COUNT; w++) {
+		const char *addr = listen_address(c, (mg_listen)w);
+
+		fd[w] = m->fd[w];
+		if (w == MG_LISTEN_NONE || !service_uses((mg_listen)w) || !*addr ||
+		    (fd[w] >= 0 && strcmp(m->addr[w], addr) == 0))
+			continue;
+		if ((fd[w] = mg_listen_tcp(addr, &err)) < 0) {
+			mg_log_error("%s: %s", listen_key[w], err ? err : "cannot listen");
+			free(err);
+			for (int k = 0; k < w; k++)
+				if (fd[k] != m->fd[k])
+					close(fd[k]);
+			return -1;
+		}
 	}
 	/* old sockets stay with the old services that still hold them */
-	if (smtp != m->smtp_fd) {
-		if (m->smtp_fd >= 0)
-			close(m->smtp_fd);
-		m->smtp_fd = smtp;
-		free(m->smtp_addr);
-		m->smtp_addr = strdup(c->smtp_listen);
-	}
-	if (admin != m->admin_fd) {
-		if (m->admin_fd >= 0)
-			close(m->admin_fd);
-		m->admin_fd = admin;
-		free(m->admin_addr);
-		m->admin_addr = strdup(c->admin_listen);
+	for (int w = 0; w < MG_LISTEN_COUNT; w++) {
+		if (fd[w] == m->fd[w])
+			continue;
+		if (m->fd[w] >= 0)
+			close(m->fd[w]);
+		m->fd[w] = fd[w];
+		free(m->addr[w]);
+		m->addr[w] = strdup(listen_address(c, (mg_listen)w));
 	}
 	return 0;
 }
@@ -308,6 +323,9 @@ static unsigned slot_count(const mg_service *s, const mg_config *c)
 {
 	long cores;
 
+	/* a service on a socket whose address is empty is off (api.listen) */
+	if (s->listen != MG_LISTEN_NONE && !*listen_address(c, s->listen))
+		return 0;
 	if (s->count)
 		return s->count;
 	if (c->workers_count)
@@ -347,14 +365,11 @@ static _Noreturn void child(struct master *m, struct proc *p)
 	mg_service_ctx ctx = { p->svc->name, p->index, p->count, m->cfg, -1, -1 };
 
 	/* only the socket this service needs crosses over */
-	if (p->svc->listen == MG_LISTEN_SMTP)
-		ctx.listen_fd = m->smtp_fd;
-	else if (p->svc->listen == MG_LISTEN_ADMIN)
-		ctx.listen_fd = m->admin_fd;
-	if (m->smtp_fd >= 0 && m->smtp_fd != ctx.listen_fd)
-		close(m->smtp_fd);
-	if (m->admin_fd >= 0 && m->admin_fd != ctx.listen_fd)
-		close(m->admin_fd);
+	if (p->svc->listen != MG_LISTEN_NONE)
+		ctx.listen_fd = m->fd[p->svc->listen];
+	for (int w = 0; w < MG_LISTEN_COUNT; w++)
+		if (m->fd[w] >= 0 && m->fd[w] != ctx.listen_fd)
+			close(m->fd[w]);
 	if (m->lock_fd >= 0)
 		close(m->lock_fd);
 	close(m->sigfd);
@@ -633,8 +648,7 @@ static void log_services(const struct master *m)
 	const mg_service *s = mg_services(&n);
 
 	for (size_t i = 0; i < n && off < sizeof(line); i++) {
-		const char *addr = s[i].listen == MG_LISTEN_SMTP ? m->smtp_addr :
-		                   s[i].listen == MG_LISTEN_ADMIN ? m->admin_addr : NULL;
+		const char *addr = s[i].listen != MG_LISTEN_NONE ? m->addr[s[i].listen] : NULL;
 		int k = snprintf(line + off, sizeof(line) - off, "%s%s x%u%s%s", i ? ", " : "",
 		                 s[i].name, slot_count(&s[i], m->cfg), addr ? " on " : "",
 		                 addr ? addr : "");
@@ -682,10 +696,12 @@ static int prepare(struct master *m)
 
 int mg_master_run(mg_config *cfg, const mg_master_args *args)
 {
-	struct master m = { .args = args, .cfg = cfg, .sigfd = -1, .lock_fd = -1,
-	                    .smtp_fd = -1, .admin_fd = -1 };
+	struct master m = { .args = args, .cfg = cfg, .sigfd = -1, .lock_fd = -1 };
 	mg_log_level level = MG_LOG_INFO;
 	int rc = 1;
+
+	for (int w = 0; w < MG_LISTEN_COUNT; w++)
+		m.fd[w] = -1;
 
 	mg_log_open("mugaid", cfg->log_target[0] ? cfg->log_target
 	                                        : args->foreground ? "stderr" : "syslog");
@@ -707,14 +723,13 @@ done:
 		unlink(m.cfg->daemon_pid_file); /* may fail once unprivileged: harmless */
 	if (m.lock_fd >= 0)
 		close(m.lock_fd);
-	if (m.smtp_fd >= 0)
-		close(m.smtp_fd);
-	if (m.admin_fd >= 0)
-		close(m.admin_fd);
+	for (int w = 0; w < MG_LISTEN_COUNT; w++)
+		if (m.fd[w] >= 0)
+			close(m.fd[w]);
 	if (m.sigfd >= 0)
 		close(m.sigfd);
-	free(m.smtp_addr);
-	free(m.admin_addr);
+	for (int w = 0; w < MG_LISTEN_COUNT; w++)
+		free(m.addr[w]);
 	free(m.procs);
 	mg_config_free(m.cfg);
 	return rc;

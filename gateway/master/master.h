@@ -27,6 +27,8 @@ typedef enum mg_listen {
 	MG_LISTEN_NONE = 0,
 	MG_LISTEN_SMTP,  /* smtp.listen */
 	MG_LISTEN_ADMIN, /* admin.listen */
+	MG_LISTEN_API,   /* api.listen */
+	MG_LISTEN_COUNT
 } mg_listen;
 
 /* One service: its main, how many processes (0: workers.count, itself 0

@@ -26,6 +26,9 @@ static const mg_service services[] = {
 #if __has_include("dropd.c")
 	{ "dropd", mg_dropd_main, 1, MG_LISTEN_NONE },
 #endif
+#if __has_include("apid.c")
+	{ "apid", mg_apid_main, 1, MG_LISTEN_API },
+#endif
 #if __has_include("admind.c")
 	{ "admind", mg_admind_main, 1, MG_LISTEN_ADMIN },
 #endif

@@ -14,7 +14,7 @@
 
 static const char *const statuses[] = { "quarantined", "release_requested", "released", "denied",
 	                                "deleted", "awaiting_password", "unlocked" };
-static const char *const channels[] = { "mail", "file" };
+static const char *const channels[] = { "mail", "file", "api" };
 static const char *const verdicts[] = { "sanitised", "blocked", "encrypted", "malware", "error" };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

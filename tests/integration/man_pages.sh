@@ -2,7 +2,7 @@
 # The manual pages: each renders with man -l without a warning, and none
 # lacks an entry: every key mugaid -T prints (the key table the code
 # reads) has one in mugai.conf(5), every command of mugai --help and every
-# action of mugai quarantine and mugai user one in mugai(1), every option
+# action of mugai quarantine, mugai user and mugai token one in mugai(1), every option
 # of mugaid --help one in mugaid(8).
 set -uo pipefail
 build=${MUGAI_BUILD:?MUGAI_BUILD is the build directory}
@@ -39,7 +39,7 @@ cmds=$("$mugai" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { p
 for c in $cmds; do has_entry mugai.1 "$c" || missing+=" $c"; done
 [[ -n $cmds && -z $missing ]] && ok "mugai(1) describes every command: $(tr '\n' ' ' <<<"$cmds")" ||
 	ko "commands without an entry in mugai(1):$missing"
-for sub in quarantine user; do
+for sub in quarantine user token; do
 	missing=
 	acts=$("$mugai" "$sub" --help | awk '/^  [a-z]+( |$)/ { print $1 }' | sort -u)
 	for a in $acts; do has_entry mugai.1 "$a" || missing+=" $a"; done
