@@ -77,7 +77,7 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(STATUS_UNLOCKED, "解凍済み", "Unlocked") \
 	X(CHANNEL_MAIL, "メール", "Mail") \
 	X(CHANNEL_FILE, "ファイル", "File") \
-	X(CHANNEL_API, "API", "API") \
+	X(CHANNEL_API, "API 連携", "API") \
 	X(VERDICT_SANITISED, "無害化済み", "Sanitised") \
 	X(VERDICT_BLOCKED, "遮断", "Blocked") \
 	X(VERDICT_ENCRYPTED, "暗号化", "Encrypted") \
