@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "report_file.h"
 #include "report_mail.h"
 #include "report_sign.h"
 #include "sign_key.h"
@@ -419,6 +420,79 @@ START_TEST(marker_forged)
 }
 END_TEST
 
+/* A sanitised file marked, unmarked, verified; and forged. */
+static void file_marker(const char *corpus_rel, const char *ext)
+{
+	mg_result res;
+	mg_buf marked;
+	mg_report_ref ref = { 0 }, got;
+	unsigned char pk[32], *a;
+	size_t alen = 0;
+	const char *why = NULL;
+
+	ck_assert_int_eq(tu_sanitize_corpus(corpus_rel, MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert_str_eq(res.out_ext, ext);
+	snprintf(ref.item_id, sizeof(ref.item_id), "ID-1");
+	memset(ref.report_sha256, 'a', 64);
+	mg_sha256_hex(res.out, res.out_len, ref.artefact_sha256);
+	mg_buf_init(&marked, 1 << 28);
+	ck_assert_int_eq(mg_report_file_mark(res.out, res.out_len, &ref, key, &marked), 1);
+	ck_assert_uint_gt(marked.len, res.out_len);
+	ck_assert_int_ne(mg_report_file_find(res.out, res.out_len, &got), 0); /* unmarked */
+	ck_assert_int_eq(mg_report_file_find(marked.data, marked.len, &got), 0);
+	ck_assert_str_eq(got.item_id, "ID-1");
+	ck_assert_str_eq(got.artefact_sha256, ref.artefact_sha256);
+	a = mg_report_file_unmark(marked.data, marked.len, &alen);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(alen, res.out_len);
+	ck_assert_mem_eq(a, res.out, alen);
+	free(a);
+	pk_of(key, pk);
+	ck_assert_int_eq(mg_report_file_verify(marked.data, marked.len, pk, &got, &why), 0);
+	/* another key */
+	pk_of(other, pk);
+	ck_assert_int_ne(mg_report_file_verify(marked.data, marked.len, pk, &got, &why), 0);
+	ck_assert_ptr_nonnull(strstr(why, "configured key"));
+	pk_of(key, pk);
+	/* one byte of the content */
+	marked.data[marked.len / 3] ^= 1;
+	ck_assert_int_ne(mg_report_file_verify(marked.data, marked.len, pk, &got, &why), 0);
+	ck_assert_ptr_nonnull(strstr(why, "changed"));
+	marked.data[marked.len / 3] ^= 1;
+	/* one byte of the marker's item id */
+	{
+		unsigned char *id = memmem(marked.data, marked.len, "ID-1 ", 5);
+
+		ck_assert_ptr_nonnull(id);
+		id[3] = '2';
+		ck_assert_int_ne(mg_report_file_verify(marked.data, marked.len, pk, &got, &why), 0);
+	}
+	mg_buf_free(&marked);
+	mg_result_free(&res);
+}
+
+START_TEST(file_marker_zip_and_pdf)
+{
+	file_marker("office/dde-test.docm", "docx");
+	file_marker("pdf/attachment.pdf", "pdf");
+}
+END_TEST
+
+START_TEST(file_marker_other_families)
+{
+	static const unsigned char text[] = "plain text\n";
+	mg_buf out;
+	mg_report_ref ref = { 0 }, got;
+
+	mg_buf_init(&out, 1 << 20);
+	snprintf(ref.item_id, sizeof(ref.item_id), "ID-1");
+	ck_assert_int_eq(mg_report_file_mark(text, sizeof(text) - 1, &ref, key, &out), 0);
+	ck_assert_uint_eq(out.len, sizeof(text) - 1); /* text carries no marker */
+	ck_assert_int_ne(mg_report_file_find(out.data, out.len, &got), 0);
+	mg_buf_free(&out);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("report_sign");
@@ -434,6 +508,8 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, key_not_inherited_by_forks);
 	tcase_add_test(tc, attach_and_take_out);
 	tcase_add_test(tc, marker_forged);
+	tcase_add_test(tc, file_marker_zip_and_pdf);
+	tcase_add_test(tc, file_marker_other_families);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "mugai.h"
+#include "report_file.h"
 #include "report_mail.h"
 #include "report_sign.h"
 #include "sign_key.h"
@@ -110,6 +111,33 @@ static int check_delivered(json_t *r, const unsigned char *d, size_t len, const 
 	return 0;
 }
 
+/* A file with mugai's marker: without it, the signed artefact; the
+ * marker itself signed by the trusted key for this item. */
+static int check_marked(json_t *r, const unsigned char *d, size_t len, const char *signed_hex,
+                        const unsigned char pk[32])
+{
+	const char *id = json_string_value(json_object_get(r, "item_id")), *why = NULL;
+	mg_report_ref ref;
+	unsigned char *a;
+	size_t alen = 0;
+	char hex[65];
+
+	if (!(a = mg_report_file_unmark(d, len, &alen)))
+		return bad("%s", "out of memory");
+	mg_sha256_hex(a, alen, hex);
+	free(a);
+	if (strcmp(hex, signed_hex) != 0)
+		return bad("the file without its marker is not the artefact the report signs (%s)",
+		           signed_hex);
+	if (mg_report_file_verify(d, len, pk, &ref, &why) < 0)
+		return bad("marker: %s", why);
+	if (!id || strcmp(ref.item_id, id) != 0)
+		return bad("%s", "the file's marker names another item");
+	printf("artefact: sha256 %s without mugai's marker, the one the report signs; its marker "
+	       "verifies\n", signed_hex);
+	return 0;
+}
+
 static int check_artefact(json_t *r, const char *path, const unsigned char pk[32])
 {
 	const char *signed_hex = json_string_value(json_object_get(json_object_get(r, "output"),
@@ -117,6 +145,7 @@ static int check_artefact(json_t *r, const char *path, const unsigned char pk[32
 	unsigned char *d;
 	size_t len = 0;
 	char hex[65];
+	mg_report_ref ref;
 	int rc;
 
 	if (!signed_hex)
@@ -129,6 +158,8 @@ static int check_artefact(json_t *r, const char *path, const unsigned char pk[32
 	if (strcmp(hex, signed_hex) == 0) {
 		printf("artefact: sha256 %s, the one the report signs\n", hex);
 		rc = 0;
+	} else if (mg_report_file_find(d, len, &ref) == 0) {
+		rc = check_marked(r, d, len, signed_hex, pk);
 	} else {
 		rc = check_delivered(r, d, len, signed_hex, pk);
 	}

@@ -17,7 +17,7 @@
 #define PART_TYPE "Content-Type: application/json; name=\"mugai-report-"
 
 /* The message the marker signs. */
-static void marker_text(const mg_report_ref *r, char *out, size_t size)
+void mg_report_marker_text(const mg_report_ref *r, char *out, size_t size)
 {
 	snprintf(out, size, "mugai-artefact-v1 %s %s %s", r->item_id, r->report_sha256,
 	         r->artefact_sha256);
@@ -32,7 +32,7 @@ int mg_report_header(mg_buf *head, const mg_report_ref *ref, const mg_sign_key *
 	                  ref->item_id, ref->report_sha256, ref->artefact_sha256, ref->part) < 0)
 		return -1;
 	if (k) {
-		marker_text(ref, text, sizeof(text));
+		mg_report_marker_text(ref, text, sizeof(text));
 		mg_sign_key_sign(k, text, strlen(text), sig);
 		sodium_bin2hex(hex, sizeof(hex), sig, sizeof(sig));
 		if (mg_buf_printf(head, ";\r\n\tsig=%s", hex) < 0)
@@ -378,7 +378,7 @@ int mg_report_marker_verify(const unsigned char *msg, size_t len, const unsigned
 		*why = "X-Mugai-Report carries no signature";
 		return -1;
 	}
-	marker_text(ref, text, sizeof(text));
+	mg_report_marker_text(ref, text, sizeof(text));
 	if (crypto_sign_verify_detached(ref->sig, (const unsigned char *)text, strlen(text), pk) != 0) {
 		*why = "the marker's signature is not by the configured key";
 		return -1;

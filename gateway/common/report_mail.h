@@ -66,6 +66,10 @@ int mg_report_ref_find(const unsigned char *msg, size_t len, mg_report_ref *ref)
 unsigned char *mg_report_artefact(const unsigned char *msg, size_t len, const mg_report_ref *ref,
                                   size_t *out_len);
 
+/* What the marker signs: "mugai-artefact-v1 ITEM-ID REPORT-HEX
+ * ARTEFACT-HEX" (also for files, report_file.h). */
+void mg_report_marker_text(const mg_report_ref *r, char *out, size_t size);
+
 /* Whether msg carries mugai's marker signed by pk over the artefact it
  * still carries: 0 (ref filled), or -1 with *why (static). */
 int mg_report_marker_verify(const unsigned char *msg, size_t len, const unsigned char pk[32],

@@ -44,6 +44,7 @@
 #include <jansson.h>
 
 #include "banks.h"
+#include "buf.h"
 #include "drop_unlock.h"
 #include "fileio.h"
 #include "item.h"
@@ -176,15 +177,18 @@ static int write_outputs(dropd *d, const mg_item *it, const char *rel, const cha
 	char *name = NULL, *artefact = NULL, *rname = NULL, *report = NULL;
 	const void *part[1];
 	size_t len[1];
+	mg_buf marked;
 	int rc = -1;
 
 	*final = NULL;
+	mg_buf_init(&marked, SIZE_MAX / 4);
 	if (!outdir || mg_mkdirs(outdir, 0755) < 0)
 		goto done;
 	if (strcmp(it->verdict, "sanitised") == 0) {
 		name = mg_output_name(base_name(rel), it->res.out_ext);
-		part[0] = it->res.out;
-		len[0] = it->res.out_len;
+		/* with mugai's signed marker when reports are signed */
+		if (mg_item_file_out(&d->pipe, it, &marked, &part[0], &len[0]) < 0)
+			goto done;
 		if (!name || mg_outfile_write(outdir, name, part, len, 1, &artefact) < 0)
 			goto done;
 	}
@@ -211,6 +215,7 @@ done:
 	free(artefact);
 	free(rname);
 	free(report);
+	mg_buf_free(&marked);
 	return rc;
 }
 

@@ -113,6 +113,11 @@ void mg_item_check_marker(const mg_pipeline *p, mg_item *it);
 /* The report's run-time members (sandbox, timings, own output), its
  * signature when a key is loaded, and it->report_sha256; 0 or -1. */
 int mg_item_sign_report(const mg_pipeline *p, mg_item *it, json_t *report);
+/* A sanitised file as it goes out: with mugai's signed marker
+ * (report_file.h) built in marked when a key is loaded and the family
+ * has one, else the artefact; *data and *len say which.  0 or -1. */
+int mg_item_file_out(const mg_pipeline *p, const mg_item *it, struct mg_buf *marked,
+                     const void **data, size_t *len);
 /* Signs report again after the service added to it (dropd's outbox
  * report); 0 or -1. */
 int mg_pipeline_resign(const mg_pipeline *p, json_t *report);

@@ -16,6 +16,7 @@
 
 #include "item.h"
 #include "log.h"
+#include "report_file.h"
 #include "report_mail.h"
 #include "report_sign.h"
 #include "sandbox.h"
@@ -34,8 +35,10 @@ void mg_item_check_marker(const mg_pipeline *p, mg_item *it)
 	unsigned char pk[32];
 	mg_report_ref ref;
 	const char *why = NULL;
+	bool mail = p->channel == MG_CHANNEL_MAIL;
 
-	if (p->channel != MG_CHANNEL_MAIL || mg_report_ref_find(it->data, it->len, &ref) < 0)
+	if (mail ? mg_report_ref_find(it->data, it->len, &ref) < 0
+	         : mg_report_file_find(it->data, it->len, &ref) < 0)
 		return;
 	if (!p->sign_key) {
 		it->marker = "not trusted";
@@ -43,7 +46,8 @@ void mg_item_check_marker(const mg_pipeline *p, mg_item *it)
 		return;
 	}
 	mg_sign_key_public(p->sign_key, pk);
-	if (mg_report_marker_verify(it->data, it->len, pk, &ref, &why) < 0) {
+	if ((mail ? mg_report_marker_verify(it->data, it->len, pk, &ref, &why)
+	          : mg_report_file_verify(it->data, it->len, pk, &ref, &why)) < 0) {
 		it->marker = "not trusted";
 		it->marker_why = why;
 		return;
@@ -124,6 +128,30 @@ int mg_item_mail_out(const mg_pipeline *p, const mg_item *it, mg_buf *head, mg_b
 	snprintf(ref.artefact_sha256, sizeof(ref.artefact_sha256), "%s", mg_item_out_sha256(it));
 	snprintf(ref.part, sizeof(ref.part), "%s", part);
 	return mg_report_header(head, &ref, p->sign_key);
+}
+
+int mg_item_file_out(const mg_pipeline *p, const mg_item *it, mg_buf *marked,
+                     const void **data, size_t *len)
+{
+	mg_report_ref ref = { 0 };
+
+	*data = it->res.out;
+	*len = it->res.out_len;
+	if (!p->sign_key)
+		return 0;
+	snprintf(ref.item_id, sizeof(ref.item_id), "%s", it->id);
+	snprintf(ref.report_sha256, sizeof(ref.report_sha256), "%s", it->report_sha256);
+	snprintf(ref.artefact_sha256, sizeof(ref.artefact_sha256), "%s", mg_item_out_sha256(it));
+	switch (mg_report_file_mark(it->res.out, it->res.out_len, &ref, p->sign_key, marked)) {
+	case 1:
+		*data = marked->data;
+		*len = marked->len;
+		return 0;
+	case 0:
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 int mg_pipeline_resign(const mg_pipeline *p, json_t *report)

@@ -180,6 +180,43 @@ check "the outbox report and the artefact beside it verify" \
 	test "$(verify_rc "$gw/outbox/dde-test.docx.report.json" "$gw/outbox/dde-test.docx")" = 0
 check "another artefact against it: rejected" \
 	test "$(verify_rc "$gw/outbox/dde-test.docx.report.json" "$corpus/office/dde-test.docx")" = 2
+check "the docx carries mugai's signed marker as its zip comment, and still reads as a zip" \
+	$py -c 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); assert z.comment.startswith(b"mugai-marker-v1 "), z.comment; assert z.testzip() is None; assert "word/document.xml" in z.namelist()' "$gw/outbox/dde-test.docx"
+cp "$corpus/pdf/attachment.pdf" "$gw/inbox/"
+check "a dropped PDF comes out with its report" wait_until 30 test -e "$gw/outbox/attachment.pdf.report.json"
+check "the PDF verifies with its report, its marker a comment after %%EOF" bash -c \
+	'[[ $(tail -n 2 "$1" | head -1) == "%%EOF" && $(tail -n 1 "$1") == "%mugai-marker-v1 "* ]] &&
+	 "$2" report verify --public-key "$3" "$1.report.json" "$1" >/dev/null' _ "$gw/outbox/attachment.pdf" "$mugai" "$key.pub"
+check "the marked PDF still opens (poppler's pdftotext)" pdftotext "$gw/outbox/attachment.pdf" /dev/null
+# the marked docx back into the inbox: known as mugai's own, sanitised to the same artefact
+mkdir -p "$gw/inbox/again"
+chmod 777 "$gw/inbox/again"
+cp "$gw/outbox/dde-test.docx" "$gw/inbox/again/dde-test.docx"
+check "the docx dropped again comes out" wait_until 30 test -e "$gw/outbox/again/dde-test.docx.report.json"
+check "its report names it as mugai's own output, and the artefact did not change" \
+	$py -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); o=b["own_output"]
+assert o["marker"]=="verified" and o["item_id"]==a["item_id"], o
+assert a["output"]["sha256"]==b["output"]["sha256"]' "$gw/outbox/dde-test.docx.report.json" "$gw/outbox/again/dde-test.docx.report.json"
+# forged: the content changed under the marker, and a marker signed by no key of ours
+mkdir -p "$gw/inbox/forged"
+chmod 777 "$gw/inbox/forged"
+$py - "$gw/outbox/dde-test.docx" "$gw/inbox/forged" <<'PY'
+import re, sys
+raw = open(sys.argv[1], "rb").read()
+i = raw.index(b"word/document.xml")
+open(sys.argv[2] + "/.a.tmp", "wb").write(raw[:i] + b"W" + raw[i + 1:])
+sig = re.search(rb"[0-9a-f]{128}$", raw)
+open(sys.argv[2] + "/.b.tmp", "wb").write(raw[:sig.start()] + b"ab" * 64)
+PY
+mv "$gw/inbox/forged/.a.tmp" "$gw/inbox/forged/content.docx"
+mv "$gw/inbox/forged/.b.tmp" "$gw/inbox/forged/sig.docx"
+for f in content sig; do
+	wait_until 30 bash -c "ls '$gw'/outbox/forged/$f.*report.json >/dev/null 2>&1"
+done
+check "a file whose content changed under its marker: not trusted" \
+	$py -c 'import glob,json,sys; r=json.load(open(glob.glob(sys.argv[1]+"/content.*report.json")[0])); o=r["own_output"]; assert o["marker"]=="not trusted" and "changed" in o["why"], o' "$gw/outbox/forged"
+check "a file whose marker no key of ours signed: not trusted, sanitised normally" \
+	$py -c 'import glob,json,sys; r=json.load(open(glob.glob(sys.argv[1]+"/sig.*report.json")[0])); o=r["own_output"]; assert o["marker"]=="not trusted" and "key" in o["why"], o; assert r["verdict"]=="sanitised"' "$gw/outbox/forged"
 
 # ---- the marker: the delivered mail sent back is known as mugai's own
 out=$(send_raw "$d")
