@@ -485,7 +485,10 @@ static int purge_one(mq_store *s, struct act *a, const mq_item *it, const char *
 	char detail[300];
 	int removed = 0;
 
+	/* its unlock links go with it */
 	if (mq_ix_exec(s->ix, "DELETE FROM mq_items WHERE item_id = $1", &p, 1, NULL, err) < 0 ||
+	    mq_ix_exec(s->ix, "DELETE FROM mq_unlock_tokens WHERE item_id = $1", &p, 1, NULL,
+	               err) < 0 ||
 	    release_blob(s, a, it->sha256, &removed, err) < 0)
 		return MQ_E_ERROR;
 	snprintf(detail, sizeof(detail), "sha256=%s status=%s received=%" PRId64 " original %s",

@@ -107,6 +107,11 @@ static void env_close(struct env *e)
 	nftw(e->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static int64_t test_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
 static void put(mq_store *s, const char *id, const char *verdict, const char *content)
 {
 	const char *rcpts[] = { "a@lg.example.jp", "b@lg.example.jp" };
@@ -325,6 +330,19 @@ START_TEST(bad_links_and_items_refused)
 	ck_assert_int_eq(mq_unlock_token_consume(e.s, tok, 1, NULL, NULL), MQ_E_REFUSED);
 	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", "a@x", 60, tok, sizeof(tok), NULL),
 	                 MQ_E_REFUSED);
+	/* a purged item's links are gone with it */
+	{
+		char n[16];
+		uint64_t purged = 0;
+
+		put(e.s, "enc-5", "encrypted", "PK-five");
+		make_token(e.s, "enc-5", "a@x", tok);
+		ck_assert_int_eq(mq_purge(e.s, NULL, test_now() + 10, &purged, NULL), MQ_OK);
+		ck_assert_uint_ge(purged, 1);
+		raw_sql(&e, "SELECT COUNT(*) FROM mq_unlock_tokens", n, sizeof(n));
+		ck_assert_str_eq(n, "0");
+		ck_assert_int_eq(mq_unlock_token_lookup(e.s, tok, &t, NULL), MQ_E_NOTFOUND);
+	}
 	env_close(&e);
 }
 END_TEST
