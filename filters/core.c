@@ -21,6 +21,8 @@ struct mg_core {
 	mg_policy policy;
 	magic_t magic;
 	mg_allowlist *own_allow;  /* policy allow_sha256 read by mg_core_new */
+	mg_convert_fn convert; /* the caller's, for the pdf action */
+	void *convert_user;
 };
 
 static const char *const status_names[MG_STATUS_COUNT] = {
@@ -179,6 +181,12 @@ mg_core *mg_core_new(const mg_policy *policy, char **err)
 	return core;
 }
 
+void mg_core_set_converter(mg_core *core, mg_convert_fn fn, void *user)
+{
+	core->convert = fn;
+	core->convert_user = user;
+}
+
 void mg_core_free(mg_core *core)
 {
 	if (!core)
@@ -274,10 +282,12 @@ static mg_status run_item(mg_ctx *ctx, mg_item *item, bool is_mail, mg_out *out)
 		               strcmp(ctx->policy->name, "default") ? " bank " : "",
 		               strcmp(ctx->policy->name, "default") ? ctx->policy->name : "");
 	f = mg_filter_for(item->type.family);
-	if (!f || !f->run || !(f->actions & (1u << act)))
+	/* pdf: a family with cdr has its rebuilt package converted */
+	if (!f || !f->run || !(f->actions & (1u << (act == MG_ACT_PDF && (f->actions & (1u << MG_ACT_CDR)) ?
+	                                            MG_ACT_CDR : act))))
 		return mg_fail(ctx, MG_E_TYPE_BLOCKED, "no %s filter for %s content",
 		               mg_action_name(act), mg_family_name(item->type.family));
-	st = f->run(ctx, item, act, out);
+	st = act == MG_ACT_PDF ? mg_office_pdf(ctx, item, f, out) : f->run(ctx, item, act, out);
 	if (st != MG_OK)
 		return mg_fail(ctx, st, "%s filter failed", f->name);
 	if (mg_rtf_opens(out->data.data, out->data.len, NULL)) /* text that is RTF to Word */
@@ -394,6 +404,8 @@ mg_status mg_sanitize_unlock(mg_core *core, const mg_input *in, const char *cons
 	ctx.report = mg_report_new(res->item_id, &item);
 	ctx.passwords = passwords;
 	ctx.n_passwords = passwords ? n_passwords : 0;
+	ctx.convert = core->convert;
+	ctx.convert_user = core->convert_user;
 	report_candidates(&ctx, ctx.n_passwords);
 	mg_out_init(&out, core->policy.max_output);
 

@@ -50,6 +50,7 @@ static const struct {
 	{ "application/vnd.ms-excel.", MG_FAM_OOXML },
 	{ "application/vnd.ms-powerpoint.", MG_FAM_OOXML },
 	{ "application/vnd.oasis.opendocument.", MG_FAM_ODF },
+	{ "application/vnd.sun.xml.", MG_FAM_STAROFFICE },
 	{ "application/msword", MG_FAM_OLE2 },
 	{ "application/vnd.ms-excel", MG_FAM_OLE2 },
 	{ "application/vnd.ms-powerpoint", MG_FAM_OLE2 },
@@ -175,6 +176,7 @@ mg_family mg_family_of_name(const char *name)
 		{ "pptx", MG_FAM_OOXML }, { "pptm", MG_FAM_OOXML }, { "potx", MG_FAM_OOXML },
 		{ "potm", MG_FAM_OOXML }, { "ppsx", MG_FAM_OOXML }, { "ppsm", MG_FAM_OOXML },
 		{ "odt", MG_FAM_ODF }, { "ods", MG_FAM_ODF }, { "odp", MG_FAM_ODF },
+		{ "sxw", MG_FAM_STAROFFICE }, { "sxc", MG_FAM_STAROFFICE }, { "sxi", MG_FAM_STAROFFICE },
 		{ "doc", MG_FAM_OLE2 }, { "xls", MG_FAM_OLE2 }, { "ppt", MG_FAM_OLE2 },
 		{ "dot", MG_FAM_OLE2 }, { "xlt", MG_FAM_OLE2 }, { "pps", MG_FAM_OLE2 },
 		{ "rtf", MG_FAM_RTF }, { "png", MG_FAM_IMAGE }, { "jpg", MG_FAM_IMAGE },
@@ -269,6 +271,29 @@ static bool looks_like_mail(const unsigned char *d, size_t len)
 	return known && lines >= 2;
 }
 
+/* StarOffice and OpenOffice.org 1.x packages (sxw, sxc, sxi, sxd) look
+ * like ODF but name their type application/vnd.sun.xml.*: the mimetype
+ * entry's own bytes tell. */
+static bool staroffice_mimetype(struct archive *a, mg_type *type)
+{
+	static const char prefix[] = "application/vnd.sun.xml.";
+	char buf[80];
+	la_ssize_t n = archive_read_data(a, buf, sizeof(buf) - 1);
+	size_t len;
+
+	if (n <= 0)
+		return false;
+	len = (size_t)n;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+		len--;
+	buf[len] = 0;
+	if (strncmp(buf, prefix, sizeof(prefix) - 1) != 0 || strspn(buf + sizeof(prefix) - 1,
+	    "abcdefghijklmnopqrstuvwxyz.-") != len - (sizeof(prefix) - 1))
+		return false;
+	snprintf(type->mime, sizeof(type->mime), "%s", buf);
+	return true;
+}
+
 /* Names inside a zip settle what the package is. */
 static mg_family classify_zip(const unsigned char *d, size_t len, mg_type *type)
 {
@@ -294,6 +319,8 @@ static mg_family classify_zip(const unsigned char *d, size_t len, mg_type *type)
 		} else if (strcmp(n, "mimetype") == 0 && fam == MG_FAM_ARCHIVE) {
 			fam = MG_FAM_ODF;
 			snprintf(type->mime, sizeof(type->mime), "%s", "application/vnd.oasis.opendocument");
+			if (staroffice_mimetype(a, type))
+				fam = MG_FAM_STAROFFICE;
 		} else if (strcmp(n, "META-INF/MANIFEST.MF") == 0 || strcmp(n, "AndroidManifest.xml") == 0 ||
 		           strcmp(n, "classes.dex") == 0) {
 			fam = MG_FAM_EXECUTABLE;

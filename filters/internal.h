@@ -31,6 +31,7 @@ typedef enum mg_family {
 	MG_FAM_IMAGE,
 	MG_FAM_ARCHIVE,
 	MG_FAM_EXECUTABLE, /* programs, scripts, shortcuts, disk images, OneNote, HTA, SYLK */
+	MG_FAM_STAROFFICE, /* StarOffice/OpenOffice.org 1.x: sxw, sxc, sxi, sxd */
 	MG_FAM_COUNT
 } mg_family;
 
@@ -44,6 +45,7 @@ typedef enum mg_action {
 	MG_ACT_REBUILD,   /* mail */
 	MG_ACT_NORMALISE, /* text, CSV */
 	MG_ACT_SAFE,      /* html: kept, rebuilt from an allow-list (html_safe.c) */
+	MG_ACT_PDF,       /* office documents: LibreOffice to PDF, then flattened */
 	MG_ACT_COUNT
 } mg_action;
 
@@ -167,6 +169,10 @@ struct mg_ctx {
 	 * memory (mg_result), never for the report. */
 	char **found;
 	size_t n_found;
+	/* The caller's document-to-PDF converter (mg_core_set_converter),
+	 * NULL when there is none. */
+	mg_convert_fn convert;
+	void *convert_user;
 };
 
 /* registry.c */
@@ -264,6 +270,17 @@ bool mg_svg_sniff(const unsigned char *d, size_t len);
  * the part must be dropped, with *why saying why in a few words. */
 bool mg_image_part(mg_ctx *ctx, const unsigned char *d, size_t len, const char *name,
                    const char *declared_type, mg_out *out, const char **why);
+
+/* office_pdf.c: the pdf action of an office family.  A family with cdr
+ * gets its rebuilt package converted; any other runs its own pdf action
+ * first, which writes the document to convert (its scripts removed where
+ * the family can) typed MG_TO_CONVERT with its usual extension, or, for a
+ * document LibreOffice does not take, its final artefact.  The converter
+ * the caller lent the core makes a PDF of it, which the pdf filter
+ * flattens into *out.  Without a converter (or when it cannot run) the
+ * family's text is written instead, and the report says why. */
+#define MG_TO_CONVERT "application/x-mugai-to-convert"
+mg_status mg_office_pdf(mg_ctx *ctx, const mg_item *item, const mg_filter *f, mg_out *out);
 
 /* ooxml_disarm.c: true when a Word field instruction (" PAGE \\* MERGEFORMAT")
  * only displays something computed inside the document; DDE, INCLUDE*,

@@ -122,6 +122,28 @@ void mg_core_use_policy(mg_core *core, const mg_policy *policy);
  * cannot be loaded (scanned pages then get no OCR layer, with a note). */
 int mg_core_warm_ocr(mg_core *core);
 
+/* Converting a legacy Office, RTF or StarOffice document to PDF needs
+ * another program (LibreOffice), which the core never starts: the caller
+ * lends it a converter (gateway/office_convert.c runs LibreOffice in
+ * bubblewrap; a sandboxed worker asks its service).  The PDF that comes
+ * back is flattened by the core like any PDF.  Without a converter the
+ * core falls back to the family's text, with a note. */
+typedef enum mg_convert_status {
+	MG_CONVERT_OK = 0,
+	MG_CONVERT_UNAVAILABLE, /* no converter here: text instead, with a note */
+	MG_CONVERT_FAILED,      /* the converter failed on this document: blocked */
+	MG_CONVERT_TIMEOUT,     /* killed at the item's deadline: blocked */
+} mg_convert_status;
+
+/* Converts data (a document whose usual extension is ext: "doc", "xls",
+ * "ppt", "rtf", "sxw"...) to PDF within seconds, the PDF no larger than
+ * max_out; *pdf is malloc'ed.  why gets a short reason when not OK. */
+typedef mg_convert_status (*mg_convert_fn)(void *user, const unsigned char *data, size_t len,
+                                           const char *ext, double seconds, uint64_t max_out,
+                                           unsigned char **pdf, size_t *pdf_len,
+                                           char *why, size_t why_len);
+void mg_core_set_converter(mg_core *core, mg_convert_fn fn, void *user);
+
 /* Sanitises one item.  Always fills *res (free it with mg_result_free) and
  * returns res->status.  Any error means MG_VERDICT_BLOCKED: never a partial
  * or unsanitised output. */

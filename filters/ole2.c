@@ -133,17 +133,11 @@ static void show_name(const char *name, char *out, size_t outlen)
 	out[o] = 0;
 }
 
-static const char *classify(struct walk *w, const char *name, bool storage, unsigned depth)
+const char *mg_ole_drop_reason(const char *name, bool storage, unsigned depth)
 {
-	if (depth == 0 && strcmp(name, "EncryptionInfo") == 0)
-		w->encryption_info = true;
-	if (depth == 0 && strcmp(name, "EncryptedPackage") == 0)
-		w->encrypted_pkg = true;
 	if (storage && (strcmp(name, "Macros") == 0 || strcmp(name, "_VBA_PROJECT_CUR") == 0 ||
-	                strcmp(name, "VBA") == 0)) {
-		w->vba = true;
+	                strcmp(name, "VBA") == 0))
 		return "VBA macro project";
-	}
 	if (storage && strcmp(name, "ObjectPool") == 0)
 		return "embedded OLE objects (ObjectPool)";
 	if (storage && depth == 0 && strncmp(name, "MBD", 3) == 0)
@@ -153,6 +147,19 @@ static const char *classify(struct walk *w, const char *name, bool storage, unsi
 	if (strcmp(name, "_xmlsignatures") == 0 || strcmp(name, "_signatures") == 0)
 		return "digital signature (it cannot survive sanitising)";
 	return NULL;
+}
+
+static const char *classify(struct walk *w, const char *name, bool storage, unsigned depth)
+{
+	const char *why = mg_ole_drop_reason(name, storage, depth);
+
+	if (depth == 0 && strcmp(name, "EncryptionInfo") == 0)
+		w->encryption_info = true;
+	if (depth == 0 && strcmp(name, "EncryptedPackage") == 0)
+		w->encrypted_pkg = true;
+	if (why && strcmp(why, "VBA macro project") == 0)
+		w->vba = true;
+	return why;
 }
 
 /* Reports each removed storage once, without descending into it. */
@@ -202,7 +209,9 @@ static bool has_stream(GsfInfile *root, const char *name)
 	return in != NULL;
 }
 
-static mg_status extract(mg_ole *o)
+/* What every action checks first: the storages that cannot pass are
+ * reported, encrypted documents stop here. */
+static mg_status check(mg_ole *o)
 {
 	struct walk w = { .o = o };
 	mg_status st = walk(&w, o->root, 0);
@@ -214,6 +223,27 @@ static mg_status extract(mg_ole *o)
 		               "encrypted Office document (EncryptionInfo/EncryptedPackage)");
 	if (has_stream(o->root, "EncryptedSummary"))
 		return mg_fail(o->ctx, MG_E_ENCRYPTED, "encrypted PowerPoint presentation");
+	return MG_OK;
+}
+
+/* The usual extension of the document kind, NULL for none of the three. */
+static const char *kind_ext(mg_ole *o)
+{
+	if (has_stream(o->root, "WordDocument"))
+		return "doc";
+	if (has_stream(o->root, "Workbook"))
+		return "xls";
+	if (has_stream(o->root, "PowerPoint Document"))
+		return "ppt";
+	return NULL;
+}
+
+static mg_status extract(mg_ole *o)
+{
+	mg_status st = o->checked ? MG_OK : check(o);
+
+	if (st != MG_OK)
+		return st;
 	if (has_stream(o->root, "WordDocument"))
 		return mg_ole_word(o);
 	if (has_stream(o->root, "Workbook"))
@@ -243,6 +273,24 @@ static mg_status to_text(mg_ole *o, mg_out *out)
 	return st;
 }
 
+/* pdf: a copy of the compound file without what cannot pass (macros,
+ * objects, signatures) for LibreOffice; an Outlook message or another
+ * compound file is text as before. */
+static mg_status to_convert(mg_ole *o, mg_out *out)
+{
+	mg_status st = check(o);
+	const char *ext;
+
+	o->checked = true;
+	if (st != MG_OK)
+		return st;
+	if (!(ext = kind_ext(o)))
+		return to_text(o, out);
+	if ((st = mg_ole_strip(o, &out->data)) == MG_OK)
+		mg_out_set_type(out, MG_TO_CONVERT, ext);
+	return st;
+}
+
 static mg_status ole2_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)
 {
 	GsfInput *in = gsf_input_memory_new(item->data, (gsf_off_t)item->len, FALSE);
@@ -260,6 +308,8 @@ static mg_status ole2_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 	}
 	if (mg_offcrypto_present(o.root))
 		st = mg_offcrypto_open(&o, item, out);
+	else if (action == MG_ACT_PDF)
+		st = to_convert(&o, out);
 	else
 		st = to_text(&o, out);
 done:
@@ -274,7 +324,7 @@ done:
 const mg_filter mg_filter_ole2 = {
 	.family = MG_FAM_OLE2,
 	.name = "ole2",
-	.actions = 1u << MG_ACT_TEXT,
+	.actions = 1u << MG_ACT_TEXT | 1u << MG_ACT_PDF,
 	.default_action = MG_ACT_TEXT,
 	.run = ole2_run,
 };

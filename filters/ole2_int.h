@@ -22,7 +22,15 @@ typedef struct mg_ole {
 	mg_buf *out;          /* the document's text */
 	bool full;            /* out reached max_output */
 	uint16_t high;        /* a UTF-16 high surrogate waiting for its pair */
+	bool checked;         /* the storages were walked and reported */
 } mg_ole;
+
+/* Why a storage or stream cannot pass (macros, objects, signatures), NULL
+ * when it may. */
+const char *mg_ole_drop_reason(const char *name, bool storage, unsigned depth);
+/* ole2_strip.c: the compound file written again into out without what
+ * mg_ole_drop_reason() names, for LibreOffice. */
+mg_status mg_ole_strip(mg_ole *o, mg_buf *out);
 
 /* A whole stream of the root storage, g_free() it; NULL when absent (*st
  * stays MG_OK) or unreadable (*st set). */

@@ -192,12 +192,63 @@ static int set_limit(mg_policy *p, const struct key *k, const char *value, char 
 	return 0;
 }
 
+/* The office families under the names operators know them by:
+ * office_legacy is doc/xls/ppt (the ole2 family), and `office` sets every
+ * one that can take the action (cdr is for OOXML and ODF only). */
+static const struct {
+	const char *key;
+	mg_family family;
+} office_keys[] = {
+	{ "office_legacy", MG_FAM_OLE2 },   { "office_rtf", MG_FAM_RTF },
+	{ "office_staroffice", MG_FAM_STAROFFICE }, { "office_ooxml", MG_FAM_OOXML },
+	{ "office_odf", MG_FAM_ODF },
+};
+
+#define NOFFICE (sizeof(office_keys) / sizeof(office_keys[0]))
+
+static int set_office(mg_policy *p, const char *key, const char *value, char **err)
+{
+	mg_action act;
+	unsigned set = 0;
+
+	if (mg_action_parse(value, &act) < 0 ||
+	    (act != MG_ACT_CDR && act != MG_ACT_PDF && act != MG_ACT_TEXT && act != MG_ACT_BLOCK)) {
+		*err = errf("policy.%s: '%s' is not one of cdr, pdf, text, block", key, value);
+		return -1;
+	}
+	for (size_t i = 0; i < NOFFICE; i++) {
+		if (strcmp(key, "office") != 0 && strcmp(key, office_keys[i].key) != 0)
+			continue;
+		if (!mg_family_allows(office_keys[i].family, act)) {
+			if (strcmp(key, "office") == 0)
+				continue;
+			*err = errf("policy.%s: action '%s' is not available for this family", key, value);
+			return -1;
+		}
+		p->action[office_keys[i].family] = act;
+		set++;
+	}
+	return set ? 0 : -1;
+}
+
+static bool is_office_key(const char *key)
+{
+	if (strcmp(key, "office") == 0)
+		return true;
+	for (size_t i = 0; i < NOFFICE; i++)
+		if (strcmp(key, office_keys[i].key) == 0)
+			return true;
+	return false;
+}
+
 int mg_policy_set(mg_policy *p, const char *key, const char *value, char **err)
 {
 	mg_family fam;
 	mg_action act;
 
 	*err = NULL;
+	if (is_office_key(key))
+		return set_office(p, key, value, err);
 	if (mg_family_parse(key, &fam) == 0) {
 		if (mg_action_parse(value, &act) < 0 || !mg_family_allows(fam, act)) {
 			*err = errf("policy.%s: action '%s' is not available for this family", key, value);
@@ -351,6 +402,11 @@ char *mg_policy_describe(const mg_policy *p)
 	for (unsigned f = 0; f < MG_FAM_COUNT; f++)
 		mg_buf_printf(&b, "%s = %s\n", mg_family_name((mg_family)f),
 		              mg_action_name(p->action[f]));
+	mg_buf_puts(&b, "# office documents by their usual names (cdr, pdf or text; pdf is LibreOffice\n"
+	            "# in a sandbox, then flattened): office sets all of them at once\n");
+	for (size_t i = 0; i < NOFFICE; i++)
+		mg_buf_printf(&b, "%s = %s\n", office_keys[i].key,
+		              mg_action_name(p->action[office_keys[i].family]));
 	for (size_t i = 0; i < NKEYS; i++) {
 		mg_buf_printf(&b, "# %s (default %s)\n%s = ", keys[i].help,
 		              keys[i].def[0] ? keys[i].def : "empty", keys[i].name);

@@ -20,6 +20,7 @@ FAMILY_FILTER(mg_filter_ole2)
 FAMILY_FILTER(mg_filter_rtf)
 FAMILY_FILTER(mg_filter_image)
 FAMILY_FILTER(mg_filter_archive)
+FAMILY_FILTER(mg_filter_staroffice)
 
 #define A(x) (1u << MG_ACT_##x)
 
@@ -35,13 +36,14 @@ static const struct family_entry {
 	[MG_FAM_HTML]       = { "html",       &mg_filter_html,   A(TEXT) | A(SAFE), MG_ACT_TEXT },
 	[MG_FAM_XML]        = { "xml",        &mg_filter_xml,    A(TEXT), MG_ACT_TEXT },
 	[MG_FAM_PDF]        = { "pdf",        &mg_filter_pdf,    A(FLATTEN) | A(TEXT), MG_ACT_FLATTEN },
-	[MG_FAM_OOXML]      = { "ooxml",      &mg_filter_ooxml,  A(CDR) | A(TEXT), MG_ACT_CDR },
-	[MG_FAM_ODF]        = { "odf",        &mg_filter_odf,    A(CDR) | A(TEXT), MG_ACT_CDR },
-	[MG_FAM_OLE2]       = { "ole2",       &mg_filter_ole2,   A(TEXT), MG_ACT_TEXT },
-	[MG_FAM_RTF]        = { "rtf",        &mg_filter_rtf,    A(TEXT), MG_ACT_TEXT },
+	[MG_FAM_OOXML]      = { "ooxml",      &mg_filter_ooxml,  A(CDR) | A(PDF) | A(TEXT), MG_ACT_CDR },
+	[MG_FAM_ODF]        = { "odf",        &mg_filter_odf,    A(CDR) | A(PDF) | A(TEXT), MG_ACT_CDR },
+	[MG_FAM_OLE2]       = { "ole2",       &mg_filter_ole2,   A(PDF) | A(TEXT), MG_ACT_PDF },
+	[MG_FAM_RTF]        = { "rtf",        &mg_filter_rtf,    A(PDF) | A(TEXT), MG_ACT_PDF },
 	[MG_FAM_IMAGE]      = { "image",      &mg_filter_image,  A(REENCODE), MG_ACT_REENCODE },
 	[MG_FAM_ARCHIVE]    = { "archive",    &mg_filter_archive, A(RECURSE), MG_ACT_RECURSE },
 	[MG_FAM_EXECUTABLE] = { "executable", NULL,              A(BLOCK), MG_ACT_BLOCK },
+	[MG_FAM_STAROFFICE] = { "staroffice", &mg_filter_staroffice, A(PDF) | A(TEXT), MG_ACT_PDF },
 };
 
 static const char *const action_names[MG_ACT_COUNT] = {
@@ -50,6 +52,7 @@ static const char *const action_names[MG_ACT_COUNT] = {
 	[MG_ACT_REENCODE] = "reencode", [MG_ACT_RECURSE] = "recurse",
 	[MG_ACT_REBUILD] = "rebuild",   [MG_ACT_NORMALISE] = "normalise",
 	[MG_ACT_SAFE] = "safe",
+	[MG_ACT_PDF] = "pdf",
 };
 
 const mg_filter *mg_filter_for(mg_family family)

@@ -540,7 +540,15 @@ static mg_status rtf_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_
 		if (!out->data.data && mg_buf_append(&out->data, "", 0) < 0)
 			st = mg_fail(ctx, MG_E_INTERNAL, "out of memory");
 	}
-	if (st == MG_OK) {
+	if (st == MG_OK && action == MG_ACT_PDF) {
+		/* RTF carries no scripts: the parsed document goes to LibreOffice
+		 * as it came, its objects shown only as the pictures it flattens */
+		report(r);
+		mg_buf_free(&out->data);
+		if (mg_buf_append(&out->data, item->data, item->len) < 0)
+			st = mg_fail(ctx, MG_E_LIMIT_SIZE, "RTF larger than max_output");
+		mg_out_set_type(out, MG_TO_CONVERT, "rtf");
+	} else if (st == MG_OK) {
 		report(r);
 		mg_out_set_type(out, "text/plain; charset=utf-8", "txt");
 		mg_report_action(ctx, "converted RTF to text");
@@ -553,7 +561,7 @@ static mg_status rtf_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_
 const mg_filter mg_filter_rtf = {
 	.family = MG_FAM_RTF,
 	.name = "rtf",
-	.actions = 1u << MG_ACT_TEXT,
+	.actions = 1u << MG_ACT_TEXT | 1u << MG_ACT_PDF,
 	.default_action = MG_ACT_TEXT,
 	.run = rtf_run,
 };
