@@ -10,6 +10,7 @@
  */
 #include <libxml/tree.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "charset.h"
@@ -44,6 +45,30 @@ static const struct {
 	{ "META-INF/macrosignatures", "macro signature" },
 };
 
+/* StarOffice's XML names its DTD by a public id ("office.dtd"), which the
+ * hardened parser refuses as it refuses any DOCTYPE: a copy with the
+ * declaration blanked is parsed instead.  One with an internal subset
+ * (where entities would be declared) stays refused. */
+static xmlDocPtr parse(const mg_part *p, const char **why)
+{
+	unsigned char *copy = malloc(p->len + 1);
+	char *dt, *end;
+	xmlDocPtr doc;
+
+	if (!copy) {
+		*why = "out of memory";
+		return NULL;
+	}
+	memcpy(copy, p->data, p->len + 1); /* parts are NUL-terminated */
+	dt = strstr((char *)copy, "<!DOCTYPE");
+	end = dt ? strchr(dt, '>') : NULL;
+	if (dt && end && !memchr(dt, '[', (size_t)(end - dt)))
+		memset(dt, ' ', (size_t)(end - dt) + 1);
+	doc = mg_xml_parse(copy, p->len, why);
+	free(copy);
+	return doc;
+}
+
 static const char *kind_ext(mg_ctx *ctx, const mg_pkg *pkg)
 {
 	mg_part *m = mg_pkg_find(pkg, "mimetype");
@@ -77,7 +102,7 @@ static bool encrypted(const mg_pkg *pkg)
 static int write_manifest(mg_ctx *ctx, const mg_part *m, mg_zipw *zw)
 {
 	const char *why;
-	xmlDocPtr doc = mg_xml_parse(m->data, m->len, &why);
+	xmlDocPtr doc = parse(m, &why);
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
 	mg_buf b;
 	int rc;
@@ -167,7 +192,7 @@ static mg_status to_text(mg_ctx *ctx, const mg_pkg *pkg, const char *ext, mg_out
 {
 	mg_part *c = mg_pkg_find(pkg, "content.xml");
 	const char *why = "no content.xml";
-	xmlDocPtr doc = c ? mg_xml_parse(c->data, c->len, &why) : NULL;
+	xmlDocPtr doc = c ? parse(c, &why) : NULL;
 	bool full = false;
 
 	if (!doc)

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "mugai.h"
+#include "office_convert.h"
 #include "quarantine.h"
 
 struct opts {
@@ -722,6 +723,7 @@ static int do_import(mq_store *s, const mg_config *c, const char *path, const st
 		fprintf(stderr, "mugai quarantine import: %s\n", err ? err : "core failed");
 		goto done;
 	}
+	mg_core_set_converter(core, mg_office_convert, NULL);
 	{
 		mg_input in = { data, len, name, NULL, NULL, is_mail };
 		mq_meta m = { .channel = o->channel, .actor = actor };

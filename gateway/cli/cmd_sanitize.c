@@ -20,6 +20,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "mugai.h"
+#include "office_convert.h"
 #include "password_file.h"
 
 enum { EXIT_SANITISED = 0, EXIT_ERROR = 1, EXIT_BLOCKED = 2 };
@@ -296,6 +297,8 @@ int mg_cmd_sanitize(int argc, char **argv)
 		mg_config_free(cfg);
 		return EXIT_ERROR;
 	}
+	/* policy pdf: LibreOffice in bubblewrap, started from here */
+	mg_core_set_converter(job.core, mg_office_convert, NULL);
 	job.max_size = (size_t)mg_policy_max_size(policy);
 	if (stat(argv[optind], &st) < 0) {
 		fprintf(stderr, "mugai sanitize: %s: %s\n", argv[optind], strerror(errno));

@@ -37,6 +37,8 @@ enum mg_msg_type {
 	MG_MSG_WORKER_RESULT,      /* job process -> parent: the outcome; fds report, artefact */
 	MG_MSG_WORKER_STARTED,     /* zygote -> parent: the job's process; fd its socket */
 	MG_MSG_WORKER_DONE,        /* zygote -> parent: how the job's process ended */
+	MG_MSG_WORKER_CONVERT,     /* job process -> parent: a document to PDF; fd its memfd */
+	MG_MSG_WORKER_CONVERTED,   /* parent -> job process: the outcome; fd the PDF's memfd */
 };
 
 typedef struct mg_msg {

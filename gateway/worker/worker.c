@@ -321,9 +321,22 @@ static int read_result(mg_worker *w, const mg_job *job, int jsock, mg_result *re
 {
 	mg_msg m;
 	mg_reply r;
-	int n = recv_until(jsock, &m, now() + w->limits.timeout), rc = -1;
+	double deadline = now() + w->limits.timeout;
+	int n = recv_until(jsock, &m, deadline), rc = -1;
 
 	*timed_out = 0;
+	/* policy pdf: the job asks for LibreOffice first, as often as it needs */
+	while (n == 1 && m.type == MG_MSG_WORKER_CONVERT) {
+		int c = mg_worker_serve_convert(&m, jsock, deadline, f->reason, sizeof(f->reason));
+
+		mg_msg_free(&m);
+		if (c != 0) {
+			f->status = c > 0 ? MG_E_LIMIT_TIME : MG_E_INTERNAL;
+			*timed_out = 1; /* the job is killed */
+			return -1;
+		}
+		n = recv_until(jsock, &m, deadline);
+	}
 	if (n < 0 && errno == ETIMEDOUT) {
 		*timed_out = 1;
 		fail(f, MG_E_LIMIT_TIME, "worker exceeded %u s", w->limits.timeout);

@@ -386,6 +386,8 @@ void mg_worker_child(int sock, mg_policy *banks, size_t nbanks, const mg_worker_
 	if (!c.core)
 		fail_setup(SOCK_FD, "core", cerr);
 	mg_worker_warm_up(c.core);
+	/* policy pdf: a job asks its service, on its own socket */
+	mg_core_set_converter(c.core, mg_job_convert, (void *)(intptr_t)SOCK_FD);
 	sb.memory = limits->memory;
 	sb.fsize = limits->max_output + MG_WORKER_MAX_REPORT;
 	sb.user = limits->user;

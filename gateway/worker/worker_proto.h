@@ -24,6 +24,11 @@
  *                                            u32 n_candidates, n_candidates x str
  *   job    -> parent  MG_MSG_WORKER_ERROR    str reason: could not confine itself
  *   zygote -> parent  MG_MSG_WORKER_DONE     u32 pid, u32 wait status
+ *   job    -> parent  MG_MSG_WORKER_CONVERT  str ext, u64 len, u64 milliseconds,
+ *                     (policy pdf, any number u64 max_out; fd document
+ *                     of times before the result)
+ *   parent -> job     MG_MSG_WORKER_CONVERTED u32 mg_convert_status, str why,
+ *                                            u64 len; fd PDF (converted only)
  *
  * Only the zygote writes on the service's socket and only the job process
  * on its own: a subverted job cannot speak for the zygote.  Every memfd is
@@ -109,6 +114,18 @@ unsigned char *mg_memfd_read(int fd, uint64_t len, uint64_t max);
 char *mg_worker_blocked_report(const char *report, const mg_input *in, const char *item_id,
                                mg_mode mode, mg_status status, const char *reason,
                                json_t *extra);
+
+/* worker_convert.c: the job process's converter (mg_convert_fn, user
+ * the job socket as an intptr_t): the document goes to the service, which
+ * runs LibreOffice in bubblewrap; the job process waits for the PDF. */
+mg_convert_status mg_job_convert(void *user, const unsigned char *data, size_t len,
+                                 const char *ext, double seconds, uint64_t max_out,
+                                 unsigned char **pdf, size_t *pdf_len, char *why, size_t why_len);
+/* The service's side: answers one MG_MSG_WORKER_CONVERT from jsock, the
+ * conversion killed at deadline.  0 answered, 1 the conversion overran
+ * the deadline (why says so: the item is blocked), -1 a malformed
+ * request or a dead job (why says so). */
+int mg_worker_serve_convert(mg_msg *req, int jsock, double deadline, char *why, size_t why_len);
 
 /* worker_child.c: the zygote's life; never returns. */
 _Noreturn void mg_worker_child(int sock, mg_policy *banks, size_t nbanks,
