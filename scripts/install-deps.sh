@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mugai needs, and only those that are missing.
-#   install-deps.sh build   what `make run` needs: compilers and libraries
+#   install-deps.sh build   what `make run` needs: compilers, libraries and
+#                           what policy pdf runs (LibreOffice, bubblewrap)
 #   install-deps.sh test    plus the real peers the tests drive
 #   install-deps.sh bench   plus the content filters `make bench` compares
 #                           mugai with (run privately, never as services)
@@ -16,14 +17,22 @@ build_pkgs=(
   libtesseract-dev tesseract-ocr-jpn tesseract-ocr-eng
   check
 )
+# What policy pdf runs (legacy Office, RTF, StarOffice to PDF): LibreOffice
+# without its GUI (Writer, Calc, Impress are the smallest set that opens
+# doc/xls/ppt/rtf/sxw/sxc/sxi), bubblewrap around it, and Japanese fonts so
+# that Japanese documents keep their characters.  Without them mugai turns
+# those documents into text instead.
+run_pkgs=(
+  bubblewrap libreoffice-core-nogui
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
+  fonts-ipafont-gothic
+)
 test_pkgs=(
   python3 python3-html2text python3-selenium python3-yaml chromium chromium-driver
   poppler-utils qpdf img2pdf
-  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   postfix swaks clamav-daemon postgresql
   zip unzip p7zip-full lhasa file sqlite3 curl procps psmisc iproute2 strace faketime
   python3-msoffcrypto-tool
-  fonts-ipafont-gothic
   debhelper lintian fakeroot dpkg-dev
 )
 # MIMEDefang (milter) and amavisd-new (content_filter): the benchmark's
@@ -31,7 +40,7 @@ test_pkgs=(
 # the tesseract command for the pdftoppm + tesseract pipeline it compares
 bench_pkgs=(mimedefang amavisd-new tesseract-ocr)
 
-want=("${build_pkgs[@]}")
+want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 case "${1:-build}" in
   test) want+=("${test_pkgs[@]}") ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
