@@ -97,6 +97,7 @@ struct mg_policy {
 	unsigned image_jpeg_quality;
 	char notice_lang[8];        /* "ja+en", "ja", "en" */
 	bool notice;                /* prepend the change notice to mails */
+	bool encrypted_follows;     /* PPAP pairing: an encrypted attachment follows later */
 	bool defang_formulas;       /* CSV/text cells starting with = + - @ */
 	unsigned max_password_candidates; /* candidate passwords tried on one item */
 	unsigned max_spin_count;    /* key-derivation rounds a document may ask for */

@@ -194,11 +194,36 @@ static void line_en(GString *g, const mail_note *n)
 	}
 }
 
+/* PPAP (policy encrypted_follows, set by mugaid when it pairs): a
+ * password-protected attachment is not gone for good, it follows once its
+ * password arrives. */
+static bool follows(const mail_job *j, const mail_note *n)
+{
+	return j->ctx->policy->encrypted_follows && n->kind == NOTE_ATTACHMENT_REMOVED &&
+	       n->status == MG_E_ENCRYPTED;
+}
+
+static void line_follows(GString *g, const mail_note *n, bool ja, bool en)
+{
+	if (ja)
+		g_string_append_printf(g, " - 添付ファイル「%s」はパスワード付きのため、いったん取り除き"
+		                          "ました。パスワードのメールが届きしだい、開いて無害化したものを"
+		                          "別のメールでお届けします\n", nz(n->name));
+	if (en)
+		g_string_append_printf(g, "%sAttachment \"%s\" is password-protected and was held back: "
+		                          "it will follow, opened and sanitised, in a separate mail once "
+		                          "its password arrives\n", ja ? "   " : " - ", nz(n->name));
+}
+
 static void list_notes(GString *g, const mail_job *j, bool ja, bool en)
 {
 	for (unsigned i = 0; i < j->notes->len && i < MAX_LISTED; i++) {
 		const mail_note *n = g_ptr_array_index(j->notes, i);
 
+		if (follows(j, n)) {
+			line_follows(g, n, ja, en);
+			continue;
+		}
 		if (ja) {
 			g_string_append(g, " - ");
 			line_ja(g, n);

@@ -34,6 +34,7 @@
 
 #include <openssl/err.h>
 
+#include "banks.h"
 #include "fileio.h"
 #include "item.h"
 #include "log.h"
@@ -283,6 +284,11 @@ static void setup(smtpd *d, const mg_service_ctx *ctx)
 	d->transport = mg_transport_new(c->relay_next_hop, &to, &err);
 	if (!d->transport)
 		mg_log_fatal("%s", err ? err : "relay.next_hop: invalid");
+	/* PPAP pairing: the notice says the held-back attachment will follow
+	 * (this process's copy of the policy, before the worker copies it) */
+	if (mg_config_ppap(c) && (mg_policy_set(c->policy, "encrypted_follows", "yes", &err) < 0 ||
+	                          mg_banks_resolve(c->banks, c->policy, &err) < 0))
+		mg_log_fatal("policy.encrypted_follows: %s", err ? err : "?");
 	mg_service_worker_limits(ctx, &lim);
 	if (mg_pipeline_open(&d->pipe, c, MG_CHANNEL_MAIL, &lim, &err) < 0)
 		mg_log_fatal("smtpd: %s", err ? err : "cannot open the quarantine");

@@ -25,7 +25,7 @@ sink_port=$(free_port)
 sink=$tmp/sink
 start_sink "$sink_port" "$sink" || { ko "smtp-sink starts"; finish; exit 1; }
 start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o workers.count=2 \
-	-o "ppap.window=${window}s" || { ko "mugaid starts"; finish; exit 1; }
+	-o "ppap.window=${window}s" -o admin.public_url=https://mugai.test/review || { ko "mugaid starts"; finish; exit 1; }
 work=$tmp/work
 mkdir -p "$work"
 sent=$work/sent.txt
@@ -69,6 +69,12 @@ PY
 	check "$c: the unlock is audited with its source" bash -c "grep -qE 'system:mail +unlock +$zid +source=mail:$pid candidates=[0-9]+ outcome=opened' <<<\"\$1\"" _ "$show"
 	first=$(grep -Ls "X-Mugai-PPAP:" $(grep -ls "X-Mugai-Id: $zid" "$sink"/*) | head -1)
 	check "$c: the zip mail was delivered at once without the zip" bash -c "[[ -n '$first' ]] && ! grep -q 'filename=\"\?$c.zip' '$first'"
+	[[ -n $first ]] && $py - "$first" "$c.zip" <<'PY' && ok "$c: its notice says the attachment will follow" || ko "$c: its notice says the attachment will follow"
+import email, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read())
+t = [p for p in m.walk() if p.get_content_type() == "text/plain"][0].get_payload(decode=True).decode()
+assert sys.argv[2] in t and "will follow, opened and sanitised" in t and "パスワードのメールが届きしだい" in t, t
+PY
 done
 check "two zips in one window: the first password was tried on both" bash -c "grep -qE 'unlock_failed .*source=mail:$(id_of twoA pw)' <<<\"\$1\"" _ "$(q show "$(id_of twoB zip)")"
 
@@ -78,6 +84,9 @@ for c in wrong other; do
 	check "$c: never unlocked, no follow-up" bash -c "! grep -qs 'X-Mugai-PPAP: $zid; unlocked' '$sink'/*"
 done
 check "wrong: the failed try is audited" bash -c "grep -qE 'unlock_failed .*source=mail:$(id_of wrong pw) candidates=1 outcome=no candidate' <<<\"\$1\"" _ "$(q show "$(id_of wrong zip)")"
+lid=$(id_of wrong zip)
+link=$(grep -ls "X-Mugai-PPAP: $lid; link" "$sink"/* | head -1)
+check "a waiting zip's recipient got an unlock link" bash -c "[[ -n '$link' ]] && $py -c 'import email,sys; m=email.message_from_bytes(open(sys.argv[1],\"rb\").read()); t=m.get_payload(decode=True).decode(); assert \"https://mugai.test/review/unlock/\" in t and \"$lid\" in t' '$link'"
 check "other sender: no try at all" bash -c "! grep -q 'unlock_failed' <<<\"\$1\"" _ "$(q show "$(id_of other zip)")"
 left=$((t_early + window + 8 - $(date +%s)))
 ((left > 0)) && sleep "$left"
