@@ -92,7 +92,7 @@ assert sys.argv[2] in text, text
 assert m["X-Mugai-Id"], "not a mail that went through the sanitiser"
 PY
 check "status unlocked, decided by appr" bash -c "\"$mugai\" quarantine ${gw_opts[*]@Q} show '$id' | grep -qE '^status +unlocked'"
-check "the unlock is audited" bash -c "\"$mugai\" quarantine ${gw_opts[*]@Q} show '$id' | grep -qE 'appr +unlock +$id +source=cli candidates=2 outcome=sanitised contents delivered'"
+check "the unlock is audited" bash -c "\"$mugai\" quarantine ${gw_opts[*]@Q} show '$id' | grep -qE 'appr +unlock +$id +(\[[^]]*\] +)?source=cli candidates=2 outcome=sanitised contents delivered'"
 MUGAI_PASSWORD='approver password' q unlock "$id" --candidates "$tmp/right.txt" --user appr >>"$cli_out" 2>&1
 rc=$?
 check "a second unlock is refused" bash -c "[[ $rc == 1 ]] && grep -q 'is unlocked; it cannot be unlocked' '$cli_out'"
