@@ -104,7 +104,9 @@ static char *resolve_cid(void *user, const char *cid)
 	mime = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(o));
 	raw = mail_part_bytes(GMIME_PART(o));
 	st = mg_sanitize_child(j->ctx, raw->data, raw->len, name, mime, &out, &child);
-	if (st == MG_OK && g_ascii_strncasecmp(out.mime, "image/", 6) == 0) {
+	/* a picture, never markup (the image family draws SVG into a PNG) */
+	if (st == MG_OK && g_ascii_strncasecmp(out.mime, "image/", 6) == 0 &&
+	    !strstr(out.mime, "svg") && !strstr(out.mime, "xml")) {
 		url = keep_image(j, o, &out, name);
 		g_hash_table_insert(j->cids, g_strdup(cid), g_strdup(url));
 	} else if (st == MG_E_LIMIT_TIME) {
