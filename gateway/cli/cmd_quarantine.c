@@ -326,9 +326,11 @@ static void print_audit_line(const mq_audit_entry *e)
 {
 	char t[32];
 
-	printf("  #%-6" PRIu64 " %s  %-16s %-15s %s  [%s]  ", e->seq, when(e->at, t), e->actor,
-	       e->action, *e->item_id ? e->item_id : "-", e->node && *e->node ? e->node : "-");
+	printf("  #%-6" PRIu64 " %s  %-16s %-15s %s  ", e->seq, when(e->at, t), e->actor, e->action,
+	       *e->item_id ? e->item_id : "-");
 	put_flat(e->detail);
+	if (e->node && *e->node)
+		printf("  (node %s)", e->node);
 	putchar('\n');
 }
 

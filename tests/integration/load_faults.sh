@@ -168,7 +168,7 @@ check "nothing delivered has text/html, a macro type or the executable" \
 	bash -c '! grep -lqE "^Content-Type: text/html|macroEnabled|filename=\"?tool[0-9]+\.exe" "$1"/*' _ "$sink"
 check "the master restarted the killed smtpd processes" \
 	grep -qE '"event":"service_started".*"restarts":[1-9]' "$log"
-metrics=$(curl -s "http://127.0.0.1:$admin_port/metrics")
+metrics=$(metrics_of "$admin_port")
 check "/metrics counted worker restarts" grep -qE '^mugai_worker_restarts_total [1-9]' <<<"$metrics"
 check "/metrics counted deferred mail" grep -qE '^mugai_items_total\{channel="mail",verdict="deferred"\} [1-9]' <<<"$metrics"
 if [[ -n $disk_full ]]; then

@@ -168,7 +168,7 @@ if grep -q deliver_failed <<<"$show"; then
 fi
 
 # ---- 9. /metrics
-metrics=$(curl -s "http://127.0.0.1:$admin_port/metrics")
+metrics=$(metrics_of "$admin_port")
 check "/metrics counts sanitised mail" grep -qE '^mugai_items_total\{channel="mail",verdict="sanitised"\} [1-9]' <<<"$metrics"
 check "/metrics counts blocked, deferred and rejected mail" \
 	bash -c 'for v in blocked deferred rejected; do grep -qE "^mugai_items_total\{channel=\"mail\",verdict=\"$v\"\} [1-9]" <<<"$1" || exit 1; done' _ "$metrics"

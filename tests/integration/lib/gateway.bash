@@ -121,3 +121,7 @@ q() { "$mugai" quarantine "${gw_opts[@]}" "$@"; }
 item_line() { grep "\"item\":\"$1\"" "$log" | grep '"event":"item"' | tail -1; }
 # a field of a JSON line on stdin: json_field NAME
 json_field() { $py -c 'import json,sys; v=json.loads(sys.stdin.read())[sys.argv[1]]; print(v if not isinstance(v,(list,dict)) else json.dumps(v))' "$1"; }
+
+# /metrics of the admin port PORT without the node label every series
+# carries (daemon.node), so a test can match a series by its own labels
+metrics_of() { curl -s "http://127.0.0.1:$1/metrics" | sed -E 's/\{node="[^"]*"\}//; s/\{node="[^"]*",/{/'; }
