@@ -61,6 +61,10 @@ struct mq_index_ops {
 	 * in parallel), then the lock.  SQLite's begin takes it at once. */
 	int (*begin)(mq_index *ix, char **err);
 	int (*lock)(mq_index *ix, char **err);
+	/* 0 unless the database is known to be unreachable: a lost
+	 * connection is re-established here (within its backoff), no
+	 * statement is sent.  NULL: always reachable (a local file). */
+	int (*ping)(mq_index *ix, char **err);
 };
 
 struct mq_index {

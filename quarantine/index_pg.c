@@ -9,7 +9,7 @@
  * re-established before the next statement outside a transaction (the
  * statement that met the loss fails, so its caller answers "retry
  * later"); while the server stays away, attempts back off from a quarter
- * of a second to five seconds and the calls in between fail at once, so a
+ * of a second to two seconds and the calls in between fail at once, so a
  * gateway answers 451 quickly instead of queueing on connect timeouts.
  * With a multi-host URI and target_session_attrs=read-write, a reconnect
  * finds whichever server is the primary now.
@@ -31,7 +31,7 @@
 #define OID_INT8 20
 #define OID_TEXT 25
 #define BACKOFF_MIN 0.25
-#define BACKOFF_MAX 5.0
+#define BACKOFF_MAX 2.0
 
 typedef struct pg_index {
 	mq_index base;
@@ -219,6 +219,13 @@ static int pq_lock(mq_index *ix, char **err)
 	return 0;
 }
 
+static int pq_ping(mq_index *ix, char **err)
+{
+	pg_index *s = (pg_index *)ix;
+
+	return s->in_tx ? 0 : ensure_connected(s, err);
+}
+
 static int pq_begin_write(mq_index *ix, char **err)
 {
 	return pq_begin(ix, err) < 0 ? -1 : pq_lock(ix, err);
@@ -281,7 +288,7 @@ static void pq_close(mq_index *ix)
 
 static const struct mq_index_ops pg_ops = {
 	"postgresql", pq_exec, pq_begin_write, pq_commit, pq_rollback, pq_close, pq_begin_write_lazy,
-	pq_sync, pq_begin, pq_lock,
+	pq_sync, pq_begin, pq_lock, pq_ping,
 };
 
 mq_index *mq_index_pg_open(const char *uri, char **err)

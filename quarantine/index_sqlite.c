@@ -239,7 +239,7 @@ static int sq_lock(mq_index *ix, char **err)
 
 static const struct mq_index_ops sqlite_ops = {
 	"sqlite", sq_exec, sq_begin_write, sq_commit, sq_rollback, sq_close, sq_begin_write_lazy,
-	sq_sync, sq_begin_write, sq_lock,
+	sq_sync, sq_begin_write, sq_lock, NULL,
 };
 
 /* The database's directory is made like the blob directory: private. */

@@ -265,6 +265,12 @@ int mq_note_delivery(mq_store *s, const char *item_id, int delivered, const char
 void mq_set_lazy_notes(mq_store *s, int on);
 /* Makes every entry committed so far durable (a no-op when it is). */
 int mq_sync(mq_store *s, char **err);
+/* MQ_OK unless the index is known to be unreachable now (PostgreSQL down
+ * and not back yet): then nothing can be stored, and a gateway refuses
+ * work with a 4xx before taking it.  Reconnects when the backoff allows,
+ * sends no statement; an outage not noticed yet is found by the next
+ * write, which fails. */
+int mq_reachable(mq_store *s, char **err);
 
 /* --- PPAP: unlocking with a password ------------------------------------ */
 

@@ -372,6 +372,18 @@ int mq_sync(mq_store *s, char **err)
 	return rc;
 }
 
+int mq_reachable(mq_store *s, char **err)
+{
+	int rc;
+
+	if (!s->ix->ops->ping)
+		return MQ_OK;
+	pthread_mutex_lock(&s->lock);
+	rc = s->ix->ops->ping(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 /* --- reading ------------------------------------------------------------ */
 
 int mq_item_from_row(const mq_rows *r, size_t row, mq_item *it)

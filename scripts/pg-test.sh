@@ -7,6 +7,9 @@
 #   scripts/pg-test.sh stop URI       stops that server and removes its files
 #   scripts/pg-test.sh run CMD ARGS   start, run CMD with MUGAI_TEST_PG_URI
 #                                     set, stop and remove (also on failure)
+#   scripts/pg-test.sh halt URI       stop that server, keeping its files
+#                                     (an outage: clients see connections cut)
+#   scripts/pg-test.sh resume URI     start it again on the same port
 #
 # Run as root (as the tests are), the server runs as the postgres user
 # through runuser; run as anyone else, it runs as that user.
@@ -82,6 +85,19 @@ stop)
 	[[ $# == 2 ]] || { echo "usage: $0 stop URI" >&2; exit 1; }
 	stop_port "$(port_of "$2")"
 	;;
+halt)
+	[[ $# == 2 ]] || { echo "usage: $0 halt URI" >&2; exit 1; }
+	dir=$(state_dir "$(port_of "$2")")
+	as_owner "$pgbin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+	;;
+resume)
+	[[ $# == 2 ]] || { echo "usage: $0 resume URI" >&2; exit 1; }
+	port=$(port_of "$2")
+	dir=$(state_dir "$port")
+	as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+		-o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		start >/dev/null
+	;;
 run)
 	shift
 	[[ $# -gt 0 ]] || { echo "usage: $0 run CMD [ARGS]" >&2; exit 1; }
@@ -90,7 +106,7 @@ run)
 	MUGAI_TEST_PG_URI=$uri "$@"
 	;;
 *)
-	echo "usage: $0 start | stop URI | run CMD [ARGS]" >&2
+	echo "usage: $0 start | stop URI | halt URI | resume URI | run CMD [ARGS]" >&2
 	exit 1
 	;;
 esac

@@ -596,7 +596,7 @@ static void hop_start(tls_hop *h, SSL_CTX *ctx)
 {
 	memset(h, 0, sizeof(*h));
 	signal(SIGPIPE, SIG_IGN);
-	h->srv = (mg_smtp_server){ "hop.test", 100000, 10, 5, 5, 0, ctx, -1, hop_deliver, h };
+	h->srv = (mg_smtp_server){ "hop.test", 100000, 10, 5, 5, 0, ctx, -1, hop_deliver, h, NULL };
 	h->lfd = listen_any(&h->port);
 	ck_assert_int_eq(pthread_create(&h->th, NULL, hop_main, h), 0);
 }

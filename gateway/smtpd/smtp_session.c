@@ -111,6 +111,17 @@ static void do_mail(session *s, const char *arg)
 		reply(s, 552, "5.3.4 Message size exceeds fixed maximum message size");
 		return;
 	}
+	if (s->srv->mail_check) {
+		char no[200] = "";
+
+		if (s->srv->mail_check(s->srv->ctx, no, sizeof(no)) != 0) {
+			reply(s, 451, "4.3.0 %s, try again later", no);
+			/* our outage, not the client's mistake: the session stays
+			 * open for it to try again, whatever smtp max_errors is */
+			s->stats->errors--;
+			return;
+		}
+	}
 	s->env.declared_size = mp.size;
 	s->env.body_8bit = mp.body_8bit;
 	s->in_mail = true;

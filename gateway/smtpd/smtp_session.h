@@ -47,6 +47,10 @@ typedef struct mg_smtp_server {
 	int drain_fd;          /* readable: finish, answer 421 to the next command */
 	mg_smtp_deliver_fn deliver;
 	void *ctx;
+	/* At MAIL: non-zero refuses the transaction with 451 and why (the
+	 * quarantine is known to be unreachable, so nothing could be kept).
+	 * NULL: no check. */
+	int (*mail_check)(void *ctx, char *why, size_t len);
 } mg_smtp_server;
 
 typedef struct mg_smtp_stats {

@@ -181,6 +181,21 @@ static void append(char *dst, size_t cap, const char *s)
  * part's own 4xx or 5xx, and no later part is tried.  A client that
  * retries after a 4xx sends the earlier banks' recipients the message a
  * second time: a copy twice rather than none. */
+/* At MAIL: a quarantine known to be down refuses the mail at once, rather
+ * than after its data. */
+static int store_reachable(void *vctx, char *why, size_t len)
+{
+	smtpd *d = vctx;
+	char *err = NULL;
+
+	if (mq_reachable(d->pipe.store, &err) == MQ_OK)
+		return 0;
+	snprintf(why, len, "the quarantine is unreachable (%s)", err ? err : "index down");
+	mg_metrics_error("quarantine");
+	free(err);
+	return -1;
+}
+
 static void deliver(void *vctx, const mg_smtp_envelope *env, const unsigned char *msg, size_t len,
                     mg_smtp_reply *reply)
 {
@@ -305,6 +320,7 @@ static void setup(smtpd *d, const mg_service_ctx *ctx)
 		.drain_fd = ctx->drain_fd,
 		.deliver = deliver,
 		.ctx = d,
+		.mail_check = store_reachable,
 	};
 }
 
