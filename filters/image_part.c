@@ -5,11 +5,11 @@
  * OOXML media, ODF pictures: whatever the part is named or declared, the
  * bytes reach the container's output only as the image filter's new PNG
  * or JPEG.  Bytes the image family cannot read (metafiles, EPS, unknown
- * binaries) are dropped without a child run, and so is an SVG: the
- * document's own raster fallback, where there is one, is what it shows
- * elsewhere, and a PNG under the SVG's name, type and references would
- * be a part that lies about itself.  (On their own, in archives and in
- * mail, SVGs are drawn into PNGs by the image family.)  The
+ * binaries) are dropped without a child run.  An SVG goes through the
+ * image family like any picture: librsvg draws it into a PNG from its
+ * bytes alone (no base URL, an SVG that refers to anything outside itself
+ * refused), and the container renames the part and its references to
+ * match, so that no part keeps a name or type it no longer is.  The
  * child's artefact is checked to be a raster, so that bytes libmagic types
  * otherwise (a PDF behind a PNG signature) can never come back as "the
  * image".
@@ -52,11 +52,6 @@ bool mg_image_part(mg_ctx *ctx, const unsigned char *d, size_t len, const char *
 	mg_out_init(out, ctx->policy->max_output);
 	if (!format) {
 		*why = unreadable_why(d, len);
-		return false;
-	}
-	if (strcmp(format, "SVG") == 0) {
-		*why = "SVG image: it can carry scripts and links, and inside a document it is "
-		       "not redrawn (a raster fallback, if any, stays)";
 		return false;
 	}
 	st = mg_sanitize_child(ctx, d, len, name, declared_type, out, NULL);

@@ -3,8 +3,9 @@
  *
  * cdr: a new package with the four XML streams (content, styles, meta,
  * settings) parsed, disarmed and serialised again, the pictures re-encoded
- * by the image filter or dropped (SVG, metafiles: a draw:frame's other
- * draw:image, the raster fallback, stays), a manifest written from what
+ * by the image filter (an SVG drawn into a PNG, renamed with its
+ * references) or dropped (metafiles: a draw:frame's other draw:image,
+ * the raster fallback, stays), a manifest written from what
  * was kept, and the mimetype entry first and stored, as ODF requires.  Left behind: Basic
  * and script libraries, embedded objects and their replacement images,
  * UI configurations, signatures, and in the XML: scripts, event listeners,
@@ -98,6 +99,7 @@ struct odf {
 	mg_pkg pkg;
 	bool *keep;              /* parallel to pkg.parts */
 	mg_out *images;          /* re-encoded pictures, parallel to pkg.parts */
+	char **names;            /* a picture's new name when its format changed (SVG -> PNG) */
 	const char *mime, *ext;  /* of the document */
 	char version[8];         /* manifest:version, when valid */
 	const char *part;        /* the XML part being disarmed */
@@ -215,6 +217,36 @@ static mg_status check_manifest(struct odf *o)
 	return st;
 }
 
+/* A picture whose format changed (an SVG drawn into a PNG) takes a name
+ * that says so: Pictures/a.svg -> Pictures/a.png, or Pictures/a.svg.png
+ * when that is taken.  false when no free name is found. */
+static bool rename_picture(struct odf *o, size_t i)
+{
+	const char *name = o->pkg.parts[i].name, *ext = o->images[i].ext;
+	const char *dot = strrchr(name, '.');
+	char *to = NULL;
+
+	if (!ext[0] || (dot && !strchr(dot, '/') && strcasecmp(dot + 1, ext) == 0))
+		return true;
+	if (dot && !strchr(dot, '/') &&
+	    asprintf(&to, "%.*s.%s", (int)(dot - name), name, ext) < 0)
+		to = NULL;
+	if (!to || mg_pkg_find(&o->pkg, to)) {
+		free(to);
+		if (asprintf(&to, "%s.%s", name, ext) < 0 || mg_pkg_find(&o->pkg, to)) {
+			free(to);
+			return false;
+		}
+	}
+	o->names[i] = to;
+	return true;
+}
+
+static const char *out_name(const struct odf *o, size_t i)
+{
+	return o->names[i] ? o->names[i] : o->pkg.parts[i].name;
+}
+
 static void select_parts(struct odf *o, bool reencode)
 {
 	for (size_t i = 0; i < o->pkg.n; i++) {
@@ -232,6 +264,10 @@ static void select_parts(struct odf *o, bool reencode)
 			mg_out_free(&o->images[i]);
 			o->keep[i] = mg_image_part(o->ctx, p->data, p->len, p->name, NULL, &o->images[i],
 			                           &why);
+			if (o->keep[i] && !rename_picture(o, i)) {
+				o->keep[i] = false;
+				why = "re-encoded picture whose new name is taken";
+			}
 			if (!o->keep[i])
 				mg_report_removed(o->ctx, p->name, "%s", why);
 		} else if (picture) {
@@ -266,6 +302,32 @@ static enum href_kind classify_href(const struct odf *o, const char *href)
 	k = part && kept(o, part);
 	free(part);
 	return k ? HREF_KEPT : HREF_GONE;
+}
+
+/* The re-encoded picture an href names (its name now in *to), NULL for
+ * anything else. */
+static const mg_out *picture_of(const struct odf *o, const char *href, const char **to)
+{
+	char *part = mg_pkg_resolve("", href);
+	mg_part *p = part ? mg_pkg_find(&o->pkg, part) : NULL;
+	size_t i = p ? (size_t)(p - o->pkg.parts) : 0;
+
+	free(part);
+	if (!p || !o->keep[i] || !o->images[i].mime[0])
+		return NULL;
+	*to = out_name(o, i);
+	return &o->images[i];
+}
+
+/* An image element shows the re-encoded picture: its href follows a
+ * rename, and a media type it declares (draw:mime-type, loext:mime-type)
+ * is the picture's new one. */
+static void follow_rename(xmlNodePtr n, xmlAttrPtr href, const char *to, const char *mime)
+{
+	xmlSetNsProp(n, href->ns, href->name, (const xmlChar *)to);
+	for (xmlAttrPtr a = n->properties; a; a = a->next)
+		if (strcmp((const char *)a->name, "mime-type") == 0)
+			xmlSetNsProp(n, a->ns, a->name, (const xmlChar *)mime);
 }
 
 static bool formula_risky(const char *f)
@@ -306,6 +368,8 @@ static const char *href_rule(struct odf *o, xmlNodePtr n, bool *drop, bool *unwr
 	for (a = n->properties; a; a = next) {
 		xmlChar *v;
 		enum href_kind k;
+		const mg_out *pic;
+		const char *to;
 
 		next = a->next;
 		if (attr_is(a, NS_TABLE, "formula")) {
@@ -321,6 +385,8 @@ static const char *href_rule(struct odf *o, xmlNodePtr n, bool *drop, bool *unwr
 			continue;
 		v = xmlNodeGetContent((xmlNodePtr)a);
 		k = v ? classify_href(o, (const char *)v) : HREF_ANCHOR;
+		if (k == HREF_KEPT && (pic = picture_of(o, (const char *)v, &to)))
+			follow_rename(n, a, to, pic->mime);
 		xmlFree(v);
 		if (k == HREF_ANCHOR || k == HREF_KEPT)
 			continue;
@@ -450,7 +516,7 @@ static int write_manifest(struct odf *o, mg_zipw *zw)
 		const char *type = o->images[i].mime[0] ? o->images[i].mime : "text/xml";
 
 		if (o->keep[i])
-			manifest_entry(root, ns, o->pkg.parts[i].name,
+			manifest_entry(root, ns, out_name(o, i),
 			               is_xml_stream(o->pkg.parts[i].name) ? "text/xml" : type, NULL);
 	}
 	mg_buf_init(&b, o->ctx->policy->max_output);
@@ -480,7 +546,7 @@ static mg_status rebuild(struct odf *o, mg_out *out)
 			continue;
 		if (is_xml_stream(p->name))
 			st = write_xml(o, p, zw);
-		else if (mg_zipw_add(zw, p->name, o->images[i].data.data, o->images[i].data.len,
+		else if (mg_zipw_add(zw, out_name(o, i), o->images[i].data.data, o->images[i].data.len,
 		                     false) < 0)
 			st = mg_zipw_fail(o->ctx, mg_zipw_buf(zw));
 		if (st == MG_OK)
@@ -596,7 +662,8 @@ static mg_status odf_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_
 	}
 	o.keep = calloc(o.pkg.n + 1, sizeof(*o.keep));
 	o.images = calloc(o.pkg.n + 1, sizeof(*o.images));
-	if (!o.keep || !o.images) {
+	o.names = calloc(o.pkg.n + 1, sizeof(*o.names));
+	if (!o.keep || !o.images || !o.names) {
 		st = mg_fail(ctx, MG_E_INTERNAL, "out of memory");
 		goto done;
 	}
@@ -605,6 +672,9 @@ static mg_status odf_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_
 done:
 	for (size_t i = 0; o.images && i < o.pkg.n; i++)
 		mg_out_free(&o.images[i]);
+	for (size_t i = 0; o.names && i < o.pkg.n; i++)
+		free(o.names[i]);
+	free(o.names);
 	free(o.images);
 	free(o.keep);
 	mg_pkg_free(&o.pkg);

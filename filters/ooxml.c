@@ -5,8 +5,8 @@
  * cdr: a new package written from parsed parts.  Only the parts the OPC
  * walk carries go in (ooxml_opc.c); each XML part is parsed, disarmed
  * (ooxml_disarm.c) and serialised again; images are the image filter's
- * re-encoded output (an SVG is none: it is dropped, its raster fallback
- * stays); [Content_Types].xml and every .rels part are written
+ * re-encoded output (an SVG drawn into a PNG, renamed; the svgBlip that
+ * named it goes, its raster fallback stays); [Content_Types].xml and every .rels part are written
  * from the decisions, never copied, so a removed part leaves no reference
  * and macro content types become macro-free.  A binary workbook (xlsb) is
  * blocked: its records cannot be checked.

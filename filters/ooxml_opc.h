@@ -7,7 +7,7 @@
  * relationships that were kept, and it is a kind of part we understand: an
  * XML part of an allowed content type, or an image the image family
  * re-encodes (PNG, JPEG, GIF, BMP, TIFF, WebP; an SVG, whatever its
- * declared type, is an image that the family refuses).  Everything else
+ * declared type, is drawn into a PNG and renamed).  Everything else
  * (VBA, ActiveX, OLE embeddings, macro sheets, custom UI, external
  * targets, metafiles, binary parts) is left behind and reported.
  */

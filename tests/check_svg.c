@@ -1,7 +1,9 @@
-/* check_svg.c - SVG never crosses: not in OOXML (svgBlip beside the PNG
- * fallback, SVG parts under any name or type), not in ODF, not as an
- * archive member, not as a mail attachment, not on its own; and every
- * image part of a container goes through the image family or is dropped. */
+/* check_svg.c - SVG never crosses: in OOXML (svgBlip beside the PNG
+ * fallback, SVG parts under any name or type) and ODF an SVG picture is
+ * drawn into a PNG part, renamed with its relationships, content types,
+ * manifest and references; as an archive member, a mail attachment and on
+ * its own it is drawn too; and every image part of a container goes
+ * through the image family or is dropped. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <check.h>
@@ -367,39 +369,58 @@ static void assert_ooxml_clean(const app *a, const svg_variant *v, const mg_resu
                                const char *what)
 {
 	char *pic, *types, *rels, *name = g_strdup_printf("%s/media/%s", a->dir, v->file);
+	char *drawn = g_strdup_printf("%s/media/image2.png", a->dir);
+	bool svgz = v->body == (int)NSVG + 1; /* compressed: not read, dropped */
 
 	ck_assert_msg(res->status == MG_OK, "%s: %s", what, res->reason);
 	ck_assert_str_eq(res->out_ext, a->ext);
-	/* the PNG stays: the relationship to it is kept even when the picture
-	 * showed the SVG alone */
-	ck_assert_int_eq(assert_zip_clean(res->out, res->out_len, what), 1);
+	/* the fallback PNG, and the SVG drawn into a PNG part */
+	ck_assert_int_eq(assert_zip_clean(res->out, res->out_len, what), svgz ? 1 : 2);
 	pic = zip_get(res->out, res->out_len, a->pic_part, NULL);
 	types = zip_get(res->out, res->out_len, "[Content_Types].xml", NULL);
 	rels = zip_get(res->out, res->out_len, a->pic_rels, NULL);
 	ck_assert_ptr_nonnull(pic);
 	ck_assert_ptr_nonnull(types);
 	ck_assert_ptr_nonnull(rels);
-	ck_assert_ptr_null(zip_get(res->out, res->out_len, name, NULL));
-	ck_assert_msg(!strstr(types, v->file), "%s: %s", what, types);
+	if (strcmp(v->file, "image2.png") != 0)
+		ck_assert_ptr_null(zip_get(res->out, res->out_len, name, NULL));
+	ck_assert_msg(!strstr(types, "image2.svg") && !strstr(types, "image2.xml"), "%s: %s", what,
+	              types);
 	ck_assert_msg(!strcasestr(pic, "96DAC541"), "%s: the SVG extension stays", what);
-	ck_assert_msg(!strstr(pic, "rId8"), "%s: a reference to the SVG stays", what);
 	ck_assert_ptr_nonnull(strstr(rels, "image1.png"));
-	ck_assert_ptr_null(strstr(rels, v->file));
-	ck_assert_ptr_null(strstr(rels, "rId8"));
+	ck_assert_ptr_null(strstr(rels, "image2.svg"));
+	ck_assert_ptr_null(strstr(rels, "image2.xml"));
 	ck_assert_ptr_nonnull(strstr(types, "image1.png\" ContentType=\"image/png\""));
-	if (v->only_blip) {
-		ck_assert_ptr_null(strstr(pic, "rId7"));
-		ck_assert_ptr_nonnull(strstr(pic, "<a:blip/>")); /* the frame stays, empty */
+	if (svgz) {
+		ck_assert_ptr_null(strstr(rels, "rId8"));
+		ck_assert_msg(tu_report_has(res, "removed", v->file), "%s: removal not reported", what);
 	} else {
-		/* the fallback stays shown; the other extension too */
+		size_t n = 0;
+		char *png = zip_get(res->out, res->out_len, drawn, &n);
+
+		ck_assert_msg(png && n > 8 && memcmp(png, "\x89PNG", 4) == 0, "%s: no %s", what, drawn);
+		ck_assert_msg(strstr(rels, "Id=\"rId8\"") && strstr(rels, "image2.png"), "%s: %s", what,
+		              rels);
+		ck_assert_msg(strstr(types, "image2.png\" ContentType=\"image/png\"") ||
+		              strstr(types, "Extension=\"png\" ContentType=\"image/png\""), "%s: %s",
+		              what, types);
+		free(png);
+	}
+	if (v->only_blip && !svgz) {
+		/* the picture that was the SVG alone shows its drawing */
+		ck_assert_msg(strstr(pic, "r:embed=\"rId8\"") != NULL, "%s: %s", what, pic);
+	} else if (!v->only_blip) {
+		/* the fallback stays shown; the other extension too; the svgBlip
+		 * (which may only name an SVG) is gone */
 		ck_assert_msg(strstr(pic, "r:embed=\"rId7\"") != NULL, "%s: %s", what, pic);
 		ck_assert_ptr_nonnull(strstr(pic, "28A0092B"));
+		ck_assert_msg(!strstr(pic, "rId8"), "%s: the svgBlip stays", what);
 	}
-	ck_assert_msg(tu_report_has(res, "removed", v->file), "%s: removal not reported", what);
 	free(pic);
 	free(types);
 	free(rels);
 	g_free(name);
+	g_free(drawn);
 }
 
 START_TEST(ooxml_svg_dropped_png_kept)
@@ -432,20 +453,14 @@ START_TEST(ooxml_svg_reason_names_svg)
 	mg_result res;
 
 	ck_assert_int_eq(tu_sanitize(zip, len, "a.docx", MG_MODE_DEFAULT, &res), MG_OK);
-	ck_assert(tu_report_has(&res, "removed", "SVG image"));
 	ck_assert(tu_report_has(&res, "removed", "SVG picture (the raster picture kept)"));
-	/* the SVG part is dropped undrawn (the fallback is the document's own
-	 * raster); the image family ran on the PNG */
-	ck_assert(tu_report_has(&res, "removed", "not redrawn"));
-	ck_assert_ptr_null(strstr(res.report_json, "decoded SVG"));
-	ck_assert_ptr_nonnull(strstr(res.report_json, "decoded PNG image of 2x2 pixels"));
+	/* the SVG part went through the image family: drawn by librsvg */
+	ck_assert_ptr_nonnull(strstr(res.report_json, "decoded SVG image"));
 	mg_result_free(&res);
 	free(zip);
 }
 END_TEST
 
-/* An SVG whose root hides past the sniffing window still never passes:
- * the XML part is refused when its parsed root is an SVG. */
 START_TEST(ooxml_svg_behind_long_prolog_blocks)
 {
 	GString *s = g_string_new("<?xml version=\"1.0\"?><!--");
@@ -687,6 +702,10 @@ START_TEST(odt_svg_dropped_png_kept)
 {
 	static const char *const names[] = { "Pictures/a.svg", "Pictures/b.png", "Pictures/c",
 		                             "Pictures/d.svgz", "Pictures/e.svg" };
+	/* what each comes out as: drawn into a PNG under a PNG name; the
+	 * compressed one (not read) dropped */
+	static const char *const drawn[] = { "Pictures/a.png", "Pictures/b.png", "Pictures/c.png",
+		                             NULL, "Pictures/e.png" };
 	const char *name = names[_i];
 	size_t svg_len, len;
 	unsigned char *svg = _i == 3 ? gzip_of(svg_texts[0], &svg_len)
@@ -702,18 +721,34 @@ START_TEST(odt_svg_dropped_png_kept)
 	ck_assert_msg(tu_sanitize(zip, len, "p.odt", MG_MODE_DEFAULT, &res) == MG_OK, "%s: %s", name,
 	              res.reason);
 	ck_assert_str_eq(res.out_ext, "odt");
-	ck_assert_int_eq(assert_zip_clean(res.out, res.out_len, name), 1);
-	ck_assert_ptr_null(zip_get(res.out, res.out_len, name, NULL));
+	ck_assert_int_eq(assert_zip_clean(res.out, res.out_len, name), drawn[_i] ? 2 : 1);
+	if (!drawn[_i] || strcmp(drawn[_i], name) != 0)
+		ck_assert_ptr_null(zip_get(res.out, res.out_len, name, NULL));
 	content = zip_get(res.out, res.out_len, "content.xml", NULL);
 	manifest = zip_get(res.out, res.out_len, "META-INF/manifest.xml", NULL);
-	ck_assert_ptr_null(strstr(content, name));
 	ck_assert_ptr_nonnull(strstr(content, "Pictures/fallback.png"));
 	ck_assert_ptr_nonnull(strstr(content, "Before the picture."));
-	ck_assert_ptr_null(strstr(manifest, name));
 	ck_assert_ptr_nonnull(strstr(manifest, "Pictures/fallback.png"));
-	ck_assert(tu_report_has(&res, "removed", name));
-	if (_i != 3)
-		ck_assert(tu_report_has(&res, "removed", "SVG image"));
+	if (drawn[_i]) {
+		char *want = g_strdup_printf("xlink:href=\"%s\"", drawn[_i]);
+		char *listed = g_strdup_printf("manifest:full-path=\"%s\" manifest:media-type=\"image/png\"",
+		                              drawn[_i]);
+		size_t n = 0;
+		char *png = zip_get(res.out, res.out_len, drawn[_i], &n);
+
+		ck_assert_msg(png && n > 8 && memcmp(png, "\x89PNG", 4) == 0, "%s", drawn[_i]);
+		ck_assert_msg(strstr(content, want) != NULL, "%s: %s", name, content);
+		ck_assert_msg(strstr(manifest, listed) != NULL, "%s: %s", name, manifest);
+		ck_assert_ptr_nonnull(strstr(content, "loext:mime-type=\"image/png\""));
+		ck_assert_ptr_nonnull(strstr(res.report_json, "decoded SVG image"));
+		free(png);
+		g_free(want);
+		g_free(listed);
+	} else {
+		ck_assert_ptr_null(strstr(content, name));
+		ck_assert_ptr_null(strstr(manifest, name));
+		ck_assert(tu_report_has(&res, "removed", name));
+	}
 	free(content);
 	free(manifest);
 	mg_result_free(&res);
