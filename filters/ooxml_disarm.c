@@ -7,8 +7,9 @@
  * elements that anchor them, form-field macros, mail merge sources,
  * PowerPoint actions that start programs or macros, spreadsheet formulas
  * that call DLLs, DDE or the web (the cached value stays), auto-run names,
- * SVG pictures (the extension beside the raster blip, which stays: the
- * SVG part itself never passes the image family), and every element that
+ * SVG pictures (the extension beside the raster blip, which stays: an
+ * svgBlip may only name an SVG, and the SVG part is now the image
+ * family's PNG), and every element that
  * refers to a relationship that was not kept.
  * Comments and processing instructions go too.  Each removal is reported,
  * counted per kind so a long document does not flood the report.
