@@ -420,6 +420,30 @@ START_TEST(marker_forged)
 }
 END_TEST
 
+START_TEST(notice_reference)
+{
+	mg_buf head;
+	mg_report_ref ref = { 0 }, got;
+	unsigned char pk[32];
+	const char *why = NULL;
+
+	mg_buf_init(&head, 1 << 16);
+	snprintf(ref.item_id, sizeof(ref.item_id), "ID-9");
+	memset(ref.report_sha256, 'b', 64);
+	snprintf(ref.part, sizeof(ref.part), "notice");
+	ck_assert_int_eq(mg_report_header(&head, &ref, key), 0); /* a key, yet no marker */
+	ck_assert(!tu_contains(head.data, head.len, "sig="));
+	mg_buf_puts(&head, "From: mugai\r\n\r\nblocked\r\n");
+	ck_assert_int_eq(mg_report_ref_find(head.data, head.len, &got), 0);
+	ck_assert_str_eq(got.part, "notice");
+	ck_assert_str_eq(got.item_id, "ID-9");
+	ck_assert(!got.has_sig);
+	pk_of(key, pk);
+	ck_assert_int_ne(mg_report_marker_verify(head.data, head.len, pk, &got, &why), 0);
+	mg_buf_free(&head);
+}
+END_TEST
+
 /* A sanitised file marked, unmarked, verified; and forged. */
 static void file_marker(const char *corpus_rel, const char *ext)
 {
@@ -508,6 +532,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, key_not_inherited_by_forks);
 	tcase_add_test(tc, attach_and_take_out);
 	tcase_add_test(tc, marker_forged);
+	tcase_add_test(tc, notice_reference);
 	tcase_add_test(tc, file_marker_zip_and_pdf);
 	tcase_add_test(tc, file_marker_other_families);
 	suite_add_tcase(s, tc);

@@ -28,6 +28,10 @@ int mg_report_header(mg_buf *head, const mg_report_ref *ref, const mg_sign_key *
 	char text[256], hex[129];
 	unsigned char sig[64];
 
+	if (strcmp(ref->part, "notice") == 0)
+		return mg_buf_printf(head, "%s %s;\r\n\treport-sha256=%s; part=notice\r\n", FIELD,
+		                     ref->item_id, ref->report_sha256);
+
 	if (mg_buf_printf(head, "%s %s;\r\n\treport-sha256=%s; artefact-sha256=%s; part=%s", FIELD,
 	                  ref->item_id, ref->report_sha256, ref->artefact_sha256, ref->part) < 0)
 		return -1;
@@ -243,6 +247,9 @@ static int ref_parse(char *v, mg_report_ref *ref)
 		if (ref_param(ref, tok, eq + 1) < 0)
 			return -1;
 	}
+	/* a notice has a report but no artefact */
+	if (strcmp(ref->part, "notice") == 0)
+		return ref->report_sha256[0] ? 0 : -1;
 	return ref->report_sha256[0] && ref->artefact_sha256[0] && ref->part[0] ? 0 : -1;
 }
 

@@ -11,6 +11,10 @@
  *   	report-sha256=HEX; artefact-sha256=HEX; part=none|added|wrapped;
  *   	sig=HEX
  *
+ * A notice sent for a blocked mail names its report too, with no artefact
+ * and no marker ("X-Mugai-Report: ITEM-ID; report-sha256=HEX;
+ * part=notice").
+ *
  * report-sha256 is the report's hash (report_sign.h), artefact-sha256
  * the artefact's.  sig, the marker, is an Ed25519 signature by
  * report.signing_key over "mugai-artefact-v1 ITEM-ID REPORT-HEX
@@ -39,14 +43,14 @@ typedef struct mg_report_ref {
 	char item_id[40];
 	char report_sha256[65];
 	char artefact_sha256[65];
-	char part[8];               /* "none", "added", "wrapped" */
+	char part[8];               /* "none", "added", "wrapped", "notice" */
 	unsigned char sig[64];
 	bool has_sig;
 	size_t body_off;            /* where what follows the field starts */
 } mg_report_ref;
 
 /* Appends the X-Mugai-Report field (CRLF-terminated) to head; k NULL: no
- * sig.  0 or -1. */
+ * sig (a notice never has one).  0 or -1. */
 int mg_report_header(mg_buf *head, const mg_report_ref *ref, const mg_sign_key *k);
 
 /* Writes the artefact with report_json attached into out; *part gets

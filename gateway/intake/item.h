@@ -118,6 +118,9 @@ int mg_item_sign_report(const mg_pipeline *p, mg_item *it, json_t *report);
  * has one, else the artefact; *data and *len say which.  0 or -1. */
 int mg_item_file_out(const mg_pipeline *p, const mg_item *it, struct mg_buf *marked,
                      const void **data, size_t *len);
+/* The X-Mugai-Report field of the notice sent for a blocked mail: its
+ * report named, no artefact, no marker.  0 or -1. */
+int mg_item_notice_ref(const mg_item *it, struct mg_buf *head);
 /* Signs report again after the service added to it (dropd's outbox
  * report); 0 or -1. */
 int mg_pipeline_resign(const mg_pipeline *p, json_t *report);

@@ -40,6 +40,8 @@ void mg_item_check_marker(const mg_pipeline *p, mg_item *it)
 	if (mail ? mg_report_ref_find(it->data, it->len, &ref) < 0
 	         : mg_report_file_find(it->data, it->len, &ref) < 0)
 		return;
+	if (strcmp(ref.part, "notice") == 0)
+		return; /* a notice claims nothing about its content */
 	if (!p->sign_key) {
 		it->marker = "not trusted";
 		it->marker_why = "no report.signing_key to verify it with";
@@ -152,6 +154,16 @@ int mg_item_file_out(const mg_pipeline *p, const mg_item *it, mg_buf *marked,
 	default:
 		return -1;
 	}
+}
+
+int mg_item_notice_ref(const mg_item *it, mg_buf *head)
+{
+	mg_report_ref ref = { 0 };
+
+	snprintf(ref.item_id, sizeof(ref.item_id), "%s", it->id);
+	snprintf(ref.report_sha256, sizeof(ref.report_sha256), "%s", it->report_sha256);
+	snprintf(ref.part, sizeof(ref.part), "notice");
+	return mg_report_header(head, &ref, NULL);
 }
 
 int mg_pipeline_resign(const mg_pipeline *p, json_t *report)

@@ -82,7 +82,7 @@ static int outgoing(smtpd *d, const mg_smtp_envelope *env, mg_item *it, mg_buf *
 		              (const char *const *)env->rcpts, env->nrcpts,
 		              it->subject[0] ? it->subject : NULL, it->len, d->hostname,
 		              (long long)time(NULL) };
-	if (mg_notice_build(head, &n, d->notice_tmpl) < 0)
+	if (mg_item_notice_ref(it, head) < 0 || mg_notice_build(head, &n, d->notice_tmpl) < 0)
 		return -1;
 	parts[0] = (struct iovec){ head->data, head->len };
 	return 1;

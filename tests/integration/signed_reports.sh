@@ -47,8 +47,8 @@ check "check-config takes the key made by keygen" \
 mail=$gw/mail
 mkdir -p "$gw/inbox"
 chmod 777 "$gw" "$gw/inbox"
-start_mugaid -o "relay.next_hop=dir:$mail" -o workers.count=1 -o "report.signing_key=$key" ||
-	{ ko "mugaid starts"; finish; exit 1; }
+start_mugaid -o "relay.next_hop=dir:$mail" -o workers.count=1 -o "report.signing_key=$key" \
+	-o policy.max_size=400K || { ko "mugaid starts"; finish; exit 1; }
 
 send() {
 	swaks --server "127.0.0.1:$smtp_port" --from alice@example.org --to bob@example.lg.jp \
@@ -172,6 +172,32 @@ check "a delivered mail with one byte changed: rejected" test "$(verify_rc "$tmp
 check "another artefact: rejected" test "$(verify_rc "$tmp/r1.json" "$samples/04-csv-and-exe.eml")" = 2
 check "another key: rejected" bash -c '"$1" report verify --public-key "$2" "$3" >/dev/null 2>&1; [[ $? == 2 ]]' _ "$mugai" "$tmp/keys/other.key.pub" "$tmp/r1.json"
 check "the configured key's .pub is the default" bash -c '"$1" report verify -o "report.signing_key=$2" "$3" "$4" >/dev/null' _ "$mugai" "$key" "$tmp/r1.json" "$d"
+
+# ---- a mail blocked whole: its notice names the signed report
+$py - "$tmp/big.eml" <<'PY'
+import sys
+body = "\r\n".join("x" * 76 for _ in range(7000))
+open(sys.argv[1], "w", newline="").write("From: a@example.org\r\nTo: b@example.lg.jp\r\nSubject: big\r\n\r\n" + body + "\r\n")
+PY
+out=$(send "$tmp/big.eml")
+bid=$(reply_id <<<"$out")
+wait_until 10 bash -c "ls '$mail'/$bid*.eml >/dev/null 2>&1"
+report_of "$bid" "$tmp/rb.json"
+check "a blocked mail's report is signed too" test "$(verify_rc "$tmp/rb.json")" = 0
+check "its notice carries X-Mugai-Report naming that report (part=notice, no marker)" \
+	$py - "$tmp/rb.json" "$(delivered "$bid")" "$bid" <<'PY'
+import hashlib, json, re, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "blocked" and r["output"] is None
+del r["signature"]
+canon = json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+raw = open(sys.argv[2], "rb").read()
+m = re.search(rb"^X-Mugai-Report: ([^;]+);\r\n\treport-sha256=([0-9a-f]{64}); part=notice\r\n", raw, re.M)
+assert m and m.group(1).decode() == sys.argv[3]
+assert m.group(2).decode() == hashlib.sha256(canon).hexdigest()
+PY
+check "the report of a blocked item names no artefact to verify" \
+	test "$(verify_rc "$tmp/rb.json" "$tmp/big.eml")" = 2
 
 # ---- the drop folder: the outbox report is signed too, and names its artefact
 cp "$corpus/office/dde-test.docm" "$gw/inbox/"
