@@ -18,7 +18,7 @@ it.  The words the HTML shows are taken from the original by Python's own
 HTML parser (text outside head, script and style, split at blanks), and
 every one of them must be found in the delivered text/plain (MODE text)
 or in both the delivered text/plain and the visible text of the
-delivered HTML (MODE safe).
+delivered HTML (MODE safe), where the inline images must be kept too.
 """
 import email
 import email.policy
@@ -286,6 +286,14 @@ def check(mode, origdir, sink):
                 print(f"[{num}] {len(pages)} HTML versions delivered")
                 problems += 1
             where.append(("HTML", " ".join(w for p in pages for w in visible_words(p))))
+            # the inline images the HTML shows are kept, as parts of the page
+            shown = sum(p.count('src="cid:') for p in parts(orig, "text/html"))
+            kept = [p for p in out.walk() if p.get("Content-ID") and
+                    p.get_content_maintype() == "image"]
+            refs = sum(p.count('src="cid:img') for p in pages)
+            if shown and (len(kept) != shown or refs != shown):
+                print(f"[{num}] {shown} inline images shown, {len(kept)} kept, {refs} referred to")
+                problems += 1
         elif parts(out, "text/html"):
             print(f"[{num}] text/html delivered in text mode")
             problems += 1
