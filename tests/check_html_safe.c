@@ -590,6 +590,37 @@ START_TEST(mail_safe_svg_image)
 }
 END_TEST
 
+/* libxml2's HTML 4 parser makes HTML 5's void embed, source and track
+ * containers of what follows: that text is kept, in both policies. */
+START_TEST(void5_keeps_what_follows)
+{
+	const char *html = "<p>a<embed src=x.swf>after embed</p><video><source src=v.mp4>"
+	                   "</video>after source<audio><track src=t.vtt></audio><p>after track</p>";
+	mg_policy *p = mg_policy_new();
+	mg_ctx ctx = { 0 };
+	mg_buf t;
+	struct run r = rebuild("text", html, NULL);
+
+	ctx.policy = p;
+	ctx.deadline = mg_now() + 30;
+	ctx.report = json_pack("{s:[],s:[],s:[]}", "actions", "removed", "findings");
+	mg_buf_init(&t, 1 << 20);
+	ck_assert_int_eq(mg_html_to_text(&ctx, (const unsigned char *)html, strlen(html), "utf-8", &t,
+	                                 NULL), MG_OK);
+	ck_assert_ptr_nonnull(strstr((const char *)t.data, "after embed"));
+	ck_assert_ptr_nonnull(strstr((const char *)t.data, "after source"));
+	ck_assert_ptr_nonnull(strstr((const char *)t.data, "after track"));
+	ck_assert_ptr_nonnull(strstr(r.body, "after embed"));
+	ck_assert_ptr_nonnull(strstr(r.body, "after source"));
+	ck_assert_ptr_nonnull(strstr(r.body, "after track"));
+	ck_assert(!has_ci(r.page, "embed src"));
+	mg_buf_free(&t);
+	json_decref(ctx.report);
+	mg_policy_free(p);
+	run_free(&r);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("html_safe");
@@ -614,6 +645,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, mail_text_is_default);
 	tcase_add_test(tc, mail_safe_twice);
 	tcase_add_test(tc, mail_safe_svg_image);
+	tcase_add_test(tc, void5_keeps_what_follows);
 	suite_add_tcase(s, tc);
 	return s;
 }
