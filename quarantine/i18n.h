@@ -259,6 +259,20 @@ typedef enum mw_lang { MW_JA = 0, MW_EN, MW_LANG_COUNT } mw_lang;
 	X(ERR_FORBIDDEN, "この操作を行う権限がありません。", "Your role does not allow this.") \
 	X(GO_HOME, "トップページへ", "Go to the start page") \
 	\
+	X(LINKS_TITLE, "解除リンク", "Unlock links") \
+	X(LINKS_NONE, "このアイテムの解除リンクはまだありません。", "No unlock link for this item yet.") \
+	X(LINKS_COL_TO, "宛先", "For") \
+	X(LINKS_COL_ISSUED, "発行", "Issued") \
+	X(LINKS_COL_EXPIRES, "有効期限", "Expires") \
+	X(LINKS_COL_STATE, "状態", "State") \
+	X(LINKS_LIVE, "有効", "Live") \
+	X(LINKS_USED, "使用済み", "Used") \
+	X(LINKS_EXPIRED, "期限切れ", "Expired") \
+	X(LINKS_HINT, "受信者がパスワードを入力してファイルを受け取れるリンクを発行します。リンクはこの一度だけ表示されます。", \
+	  "Issue a link on which the recipient types the password and receives the file. The link is shown this once.") \
+	X(LINKS_ISSUE, "解除リンクを発行", "Issue an unlock link") \
+	X(LINKS_ISSUED, "{1} 宛ての解除リンクを発行しました。受信者に伝えてください（この一度だけ表示されます）：{2}", \
+	  "Unlock link for {1} issued. Give it to the recipient (it is shown this once): {2}") \
 	X(UNLOCK_TITLE, "パスワード付きファイルの受け取り", "Receive a password-protected file") \
 	X(UNLOCK_INTRO, "このファイルはパスワードで保護されているため、無害化できずに保留されています。送信者から知らされたパスワードを入力してください。ファイルは隔離された環境の中で開かれ、無害化されてからお届けします。", \
 	  "This file is protected by a password, so it was held back instead of being sanitised. Type the password the sender gave you: the file is opened inside an isolated sandbox, sanitised, and then delivered.") \

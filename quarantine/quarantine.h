@@ -336,6 +336,15 @@ typedef struct mq_unlock_token {
 int mq_unlock_token_create(mq_store *s, const char *item_id, const char *recipient,
                            int64_t ttl_seconds, char *token_out, size_t token_out_len,
                            char **err);
+/* The same by a person (an approver or an admin; NULL: the system), who
+ * is the audit entry's actor.  Either way recipient must be one of the
+ * item's envelope recipients (a mail) or MQ_UNLOCK_OUTBOX (a file). */
+int mq_unlock_token_issue(mq_store *s, const char *user, const char *item_id,
+                          const char *recipient, int64_t ttl_seconds, char *token_out,
+                          size_t token_out_len, char **err);
+/* The item's links, oldest first, at most 100 (free()). */
+int mq_unlock_token_list(mq_store *s, const char *item_id, mq_unlock_token **out, size_t *n,
+                         char **err);
 /* Fills *out for a known token (any state): MQ_OK when it is live,
  * MQ_E_REFUSED when used or expired (out->state says which),
  * MQ_E_NOTFOUND for a token never made (or malformed). */

@@ -108,11 +108,46 @@ static int need_openable(const mq_item *it, char **err)
 }
 
 struct creation {
-	const char *item_id, *token;
+	const char *user, *item_id, *token;
 	char *recipient;
 	int64_t ttl;
 	mq_item item;
 };
+
+/* A link goes to one of the item's own envelope recipients (a mail), or
+ * to the outbox (a file): never to an address the item was not for. */
+static int need_recipient(const struct creation *c, char **err)
+{
+	const char *all = c->item.recipients ? c->item.recipients : "";
+	size_t n = strlen(c->recipient);
+
+	if (strcmp(c->item.channel, "mail") != 0)
+		return strcmp(c->recipient, MQ_UNLOCK_OUTBOX) == 0
+		               ? MQ_OK
+		               : mq_fail(err, MQ_E_REFUSED, "refused: a file's link goes to the "
+		                         "outbox, not to '%.100s'", c->recipient);
+	for (const char *p = all; (p = strstr(p, c->recipient)); p += n)
+		if ((p == all || p[-1] == ' ' || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
+			return MQ_OK;
+	return mq_fail(err, MQ_E_REFUSED, "refused: %.100s is not a recipient of item %s",
+	               c->recipient, c->item_id);
+}
+
+/* Issuing by a person takes an approver or an admin, as unlocking does. */
+static int need_issuer(mq_store *s, const char *user, char **err)
+{
+	mq_role role;
+	int rc;
+
+	if (!user)
+		return MQ_OK;
+	if ((rc = mq_actor_role(s, user, &role, err)) < 0)
+		return rc;
+	return role == MQ_ROLE_APPROVER || role == MQ_ROLE_ADMIN
+	               ? MQ_OK
+	               : mq_fail(err, MQ_E_REFUSED, "refused: %s has the %s role; an unlock link "
+	                         "needs the approver or admin role", user, mq_role_name(role));
+}
 
 static int create_locked(mq_store *s, struct creation *c, char **err)
 {
@@ -120,8 +155,9 @@ static int create_locked(mq_store *s, struct creation *c, char **err)
 	int64_t now = mq_now();
 	int rc;
 
-	if ((rc = mq_item_load(s, c->item_id, &c->item, err)) < 0 ||
-	    (rc = need_openable(&c->item, err)) < 0)
+	if ((rc = need_issuer(s, c->user, err)) < 0 ||
+	    (rc = mq_item_load(s, c->item_id, &c->item, err)) < 0 ||
+	    (rc = need_openable(&c->item, err)) < 0 || (rc = need_recipient(c, err)) < 0)
 		return rc;
 	/* a link opens only what a password could */
 	if ((rc = mq_item_has_encrypted(s, &c->item, err)) <= 0)
@@ -140,6 +176,8 @@ static int create_locked(mq_store *s, struct creation *c, char **err)
 			return MQ_E_ERROR;
 	}
 	snprintf(actor, sizeof(actor), "system:%.60s", c->item.channel);
+	if (c->user)
+		snprintf(actor, sizeof(actor), "%.64s", c->user);
 	snprintf(detail, sizeof(detail), "recipient=%.330s link=%.8s expires=%" PRId64,
 	         c->recipient, hash, now + c->ttl);
 	return mq_audit_append(s->ix, actor, "unlock_link", c->item_id, detail, err) < 0
@@ -161,8 +199,17 @@ int mq_unlock_token_create(mq_store *s, const char *item_id, const char *recipie
                            int64_t ttl_seconds, char *token_out, size_t token_out_len,
                            char **err)
 {
+	return mq_unlock_token_issue(s, NULL, item_id, recipient, ttl_seconds, token_out,
+	                             token_out_len, err);
+}
+
+int mq_unlock_token_issue(mq_store *s, const char *user, const char *item_id,
+                          const char *recipient, int64_t ttl_seconds, char *token_out,
+                          size_t token_out_len, char **err)
+{
 	char token[MQ_UNLOCK_TOKEN_SIZE];
-	struct creation c = { .item_id = item_id, .token = token, .ttl = ttl_seconds };
+	struct creation c = { .user = user, .item_id = item_id, .token = token,
+		              .ttl = ttl_seconds };
 	int rc;
 
 	if (!item_id || !recipient || !*recipient || !token_out ||

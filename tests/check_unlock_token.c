@@ -112,10 +112,11 @@ static int64_t test_now(void)
 	return (int64_t)time(NULL);
 }
 
-static void put(mq_store *s, const char *id, const char *verdict, const char *content)
+static void put_on(mq_store *s, const char *channel, const char *id, const char *verdict,
+                   const char *content)
 {
 	const char *rcpts[] = { "a@lg.example.jp", "b@lg.example.jp" };
-	mq_meta m = { .channel = "mail", .sender = "x@example.com", .recipients = rcpts,
+	mq_meta m = { .channel = channel, .sender = "x@example.com", .recipients = rcpts,
 		      .nrecipients = 2, .subject = "請求書", .verdict = verdict,
 		      .reasons = "encrypted: zip" };
 	char *err = NULL;
@@ -123,6 +124,11 @@ static void put(mq_store *s, const char *id, const char *verdict, const char *co
 	snprintf(m.item_id, sizeof(m.item_id), "%s", id);
 	ck_assert_msg(mq_put(s, &m, content, strlen(content), "{}", &err) == MQ_OK, "put: %s",
 	              err ? err : "?");
+}
+
+static void put(mq_store *s, const char *id, const char *verdict, const char *content)
+{
+	put_on(s, "mail", id, verdict, content);
 }
 
 static void make_token(mq_store *s, const char *id, const char *rcpt, char tok[MQ_UNLOCK_TOKEN_SIZE])
@@ -268,7 +274,7 @@ START_TEST(expired_link_is_refused)
 	mq_item it;
 
 	env_open(&e, _i);
-	put(e.s, "enc-3", "encrypted", "PK-three");
+	put_on(e.s, "file", "enc-3", "encrypted", "PK-three");
 	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-3", MQ_UNLOCK_OUTBOX, 60, tok, sizeof(tok),
 	                                        &err),
 	                 MQ_OK);
@@ -301,7 +307,7 @@ START_TEST(bad_links_and_items_refused)
 	put(e.s, "enc-4", "encrypted", "PK-four");
 	put(e.s, "plain-4", "blocked", "MZ-plain");
 	/* only what a password could open takes a link */
-	ck_assert_int_eq(mq_unlock_token_create(e.s, "plain-4", "a@x", 60, tok, sizeof(tok), &err),
+	ck_assert_int_eq(mq_unlock_token_create(e.s, "plain-4", "a@lg.example.jp", 60, tok, sizeof(tok), &err),
 	                 MQ_E_REFUSED);
 	ck_assert_ptr_nonnull(strstr(err, "no encrypted part"));
 	free(err);
@@ -313,22 +319,37 @@ START_TEST(bad_links_and_items_refused)
 	ck_assert_int_eq(mq_unlock_token_check(e.s, "short", &t, &it, NULL, NULL), MQ_E_NOTFOUND);
 	ck_assert_int_eq(mq_unlock_token_fail(e.s, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1, NULL, NULL),
 	                 MQ_E_NOTFOUND);
-	ck_assert_int_eq(mq_unlock_token_create(e.s, "nope", "a@x", 60, tok, sizeof(tok), &err),
+	ck_assert_int_eq(mq_unlock_token_create(e.s, "nope", "a@lg.example.jp", 60, tok,
+	                                        sizeof(tok), &err),
 	                 MQ_E_NOTFOUND);
 	free(err);
-	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", "a@x", 0, tok, sizeof(tok), NULL),
+	err = NULL;
+	/* only to the item's own recipients */
+	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", "evil@example.com", 60, tok,
+	                                        sizeof(tok), &err),
+	                 MQ_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err, "not a recipient"));
+	free(err);
+	err = NULL;
+	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", "a@lg.example", 60, tok, sizeof(tok),
+	                                        NULL),
+	                 MQ_E_REFUSED);
+	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", MQ_UNLOCK_OUTBOX, 60, tok,
+	                                        sizeof(tok), NULL),
+	                 MQ_E_REFUSED);
+	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", "a@lg.example.jp", 0, tok, sizeof(tok), NULL),
 	                 MQ_E_ERROR);
 	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", "", 60, tok, sizeof(tok), NULL),
 	                 MQ_E_ERROR);
-	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", "a@x", 60, tok, 10, NULL), MQ_E_ERROR);
+	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", "a@lg.example.jp", 60, tok, 10, NULL), MQ_E_ERROR);
 	/* an item on its way out or gone takes no link, and its links die */
-	make_token(e.s, "enc-4", "a@x", tok);
+	make_token(e.s, "enc-4", "a@lg.example.jp", tok);
 	ck_assert_int_eq(mq_user_add(e.s, NULL, "root", MQ_ROLE_ADMIN, "long enough pw", NULL),
 	                 MQ_OK);
 	ck_assert_int_eq(mq_delete(e.s, "root", "enc-4", "test", NULL), MQ_OK);
 	ck_assert_int_eq(mq_unlock_token_check(e.s, tok, &t, &it, NULL, NULL), MQ_E_REFUSED);
 	ck_assert_int_eq(mq_unlock_token_consume(e.s, tok, 1, NULL, NULL), MQ_E_REFUSED);
-	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", "a@x", 60, tok, sizeof(tok), NULL),
+	ck_assert_int_eq(mq_unlock_token_create(e.s, "enc-4", "a@lg.example.jp", 60, tok, sizeof(tok), NULL),
 	                 MQ_E_REFUSED);
 	/* a purged item's links are gone with it */
 	{
@@ -336,7 +357,7 @@ START_TEST(bad_links_and_items_refused)
 		uint64_t purged = 0;
 
 		put(e.s, "enc-5", "encrypted", "PK-five");
-		make_token(e.s, "enc-5", "a@x", tok);
+		make_token(e.s, "enc-5", "a@lg.example.jp", tok);
 		ck_assert_int_eq(mq_purge(e.s, NULL, test_now() + 10, &purged, NULL), MQ_OK);
 		ck_assert_uint_ge(purged, 1);
 		raw_sql(&e, "SELECT COUNT(*) FROM mq_unlock_tokens", n, sizeof(n));
@@ -375,6 +396,51 @@ START_TEST(public_url_and_links)
 }
 END_TEST
 
+START_TEST(issued_by_people_and_listed)
+{
+	struct env e;
+	char ta[MQ_UNLOCK_TOKEN_SIZE], tb[MQ_UNLOCK_TOKEN_SIZE], *err = NULL;
+	mq_unlock_token *links;
+	mq_item it;
+	size_t n;
+
+	env_open(&e, _i);
+	put(e.s, "enc-6", "encrypted", "PK-six");
+	ck_assert_int_eq(mq_user_add(e.s, NULL, "rev", MQ_ROLE_REVIEWER, "long enough pw", NULL),
+	                 MQ_OK);
+	ck_assert_int_eq(mq_user_add(e.s, NULL, "appr", MQ_ROLE_APPROVER, "long enough pw", NULL),
+	                 MQ_OK);
+	ck_assert_int_eq(mq_unlock_token_issue(e.s, "rev", "enc-6", "a@lg.example.jp", 60, ta,
+	                                       sizeof(ta), &err),
+	                 MQ_E_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err, "approver or admin"));
+	free(err);
+	ck_assert_int_eq(mq_unlock_token_issue(e.s, "appr", "enc-6", "a@lg.example.jp", 60, ta,
+	                                       sizeof(ta), NULL),
+	                 MQ_OK);
+	make_token(e.s, "enc-6", "b@lg.example.jp", tb);
+	ck_assert_int_eq(mq_unlock_token_consume(e.s, tb, 1, NULL, NULL), MQ_OK);
+	ck_assert_int_eq(mq_get(e.s, "enc-6", &it, NULL), MQ_OK);
+	ck_assert_str_eq(it.audit[1].action, "unlock_link");
+	ck_assert_str_eq(it.audit[1].actor, "appr");
+	mq_item_free(&it);
+	ck_assert_int_eq(mq_unlock_token_list(e.s, "enc-6", &links, &n, NULL), MQ_OK);
+	ck_assert_uint_eq(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(links[i].item_id, "enc-6");
+		ck_assert_uint_eq(strlen(links[i].tag), 8);
+		ck_assert_int_eq(links[i].state, strcmp(links[i].recipient, "a@lg.example.jp") == 0
+		                                         ? MQ_TOKEN_LIVE
+		                                         : MQ_TOKEN_USED);
+	}
+	free(links);
+	ck_assert_int_eq(mq_unlock_token_list(e.s, "none", &links, &n, NULL), MQ_OK);
+	ck_assert_uint_eq(n, 0);
+	audit_clean(e.s, ta);
+	env_close(&e);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("unlock_token");
@@ -385,6 +451,7 @@ Suite *mugai_suite(void)
 	tcase_add_loop_test(tc, each_recipient_has_a_link, 0, nb);
 	tcase_add_loop_test(tc, expired_link_is_refused, 0, nb);
 	tcase_add_loop_test(tc, bad_links_and_items_refused, 0, nb);
+	tcase_add_loop_test(tc, issued_by_people_and_listed, 0, nb);
 	tcase_add_test(tc, public_url_and_links);
 	suite_add_tcase(s, tc);
 	return s;

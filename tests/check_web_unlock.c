@@ -65,7 +65,7 @@ static int fake_unlock(void *ctx, const mq_item *item, const unsigned char *orig
 
 static void setup_with(mw_unlock_fn hook)
 {
-	mw_options opt = { .unlock = hook };
+	mw_options opt = { .unlock = hook, .public_url = "https://mugai.example.lg.jp/ui/" };
 	const char *rcpt[] = { RCPT, "suzuki@city.example.lg.jp" };
 	mq_meta m = { .item_id = ITEM, .channel = "mail", .sender = "sato@example.org",
 		      .recipients = rcpt, .nrecipients = 2, .subject = "【資料送付】<b>議事録</b>",
@@ -423,6 +423,95 @@ START_TEST(no_hook_no_unlock)
 }
 END_TEST
 
+/* --- links issued on the item page ---------------------------------------- */
+
+/* A signed-in session of a new user with that role. */
+static void session_of(const char *user, mq_role role, mw_session *sess)
+{
+	ck_assert_int_eq(mq_user_add(store, NULL, user, role, "long enough pw", NULL), MQ_OK);
+	ck_assert_int_eq(mw_session_create(srv->sessions, user, role, MW_EN, (int64_t)time(NULL),
+	                                   sess),
+	                 0);
+}
+
+static unsigned session_call(const mw_session *sess, const char *method, const char *path,
+                             const char *rcpt, char *page, size_t size)
+{
+	mw_request req;
+	mw_response r;
+	unsigned st;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.path = path;
+	req.ip = "192.0.2.8";
+	req.host = "127.0.0.1:8025";
+	req.cookie_session = sess->id;
+	req.now = (int64_t)time(NULL);
+	if (strcmp(method, "POST") == 0) {
+		mw_args_add(&req.form, "csrf", sess->csrf, strlen(sess->csrf));
+		mw_args_add(&req.form, "recipient", rcpt, strlen(rcpt));
+	}
+	mw_response_init(&r);
+	mw_handle(srv, &req, &r);
+	st = r.status;
+	snprintf(page, size, "%s", body(&r));
+	mw_response_free(&r);
+	mw_args_free(&req.form);
+	return st;
+}
+
+START_TEST(approver_issues_a_link)
+{
+	mw_session bob, alice;
+	char page[65536], path[80], csrf[MW_TOKEN_HEX + 1], *at;
+	const char *prefix = "https://mugai.example.lg.jp/ui/unlock/";
+
+	session_of("bob", MQ_ROLE_APPROVER, &bob);
+	session_of("alice", MQ_ROLE_REVIEWER, &alice);
+	ck_assert_uint_eq(session_call(&bob, "GET", "/items/" ITEM, NULL, page, sizeof(page)), 200);
+	ck_assert_ptr_nonnull(strstr(page, "id=\"links\""));
+	ck_assert_ptr_nonnull(strstr(page, "No unlock link for this item yet."));
+	ck_assert_ptr_nonnull(strstr(page, "<option value=\"" RCPT "\">"));
+	ck_assert_ptr_nonnull(strstr(page, "<option value=\"suzuki@city.example.lg.jp\">"));
+	/* a reviewer sees the links, issues none */
+	ck_assert_uint_eq(session_call(&alice, "GET", "/items/" ITEM, NULL, page, sizeof(page)),
+	                  200);
+	ck_assert_ptr_nonnull(strstr(page, "id=\"links\""));
+	ck_assert_ptr_null(strstr(page, "form-link"));
+	ck_assert_uint_eq(session_call(&alice, "POST", "/items/" ITEM "/link", RCPT, page,
+	                               sizeof(page)),
+	                  303);
+	session_call(&alice, "GET", "/items/" ITEM, NULL, page, sizeof(page));
+	ck_assert_ptr_nonnull(strstr(page, "approver or admin"));
+	/* nor to an address the item was not for */
+	session_call(&bob, "POST", "/items/" ITEM "/link", "evil@example.com", page, sizeof(page));
+	session_call(&bob, "GET", "/items/" ITEM, NULL, page, sizeof(page));
+	ck_assert_ptr_nonnull(strstr(page, "not a recipient"));
+	ck_assert_ptr_null(strstr(page, prefix));
+
+	ck_assert_uint_eq(session_call(&bob, "POST", "/items/" ITEM "/link", RCPT, page,
+	                               sizeof(page)),
+	                  303);
+	ck_assert_uint_eq(session_call(&bob, "GET", "/items/" ITEM, NULL, page, sizeof(page)), 200);
+	at = strstr(page, prefix);
+	ck_assert_ptr_nonnull(at);
+	ck_assert_ptr_nonnull(strstr(page, "Unlock link for " RCPT " issued"));
+	ck_assert_ptr_nonnull(strstr(page, "id=\"links-table\""));
+	ck_assert_ptr_nonnull(strstr(page, "Live"));
+	snprintf(path, sizeof(path), "/unlock/%.32s", at + strlen(prefix));
+	/* shown this once */
+	session_call(&bob, "GET", "/items/" ITEM, NULL, page, sizeof(page));
+	ck_assert_ptr_null(strstr(page, prefix));
+	/* and it works */
+	open_form(path, csrf);
+	ck_assert_uint_eq(post(path, csrf, RIGHT, NULL, page, sizeof(page)), 200);
+	ck_assert_ptr_nonnull(strstr(page, "id=\"unlock-done\""));
+	session_call(&bob, "GET", "/items/" ITEM, NULL, page, sizeof(page));
+	ck_assert_ptr_nonnull(strstr(page, "Used"));
+}
+END_TEST
+
 /* --- over a socket ------------------------------------------------------ */
 
 static sem_t entered, release;
@@ -532,6 +621,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, dead_and_unknown_links);
 	tcase_add_test(tc, failure_keeps_the_link);
 	tcase_add_test(tc, no_hook_no_unlock);
+	tcase_add_test(tc, approver_issues_a_link);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	{

@@ -64,6 +64,8 @@ int mg_web_options(const mg_config *c, mw_options *opt, char **err)
 	opt->allowed_hosts = c->admin_allowed_hosts;
 	opt->self_approval = mg_config_self_approval(c);
 	opt->listen = c->admin_listen;
+	opt->public_url = c->admin_public_url;
+	opt->link_ttl = c->ppap_link_ttl;
 	opt->node = mg_node_name(c);
 	opt->log = mg_web_log;
 	return 0;

@@ -342,6 +342,10 @@ mw_server *mw_server_new(mq_store *store, const mw_options *opt, char **err)
 	/* copied: the caller's strings need not outlive the server */
 	srv->opt.allowed_hosts = srv->opt.listen = NULL;
 	pthread_mutex_init(&srv->stats_lock, NULL);
+	if (srv->opt.public_url && *srv->opt.public_url &&
+	    !(srv->public_url = strdup(srv->opt.public_url)))
+		goto oom;
+	srv->opt.public_url = NULL;
 	srv->sessions = mw_sessions_new(MAX_SESSIONS, srv->opt.session_idle, srv->opt.session_max);
 	srv->rl_ip = mw_ratelimit_new(MW_LOGIN_FAILURES, MW_LOGIN_WINDOW, RL_SLOTS);
 	srv->rl_user = mw_ratelimit_new(MW_LOGIN_FAILURES, MW_LOGIN_WINDOW, RL_SLOTS);
@@ -411,6 +415,7 @@ void mw_server_free(mw_server *srv)
 	mw_ratelimit_free(srv->rl_unlock_token);
 	mw_ratelimit_free(srv->rl_unlock_ip);
 	mw_unlock_files_free(srv->unlocked);
+	free(srv->public_url);
 	mw_hosts_free(srv);
 	pthread_mutex_destroy(&srv->stats_lock);
 	free(srv);

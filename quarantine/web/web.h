@@ -82,6 +82,10 @@ typedef struct mw_options {
 	bool self_approval;       /* quarantine.self_approval: offer the exception */
 	mw_unlock_fn unlock;      /* NULL: /unlock/TOKEN says unlocking is unavailable */
 	void *unlock_ctx;
+	/* admin.public_url and ppap.link_ttl: an approver issues links on an
+	 * item's page (none without a public_url).  Copied. */
+	const char *public_url;
+	unsigned link_ttl;
 	const char *node;         /* daemon.node: a label on every /metrics series; kept, not
 	                             copied; NULL: none */
 } mw_options;

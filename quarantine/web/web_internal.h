@@ -170,6 +170,7 @@ struct mw_server {
 	mw_ratelimit *rl_unlock_token, *rl_unlock_ip; /* wrong unlock passwords */
 	struct mw_unlock_files *unlocked; /* sanitised files for download (web_unlock_files.c) */
 	uint64_t unlocks, unlock_failures;
+	char *public_url;          /* copied from the options; NULL: no links issued here */
 	char **hosts;              /* the Host names answered (web_host.c) */
 	size_t nhosts;
 };
@@ -288,6 +289,9 @@ void mw_page_audit(mw_server *srv, mw_request *req, mw_response *resp);
 void mw_page_account(mw_server *srv, mw_request *req, mw_response *resp);
 void mw_do_lang(mw_server *srv, mw_request *req, mw_response *resp);
 void mw_do_password(mw_server *srv, mw_request *req, mw_response *resp);
+/* web_item_links.c: an item's unlock links on its page, and issuing one. */
+void mw_item_links(mw_server *srv, mw_out *o, const mw_request *req, const mq_item *it);
+void mw_do_item_link(mw_server *srv, mw_request *req, mw_response *resp, const char *id);
 /* web_unlock.c: a recipient's unlock link (no session). */
 void mw_page_unlock(mw_server *srv, mw_request *req, mw_response *resp, const char *token);
 void mw_do_unlock_file(mw_server *srv, mw_request *req, mw_response *resp, const char *id);

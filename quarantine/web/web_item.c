@@ -263,6 +263,7 @@ void mw_page_item(mw_server *srv, mw_request *req, mw_response *resp, const char
 	summary(o, l, &it);
 	mw_raw(o, "</div><div class=\"side\">");
 	actions(srv, o, req, &it);
+	mw_item_links(srv, o, req, &it);
 	mw_raw(o, "</div></div><section class=\"panel\" id=\"report\"><h2>");
 	mw_tr(o, l, MW_SEC_REPORT);
 	mw_raw(o, "</h2>");

@@ -104,7 +104,7 @@ static void parse_item(const char *rest, mw_route *r)
 	} else if (strcmp(slash, "/original") == 0) {
 		r->id = MW_R_ITEM_ORIGINAL;
 	} else if (strcmp(slash, "/request") == 0 || strcmp(slash, "/approve") == 0 ||
-	           strcmp(slash, "/approve_self") == 0 ||
+	           strcmp(slash, "/approve_self") == 0 || strcmp(slash, "/link") == 0 ||
 	           strcmp(slash, "/deny") == 0 || strcmp(slash, "/delete") == 0) {
 		r->id = MW_R_ITEM_ACTION;
 		snprintf(r->action, sizeof(r->action), "%s", slash + 1);
@@ -276,7 +276,10 @@ static void dispatch(mw_server *srv, mw_request *req, mw_response *resp, const m
 		mw_do_download(srv, req, resp, r->item);
 		return;
 	case MW_R_ITEM_ACTION:
-		mw_do_item_action(srv, req, resp, r->item, r->action);
+		if (strcmp(r->action, "link") == 0)
+			mw_do_item_link(srv, req, resp, r->item);
+		else
+			mw_do_item_action(srv, req, resp, r->item, r->action);
 		return;
 	case MW_R_AUDIT:
 		mw_page_audit(srv, req, resp);

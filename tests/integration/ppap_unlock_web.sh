@@ -49,14 +49,16 @@ m.add_attachment(open(sys.argv[1], "rb").read(), maintype="application", subtype
                  filename="ppap.zip")
 open(sys.argv[2], "wb").write(bytes(m))
 PY
-out=$(swaks --server "127.0.0.1:$smtp_port" --from sato@example.org --to tanaka@example.lg.jp \
-	--to suzuki@example.lg.jp --data "$tmp/ppap.eml" --timeout 60 2>&1)
+out=$(swaks --server "127.0.0.1:$smtp_port" --from sato@example.org \
+	--to tanaka@example.lg.jp,suzuki@example.lg.jp --data "$tmp/ppap.eml" --timeout 60 2>&1)
 id=$(grep -oE '[0-9]{8}T[0-9]{6}-[0-9a-f]{12}' <<<"$out" | tail -1)
 check "the PPAP mail is accepted" test -n "$id"
 wait_until 20 bash -c "grep -qs 'X-Mugai-Id: $id' '$sink'/*"
 
 limit_url=$(q link "$id" --recipient tanaka@example.lg.jp)
 url=$(q link "$id" --recipient suzuki@example.lg.jp)
+check "a link goes only to a recipient of the item" \
+	bash -c "\"$mugai\" quarantine ${gw_opts[*]@Q} link '$id' --recipient someone@example.com 2>&1 | grep -q 'not a recipient'"
 check "links are made from admin.public_url" \
 	bash -c "[[ '$url' =~ ^http://127\.0\.0\.1:$admin_port/unlock/[A-Za-z0-9_-]{32}\$ && '$limit_url' != '$url' ]]"
 
