@@ -1,6 +1,7 @@
 /*
  * fuzz_ooxml.c - the OOXML and ODF filters on arbitrary bytes, in both
- * actions (cdr and text).
+ * actions (cdr and text), and the StarOffice filter in both of its (the
+ * package without its scripts that LibreOffice would get, and text).
  *
  * The filters are called directly (detection in front would send most
  * inputs elsewhere); images inside still go through mg_sanitize_child()
@@ -19,7 +20,7 @@
 
 #include "internal.h"
 
-extern const mg_filter mg_filter_ooxml, mg_filter_odf;
+extern const mg_filter mg_filter_ooxml, mg_filter_odf, mg_filter_staroffice;
 extern const mg_filter mg_filter_image; /* linked in: the parts' images */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -94,7 +95,7 @@ static void run(const mg_filter *f, mg_action act, const uint8_t *data, size_t s
 	ctx.report = mg_report_new(NULL, &item);
 	mg_out_init(&out, policy->max_output);
 	if (f->run(&ctx, &item, act, &out) == MG_OK && ctx.status == MG_OK) {
-		if (act == MG_ACT_CDR)
+		if (act == MG_ACT_CDR || act == MG_ACT_PDF)
 			check_package(&out.data);
 		else if (!g_utf8_validate((const char *)out.data.data, (gssize)out.data.len, NULL))
 			abort();
@@ -111,5 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(&mg_filter_ooxml, MG_ACT_TEXT, data, size);
 	run(&mg_filter_odf, MG_ACT_CDR, data, size);
 	run(&mg_filter_odf, MG_ACT_TEXT, data, size);
+	run(&mg_filter_staroffice, MG_ACT_PDF, data, size);
+	run(&mg_filter_staroffice, MG_ACT_TEXT, data, size);
 	return 0;
 }
