@@ -66,7 +66,7 @@ static void fresh_link(void)
 	if (link[0] && mq_unlock_token_lookup(store, link, &t, NULL) == MQ_OK)
 		return;
 	/* refused once an input released or deleted the item: the link stays dead */
-	if (mq_unlock_token_create(store, items[2].id, "<b>r@example.lg.jp", 3600, link,
+	if (mq_unlock_token_create(store, items[2].id, "staff@city.example.lg.jp", 3600, link,
 	                           sizeof(link), NULL) != MQ_OK && !link[0])
 		snprintf(link, sizeof(link), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 }
