@@ -6,8 +6,8 @@
 # flatten path.  A document with an auto-run macro shows nothing ran; a
 # document with a picture linked from a local HTTP server (which an
 # unsandboxed LibreOffice fetches: checked first) makes no request; the
-# mugai command kills LibreOffice at a 1 s time limit and blocks the item
-# with the reason; without LibreOffice or with a bubblewrap that fails,
+# worker's service and the mugai command kill LibreOffice at a 1 s time
+# limit and block the item with the reason; without LibreOffice or with a bubblewrap that fails,
 # the document becomes text with a note.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -101,6 +101,18 @@ check "and changed nothing in the document" \
 	bash -c '! pdftotext "$1" - 2>/dev/null | grep -q "MACRO RAN"' _ "$outbox/macro.odt.pdf"
 # no network: the sandbox has no network namespace of the host's
 check "the sandboxed LibreOffice made no request for the linked picture" test "$(hits)" -eq "$before"
+stop_mugaid
+
+# the worker's service kills LibreOffice at the item's deadline: blocked, with the reason
+start_mugaid -o relay.next_hop=dir:"$gw/mail" -o workers.count=1 -o drop.settle=1s \
+	-o drop.rescan=1s -o policy.time_limit=1s || ko "mugaid starts again"
+cp "$gen/text.sxw" "$inbox/slow.sxw"
+slow=$outbox/slow.sxw.report.json
+check "a conversion over the deadline leaves a report" wait_until 30 test -e "$slow"
+check "the item is blocked for its time limit" grep -q '"status": "limit_time"' "$slow"
+check "the reason names LibreOffice and the kill" grep -q 'LibreOffice did not convert the sxw document within the item.s time limit and was killed' "$slow"
+check "no artefact" bash -c '! ls "$1" | grep -q "^slow.sxw.pdf$"' _ "$outbox"
+check "no LibreOffice left running after the worker's kill" bash -c '! pgrep -f "[/]in/document[.]sxw" >/dev/null'
 stop_mugaid
 
 # the mugai command runs LibreOffice itself; at the deadline it is killed
