@@ -98,6 +98,7 @@ struct mg_policy {
 	char notice_lang[8];        /* "ja+en", "ja", "en" */
 	bool notice;                /* prepend the change notice to mails */
 	bool encrypted_follows;     /* PPAP pairing: an encrypted attachment follows later */
+	bool mask_passwords;        /* PPAP: a password mail's candidates masked when delivered */
 	bool defang_formulas;       /* CSV/text cells starting with = + - @ */
 	unsigned max_password_candidates; /* candidate passwords tried on one item */
 	unsigned max_spin_count;    /* key-derivation rounds a document may ask for */
@@ -234,6 +235,11 @@ double mg_now(void);
  * report, with "unlocked": true up to the top.  Never the password. */
 size_t mg_password_count(const mg_ctx *ctx);
 void mg_report_unlocked(mg_ctx *ctx, size_t index, const char *what);
+
+/* password_mask.c: every occurrence in text (len bytes, UTF-8) of each
+ * candidate, as typed or in full-width characters, overwritten in place
+ * with asterisks of the same byte length.  How many were masked. */
+size_t mg_password_mask(char *text, size_t len, char *const *cands, size_t n);
 
 /* offcrypto.c: libcrypto's lazy start (its configuration, the digests
  * and ciphers Office decryption fetches) done at once, from

@@ -904,6 +904,30 @@ static void job_free(mail_job *j)
 	g_hash_table_destroy(j->consumed);
 }
 
+/* PPAP with policy mask_passwords: the candidates overwritten in the
+ * delivered subject and bodies (never in the report's own record of the
+ * subject, which shows the mail as it came). */
+static void mask_passwords(mail_job *j, GMimeMessage *dst)
+{
+	mg_ctx *ctx = j->ctx;
+	const char *subject = g_mime_message_get_subject(dst);
+	size_t n = 0;
+
+	if (subject) {
+		char *s = g_strdup(subject);
+
+		n += mg_password_mask(s, strlen(s), ctx->found, ctx->n_found);
+		g_mime_message_set_subject(dst, s, "UTF-8");
+		explicit_bzero(s, strlen(s));
+		g_free(s);
+	}
+	if (j->body.data)
+		n += mg_password_mask((char *)j->body.data, j->body.len, ctx->found, ctx->n_found);
+	if (n)
+		mg_report_action(ctx, "%zu occurrences of candidate passwords masked in the delivered "
+		                 "copy (policy mask_passwords)", n);
+}
+
 /* PPAP: the candidate passwords the subject and the bodies offer, for
  * the caller's memory (a zip from the same sender may need them); only
  * for the message itself, not for one attached to it. */
@@ -917,6 +941,8 @@ static void find_passwords(mail_job *j, GMimeMessage *dst)
 		return;
 	n = subject ? mg_password_find(subject, strlen(subject), ctx->found, 0, max) : 0;
 	ctx->n_found = mg_password_find((const char *)j->body.data, j->body.len, ctx->found, n, max);
+	if (ctx->policy->mask_passwords && ctx->n_found)
+		mask_passwords(j, dst);
 }
 
 static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)

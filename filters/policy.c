@@ -58,6 +58,7 @@ static const struct key {
 	{ "image_jpeg_quality", K_COUNT, F(image_jpeg_quality), "90", 10, 100, "JPEG quality of re-encoded photos" },
 	{ "notice", K_BOOL, F(notice), "yes", 0, 1, "start sanitised mails with a notice of what changed" },
 	{ "encrypted_follows", K_BOOL, F(encrypted_follows), "no", 0, 1, "the notice says a password-protected attachment will follow once its password arrives (mugaid sets it when ppap.enabled)" },
+	{ "mask_passwords", K_BOOL, F(mask_passwords), "no", 0, 1, "mails: the candidate passwords found in a mail's subject and bodies (PPAP) are masked with asterisks in the delivered copy (mugaid sets it from ppap.mask_password)" },
 	{ "notice_lang", K_LANG, F(notice_lang), "ja+en", 0, 0, "language of the notice: ja+en, ja or en" },
 	{ "defang_formulas", K_BOOL, F(defang_formulas), "yes", 0, 1, "prefix text cells starting with = + - @ with '" },
 	{ "max_password_candidates", K_COUNT, F(max_password_candidates), "20", 0, 10000, "candidate passwords tried on one encrypted item" },

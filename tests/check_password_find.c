@@ -6,6 +6,7 @@
  * report never names one. */
 #include <check.h>
 #include <glib.h>
+#include <gmime/gmime.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +292,54 @@ START_TEST(file_has_none)
 }
 END_TEST
 
+/* policy mask_passwords: the delivered copy's subject and body carry
+ * asterisks where the candidates were (ASCII and full-width alike); the
+ * result still carries the candidates for pairing. */
+START_TEST(masked_when_asked)
+{
+	const char *mail = HEAD "Subject: =?UTF-8?B?44CQUFfjgJFTYjYxY3Q=?=\r\n"
+	                   "Content-Type: text/plain; charset=UTF-8\r\n"
+	                   "Content-Transfer-Encoding: 8bit\r\n\r\n"
+	                   "パスワード：ｐａｓｓ１２３４\r\nPW: Xy12ab\r\nよろしく\r\n";
+	mg_policy *p = mg_policy_new();
+	char *err = NULL, *text;
+	mg_core *core;
+	mg_input in = { (const unsigned char *)mail, strlen(mail), NULL, NULL, NULL, 1 };
+	mg_result res;
+	GMimeStream *st;
+	GMimeParser *parser;
+	GMimeMessage *m;
+	GMimeObject *body;
+
+	ck_assert_int_eq(mg_policy_set(p, "mask_passwords", "yes", &err), 0);
+	core = mg_core_new(p, &err);
+	ck_assert_ptr_nonnull(core);
+	mg_sanitize(core, &in, MG_MODE_DEFAULT, &res);
+	ck_assert_int_eq(res.verdict, MG_VERDICT_SANITISED);
+	ck_assert(result_has(&res, "pass1234") && result_has(&res, "Xy12ab") &&
+	          result_has(&res, "Sb61ct"));
+	st = g_mime_stream_mem_new_with_buffer((const char *)res.out, res.out_len);
+	parser = g_mime_parser_new_with_stream(st);
+	m = g_mime_parser_construct_message(parser, NULL);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_null(strstr(g_mime_message_get_subject(m), "Sb61ct"));
+	ck_assert_ptr_nonnull(strstr(g_mime_message_get_subject(m), "******"));
+	body = g_mime_message_get_body(m);
+	ck_assert(GMIME_IS_TEXT_PART(body));
+	text = g_mime_text_part_get_text(GMIME_TEXT_PART(body));
+	ck_assert_msg(!strstr(text, "Xy12ab") && !strstr(text, "ｐａｓｓ１２３４") &&
+	              strstr(text, "PW: ******") && strstr(text, "＊＊＊＊＊＊＊＊") &&
+	              strstr(text, "よろしく"), "%s", text);
+	g_free(text);
+	g_object_unref(m);
+	g_object_unref(parser);
+	g_object_unref(st);
+	mg_result_free(&res);
+	mg_core_free(core);
+	mg_policy_free(p);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("password_find");
@@ -305,6 +354,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, mail_subject);
 	tcase_add_test(tc, attached_message_ignored);
 	tcase_add_test(tc, file_has_none);
+	tcase_add_test(tc, masked_when_asked);
 	suite_add_tcase(s, tc);
 	return s;
 }

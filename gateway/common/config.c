@@ -59,6 +59,7 @@ static const struct key {
 	{ "admin", "session_max", K_SECONDS, F(admin_session_max), "12h", "a review UI session ends this long after login" },
 	{ "ppap", "enabled", K_STR, F(ppap_enabled), "yes", "pair a password-protected attachment with the password mail from the same sender: the mail is delivered at once without it, the attachment follows opened and sanitised when the password arrives" },
 	{ "ppap", "window", K_SECONDS, F(ppap_window), "30m", "how long before and after a password-protected attachment a mail from the same sender to an overlapping set of recipients may carry its password; after it the recipients get a last notice and the original stays quarantined for review" },
+	{ "ppap", "mask_password", K_STR, F(ppap_mask_password), "no", "yes: the passwords found in a password mail are masked with asterisks in its delivered copy (its original in the quarantine is kept unaltered)" },
 	{ "ppap", "link_ttl", K_SECONDS, F(ppap_link_ttl), "7d", "an unlock link (/unlock/TOKEN) works this long, at most 365d; it dies at its first success" },
 	{ "api", "listen", K_STR, F(api_listen), "", "REST API (POST /api/v1/sanitize ...) HOST:PORT, served by the apid service; empty: no API" },
 	{ "api", "max_size", K_SIZE, F(api_max_size), "25M", "largest file one API call may send; larger ones get 413" },

@@ -49,6 +49,7 @@ typedef struct mg_config {
 	char *admin_public_url;
 	unsigned ppap_link_ttl;
 	char *ppap_enabled;
+	char *ppap_mask_password;
 	unsigned ppap_window;
 	char *api_listen;
 	uint64_t api_max_size;

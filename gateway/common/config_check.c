@@ -366,6 +366,7 @@ int mg_config_check(const mg_config *c, char **err)
 	    check_bool("admin.metrics_public", c->admin_metrics_public, err) < 0 ||
 	    check_bool("quarantine.self_approval", c->quarantine_self_approval, err) < 0 ||
 	    check_bool("ppap.enabled", c->ppap_enabled, err) < 0 ||
+	    check_bool("ppap.mask_password", c->ppap_mask_password, err) < 0 ||
 	    check_clamd(c, err) < 0 || check_allow_lists(c, err) < 0 || check_signing_key(c, err) < 0 ||
 	    check_parent(c, "audit.checkpoint_file", c->audit_checkpoint_file, err) < 0)
 		return -1;

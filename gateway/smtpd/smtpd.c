@@ -301,9 +301,11 @@ static void setup(smtpd *d, const mg_service_ctx *ctx)
 		mg_log_fatal("%s", err ? err : "relay.next_hop: invalid");
 	/* PPAP pairing: the notice says the held-back attachment will follow
 	 * (this process's copy of the policy, before the worker copies it) */
-	if (mg_config_ppap(c) && (mg_policy_set(c->policy, "encrypted_follows", "yes", &err) < 0 ||
-	                          mg_banks_resolve(c->banks, c->policy, &err) < 0))
-		mg_log_fatal("policy.encrypted_follows: %s", err ? err : "?");
+	if (mg_config_ppap(c) &&
+	    (mg_policy_set(c->policy, "encrypted_follows", "yes", &err) < 0 ||
+	     mg_policy_set(c->policy, "mask_passwords", c->ppap_mask_password, &err) < 0 ||
+	     mg_banks_resolve(c->banks, c->policy, &err) < 0))
+		mg_log_fatal("ppap: %s", err ? err : "?");
 	mg_service_worker_limits(ctx, &lim);
 	if (mg_pipeline_open(&d->pipe, c, MG_CHANNEL_MAIL, &lim, &err) < 0)
 		mg_log_fatal("smtpd: %s", err ? err : "cannot open the quarantine");

@@ -25,7 +25,8 @@ sink_port=$(free_port)
 sink=$tmp/sink
 start_sink "$sink_port" "$sink" || { ko "smtp-sink starts"; finish; exit 1; }
 start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o workers.count=2 \
-	-o "ppap.window=${window}s" -o admin.public_url=https://mugai.test/review || { ko "mugaid starts"; finish; exit 1; }
+	-o "ppap.window=${window}s" -o admin.public_url=https://mugai.test/review \
+	-o ppap.mask_password=yes || { ko "mugaid starts"; finish; exit 1; }
 work=$tmp/work
 mkdir -p "$work"
 sent=$work/sent.txt
@@ -74,6 +75,16 @@ import email, sys
 m = email.message_from_bytes(open(sys.argv[1], "rb").read())
 t = [p for p in m.walk() if p.get_content_type() == "text/plain"][0].get_payload(decode=True).decode()
 assert sys.argv[2] in t and "will follow, opened and sanitised" in t and "パスワードのメールが届きしだい" in t, t
+PY
+	pwcopy=$(grep -Ls "X-Mugai-PPAP:" $(grep -ls "X-Mugai-Id: $pid" "$sink"/*) | head -1)
+	pw=$(awk -v c="$c" '$1 == c && $2 == "pw" { print $4 }' "$sent")
+	[[ -n $pwcopy ]] && $py - "$pwcopy" "$pw" <<'PY' && ok "$c: the password mail is delivered with its password masked" || ko "$c: the password mail is delivered with its password masked"
+import email, email.header, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read())
+subj = str(email.header.make_header(email.header.decode_header(m["Subject"])))
+t = [p for p in m.walk() if p.get_content_type() == "text/plain"][0].get_payload(decode=True).decode()
+assert sys.argv[2] not in subj and sys.argv[2] not in t, (subj, t)
+assert "***" in subj + t or "＊＊＊" in t, t
 PY
 done
 check "two zips in one window: the first password was tried on both" bash -c "grep -qE 'unlock_failed .*source=mail:$(id_of twoA pw)' <<<\"\$1\"" _ "$(q show "$(id_of twoB zip)")"
