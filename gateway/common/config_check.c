@@ -372,6 +372,9 @@ int mg_config_check(const mg_config *c, char **err)
 		return -1;
 	if (c->policy && mg_policy_check_ocr(c->policy, err) < 0)
 		return -1;
+	/* a link that is dead when made would only confuse its recipient */
+	if (c->ppap_link_ttl == 0)
+		return fail(err, "ppap.link_ttl: 0 makes every unlock link dead at once");
 	if (!c->audit_checkpoint_key[0])
 		return fail(err, "audit.checkpoint_key: empty");
 	return check_parent(c, "audit.checkpoint_key", c->audit_checkpoint_key, err);

@@ -21,6 +21,12 @@ for tool in /usr/bin/chromium /usr/bin/chromedriver swaks smtp-sink zip 7z; do
 	command -v "$tool" >/dev/null || { ko "$tool is missing"; finish; exit 1; }
 done
 
+# the keys as check-config reads them
+check "check-config refuses a public_url that is not http(s)" bash -c \
+	"\"$mugai\" check-config -o 'admin.public_url=javascript:alert(1)' 2>&1 | grep -q 'is not http(s)://HOST'"
+check "check-config refuses a link_ttl of 0" bash -c \
+	"\"$mugai\" check-config -o ppap.link_ttl=0s 2>&1 | grep -q 'ppap.link_ttl: 0 makes'"
+
 sink_port=$(free_port)
 sink=$tmp/sink
 admin_port=$(free_port)
