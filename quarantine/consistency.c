@@ -51,6 +51,8 @@ static void replay(const mq_audit_entry *e, size_t n, struct replay *r)
 			r->decided_by = e[i].actor;
 		} else if (strcmp(a, "await_password") == 0) {
 			r->status = MQ_AWAITING_PASSWORD;
+		} else if (strcmp(a, "password_expired") == 0) {
+			r->status = MQ_QUARANTINED; /* PPAP: kept for review */
 		} else if (strcmp(a, "unlock") == 0) {
 			r->status = MQ_UNLOCKED;
 			r->decided_by = e[i].actor;

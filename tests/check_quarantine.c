@@ -714,6 +714,48 @@ START_TEST(deny_and_request_again)
 }
 END_TEST
 
+/* PPAP pairing: a waiting item whose window passed goes back to
+ * quarantined, once (a second process is refused); an item opened by a
+ * password mail says so in its report (unlocked_by); the replayed chain
+ * agrees with both rows. */
+START_TEST(password_expiry_and_unlocked_by)
+{
+	struct env e;
+	mq_item it;
+	mq_items_check ic = { 0 };
+	char *err = NULL;
+
+	env_open(&e, _i);
+	put(e.s, "z-1", "mail", "sanitised", "zip", "PK-one", 0);
+	put(e.s, "z-2", "mail", "encrypted", "zip", "PK-two", 0);
+	ck_assert_int_eq(mq_password_expired(e.s, "z-1", "too early", &err), MQ_E_REFUSED);
+	free(err);
+	err = NULL;
+	ck_assert_int_eq(mq_await_password(e.s, "z-1", "ppap", &err), MQ_OK);
+	ck_assert_int_eq(mq_await_password(e.s, "z-2", "ppap", &err), MQ_OK);
+	ck_assert_int_eq(mq_password_expired(e.s, "z-1", "window over", &err), MQ_OK);
+	ck_assert_int_eq(status_of(e.s, "z-1"), MQ_QUARANTINED);
+	ck_assert_int_eq(mq_password_expired(e.s, "z-1", "again", &err), MQ_E_REFUSED);
+	free(err);
+	err = NULL;
+	ck_assert_int_eq(mq_unlock_note(e.s, NULL, "z-2", "mail:m-7", 2, 1, "opened", &err), MQ_OK);
+	ck_assert_int_eq(mq_password_expired(e.s, "z-2", "late", &err), MQ_E_REFUSED);
+	free(err);
+	err = NULL;
+	ck_assert_int_eq(mq_get(e.s, "z-2", &it, &err), MQ_OK);
+	ck_assert_ptr_nonnull(strstr(it.report_json, "\"unlocked_by\": \"mail:m-7\""));
+	mq_item_free(&it);
+	ck_assert_int_eq(mq_get(e.s, "z-1", &it, &err), MQ_OK);
+	ck_assert_str_eq(it.audit[it.naudit - 1].action, "password_expired");
+	ck_assert_str_eq(it.audit[it.naudit - 1].detail, "window over");
+	mq_item_free(&it);
+	ck_assert_int_eq(mq_verify_items(e.s, 1, &ic, &err), MQ_OK);
+	ck_assert_msg(!ic.problem, "items disagree: %s", ic.problem ? ic.problem : "");
+	free(err);
+	env_close(&e);
+}
+END_TEST
+
 /* PPAP: an encrypted item waits for its password, every attempt is in the
  * chain with its source and count but no password, one approver unlocks,
  * and the replayed chain agrees with the row. */
@@ -1274,6 +1316,7 @@ Suite *mugai_suite(void)
 	tcase_add_loop_test(review, deny_and_request_again, 0, nb);
 	tcase_add_loop_test(review, one_release_at_a_time, 0, nb);
 	tcase_add_loop_test(review, unlock_attempts_audited, 0, nb);
+	tcase_add_loop_test(store, password_expiry_and_unlocked_by, 0, nb);
 	tcase_add_loop_test(review, read_original_by_role, 0, nb);
 	tcase_add_loop_test(review, delete_keeps_a_shared_blob, 0, nb);
 	tcase_add_loop_test(review, purge_old_items, 0, nb);

@@ -122,6 +122,7 @@ check "metrics: paired, failed and expired counted" bash -c "grep -qE '^mugai_pp
 
 # no password anywhere but in the password mails' own originals and,
 # for the passwords written in a subject, where that subject is shown
+check "the chain and the index agree" bash -c "grep -q 'index agrees' <<<\"\$1\"" _ "$(q verify --blobs)"
 allowed=$(for c in $(awk '$2 == "pw" { print $1 }' "$sent" | sort -u); do
 	for id in $(id_of "$c" pw); do q show "$id" | awk '$1 == "original" { print $NF }'; done
 done | paste -sd'|')
