@@ -17,13 +17,14 @@
 #include "quarantine.h"
 
 int mg_cli_link(struct mq_store *s, const struct mg_config *c, const char *id,
-                const char *recipient)
+                const char *recipient, const char *user, const char *user_pwfile)
 {
 	char token[MQ_UNLOCK_TOKEN_SIZE], url[512], *err = NULL;
 	int rc;
 
-	if (!recipient || !*recipient) {
-		fprintf(stderr, "mugai quarantine link: --recipient ADDRESS (or outbox) is required\n");
+	if (!recipient || !*recipient || !user) {
+		fprintf(stderr, "mugai quarantine link: --recipient ADDRESS (or outbox) and --user "
+		        "NAME are required\n");
 		return 1;
 	}
 	if (!c->admin_public_url[0]) {
@@ -31,7 +32,11 @@ int mg_cli_link(struct mq_store *s, const struct mg_config *c, const char *id,
 		        "could not reach the link\n");
 		return 1;
 	}
-	rc = mq_unlock_token_create(s, id, recipient, c->ppap_link_ttl, token, sizeof(token), &err);
+	if (mg_cli_authenticate(s, user, user_pwfile) < 0)
+		return 1;
+	/* the store checks the role (approver, admin) and names the user in the log */
+	rc = mq_unlock_token_issue(s, user, id, recipient, c->ppap_link_ttl, token, sizeof(token),
+	                           &err);
 	if (rc != MQ_OK) {
 		fprintf(stderr, "mugai quarantine link: %s\n", err ? err : "failed");
 		free(err);

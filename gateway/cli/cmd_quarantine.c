@@ -57,10 +57,12 @@ static void usage(FILE *to)
 	        "                                        in the sandbox, and deliver its sanitised\n"
 	        "                                        contents (approver, admin); never the\n"
 	        "                                        original, never a password on record\n"
-	        "  link ID --recipient ADDR|outbox       a new unlock link (admin.public_url/unlock/\n"
-	        "                                        TOKEN, valid ppap.link_ttl) with which ADDR\n"
-	        "                                        opens the item with its password (outbox: a\n"
-	        "                                        dropped file, into drop.outbox)\n"
+	        "  link ID --recipient ADDR|outbox --user NAME\n"
+	        "                                        a new unlock link (admin.public_url/unlock/\n"
+	        "                                        TOKEN, valid ppap.link_ttl) with which ADDR,\n"
+	        "                                        a recipient of the item, opens it with its\n"
+	        "                                        password (outbox: a dropped file, into\n"
+	        "                                        drop.outbox); approver, admin\n"
 	        "  verify [--blobs] [--checkpoints FILE [--key KEY]]\n"
 	        "                                        walk the audit chain, check the index\n"
 	        "                                        against it (--blobs: and every original;\n"
@@ -794,7 +796,7 @@ static int run(mq_store *s, const mg_config *c, int argc, char **argv, const str
 	if (strcmp(action, "unlock") == 0)
 		return mg_cli_unlock(s, c, id, o->user, o->pwfile, o->candidates);
 	if (strcmp(action, "link") == 0)
-		return mg_cli_link(s, c, id, o->recipient);
+		return mg_cli_link(s, c, id, o->recipient, o->user, o->pwfile);
 	if (strcmp(action, "request") == 0 || strcmp(action, "approve") == 0 ||
 	    strcmp(action, "deny") == 0 || strcmp(action, "delete") == 0 ||
 	    strcmp(action, "download") == 0)

@@ -31,6 +31,6 @@ int mg_cli_unlock(struct mq_store *s, const struct mg_config *c, const char *id,
                   const char *user, const char *user_pwfile, const char *cand_file);
 /* `mugai quarantine link` (cmd_link.c): 0, or 1 after printing why. */
 int mg_cli_link(struct mq_store *s, const struct mg_config *c, const char *id,
-                const char *recipient);
+                const char *recipient, const char *user, const char *user_pwfile);
 
 #endif

@@ -61,10 +61,16 @@ id=$(grep -oE '[0-9]{8}T[0-9]{6}-[0-9a-f]{12}' <<<"$out" | tail -1)
 check "the PPAP mail is accepted" test -n "$id"
 wait_until 20 bash -c "grep -qs 'X-Mugai-Id: $id' '$sink'/*"
 
-limit_url=$(q link "$id" --recipient tanaka@example.lg.jp)
-url=$(q link "$id" --recipient suzuki@example.lg.jp)
+MUGAI_PASSWORD='approver password' "$mugai" user "${gw_opts[@]}" add appr --role approver >/dev/null ||
+	ko "user add appr"
+MUGAI_PASSWORD='reviewer password' "$mugai" user "${gw_opts[@]}" add rev --role reviewer >/dev/null ||
+	ko "user add rev"
+link() { MUGAI_PASSWORD='approver password' q link "$1" --recipient "$2" --user appr; }
+check "a reviewer issues no link" bash -c "MUGAI_PASSWORD='reviewer password' \"$mugai\" quarantine ${gw_opts[*]@Q} link '$id' --recipient tanaka@example.lg.jp --user rev 2>&1 | grep -q 'approver or admin'"
+limit_url=$(link "$id" tanaka@example.lg.jp)
+url=$(link "$id" suzuki@example.lg.jp)
 check "a link goes only to a recipient of the item" \
-	bash -c "\"$mugai\" quarantine ${gw_opts[*]@Q} link '$id' --recipient someone@example.com 2>&1 | grep -q 'not a recipient'"
+	bash -c "MUGAI_PASSWORD='approver password' \"$mugai\" quarantine ${gw_opts[*]@Q} link '$id' --recipient someone@example.com --user appr 2>&1 | grep -q 'not a recipient'"
 check "links are made from admin.public_url" \
 	bash -c "[[ '$url' =~ ^http://127\.0\.0\.1:$admin_port/unlock/[A-Za-z0-9_-]{32}\$ && '$limit_url' != '$url' ]]"
 
@@ -121,6 +127,7 @@ show=$(q show "$id")
 check "the item is unlocked by the recipient" grep -qE '^status +unlocked' <<<"$show"
 check "five wrong tries are audited, never the password" \
 	test "$(grep -cE 'recipient:tanaka@example.lg.jp +unlock_failed .*candidates=1 outcome=wrong password link=' <<<"$show")" = 5
+check "the link's issuer is audited" grep -qE 'appr +unlock_link .*recipient=suzuki@example.lg.jp link=' <<<"$show"
 check "the unlock is audited" grep -qE 'recipient:suzuki@example.lg.jp +unlock .*outcome=sanitised contents delivered to suzuki@example.lg.jp' <<<"$show"
 
 # the dropped file: opened into the outbox
