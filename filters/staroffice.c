@@ -3,9 +3,10 @@
  * sxi, sxd): zip packages like ODF, with their own XML vocabulary, that
  * nothing reads any more but LibreOffice.
  *
- * pdf: a new package without the Basic and script libraries, dialogs and
- * embedded objects (and their manifest entries) goes to LibreOffice, then
- * the flatten path (office_pdf.c).
+ * pdf: a new package of only the XML streams, the manifest and the
+ * pictures (no Basic or script libraries, dialogs, embedded objects or
+ * anything else, and no manifest entry for them) goes to LibreOffice,
+ * then the flatten path (office_pdf.c).
  * text: the paragraphs and table rows of content.xml.
  */
 #include <libxml/tree.h>
@@ -83,12 +84,22 @@ static const char *kind_ext(mg_ctx *ctx, const mg_pkg *pkg)
 	return NULL;
 }
 
+/* Only what shows the document reaches LibreOffice: the four XML streams,
+ * the manifest and the pictures.  Why anything else is left behind. */
 static const char *why_dropped(const char *name)
 {
+	static const char *const kept[] = { "content.xml", "styles.xml", "meta.xml", "settings.xml",
+		                            "META-INF/manifest.xml", "/", "Pictures/" };
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (strcmp(name, kept[i]) == 0)
+			return NULL;
+	if (strncmp(name, "Pictures/", 9) == 0 && !strchr(name + 9, '/') && name[9])
+		return NULL;
 	for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
 		if (strncmp(name, dropped[i].prefix, strlen(dropped[i].prefix)) == 0)
 			return dropped[i].why;
-	return NULL;
+	return "part not needed to show the document";
 }
 
 static bool encrypted(const mg_pkg *pkg)

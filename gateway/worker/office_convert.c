@@ -58,6 +58,7 @@ static const char profile_xcu[] =
 struct run {
 	char dir[256], in[320], out[320], pdf[352], log[320];
 	char bwrap[256], soffice[256];
+	char in_dest[64], profile_fd[16]; /* the document's path inside, the profile's fd */
 	int profile;
 };
 
@@ -265,9 +266,9 @@ static mg_convert_status read_pdf(const struct run *r, uint64_t max_out, unsigne
 }
 
 /* bwrap's command line: see office_convert.h. */
-static void build_argv(const struct run *r, const char *ext, char **argv, size_t cap)
+static void build_argv(struct run *r, const char *ext, char **argv, size_t cap)
 {
-	static char in_dest[64], profile_fd[16];
+	const char *in_dest = r->in_dest, *profile_fd = r->profile_fd;
 	const char *fixed[] = {
 		"bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
 		"--clearenv", "--setenv", "HOME", HOME, "--setenv", "PATH", "/usr/bin:/bin",
@@ -289,8 +290,8 @@ static void build_argv(const struct run *r, const char *ext, char **argv, size_t
 	};
 	size_t n = sizeof(fixed) / sizeof(fixed[0]);
 
-	snprintf(in_dest, sizeof(in_dest), "/in/document.%s", ext);
-	snprintf(profile_fd, sizeof(profile_fd), "%d", PROFILE_FD);
+	snprintf(r->in_dest, sizeof(r->in_dest), "/in/document.%s", ext);
+	snprintf(r->profile_fd, sizeof(r->profile_fd), "%d", PROFILE_FD);
 	for (size_t i = 0; i < n && i + 1 < cap; i++)
 		argv[i] = (char *)(uintptr_t)fixed[i];
 	argv[n < cap ? n : cap - 1] = NULL;
