@@ -87,6 +87,11 @@ assert sys.argv[2] not in subj and sys.argv[2] not in t, (subj, t)
 assert "***" in subj + t or "＊＊＊" in t, t
 PY
 done
+pid_of() { grep "\"item\":\"$1\"" "$log" | grep '"event":"item"' | head -1 | grep -o '"pid":[0-9]*'; }
+for c in before jissubj; do
+	a=$(pid_of "$(id_of "$c" pw)") b=$(pid_of "$(id_of "$c" zip)")
+	check "$c: the password mail and its zip went through different smtpd processes" bash -c "[[ -n '$a' && -n '$b' && '$a' != '$b' ]]"
+done
 check "two zips in one window: the first password was tried on both" bash -c "grep -qE 'unlock_failed .*source=mail:$(id_of twoA pw)' <<<\"\$1\"" _ "$(q show "$(id_of twoB zip)")"
 
 # the cases that never open: waiting, then expired with a last notice

@@ -74,7 +74,9 @@ def text_mail(sender, subject, body, charset, subtype="plain", subject_charset="
     return m
 
 
-def send(sender, msg, case, kind, pw, secret):
+def send(sender, msg, case, kind, pw, secret, keep=None):
+    """keep: a list that takes the session, left open, so that the next
+    mail goes to another smtpd process (each serves one session)."""
     raw = msg.as_bytes()
     s = smtplib.SMTP("127.0.0.1", PORT, timeout=120)
     try:
@@ -83,7 +85,10 @@ def send(sender, msg, case, kind, pw, secret):
         s.rcpt(RCPT)
         code, text = s.data(raw)
     finally:
-        s.quit()
+        if keep is None:
+            s.quit()
+        else:
+            keep.append(s)
     text = text.decode()
     m = re.search(r"\d{8}T\d{6}-[0-9a-f]{12}", text)
     print(case, kind, m.group(0) if m else "none", pw, secret, flush=True)
@@ -103,8 +108,13 @@ def pair(case, pw, tool, pw_msg, before=False, zip_pw=None):
                   case + ".zip")
     pm = pw_msg(sender)
     if before:
-        send(sender, pm, case, "pw", pw, secret)
+        # the password mail's session stays open: the zip goes to the
+        # other smtpd process, which must find the candidates it left
+        keep = []
+        send(sender, pm, case, "pw", pw, secret, keep)
         send(sender, zm, case, "zip", zip_pw or pw, secret)
+        for k in keep:
+            k.quit()
     else:
         send(sender, zm, case, "zip", zip_pw or pw, secret)
         send(sender, pm, case, "pw", pw, secret)
