@@ -660,6 +660,41 @@ END_TEST
  * its font-matching threads, gdk-pixbuf for an embedded PNG, a filter
  * effect on rayon's threads) gives the same PNG as in process: librsvg
  * makes no call the sandbox refuses. */
+/* policy pdf across the sandbox: the job asks its service (this process)
+ * for LibreOffice on its socket and gets the answer back; here the
+ * service finds no soffice (MUGAI_SOFFICE names none), so the job makes
+ * the .doc text and says why, and a second item on the same worker is
+ * served as usual. */
+START_TEST(conversion_asked_of_the_service)
+{
+	char path[512];
+	size_t len;
+	unsigned char *doc;
+	mg_worker *w;
+	mg_input in = { NULL, 0, "a.doc", NULL, NULL, 0 };
+	mg_result res;
+
+	snprintf(path, sizeof(path), "%s/office/harmless-clean.doc", CORPUS_DIR);
+	doc = tu_read(path, &len);
+	in.data = doc;
+	in.len = len;
+	setenv("MUGAI_SOFFICE", "/nonexistent/soffice", 1);
+	w = new_worker(60, 0, 1u << 30, 0);
+	ck_assert_int_eq(mg_worker_sanitize(w, &in, MG_MODE_DEFAULT, &res), MG_OK);
+	ck_assert_str_eq(res.out_ext, "txt");
+	ck_assert(tu_contains(res.out, res.out_len, "This is a harmless test document."));
+	ck_assert_msg(tu_report_has(&res, "findings", "LibreOffice is not available (LibreOffice "
+	                            "(soffice) is not installed)"), "%s", res.report_json);
+	mg_result_free(&res);
+	ck_assert_int_eq(run(w, "b.txt", "after the conversion\n", &res), MG_OK);
+	mg_result_free(&res);
+	ck_assert_uint_eq(mg_worker_restarts(w), 0);
+	mg_worker_free(w);
+	unsetenv("MUGAI_SOFFICE");
+	free(doc);
+}
+END_TEST
+
 START_TEST(svg_drawn_in_the_sandbox)
 {
 	static const char *const svgs[] = {
@@ -896,6 +931,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, setup_failure_blocks);
 	tcase_add_test(tc, child_dies_with_its_parent);
 	tcase_add_test(tc, svg_drawn_in_the_sandbox);
+	tcase_add_test(tc, conversion_asked_of_the_service);
 	tcase_add_test(tc, candidates_unlock_in_the_sandbox);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(corpus, 600);
