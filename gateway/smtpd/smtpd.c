@@ -57,6 +57,18 @@ typedef struct smtpd {
 	mg_smtp_server srv;
 } smtpd;
 
+/* PPAP items whose window passed, every few seconds: when idle, and
+ * after a message, so that a busy gateway expires them too. */
+static void ppap_tick(smtpd *d)
+{
+	time_t now = time(NULL);
+
+	if (now - d->ppap_checked >= 5) {
+		d->ppap_checked = now;
+		mg_ppap_expire(&d->pipe, d->hostname);
+	}
+}
+
 /* The message that goes out: our Received: line in head, then the
  * sanitised message (the worker's artefact, handed on as it is: parts[1],
  * after X-Mugai-Report in head; with the report attached by policy, built
@@ -146,6 +158,7 @@ done:
 	                                                    : out_len);
 	mg_metrics_inflight(MG_CHANNEL_MAIL, -1);
 	mg_log_set_item(NULL);
+	ppap_tick(d);
 	mg_buf_free(&out);
 	mg_buf_free(&att);
 	mg_item_free(&it);
@@ -331,13 +344,8 @@ static void setup(smtpd *d, const mg_service_ctx *ctx)
 static void idle_sync(smtpd *d)
 {
 	char *err = NULL;
-	time_t now = time(NULL);
 
-	/* PPAP items whose window passed, every few seconds */
-	if (now - d->ppap_checked >= 5) {
-		d->ppap_checked = now;
-		mg_ppap_expire(&d->pipe, d->hostname);
-	}
+	ppap_tick(d);
 
 	if (mq_sync(d->pipe.store, &err) != MQ_OK)
 		mg_log_warn("quarantine: sync: %s", err ? err : "?");
