@@ -280,6 +280,25 @@ START_TEST(attached_message_ignored)
 }
 END_TEST
 
+/* A password mail of ten thousand candidate-looking lines: the result
+ * holds the policy's bound, the first ones. */
+START_TEST(mail_bounded)
+{
+	GString *g = g_string_new(HEAD "Subject: PW\r\nContent-Type: text/plain\r\n\r\n");
+	mg_result res;
+
+	for (unsigned i = 0; i < 10000; i++)
+		g_string_append_printf(g, "PW: tok%05u\r\n", i);
+	sanitise_mail(g->str, &res);
+	ck_assert_int_eq(res.verdict, MG_VERDICT_SANITISED);
+	ck_assert_uint_eq(res.n_candidates, 20);
+	ck_assert_str_eq(res.candidates[0], "tok00000");
+	ck_assert_str_eq(res.candidates[19], "tok00019");
+	mg_result_free(&res);
+	g_string_free(g, TRUE);
+}
+END_TEST
+
 /* A file is not a mail: no candidates, whatever it says. */
 START_TEST(file_has_none)
 {
@@ -354,6 +373,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, mail_subject);
 	tcase_add_test(tc, attached_message_ignored);
 	tcase_add_test(tc, file_has_none);
+	tcase_add_test(tc, mail_bounded);
 	tcase_add_test(tc, masked_when_asked);
 	suite_add_tcase(s, tc);
 	return s;
