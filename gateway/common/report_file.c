@@ -70,11 +70,12 @@ static int locate(const unsigned char *d, size_t len, size_t *start, size_t *n, 
 	size_t tl = strlen(TAG);
 
 	/* zip: an end record whose comment runs to the end and is a marker */
-	for (size_t c = 0; c <= 0xffff && c + EOCD_LEN <= len; c++) {
+	for (size_t c = tl; len >= 4 && memcmp(d, "PK\x03\x04", 4) == 0 && c <= 0xffff &&
+	                    c + EOCD_LEN <= len; c++) {
 		const unsigned char *e = d + len - c - EOCD_LEN;
 
-		if (memcmp(e, "PK\x05\x06", 4) == 0 && (size_t)(e[20] | e[21] << 8) == c && c >= tl &&
-		    memcmp(e + EOCD_LEN, TAG, tl) == 0 && memcmp(d, "PK\x03\x04", 4) == 0) {
+		if (memcmp(e, "PK\x05\x06", 4) == 0 && (size_t)(e[20] | e[21] << 8) == c &&
+		    memcmp(e + EOCD_LEN, TAG, tl) == 0) {
 			*start = len - c;
 			*n = c;
 			*art_len = len - c;

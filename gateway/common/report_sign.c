@@ -56,6 +56,17 @@ int mg_report_sign(json_t *report, const mg_sign_key *k)
 	                                     CANONICAL_NAME, "public_key", pk_hex, "value", sig_hex));
 }
 
+/* Whether the signature names a key other than pk (a hint for the
+ * reason only: the named key is never trusted). */
+static int named_other_key(const json_t *sig, const unsigned char pk[32])
+{
+	const char *named = json_string_value(json_object_get(sig, "public_key"));
+	char hex[65];
+
+	sodium_bin2hex(hex, sizeof(hex), pk, 32);
+	return named && strcmp(named, hex) != 0;
+}
+
 int mg_report_verify(const json_t *report, const unsigned char pk[32], const char **why)
 {
 	json_t *sig = json_object_get(report, "signature");
@@ -86,6 +97,11 @@ int mg_report_verify(const json_t *report, const unsigned char pk[32], const cha
 	}
 	rc = crypto_sign_verify_detached(bin, (const unsigned char *)c, strlen(c), pk);
 	free(c);
+	if (rc != 0 && named_other_key(sig, pk)) {
+		*why = "the report names another signing key than the one trusted (signed elsewhere, "
+		       "or the key was replaced)";
+		return -1;
+	}
 	if (rc != 0) {
 		*why = "the signature does not match the report (changed since it was signed, or "
 		       "signed by another key)";
