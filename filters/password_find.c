@@ -24,14 +24,31 @@
 #define MIN_LEN 4
 #define MAX_LEN 64
 
-/* Japanese keywords, longest first where one begins another. */
-static const char *const keywords_ja[] = {
-	"\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89", /* パスワード */
-	"\xe6\x9a\x97\xe8\xa8\xbc\xe7\x95\xaa\xe5\x8f\xb7",             /* 暗証番号 */
-	"\xe6\x9a\x97\xe8\xa8\xbc",                                     /* 暗証 */
-	"\xe8\xa7\xa3\xe5\x87\x8d",                                     /* 解凍 */
-	"\xe3\x83\x91\xe3\x82\xb9",                                     /* パス */
+/* Japanese keywords, longest first where one begins another.  All begin
+ * with one of three characters, so other text is passed over after a
+ * comparison or two (the scan runs on every mail's whole text). */
+#define KW(s) { s, sizeof(s) - 1 }
+static const struct {
+	const char *s;
+	size_t len;
+} keywords_ja[] = {
+	KW("\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89"), /* パスワード */
+	KW("\xe6\x9a\x97\xe8\xa8\xbc\xe7\x95\xaa\xe5\x8f\xb7"),             /* 暗証番号 */
+	KW("\xe6\x9a\x97\xe8\xa8\xbc"),                                     /* 暗証 */
+	KW("\xe8\xa7\xa3\xe5\x87\x8d"),                                     /* 解凍 */
+	KW("\xe3\x83\x91\xe3\x82\xb9"),                                     /* パス */
 };
+
+/* Whether a keyword may begin at p: p or P of "pass"/"pw", or the first
+ * character (three bytes) of a Japanese one: パ, 暗 or 解. */
+static bool may_begin_keyword(const unsigned char *p, const unsigned char *end)
+{
+	if (*p < 0x80)
+		return *p == 'p' || *p == 'P';
+	return end - p >= 3 && ((p[0] == 0xe3 && p[1] == 0x83 && p[2] == 0x91) ||
+	                        (p[0] == 0xe6 && p[1] == 0x9a && p[2] == 0x97) ||
+	                        (p[0] == 0xe8 && p[1] == 0xa7 && p[2] == 0xa3));
+}
 
 /* Words that follow "password" in English prose and are never one. */
 static const char *const stopwords[] = {
@@ -79,17 +96,27 @@ static size_t normalise(const unsigned char *in, size_t len, unsigned char *out)
 	return o;
 }
 
+/* The end of the Japanese keyword at p, or NULL. */
+static const unsigned char *after_ja_keyword(const unsigned char *p, const unsigned char *end)
+{
+	for (size_t k = 0; k < sizeof(keywords_ja) / sizeof(keywords_ja[0]); k++)
+		if ((size_t)(end - p) >= keywords_ja[k].len &&
+		    memcmp(p, keywords_ja[k].s, keywords_ja[k].len) == 0)
+			return p + keywords_ja[k].len;
+	return NULL;
+}
+
 /* Where the text after the first keyword of line starts, or NULL. */
 static const unsigned char *after_keyword(const unsigned char *s, const unsigned char *end)
 {
 	for (const unsigned char *p = s; p < end; p++) {
+		if (!may_begin_keyword(p, end))
+			continue;
 		if (*p >= 0x80) {
-			for (size_t k = 0; k < sizeof(keywords_ja) / sizeof(keywords_ja[0]); k++) {
-				size_t kl = strlen(keywords_ja[k]);
+			const unsigned char *k = after_ja_keyword(p, end);
 
-				if ((size_t)(end - p) >= kl && memcmp(p, keywords_ja[k], kl) == 0)
-					return p + kl;
-			}
+			if (k)
+				return k;
 			continue;
 		}
 		if (p > s && is_alpha(p[-1]))

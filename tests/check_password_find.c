@@ -68,6 +68,9 @@ static const struct phrasing {
 	{ "ＰＡＳＳＷＯＲＤ　ｐ＠ｓｓ－７７", "p@ss-77" },
 	{ "本日送付したZIPファイルの解凍パスワードは下記の通りです。\n【 Lg26aa 】", "Lg26aa" },
 	{ "Your password will follow below:\n\"Rr56tt\"", "Rr56tt" },
+	/* keywords after text that begins like one (パ, 暗, 解, p) but is not */
+	{ "パンフレットの暗号化は解除済み。pdf の暗証：Vb67nm", "Vb67nm" },
+	{ "パパ解説 PASSWORD Up55cs", "Up55cs" },
 };
 
 START_TEST(phrasing_found)
@@ -92,6 +95,8 @@ static const char *const nothing[] = {
 	"Password: 0123456789012345678901234567890123456789012345678901234567890123X",
 	"The password will follow separately.",
 	"パスワードは別途お送りします。",
+	"末尾にパ",
+	"末尾に暗\xe8\xa7",
 	"",
 };
 
