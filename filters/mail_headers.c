@@ -244,7 +244,7 @@ static void addresses(mail_job *j, GMimeMessage *dst, GMimeAddressType type, con
                       const char *raw)
 {
 	char *utf8 = raw_to_utf8(raw), *safe = mail_words_unpad(utf8);
-	InternetAddressList *l = internet_address_list_parse(j->popts, safe);
+	InternetAddressList *l = internet_address_list_parse(j->popts, safe), *built;
 	unsigned dropped;
 
 	g_free(safe);
@@ -254,7 +254,14 @@ static void addresses(mail_job *j, GMimeMessage *dst, GMimeAddressType type, con
 		g_free(utf8);
 		return;
 	}
-	dropped = rebuild_list(l, g_mime_message_get_addresses(dst, type), 0);
+	/* built apart and handed over at once: the message re-encodes its
+	 * header on every change of its list, once per address added (an
+	 * empty list is not a change: none was added before either) */
+	built = internet_address_list_new();
+	dropped = rebuild_list(l, built, 0);
+	if (internet_address_list_length(built) > 0)
+		internet_address_list_append(g_mime_message_get_addresses(dst, type), built);
+	g_object_unref(built);
 	set_addresses_raw(j, dst, field, g_mime_message_get_addresses(dst, type));
 	if (dropped)
 		mg_report_removed(j->ctx, field, "%u malformed addresses dropped", dropped);
