@@ -126,9 +126,12 @@ static void versions_make(void)
 	versions = v;
 }
 
-/* Made once: the loaded libraries do not change while the process runs. */
+/* Made once: the loaded libraries do not change while the process runs.
+ * Every report holds a reference to the same object, not a copy (a deep
+ * copy per item showed in every mail's profile): nothing changes a
+ * report's versions, and jansson counts references atomically. */
 json_t *mg_report_versions(void)
 {
 	pthread_once(&versions_once, versions_make);
-	return versions ? json_deep_copy(versions) : json_null();
+	return versions ? json_incref(versions) : json_null();
 }
