@@ -499,6 +499,7 @@ static mg_status unpack(arc *r)
 		if (++r->entries > p->max_parts)
 			return mg_fail(r->ctx, MG_E_LIMIT_COUNT, "more than max_parts %u members",
 			               p->max_parts);
+		mg_progress(r->ctx, "archive member %u", r->entries);
 		if ((st = mg_check_deadline(r->ctx)) != MG_OK)
 			return st;
 		if (archive_entry_is_encrypted(e) && !r->passphrase)

@@ -79,7 +79,7 @@ static void jpeg_progress(j_common_ptr cinfo)
 		e->status = MG_E_MALFORMED;
 		longjmp(e->jump, 1);
 	}
-	if (mg_now() > e->ctx->deadline)
+	if (mg_now() > mg_deadline(e->ctx))
 		jpeg_fail(cinfo, MG_E_LIMIT_TIME);
 }
 

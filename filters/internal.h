@@ -92,6 +92,8 @@ struct mg_policy {
 	unsigned max_dimension;     /* width or height in pixels */
 	uint64_t max_header_bytes;  /* one mail header field */
 	unsigned time_limit;        /* seconds for one top-level item */
+	unsigned page_seconds;      /* budget of each page or member (mg_pace) */
+	unsigned max_time;          /* absolute seconds of one top-level item */
 	unsigned pdf_dpi;
 	unsigned pdf_page_bits;     /* text pages: 1, 2, 4 or 8 bits per sample */
 	unsigned image_jpeg_quality;
@@ -154,7 +156,11 @@ struct mg_ctx {
 	magic_t magic;
 	mg_mode mode;
 	unsigned depth;
-	double deadline;      /* monotonic seconds */
+	/* the item's deadline, shared by every level (mg_deadline); a
+	 * context made by hand (tests, fuzzers) may set a fixed deadline
+	 * instead and leave pace NULL */
+	mg_pace *pace;
+	double deadline;      /* monotonic seconds, without pace */
 	json_t *report;       /* this item's report object */
 	mg_status status;     /* first failure recorded by mg_fail() */
 	char reason[512];
@@ -175,6 +181,11 @@ struct mg_ctx {
 	 * NULL when there is none. */
 	mg_convert_fn convert;
 	void *convert_user;
+	/* The caller's progress callback (mg_core_set_progress), or NULL. */
+	mg_progress_fn progress;
+	void *progress_user;
+	/* Milliseconds per stage of the top-level item ("timings"), shared. */
+	json_t *timings;
 };
 
 /* registry.c */
@@ -222,6 +233,23 @@ mg_status mg_fail(mg_ctx *ctx, mg_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* MG_E_LIMIT_TIME once the item's deadline has passed, MG_OK before. */
 mg_status mg_check_deadline(mg_ctx *ctx);
+/* The item's deadline now, in monotonic seconds. */
+double mg_deadline(const mg_ctx *ctx);
+/* A unit (page, member) begins: the deadline moves (mg_pace) and the
+ * caller's progress callback hears of it; unit says what it is. */
+void mg_progress(mg_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds the milliseconds since *since to the item's stage, and resets
+ * *since to now (report member "timings"). */
+void mg_timing_add(mg_ctx *ctx, const char *stage, double *since);
+json_t *mg_timings_report(json_t *timings);
+/* test_hooks.c: with MUGAI_TEST_HOOKS compiled in (never in a package),
+ * unit n (1-based) of an item sleeps as MUGAI_TEST_UNIT_DELAY_MS and
+ * MUGAI_TEST_HANG_UNIT say, so tests can make pages slow or hang. */
+#ifdef MUGAI_TEST_HOOKS
+void mg_test_unit_delay(unsigned long n);
+#else
+static inline void mg_test_unit_delay(unsigned long n) { (void)n; }
+#endif
 
 /* pdf_ocr.c: Tesseract and the policy's OCR languages loaded now, with
  * one recognition run; 0, or -1 when the policy wants OCR and it cannot

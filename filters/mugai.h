@@ -144,6 +144,36 @@ typedef mg_convert_status (*mg_convert_fn)(void *user, const unsigned char *data
                                            char *why, size_t why_len);
 void mg_core_set_converter(mg_core *core, mg_convert_fn fn, void *user);
 
+/* Deadlines that follow progress: an item has time_limit (the base) for
+ * everything; once its pages (or archive members) begin, each one gets
+ * its own budget from the later of the base's end and its own start, up
+ * to an absolute cap.  So many fast pages finish however many there are,
+ * while one page that hangs still ends the item.  Pure arithmetic, shared
+ * by the core (its own checks) and the worker's parent (the kill). */
+typedef struct mg_pace {
+	double start;       /* monotonic seconds when the item began */
+	double base;        /* seconds for the item before any unit began */
+	double unit;        /* budget of one unit (page, member); 0: base alone */
+	double cap;         /* absolute seconds from start; below base: base */
+	double last;        /* when the unit in flight began */
+	unsigned long done; /* units begun so far */
+	char what[128];     /* the unit in flight ("PDF page 3 of 500"), for reasons */
+} mg_pace;
+void mg_pace_init(mg_pace *p, double start, double base, double unit, double cap);
+/* One more unit begins at monotonic time at (the one before it ended);
+ * what (may be NULL) names it. */
+void mg_pace_begin(mg_pace *p, double at, const char *what);
+/* start + base before the first unit; min(max(start + base, last) + unit,
+ * start + cap) after (which is never later than start + base + unit x
+ * units begun: the issue's "base + budget per page done + one in flight"). */
+double mg_pace_deadline(const mg_pace *p);
+
+/* Progress of one item, for a caller that enforces the deadline itself
+ * (a worker's parent): called as each unit begins, with the units begun
+ * before it and what it is ("PDF page 3 of 500"). */
+typedef void (*mg_progress_fn)(void *user, unsigned long done, const char *unit);
+void mg_core_set_progress(mg_core *core, mg_progress_fn fn, void *user);
+
 /* Sanitises one item.  Always fills *res (free it with mg_result_free) and
  * returns res->status.  Any error means MG_VERDICT_BLOCKED: never a partial
  * or unsanitised output. */

@@ -316,8 +316,8 @@ static long find_password(mg_ctx *ctx, const mg_oc_info *info, key *k, mg_status
 			return -1;
 		if (!ctx->passwords[i] || !utf16le(ctx->passwords[i], &pw, &pwlen))
 			continue;
-		ok = info->kind == MG_OC_AGILE ? agile_try(info, pw, pwlen, ctx->deadline, k) :
-		                                 standard_try(info, pw, pwlen, ctx->deadline, k);
+		ok = info->kind == MG_OC_AGILE ? agile_try(info, pw, pwlen, mg_deadline(ctx), k) :
+		                                 standard_try(info, pw, pwlen, mg_deadline(ctx), k);
 		OPENSSL_cleanse(pw, pwlen);
 		free(pw);
 		if (ok)

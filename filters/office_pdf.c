@@ -42,7 +42,7 @@ static mg_status convert(mg_ctx *ctx, const mg_item *item, const mg_filter *f, c
 	unsigned char *pdf = NULL;
 	size_t n = 0;
 	char why[256] = "no converter in this process";
-	double started = mg_now(), left = ctx->deadline - started;
+	double started = mg_now(), left = mg_deadline(ctx) - started;
 	mg_convert_status cs = MG_CONVERT_UNAVAILABLE;
 	mg_status st;
 

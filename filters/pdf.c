@@ -51,6 +51,7 @@ struct pdf_job {
 	bool overflow;            /* the extracted text passed max_output */
 	struct pdf_tally tally;
 	unsigned jpeg_pages, text_pages, ocr_pages;
+	double since;             /* when the stage being timed began */
 };
 
 /* ---- opening ---- */
@@ -284,7 +285,11 @@ static mg_status pdf_write_failed(struct pdf_job *j)
  * and the report says so.  Returns the characters laid, -1 for none. */
 static long pdf_text_layer(struct pdf_job *j, PopplerPage *page, int index, double hpt)
 {
-	long laid = mg_pdf_text_layer(page, hpt, j->w);
+	long laid;
+
+	mg_timing_add(j->ctx, "write", &j->since);
+	laid = mg_pdf_text_layer(page, hpt, j->w);
+	mg_timing_add(j->ctx, "text_layer", &j->since);
 
 	if (laid < 0)
 		mg_report_finding(j->ctx, "PDF page %d: no text layer (the text and its layout "
@@ -305,6 +310,7 @@ static void pdf_ocr_layer(struct pdf_job *j, PopplerPage *page, int index,
 	if (!scan->grey || (j->ctx->policy->ocr == MG_OCR_AUTO && own > 0))
 		return;
 	laid = mg_pdf_ocr(j->ctx, scan, own > 0 ? page : NULL, j->w, &why);
+	mg_timing_add(j->ctx, "ocr", &j->since);
 	if (laid < 0)
 		mg_report_finding(j->ctx, "PDF page %d: no OCR text layer (%s)", index + 1, why);
 	else if (laid > 0)
@@ -335,7 +341,9 @@ static mg_status pdf_emit_page(struct pdf_job *j, PopplerPage *page, int index,
 
 	if (st != MG_OK)
 		return st;
+	mg_timing_add(j->ctx, "ocr_grab", &j->since);
 	st = mg_pdf_image_encode(j->ctx, img, &enc);
+	mg_timing_add(j->ctx, "encode", &j->since);
 	if (st == MG_OK && enc.img.jpeg)
 		j->jpeg_pages++;
 	if (st == MG_OK)
@@ -347,6 +355,7 @@ static mg_status pdf_emit_page(struct pdf_job *j, PopplerPage *page, int index,
 			pdf_ocr_layer(j, page, index, &scan, pdf_text_layer(j, page, index, hpt));
 		if (mg_pdfw_page_end(j->w) < 0)
 			st = pdf_write_failed(j);
+		mg_timing_add(j->ctx, "write", &j->since);
 	}
 	mg_pdf_ocr_release(&scan);
 	mg_pdf_image_free(&enc);
@@ -365,7 +374,9 @@ static mg_status pdf_flatten_page(struct pdf_job *j, PopplerPage *page, int inde
 		return st;
 	if (!j->w && !(j->w = mg_pdfw_new(&j->out->data)))
 		return mg_fail(j->ctx, MG_E_INTERNAL, "out of memory");
+	mg_timing_add(j->ctx, "scan", &j->since);
 	img = pdf_render(page, w, h, wpt, hpt);
+	mg_timing_add(j->ctx, "render", &j->since);
 	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS)
 		st = mg_fail(j->ctx, MG_E_INTERNAL, "cannot render page %d: %s", index + 1,
 		             cairo_status_to_string(cairo_surface_status(img)));
@@ -377,7 +388,10 @@ static mg_status pdf_flatten_page(struct pdf_job *j, PopplerPage *page, int inde
 
 static mg_status pdf_flatten_finish(struct pdf_job *j, int pages)
 {
-	if (mg_pdfw_finish(j->w) < 0)
+	int rc = mg_pdfw_finish(j->w);
+
+	mg_timing_add(j->ctx, "write", &j->since);
+	if (rc < 0)
 		return pdf_write_failed(j);
 	mg_out_set_type(j->out, "application/pdf", "pdf");
 	mg_report_action(j->ctx, "rendered %d pages at %u dpi into a new PDF of page images "
@@ -445,8 +459,10 @@ static mg_status pdf_pages(struct pdf_job *j, mg_action action, int pages)
 	for (int i = 0; i < pages && st == MG_OK; i++) {
 		PopplerPage *page;
 
+		mg_progress(j->ctx, "PDF page %d of %d", i + 1, pages);
 		if ((st = mg_check_deadline(j->ctx)) != MG_OK)
 			break;
+		j->since = mg_now();
 		page = poppler_document_get_page(j->doc, i);
 		if (!page)
 			return mg_fail(j->ctx, MG_E_MALFORMED, "PDF page %d cannot be read", i + 1);
@@ -467,7 +483,10 @@ static mg_status pdf_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_
 
 	if (action != MG_ACT_FLATTEN && action != MG_ACT_TEXT)
 		return mg_fail(ctx, MG_E_TYPE_BLOCKED, "PDF can only be flattened or turned into text");
-	if ((st = pdf_open(ctx, item, &j.doc)) != MG_OK)
+	j.since = mg_now();
+	st = pdf_open(ctx, item, &j.doc);
+	mg_timing_add(ctx, "parse", &j.since);
+	if (st != MG_OK)
 		return st;
 	pages = poppler_document_get_n_pages(j.doc);
 	if (pages <= 0)

@@ -258,8 +258,8 @@ long mg_pdf_ocr(mg_ctx *ctx, const struct mg_pdf_ocr_page *pg, PopplerPage *own,
 	long laid = -1;
 
 	*why = NULL;
-	if (limit > ctx->deadline)
-		limit = ctx->deadline;
+	if (limit > mg_deadline(ctx))
+		limit = mg_deadline(ctx);
 	if (pg->w < MIN_SIDE || pg->h < MIN_SIDE)
 		return 0;
 	if (own && !poppler_page_get_text_layout(own, &rects, &nrects))

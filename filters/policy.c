@@ -49,6 +49,8 @@ static const struct key {
 	{ "max_dimension", K_COUNT, F(max_dimension), "30000", 16, 1000000, "width or height of an image, in pixels" },
 	{ "max_header_bytes", K_SIZE, F(max_header_bytes), "64K", 256, 1 << 24, "one mail header field, folded" },
 	{ "time_limit", K_SECONDS, F(time_limit), "60s", 1, 86400, "seconds for one top-level item" },
+	{ "page_seconds", K_SECONDS, F(page_seconds), "10s", 0, 3600, "once a PDF's pages or an archive's members begin, each gets this many seconds from the later of time_limit's end and its own start, so a long document finishes while a page that hangs ends the item; 0: time_limit alone" },
+	{ "max_time", K_SECONDS, F(max_time), "1h", 1, 86400, "absolute limit of one top-level item however many pages it has (never below time_limit)" },
 	{ "pdf_dpi", K_COUNT, F(pdf_dpi), "150", 36, 600, "resolution of flattened PDF pages" },
 	{ "pdf_text_layer", K_BOOL, F(pdf_text_layer), "yes", 0, 1, "keep a flattened PDF's text as an invisible, searchable layer" },
 	{ "pdf_page_bits", K_COUNT, F(pdf_page_bits), "4", 1, 8, "bits per colour sample of flattened text pages (1, 2, 4 or 8; 8 is lossless)" },

@@ -364,7 +364,7 @@ START_TEST(worker_bank_per_item)
 {
 	char *err = NULL;
 	mg_config *c = load(two_banks, &err);
-	mg_worker_limits lim = { 60, 1u << 30, 0, 0, NULL };
+	mg_worker_limits lim = { 60, 1u << 30, 0, 0, NULL, 0, 0 };
 	mg_worker *w;
 	mg_result res;
 	unsigned char *data;

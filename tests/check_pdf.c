@@ -1038,9 +1038,11 @@ START_TEST(time_limit_checked_between_pages)
 	char *err = NULL;
 	mg_result res;
 
-	/* 14 pages at 600 dpi take several seconds: the deadline stops it early */
+	/* 14 pages at 600 dpi take several seconds: the deadline stops it
+	 * early (without a budget per page: check_pace covers that one) */
 	ck_assert_int_eq(mg_policy_set(p, "pdf_dpi", "600", &err), 0);
 	ck_assert_int_eq(mg_policy_set(p, "time_limit", "1s", &err), 0);
+	ck_assert_int_eq(mg_policy_set(p, "page_seconds", "0s", &err), 0);
 	ck_assert_int_eq(tu_sanitize_policy(p, d, len, "slow.pdf", MG_MODE_DEFAULT, &res),
 	                 MG_E_LIMIT_TIME);
 	ck_assert_ptr_null(res.out);

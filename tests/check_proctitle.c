@@ -130,7 +130,7 @@ static pid_t watch(pid_t zygote, int fd)
 START_TEST(job_titled_with_item)
 {
 	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { 60, 1u << 30, 60, 0, NULL };
+	mg_worker_limits lim = { 60, 1u << 30, 60, 0, NULL, 0, 0 };
 	mg_worker *w = mg_worker_new(p, &lim);
 	mg_input in = { (const unsigned char *)"data", 4, "a.txt", NULL, NULL, 0 };
 	mg_result res;

@@ -145,7 +145,7 @@ static int hook(const mg_input *in, char *reason, size_t len)
 static mg_worker *new_worker(unsigned timeout, unsigned cpu, uint64_t memory, uint64_t max_output)
 {
 	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { timeout, memory, cpu, max_output, NULL };
+	mg_worker_limits lim = { timeout, memory, cpu, max_output, NULL, 0, 0 };
 	mg_worker *w = mg_worker_new(p, &lim);
 
 	mg_policy_free(p); /* the worker keeps a copy */
@@ -612,7 +612,7 @@ END_TEST
 START_TEST(setup_failure_blocks)
 {
 	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { 10, 1u << 30, 0, 0, "no-such-user-mugai" };
+	mg_worker_limits lim = { 10, 1u << 30, 0, 0, "no-such-user-mugai", 0, 0 };
 	mg_worker *w = mg_worker_new(p, &lim);
 	mg_result res;
 
@@ -880,7 +880,7 @@ static void walk(struct corpus_run *cr, const char *dir)
 START_TEST(corpus_same_verdicts)
 {
 	mg_policy *p = mg_policy_new();
-	mg_worker_limits lim = { 60, 1u << 30, 0, 0, NULL };
+	mg_worker_limits lim = { 60, 1u << 30, 0, 0, NULL, 0, 0 };
 	struct corpus_run cr = { 0 };
 	char *err = NULL;
 

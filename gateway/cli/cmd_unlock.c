@@ -43,7 +43,7 @@ static mg_worker *start_worker(const mg_config *c)
 {
 	int fallback = strcmp(c->daemon_user, "mugai") == 0 && !getpwnam("mugai");
 	mg_worker_limits lim = { c->workers_timeout, c->workers_memory, c->workers_cpu, 0,
-		                 fallback ? NULL : c->daemon_user };
+		                 fallback ? NULL : c->daemon_user, 0, 0 };
 	mg_worker *w = mg_worker_new(c->policy, &lim);
 	char *err = NULL;
 

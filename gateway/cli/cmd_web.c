@@ -152,7 +152,7 @@ static mg_unlock_hook *start_unlock_hook(const mg_config *c)
 {
 	int fallback = strcmp(c->daemon_user, "mugai") == 0 && !getpwnam("mugai");
 	mg_worker_limits lim = { c->workers_timeout, c->workers_memory, c->workers_cpu, 0,
-		                 fallback ? NULL : c->daemon_user };
+		                 fallback ? NULL : c->daemon_user, 0, 0 };
 	char *err = NULL;
 	mg_unlock_hook *h = mg_unlock_hook_new(c, &lim, &err);
 

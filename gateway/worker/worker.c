@@ -89,6 +89,10 @@ mg_worker *mg_worker_new(const mg_policy *policy, const mg_worker_limits *limits
 		w->limits.timeout = policy->time_limit;
 	if (!w->limits.max_output)
 		w->limits.max_output = policy->max_output;
+	if (!w->limits.page_seconds)
+		w->limits.page_seconds = policy->page_seconds;
+	if (!w->limits.max_seconds)
+		w->limits.max_seconds = policy->max_time;
 	w->sock = -1;
 	return w;
 }
@@ -315,33 +319,78 @@ static int accept_reply(mg_worker *w, const mg_job *job, mg_reply *r, mg_result 
 	return 0;
 }
 
+/* A page or member began: the deadline moves (mg_pace).  A job that lies
+ * about its progress gains no more than max_seconds.  -1: malformed. */
+static int take_progress(mg_msg *m, mg_pace *pace)
+{
+	uint64_t done;
+	char *unit;
+
+	if (mg_progress_decode(m, &done, &unit) < 0)
+		return -1;
+	mg_pace_begin(pace, now(), unit);
+	free(unit);
+	return 0;
+}
+
+/* Why the job's deadline passed: the page in flight when one overran. */
+static void fail_overrun(mg_worker *w, const mg_pace *pace, struct failure *f)
+{
+	if (!pace->done || !pace->unit)
+		fail(f, MG_E_LIMIT_TIME, "worker exceeded %u s", w->limits.timeout);
+	else if (mg_pace_deadline(pace) < pace->start + pace->cap)
+		fail(f, MG_E_LIMIT_TIME, "worker: %s took over its %u s (policy page_seconds), "
+		     "killed", pace->what, w->limits.page_seconds);
+	else
+		fail(f, MG_E_LIMIT_TIME, "worker exceeded %g s (policy max_time) at %s, killed",
+		     pace->cap, pace->what);
+}
+
+/* The job's messages before its result: conversions asked for, pages
+ * begun.  Returns what recv_until returned for the first other one. */
+static int serve_job(mg_worker *w, int jsock, mg_msg *m, mg_pace *pace, struct failure *f,
+                     int *timed_out)
+{
+	int n = recv_until(jsock, m, mg_pace_deadline(pace));
+
+	while (n == 1 && (m->type == MG_MSG_WORKER_CONVERT || m->type == MG_MSG_WORKER_PROGRESS)) {
+		int c = m->type == MG_MSG_WORKER_PROGRESS ? take_progress(m, pace) :
+		        mg_worker_serve_convert(m, jsock, mg_pace_deadline(pace), f->reason,
+		                                sizeof(f->reason));
+
+		mg_msg_free(m);
+		if (c != 0) {
+			if (!f->reason[0])
+				fail(f, MG_E_INTERNAL, "worker sent a malformed progress message");
+			f->status = c > 0 ? MG_E_LIMIT_TIME : MG_E_INTERNAL;
+			*timed_out = 1; /* the job is killed */
+			return -2;
+		}
+		n = recv_until(jsock, m, mg_pace_deadline(pace));
+	}
+	if (n < 0 && errno == ETIMEDOUT) {
+		*timed_out = 1;
+		fail_overrun(w, pace, f);
+		return -2;
+	}
+	return n;
+}
+
 /* The job process's one message: 0 with res filled, -1 with f filled. */
 static int read_result(mg_worker *w, const mg_job *job, int jsock, mg_result *res,
                        struct failure *f, int *timed_out)
 {
 	mg_msg m;
 	mg_reply r;
-	double deadline = now() + w->limits.timeout;
-	int n = recv_until(jsock, &m, deadline), rc = -1;
+	mg_pace pace;
+	int n, rc = -1;
 
 	*timed_out = 0;
-	/* policy pdf: the job asks for LibreOffice first, as often as it needs */
-	while (n == 1 && m.type == MG_MSG_WORKER_CONVERT) {
-		int c = mg_worker_serve_convert(&m, jsock, deadline, f->reason, sizeof(f->reason));
-
-		mg_msg_free(&m);
-		if (c != 0) {
-			f->status = c > 0 ? MG_E_LIMIT_TIME : MG_E_INTERNAL;
-			*timed_out = 1; /* the job is killed */
-			return -1;
-		}
-		n = recv_until(jsock, &m, deadline);
-	}
-	if (n < 0 && errno == ETIMEDOUT) {
-		*timed_out = 1;
-		fail(f, MG_E_LIMIT_TIME, "worker exceeded %u s", w->limits.timeout);
+	mg_pace_init(&pace, now(), w->limits.timeout, w->limits.page_seconds,
+	             w->limits.max_seconds);
+	n = serve_job(w, jsock, &m, &pace, f, timed_out);
+	if (n == -2)
 		return -1;
-	}
 	if (n <= 0)
 		return -1; /* it died: the zygote's DONE says how */
 	if (m.type == MG_MSG_WORKER_ERROR) {
@@ -534,6 +583,10 @@ int mg_worker_set_banks(mg_worker *w, const mg_policy *const *banks, size_t n)
 			w->limits.timeout = copy[i].time_limit;
 		if (!w->limits_given.max_output && copy[i].max_output > w->limits.max_output)
 			w->limits.max_output = copy[i].max_output;
+		if (!w->limits_given.page_seconds && copy[i].page_seconds > w->limits.page_seconds)
+			w->limits.page_seconds = copy[i].page_seconds;
+		if (!w->limits_given.max_seconds && copy[i].max_time > w->limits.max_seconds)
+			w->limits.max_seconds = copy[i].max_time;
 	}
 	free(w->banks);
 	w->banks = copy;

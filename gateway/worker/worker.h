@@ -34,6 +34,11 @@ typedef struct mg_worker_limits {
 	unsigned cpu_seconds;     /* RLIMIT_CPU of one job; 0 = timeout */
 	uint64_t max_output;      /* largest artefact accepted back; 0 = the policy's */
 	const char *user;         /* when root: the user the child drops to; NULL = mugai or nobody */
+	/* deadlines that follow progress (mg_pace): timeout is the base,
+	 * each page or member the job reports gets page_seconds, the whole
+	 * job at most max_seconds; 0 = the policy's page_seconds, max_time */
+	unsigned page_seconds;
+	unsigned max_seconds;
 } mg_worker_limits;
 
 /* Prepares a worker (the child is started lazily on the first job, and

@@ -223,7 +223,10 @@ static _Noreturn void job_main(const struct child *c, int sock)
 		_exit(1);
 	close(sock);
 	mg_proctitle_set("mugaid: job (spare)");
-	sb.cpu_seconds = c->limits->cpu_seconds ? c->limits->cpu_seconds : c->limits->timeout;
+	/* a long document may run up to the cap the parent allows it */
+	sb.cpu_seconds = c->limits->cpu_seconds ? c->limits->cpu_seconds :
+	                 c->limits->max_seconds > c->limits->timeout ? c->limits->max_seconds :
+	                 c->limits->timeout;
 	sb.sock = SOCK_FD;
 	if (mg_sandbox_enter_job(&sb, err, sizeof(err)) < 0) {
 		send_error(SOCK_FD, "job sandbox", err);
@@ -388,6 +391,8 @@ void mg_worker_child(int sock, mg_policy *banks, size_t nbanks, const mg_worker_
 	mg_worker_warm_up(c.core);
 	/* policy pdf: a job asks its service, on its own socket */
 	mg_core_set_converter(c.core, mg_job_convert, (void *)(intptr_t)SOCK_FD);
+	/* each page or member moves the deadline the service enforces */
+	mg_core_set_progress(c.core, mg_job_progress, (void *)(intptr_t)SOCK_FD);
 	sb.memory = limits->memory;
 	sb.fsize = limits->max_output + MG_WORKER_MAX_REPORT;
 	sb.user = limits->user;

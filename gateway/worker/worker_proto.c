@@ -129,6 +129,36 @@ int mg_started_decode(mg_msg *m, uint32_t *pid, char **error, int *fd)
 	return mg_msg_end(m) < 0 || (*pid == 0) != (*error != NULL) ? -1 : 0;
 }
 
+void mg_progress_encode(mg_msg *m, uint64_t done, const char *unit)
+{
+	mg_msg_init(m, MG_MSG_WORKER_PROGRESS);
+	mg_msg_put_u64(m, done);
+	mg_msg_put_str(m, unit);
+}
+
+int mg_progress_decode(mg_msg *m, uint64_t *done, char **unit)
+{
+	*unit = NULL;
+	if (m->type != MG_MSG_WORKER_PROGRESS || mg_msg_get_u64(m, done) < 0 ||
+	    mg_msg_get_str(m, unit, MG_WORKER_MAX_UNIT) < 0 || !*unit || mg_msg_end(m) < 0) {
+		free(*unit);
+		*unit = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void mg_job_progress(void *user, unsigned long done, const char *unit)
+{
+	mg_msg m;
+
+	/* a lost message only leaves the deadline where it was: the job is
+	 * then killed early, never late */
+	mg_progress_encode(&m, done, unit);
+	(void)mg_ipc_send((int)(intptr_t)user, &m);
+	mg_msg_free(&m);
+}
+
 void mg_done_encode(mg_msg *m, uint32_t pid, int status)
 {
 	mg_msg_init(m, MG_MSG_WORKER_DONE);

@@ -29,6 +29,9 @@
  *                     of times before the result)
  *   parent -> job     MG_MSG_WORKER_CONVERTED u32 mg_convert_status, str why,
  *                                            u64 len; fd PDF (converted only)
+ *   job    -> parent  MG_MSG_WORKER_PROGRESS u64 units begun before, str unit
+ *                     (any number of times   ("PDF page 3 of 500"): the parent
+ *                     before the result)     moves the job's deadline (mg_pace)
  *
  * Only the zygote writes on the service's socket and only the job process
  * on its own: a subverted job cannot speak for the zygote.  Every memfd is
@@ -89,6 +92,14 @@ void mg_job_encode(mg_msg *m, const mg_job *j);
  * within the limits, none NULL or empty). */
 int mg_job_decode(mg_msg *m, mg_job *j);
 void mg_job_clear(mg_job *j);
+
+/* A page or member begins (mg_progress_fn); unit is at most
+ * MG_WORKER_MAX_UNIT bytes. */
+#define MG_WORKER_MAX_UNIT 127
+void mg_progress_encode(mg_msg *m, uint64_t done, const char *unit);
+int mg_progress_decode(mg_msg *m, uint64_t *done, char **unit);
+/* The job process's progress callback: user is the job socket. */
+void mg_job_progress(void *user, unsigned long done, const char *unit);
 
 /* pid 0 with error: the job could not be started (then no descriptor). */
 void mg_started_encode(mg_msg *m, uint32_t pid, const char *error, int fd);
