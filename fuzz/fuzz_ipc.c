@@ -66,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0 || size > MG_IPC_MAX_MSG + 16)
 		return 0;
 	/* as each message a reader expects: each decode consumes its message */
-	for (int pass = 0; pass < 4; pass++) {
+	for (int pass = 0; pass < 5; pass++) {
 		uint32_t pid;
 		char *error;
 		int fd, status;
@@ -95,6 +95,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				close(fd);
 			free(error);
 			break;
+		case 3: {
+			uint64_t done;
+			char *unit;
+
+			/* a decoded progress message names its unit, within the limit */
+			if (mg_progress_decode(&m, &done, &unit) == 0 &&
+			    (!unit || strlen(unit) > MG_WORKER_MAX_UNIT))
+				abort();
+			free(unit);
+			break;
+		}
 		default:
 			mg_done_decode(&m, &pid, &status);
 			break;
