@@ -6,7 +6,7 @@
 # flatten path.  A document with an auto-run macro shows nothing ran; a
 # document with a picture linked from a local HTTP server (which an
 # unsandboxed LibreOffice fetches: checked first) makes no request; the
-# worker's service and the mugai command kill LibreOffice at a 1 s time
+# worker's service and the mugai command kill LibreOffice on a long document at a 1 s time
 # limit and block the item with the reason; without LibreOffice or with a bubblewrap that fails,
 # the document becomes text with a note.
 set -uo pipefail
@@ -106,7 +106,7 @@ stop_mugaid
 # the worker's service kills LibreOffice at the item's deadline: blocked, with the reason
 start_mugaid -o relay.next_hop=dir:"$gw/mail" -o workers.count=1 -o drop.settle=1s \
 	-o drop.rescan=1s -o policy.time_limit=1s || ko "mugaid starts again"
-cp "$gen/text.sxw" "$inbox/slow.sxw"
+cp "$gen/long.sxw" "$inbox/slow.sxw"
 slow=$outbox/slow.sxw.report.json
 check "a conversion over the deadline leaves a report" wait_until 30 test -e "$slow"
 check "the item is blocked for its time limit" grep -q '"status": "limit_time"' "$slow"
@@ -117,7 +117,7 @@ stop_mugaid
 
 # the mugai command runs LibreOffice itself; at the deadline it is killed
 rc=0
-"$mugai" sanitize -o policy.time_limit=1s --report "$tmp/slow.json" "$gen/text.sxw" "$tmp/slow.pdf" \
+"$mugai" sanitize -o policy.time_limit=1s --report "$tmp/slow.json" "$gen/long.sxw" "$tmp/slow.pdf" \
 	>"$tmp/slow.log" 2>&1 || rc=$?
 check "a conversion over the time limit blocks the item (exit 2)" test "$rc" -eq 2
 check "with the reason" grep -q 'LibreOffice did not convert the sxw document within the item.s time limit and was killed' "$tmp/slow.json"

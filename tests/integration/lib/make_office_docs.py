@@ -9,6 +9,8 @@ make_office_docs.py DIR PORT writes into DIR:
                 StarOffice 1.x packages, with the DOCTYPEs real ones carry
   macro.odt     an ODT whose Basic macro runs on open: it writes
                 DIR/macro-ran and puts MACRO RAN into the document
+  long.sxw      about 1000 pages of text, so that no LibreOffice converts it
+                within the tests' 1 s time limit, however fast the machine
   remote.sxw    a picture linked from http://127.0.0.1:PORT/remote.png
                 (StarOffice: passed to LibreOffice as it is)
 Each document's text is printed as NAME|TEXT, one a line.
@@ -164,6 +166,11 @@ def main():
                'svg:width="20cm" svg:height="4cm"><text:p>StarOffice impress slide</text:p>'
                "</draw:text-box></draw:page>")
     docs["slides.sxi"] = "StarOffice impress slide"
+
+    staroffice(os.path.join(out, "long.sxw"), "writer",
+               "".join("<text:p>Long StarOffice document, paragraph %d: %s</text:p>"
+                       % (i, "lorem ipsum dolor sit amet " * 8) for i in range(20000)))
+    docs["long.sxw"] = "Long StarOffice document, paragraph 0"
 
     macro_odt(os.path.join(out, "macro.odt"), os.path.join(out, "macro-ran"),
               "Document with an auto-run macro")
