@@ -230,8 +230,10 @@ static BYTE *rtf_bytes(variableLength *v, uint64_t max_output, int *size)
 	return lzfu_safe(v, max_output) ? DecompressRTF(v, size) : NULL;
 }
 
-/* The compressed RTF body through the RTF family, when its policy gives
- * text; a body the family refuses is named as removed. */
+/* The compressed RTF body through the RTF family in its text mode, as
+ * every mail body becomes text whatever the family's action for RTF
+ * attachments (pdf by default); a blocked family adds nothing, and a body
+ * the family refuses is named as removed. */
 static mg_status rtf_body(mail_job *j, MAPIProps *props, struct tnef_body *b)
 {
 	variableLength *v = MAPIFindProperty(props, PROP_TAG(PT_BINARY, PR_RTF_COMPRESSED));
@@ -239,9 +241,10 @@ static mg_status rtf_body(mail_job *j, MAPIProps *props, struct tnef_body *b)
 	int size = 0;
 	mg_out out;
 	json_t *child = NULL;
+	mg_mode saved;
 	mg_status st;
 
-	if (!usable(v) || j->ctx->policy->action[MG_FAM_RTF] != MG_ACT_TEXT)
+	if (!usable(v) || j->ctx->policy->action[MG_FAM_RTF] == MG_ACT_BLOCK)
 		return MG_OK;
 	rtf = rtf_bytes(v, j->ctx->policy->max_output, &size);
 	if (!rtf || size <= 0) {
@@ -251,8 +254,11 @@ static mg_status rtf_body(mail_job *j, MAPIProps *props, struct tnef_body *b)
 		mg_report_removed(j->ctx, TNEF_BODY_NAME, "compressed RTF that does not decompress");
 		return MG_OK;
 	}
+	saved = j->ctx->mode;
+	j->ctx->mode = MG_MODE_TEXT;
 	st = mg_sanitize_child(j->ctx, rtf, (size_t)size, "winmail-body.rtf", "application/rtf",
 	                       &out, &child);
+	j->ctx->mode = saved;
 	if (st == MG_OK && strncmp(out.mime, "text/plain", 10) == 0) {
 		if (out.data.len && mg_buf_append(&b->text, out.data.data, out.data.len) == 0)
 			b->from = "RTF";
