@@ -69,6 +69,12 @@ static const char *const schema[] = {
 	" lang TEXT NOT NULL DEFAULT 'ja',"
 	" disabled BIGINT NOT NULL DEFAULT 0,"
 	" created BIGINT NOT NULL)",
+	/* the shared drop folder's claims (drop_lease.c): path is NODE/REL
+	 * below inbox/.claims */
+	"CREATE TABLE IF NOT EXISTS mq_drop_leases ("
+	" path TEXT PRIMARY KEY,"
+	" node TEXT NOT NULL,"
+	" expires BIGINT NOT NULL)",
 };
 
 /* Upgrades, in order: upgrade[v - 2] takes an index from version v - 1 to

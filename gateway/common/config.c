@@ -46,6 +46,7 @@ static const struct key {
 	{ "drop", "outbox", K_STR, F(drop_outbox), "var/outbox/files", "drop folder output" },
 	{ "drop", "rescan", K_SECONDS, F(drop_rescan), "30s", "full rescan of the inbox, for events inotify misses (NFS)" },
 	{ "drop", "settle", K_SECONDS, F(drop_settle), "5s", "a file found by a rescan is taken once unchanged this long" },
+	{ "drop", "claim_timeout", K_SECONDS, F(drop_claim_timeout), "10m", "another node's claim on an inbox file (inbox/.claims/NODE) is taken over once this old and its lease in the index expired; longer than an item's longest run" },
 	{ "quarantine", "dir", K_STR, F(quarantine_dir), "var/quarantine", "where originals are kept" },
 	{ "quarantine", "self_approval", K_STR, F(quarantine_self_approval), "no", "yes allows the one exception to the two-person rule (北海道 情報セキュリティ対策基準 第6条第2項): where no other approver exists, the requester approves their own request, with a reason, marked as an exception in the audit log and the UI" },
 	{ "quarantine", "index", K_STR, F(quarantine_index), "sqlite:var/quarantine/index.db", "sqlite:PATH or a postgresql:// URI" },

@@ -38,6 +38,7 @@ typedef struct mg_config {
 	uint64_t clamd_max_size;
 	unsigned drop_rescan;
 	unsigned drop_settle;
+	unsigned drop_claim_timeout;
 	/* the review UI (admind, mugai web) */
 	char *admin_secure_cookies;
 	char *admin_metrics_public;

@@ -45,12 +45,14 @@
 
 #include "banks.h"
 #include "buf.h"
+#include "drop_claim.h"
 #include "drop_unlock.h"
 #include "fileio.h"
 #include "item.h"
 #include "log.h"
 #include "metrics.h"
 #include "outfile.h"
+#include "quarantine_open.h"
 #include "service.h"
 
 #define MAX_DEPTH 16
@@ -71,6 +73,7 @@ typedef struct dropd {
 	size_t nwatches;
 	double next_rescan;
 	uint64_t waiting;  /* files seen but not yet settled, at the last scan */
+	mg_claims claims;  /* inbox/.claims/NODE: the files this node took */
 } dropd;
 
 static const char *const skipped_suffixes[] = {
@@ -253,6 +256,7 @@ static const mg_policy *folder_bank(const dropd *d, const char *rel)
 
 static void reject(dropd *d, const char *rel, const char *path, mg_status st, const char *why)
 {
+	char *inbox_path = join(d->inbox, rel);
 	mg_item it = { 0 };
 	json_t *r;
 	char *rejected = NULL, *final = NULL;
@@ -270,11 +274,17 @@ static void reject(dropd *d, const char *rel, const char *path, mg_status st, co
 	json_decref(r);
 	if (!it.report || write_outputs(d, &it, rel, NULL, &final) < 0) {
 		mg_item_free(&it);
+		free(inbox_path);
 		return; /* left as it is: tried again at the next scan */
 	}
-	if (asprintf(&rejected, "%s%s", path, REJECTED) < 0 || rename(path, rejected) < 0)
+	/* back in the inbox beside where it was dropped, out of the claims */
+	if (!inbox_path || asprintf(&rejected, "%s%s", inbox_path, REJECTED) < 0 ||
+	    rename(path, rejected) < 0)
 		mg_log_error("dropd: cannot rename %s: %s", path, strerror(errno));
+	else
+		mg_claim_done(&d->claims, rel);
 	mg_item_done(&d->pipe, &it, "reported", final, 0);
+	free(inbox_path);
 	free(rejected);
 	free(final);
 	mg_item_free(&it);
@@ -322,19 +332,17 @@ static bool input_removable(const char *path)
 	return ok;
 }
 
-static void take(dropd *d, const char *rel)
+/* Sanitises the claimed file path (inbox/.claims/NODE/REL); the claim is
+ * removed once the outputs are durable, kept for the next rescan when not. */
+static void process(dropd *d, const char *rel, char *path)
 {
-	char *path = join(d->inbox, rel), *final = NULL, link[512] = "";
+	char *final = NULL, link[512] = "";
 	mg_item it = { 0 };
 	struct stat st;
 	unsigned char *data = NULL;
 	size_t len = 0;
 	int fd = -1;
 
-	if (!path)
-		return;
-	if (!input_removable(path))
-		goto done;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 && (errno == ELOOP || errno == ENXIO)) {
 		reject(d, rel, path, MG_E_TYPE_BLOCKED, "not a regular file (a link, a device)");
@@ -368,15 +376,17 @@ static void take(dropd *d, const char *rel)
 	mg_log_set_item(it.id);
 	mg_metrics_inflight(MG_CHANNEL_FILE, 1);
 	if (mg_item_prepare(&d->pipe, &it) < 0) {
+		mg_claim_renew(&d->claims, rel);
 		mg_log_warn("dropd: %s kept for a later attempt: %s", rel, it.reason);
 		mg_item_done(&d->pipe, &it, "deferred", it.reason, 0);
-	} else if (write_outputs(d, &it, rel,
+	} else if (mg_claim_renew(&d->claims, rel), write_outputs(d, &it, rel,
 	                         mg_drop_await_password(d->pipe.store, d->cfg, &it, link, sizeof(link)),
 	                         &final) < 0) {
 		mg_metrics_error("outbox");
 		mg_item_done(&d->pipe, &it, "deferred", "the outbox could not be written", 0);
 	} else {
 		remove_input(d, path);
+		mg_claim_done(&d->claims, rel);
 		mg_item_done(&d->pipe, &it, strcmp(it.verdict, "sanitised") == 0 ? "delivered" : "reported",
 		             final, strcmp(it.verdict, "sanitised") == 0 ? it.res.out_len : 0);
 	}
@@ -388,6 +398,35 @@ done:
 	mg_item_free(&it);
 	free(data);
 	free(final);
+}
+
+/* Claims inbox/REL for this node and processes it; a file another node
+ * claimed first is theirs. */
+static void take(dropd *d, const char *rel)
+{
+	char *path = join(d->inbox, rel), *claimed = NULL;
+	int rc;
+
+	if (!path || !input_removable(path)) {
+		free(path);
+		return;
+	}
+	rc = mg_claim(&d->claims, rel, &claimed);
+	if (rc < 0)
+		mg_log_warn("dropd: cannot claim %s: %s", path, strerror(errno));
+	else if (rc > 0)
+		process(d, rel, claimed);
+	free(claimed);
+	free(path);
+}
+
+static void resume_own(void *arg, const char *rel)
+{
+	dropd *d = arg;
+	char *path = mg_claim_path(&d->claims, rel);
+
+	if (path)
+		process(d, rel, path);
 	free(path);
 }
 
@@ -485,6 +524,9 @@ static void rescan(dropd *d)
 	unsigned settle = d->cfg->drop_settle;
 
 	d->waiting = 0;
+	/* a dead node's old claims first, then ours (a crash, a deferral) */
+	mg_claims_adopt(&d->claims, time(NULL));
+	mg_claims_each_own(&d->claims, resume_own, d);
 	scan(d, "", 0, settle);
 	mg_metrics_queue_depth(d->waiting);
 	/* files still being written are looked at again once settled */
@@ -565,10 +607,14 @@ static void setup(dropd *d, const mg_service_ctx *ctx)
 	mg_service_worker_limits(ctx, &lim);
 	if (mg_pipeline_open(&d->pipe, d->cfg, MG_CHANNEL_FILE, &lim, &err) < 0)
 		mg_log_fatal("dropd: %s", err ? err : "cannot open the quarantine");
+	if (mg_claims_open(&d->claims, d->inbox, mg_node_name(d->cfg), d->cfg->drop_claim_timeout,
+	                   d->pipe.store) < 0)
+		mg_log_fatal("dropd: %s/%s: %s", d->inbox, MG_CLAIMS_DIR, strerror(errno));
 }
 
 static void teardown(dropd *d)
 {
+	mg_claims_close(&d->claims);
 	mg_pipeline_close(&d->pipe);
 	for (size_t i = 0; i < d->nwatches; i++)
 		free(d->watches[i].rel);
