@@ -3,7 +3,8 @@
  * a file is claimed by exactly one node, a pending claim is never replaced,
  * a young claim or one with a live lease is left to its node, a dead
  * node's old claim is taken over by one node only and audited, a node
- * finds its own claims again, and a finished claim leaves nothing behind.
+ * finds its own claims again, a finished claim leaves nothing behind, and
+ * a slow item's lease is renewed while it runs.
  */
 #include <check.h>
 #include <ftw.h>
@@ -15,6 +16,7 @@
 
 #include "drop_claim.h"
 #include "drop_lease.h"
+#include "drop_renew.h"
 #include "fileio.h"
 #include "quarantine.h"
 #include "testutil.h"
@@ -213,6 +215,33 @@ START_TEST(without_an_index_the_age_decides)
 }
 END_TEST
 
+/* A slow item on a live node: its lease is renewed while it runs, so the
+ * claim stays with it past the timeout; once renewal stops, it expires and
+ * another node may take the claim over. */
+START_TEST(renewed_lease_keeps_a_slow_item)
+{
+	mg_claims a, b;
+	mg_claim_renewer r;
+	char *p = NULL;
+
+	ck_assert_int_eq(mg_claims_open(&a, inbox, "node-a", 3, store), 0);
+	ck_assert_int_eq(mg_claims_open(&b, inbox, "node-b", 3, store), 0);
+	drop_file("slow.txt");
+	ck_assert_int_eq(mg_claim(&a, "slow.txt", &p), 1);
+	mg_claim_renew_start(&r, &a, "slow.txt");
+	sleep(5); /* past the first lease's 3 s */
+	ck_assert_uint_eq(mg_claims_adopt(&b, time(NULL) + 60), 0);
+	ck_assert(exists(".claims/node-a/slow.txt"));
+	ck_assert_uint_ge(mg_claim_renew_stop(&r), 2);
+	sleep(4); /* no renewal now: the last lease runs out */
+	ck_assert_uint_eq(mg_claims_adopt(&b, time(NULL) + 60), 1);
+	ck_assert(exists(".claims/node-b/slow.txt"));
+	free(p);
+	mg_claims_close(&a);
+	mg_claims_close(&b);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("drop_claim");
@@ -224,6 +253,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(t, own_claims_found_and_done_leaves_nothing);
 	tcase_add_test(t, young_or_leased_claims_stay_dead_ones_move_once);
 	tcase_add_test(t, without_an_index_the_age_decides);
+	tcase_add_test(t, renewed_lease_keeps_a_slow_item);
 	suite_add_tcase(s, t);
 	return s;
 }

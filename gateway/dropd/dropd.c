@@ -46,6 +46,7 @@
 #include "banks.h"
 #include "buf.h"
 #include "drop_claim.h"
+#include "drop_renew.h"
 #include "drop_unlock.h"
 #include "fileio.h"
 #include "item.h"
@@ -337,7 +338,9 @@ static bool input_removable(const char *path)
 static void process(dropd *d, const char *rel, char *path)
 {
 	char *final = NULL, link[512] = "";
+	mg_claim_renewer renewer;
 	mg_item it = { 0 };
+	int prepared;
 	struct stat st;
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -375,11 +378,15 @@ static void process(dropd *d, const char *rel, char *path)
 	mg_item_init(&it);
 	mg_log_set_item(it.id);
 	mg_metrics_inflight(MG_CHANNEL_FILE, 1);
-	if (mg_item_prepare(&d->pipe, &it) < 0) {
-		mg_claim_renew(&d->claims, rel);
+	/* a live node keeps its claim however long the item runs */
+	mg_claim_renew_start(&renewer, &d->claims, rel);
+	prepared = mg_item_prepare(&d->pipe, &it);
+	mg_claim_renew_stop(&renewer);
+	mg_claim_renew(&d->claims, rel);
+	if (prepared < 0) {
 		mg_log_warn("dropd: %s kept for a later attempt: %s", rel, it.reason);
 		mg_item_done(&d->pipe, &it, "deferred", it.reason, 0);
-	} else if (mg_claim_renew(&d->claims, rel), write_outputs(d, &it, rel,
+	} else if (write_outputs(d, &it, rel,
 	                         mg_drop_await_password(d->pipe.store, d->cfg, &it, link, sizeof(link)),
 	                         &final) < 0) {
 		mg_metrics_error("outbox");
