@@ -2,7 +2,8 @@
 # PDF flattening: mugai (render every page at 150 dpi, write a PDF of page
 # images with the original's text as an invisible layer, and without it)
 # against what a user would script instead, `pdftoppm -r 150 -png` then
-# `img2pdf`, on the same inputs in the same run.  Prints pages per second,
+# `img2pdf`, on the same inputs in the same run; then a scan with OCR
+# against `pdftoppm` + tesseract's own PDF output.  Prints pages per second,
 # the output sizes and the ratios.  Goals: keep the lead of about ten times
 # with the text layer; output no larger than pdftoppm + img2pdf's, and for
 # tracemonkey.pdf (a real paper, text and figures) no larger than twice the
@@ -85,6 +86,65 @@ for in in "${inputs[@]}"; do
 	goal "pdf.$key.size_over_pdftoppm_img2pdf" "$(fmt_ratio "$m_bytes" "$r_bytes")" "<=" 1 \
 		"PDF flatten $key size / pdftoppm + img2pdf"
 done
+
+# OCR: a scan made here (the generated document's first pages rendered at
+# 150 dpi in grey and packed by img2pdf: pictures, no text) flattened by
+# mugai with Tesseract's words as the text layer (policy ocr = auto, one
+# Tesseract thread in the worker), against the pipeline a user would
+# script: `pdftoppm -r 150` then tesseract's own PDF output
+# (`tesseract LIST out -l jpn+eng pdf`, LIST naming every page image, as
+# `pdftoppm | tesseract - out` does for one page).  Pages per second,
+# sizes, whether the output is searchable (pdftotext finds the words).
+ocr_section() {
+	local scan="$work/scanned.pdf" pages=${BENCH_OCR_PAGES:-8} line m_s m_bytes r_s r_bytes t0 t1
+	rm -rf "$work/scan" && mkdir "$work/scan"
+	pdftoppm -r 150 -gray -png -f 1 -l "$pages" "$work/generated-40p.pdf" "$work/scan/p"
+	img2pdf "$work"/scan/p*.png -o "$scan"
+	line=$("$bench" "$scan" "$work/mugai-ocr.pdf" ocr=auto ocr_languages=jpn+eng)
+	m_s=$(field seconds "$line")
+	m_bytes=$(stat -c %s "$work/mugai-ocr.pdf")
+	rm -rf "$work/ocr" && mkdir "$work/ocr"
+	t0=$(now)
+	pdftoppm -r 150 -png "$scan" "$work/ocr/p"
+	ls "$work"/ocr/p*.png >"$work/ocr/list"
+	tesseract "$work/ocr/list" "$work/ocr/out" -l jpn+eng pdf >/dev/null 2>&1
+	t1=$(now)
+	r_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
+	r_bytes=$(stat -c %s "$work/ocr/out.pdf")
+	printf 'pdf %-22s input (a scan):                                      %10d bytes\n' \
+		scanned-${pages}p.pdf "$(stat -c %s "$scan")"
+	printf 'pdf %-22s mugai, OCR layer:   %3d pages %7.2f s %7.2f pages/s %10d bytes  searchable: %s\n' \
+		scanned-${pages}p.pdf "$pages" "$m_s" "$(pages_per_s "$pages" "$m_s")" "$m_bytes" \
+		"$(searchable "$work/mugai-ocr.pdf")"
+	printf 'pdf %-22s pdftoppm+tesseract: %3d pages %7.2f s %7.2f pages/s %10d bytes  searchable: %s\n' \
+		scanned-${pages}p.pdf "$pages" "$r_s" "$(pages_per_s "$pages" "$r_s")" "$r_bytes" \
+		"$(searchable "$work/ocr/out.pdf")"
+	awk -v ms="$m_s" -v rs="$r_s" -v mb="$m_bytes" -v rb="$r_bytes" 'BEGIN{
+		printf "pdf %-22s ratio: mugai is %.2fx as fast, output %.2fx the size\n", "scanned (OCR)", rs/ms, mb/rb }'
+	record "pdf.ocr.mugai_pages_per_s" "$(pages_per_s "$pages" "$m_s")" pages/s
+	record "pdf.ocr.mugai_bytes" "$m_bytes" bytes
+	record "pdf.ocr.pdftoppm_tesseract_pages_per_s" "$(pages_per_s "$pages" "$r_s")" pages/s
+	record "pdf.ocr.pdftoppm_tesseract_bytes" "$r_bytes" bytes
+	goal "pdf.ocr.speed_over_pdftoppm_tesseract" "$(fmt_ratio "$r_s" "$m_s")" ">=" 1 \
+		"PDF flatten with OCR / pdftoppm + tesseract pdf"
+	goal "pdf.ocr.size_over_pdftoppm_tesseract" "$(fmt_ratio "$m_bytes" "$r_bytes")" "<=" 1 \
+		"PDF flatten with OCR size / pdftoppm + tesseract pdf"
+}
+
+# Whether a PDF's text layer has the generated words (the text read whole
+# first: grep -q leaving early would fail the pipe under pipefail).
+searchable() {
+	local text
+	text=$(pdftotext "$1" - 2>/dev/null || true)
+	grep -qi "quick brown" <<<"$text" && echo yes || echo no
+}
+
+if [ "$have_ref" = 1 ] && command -v tesseract >/dev/null &&
+	tesseract --list-langs 2>/dev/null | grep -qx jpn; then
+	ocr_section
+else
+	echo "pdf OCR: pdftoppm, img2pdf or tesseract (with jpn) not installed: no OCR reference"
+fi
 
 # Every corpus PDF: the output against the input and against pdftoppm +
 # img2pdf.  Small vector PDFs grow whatever is done (a page of pixels is
