@@ -143,5 +143,8 @@ _Noreturn void mg_worker_child(int sock, mg_policy *banks, size_t nbanks,
                                const mg_worker_limits *limits, mg_worker_hook hook);
 /* worker_warmup.c: loads what filters would load lazily, before the sandbox. */
 void mg_worker_warm_up(mg_core *core);
+/* worker_hugepage.c: the warm heap onto huge pages, so a job's fork and
+ * exit copy and free a few page-table entries, not thousands. */
+void mg_worker_heap_to_hugepages(void);
 
 #endif
