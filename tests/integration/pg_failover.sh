@@ -65,7 +65,8 @@ wait "$sender"
 cat "$tmp/sender.txt"
 
 reports() { find "$outbox" -name '*.report.json' | wc -l; }
-settled() { [[ -z $(ls -A "$inbox") && $(reports) -ge $files ]]; }
+# no file left in the inbox (its .claims/NODE folder stays)
+settled() { [[ -z $(find "$inbox" -type f) && $(reports) -ge $files ]]; }
 check "dropd took every file once PostgreSQL was back" wait_until 60 settled
 after=$(smtpds)
 check "the same mugaid still runs" kill -0 "$mugaid_pid"
