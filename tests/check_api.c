@@ -41,6 +41,11 @@ START_TEST(routes_and_their_scopes)
 	ck_assert_uint_eq(route("POST", "/api/v1/items/x1/release-requests", &r), 0);
 	ck_assert_int_eq(r.id, MG_API_RELEASE_REQUEST);
 	ck_assert_uint_eq(r.scope, MQ_SCOPE_REQUEST);
+	/* a background item's artefact (api.async_size) */
+	ck_assert_uint_eq(route("GET", "/api/v1/items/x1/artefact", &r), 0);
+	ck_assert_int_eq(r.id, MG_API_ARTEFACT);
+	ck_assert_str_eq(r.item_id, "x1");
+	ck_assert_uint_eq(r.scope, MQ_SCOPE_READ);
 }
 END_TEST
 
@@ -49,7 +54,7 @@ START_TEST(wrong_methods_and_paths)
 	static const char *const not_found[] = {
 		"/", "/api/v1", "/api/v1/", "/api/v2/sanitize", "/api/v1/sanitize/", "/api/v1/items/",
 		"/api/v1/items/../etc", "/api/v1/items/a/b", "/api/v1/items/a/report/x",
-		"/api/v1/items/a%2e", "/api/v1/items/" "0123456789012345678901234567890123456789",
+		"/api/v1/items/a%2e", "/api/v1/items/a/artefact/x", "/api/v1/items/a/artefacts", "/api/v1/items/" "0123456789012345678901234567890123456789",
 		"/API/V1/SANITIZE", "/api/v1/sanitize\n",
 	};
 	mg_api_route r;
@@ -61,6 +66,8 @@ START_TEST(wrong_methods_and_paths)
 	ck_assert_uint_eq(route("DELETE", "/api/v1/items/x1", &r), 405);
 	ck_assert_str_eq(r.allow, "GET");
 	ck_assert_uint_eq(route("GET", "/api/v1/items/x1/release-requests", &r), 405);
+	ck_assert_uint_eq(route("POST", "/api/v1/items/x1/artefact", &r), 405);
+	ck_assert_str_eq(r.allow, "GET");
 	ck_assert_uint_eq(route(NULL, "/api/v1/sanitize", &r), 404);
 }
 END_TEST

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_async.h"
 #include "api_route.h"
 #include "api_token.h"
 #include "log.h"
@@ -27,7 +28,8 @@ int mg_api_open(mg_api *api, const mg_config *c, const mg_worker_limits *limits,
 	api->config = c;
 	api->now = monotonic;
 	pthread_mutex_init(&api->pipe_lock, NULL);
-	if (!(api->limits = mg_api_limits_new(c->api_rate, c->api_concurrency))) {
+	if (!(api->limits = mg_api_limits_new(c->api_rate, c->api_concurrency)) ||
+	    !(api->jobs = mg_api_jobs_new())) {
 		*err = strdup("out of memory");
 		return -1;
 	}
@@ -36,6 +38,7 @@ int mg_api_open(mg_api *api, const mg_config *c, const mg_worker_limits *limits,
 
 void mg_api_close(mg_api *api)
 {
+	mg_api_jobs_free(api->jobs); /* its threads use the pipeline */
 	mg_pipeline_close(&api->pipe);
 	mg_api_limits_free(api->limits);
 	pthread_mutex_destroy(&api->pipe_lock);
@@ -156,6 +159,22 @@ static void answer_artefact(const mg_api_request *req, const mg_item *it, const 
 	free(b64);
 }
 
+/* A large file: 202 at once, the item in the background (api_async.h). */
+static void sanitize_later(mg_api *api, const mg_api_request *req, mg_api_response *resp)
+{
+	char id[40];
+
+	if (mg_api_async_start(api, req, id) < 0) {
+		resp->retry_after = 30;
+		fail(resp, 503, "unavailable", "too many large files in progress; try again later");
+		return;
+	}
+	snprintf(resp->item_id, sizeof(resp->item_id), "%s", id);
+	snprintf(resp->location, sizeof(resp->location), "/api/v1/items/%s", id);
+	answer_json(resp, 202, json_pack("{s:s,s:s,s:s}", "item_id", id, "status", "processing",
+	                                 "location", resp->location));
+}
+
 static void sanitize(mg_api *api, const mg_api_request *req, mg_api_response *resp)
 {
 	mg_item it = { 0 };
@@ -168,6 +187,10 @@ static void sanitize(mg_api *api, const mg_api_request *req, mg_api_response *re
 	}
 	if ((req->name && !mg_api_name_ok(req->name)) || (req->type && !mg_api_type_ok(req->type))) {
 		fail(resp, 400, "bad_request", "name or type is not acceptable");
+		return;
+	}
+	if (req->body_len > api->config->api_async_size) {
+		sanitize_later(api, req, resp);
 		return;
 	}
 	mg_item_init(&it);
@@ -210,10 +233,36 @@ static json_t *item_json(const mq_item *it)
 	                 it->sha256);
 }
 
+/* A background item not stored yet: its status, or why it failed. */
+static bool job_pending(const mg_api_route *route, const mg_api_job_view *job,
+                        mg_api_response *resp)
+{
+	snprintf(resp->item_id, sizeof(resp->item_id), "%s", route->item_id);
+	if (job->state == MG_API_JOB_RUNNING) {
+		resp->retry_after = 2;
+		answer_json(resp, 200, json_pack("{s:s,s:s}", "item_id", route->item_id, "status",
+		                                 "processing"));
+		return true;
+	}
+	if (job->state == MG_API_JOB_FAILED) {
+		answer_json(resp, 200, json_pack("{s:s,s:s,s:s}", "item_id", route->item_id, "status",
+		                                 "failed", "reason", job->reason));
+		return true;
+	}
+	return false;
+}
+
 static void get_item(mg_api *api, const mg_api_route *route, bool report, mg_api_response *resp)
 {
+	mg_api_job_view job;
+	json_t *j;
 	mq_item it;
-	int rc = mq_get(api->pipe.store, route->item_id, &it, NULL);
+	int rc;
+
+	mg_api_async_view(api, route->item_id, 0, &job);
+	if (job_pending(route, &job, resp))
+		return;
+	rc = mq_get(api->pipe.store, route->item_id, &it, NULL);
 
 	if (rc == MQ_E_NOTFOUND) {
 		fail(resp, 404, "not_found", "no such item");
@@ -225,8 +274,52 @@ static void get_item(mg_api *api, const mg_api_route *route, bool report, mg_api
 		return;
 	}
 	snprintf(resp->item_id, sizeof(resp->item_id), "%s", it.item_id);
-	answer_json(resp, 200, report ? report_of(it.report_json) : item_json(&it));
+	j = report ? report_of(it.report_json) : item_json(&it);
+	if (!report && job.state == MG_API_JOB_DONE && job.len) {
+		char where[100];
+
+		snprintf(where, sizeof(where), "/api/v1/items/%s/artefact", it.item_id);
+		json_object_set_new(j, "artefact", json_string(where));
+	}
+	answer_json(resp, 200, j);
 	mq_item_free(&it);
+}
+
+/* The artefact of a background item, once done. */
+static void get_artefact(mg_api *api, const mg_api_route *route, mg_api_response *resp)
+{
+	mg_api_job_view job;
+
+	mg_api_async_view(api, route->item_id, 1, &job);
+	if (job.state == MG_API_JOB_UNKNOWN) {
+		fail(resp, 404, "not_found",
+		     "no artefact kept here for this item (kept an hour by the node that took the call)");
+		return;
+	}
+	if (job_pending(route, &job, resp)) {
+		if (job.state == MG_API_JOB_RUNNING) {
+			resp->status = 202;
+			snprintf(resp->location, sizeof(resp->location), "/api/v1/items/%s",
+			         route->item_id);
+		} else {
+			resp->status = 503;
+			resp->retry_after = 30;
+		}
+		return;
+	}
+	snprintf(resp->verdict, sizeof(resp->verdict), "%s", job.verdict);
+	if (!job.artefact) {
+		answer_json(resp, 422, json_pack("{s:s,s:s,s:s}", "item_id", route->item_id, "verdict",
+		                                 job.verdict, "reason", job.reason));
+		return;
+	}
+	resp->status = 200;
+	snprintf(resp->type_buf, sizeof(resp->type_buf), "%s",
+	         job.type[0] ? job.type : "application/octet-stream");
+	resp->content_type = resp->type_buf;
+	resp->body = (char *)job.artefact;
+	resp->len = job.len;
+	snprintf(resp->disposition, sizeof(resp->disposition), "%s", job.name);
 }
 
 /* The body is {"reason": "..."}; the requester is "api:CLIENT", which no
@@ -268,6 +361,9 @@ static void dispatch(mg_api *api, const mg_api_route *route, const mg_api_reques
 	case MG_API_ITEM:
 	case MG_API_REPORT:
 		get_item(api, route, route->id == MG_API_REPORT, resp);
+		break;
+	case MG_API_ARTEFACT:
+		get_artefact(api, route, resp);
 		break;
 	case MG_API_RELEASE_REQUEST:
 		release_request(api, route, req, client, resp);

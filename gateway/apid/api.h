@@ -7,7 +7,8 @@
  * for the route's scope, held to the client's limits (api_limits.h) and
  * written to the audit chain.  Sanitising goes through the same pipeline
  * as a dropped file (intake/item.h: clamd, a sandboxed worker, the
- * original stored before the answer), on the channel "api".
+ * original stored before the answer), on the channel "api"; a file past
+ * api.async_size in the background (api_async.h), answered 202.
  */
 #ifndef MUGAI_API_H
 #define MUGAI_API_H
@@ -20,12 +21,15 @@
 #include "config.h"
 #include "item.h"
 
+typedef struct mg_api_jobs mg_api_jobs; /* api_async.h */
+
 typedef struct mg_api {
 	const mg_config *config;
 	mg_pipeline pipe;        /* its store is the quarantine's */
 	pthread_mutex_t pipe_lock; /* one item at a time through the worker */
 	mg_api_limits *limits;
 	double (*now)(void);     /* monotonic seconds; tests may set it */
+	mg_api_jobs *jobs;       /* items past api.async_size, in the background */
 } mg_api;
 
 typedef struct mg_api_request {
@@ -49,6 +53,8 @@ typedef struct mg_api_response {
 	char item_id[40];           /* X-Mugai-Item-Id, when an item is concerned */
 	char verdict[16];           /* X-Mugai-Verdict */
 	char disposition[400];      /* raw artefact: its file name */
+	char location[80];
+	char type_buf[128];         /* content_type when it is the artefact's */          /* 202: Location, where the item's status is */
 } mg_api_response;
 
 /* 0, or -1 with *err (free()). */

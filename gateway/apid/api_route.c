@@ -39,7 +39,8 @@ static unsigned want(mg_api_route *r, mg_api_route_id id, unsigned scope, const 
 	return 405;
 }
 
-/* items/{id}, items/{id}/report, items/{id}/release-requests */
+/* items/{id}, items/{id}/report, items/{id}/artefact,
+ * items/{id}/release-requests */
 static unsigned item_route(const char *method, const char *rest, mg_api_route *r)
 {
 	const char *slash = strchr(rest, '/');
@@ -53,6 +54,8 @@ static unsigned item_route(const char *method, const char *rest, mg_api_route *r
 		return want(r, MG_API_ITEM, MQ_SCOPE_READ, "GET", method);
 	if (strcmp(slash, "/report") == 0)
 		return want(r, MG_API_REPORT, MQ_SCOPE_READ, "GET", method);
+	if (strcmp(slash, "/artefact") == 0)
+		return want(r, MG_API_ARTEFACT, MQ_SCOPE_READ, "GET", method);
 	if (strcmp(slash, "/release-requests") == 0)
 		return want(r, MG_API_RELEASE_REQUEST, MQ_SCOPE_REQUEST, "POST", method);
 	return 404;

@@ -5,6 +5,7 @@
  *   POST /api/v1/sanitize                         scope sanitize
  *   GET  /api/v1/items/{id}                       scope read
  *   GET  /api/v1/items/{id}/report                scope read
+ *   GET  /api/v1/items/{id}/artefact              scope read
  *   POST /api/v1/items/{id}/release-requests      scope request
  *
  * Pure: no I/O, fuzzed by fuzz/fuzz_api_route.c.
@@ -20,6 +21,7 @@ typedef enum mg_api_route_id {
 	MG_API_SANITIZE,
 	MG_API_ITEM,
 	MG_API_REPORT,
+	MG_API_ARTEFACT,
 	MG_API_RELEASE_REQUEST,
 } mg_api_route_id;
 

@@ -96,6 +96,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, mg_api_response 
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->authenticate)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mugai\"");
+	if (r->location[0])
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (r->retry_after) {
 		snprintf(num, sizeof(num), "%u", r->retry_after);
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, num);

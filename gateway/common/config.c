@@ -66,6 +66,7 @@ static const struct key {
 	{ "api", "max_size", K_SIZE, F(api_max_size), "25M", "largest file one API call may send; larger ones get 413" },
 	{ "api", "rate", K_COUNT, F(api_rate), "60", "calls per minute one token may make; more get 429 with Retry-After" },
 	{ "api", "concurrency", K_COUNT, F(api_concurrency), "2", "calls of one token in progress at once; more get 429" },
+	{ "api", "async_size", K_SIZE, F(api_async_size), "5M", "a file larger than this is answered 202 with Location: /api/v1/items/ID and sanitised in the background; its artefact is then at /api/v1/items/ID/artefact" },
 	{ "workers", "count", K_COUNT, F(workers_count), "0", "sandboxed workers; 0 means two per core" },
 	{ "workers", "timeout", K_SECONDS, F(workers_timeout), "60s", "wall-clock limit of one job" },
 	{ "workers", "memory", K_SIZE, F(workers_memory), "1G", "address-space limit of one worker" },

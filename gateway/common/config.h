@@ -56,6 +56,7 @@ typedef struct mg_config {
 	uint64_t api_max_size;
 	unsigned api_rate;
 	unsigned api_concurrency;
+	uint64_t api_async_size;
 	/* signed checkpoints of the audit chain */
 	unsigned audit_checkpoint_interval;
 	char *audit_checkpoint_file;

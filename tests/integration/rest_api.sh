@@ -2,14 +2,15 @@
 # The REST API (apid on api.listen) over real HTTP with curl: a token per
 # scope made with `mugai token`, each route, 401/403/404/405/413/429, the
 # sanitised artefact (JSON and raw) for a .docm from the corpus and one
-# made here, a blocked item's 422, the release request under the
+# made here, a blocked item's 422, a file past api.async_size answered 202
+# and fetched from its Location once done, the release request under the
 # two-person rule, revocation, and every call in the audit chain.
 set -uo pipefail
 source "$(dirname "$0")/lib/gateway.bash"
 
 api_port=$(free_port)
 start_mugaid -o "api.listen=127.0.0.1:$api_port" -o "api.max_size=2M" -o "api.rate=600" \
-	-o "api.concurrency=2" || { ko "mugaid starts with api.listen"; finish; exit 1; }
+	-o "api.concurrency=2" -o "api.async_size=200K" || { ko "mugaid starts with api.listen"; finish; exit 1; }
 check "apid listens on api.listen" wait_until 20 listening "$api_port"
 check "apid has its title" wait_until 5 bash -c "ps -eo args | grep -q '^mugaid: apid'"
 
@@ -105,6 +106,35 @@ head -c 3000000 /dev/zero > "$tmp/big.bin"
 st=$(call POST "/sanitize?name=big.bin" "$t_all" --data-binary @"$tmp/big.bin"); check "over api.max_size: 413 (got $st)" [ $st = 413 ]
 st=$(call POST "/sanitize?name=big.bin" "$t_all" -H 'Transfer-Encoding: chunked' --data-binary @"$tmp/big.bin"); check "chunked over api.max_size: 413 (got $st)" [ $st = 413 ]
 
+# 6b. past api.async_size: 202 with a Location at once, the item in the
+# background, its status until done, then its artefact
+for i in $(seq 6000); do printf '%05d 公文書の本文 line of a large text file\n' "$i"; done > "$tmp/large.txt"
+st=$(call POST "/sanitize?name=large.txt" "$t_all" --data-binary @"$tmp/large.txt")
+check "a file past api.async_size: 202 (got $st)" [ $st = 202 ]
+loc=$(sed -n 's/^Location: *//Ip' "$tmp/headers" | tr -d '\r')
+aid=$($py -c 'import json,sys; a=json.load(open(sys.argv[1])); assert a["status"]=="processing"; print(a["item_id"])' "$tmp/body" 2>/dev/null)
+check "202 says processing, Location: /api/v1/items/ID ($loc)" [ -n "$aid" -a "$loc" = "/api/v1/items/$aid" ]
+item_done() { [[ $(call GET "${loc#/api/v1}" "$t_all") == 200 ]] && ! grep -q '"status":"processing"' "$tmp/body"; }
+check "GET Location shows the item once done" wait_until 60 item_done
+check "the done item is sanitised, on channel api, and names its artefact" $py -c '
+import json,sys; a=json.load(open(sys.argv[1]))
+assert a["verdict"]=="sanitised" and a["channel"]=="api" and a["artefact"]=="/api/v1/items/%s/artefact" % sys.argv[2], a' "$tmp/body" "$aid"
+st=$(call GET "/items/$aid/artefact" "$t_read")
+check "GET its artefact: 200 (got $st)" [ $st = 200 ]
+check "the artefact is the sanitised text, every line" bash -c 'grep -q "^06000 公文書の本文" "$1" && [ "$(grep -c 公文書の本文 "$1")" = 6000 ]' _ "$tmp/body"
+check "with its file name" grep -qi 'filename="large.txt"' "$tmp/headers"
+check "the original is in the quarantine" bash -c "'$mugai' quarantine ${gw_opts[*]} show '$aid' | grep -q api"
+printf 'MZ\x90\x00\x03\x00\x00\x00' > "$tmp/large.exe"; head -c 300000 /dev/urandom >> "$tmp/large.exe"
+st=$(call POST "/sanitize?name=large.exe" "$t_all" --data-binary @"$tmp/large.exe")
+bid=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["item_id"])' "$tmp/body" 2>/dev/null)
+check "a large executable: 202 too (got $st)" [ $st = 202 -a -n "$bid" ]
+loc=/api/v1/items/$bid
+check "it ends blocked" bash -c 'item_done() { [[ $(curl -s -o "$1" -w "%{http_code}" -H "Authorization: Bearer $2" "$3") == 200 ]] && grep -q "\"verdict\":\"blocked\"" "$1"; }
+	for _ in $(seq 600); do item_done "$@" && exit 0; sleep 0.1; done; exit 1' _ "$tmp/body" "$t_all" "http://127.0.0.1:$api_port$loc"
+st=$(call GET "/items/$bid/artefact" "$t_all"); check "a blocked item has no artefact: 422 (got $st)" [ $st = 422 ]
+st=$(call GET "/items/$id/artefact" "$t_all"); check "an item answered at once keeps no artefact here: 404 (got $st)" [ $st = 404 ]
+st=$(call GET "/items/$aid/artefact" ""); check "the artefact needs a token: 401 (got $st)" [ $st = 401 ]
+
 # 7. release request: by the API, approval stays a human's
 st=$(call POST "/items/$blocked/release-requests" "$t_read" -H 'Content-Type: application/json' --data '{"reason":"x"}')
 check "read scope cannot request: 403 (got $st)" [ $st = 403 ]
@@ -153,7 +183,7 @@ check "docs/openapi.yaml describes exactly the API's routes" $py - "$src/docs/op
 import sys, yaml
 paths = yaml.safe_load(open(sys.argv[1]))["paths"]
 want = {"/sanitize": {"post"}, "/items/{id}": {"get"}, "/items/{id}/report": {"get"},
-        "/items/{id}/release-requests": {"post"}}
+        "/items/{id}/artefact": {"get"}, "/items/{id}/release-requests": {"post"}}
 assert {p: set(v) for p, v in paths.items()} == want, paths
 PY
 
