@@ -368,7 +368,7 @@ static char *report_top(mg_ctx *ctx, mg_mode mode)
 	                    json_string(mode == MG_MODE_DEFAULT ? "default" :
 	                                mode == MG_MODE_TEXT ? "text" :
 	                                mode == MG_MODE_FLATTEN ? "flatten" : "cdr"));
-	return json_dumps(ctx->report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	return mg_report_dump(ctx->report);
 }
 
 /* How many candidates came, for the audit; which one worked is recorded

@@ -282,6 +282,8 @@ json_t *mg_report_new(const char *item_id, const mg_item *item);
  * "report_part"}) and the versions of mugai and its libraries. */
 json_t *mg_report_policy(const mg_policy *p);
 json_t *mg_report_versions(void);
+/* The report as json_dumps(JSON_INDENT(2)) writes it, faster; free(). */
+char *mg_report_dump(json_t *report);
 void mg_report_removed(mg_ctx *ctx, const char *what, const char *why, ...)
 	__attribute__((format(printf, 3, 4)));
 void mg_report_finding(mg_ctx *ctx, const char *fmt, ...)
