@@ -101,6 +101,36 @@ GByteArray *mail_part_bytes(GMimePart *part)
 	return a;
 }
 
+/* The part's content, encoded here once when its encoding is base64 or
+ * quoted-printable: the rebuilt message is written twice (a multipart's
+ * boundary hashes its parts first), and gmime copies content that is
+ * already in the part's encoding instead of encoding it on every write. */
+void mail_part_set_content(GMimePart *part, const void *data, size_t len,
+                           GMimeContentEncoding enc)
+{
+	GMimeStream *s;
+	GMimeDataWrapper *w;
+
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+		GMimeEncoding e;
+		GByteArray *a;
+
+		g_mime_encoding_init_encode(&e, enc);
+		a = g_byte_array_sized_new((guint)g_mime_encoding_outlen(&e, len));
+		g_byte_array_set_size(a, (guint)g_mime_encoding_outlen(&e, len));
+		g_byte_array_set_size(a, (guint)g_mime_encoding_flush(&e, data, len, (char *)a->data));
+		s = g_mime_stream_mem_new_with_byte_array(a);
+		w = g_mime_data_wrapper_new_with_stream(s, enc);
+	} else {
+		s = g_mime_stream_mem_new_with_buffer(data, len);
+		w = g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
+	}
+	g_mime_part_set_content(part, w);
+	g_mime_part_set_content_encoding(part, enc);
+	g_object_unref(w);
+	g_object_unref(s);
+}
+
 static mg_status body_append(mail_job *j, mg_buf *text)
 {
 	while (text->len > 0 && (text->data[text->len - 1] == '\n' || text->data[text->len - 1] == ' '))
@@ -304,38 +334,31 @@ static GMimeObject *artefact_part(mail_job *j, const mg_out *out, const char *na
 {
 	const char *mime = out->mime[0] ? out->mime : "application/octet-stream";
 	GMimeContentType *ct = g_mime_content_type_parse(j->popts, mime);
-	GMimeStream *s = g_mime_stream_mem_new_with_buffer(
-		out->data.data ? (const char *)out->data.data : "", out->data.len);
 	GMimeObject *o;
 
 	if (g_ascii_strncasecmp(mime, "message/rfc822", 14) == 0) {
+		GMimeStream *s = g_mime_stream_mem_new_with_buffer(
+			out->data.data ? (const char *)out->data.data : "", out->data.len);
 		GMimeParser *p = g_mime_parser_new_with_stream(s);
 		GMimeMessage *m = g_mime_parser_construct_message(p, j->popts);
 
 		g_object_unref(p);
+		g_object_unref(s);
 		if (m) {
 			o = GMIME_OBJECT(g_mime_message_part_new_with_message("rfc822", m));
 			g_object_unref(m);
 			g_mime_object_set_disposition(o, "attachment");
 			g_mime_object_set_content_disposition_parameter(o, "filename", name);
-			g_object_unref(s);
 			g_object_unref(ct);
 			return o;
 		}
-		g_mime_stream_reset(s);
 	}
 	o = GMIME_OBJECT(g_mime_part_new());
 	g_mime_object_set_content_type(o, ct);
-	{
-		GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
-
-		g_mime_part_set_content(GMIME_PART(o), w);
-		g_object_unref(w);
-	}
-	g_mime_part_set_content_encoding(GMIME_PART(o), GMIME_CONTENT_ENCODING_BASE64);
+	mail_part_set_content(GMIME_PART(o), out->data.data ? out->data.data : (const unsigned char *)"",
+	                      out->data.len, GMIME_CONTENT_ENCODING_BASE64);
 	g_mime_object_set_disposition(o, "attachment");
 	g_mime_part_set_filename(GMIME_PART(o), name);
-	g_object_unref(s);
 	g_object_unref(ct);
 	return o;
 }
@@ -755,20 +778,14 @@ static GMimeObject *utf8_part(const char *subtype, const char *head, size_t hlen
 {
 	GMimeTextPart *tp = g_mime_text_part_new_with_subtype(subtype);
 	GString *g = g_string_sized_new(hlen + blen + 2);
-	GMimeStream *s;
-	GMimeDataWrapper *w;
 
 	append_crlf(g, head, hlen);
 	append_crlf(g, body, blen);
-	s = g_mime_stream_mem_new_with_buffer(g->str, g->len);
-	w = g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
-	g_mime_part_set_content(GMIME_PART(tp), w);
+	mail_part_set_content(GMIME_PART(tp), g->str, g->len, GMIME_CONTENT_ENCODING_DEFAULT);
 	g_mime_text_part_set_charset(tp, "utf-8");
-	g_mime_part_set_content_encoding(GMIME_PART(tp),
-	                                 g_mime_part_get_best_content_encoding(GMIME_PART(tp),
-	                                                                       GMIME_ENCODING_CONSTRAINT_7BIT));
-	g_object_unref(w);
-	g_object_unref(s);
+	mail_part_set_content(GMIME_PART(tp), g->str, g->len,
+	                      g_mime_part_get_best_content_encoding(GMIME_PART(tp),
+	                                                            GMIME_ENCODING_CONSTRAINT_7BIT));
 	g_string_free(g, TRUE);
 	return GMIME_OBJECT(tp);
 }

@@ -38,9 +38,26 @@ static GHashTable *words_of(const char *text, size_t len)
 	GString *w = g_string_new(NULL);
 
 	while (p < end) {
-		gunichar c = g_utf8_get_char_validated(p, end - p);
-		const char *next = c == (gunichar)-1 || c == (gunichar)-2 ? p + 1 : p + g_utf8_skip[*(const guchar *)p];
-		bool letter = c < 0x110000 && g_unichar_isalnum(c);
+		gunichar c;
+		const char *next;
+		bool letter;
+
+		/* ASCII, most of the words of most mails, without the Unicode
+		 * tables: the same letters, digits and lower case */
+		if ((unsigned char)*p < 0x80) {
+			if (g_ascii_isalnum(*p)) {
+				g_string_append_c(w, g_ascii_tolower(*p));
+			} else {
+				if (w->len > 1)
+					add_word(set, w->str);
+				g_string_truncate(w, 0);
+			}
+			p++;
+			continue;
+		}
+		c = g_utf8_get_char_validated(p, end - p);
+		next = c == (gunichar)-1 || c == (gunichar)-2 ? p + 1 : p + g_utf8_skip[*(const guchar *)p];
+		letter = c < 0x110000 && g_unichar_isalnum(c);
 
 		if (letter && !g_unichar_iswide(c)) {
 			g_string_append_unichar(w, g_unichar_tolower(c));

@@ -50,15 +50,12 @@ static char *keep_image(mail_job *j, GMimeObject *src, const mg_out *out, const 
 	char *outname = mg_output_name(name, out->ext[0] ? out->ext : "bin");
 	char *id = g_strdup_printf("img%u@mugai.invalid", j->related->len + 1);
 	GMimeContentType *ct = g_mime_content_type_parse(j->popts, out->mime);
-	GMimeStream *s = g_mime_stream_mem_new_with_buffer((const char *)out->data.data,
-	                                                   out->data.len);
-	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
 	GMimePart *p = g_mime_part_new();
 	char *url = g_strconcat("cid:", id, NULL);
 
 	g_mime_object_set_content_type(GMIME_OBJECT(p), ct);
-	g_mime_part_set_content(p, w);
-	g_mime_part_set_content_encoding(p, GMIME_CONTENT_ENCODING_BASE64);
+	mail_part_set_content(p, out->data.data ? out->data.data : (const unsigned char *)"",
+	                      out->data.len, GMIME_CONTENT_ENCODING_BASE64);
 	g_mime_object_set_disposition(GMIME_OBJECT(p), "inline");
 	g_mime_part_set_filename(p, outname ? outname : name);
 	g_mime_object_set_content_id(GMIME_OBJECT(p), id);
@@ -68,8 +65,6 @@ static char *keep_image(mail_job *j, GMimeObject *src, const mg_out *out, const 
 	              "image: reencode (inline)");
 	free(outname);
 	g_free(id);
-	g_object_unref(w);
-	g_object_unref(s);
 	g_object_unref(ct);
 	return url;
 }

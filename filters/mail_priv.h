@@ -79,6 +79,10 @@ char *mail_clean_line(const char *s, size_t len);
 
 /* The decoded content of a leaf part (transfer encoding undone). */
 GByteArray *mail_part_bytes(GMimePart *part);
+/* The part's content and transfer encoding, base64 and quoted-printable
+ * encoded once here. */
+void mail_part_set_content(GMimePart *part, const void *data, size_t len,
+                           GMimeContentEncoding enc);
 
 /* mail_html.c: an HTML body (bytes in charset) disarmed and added to the
  * page, its cid: images kept as inline parts; t gets the text made from
