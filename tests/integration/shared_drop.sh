@@ -8,7 +8,8 @@
 # killed with SIGKILL while it holds a claim (frozen mid-item first, so
 # that the claim is certainly there): after drop.claim_timeout gw2 takes
 # the claim over (its log and a drop_takeover audit entry say so) and
-# every file of that batch comes out.
+# every file of that batch comes out.  Last, gw1 alone is killed holding a
+# claim and started again under its name: it resumes its own claim.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/gateway.bash"
@@ -48,6 +49,13 @@ start_node() {
 }
 start_node gw1 || { ko "node gw1 starts"; finish; exit 1; }
 start_node gw2 || { ko "node gw2 starts"; finish; exit 1; }
+# forget PID: a node that ended is not stopped again at the end (its pid
+# may be another process's by then)
+forget() {
+	local keep=() p
+	for p in "${pids_to_stop[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+	pids_to_stop=("${keep[@]}")
+}
 # every process of a node, the master's descendants
 tree() { local p; for p in $(pgrep -P "$1"); do echo "$p"; tree "$p"; done; }
 dropd_of() { pgrep -f -P "$1" 'mugaid: dropd' | head -1; }
@@ -89,39 +97,68 @@ check "both nodes took files" test "$n1" -gt 0 -a "$n2" -gt 0
 check "no claim is left" test -z "$(find "$inbox/.claims" -type f)"
 check "no lease is left" test "$(sql 'SELECT count(*) FROM mq_drop_leases')" = 0
 
-# ---- gw1 killed with SIGKILL holding a claim: gw2 takes it over
-killed=
-for attempt in $(seq 40); do
-	drop "b$attempt" 5
-	d1=$(dropd_of "$pid_gw1")
-	for _ in $(seq 200); do
-		[[ -n $(find "$inbox/.claims/gw1" -type f) ]] && break
-		sleep 0.01
+# kill_holding BATCH: drops files in batches BATCH1, BATCH2 ... until gw1
+# is seen holding a claim, then freezes its dropd there and kills the
+# whole node with SIGKILL, as a power cut (no clean-up runs); sets killed
+# (the batches dropped) and held (the claim left)
+kill_holding() {
+	local attempt d1
+	killed= held=
+	for attempt in $(seq 40); do
+		drop "$1$attempt" 5
+		d1=$(dropd_of "$pid_gw1")
+		for _ in $(seq 200); do
+			[[ -n $(find "$inbox/.claims/gw1" -type f) ]] && break
+			sleep 0.01
+		done
+		[[ -n $d1 ]] && kill -STOP "$d1"
+		held=$(find "$inbox/.claims/gw1" -type f | head -1)
+		if [[ -n $held ]]; then
+			kill -KILL "$pid_gw1" $(tree "$pid_gw1") 2>/dev/null
+			killed=$attempt
+			wait "$pid_gw1" 2>/dev/null
+			forget "$pid_gw1"
+			return 0
+		fi
+		[[ -n $d1 ]] && kill -CONT "$d1"
 	done
-	[[ -n $d1 ]] && kill -STOP "$d1"
-	held=$(find "$inbox/.claims/gw1" -type f | head -1)
-	if [[ -n $held ]]; then
-		# the whole node at once, as a power cut: no clean-up runs
-		kill -KILL "$pid_gw1" $(tree "$pid_gw1") 2>/dev/null
-		killed=$attempt
-		break
-	fi
-	[[ -n $d1 ]] && kill -CONT "$d1"
-done
+	return 1
+}
+# all_out BATCH: every file of the batches kill_holding dropped came out
+all_out() {
+	local n=0 a
+	for a in $(seq "$killed"); do n=$((n + $(report_counts "$1$a" | wc -l))); done
+	[[ $n -ge $((killed * 5)) && $(files_left) == 0 ]]
+}
+
+# ---- gw1 killed with SIGKILL holding a claim: gw2 takes it over
+kill_holding b
 check "gw1 killed while holding a claim (${held#"$inbox/"})" test -n "$killed"
-wait "$pid_gw1" 2>/dev/null
 check "gw1 is gone" bash -c '! kill -0 "$1" 2>/dev/null' _ "$pid_gw1"
 t_kill=$SECONDS
 check "gw2 takes the claim over" wait_until 60 grep -q "took over .* from node gw1" "$log_gw2"
 echo "     taken over $((SECONDS - t_kill)) s after the kill (claim_timeout 4 s)"
 check "not before claim_timeout" test $((SECONDS - t_kill)) -ge 3
 check "and audits it" test "$(sql "SELECT count(*) FROM mq_audit WHERE action = 'drop_takeover' AND actor = 'dropd:gw2'")" -ge 1
-all_b() {
-	local n=0 a
-	for a in $(seq "$killed"); do n=$((n + $(report_counts "b$a" | wc -l))); done
-	[[ $n -ge $((killed * 5)) && $(files_left) == 0 ]]
-}
-check "every file of the second batch came out ($((killed * 5)))" wait_until 60 all_b
+check "every file of the second batch came out ($((killed * 5)))" wait_until 60 all_out b
 check "gw1's claim folder is empty" test -z "$(find "$inbox/.claims/gw1" -type f)"
 check "gw2 still runs" kill -0 "$pid_gw2"
+
+# ---- gw1 alone, killed holding a claim and started again under its name:
+# it resumes its own claim at start-up, with no takeover
+kill -TERM "$pid_gw2"
+wait "$pid_gw2" 2>/dev/null
+forget "$pid_gw2"
+start_node gw1 || ko "gw1 starts again"
+kill_holding c
+check "gw1 killed again holding a claim (${held#"$inbox/"})" test -n "$killed"
+start_node gw1 || ko "gw1 starts once more"
+check "restarted, gw1 finishes its own claims: every file of the third batch came out" \
+	wait_until 60 all_out c
+check "gw1's claim folder is empty again" test -z "$(find "$inbox/.claims/gw1" -type f)"
+check "its own claims were not taken over" \
+	test "$(sql "SELECT count(*) FROM mq_audit WHERE action = 'drop_takeover' AND actor = 'dropd:gw1'")" = 0
+held_name=${held##*/}
+check "the held file's item is gw1's" grep -q "^${held_name}|gw1$" \
+	<<<"$(sql "SELECT subject, node FROM mq_items WHERE channel = 'file' AND subject LIKE 'c%'")"
 finish
