@@ -136,9 +136,14 @@ kill_holding b
 check "gw1 killed while holding a claim (${held#"$inbox/"})" test -n "$killed"
 check "gw1 is gone" bash -c '! kill -0 "$1" 2>/dev/null' _ "$pid_gw1"
 t_kill=$SECONDS
+# by the clock, not by waiting: a claim younger than drop.claim_timeout
+# (4 s, whole seconds of its ctime) is still the dead node's
+age=$(($(date +%s) - $(stat -c %Z "$held" 2>/dev/null || echo 0)))
+if ((age < 3)); then
+	check "a young claim stays with its dead node for now (${age} s old)" test -e "$held"
+fi
 check "gw2 takes the claim over" wait_until 60 grep -q "took over .* from node gw1" "$log_gw2"
 echo "     taken over $((SECONDS - t_kill)) s after the kill (claim_timeout 4 s)"
-check "not before claim_timeout" test $((SECONDS - t_kill)) -ge 3
 check "and audits it" test "$(sql "SELECT count(*) FROM mq_audit WHERE action = 'drop_takeover' AND actor = 'dropd:gw2'")" -ge 1
 check "every file of the second batch came out ($((killed * 5)))" wait_until 60 all_out b
 check "gw1's claim folder is empty" test -z "$(find "$inbox/.claims/gw1" -type f)"
