@@ -6,6 +6,9 @@
  * node would see the claim old and the lease expired, take it over and
  * process it a second time while this node is still at it.  A thread
  * renews the lease every third of the timeout until the item is done.
+ * It touches only the store (under the store's own lock) and sleeps
+ * otherwise, so a worker zygote dropd forks meanwhile inherits no lock it
+ * would need: the child never uses the store.
  */
 #ifndef MUGAI_DROP_RENEW_H
 #define MUGAI_DROP_RENEW_H
