@@ -149,7 +149,7 @@ char *mg_report_dump(json_t *report)
 	/* json_dumps writes an object or an array only, else nothing */
 	if (!json_is_object(report) && !json_is_array(report))
 		return NULL;
-	if (mg_buf_reserve(&b, FIRST_SIZE) < 0 || !put_value(&b, report, 0) || !put(&b, "", 0)) {
+	if (mg_buf_reserve(&b, FIRST_SIZE - 1) < 0 || !put_value(&b, report, 0) || !put(&b, "", 0)) {
 		mg_buf_free(&b);
 		return json_dumps(report, FLAGS);
 	}
