@@ -808,12 +808,12 @@ static GMimeObject *safe_body(mail_job *j, GMimeObject *text, const char *notice
 	size_t len = 0;
 	char *page = mail_html_page(j, notice, &len);
 	GMimeObject *html = utf8_part("html", NULL, 0, page, len);
-	GMimeObject *rel = mail_html_related(j, html, id);
+	GMimeObject *rel = mail_html_related(j, html);
 	GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
 
 	g_mime_multipart_add(alt, text);
 	g_mime_multipart_add(alt, rel);
-	mail_boundary_set(alt, j->fopts, id);
+	mail_boundary_defer(j, alt);
 	g_object_unref(rel);
 	g_object_unref(html);
 	free(page);
@@ -841,7 +841,7 @@ static void assemble(mail_job *j, GMimeMessage *dst, const char *prev_id)
 		g_mime_multipart_add(mp, body);
 		for (unsigned i = 0; i < j->attachments->len; i++)
 			g_mime_multipart_add(mp, g_ptr_array_index(j->attachments, i));
-		mail_boundary_set(mp, j->fopts, id);
+		mail_boundary_defer(j, mp);
 		g_mime_message_set_mime_part(dst, GMIME_OBJECT(mp));
 		g_object_unref(mp);
 	} else {
@@ -854,19 +854,41 @@ static void assemble(mail_job *j, GMimeMessage *dst, const char *prev_id)
 	g_free(verdict);
 }
 
-static mg_status write_message(mail_job *j, GMimeMessage *dst, mg_out *out)
+/* The message written once, its boundaries settled in place (else, not
+ * laid out as expected, written again with each boundary set apart). */
+static GMimeStream *written(mail_job *j, GMimeMessage *dst, const char *id)
 {
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GByteArray *a;
-	mg_status st = MG_OK;
 
 	if (g_mime_object_write_to_stream(GMIME_OBJECT(dst), j->fopts, mem) < 0) {
-		st = mg_fail(j->ctx, MG_E_INTERNAL, "the rebuilt message could not be written");
-	} else {
-		a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-		if (mg_buf_append(&out->data, a->data, a->len) < 0)
-			st = mg_fail(j->ctx, MG_E_LIMIT_SIZE, "rebuilt message larger than max_output");
+		g_object_unref(mem);
+		return NULL;
 	}
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	if (mail_boundary_settle(j, a->data, a->len, id))
+		return mem;
+	g_object_unref(mem);
+	mail_boundary_set_all(j, id);
+	mem = g_mime_stream_mem_new();
+	if (g_mime_object_write_to_stream(GMIME_OBJECT(dst), j->fopts, mem) < 0) {
+		g_object_unref(mem);
+		return NULL;
+	}
+	return mem;
+}
+
+static mg_status write_message(mail_job *j, GMimeMessage *dst, mg_out *out)
+{
+	GMimeStream *mem = written(j, dst, item_id(j->ctx));
+	GByteArray *a;
+	mg_status st = MG_OK;
+
+	if (!mem)
+		return mg_fail(j->ctx, MG_E_INTERNAL, "the rebuilt message could not be written");
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	if (mg_buf_append(&out->data, a->data, a->len) < 0)
+		st = mg_fail(j->ctx, MG_E_LIMIT_SIZE, "rebuilt message larger than max_output");
 	g_object_unref(mem);
 	return st;
 }
@@ -919,6 +941,7 @@ static void job_free(mail_job *j)
 	g_ptr_array_free(j->related, TRUE);
 	g_hash_table_destroy(j->cids);
 	g_hash_table_destroy(j->consumed);
+	mail_boundaries_free(j);
 }
 
 /* PPAP with policy mask_passwords: the candidates overwritten in the

@@ -9,11 +9,23 @@
  * digest is OpenSSL's (the CPU's SHA instructions where it has them):
  * every multipart of every mail is hashed, and GLib's portable SHA-256
  * took a fifth of the rebuild's assembly.
+ *
+ * The message is written once: each multipart first gets a random
+ * stand-in of the boundary's length, then in the written message,
+ * innermost multipart first, the bytes between a stand-in's delimiter
+ * lines are its parts exactly as writing them apart gave them (the same
+ * call with the same options), so they are hashed as before and the
+ * stand-in overwritten by the boundary in place.  A message not laid out
+ * as expected is written again the old way: each multipart's parts
+ * apart, then the whole.
  */
 #include <openssl/evp.h>
 #include <string.h>
 
 #include "mail_priv.h"
+
+#define BOUNDARY_PREFIX "=-mugai-"
+#define BOUNDARY_LEN 48 /* the prefix and 40 hex digits */
 
 /* A line of content hashed with the item id left out. */
 static void hash_line(EVP_MD_CTX *ck, const guchar *p, const guchar *end, const char *id)
@@ -66,26 +78,152 @@ static char *boundary_of(const GByteArray *content, const char *id, unsigned sal
 		g_error("mail boundary: SHA-256 failed (out of memory)");
 	for (unsigned i = 0; i < 20; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return g_strdup_printf("=-mugai-%s", hex);
+	return g_strdup_printf(BOUNDARY_PREFIX "%s", hex);
+}
+
+/* The first salted hash of the parts that does not occur in them. */
+static char *boundary_for(const GByteArray *content, const char *item_id)
+{
+	char *b;
+
+	for (unsigned salt = 0;; salt++) {
+		b = boundary_of(content, item_id, salt);
+		if (!memmem(content->data, content->len, b, strlen(b)))
+			return b;
+		g_free(b);
+	}
 }
 
 void mail_boundary_set(GMimeMultipart *mp, GMimeFormatOptions *fopts, const char *item_id)
 {
 	GMimeStream *mem = g_mime_stream_mem_new();
-	GByteArray *content;
-	char *b = NULL;
+	char *b;
 	int n = g_mime_multipart_get_count(mp);
 
 	for (int i = 0; i < n; i++)
 		g_mime_object_write_to_stream(g_mime_multipart_get_part(mp, i), fopts, mem);
-	content = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	for (unsigned salt = 0;; salt++) {
-		b = boundary_of(content, item_id, salt);
-		if (!memmem(content->data, content->len, b, strlen(b)))
-			break;
-		g_free(b);
-	}
+	b = boundary_for(g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem)), item_id);
 	g_mime_multipart_set_boundary(mp, b);
 	g_free(b);
 	g_object_unref(mem);
+}
+
+typedef struct pending {
+	GMimeMultipart *mp;
+	char stand_in[BOUNDARY_LEN + 1];
+} pending;
+
+static void pending_free(gpointer data)
+{
+	pending *p = data;
+
+	g_object_unref(p->mp);
+	g_free(p);
+}
+
+void mail_boundary_defer(mail_job *j, GMimeMultipart *mp)
+{
+	pending *p = g_new0(pending, 1);
+
+	memcpy(p->stand_in, BOUNDARY_PREFIX, strlen(BOUNDARY_PREFIX));
+	for (size_t i = strlen(BOUNDARY_PREFIX); i < BOUNDARY_LEN; i += 8)
+		snprintf(p->stand_in + i, 9, "%08x", g_random_int());
+	p->mp = g_object_ref(mp);
+	g_mime_multipart_set_boundary(mp, p->stand_in);
+	if (!j->boundaries)
+		j->boundaries = g_ptr_array_new_with_free_func(pending_free);
+	g_ptr_array_add(j->boundaries, p);
+}
+
+void mail_boundaries_free(mail_job *j)
+{
+	if (j->boundaries)
+		g_ptr_array_free(j->boundaries, TRUE);
+	j->boundaries = NULL;
+}
+
+struct scan {
+	guchar *msg;
+	size_t len;
+	const char *nl;
+	size_t nll;
+};
+
+static bool has_at(const struct scan *sc, size_t pos, const char *s, size_t n)
+{
+	return pos <= sc->len && n <= sc->len - pos && memcmp(sc->msg + pos, s, n) == 0;
+}
+
+/* One stand-in's multipart in the written message: its parameter once,
+ * then a delimiter line before each part and the close delimiter after
+ * the last, each part followed by one newline.  The parts' bytes go to
+ * content, every place of the stand-in to hits; false on anything else. */
+static bool find_parts(const struct scan *sc, const pending *p, GByteArray *content, GArray *hits)
+{
+	size_t delims = 0, part_start = 0, from = 0;
+	bool closed = false;
+	const guchar *at;
+
+	while (from < sc->len &&
+	       (at = memmem(sc->msg + from, sc->len - from, p->stand_in, BOUNDARY_LEN)) != NULL) {
+		size_t pos = (size_t)(at - sc->msg), after = pos + BOUNDARY_LEN;
+		bool line = pos >= 2 + sc->nll && has_at(sc, pos - 2, "--", 2) &&
+		            has_at(sc, pos - 2 - sc->nll, sc->nl, sc->nll);
+
+		g_array_append_val(hits, pos);
+		from = after;
+		if (!line) {
+			if (hits->len != 1)
+				return false; /* the parameter only, before the delimiters */
+			continue;
+		}
+		if (closed || (delims > 0 && pos - 2 - sc->nll < part_start))
+			return false;
+		if (delims > 0)
+			g_byte_array_append(content, sc->msg + part_start, (guint)(pos - 2 - sc->nll - part_start));
+		if (has_at(sc, after, sc->nl, sc->nll)) {
+			delims++;
+			part_start = after + sc->nll;
+		} else if (has_at(sc, after, "--", 2) && has_at(sc, after + 2, sc->nl, sc->nll)) {
+			closed = true;
+		} else {
+			return false;
+		}
+	}
+	return closed && delims == (size_t)g_mime_multipart_get_count(p->mp) && hits->len == delims + 2;
+}
+
+bool mail_boundary_settle(mail_job *j, guchar *msg, size_t len, const char *item_id)
+{
+	struct scan sc = { msg, len, g_mime_format_options_get_newline(j->fopts), 0 };
+	bool ok = true;
+
+	sc.nll = strlen(sc.nl);
+	for (guint i = 0; ok && j->boundaries && i < j->boundaries->len; i++) {
+		const pending *p = g_ptr_array_index(j->boundaries, i);
+		GByteArray *content = g_byte_array_new();
+		GArray *hits = g_array_new(FALSE, FALSE, sizeof(size_t));
+
+		ok = find_parts(&sc, p, content, hits);
+		if (ok) {
+			char *b = boundary_for(content, item_id);
+
+			ok = strlen(b) == BOUNDARY_LEN;
+			for (guint k = 0; ok && k < hits->len; k++)
+				memcpy(msg + g_array_index(hits, size_t, k), b, BOUNDARY_LEN);
+			g_free(b);
+		}
+		g_byte_array_free(content, TRUE);
+		g_array_free(hits, TRUE);
+	}
+	return ok;
+}
+
+void mail_boundary_set_all(mail_job *j, const char *item_id)
+{
+	for (guint i = 0; j->boundaries && i < j->boundaries->len; i++) {
+		const pending *p = g_ptr_array_index(j->boundaries, i);
+
+		mail_boundary_set(p->mp, j->fopts, item_id);
+	}
 }

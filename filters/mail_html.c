@@ -202,7 +202,7 @@ char *mail_html_page(const mail_job *j, const char *notice, size_t *len)
 	return (char *)mg_buf_steal(&page, len);
 }
 
-GMimeObject *mail_html_related(mail_job *j, GMimeObject *html, const char *item_id)
+GMimeObject *mail_html_related(mail_job *j, GMimeObject *html)
 {
 	GMimeMultipart *mp;
 
@@ -213,6 +213,6 @@ GMimeObject *mail_html_related(mail_job *j, GMimeObject *html, const char *item_
 	g_mime_multipart_add(mp, html);
 	for (unsigned i = 0; i < j->related->len; i++)
 		g_mime_multipart_add(mp, g_ptr_array_index(j->related, i));
-	mail_boundary_set(mp, j->fopts, item_id);
+	mail_boundary_defer(j, mp);
 	return GMIME_OBJECT(mp);
 }

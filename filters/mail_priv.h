@@ -62,6 +62,7 @@ typedef struct mail_job {
 	GPtrArray *related;      /* GMimePart *: its images, sanitised */
 	GHashTable *cids;        /* its Content-IDs -> the new cid: URLs */
 	GHashTable *consumed;    /* source parts kept as those images */
+	GPtrArray *boundaries;   /* multiparts with a stand-in boundary, innermost first */
 } mail_job;
 
 /* mail.c */
@@ -94,8 +95,9 @@ mg_status mail_html_body(mail_job *j, const unsigned char *html, size_t len, con
 mg_status mail_html_text(mail_job *j, const mg_buf *text);
 /* The whole page with the notice on top (free() it). */
 char *mail_html_page(const mail_job *j, const char *notice, size_t *len);
-/* html, or a multipart/related of html and the inline images. */
-GMimeObject *mail_html_related(mail_job *j, GMimeObject *html, const char *item_id);
+/* html, or a multipart/related of html and the inline images (its
+ * boundary deferred, mail_boundary_defer). */
+GMimeObject *mail_html_related(mail_job *j, GMimeObject *html);
 
 /* mail_headers.c: the whitelisted fields of src, decoded, re-encoded as
  * UTF-8 into dst; everything else is dropped and reported. */
@@ -149,6 +151,14 @@ bool mail_notice_present(const mail_job *j, const char *prev_id);
 /* mail_boundary.c: mp's boundary derived from its parts with the item id
  * left out (nested messages quote it), so that it is reproducible. */
 void mail_boundary_set(GMimeMultipart *mp, GMimeFormatOptions *fopts, const char *item_id);
+/* The boundary settled once the message is written: a stand-in now. */
+void mail_boundary_defer(mail_job *j, GMimeMultipart *mp);
+/* Every stand-in of the written message overwritten by its boundary,
+ * innermost first; false when the message is not laid out as expected
+ * (then mail_boundary_set_all and write it again). */
+bool mail_boundary_settle(mail_job *j, guchar *msg, size_t len, const char *item_id);
+void mail_boundary_set_all(mail_job *j, const char *item_id);
+void mail_boundaries_free(mail_job *j);
 /* The value of X-Mugai-Verdict. */
 char *mail_verdict(const mail_job *j);
 

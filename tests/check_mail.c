@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "mail_priv.h"
 #include "testutil.h"
 
 /* Referenced here so the family files are linked and registered. */
@@ -538,6 +539,59 @@ START_TEST(garbage_is_handled)
 }
 END_TEST
 
+/* Each multipart's boundary of the message written once is the one its
+ * parts hashed apart give: set again on the parsed output, innermost
+ * first, every boundary stays what it is (a stand-in left, or a hash of
+ * other bytes, would change). */
+static unsigned boundaries_rehashed(GMimeObject *o, GMimeFormatOptions *fopts, const char *id)
+{
+	GMimeMultipart *mp;
+	unsigned n = 0;
+	char *before;
+
+	if (GMIME_IS_MESSAGE_PART(o))
+		return 0; /* a nested message was written by its own pass */
+	if (!GMIME_IS_MULTIPART(o))
+		return 0;
+	mp = GMIME_MULTIPART(o);
+	for (int i = 0; i < g_mime_multipart_get_count(mp); i++)
+		n += boundaries_rehashed(g_mime_multipart_get_part(mp, i), fopts, id);
+	before = g_strdup(g_mime_multipart_get_boundary(mp));
+	ck_assert_int_eq(strncmp(before, "=-mugai-", 8), 0);
+	mail_boundary_set(mp, fopts, id);
+	ck_assert_str_eq(g_mime_multipart_get_boundary(mp), before);
+	g_free(before);
+	return n + 1;
+}
+
+START_TEST(boundaries_hash_their_parts)
+{
+	static const char *const html[] = { "text", "safe" };
+
+	for (unsigned k = 0; k < 2; k++) {
+		mg_policy *p = mg_policy_new();
+		char *err = NULL;
+		mg_result res;
+		GMimeMessage *m;
+		GMimeFormatOptions *fopts = g_mime_format_options_new();
+
+		g_mime_format_options_set_newline_format(fopts, GMIME_NEWLINE_FORMAT_DOS);
+		ck_assert_int_eq(mg_policy_set(p, "html", html[k], &err), 0);
+		ck_assert_int_eq(run_mail_policy(p, rich_mail, sizeof(rich_mail) - 1, &res), MG_OK);
+		m = reparse(&res);
+		/* mixed, and with html = safe the alternative of text and page */
+		ck_assert_uint_eq(boundaries_rehashed(g_mime_message_get_mime_part(m), fopts,
+		                                      g_mime_object_get_header(GMIME_OBJECT(m),
+		                                                               "X-Mugai-Id")),
+		                  1 + k);
+		g_object_unref(m);
+		g_mime_format_options_free(fopts);
+		mg_result_free(&res);
+		mg_policy_free(p);
+	}
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("mail");
@@ -560,6 +614,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, encrypted_signed_tnef_removed);
 	tcase_add_test(tc, notice_policy);
 	tcase_add_test(tc, garbage_is_handled);
+	tcase_add_test(tc, boundaries_hash_their_parts);
 	suite_add_tcase(s, tc);
 	return s;
 }
