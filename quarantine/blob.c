@@ -32,23 +32,25 @@ static int valid_sha(const char *sha)
 	return sha[i] == 0;
 }
 
+static int is_hex2(const char *name)
+{
+	return strlen(name) == 2 && strspn(name, "0123456789abcdef") == 2;
+}
+
 struct paths {
 	char top[4096], d1[4096], d2[4096], file[4096];
+	int levels; /* 1: d2 is d1 */
 };
 
-static int make_paths(const char *dir, const char *sha, struct paths *p, char **err)
-{
-	if (!valid_sha(sha))
-		return mq_fail(err, -1, "not a SHA-256: '%.80s'", sha);
-	if ((size_t)snprintf(p->top, sizeof(p->top), "%s", dir) >= sizeof(p->top) ||
-	    (size_t)snprintf(p->d1, sizeof(p->d1), "%s/%.2s", dir, sha) >= sizeof(p->d1) ||
-	    (size_t)snprintf(p->d2, sizeof(p->d2), "%s/%.2s/%.2s", dir, sha, sha + 2) >=
-	            sizeof(p->d2) ||
-	    (size_t)snprintf(p->file, sizeof(p->file), "%s/%.2s/%.2s/%s", dir, sha, sha + 2, sha) >=
-	            sizeof(p->file))
-		return mq_fail(err, -1, "quarantine.dir path too long");
-	return 0;
-}
+/*
+ * A store made by this version keeps its blobs one level down, DIR/ab/<sha>
+ * (256 directories, made once): a new original then costs a file and the
+ * fsync of its directory, where DIR/ab/cd/<sha> (65536 directories) made
+ * and fsynced a directory for most of a young store's items.  The marker
+ * file says so; a store without it that already has fan-out directories
+ * is an older one and keeps its two levels.
+ */
+#define ONE_LEVEL_MARKER ".fanout-1"
 
 static int fsync_dir(const char *path)
 {
@@ -60,6 +62,70 @@ static int fsync_dir(const char *path)
 	rc = fsync(fd);
 	close(fd);
 	return rc;
+}
+
+/* Whether dir has a two-hex-digit entry (an older store's first level). */
+static int has_fanout_dirs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d)))
+		found = is_hex2(de->d_name);
+	closedir(d);
+	return found;
+}
+
+static struct {
+	pthread_mutex_t lock;
+	char dir[4096];
+	int levels; /* 0: not known yet */
+	int ready;  /* one level: its directories made and durable */
+} layout = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* 1 or 2, as the store at dir was made; an empty store is a new one. */
+static int fanout_levels(const char *dir)
+{
+	char marker[4200];
+	int levels;
+
+	pthread_mutex_lock(&layout.lock);
+	if (strcmp(layout.dir, dir) != 0) {
+		snprintf(layout.dir, sizeof(layout.dir), "%s", dir);
+		layout.levels = layout.ready = 0;
+	}
+	levels = layout.levels;
+	if (!levels) {
+		snprintf(marker, sizeof(marker), "%s/" ONE_LEVEL_MARKER, dir);
+		if (access(marker, F_OK) == 0)
+			levels = layout.levels = 1;
+		else if (has_fanout_dirs(dir))
+			levels = layout.levels = 2;
+		else
+			levels = 1; /* not cached: the marker is made by the first put */
+	}
+	pthread_mutex_unlock(&layout.lock);
+	return levels;
+}
+
+static int make_paths(const char *dir, const char *sha, struct paths *p, char **err)
+{
+	int n2;
+
+	if (!valid_sha(sha))
+		return mq_fail(err, -1, "not a SHA-256: '%.80s'", sha);
+	p->levels = fanout_levels(dir);
+	n2 = p->levels == 1 ? snprintf(p->d2, sizeof(p->d2), "%s/%.2s", dir, sha)
+	                    : snprintf(p->d2, sizeof(p->d2), "%s/%.2s/%.2s", dir, sha, sha + 2);
+	if ((size_t)snprintf(p->top, sizeof(p->top), "%s", dir) >= sizeof(p->top) ||
+	    (size_t)snprintf(p->d1, sizeof(p->d1), "%s/%.2s", dir, sha) >= sizeof(p->d1) ||
+	    (size_t)n2 >= sizeof(p->d2) ||
+	    (size_t)snprintf(p->file, sizeof(p->file), "%s/%s", p->d2, sha) >= sizeof(p->file))
+		return mq_fail(err, -1, "quarantine.dir path too long");
+	return 0;
 }
 
 /* 1 when mkdir made it, 0 when it was there, -1 on error. */
@@ -112,20 +178,65 @@ static int seen_bit(const char *dir, int level, unsigned i, int set)
 	return was;
 }
 
+/*
+ * A one-level store's 256 fan-out directories are made up front, once per
+ * process and store: the marker first, durable (so a store with fan-out
+ * directories and no marker is always an older one, even after a crash),
+ * then every directory and one fsync of the store directory, which also
+ * makes durable any a process that died before its fsync had made.  After
+ * that an original costs no directory of its own.
+ */
+static int prepare_one_level(const char *dir, char **err)
+{
+	char path[4200];
+	int fd, cached;
+
+	pthread_mutex_lock(&layout.lock);
+	cached = layout.levels == 1 && layout.ready && strcmp(layout.dir, dir) == 0;
+	pthread_mutex_unlock(&layout.lock);
+	if (cached)
+		return 0;
+	snprintf(path, sizeof(path), "%s/" ONE_LEVEL_MARKER, dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0 || fsync(fd) < 0 || close(fd) < 0 || fsync_dir(dir) < 0)
+		return mq_fail(err, -1, "quarantine: cannot create %s: %s", path, strerror(errno));
+	for (unsigned i = 0; i < 256; i++) {
+		snprintf(path, sizeof(path), "%s/%02x", dir, i);
+		if (make_dir(path, err) < 0)
+			return -1;
+	}
+	if (fsync_dir(dir) < 0)
+		return mq_fail(err, -1, "quarantine: fsync of %s: %s", dir, strerror(errno));
+	pthread_mutex_lock(&layout.lock);
+	if (strcmp(layout.dir, dir) == 0) {
+		layout.levels = 1;
+		layout.ready = 1;
+	}
+	pthread_mutex_unlock(&layout.lock);
+	return 0;
+}
+
 /* The fan-out levels of sha exist, their entries durable. */
 static int make_fanout(const char *dir, const struct paths *p, const char *sha, char **err)
 {
 	unsigned i1 = hex_val(sha[0]) << 4 | hex_val(sha[1]);
 	unsigned i2 = i1 << 8 | hex_val(sha[2]) << 4 | hex_val(sha[3]);
-	int made1 = make_dir(p->d1, err), made2;
+	int made1, made2;
 
-	if (made1 < 0 || (made2 = make_dir(p->d2, err)) < 0)
+	if (p->levels == 1 && prepare_one_level(dir, err) < 0)
 		return -1;
-	if (made1 || !seen_bit(dir, 1, i1, 0)) {
+	if ((made1 = make_dir(p->d1, err)) < 0)
+		return -1;
+	/* one level: made up front, durable, unless removed since */
+	if (made1 || (p->levels == 2 && !seen_bit(dir, 1, i1, 0))) {
 		if (fsync_dir(p->top) < 0)
 			return mq_fail(err, -1, "quarantine: fsync of %s: %s", p->top, strerror(errno));
 		seen_bit(dir, 1, i1, 1);
 	}
+	if (p->levels == 1)
+		return 0;
+	if ((made2 = make_dir(p->d2, err)) < 0)
+		return -1;
 	if (made2 || !seen_bit(dir, 2, i2, 0)) {
 		if (fsync_dir(p->d1) < 0)
 			return mq_fail(err, -1, "quarantine: fsync of %s: %s", p->d1, strerror(errno));
@@ -340,13 +451,10 @@ int mq_blob_restore(const char *dir, const char *sha, const char *aside)
 	return fsync_dir(p.d2);
 }
 
-static int is_hex2(const char *name)
-{
-	return strlen(name) == 2 && strspn(name, "0123456789abcdef") == 2;
-}
-
-/* One leaf directory DIR/ab/cd. */
-static int walk_leaf(const char *path, int64_t before, int (*fn)(const char *, void *), void *ctx)
+/* The blobs in path, then, depth allowing, in its fan-out subdirectories:
+ * DIR/ab/<sha> (one level) and DIR/ab/cd/<sha> (an older store) alike. */
+static int walk_dir(const char *path, int depth, int64_t before,
+                    int (*fn)(const char *, void *), void *ctx)
 {
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -362,9 +470,13 @@ static int walk_leaf(const char *path, int64_t before, int (*fn)(const char *, v
 			continue;
 		if ((size_t)snprintf(file, sizeof(file), "%s/%s", path, de->d_name) >= sizeof(file))
 			continue;
-		if (lstat(file, &st) < 0 || !S_ISREG(st.st_mode) || (int64_t)st.st_mtime >= before)
+		if (lstat(file, &st) < 0)
 			continue;
-		if (valid_sha(de->d_name))
+		if (S_ISDIR(st.st_mode) && depth > 0 && is_hex2(de->d_name))
+			rc = walk_dir(file, depth - 1, before, fn, ctx);
+		else if (!S_ISREG(st.st_mode) || (int64_t)st.st_mtime >= before || depth == 2)
+			continue; /* the store's own files (the marker) are no blobs */
+		else if (valid_sha(de->d_name))
 			rc = fn(de->d_name, ctx);
 		else if (de->d_name[0] == '.' &&
 		         (strstr(de->d_name, ".tmp.") || strstr(de->d_name, ".gone.")))
@@ -376,34 +488,5 @@ static int walk_leaf(const char *path, int64_t before, int (*fn)(const char *, v
 
 int mq_blob_walk(const char *dir, int64_t before, int (*fn)(const char *sha, void *ctx), void *ctx)
 {
-	DIR *top = opendir(dir);
-	struct dirent *a;
-	int rc = 0;
-
-	if (!top)
-		return 0;
-	while (rc == 0 && (a = readdir(top))) {
-		char d1[4200];
-		DIR *mid;
-		struct dirent *b;
-
-		if (!is_hex2(a->d_name))
-			continue;
-		if ((size_t)snprintf(d1, sizeof(d1), "%s/%s", dir, a->d_name) >= sizeof(d1))
-			continue;
-		if (!(mid = opendir(d1)))
-			continue;
-		while (rc == 0 && (b = readdir(mid))) {
-			char d2[4300];
-
-			if (!is_hex2(b->d_name))
-				continue;
-			if ((size_t)snprintf(d2, sizeof(d2), "%s/%s", d1, b->d_name) >= sizeof(d2))
-				continue;
-			rc = walk_leaf(d2, before, fn, ctx);
-		}
-		closedir(mid);
-	}
-	closedir(top);
-	return rc;
+	return walk_dir(dir, 2, before, fn, ctx);
 }

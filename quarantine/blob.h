@@ -1,9 +1,11 @@
 /*
- * blob.h - originals on disk, content-addressed: DIR/ab/cd/<sha256>.
+ * blob.h - originals on disk, content-addressed: DIR/ab/<sha256> (a store
+ * made before the one-level layout: DIR/ab/cd/<sha256>, still read and
+ * written as such).
  *
  * A blob is written to a temporary name, fsynced, renamed into place and
  * its directory fsynced, so it is either whole and durable or absent; the
- * fan-out directories above it are fsynced into their parents the first
+ * fan-out directory (directories) above it are fsynced into their parents the first
  * time a process uses them (they are never removed).
  * The same content is stored once, whoever writes it.
  */

@@ -322,7 +322,7 @@ static void damage_file(const char *dir, const char *sha)
 	char path[600];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%.2s/%.2s/%s", dir, sha, sha + 2, sha);
+	snprintf(path, sizeof(path), "%s/%.2s/%s", dir, sha, sha);
 	fd = open(path, O_WRONLY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(pwrite(fd, "!", 1, 3), 1);

@@ -162,7 +162,7 @@ static void blob_path(const struct env *e, const char *content, char out[512])
 	char sha[65];
 
 	mq_sha256_hex(content, strlen(content), sha);
-	snprintf(out, 512, "%s/%.2s/%.2s/%s", e->dir, sha, sha + 2, sha);
+	snprintf(out, 512, "%s/%.2s/%s", e->dir, sha, sha);
 }
 
 static int exists(const char *path)
@@ -189,7 +189,7 @@ static int stray_files(const char *dir)
 		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
 		if (de->d_type == DT_DIR)
 			n += stray_files(sub);
-		else if (strlen(de->d_name) != 64)
+		else if (strlen(de->d_name) != 64 && strcmp(de->d_name, ".fanout-1") != 0)
 			n++;
 	}
 	closedir(d);
@@ -240,15 +240,73 @@ START_TEST(same_original_stored_once)
 		struct dirent *de;
 		int n = 0;
 
-		snprintf(d2, sizeof(d2), "%s/ff/69", e.dir);
+		/* a new store: one fan-out level, ff/<sha>, and its marker */
+		snprintf(d2, sizeof(d2), "%s/ff", e.dir);
 		d = opendir(d2);
 		ck_assert_ptr_nonnull(d);
 		while ((de = readdir(d)))
 			n += de->d_name[0] != '.';
 		closedir(d);
 		ck_assert_int_eq(n, 1);
+		snprintf(d2, sizeof(d2), "%s/ff/69", e.dir);
+		ck_assert(!exists(d2));
+		snprintf(d2, sizeof(d2), "%s/.fanout-1", e.dir);
+		ck_assert(exists(d2));
+		/* all 256 made up front: a later original makes no directory */
+		snprintf(d2, sizeof(d2), "%s/00", e.dir);
+		ck_assert(exists(d2));
+		snprintf(d2, sizeof(d2), "%s/ff", e.dir);
+		ck_assert(exists(d2));
 	}
 	env_close(&e);
+}
+END_TEST
+
+static void age_file(const char *path, int64_t when);
+
+static int count_blob(const char *sha, void *ctx)
+{
+	(void)sha;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* A store an older version made (DIR/ab/cd/<sha>, no marker) keeps its
+ * two levels: its originals are read, new ones go beside them, the walk
+ * (purge, consistency) finds both, and it is never taken for a new store. */
+START_TEST(older_two_level_store_keeps_its_layout)
+{
+	char root[] = "/tmp/mugai-q-XXXXXX", path[512], old_sha[65], new_sha[65];
+	unsigned char *back = NULL;
+	FILE *f;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	mq_sha256_hex("made by an older version", 24, old_sha);
+	snprintf(path, sizeof(path), "%s/%.2s", root, old_sha);
+	ck_assert_int_eq(mkdir(path, 0750), 0);
+	snprintf(path, sizeof(path), "%s/%.2s/%.2s", root, old_sha, old_sha + 2);
+	ck_assert_int_eq(mkdir(path, 0750), 0);
+	snprintf(path, sizeof(path), "%s/%.2s/%.2s/%s", root, old_sha, old_sha + 2, old_sha);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("made by an older version", f);
+	fclose(f);
+	age_file(path, time(NULL) - DAY);
+
+	ck_assert_int_eq(mq_blob_read(root, old_sha, 24, &back, NULL), 0);
+	ck_assert_int_eq(memcmp(back, "made by an older version", 24), 0);
+	free(back);
+	mq_sha256_hex("stored by this one", 18, new_sha);
+	ck_assert_int_eq(mq_blob_put(root, new_sha, "stored by this one", 18, NULL), 0);
+	snprintf(path, sizeof(path), "%s/%.2s/%.2s/%s", root, new_sha, new_sha + 2, new_sha);
+	ck_assert(exists(path));
+	ck_assert(mq_blob_present(root, new_sha, 18));
+	snprintf(path, sizeof(path), "%s/.fanout-1", root);
+	ck_assert(!exists(path));
+	ck_assert_int_eq(mq_blob_walk(root, time(NULL) + 10, count_blob, &n), 0);
+	ck_assert_int_eq(n, 2);
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 END_TEST
 
@@ -1303,6 +1361,7 @@ Suite *mugai_suite(void)
 
 	tcase_add_loop_test(store, same_original_stored_once, 0, nb);
 	tcase_add_test(store, bad_store_dir_is_an_error);
+	tcase_add_test(store, older_two_level_store_keeps_its_layout);
 	tcase_add_loop_test(store, store_gone_fails_the_put, 0, nb);
 	tcase_add_loop_test(store, put_checks_its_input, 0, nb);
 	tcase_add_loop_test(store, put_again_is_idempotent, 0, nb);

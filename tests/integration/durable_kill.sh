@@ -4,8 +4,8 @@
 # acknowledged mail the original, its index row and its audit entries are
 # there (verify --blobs passes, the item is listed, its trail has "store"
 # and the delivery).  Then the fsyncs before each 250, by file: the blob,
-# its directory, one commit of the index (the fan-out directories only
-# when new; the delivery entry rides on the next commit).
+# its directory, one commit of the index (the layout's directories for
+# the first item only; the delivery entry rides on the next commit).
 set -uo pipefail
 source "$(dirname "$0")/lib/gateway.bash"
 
@@ -78,10 +78,12 @@ for id in "${ids[@]}"; do
 	check "acknowledged $id has its delivery entry" grep -qw "deliver" <<<"$trail"
 done
 
-# The fsyncs before each 250, by file (strace -y names them): a young
-# store makes a fan-out directory for almost every item, an old one for
-# almost none; the index is committed once (the item's row and entry,
-# the delivery entry of the item before with it).
+# The fsyncs before each 250, by file (strace -y names them): the blob,
+# its fan-out directory DIR/ab, one commit of the index (the item's row
+# and entry, the delivery entry of the item before with it).  The first
+# item also makes the one-level layout durable (its marker, the store
+# directory with all 256 fan-out directories made up front); after it no
+# item makes or fsyncs any other directory.
 if ! command -v strace >/dev/null; then
 	echo "skip the fsync count (strace is not installed)"
 	finish
@@ -122,11 +124,16 @@ bad = [] if len(items) == 4 else ["%d replies seen" % len(items)]
 for k, synced in enumerate(items):
     wal = [f for f in synced if f.endswith("index.db-wal")]
     blob = [f for f in synced if ".tmp." in f]
-    leaf = [f for f in synced if re.search(r"/[0-9a-f]{2}/[0-9a-f]{2}$", f)]
-    fanout = [f for f in synced if f not in leaf and (f == store or re.search(r"/[0-9a-f]{2}$", f))]
-    other = [f for f in synced if f not in wal + blob + leaf + fanout]
-    # the first commit creates the WAL: SQLite fsyncs its directory once
-    if len(wal) != 1 or len(blob) != 1 or len(leaf) != 1 or len(fanout) > (3 if k == 0 else 2) or other:
+    leaf = [f for f in synced if re.fullmatch(re.escape(store) + r"/[0-9a-f]{2}", f)]
+    fanout = [f for f in synced if f == store]
+    marker = [f for f in synced if f == store + "/.fanout-1"]
+    other = [f for f in synced if f not in wal + blob + leaf + fanout + marker]
+    # the first item: the marker, the store directory after it and after
+    # the fan-out directories; the first commit creates the WAL, whose
+    # directory SQLite fsyncs once
+    first = k == 0
+    if (len(wal) != 1 or len(blob) != 1 or len(leaf) != 1 or len(marker) != first or
+            len(fanout) > (3 if first else 0) or other):
         bad.append("item %d: %s" % (k, synced))
 print("; ".join(bad) if bad else "ok")
 PY

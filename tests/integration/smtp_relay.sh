@@ -64,7 +64,7 @@ sha=$(json_field sha256_in <<<"$line")
 check "one JSON log line for the item: sanitised, delivered" \
 	grep -q '"verdict":"sanitised","status":"ok","outcome":"delivered"' <<<"$line"
 check "the quarantine lists the item" grep -q "$id" <<<"$(q list --search "$id")"
-blob=$gw/quarantine/${sha:0:2}/${sha:2:2}/$sha
+blob=$gw/quarantine/${sha:0:2}/$sha
 check "the original's blob exists under its SHA-256" test -f "$blob"
 check "the blob holds the original, HTML part and all" grep -q "text/html" "$blob"
 check "the blob's SHA-256 is its name" test "$(sha256sum <"$blob" | cut -c1-64)" = "$sha"
