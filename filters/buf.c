@@ -26,7 +26,7 @@ void mg_buf_reset(mg_buf *b)
 		b->data[0] = 0;
 }
 
-int mg_buf_reserve(mg_buf *b, size_t extra)
+static int mg_buf_reserve(mg_buf *b, size_t extra)
 {
 	size_t need, cap;
 	unsigned char *p;

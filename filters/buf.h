@@ -21,8 +21,6 @@ void mg_buf_init(mg_buf *b, size_t max);
 void mg_buf_free(mg_buf *b);
 void mg_buf_reset(mg_buf *b);
 /* 0 on success, -1 when the maximum would be passed or memory ran out. */
-/* Room for extra more bytes in one allocation, for a size known ahead. */
-int mg_buf_reserve(mg_buf *b, size_t extra);
 int mg_buf_append(mg_buf *b, const void *data, size_t len);
 int mg_buf_puts(mg_buf *b, const char *s);
 int mg_buf_putc(mg_buf *b, int c);

@@ -21,31 +21,59 @@
 #define MAX_DEPTH 64 /* a report nests children of children, never this deep */
 #define FIRST_SIZE 8192 /* most reports fit: one allocation, not five doublings */
 
-static bool put(mg_buf *b, const char *s, size_t len)
+/* The text being written: appends are most of the work, inline here. */
+typedef struct text {
+	char *p;
+	size_t len, cap;
+} text;
+
+static bool grow(text *t, size_t n)
 {
-	return mg_buf_append(b, s, len) == 0;
+	size_t cap = t->cap ? t->cap : FIRST_SIZE;
+	char *p;
+
+	while (cap - t->len <= n) {
+		if (cap > SIZE_MAX / 2)
+			return false;
+		cap *= 2;
+	}
+	p = realloc(t->p, cap);
+	if (!p)
+		return false;
+	t->p = p;
+	t->cap = cap;
+	return true;
+}
+
+static inline bool put(text *t, const char *s, size_t n)
+{
+	if (t->cap - t->len <= n && !grow(t, n))
+		return false;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	return true;
 }
 
 /* A line break and two spaces for each level, as JSON_INDENT(2). */
-static bool indent(mg_buf *b, unsigned depth)
+static bool indent(text *t, unsigned depth)
 {
 	static const char spaces[] = "\n                                ";
 
-	if (!put(b, spaces, 1))
+	if (!put(t, spaces, 1))
 		return false;
 	for (size_t n = 2 * (size_t)depth; n > 0;) {
 		size_t step = n < sizeof(spaces) - 2 ? n : sizeof(spaces) - 2;
 
-		if (!put(b, spaces + 1, step))
+		if (!put(t, spaces + 1, step))
 			return false;
 		n -= step;
 	}
 	return true;
 }
 
-/* jansson's escapes: the quote, the backslash and the control characters,
- * named where JSON has a name, else \u with upper-case hex digits. */
-static bool put_escape(mg_buf *b, unsigned char c)
+/* jansson's escapes: the quote, the backslash and the control characters
+ * (NUL too), named where JSON has a name, else \u with upper-case hex. */
+static bool put_escape(text *t, unsigned char c)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char seq[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
@@ -53,31 +81,35 @@ static bool put_escape(mg_buf *b, unsigned char c)
 	                    c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r" :
 	                    c == '\t' ? "\\t" : NULL;
 
-	return named ? put(b, named, 2) : put(b, seq, 6);
+	return named ? put(t, named, 2) : put(t, seq, 6);
 }
 
-static bool put_string(mg_buf *b, const char *s, size_t len)
+static bool put_string(text *t, const char *s, size_t len)
 {
 	size_t run = 0;
+	unsigned char high = 0;
 
-	/* jansson refuses to write what is not UTF-8; NUL is left to it too */
-	if (!g_utf8_validate_len(s, len, NULL) || !put(b, "\"", 1))
+	if (!put(t, "\"", 1))
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		high |= c;
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		if (!put(b, s + run, i - run) || !put_escape(b, c))
+		if (!put(t, s + run, i - run) || !put_escape(t, c))
 			return false;
 		run = i + 1;
 	}
-	return put(b, s + run, len - run) && put(b, "\"", 1);
+	/* jansson refuses to write what is not UTF-8 (NUL it escapes, as above) */
+	if ((high & 0x80) && !g_utf8_validate_len(s, len, NULL))
+		return false;
+	return put(t, s + run, len - run) && put(t, "\"", 1);
 }
 
-static bool put_value(mg_buf *b, json_t *v, unsigned depth);
+static bool put_value(text *b, json_t *v, unsigned depth);
 
-static bool put_object(mg_buf *b, json_t *o, unsigned depth)
+static bool put_object(text *b, json_t *o, unsigned depth)
 {
 	void *it = json_object_iter(o);
 
@@ -97,7 +129,7 @@ static bool put_object(mg_buf *b, json_t *o, unsigned depth)
 	return put(b, "}", 1);
 }
 
-static bool put_array(mg_buf *b, json_t *a, unsigned depth)
+static bool put_array(text *b, json_t *a, unsigned depth)
 {
 	size_t n = json_array_size(a);
 
@@ -112,7 +144,7 @@ static bool put_array(mg_buf *b, json_t *a, unsigned depth)
 	return put(b, "]", 1);
 }
 
-static bool put_value(mg_buf *b, json_t *v, unsigned depth)
+static bool put_value(text *b, json_t *v, unsigned depth)
 {
 	char num[32];
 	int n;
@@ -142,16 +174,14 @@ static bool put_value(mg_buf *b, json_t *v, unsigned depth)
 
 char *mg_report_dump(json_t *report)
 {
-	mg_buf b;
-	size_t len;
+	text t = { NULL, 0, 0 };
 
-	mg_buf_init(&b, SIZE_MAX);
 	/* json_dumps writes an object or an array only, else nothing */
 	if (!json_is_object(report) && !json_is_array(report))
 		return NULL;
-	if (mg_buf_reserve(&b, FIRST_SIZE - 1) < 0 || !put_value(&b, report, 0) || !put(&b, "", 0)) {
-		mg_buf_free(&b);
+	if (!put_value(&t, report, 0) || !put(&t, "", 1)) {
+		free(t.p);
 		return json_dumps(report, FLAGS);
 	}
-	return (char *)mg_buf_steal(&b, &len);
+	return t.p;
 }
