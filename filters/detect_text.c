@@ -58,6 +58,7 @@ static bool word_char(unsigned char c)
 static bool bad_line(const unsigned char *d, size_t len)
 {
 	size_t i = 0, w;
+	char first;
 
 	while (i < len && (d[i] == ' ' || d[i] == '\t'))
 		i++;
@@ -83,9 +84,11 @@ static bool bad_line(const unsigned char *d, size_t len)
 	}
 	if (w == i || (w < len && word_char(d[w])))
 		return false;
-	/* the first letter first: most lines open with none of the words */
+	/* the first letter first (folded once, not per word): most lines
+	 * open with none of the words */
+	first = g_ascii_tolower(d[i]);
 	for (size_t k = 0; k < sizeof(line_words) / sizeof(line_words[0]); k++)
-		if (g_ascii_tolower(d[i]) == line_words[k][0] && w - i == strlen(line_words[k]) &&
+		if (first == line_words[k][0] && w - i == strlen(line_words[k]) &&
 		    g_ascii_strncasecmp((const char *)d + i, line_words[k], w - i) == 0)
 			return true;
 	return false;
@@ -134,29 +137,43 @@ static bool marker_at(const unsigned char *d, size_t room, const char *m, size_t
 	return true;
 }
 
+static unsigned char lower(unsigned char c)
+{
+	return c | ((c >= 'A' && c <= 'Z') ? 0x20 : 0);
+}
+
 /* One pass over the window, in any case, instead of a lower-case copy
- * searched once per marker: only where a byte may open a marker are the
- * markers that open with it (a chain per first byte) compared. */
+ * searched once per marker: only where two bytes may open a marker (a bit
+ * per pair of first and second byte: 'e', 'f', 's', 't' open markers and
+ * most English words too) are the markers that open with the first (a
+ * chain per first byte) compared.  Every marker has two bytes at least. */
 static bool has_marker(const unsigned char *d, size_t len)
 {
 	enum { NMARKERS = sizeof(markers) / sizeof(markers[0]) };
 	size_t n = len < MARKER_WINDOW ? len : MARKER_WINDOW, mlen[NMARKERS];
 	signed char head[256], next[NMARKERS];
+	unsigned char pair[256][32] = { { 0 } };
 
 	memset(head, -1, sizeof(head));
 	for (size_t k = NMARKERS; k-- > 0;) {
-		unsigned char c = (unsigned char)markers[k][0];
+		unsigned char c = (unsigned char)markers[k][0], c2 = (unsigned char)markers[k][1];
 
 		mlen[k] = strlen(markers[k]);
 		next[k] = head[c];
 		head[c] = (signed char)k;
 		if (c >= 'a' && c <= 'z')
 			head[c - 0x20] = (signed char)k;
+		pair[c][c2 >> 3] |= (unsigned char)(1u << (c2 & 7));
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i + 1 < n; i++) {
+		unsigned char c2 = lower(d[i + 1]);
+
+		if (head[d[i]] < 0 || !(pair[lower(d[i])][c2 >> 3] & (1u << (c2 & 7))))
+			continue;
 		for (int k = head[d[i]]; k >= 0; k = next[k])
 			if (marker_at(d + i, n - i, markers[k], mlen[k]))
 				return true;
+	}
 	return false;
 }
 
