@@ -112,6 +112,38 @@ static bool addr_ok(const char *a)
 	return true;
 }
 
+/* gmime looks up the IDN form of an address's domain with libidn2 when
+ * it writes the address (a fifth of the header copy), and keeps it in the
+ * mailbox.  A domain of ASCII letters, digits and hyphens in labels of 1
+ * to 63 (no "xn--" one, no trailing dot, one '@') is its own IDN form: libidn2
+ * gives it back, gmime writes it as it is when the two differ in case
+ * only.  check_mail holds gmime to that for the addresses this accepts. */
+bool mail_addr_is_own_idn(const char *addr)
+{
+	const char *at = addr ? strchr(addr, '@') : NULL, *label;
+	size_t n = 0;
+
+	if (!at || at == addr || strchr(at + 1, '@') || strlen(at + 1) > 253)
+		return false;
+	for (const char *p = addr; p < at; p++)
+		if ((unsigned char)*p >= 0x80)
+			return false;
+	for (label = at + 1;; label += n + 1) {
+		n = strspn(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+		if (n == 0 || n > 63 || g_ascii_strncasecmp(label, "xn--", 4) == 0 ||
+		    (label[n] != '.' && label[n] != 0))
+			return false;
+		if (label[n] == 0)
+			return true;
+	}
+}
+
+static void ascii_is_idn(InternetAddressMailbox *mb)
+{
+	if (!mb->idn_addr && mail_addr_is_own_idn(mb->addr))
+		mb->idn_addr = g_strdup(mb->addr);
+}
+
 static InternetAddress *new_mailbox(InternetAddress *src)
 {
 	const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(src));
@@ -122,6 +154,7 @@ static InternetAddress *new_mailbox(InternetAddress *src)
 	if (addr_ok(addr)) {
 		ia = internet_address_mailbox_new(clean && *clean ? clean : NULL, addr);
 		internet_address_set_charset(ia, "utf-8");
+		ascii_is_idn(INTERNET_ADDRESS_MAILBOX(ia));
 	}
 	g_free(clean);
 	return ia;

@@ -78,6 +78,10 @@ mg_status mail_body_add(mail_job *j, mg_buf *text);
  * on one line; g_free() it. */
 char *mail_clean_line(const char *s, size_t len);
 
+/* mail_headers.c: an address whose domain is its own IDN form (ASCII
+ * labels gmime writes as they are, no lookup needed). */
+bool mail_addr_is_own_idn(const char *addr);
+
 /* The decoded content of a leaf part (transfer encoding undone). */
 GByteArray *mail_part_bytes(GMimePart *part);
 /* The part's content and transfer encoding, base64 and quoted-printable

@@ -592,6 +592,55 @@ START_TEST(boundaries_hash_their_parts)
 }
 END_TEST
 
+/* The header copy hands gmime an address it accepts as its own IDN form
+ * (mail_addr_is_own_idn): gmime and libidn2 must make nothing else of it;
+ * the ones it refuses are left to them (a trailing dot they drop). */
+START_TEST(ascii_address_is_its_idn_form)
+{
+	static const struct {
+		const char *addr;
+		bool own;
+	} cases[] = {
+		{ "staff@city.example.lg.jp", true }, { "Staff@CITY.Example.LG.JP", true },
+		{ "a@-dash-.example", true }, { "a.b+c@9.example", true },
+		{ "x@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", true },
+		{ "x@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", false },
+		{ "a@example.org.", false }, { "a@a..b", false }, { "a@xn--wgv71a119e.jp", false },
+		{ "a@XN--WGV71A119E.JP", false }, { "a@under_score.example", false }, { "nodomain", false },
+		{ "@example.org", false }, { "a@b@c.example", false }, { "\xe5\xb8\x82@example.jp", false },
+		{ "a@\xe5\xb8\x82.jp", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		InternetAddress *ia = internet_address_mailbox_new(NULL, cases[i].addr);
+
+		ck_assert_msg(mail_addr_is_own_idn(cases[i].addr) == cases[i].own, "%s", cases[i].addr);
+		if (cases[i].own)
+			ck_assert_str_eq(internet_address_mailbox_get_idn_addr(INTERNET_ADDRESS_MAILBOX(ia)),
+			                 cases[i].addr);
+		g_object_unref(ia);
+	}
+}
+END_TEST
+
+/* A non-ASCII domain still gets its IDN form from gmime. */
+START_TEST(idn_domain_written_as_ace)
+{
+	static const char mail[] =
+		"From: a@example.org" CRLF
+		"To: info@\xe5\xb8\x82\xe5\xbd\xb9\xe6\x89\x80.jp, b@EXAMPLE.jp, c@example.org." CRLF
+		"Subject: idn" CRLF CRLF "body" CRLF;
+	mg_result res;
+
+	ck_assert_int_eq(run_mail(mail, sizeof(mail) - 1, &res), MG_OK);
+	ck_assert(tu_contains(res.out, res.out_len, "info@xn--"));
+	ck_assert(tu_contains(res.out, res.out_len, "b@EXAMPLE.jp"));
+	ck_assert(tu_contains(res.out, res.out_len, "c@example.org>") ||
+	          tu_contains(res.out, res.out_len, "c@example.org\r"));
+	mg_result_free(&res);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("mail");
@@ -615,6 +664,8 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, notice_policy);
 	tcase_add_test(tc, garbage_is_handled);
 	tcase_add_test(tc, boundaries_hash_their_parts);
+	tcase_add_test(tc, ascii_address_is_its_idn_form);
+	tcase_add_test(tc, idn_domain_written_as_ace);
 	suite_add_tcase(s, tc);
 	return s;
 }
