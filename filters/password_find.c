@@ -259,12 +259,33 @@ static void scan(found *f, const unsigned char *s, size_t len)
 	}
 }
 
+/* Whether the text may hold a keyword at all: one of the three first
+ * characters of the Japanese ones, "pass" or "pw" in any case, or any
+ * full-width form (a 0xEF byte: normalised, it may spell one; without
+ * one, normalising only makes ideographic spaces ASCII ones, which no
+ * keyword holds).  Most mails hold none and are spared the normalised
+ * copy and the scan line by line. */
+static bool may_hold_keyword(const unsigned char *s, size_t len)
+{
+	if (memchr(s, 0xEF, len) || memmem(s, len, "\xe3\x83\x91", 3) ||
+	    memmem(s, len, "\xe6\x9a\x97", 3) || memmem(s, len, "\xe8\xa7\xa3", 3))
+		return true;
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned char c = s[i] | 0x20, d = s[i + 1] | 0x20;
+
+		if (c == 'p' && (d == 'w' || (d == 'a' && i + 3 < len && (s[i + 2] | 0x20) == 's' &&
+		                              (s[i + 3] | 0x20) == 's')))
+			return true;
+	}
+	return false;
+}
+
 size_t mg_password_find(const char *utf8, size_t len, char **list, size_t n, size_t max)
 {
 	found f = { list, n, max };
 	unsigned char *norm;
 
-	if (!utf8 || !len || n >= max)
+	if (!utf8 || !len || n >= max || !may_hold_keyword((const unsigned char *)utf8, len))
 		return n;
 	norm = malloc(len);
 	if (!norm)
