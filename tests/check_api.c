@@ -54,7 +54,8 @@ START_TEST(wrong_methods_and_paths)
 	static const char *const not_found[] = {
 		"/", "/api/v1", "/api/v1/", "/api/v2/sanitize", "/api/v1/sanitize/", "/api/v1/items/",
 		"/api/v1/items/../etc", "/api/v1/items/a/b", "/api/v1/items/a/report/x",
-		"/api/v1/items/a%2e", "/api/v1/items/a/artefact/x", "/api/v1/items/a/artefacts", "/api/v1/items/" "0123456789012345678901234567890123456789",
+		"/api/v1/items/a%2e", "/api/v1/items/a/artefact/x", "/api/v1/items/a/artefacts",
+		"/api/v1/items/0123456789012345678901234567890123456789", /* an id too long */
 		"/API/V1/SANITIZE", "/api/v1/sanitize\n",
 	};
 	mg_api_route r;
