@@ -97,19 +97,6 @@ static const char *actor_or_none(const char *actor)
 	return actor && *actor ? actor : mq_local_actor();
 }
 
-/* Runs one write under the store's lock and transaction. */
-static int in_write(mq_store *s, int (*fn)(mq_store *, void *, char **), void *arg, char **err)
-{
-	int rc;
-
-	pthread_mutex_lock(&s->lock);
-	rc = s->ix->ops->begin_write(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
-	if (rc == MQ_OK)
-		rc = mq_finish(s, fn(s, arg, err), err);
-	pthread_mutex_unlock(&s->lock);
-	return rc;
-}
-
 struct add {
 	const char *actor, *name, *token;
 	unsigned scopes;
@@ -160,7 +147,7 @@ int mq_api_token_add(mq_store *s, const char *actor, const char *name, unsigned 
 	if (!scopes || (scopes & ~(unsigned)MQ_SCOPE_ALL) || token_out_len < MQ_API_TOKEN_SIZE)
 		return mq_fail(err, MQ_E_ERROR, "API token: bad scopes or buffer");
 	new_token(token);
-	rc = in_write(s, add_locked, &a, err);
+	rc = mq_write_tx(s, add_locked, &a, err);
 	if (rc == MQ_OK)
 		memcpy(token_out, token, MQ_API_TOKEN_SIZE);
 	sodium_memzero(token, sizeof(token));
@@ -238,7 +225,7 @@ int mq_api_token_revoke(mq_store *s, const char *actor, const char *name, char *
 
 	if (!mq_api_name_valid(name))
 		return mq_fail(err, MQ_E_NOTFOUND, "no live API client named %.64s", name ? name : "");
-	return in_write(s, revoke_locked, &v, err);
+	return mq_write_tx(s, revoke_locked, &v, err);
 }
 
 int mq_api_token_list(mq_store *s, mq_api_token **out, size_t *n, char **err)
@@ -308,7 +295,7 @@ int mq_api_audit(mq_store *s, const char *client, const char *item_id, const cha
 	if (!clean)
 		return mq_fail(err, MQ_E_ERROR, "out of memory");
 	snprintf(actor, sizeof(actor), "api:%.64s", client && *client ? client : "(anonymous)");
-	rc = in_write(s, audit_locked, &c, err);
+	rc = mq_write_tx(s, audit_locked, &c, err);
 	free(clean);
 	return rc;
 }

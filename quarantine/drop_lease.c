@@ -1,26 +1,12 @@
 /*
  * drop_lease.c - the drop folder's claim leases (see drop_lease.h).
  */
-#include <pthread.h>
 #include <stdio.h>
 
 #include "audit.h"
 #include "drop_lease.h"
 #include "store.h"
 #include "util.h"
-
-/* Runs fn under the store's lock and the index's write transaction. */
-static int leased_write(mq_store *s, int (*fn)(mq_store *, void *, char **), void *arg, char **err)
-{
-	int rc;
-
-	pthread_mutex_lock(&s->lock);
-	rc = s->ix->ops->begin_write(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
-	if (rc == MQ_OK)
-		rc = mq_finish(s, fn(s, arg, err), err);
-	pthread_mutex_unlock(&s->lock);
-	return rc;
-}
 
 struct lease {
 	const char *key, *from_key, *node;
@@ -49,7 +35,7 @@ int mq_drop_lease_hold(mq_store *s, const char *key, const char *node, int64_t e
 {
 	struct lease l = { key, NULL, node, expires };
 
-	return leased_write(s, hold_locked, &l, err);
+	return mq_write_tx(s, hold_locked, &l, err);
 }
 
 static int delete_lease(mq_store *s, const char *key, char **err)
@@ -72,7 +58,7 @@ int mq_drop_lease_release(mq_store *s, const char *key, char **err)
 {
 	struct lease l = { key, NULL, NULL, 0 };
 
-	return leased_write(s, release_locked, &l, err);
+	return mq_write_tx(s, release_locked, &l, err);
 }
 
 static int takeover_locked(mq_store *s, void *arg, char **err)
@@ -102,5 +88,5 @@ int mq_drop_lease_takeover(mq_store *s, const char *from_key, const char *to_key
 {
 	struct lease l = { to_key, from_key, to, expires };
 
-	return leased_write(s, takeover_locked, &l, err);
+	return mq_write_tx(s, takeover_locked, &l, err);
 }

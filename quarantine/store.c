@@ -157,6 +157,18 @@ int mq_finish(mq_store *s, int rc, char **err)
 	return s->ix->ops->commit(s->ix, err) < 0 ? MQ_E_ERROR : rc;
 }
 
+int mq_write_tx(mq_store *s, int (*fn)(mq_store *, void *, char **), void *arg, char **err)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = s->ix->ops->begin_write(s->ix, err) < 0 ? MQ_E_ERROR : MQ_OK;
+	if (rc == MQ_OK)
+		rc = mq_finish(s, fn(s, arg, err), err);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 /* Item ids become file names in the outbox and appear in logs. */
 static int valid_item_id(const char *id)
 {

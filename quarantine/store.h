@@ -38,5 +38,8 @@ int mq_report_unlocked_by(mq_store *s, const char *item_id, const char *by, char
 int mq_item_has_encrypted(mq_store *s, const mq_item *it, char **err);
 /* Runs a write transaction's end: commit, or roll back when rc < 0. */
 int mq_finish(mq_store *s, int rc, char **err);
+/* Runs fn(s, arg, err) under the store's lock in one write transaction,
+ * committed when fn returns >= 0 and rolled back otherwise. */
+int mq_write_tx(mq_store *s, int (*fn)(mq_store *, void *, char **), void *arg, char **err);
 
 #endif
