@@ -14,33 +14,17 @@
 #include "internal.h"
 #include "testutil.h"
 
-struct membuf {
-	unsigned char *d;
-	size_t len;
-};
-
-static cairo_status_t mem_write(void *closure, const unsigned char *data, unsigned int len)
-{
-	struct membuf *m = closure;
-
-	m->d = realloc(m->d, m->len + len);
-	ck_assert_ptr_nonnull(m->d);
-	memcpy(m->d + m->len, data, len);
-	m->len += len;
-	return CAIRO_STATUS_SUCCESS;
-}
-
 /* Lines drawn into a picture of an A4 page at 200 dpi, as a scanner would
  * give it, and the picture as the only content of a PDF page: no text
  * for poppler to find. */
-static struct membuf make_scan_with(const char *font, double pt, const char *const *lines,
+static struct tu_buf make_scan_with(const char *font, double pt, const char *const *lines,
                                     size_t n, const char *real)
 {
 	const double dpi = 200, scale = dpi / 72;
 	int w = (int)(595 * scale), h = (int)(842 * scale);
 	cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
 	cairo_t *cr = cairo_create(img);
-	struct membuf m = { 0 };
+	struct tu_buf m = { 0 };
 	cairo_surface_t *pdf;
 
 	cairo_set_source_rgb(cr, 1, 1, 1);
@@ -54,7 +38,7 @@ static struct membuf make_scan_with(const char *font, double pt, const char *con
 	}
 	cairo_destroy(cr);
 	cairo_surface_flush(img);
-	pdf = cairo_pdf_surface_create_for_stream(mem_write, &m, 595, 842);
+	pdf = cairo_pdf_surface_create_for_stream(tu_cairo_write, &m, 595, 842);
 	cr = cairo_create(pdf);
 	cairo_scale(cr, 1 / scale, 1 / scale);
 	cairo_set_source_surface(cr, img, 0, 0);
@@ -74,7 +58,7 @@ static struct membuf make_scan_with(const char *font, double pt, const char *con
 	return m;
 }
 
-static struct membuf make_scan(const char *font, double pt, const char *const *lines, size_t n)
+static struct tu_buf make_scan(const char *font, double pt, const char *const *lines, size_t n)
 {
 	return make_scan_with(font, pt, lines, n, NULL);
 }
@@ -188,7 +172,7 @@ static char *joined(const char *const *lines, size_t n)
 	return g_string_free(g, FALSE);
 }
 
-static mg_status flatten(const struct membuf *m, const char *const *kv, mg_result *res)
+static mg_status flatten(const struct tu_buf *m, const char *const *kv, mg_result *res)
 {
 	mg_policy *p = mg_policy_new();
 	char *err = NULL;
@@ -217,7 +201,7 @@ static unsigned threads_now(void)
 static void assert_scan_read(const char *font, double pt, const char *const *lines, size_t n,
                              bool by_char)
 {
-	struct membuf m = make_scan(font, pt, lines, n);
+	struct tu_buf m = make_scan(font, pt, lines, n);
 	char *before, *want = joined(lines, n), *got;
 	mg_result res;
 	double share;
@@ -259,7 +243,7 @@ START_TEST(ocr_follows_policy)
 	static const char *const no[] = { "ocr", "no", NULL };
 	static const char *const bare[] = { "pdf_text_layer", "no", NULL };
 	const char *const *kvs[] = { no, bare };
-	struct membuf m = make_scan("DejaVu Sans", 12, en_lines, 3);
+	struct tu_buf m = make_scan("DejaVu Sans", 12, en_lines, 3);
 
 	for (size_t i = 0; i < 2; i++) {
 		mg_result res;
@@ -282,7 +266,7 @@ END_TEST
 START_TEST(always_adds_the_words_of_pictures)
 {
 	static const char *const always[] = { "ocr", "always", NULL };
-	struct membuf mixed = make_scan_with("DejaVu Sans", 12, en_lines, 3,
+	struct tu_buf mixed = make_scan_with("DejaVu Sans", 12, en_lines, 3,
 	                                     "zebra xylophone quartz");
 	mg_result res;
 	char *got;
@@ -314,7 +298,7 @@ START_TEST(page_over_its_budget_has_no_layer)
 {
 	static const char *const tight[] = { "ocr_page_seconds", "1", "pdf_dpi", "600", NULL };
 	const char *lines[40];
-	struct membuf m;
+	struct tu_buf m;
 	mg_result res;
 
 	for (size_t i = 0; i < 40; i++)

@@ -78,27 +78,11 @@ END_TEST
 
 /* ---- documents ---- */
 
-struct membuf {
-	unsigned char *d;
-	size_t len;
-};
-
-static cairo_status_t mem_write(void *closure, const unsigned char *data, unsigned int len)
-{
-	struct membuf *m = closure;
-
-	m->d = realloc(m->d, m->len + len);
-	ck_assert_ptr_nonnull(m->d);
-	memcpy(m->d + m->len, data, len);
-	m->len += len;
-	return CAIRO_STATUS_SUCCESS;
-}
-
 /* n small pages of one line of text each. */
-static struct membuf make_pdf(int n)
+static struct tu_buf make_pdf(int n)
 {
-	struct membuf m = { 0 };
-	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, 200, 140);
+	struct tu_buf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(tu_cairo_write, &m, 200, 140);
 
 	for (int i = 0; i < n; i++) {
 		cairo_t *cr = cairo_create(s);
@@ -144,7 +128,7 @@ static json_t *report_of(const mg_result *res)
 	return r;
 }
 
-static mg_status sanitize_in_core(const mg_policy *p, const struct membuf *pdf, mg_result *res)
+static mg_status sanitize_in_core(const mg_policy *p, const struct tu_buf *pdf, mg_result *res)
 {
 	char *err = NULL;
 	mg_core *core = mg_core_new(p, &err);
@@ -171,7 +155,7 @@ static mg_worker *paced_worker(const mg_policy *p)
 START_TEST(long_pdf_finishes_past_the_base_in_the_core)
 {
 	mg_policy *p = paced_policy("5s");
-	struct membuf pdf = make_pdf(320);
+	struct tu_buf pdf = make_pdf(320);
 	mg_result res;
 	double t0 = seconds_now(), took;
 	json_t *r;
@@ -194,7 +178,7 @@ END_TEST
 START_TEST(without_page_budget_the_base_ends_it)
 {
 	mg_policy *p = paced_policy("0s");
-	struct membuf pdf = make_pdf(320);
+	struct tu_buf pdf = make_pdf(320);
 	mg_result res;
 
 	setenv("MUGAI_TEST_UNIT_DELAY_MS", "10", 1);
@@ -211,7 +195,7 @@ END_TEST
 START_TEST(slow_page_is_named_by_the_core)
 {
 	mg_policy *p = paced_policy("1s");
-	struct membuf pdf = make_pdf(4);
+	struct tu_buf pdf = make_pdf(4);
 	mg_result res;
 
 	setenv("MUGAI_TEST_UNIT_DELAY_MS", "1500", 1);
@@ -230,7 +214,7 @@ END_TEST
 START_TEST(long_pdf_finishes_past_the_base_in_a_worker)
 {
 	mg_policy *p = paced_policy("5s");
-	struct membuf pdf = make_pdf(320);
+	struct tu_buf pdf = make_pdf(320);
 	mg_input in = { pdf.d, pdf.len, "long.pdf", NULL, NULL, 0 };
 	mg_worker *w;
 	mg_result res;
@@ -256,7 +240,7 @@ END_TEST
 START_TEST(hanging_page_is_killed_and_named_by_the_worker)
 {
 	mg_policy *p = paced_policy("2s");
-	struct membuf pdf = make_pdf(20);
+	struct tu_buf pdf = make_pdf(20);
 	mg_input in = { pdf.d, pdf.len, "hang.pdf", NULL, NULL, 0 };
 	mg_worker *w;
 	mg_result res;
@@ -289,7 +273,7 @@ END_TEST
 START_TEST(report_has_per_stage_timings)
 {
 	mg_policy *p = paced_policy("5s");
-	struct membuf pdf = make_pdf(3);
+	struct tu_buf pdf = make_pdf(3);
 	static const char *const stages[] = { "detect", "parse", "render", "encode",
 	                                      "text_layer", "write" };
 	mg_result res;

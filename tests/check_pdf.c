@@ -318,27 +318,11 @@ static void assert_flattened(const char *what, const unsigned char *in, size_t i
 	g_object_unref(src);
 }
 
-struct membuf {
-	unsigned char *d;
-	size_t len;
-};
-
-static cairo_status_t mem_write(void *closure, const unsigned char *data, unsigned int len)
-{
-	struct membuf *m = closure;
-
-	m->d = realloc(m->d, m->len + len);
-	ck_assert_ptr_nonnull(m->d);
-	memcpy(m->d + m->len, data, len);
-	m->len += len;
-	return CAIRO_STATUS_SUCCESS;
-}
-
 /* A PDF of n pages of text, page i of size sizes[i] (points). */
-static struct membuf make_text_pdf(int n, const double (*sizes)[2])
+static struct tu_buf make_text_pdf(int n, const double (*sizes)[2])
 {
-	struct membuf m = { 0 };
-	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, sizes[0][0], sizes[0][1]);
+	struct tu_buf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(tu_cairo_write, &m, sizes[0][0], sizes[0][1]);
 
 	for (int i = 0; i < n; i++) {
 		cairo_t *cr;
@@ -361,10 +345,10 @@ static struct membuf make_text_pdf(int n, const double (*sizes)[2])
 
 /* One A5 page covered by a noisy colour image: a photo, as far as the
  * flattener can tell. */
-static struct membuf make_photo_pdf(void)
+static struct tu_buf make_photo_pdf(void)
 {
-	struct membuf m = { 0 };
-	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, 420, 595);
+	struct tu_buf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(tu_cairo_write, &m, 420, 595);
 	cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 420, 595);
 	unsigned char *px = cairo_image_surface_get_data(img);
 	int stride = cairo_image_surface_get_stride(img);
@@ -402,10 +386,10 @@ static const char *const ja_lines[] = {
 static const char ja_column[] = "縦書きの文章も読む順に残る";
 static const char ja_turned[] = "回転した見出しも一行に読める";
 
-static struct membuf make_japanese_pdf(void)
+static struct tu_buf make_japanese_pdf(void)
 {
-	struct membuf m = { 0 };
-	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, 595.28, 841.89);
+	struct tu_buf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(tu_cairo_write, &m, 595.28, 841.89);
 	cairo_t *cr = cairo_create(s);
 	double y = 800;
 
@@ -437,10 +421,10 @@ static struct membuf make_japanese_pdf(void)
  * left of the one before it, in logical order. */
 static const char he_line[] = "שלום עולם מה שלומך";
 
-static struct membuf make_hebrew_pdf(void)
+static struct tu_buf make_hebrew_pdf(void)
 {
-	struct membuf m = { 0 };
-	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, 420, 200);
+	struct tu_buf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(tu_cairo_write, &m, 420, 200);
 	cairo_t *cr = cairo_create(s);
 	double x = 380;
 
@@ -628,7 +612,7 @@ END_TEST
 
 START_TEST(japanese_text_layer_in_reading_order)
 {
-	struct membuf m = make_japanese_pdf();
+	struct tu_buf m = make_japanese_pdf();
 	char *want, *got, *flat;
 	double share;
 	mg_result res;
@@ -665,7 +649,7 @@ END_TEST
 /* Right-to-left script: the flattened copy reads as the original reads. */
 START_TEST(hebrew_reads_as_the_original)
 {
-	struct membuf m = make_hebrew_pdf();
+	struct tu_buf m = make_hebrew_pdf();
 	char *want, *got, *w, *g;
 	mg_result res;
 
@@ -689,7 +673,7 @@ END_TEST
 /* The layer draws nothing: the page looks exactly as without it. */
 START_TEST(text_layer_is_invisible_and_can_be_turned_off)
 {
-	struct membuf m = make_japanese_pdf();
+	struct tu_buf m = make_japanese_pdf();
 	mg_result with, without;
 	cairo_surface_t *a, *b;
 	PopplerDocument *doc;
@@ -730,7 +714,7 @@ END_TEST
 START_TEST(page_bits_follow_policy)
 {
 	static const double a5[1][2] = { { 420, 595 } };
-	struct membuf text = make_text_pdf(1, a5);
+	struct tu_buf text = make_text_pdf(1, a5);
 	mg_result r8, r4;
 
 	ck_assert_int_eq(run_policy("pdf_page_bits", "8", text.d, text.len, MG_MODE_FLATTEN, &r8), MG_OK);
@@ -749,10 +733,10 @@ END_TEST
 /* A 300x200 page of text over colour ramps in blocks of 8x1 points (flat
  * enough not to be a photo), more colours than a palette holds even at 16
  * levels per sample. */
-static struct membuf make_ramp_pdf(void)
+static struct tu_buf make_ramp_pdf(void)
 {
-	struct membuf m = { 0 };
-	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &m, 300, 200);
+	struct tu_buf m = { 0 };
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(tu_cairo_write, &m, 300, 200);
 	cairo_t *cr = cairo_create(s);
 
 	for (int y = 0; y < 200; y++)
@@ -776,8 +760,8 @@ static struct membuf make_ramp_pdf(void)
 START_TEST(fewer_bits_keep_the_picture)
 {
 	static const double a5[1][2] = { { 420, 595 } };
-	struct membuf ramp = make_ramp_pdf(), text = make_text_pdf(1, a5);
-	struct membuf *docs[2] = { &ramp, &text };
+	struct tu_buf ramp = make_ramp_pdf(), text = make_text_pdf(1, a5);
+	struct tu_buf *docs[2] = { &ramp, &text };
 	static const char *const space[2] = { "/DeviceRGB", "/DeviceGray" };
 
 	for (int d = 0; d < 2; d++) {
@@ -926,7 +910,7 @@ END_TEST
 START_TEST(page_sizes_and_pixels_follow_dpi)
 {
 	static const double sizes[3][2] = { { 595.28, 841.89 }, { 792, 612 }, { 200, 100 } };
-	struct membuf m = make_text_pdf(3, sizes);
+	struct tu_buf m = make_text_pdf(3, sizes);
 	mg_result res;
 	PopplerDocument *doc;
 
@@ -955,7 +939,7 @@ END_TEST
 START_TEST(page_over_max_pixels_is_blocked)
 {
 	static const double a4[1][2] = { { 595.28, 841.89 } };
-	struct membuf m = make_text_pdf(1, a4);
+	struct tu_buf m = make_text_pdf(1, a4);
 	mg_result res;
 
 	/* A4 at 150 dpi is 1241 x 1754 = 2.18 M pixels */
@@ -973,7 +957,7 @@ END_TEST
 START_TEST(photo_pages_as_jpeg_text_pages_lossless)
 {
 	static const double a5[1][2] = { { 420, 595 } };
-	struct membuf photo = make_photo_pdf(), text = make_text_pdf(1, a5);
+	struct tu_buf photo = make_photo_pdf(), text = make_text_pdf(1, a5);
 	mg_result res;
 
 	ck_assert_int_eq(tu_sanitize(photo.d, photo.len, "p.pdf", MG_MODE_DEFAULT, &res), MG_OK);

@@ -89,3 +89,14 @@ int tu_report_has(const mg_result *res, const char *array, const char *needle)
 	json_decref(root);
 	return found;
 }
+
+cairo_status_t tu_cairo_write(void *closure, const unsigned char *data, unsigned int len)
+{
+	struct tu_buf *m = closure;
+
+	m->d = realloc(m->d, m->len + len);
+	ck_assert_ptr_nonnull(m->d);
+	memcpy(m->d + m->len, data, len);
+	m->len += len;
+	return CAIRO_STATUS_SUCCESS;
+}

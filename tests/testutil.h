@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include <cairo.h>
 #include <check.h>
 
 #include "mugai.h"
@@ -14,6 +15,15 @@ Suite *mugai_suite(void);
 /* Directory of ../shared/corpus and of tests/fixtures (set by CMake). */
 #define CORPUS_DIR MUGAI_CORPUS_DIR
 #define FIXTURE_DIR MUGAI_FIXTURE_DIR
+
+/* Bytes gathered in memory, such as a PDF that cairo writes.  free(d). */
+struct tu_buf {
+	unsigned char *d;
+	size_t len;
+};
+/* A cairo write function (cairo_pdf_surface_create_for_stream) that
+ * appends to the struct tu_buf given as its closure. */
+cairo_status_t tu_cairo_write(void *closure, const unsigned char *data, unsigned int len);
 
 /* Reads a whole file; aborts the test on failure.  free() it. */
 unsigned char *tu_read(const char *path, size_t *len);
