@@ -352,6 +352,19 @@ mg_status mg_sanitize_child(mg_ctx *parent, const unsigned char *data, size_t le
 	return ctx.status;
 }
 
+mg_status mg_sanitize_child_text(mg_ctx *parent, const unsigned char *data, size_t len,
+                                 const char *name, const char *declared_type,
+                                 mg_out *out, json_t **child_report)
+{
+	mg_mode saved = parent->mode;
+	mg_status st;
+
+	parent->mode = MG_MODE_TEXT;
+	st = mg_sanitize_child(parent, data, len, name, declared_type, out, child_report);
+	parent->mode = saved;
+	return st;
+}
+
 static char *report_top(mg_ctx *ctx, mg_mode mode)
 {
 	char when[32];

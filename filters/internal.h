@@ -226,6 +226,11 @@ bool mg_rtf_opens(const unsigned char *d, size_t len, size_t *start);
 mg_status mg_sanitize_child(mg_ctx *parent, const unsigned char *data, size_t len,
                             const char *name, const char *declared_type,
                             mg_out *out, json_t **child_report);
+/* The same in the family's text mode, whatever its action (a mail body,
+ * or an attachment's text for the body); the parent's mode is kept. */
+mg_status mg_sanitize_child_text(mg_ctx *parent, const unsigned char *data, size_t len,
+                                 const char *name, const char *declared_type,
+                                 mg_out *out, json_t **child_report);
 
 /* Records the first failure and returns it, so filters can write
  * `return mg_fail(ctx, MG_E_MALFORMED, "bad xref at %zu", off);` */

@@ -50,15 +50,12 @@ mg_status mail_atext_add(mail_job *j, const unsigned char *data, size_t len, con
                          const char *declared, const char *family)
 {
 	json_t *children = json_object_get(j->ctx->report, "children");
-	mg_mode saved = j->ctx->mode;
 	mg_out out;
 	mg_status st, rc = MG_OK;
 
 	if (!j->ctx->policy->attachment_text || j->dry || !has_text(family))
 		return MG_OK;
-	j->ctx->mode = MG_MODE_TEXT;
-	st = mg_sanitize_child(j->ctx, data, len, name, declared, &out, NULL);
-	j->ctx->mode = saved;
+	st = mg_sanitize_child_text(j->ctx, data, len, name, declared, &out, NULL);
 	json_array_remove(children, json_array_size(children) - 1);
 	if (st == MG_OK && strncmp(out.mime, "text/plain", 10) == 0 && out.data.len > 0)
 		rc = add(j, &out.data, name);

@@ -241,7 +241,6 @@ static mg_status rtf_body(mail_job *j, MAPIProps *props, struct tnef_body *b)
 	int size = 0;
 	mg_out out;
 	json_t *child = NULL;
-	mg_mode saved;
 	mg_status st;
 
 	if (!usable(v) || j->ctx->policy->action[MG_FAM_RTF] == MG_ACT_BLOCK)
@@ -254,11 +253,8 @@ static mg_status rtf_body(mail_job *j, MAPIProps *props, struct tnef_body *b)
 		mg_report_removed(j->ctx, TNEF_BODY_NAME, "compressed RTF that does not decompress");
 		return MG_OK;
 	}
-	saved = j->ctx->mode;
-	j->ctx->mode = MG_MODE_TEXT;
-	st = mg_sanitize_child(j->ctx, rtf, (size_t)size, "winmail-body.rtf", "application/rtf",
-	                       &out, &child);
-	j->ctx->mode = saved;
+	st = mg_sanitize_child_text(j->ctx, rtf, (size_t)size, "winmail-body.rtf", "application/rtf",
+	                            &out, &child);
 	if (st == MG_OK && strncmp(out.mime, "text/plain", 10) == 0) {
 		if (out.data.len && mg_buf_append(&b->text, out.data.data, out.data.len) == 0)
 			b->from = "RTF";
