@@ -24,6 +24,10 @@
 /* Below this many bytes the ratio limit does not apply: tiny packages of
  * highly compressible XML are normal. */
 #define RATIO_FLOOR (1u << 20)
+/* zlib's fastest level: on a rebuilt document it deflates about three
+ * times faster than the default (6), which was a third of a .docm's
+ * sanitising time, for output some 8 % larger. */
+#define ZIP_LEVEL "zip:compression-level=1"
 /* 1980-01-01, the zip epoch: output does not leak the time of sanitising. */
 #define ZIP_EPOCH 315532800
 
@@ -286,6 +290,7 @@ static int zipw_open_archive(mg_zipw *w)
 	w->a = archive_write_new();
 	return w->a && archive_write_set_format_zip(w->a) == ARCHIVE_OK &&
 	       archive_write_set_options(w->a, "zip:hdrcharset=UTF-8") == ARCHIVE_OK &&
+	       archive_write_set_options(w->a, ZIP_LEVEL) == ARCHIVE_OK &&
 	       archive_write_set_bytes_in_last_block(w->a, 1) == ARCHIVE_OK &&
 	       archive_write_open(w->a, w, NULL, zipw_write, NULL) == ARCHIVE_OK ? 0 : -1;
 }
