@@ -233,6 +233,8 @@ static int p_cpu(void)
  * strict stage forbids but waiting, socketpairs and confining a child);
  * each child confines itself further. */
 static int zygote_probe = 0;
+/* the zygote compiles the job filter once (mg_sandbox_prepare_job) */
+static int zygote_prepares = 0;
 
 static int in_job(void)
 {
@@ -246,6 +248,9 @@ static int in_job(void)
 	case 2: return p_socket();
 	case 3: return p_cpu();
 	case 4: return p_sendmsg_job();
+	case 5: return kill(getpid(), 0) == 0 ? 0 : 1;
+	case 6: return p_kill_parent();
+	case 7: return p_exec();
 	default: return 7;
 	}
 }
@@ -284,6 +289,10 @@ static int as_zygote(probe fn)
 		mg_sandbox sb = { 0, 0, 8192, 0, NULL, -1 };
 		char err[256];
 
+		if (zygote_prepares && mg_sandbox_prepare_job(sock_pair[1], err, sizeof(err)) < 0) {
+			fprintf(stderr, "prepare: %s\n", err);
+			_exit(101);
+		}
 		if (mg_sandbox_enter_zygote(&sb, err, sizeof(err)) < 0) {
 			fprintf(stderr, "zygote: %s\n", err);
 			_exit(100);
@@ -402,6 +411,30 @@ START_TEST(zygote_and_job_stages)
 }
 END_TEST
 
+/* The job filter compiled once in the zygote is the job filter: the same
+ * calls pass and die, and the pid each job may signal is its own. */
+START_TEST(prepared_job_filter)
+{
+	static const struct { int probe, status; } cases[] = {
+		{ 0, 7 },
+		{ 1, 128 + SIGSYS }, /* fork */
+		{ 2, 128 + SIGSYS }, /* a socket */
+		{ 3, 128 + SIGXCPU },
+		{ 4, 0 },            /* sendmsg on its own socket */
+		{ 5, 0 },            /* a signal to itself */
+		{ 6, 128 + SIGSYS }, /* a signal to the zygote */
+		{ 7, 128 + SIGSYS }, /* exec */
+	};
+
+	for (zygote_prepares = 0; zygote_prepares <= 1; zygote_prepares++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			zygote_probe = cases[i].probe;
+			ck_exited(as_zygote(p_zygote), cases[i].status);
+		}
+	zygote_prepares = 0;
+}
+END_TEST
+
 START_TEST(architecture_checked)
 {
 #if defined(__x86_64__)
@@ -461,6 +494,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, memory_limit);
 	tcase_add_test(tc, cpu_limit);
 	tcase_add_test(tc, zygote_and_job_stages);
+	tcase_add_test(tc, prepared_job_filter);
 	tcase_add_test(tc, architecture_checked);
 	tcase_add_test(tc, privilege_drop);
 	tcase_add_test(tc, signal_causes);

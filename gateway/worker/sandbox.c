@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "sandbox_prepared.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -157,11 +158,10 @@ static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned 
 enum stage { STRICT, ZYGOTE };
 
 /* Calls allowed only with some arguments. */
-static int add_argument_rules(scmp_filter_ctx ctx, enum stage stage, int sock)
+static int add_argument_rules(scmp_filter_ctx ctx, enum stage stage, int sock, uint64_t self)
 {
 	const uint64_t write_flags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND |
 	                             (O_TMPFILE & ~O_DIRECTORY);
-	const uint64_t self = (uint64_t)getpid();
 	struct scmp_arg_cmp a[2];
 	int rc = 0;
 
@@ -259,39 +259,57 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 #define DEFAULT_ACTION SCMP_ACT_KILL_PROCESS
 #endif
 
-static int load_filter(enum stage stage, int sock, char *err, size_t errlen)
+/* The filter of a stage, built (not loaded): NULL with err filled. */
+static scmp_filter_ctx build_filter(enum stage stage, int sock, uint64_t self, char *err,
+                                    size_t errlen)
 {
 	scmp_filter_ctx ctx = seccomp_init(DEFAULT_ACTION);
-	int rc = -1;
 
-	if (!ctx)
-		return errf(err, errlen, "seccomp_init", ENOMEM);
-#ifdef MUGAI_SANDBOX_DEBUG
-	{
-		struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
-
-		sigaction(SIGSYS, &sa, NULL);
+	if (!ctx) {
+		errf(err, errlen, "seccomp_init", ENOMEM);
+		return NULL;
 	}
-#endif
 	/* another architecture's numbering (x32, i386 on x86-64) is killed */
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0) {
 		errf(err, errlen, "seccomp_attr_set", EINVAL);
-		goto done;
+		goto fail;
 	}
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		if (add(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL) < 0) {
 			snprintf(err, errlen, "seccomp rule for %s failed", allowed[i]);
-			goto done;
+			goto fail;
 		}
-	if (add_argument_rules(ctx, stage, sock) < 0 ||
+	if (add_argument_rules(ctx, stage, sock, self) < 0 ||
 	    (stage == ZYGOTE && add_zygote_rules(ctx) < 0)) {
 		snprintf(err, errlen, "seccomp argument rules failed");
-		goto done;
+		goto fail;
 	}
+	return ctx;
+fail:
+	seccomp_release(ctx);
+	return NULL;
+}
+
+static void trap_sigsys(void)
+{
+#ifdef MUGAI_SANDBOX_DEBUG
+	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGSYS, &sa, NULL);
+#endif
+}
+
+static int load_filter(enum stage stage, int sock, char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx = build_filter(stage, sock, (uint64_t)getpid(), err, errlen);
+	int rc;
+
+	if (!ctx)
+		return -1;
+	trap_sigsys();
 	rc = seccomp_load(ctx);
 	if (rc < 0)
 		errf(err, errlen, "seccomp_load", -rc);
-done:
 	seccomp_release(ctx);
 	return rc < 0 ? -1 : 0;
 }
@@ -324,10 +342,28 @@ int mg_sandbox_enter_zygote(const mg_sandbox *sb, char *err, size_t errlen)
 	return load_filter(ZYGOTE, -1, err, errlen);
 }
 
+int mg_sandbox_prepare_job(int sock, char *err, size_t errlen)
+{
+	const uint64_t check_pid = MG_JOB_FILTER_SELF - 1;
+	scmp_filter_ctx ctx = build_filter(STRICT, sock, MG_JOB_FILTER_SELF, err, errlen);
+	scmp_filter_ctx check = ctx ? build_filter(STRICT, sock, check_pid, err, errlen) : NULL;
+	int rc = check ? mg_job_filter_keep(ctx, check, (__u32)check_pid, sock, err, errlen) : -1;
+
+	if (check)
+		seccomp_release(check);
+	if (ctx)
+		seccomp_release(ctx);
+	return rc;
+}
+
 int mg_sandbox_enter_job(const mg_sandbox *sb, char *err, size_t errlen)
 {
 	if (set_job_limits(sb, err, errlen) < 0)
 		return -1;
+	if (mg_job_filter_ready(sb->sock)) {
+		trap_sigsys();
+		return mg_job_filter_load(err, errlen);
+	}
 	return load_filter(STRICT, sb->sock, err, errlen);
 }
 

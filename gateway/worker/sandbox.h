@@ -55,6 +55,11 @@ int mg_sandbox_enter(const mg_sandbox *sb, char *err, size_t errlen);
  *       mg_sandbox_enter() on top (filters stack: only ever stricter). */
 int mg_sandbox_enter_zygote(const mg_sandbox *sb, char *err, size_t errlen);
 int mg_sandbox_enter_job(const mg_sandbox *sb, char *err, size_t errlen);
+/* In the zygote: the job stage's filter for jobs whose socket is sock,
+ * compiled now, so that mg_sandbox_enter_job() in each child only loads
+ * it (the same filter as compiling it there).  0, or -1 with err: jobs
+ * then compile their own. */
+int mg_sandbox_prepare_job(int sock, char *err, size_t errlen);
 
 /* A name for a signal that killed a worker, with the likely cause:
  * "SIGSYS: forbidden system call", "SIGXCPU: CPU time limit" ... */

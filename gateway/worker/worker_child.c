@@ -398,6 +398,8 @@ void mg_worker_child(int sock, mg_policy *banks, size_t nbanks, const mg_worker_
 	sb.fsize = limits->max_output + MG_WORKER_MAX_REPORT;
 	sb.user = limits->user;
 	sb.sock = -1;
+	if (mg_sandbox_prepare_job(SOCK_FD, err, sizeof(err)) < 0)
+		fprintf(stderr, "mugai: warning: %s; each job compiles its own filter\n", err);
 	if (mg_sandbox_enter_zygote(&sb, err, sizeof(err)) < 0)
 		fail_setup(SOCK_FD, "sandbox", err);
 	fork_spare(&c, err, sizeof(err));
