@@ -349,11 +349,12 @@ static void set_type(mg_type *t, mg_family family, const char *mime, const char 
 	snprintf(t->desc, sizeof(t->desc), "%s", desc);
 }
 
-/* Exact checks that override or refine libmagic. */
-static void refine(const unsigned char *d, size_t len, mg_type *t)
+/* Exact checks that override or refine libmagic; zip_done: the central
+ * directory was read already (package_settles). */
+static void refine(const unsigned char *d, size_t len, mg_type *t, bool zip_done)
 {
-	if (t->family == MG_FAM_ARCHIVE || t->family == MG_FAM_OOXML || t->family == MG_FAM_ODF ||
-	    has_prefix(d, len, "PK\003\004")) {
+	if (!zip_done && (t->family == MG_FAM_ARCHIVE || t->family == MG_FAM_OOXML ||
+	                  t->family == MG_FAM_ODF || has_prefix(d, len, "PK\003\004"))) {
 		if (has_prefix(d, len, "PK\003\004") || strcmp(t->mime, "application/zip") == 0)
 			t->family = classify_zip(d, len, t);
 	}
@@ -427,9 +428,27 @@ static void settle_blocked(magic_t magic, const unsigned char *d, size_t len, mg
 	}
 }
 
+/* A zip whose central directory names an office package or a Java/Android
+ * program: refine() would overrule whatever libmagic said (family and
+ * type both), so libmagic is not asked.  A plain zip is typed in full. */
+static bool package_settles(const unsigned char *d, size_t len, mg_type *t)
+{
+	mg_family fam;
+
+	if (!has_prefix(d, len, "PK\003\004"))
+		return false;
+	fam = classify_zip(d, len, t);
+	if (fam == MG_FAM_ARCHIVE)
+		return false;
+	t->family = fam;
+	return true;
+}
+
 void mg_detect(magic_t magic, const unsigned char *data, size_t len, const char *name,
                mg_type *type)
 {
+	bool zip_done = false;
+
 	memset(type, 0, sizeof(*type));
 	if (len == 0) {
 		snprintf(type->mime, sizeof(type->mime), "%s", "application/x-empty");
@@ -439,12 +458,18 @@ void mg_detect(magic_t magic, const unsigned char *data, size_t len, const char 
 	}
 	if (mg_detect_plain_text(data, len)) {
 		set_type(type, MG_FAM_TEXT, "text/plain", "plain text");
+	} else if (package_settles(data, len, type)) {
+		zip_done = true;
 	} else {
 		magic_into(magic, MAGIC_MIME_TYPE | MAGIC_SKIP, data, len, type->mime,
 		           sizeof(type->mime));
 		type->family = mg_family_of_mime(type->mime);
+		/* a plain zip, its directory read already: libmagic's type stands */
+		zip_done = has_prefix(data, len, "PK\003\004");
+		if (zip_done)
+			type->family = MG_FAM_ARCHIVE;
 	}
-	refine(data, len, type);
+	refine(data, len, type, zip_done);
 	if (type->family == MG_FAM_UNKNOWN || type->family == MG_FAM_EXECUTABLE)
 		settle_blocked(magic, data, len, type); /* the administrator reads why */
 	if (ext_is_active(name_ext(name)) && type->family != MG_FAM_EXECUTABLE) {
