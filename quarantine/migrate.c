@@ -1,5 +1,5 @@
 /*
- * migrate.c - moving a node's blob directory into PostgreSQL
+ * migrate.c - moving a node's blob directory into the index's database
  * (`mugai quarantine migrate-store --to postgresql`).
  *
  * Each original the index still needs is read from its file a chunk at a
@@ -20,7 +20,7 @@
 
 #include "audit.h"
 #include "blob.h"
-#include "blob_pg.h"
+#include "blob_db.h"
 #include "store.h"
 #include "util.h"
 
@@ -53,12 +53,12 @@ static int copy_chunks(mq_index *ix, int fd, const char *sha, uint64_t len, unsi
 
 	crypto_hash_sha256_init(&st);
 	do {
-		size_t take = len - off < MQ_PG_CHUNK ? (size_t)(len - off) : MQ_PG_CHUNK;
+		size_t take = len - off < MQ_DB_CHUNK ? (size_t)(len - off) : MQ_DB_CHUNK;
 
 		if (read_full(fd, buf, take) < 0)
 			return mq_fail(err, -1, "original %s: cannot read its file", sha);
 		crypto_hash_sha256_update(&st, buf, take);
-		if (mq_pgblob_put_chunk(ix, sha, seq++, buf, take, err) < 0)
+		if (mq_dbblob_put_chunk(ix, sha, seq++, buf, take, err) < 0)
 			return -1;
 		off += take;
 	} while (off < len);
@@ -75,7 +75,7 @@ static int migrate_one(mq_store *s, const char *dir, const char *sha, uint64_t l
                        unsigned char *buf, char **err)
 {
 	mq_index *ix = s->ix;
-	int present = mq_pgblob_present(ix, sha, len, err), fd, rc;
+	int present = mq_dbblob_present(ix, sha, len, err), fd, rc;
 
 	if (present != 0)
 		return present < 0 ? -1 : 0;
@@ -89,8 +89,8 @@ static int migrate_one(mq_store *s, const char *dir, const char *sha, uint64_t l
 		rc = ix->ops->commit(ix, err);
 	}
 	close(fd);
-	if (rc == 0 && mq_pgblob_check(ix, sha, len, err) < 0)
-		rc = -1; /* read back: what PostgreSQL holds hashes right */
+	if (rc == 0 && mq_dbblob_check(ix, sha, len, err) < 0)
+		rc = -1; /* read back: what the database holds hashes right */
 	return rc < 0 ? -1 : 1;
 }
 
@@ -110,7 +110,7 @@ static int note_run(mq_store *s, const char *dir, uint64_t moved, uint64_t skipp
 	char detail[600];
 
 	snprintf(detail, sizeof(detail),
-	         "%" PRIu64 " originals copied from %.400s into PostgreSQL and checked, %" PRIu64
+	         "%" PRIu64 " originals copied from %.400s into the index's database and checked, %" PRIu64
 	         " already there",
 	         moved, dir, skipped);
 	if (s->ix->ops->begin_write(s->ix, err) < 0)
@@ -129,9 +129,9 @@ int mq_migrate_store(mq_store *s, const char *dir, uint64_t *moved, uint64_t *sk
 	int rc = MQ_OK;
 
 	*moved = *skipped = 0;
-	if (mq_pgblob_init(s->ix, err) < 0)
+	if (mq_dbblob_init(s->ix, err) < 0)
 		return MQ_E_ERROR;
-	if (!(buf = malloc(MQ_PG_CHUNK)))
+	if (!(buf = malloc(MQ_DB_CHUNK)))
 		return mq_fail(err, MQ_E_ERROR, "out of memory");
 	pthread_mutex_lock(&s->lock);
 	do {

@@ -107,12 +107,16 @@ void mq_close(mq_store *s);
 
 /* Where originals are kept (quarantine.store). */
 typedef enum mq_store_kind {
-	MQ_STORE_DIR = 0,   /* files under dir, content-addressed */
-	MQ_STORE_POSTGRESQL /* chunk rows in the index's database (needs postgresql://) */
+	MQ_STORE_DIR = 0,    /* files under dir, content-addressed */
+	MQ_STORE_INDEX,      /* chunk rows in the index's database (SQLite or PostgreSQL),
+	                        written in the transaction of the item's row; originals a
+	                        dir store left under dir are still read from there */
+	MQ_STORE_POSTGRESQL  /* the same, and the index must be postgresql:// */
 } mq_store_kind;
 
 typedef struct mq_options {
-	const char *dir;       /* the blob directory; unused (may be NULL) with POSTGRESQL */
+	const char *dir;       /* the blob directory; with INDEX read only, for older
+	                          originals (may be NULL); unused with POSTGRESQL */
 	const char *index_uri;
 	mq_store_kind store;
 	const char *node;      /* this node's name (daemon.node), recorded on every item and
@@ -120,7 +124,7 @@ typedef struct mq_options {
 } mq_options;
 
 mq_store *mq_open_with(const mq_options *o, char **err);
-int mq_store_kind_parse(const char *s, mq_store_kind *out); /* "dir" | "postgresql" */
+int mq_store_kind_parse(const char *s, mq_store_kind *out); /* "dir" | "index" | "postgresql" */
 
 /* Copies every original the index still needs from the blob directory
  * dir into PostgreSQL (s: opened on a postgresql:// index, with either

@@ -591,7 +591,7 @@ int mq_purge(mq_store *s, const char *user, int64_t before, uint64_t *purged, ch
 		if (rc == MQ_OK)
 			*purged += a.count;
 	} while (rc == MQ_OK && a.count == PURGE_BATCH);
-	if (rc == MQ_OK && !s->pg_blobs) /* rows are never left without an item */
+	if (rc == MQ_OK && !s->db_blobs) /* rows are never left without an item */
 		rc = mq_blob_walk(s->dir, before, sweep_one, &w);
 	return rc;
 }

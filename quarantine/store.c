@@ -21,7 +21,7 @@
 
 #include "audit.h"
 #include "blob.h"
-#include "blob_pg.h"
+#include "blob_db.h"
 #include "originals.h"
 #include "store.h"
 #include "util.h"
@@ -78,6 +78,8 @@ int mq_store_kind_parse(const char *str, mq_store_kind *out)
 {
 	if (str && strcmp(str, "dir") == 0)
 		*out = MQ_STORE_DIR;
+	else if (str && strcmp(str, "index") == 0)
+		*out = MQ_STORE_INDEX;
 	else if (str && strcmp(str, "postgresql") == 0)
 		*out = MQ_STORE_POSTGRESQL;
 	else
@@ -87,14 +89,17 @@ int mq_store_kind_parse(const char *str, mq_store_kind *out)
 
 mq_store *mq_open_with(const mq_options *o, char **err)
 {
-	int pg = o->store == MQ_STORE_POSTGRESQL;
+	int db = o->store != MQ_STORE_DIR;
 	mq_store *s;
 
 	if (sodium_init() < 0) {
 		mq_fail(err, -1, "libsodium failed to initialise");
 		return NULL;
 	}
-	if (!pg && mq_blob_init(o->dir, err) < 0)
+	/* with the index store, originals an earlier dir store left are read
+	 * from the directory still: it is opened when it is there */
+	if ((!db || (o->dir && *o->dir && o->store == MQ_STORE_INDEX)) &&
+	    mq_blob_init(o->dir, err) < 0)
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->dir = strdup(o->dir ? o->dir : ""))) {
@@ -102,7 +107,8 @@ mq_store *mq_open_with(const mq_options *o, char **err)
 		mq_fail(err, -1, "out of memory");
 		return NULL;
 	}
-	s->pg_blobs = pg;
+	s->db_blobs = db;
+	s->dir_too = db && o->dir && *o->dir;
 	s->ix = mq_index_open(o->index_uri, err);
 	if (s->ix && o->node) {
 		char *clean = mq_clean_text(o->node, 64);
@@ -110,7 +116,12 @@ mq_store *mq_open_with(const mq_options *o, char **err)
 		snprintf(s->ix->node, sizeof(s->ix->node), "%s", clean ? clean : "");
 		free(clean);
 	}
-	if (s->ix && pg && mq_pgblob_init(s->ix, err) < 0) {
+	if (s->ix && o->store == MQ_STORE_POSTGRESQL && strcmp(s->ix->ops->name, "postgresql") != 0) {
+		mq_fail(err, -1, "quarantine.store = postgresql needs a postgresql:// index");
+		s->ix->ops->close(s->ix);
+		s->ix = NULL;
+	}
+	if (s->ix && db && mq_dbblob_init(s->ix, err) < 0) {
 		s->ix->ops->close(s->ix);
 		s->ix = NULL;
 	}
@@ -317,7 +328,7 @@ int mq_put(mq_store *s, const mq_meta *meta, const void *original, size_t len,
 		return mq_fail(err, MQ_E_ERROR, "out of memory");
 	}
 	mq_sha256_hex(original ? original : "", len, sha);
-	if (s->pg_blobs) {
+	if (s->db_blobs) {
 		pthread_mutex_lock(&s->lock);
 		rc = begin_with_chunks(s, sha, original ? original : "", len, err);
 	} else {

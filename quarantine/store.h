@@ -15,7 +15,8 @@ struct mq_store {
 	void *release_ctx;
 	int lazy_notes;       /* mq_note_delivery commits without waiting for the disk */
 	int self_approval;    /* mq_approve_own allowed (an exception, off by default) */
-	int pg_blobs;         /* originals in PostgreSQL (quarantine.store = postgresql) */
+	int db_blobs;         /* originals in the index's database (quarantine.store = index) */
+	int dir_too;          /* with db_blobs: older originals may be files under dir */
 };
 
 /* The columns an mq_item is read from, in this order. */

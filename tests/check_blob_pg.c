@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "blob.h"
-#include "blob_pg.h"
+#include "blob_db.h"
 #include "quarantine.h"
 #include "testutil.h"
 
@@ -168,7 +168,7 @@ static int keep_release(void *ctx, const mq_item *it, const unsigned char *data,
 /* What node A stores, node B reads, downloads and releases. */
 START_TEST(other_node_reads_and_releases)
 {
-	size_t sizes[] = { 0, 1, MQ_PG_CHUNK, MQ_PG_CHUNK + 1, 3 * MQ_PG_CHUNK - 7 };
+	size_t sizes[] = { 0, 1, MQ_DB_CHUNK, MQ_DB_CHUNK + 1, 3 * MQ_DB_CHUNK - 7 };
 	mq_store *a, *b;
 	struct hook h = { 0 };
 	char id[40], dir_a[400];
@@ -195,13 +195,13 @@ START_TEST(other_node_reads_and_releases)
 	snprintf(dir_a, sizeof(dir_a), "%s/a", root);
 	ck_assert_int_eq(stat(dir_a, &st), -1);
 	ck_assert_int_eq(pg_long("SELECT count(*) FROM mq_chunks WHERE seq > 0"), 0 + 0 + 0 + 1 + 2);
-	ck_assert_int_eq(pg_long("SELECT max(octet_length(data)) FROM mq_chunks"), (long)MQ_PG_CHUNK);
+	ck_assert_int_eq(pg_long("SELECT max(octet_length(data)) FROM mq_chunks"), (long)MQ_DB_CHUNK);
 
 	/* requested on A, approved and released on B */
 	mq_set_release_hook(b, keep_release, &h);
 	ck_assert_int_eq(mq_request(a, "rev", "item-4", "the sender needs it", NULL), MQ_OK);
 	ck_assert_int_eq(mq_approve(b, "app", "item-4", NULL), MQ_OK);
-	ck_assert_uint_eq(h.len, 3 * MQ_PG_CHUNK - 7);
+	ck_assert_uint_eq(h.len, 3 * MQ_DB_CHUNK - 7);
 	{
 		unsigned char *again = NULL;
 		size_t len = 0;
@@ -221,7 +221,7 @@ END_TEST
 START_TEST(stored_once_removed_with_the_last_item)
 {
 	mq_store *a, *b;
-	unsigned char *c = content(MQ_PG_CHUNK + 100);
+	unsigned char *c = content(MQ_DB_CHUNK + 100);
 
 	if (!have_pg()) {
 		free(c);
@@ -230,9 +230,9 @@ START_TEST(stored_once_removed_with_the_last_item)
 	a = node("a", MQ_STORE_POSTGRESQL);
 	b = node("b", MQ_STORE_POSTGRESQL);
 	team(a);
-	put(a, "one", c, MQ_PG_CHUNK + 100);
-	put(b, "two", c, MQ_PG_CHUNK + 100);
-	put(b, "two", c, MQ_PG_CHUNK + 100); /* a retry: a no-op */
+	put(a, "one", c, MQ_DB_CHUNK + 100);
+	put(b, "two", c, MQ_DB_CHUNK + 100);
+	put(b, "two", c, MQ_DB_CHUNK + 100); /* a retry: a no-op */
 	ck_assert_int_eq(pg_long("SELECT count(*) FROM mq_chunks"), 2);
 	ck_assert_int_eq(mq_delete(a, "adm", "one", "spam", NULL), MQ_OK);
 	ck_assert_int_eq(pg_long("SELECT count(*) FROM mq_chunks"), 2);
@@ -249,7 +249,7 @@ START_TEST(failed_put_leaves_no_chunks)
 {
 	mq_store *a;
 	mq_meta m = { .channel = "file", .subject = "x", .verdict = "blocked", .reasons = "t" };
-	unsigned char *c1 = content(1000), *c2 = content(2 * MQ_PG_CHUNK);
+	unsigned char *c1 = content(1000), *c2 = content(2 * MQ_DB_CHUNK);
 	char *err = NULL;
 
 	if (!have_pg()) {
@@ -260,7 +260,7 @@ START_TEST(failed_put_leaves_no_chunks)
 	a = node("a", MQ_STORE_POSTGRESQL);
 	put(a, "dup", c1, 1000);
 	snprintf(m.item_id, sizeof(m.item_id), "dup");
-	ck_assert_int_eq(mq_put(a, &m, c2, 2 * MQ_PG_CHUNK, "{}", &err), MQ_E_ERROR);
+	ck_assert_int_eq(mq_put(a, &m, c2, 2 * MQ_DB_CHUNK, "{}", &err), MQ_E_ERROR);
 	ck_assert_ptr_nonnull(strstr(err, "other content"));
 	free(err);
 	ck_assert_int_eq(pg_long("SELECT count(*) FROM mq_chunks"), 1);
@@ -286,7 +286,7 @@ START_TEST(verify_blobs_catches_a_damaged_chunk)
 {
 	mq_store *a;
 	mq_items_check c;
-	unsigned char *c1 = content(3 * MQ_PG_CHUNK), *c2 = content(5000);
+	unsigned char *c1 = content(3 * MQ_DB_CHUNK), *c2 = content(5000);
 
 	if (!have_pg()) {
 		free(c1);
@@ -294,7 +294,7 @@ START_TEST(verify_blobs_catches_a_damaged_chunk)
 		return;
 	}
 	a = node("a", MQ_STORE_POSTGRESQL);
-	put(a, "big", c1, 3 * MQ_PG_CHUNK);
+	put(a, "big", c1, 3 * MQ_DB_CHUNK);
 	put(a, "small", c2, 5000);
 	ck_assert_int_eq(mq_verify_items(a, 1, &c, NULL), MQ_OK);
 	ck_assert_ptr_null(c.problem);
@@ -331,7 +331,7 @@ static void damage_file(const char *dir, const char *sha)
 
 START_TEST(migrate_moves_a_directory)
 {
-	size_t sizes[] = { 10, 2 * MQ_PG_CHUNK + 3, 777, 0 };
+	size_t sizes[] = { 10, 2 * MQ_DB_CHUNK + 3, 777, 0 };
 	unsigned char *c[4];
 	char dir[400], sha[65], *err = NULL;
 	uint64_t moved, skipped;

@@ -69,10 +69,10 @@ static void usage(FILE *to)
 	        "                                        --checkpoints: the chain still holds every\n"
 	        "                                        signed head in FILE, KEY the public key or\n"
 	        "                                        its file, default audit.checkpoint_key.pub)\n"
-	        "  migrate-store --to postgresql         copy the originals of quarantine.dir into\n"
-	        "                                        the index's PostgreSQL and check each one;\n"
-	        "                                        run it again after quarantine.store is\n"
-	        "                                        postgresql on every node\n"
+	        "  migrate-store --to index|postgresql   copy the originals of quarantine.dir into\n"
+	        "                                        the index's database and check each one;\n"
+	        "                                        run it again once quarantine.store is\n"
+	        "                                        index (or postgresql) on every node\n"
 	        "  checkpoint                            sign the chain's head now (Ed25519) into\n"
 	        "                                        audit.checkpoint_file and syslog\n"
 	        "  audit [--after SEQ] [--limit N] [--json]   the audit log\n"
@@ -565,15 +565,16 @@ static int do_migrate(mq_store *s, const mg_config *c, const struct opts *o)
 	uint64_t moved, skipped;
 	char *err = NULL;
 
-	if (!o->to || strcmp(o->to, "postgresql") != 0) {
-		fprintf(stderr, "mugai quarantine migrate-store: --to postgresql is the one target\n");
+	if (!o->to || (strcmp(o->to, "postgresql") != 0 && strcmp(o->to, "index") != 0)) {
+		fprintf(stderr, "mugai quarantine migrate-store: --to index (or postgresql) is the one "
+		        "target\n");
 		return 1;
 	}
 	if (mq_migrate_store(s, c->quarantine_dir, &moved, &skipped, &err) != MQ_OK)
 		return fail("migrate-store", MQ_E_ERROR, err);
-	printf("%" PRIu64 " originals copied into PostgreSQL and checked, %" PRIu64
-	       " already there; set quarantine.store = postgresql on every node\n",
-	       moved, skipped);
+	printf("%" PRIu64 " originals copied into the index's database and checked, %" PRIu64
+	       " already there; set quarantine.store = %s on every node\n",
+	       moved, skipped, o->to);
 	return 0;
 }
 

@@ -50,7 +50,7 @@ static const struct key {
 	{ "quarantine", "dir", K_STR, F(quarantine_dir), "var/quarantine", "where originals are kept" },
 	{ "quarantine", "self_approval", K_STR, F(quarantine_self_approval), "no", "yes allows the one exception to the two-person rule (北海道 情報セキュリティ対策基準 第6条第2項): where no other approver exists, the requester approves their own request, with a reason, marked as an exception in the audit log and the UI" },
 	{ "quarantine", "index", K_STR, F(quarantine_index), "sqlite:var/quarantine/index.db", "sqlite:PATH or a postgresql:// URI" },
-	{ "quarantine", "store", K_STR, F(quarantine_store), "dir", "where originals are kept: dir (files under quarantine.dir, this node only) or postgresql (chunk rows in the index's database, seen by every node; needs a postgresql:// index)" },
+	{ "quarantine", "store", K_STR, F(quarantine_store), "index", "where originals are kept: index (chunk rows in the index's database, written in the transaction of the item's row: one fsync before the 250; originals an earlier dir store left under quarantine.dir are still read there), dir (files under quarantine.dir, this node only) or postgresql (index, and the index must be postgresql://, seen by every node)" },
 	{ "admin", "listen", K_STR, F(admin_listen), "127.0.0.1:8025", "review UI and /metrics" },
 	{ "admin", "secure_cookies", K_STR, F(admin_secure_cookies), "no", "yes when the review UI is reached over TLS (a proxy): cookies get the Secure flag" },
 	{ "admin", "metrics_public", K_STR, F(admin_metrics_public), "yes", "serve /metrics without a login (keep admin.listen on an admin network); no: only to a signed-in user" },

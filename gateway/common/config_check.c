@@ -143,10 +143,10 @@ static int check_node(const mg_config *c, char **err)
  * transaction writes both. */
 static int check_store(const mg_config *c, char **err)
 {
-	if (strcmp(c->quarantine_store, "dir") == 0)
+	if (strcmp(c->quarantine_store, "dir") == 0 || strcmp(c->quarantine_store, "index") == 0)
 		return 0;
 	if (strcmp(c->quarantine_store, "postgresql") != 0)
-		return fail(err, "quarantine.store: expected dir or postgresql, got '%s'",
+		return fail(err, "quarantine.store: expected index, dir or postgresql, got '%s'",
 		            c->quarantine_store);
 	if (strncmp(c->quarantine_index, "postgresql://", 13) != 0 &&
 	    strncmp(c->quarantine_index, "postgres://", 11) != 0)

@@ -27,7 +27,7 @@ mq_store *mg_quarantine_open(const mg_config *c, char **err)
 		         .node = mg_node_name(c) };
 
 	if (mq_store_kind_parse(c->quarantine_store, &o.store) < 0) {
-		if (err && asprintf(err, "quarantine.store: expected dir or postgresql, got '%s'",
+		if (err && asprintf(err, "quarantine.store: expected index, dir or postgresql, got '%s'",
 		                    c->quarantine_store) < 0)
 			*err = NULL;
 		return NULL;

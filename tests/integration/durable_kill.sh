@@ -3,9 +3,11 @@
 # the moment a 250 arrives, from three sessions at once, and for every
 # acknowledged mail the original, its index row and its audit entries are
 # there (verify --blobs passes, the item is listed, its trail has "store"
-# and the delivery).  Then the fsyncs before each 250, by file: the blob,
-# its directory, one commit of the index (the layout's directories for
-# the first item only; the delivery entry rides on the next commit).
+# and the delivery).  Then the fsyncs before each 250, by file: with the
+# default store (index) one commit of the index, the original in it; with
+# quarantine.store = dir the blob, its directory, one commit of the index
+# (the layout's directories for the first item only; the delivery entry
+# rides on the next commit).
 set -uo pipefail
 source "$(dirname "$0")/lib/gateway.bash"
 
@@ -78,25 +80,20 @@ for id in "${ids[@]}"; do
 	check "acknowledged $id has its delivery entry" grep -qw "deliver" <<<"$trail"
 done
 
-# The fsyncs before each 250, by file (strace -y names them): the blob,
-# its fan-out directory DIR/ab, one commit of the index (the item's row
-# and entry, the delivery entry of the item before with it).  The first
-# item also makes the one-level layout durable (its marker, the store
-# directory with all 256 fan-out directories made up front); after it no
-# item makes or fsyncs any other directory.
+# The fsyncs before each 250, by file (strace -y names them).  Index
+# store: one commit of the index (the item's row, its original's chunks
+# and entry, the delivery entry of the item before with it), nothing else.
+# Dir store: the blob, its fan-out directory DIR/ab, one commit of the
+# index; the first item also makes the one-level layout durable (its
+# marker, the store directory with all 256 fan-out directories made up
+# front); after it no item makes or fsyncs any other directory.  Either
+# way the first commit creates the WAL, whose directory SQLite fsyncs once.
 if ! command -v strace >/dev/null; then
 	echo "skip the fsync count (strace is not installed)"
 	finish
 	exit
 fi
 mugaid=$real_mugaid
-rm -rf "$gw"
-start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o workers.count=1 ||
-	{ ko "mugaid starts again"; finish; exit; }
-smtpd=$(pgrep -f -P "$mugaid_pid" 'mugaid: smtpd\[0\]' | head -1)
-strace -f -y -p "$smtpd" -o "$tmp/trace" -e trace=fsync,fdatasync,sendto,write 2>/dev/null &
-tracer=$!
-sleep 1
 cat >"$tmp/four.py" <<'PY'
 import smtplib, sys
 for n in range(4):
@@ -105,15 +102,11 @@ for n in range(4):
                "From: a@example.org\r\nSubject: traced %d\r\n\r\nmail %d\r\n" % (n, n))
     s.quit()
 PY
-$py "$tmp/four.py" "$smtp_port"
-sleep 0.3
-kill "$tracer" 2>/dev/null
-wait "$tracer" 2>/dev/null
 cat >"$tmp/fsyncs.py" <<'PY'
 import re, sys
-store = sys.argv[2]
+trace, store, kind = sys.argv[1], sys.argv[2], sys.argv[3]
 items, cur = [], []
-for line in open(sys.argv[1]):
+for line in open(trace):
     m = re.search(r"\b(?:fsync|fdatasync)\(\d+<([^>]*)>\)\s+= 0", line)
     if m:
         cur.append(m.group(1))
@@ -128,16 +121,36 @@ for k, synced in enumerate(items):
     fanout = [f for f in synced if f == store]
     marker = [f for f in synced if f == store + "/.fanout-1"]
     other = [f for f in synced if f not in wal + blob + leaf + fanout + marker]
-    # the first item: the marker, the store directory after it and after
-    # the fan-out directories; the first commit creates the WAL, whose
-    # directory SQLite fsyncs once
     first = k == 0
-    if (len(wal) != 1 or len(blob) != 1 or len(leaf) != 1 or len(marker) != first or
-            len(fanout) > (3 if first else 0) or other):
+    if kind == "index":
+        wrong = len(wal) != 1 or blob or leaf or marker or len(fanout) > first or other
+    else:
+        wrong = (len(wal) != 1 or len(blob) != 1 or len(leaf) != 1 or len(marker) != first or
+                 len(fanout) > (3 if first else 0) or other)
+    if wrong:
         bad.append("item %d: %s" % (k, synced))
 print("; ".join(bad) if bad else "ok")
 PY
-verdict=$($py "$tmp/fsyncs.py" "$tmp/trace" "$(cd "$gw/quarantine" && pwd)")
-[[ $verdict == ok ]] && ok "before each 250: the blob, its directory, one commit of the index" ||
-	ko "fsyncs before the 250s: $verdict"
+for store in index dir; do
+	stop_mugaid
+	rm -rf "$gw"
+	start_mugaid -o "relay.next_hop=smtp:127.0.0.1:$sink_port" -o workers.count=1 \
+		-o "quarantine.store=$store" || { ko "mugaid starts again ($store store)"; continue; }
+	smtpd=$(pgrep -f -P "$mugaid_pid" 'mugaid: smtpd\[0\]' | head -1)
+	strace -f -y -p "$smtpd" -o "$tmp/trace-$store" -e trace=fsync,fdatasync,sendto,write \
+		2>/dev/null &
+	tracer=$!
+	sleep 1
+	$py "$tmp/four.py" "$smtp_port"
+	sleep 0.3
+	kill "$tracer" 2>/dev/null
+	wait "$tracer" 2>/dev/null
+	verdict=$($py "$tmp/fsyncs.py" "$tmp/trace-$store" "$(cd "$gw/quarantine" && pwd)" "$store")
+	if [[ $store == index ]]; then
+		what="before each 250 (index store): one commit of the index, nothing else"
+	else
+		what="before each 250 (dir store): the blob, its directory, one commit of the index"
+	fi
+	[[ $verdict == ok ]] && ok "$what" || ko "$what: $verdict"
+done
 finish

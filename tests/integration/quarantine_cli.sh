@@ -23,7 +23,9 @@ else
 	index=sqlite:$tmp/q/index.db
 	sql() { sqlite3 "$tmp/q/index.db" "$1"; }
 fi
-conf=(-o "quarantine.dir=$tmp/q" -o "quarantine.index=$index"
+# the dir store, files under quarantine.dir (the index store, the default,
+# is check_blob_sqlite's and it_durable_kill's)
+conf=(-o "quarantine.dir=$tmp/q" -o "quarantine.index=$index" -o quarantine.store=dir
 	-o "relay.next_hop=dir:$tmp/out/mail" -o "drop.outbox=$tmp/out/files")
 q() { "$mugai" quarantine "${conf[@]}" "$@"; }
 u() { "$mugai" user "${conf[@]}" "$@"; }

@@ -2,7 +2,7 @@
 # smtpd end to end: the real mugaid on loopback relays to Postfix's
 # smtp-sink.  The delivered mail is sanitised (no text/html, the macro
 # attachment rebuilt without vbaProject.bin, X-Mugai headers, our
-# Received: line), the original is in the quarantine (listed, blob on disk
+# Received: line), the original is in the quarantine (listed, stored
 # by SHA-256, byte for byte what was sent); a mail blocked whole reaches
 # the recipients as a notice; the next hop down gives 451 and nothing
 # marked delivered; a 5xx from the next hop gives 554; the protocol's
@@ -64,10 +64,12 @@ sha=$(json_field sha256_in <<<"$line")
 check "one JSON log line for the item: sanitised, delivered" \
 	grep -q '"verdict":"sanitised","status":"ok","outcome":"delivered"' <<<"$line"
 check "the quarantine lists the item" grep -q "$id" <<<"$(q list --search "$id")"
-blob=$gw/quarantine/${sha:0:2}/$sha
-check "the original's blob exists under its SHA-256" test -f "$blob"
-check "the blob holds the original, HTML part and all" grep -q "text/html" "$blob"
-check "the blob's SHA-256 is its name" test "$(sha256sum <"$blob" | cut -c1-64)" = "$sha"
+blob=$tmp/original.eml
+check "the original is stored under its SHA-256" original_out "$sha" "$blob"
+check "the stored original is the mail, HTML part and all" grep -q "text/html" "$blob"
+check "the stored original's SHA-256 is its key" test "$(sha256sum <"$blob" | cut -c1-64)" = "$sha"
+check "the original is in the index's database, not a file (quarantine.store = index)" \
+	test ! -e "$gw/quarantine/${sha:0:2}/$sha"
 
 # ---- 2. a macro document attached: rebuilt without VBA
 $py - "$corpus/office/oleform-PR314.docm" >"$tmp/docm.eml" <<'EOF'

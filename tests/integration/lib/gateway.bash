@@ -117,6 +117,25 @@ stop_mugaid() {
 # the mugai CLI on the same configuration
 q() { "$mugai" quarantine "${gw_opts[@]}" "$@"; }
 
+# original_out SHA FILE: the original stored under SHA, read straight from
+# where the store keeps it (the index's chunk rows, or a file under the
+# quarantine directory with quarantine.store = dir) into FILE
+original_out() {
+	local f=$gw/quarantine/${1:0:2}/$1
+	if [[ -f $f ]]; then
+		cp "$f" "$2"
+		return
+	fi
+	$py - "$gw/quarantine/index.db" "$1" "$2" <<'PY'
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT data FROM mq_chunks WHERE sha256 = ? ORDER BY seq", (sys.argv[2],)).fetchall()
+if not rows:
+    sys.exit(1)
+open(sys.argv[3], "wb").write(b"".join(r[0] for r in rows))
+PY
+}
+
 # the JSON log line of an item: item_line ID
 item_line() { grep "\"item\":\"$1\"" "$log" | grep '"event":"item"' | tail -1; }
 # a field of a JSON line on stdin: json_field NAME
