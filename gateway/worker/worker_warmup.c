@@ -19,13 +19,17 @@
 #include "buf.h"
 #include "worker_proto.h"
 
-/* Held open for the life of the child: glibc unloads an unused module. */
+/* Held open for the life of the child: glibc unloads an unused module.
+ * ISO-8859-1 too: charset.c reads it as windows-1252, but gmime decodes a
+ * header's =?ISO-8859-1?...?= words through iconv, and glibc's module
+ * cache sends that name to a module (ISO8859-1.so), not to its built-in
+ * converter: without it a job wrote "Fouch?" for "Fouché". */
 static const char *const charsets[] = {
 	"ISO-2022-JP", "ISO-2022-JP-2", "ISO-2022-JP-3", "CP932", "SHIFT_JIS", "SHIFT_JISX0213",
 	"EUC-JP", "EUC-JP-MS", "EUC-JISX0213", "CP50221",
 	"UTF-16", "UTF-16LE", "UTF-16BE", "UTF-32", "UTF-7",
 	"CP1250", "CP1251", "CP1252", "CP1253", "CP1254", "CP1255", "CP1256", "CP1257", "CP1258",
-	"ISO-8859-2", "ISO-8859-3", "ISO-8859-4", "ISO-8859-5", "ISO-8859-6", "ISO-8859-7",
+	"ISO-8859-1", "ISO-8859-2", "ISO-8859-3", "ISO-8859-4", "ISO-8859-5", "ISO-8859-6", "ISO-8859-7",
 	"ISO-8859-8", "ISO-8859-9", "ISO-8859-10", "ISO-8859-13", "ISO-8859-14", "ISO-8859-15",
 	"ISO-8859-16", "KOI8-R", "KOI8-U", "CP866", "CP437", "CP850", "MACINTOSH",
 	"GB2312", "GBK", "GB18030", "BIG5", "BIG5-HKSCS", "EUC-KR", "CP949", "ISO-2022-KR",
