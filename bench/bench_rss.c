@@ -2,7 +2,10 @@
  * bench_rss.c - the peak memory of a worker's job process, per input.
  *
  * Like the worker's zygote, the parent loads the core and warms it up
- * (worker_warmup.c) once; each input is then sanitised in a forked child,
+ * (worker_warmup.c) once, moves its heap onto huge pages and takes its
+ * free chunks (worker_hugepage.c, worker_heap_fresh.c: a job's memory
+ * then grows from the heap's top and is never given back); each input is
+ * then sanitised in a forked child,
  * as a job process would, and the child's peak resident set is read from
  * wait4().  Files under a "mail" directory or named *.eml go through the
  * mail channel, as mugaid hands them to the core.
@@ -61,6 +64,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mg_worker_warm_up(core);
+	mg_worker_heap_to_hugepages();
+	mg_worker_heap_fresh();
 	for (int i = 1; i < argc; i++) {
 		struct rusage ru;
 		int status = 0;

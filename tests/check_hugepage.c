@@ -2,13 +2,16 @@
  * check_hugepage.c - the zygote's heap on huge pages keeps what it held,
  * and a forked job's writes to it stay the job's own (copy on write of a
  * huge page is still copy on write): no item can leave anything for the
- * next one through the shared warm heap.
+ * next one through the shared warm heap.  Once the zygote has taken its
+ * free chunks (mg_worker_heap_fresh), a job's mallocs come from above the
+ * heap's old top, memory the zygote never touched.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -87,12 +90,80 @@ START_TEST(heap_kept_and_child_writes_stay_private)
 }
 END_TEST
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* In a child, so that the test process keeps its own heap as it was. */
+static int fresh_heap_child(void)
+{
+	enum { N = 400 };
+	static const size_t sizes[] = { 24, 100, 700, 5000, 70000, 300000 };
+	void *keep[N], *hole[N];
+	uintptr_t top;
+	unsigned long taken;
+
+	/* a warm-up's leavings: freed chunks of every size between live ones */
+	for (int i = 0; i < N; i++) {
+		hole[i] = malloc(sizes[i % 6]);
+		keep[i] = malloc(32);
+	}
+	for (int i = 0; i < N; i++)
+		free(hole[i]);
+	top = (uintptr_t)sbrk(0);
+	taken = mg_worker_heap_fresh();
+	if (taken == 0)
+		return 1;
+	/* the job: every request, of every size, from above the old top */
+	if (fork() == 0) {
+		for (int i = 0; i < N; i++) {
+			void *p = malloc(sizes[i % 6]);
+
+			if (!p || (uintptr_t)p < top)
+				_exit(2);
+		}
+		_exit(0);
+	}
+	{
+		int st;
+
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			return 3;
+	}
+	for (int i = 0; i < N; i++)
+		free(keep[i]);
+	return 0;
+}
+
+START_TEST(job_allocates_from_fresh_pages)
+{
+	int status;
+	pid_t pid;
+
+#ifdef UNDER_ASAN
+	return; /* ASan's allocator has no brk heap to take chunks from */
+#endif
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(fresh_heap_child());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("hugepage");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, heap_kept_and_child_writes_stay_private);
+	tcase_add_test(tc, job_allocates_from_fresh_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -390,6 +390,7 @@ void mg_worker_child(int sock, mg_policy *banks, size_t nbanks, const mg_worker_
 		fail_setup(SOCK_FD, "core", cerr);
 	mg_worker_warm_up(c.core);
 	mg_worker_heap_to_hugepages();
+	mg_worker_heap_fresh();
 	/* policy pdf: a job asks its service, on its own socket */
 	mg_core_set_converter(c.core, mg_job_convert, (void *)(intptr_t)SOCK_FD);
 	/* each page or member moves the deadline the service enforces */

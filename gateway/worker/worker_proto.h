@@ -146,5 +146,9 @@ void mg_worker_warm_up(mg_core *core);
 /* worker_hugepage.c: the warm heap onto huge pages, so a job's fork and
  * exit copy and free a few page-table entries, not thousands. */
 void mg_worker_heap_to_hugepages(void);
+/* worker_heap_fresh.c: every free chunk of the zygote's heap taken, so
+ * that a job allocates from untouched pages instead of copying the
+ * zygote's; returns how many were taken. */
+unsigned long mg_worker_heap_fresh(void);
 
 #endif
