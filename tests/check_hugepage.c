@@ -90,14 +90,6 @@ START_TEST(heap_kept_and_child_writes_stay_private)
 }
 END_TEST
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* In a child, so that the test process keeps its own heap as it was. */
 static int fresh_heap_child(void)
 {

@@ -22,14 +22,6 @@
 #include "sandbox.h"
 #include "testutil.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* What the child does once confined; its return value is its exit code. */
 typedef int (*probe)(void);
 

@@ -42,14 +42,6 @@ static const mg_filter *const linked[] = {
 	&mg_filter_archive, NULL
 };
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 static const char scratch[] = "/tmp/mugai-worker-probe";
 static int leak_fd = -1; /* a descriptor the child must not inherit */
 static const char *planted; /* set in a child by one item, seen by the next? */

@@ -41,4 +41,13 @@ int tu_report_has(const mg_result *res, const char *array, const char *needle);
 /* True when the NUL-terminated haystack of len bytes contains needle. */
 int tu_contains(const void *hay, size_t len, const char *needle);
 
+/* UNDER_ASAN: built with AddressSanitizer (gcc or clang) */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 #endif
