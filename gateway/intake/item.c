@@ -84,6 +84,8 @@ void mg_item_free(mg_item *it)
 	it->have_res = false;
 	free(it->report);
 	it->report = NULL;
+	json_decref(it->log_fields);
+	it->log_fields = NULL;
 }
 
 static void set_reason(mg_item *it, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -217,6 +219,18 @@ static void copy_utf8(char *dst, size_t size, const char *s)
 	dst[n] = '\0';
 }
 
+/* The report's detected type and the actions taken, for the log line:
+ * taken while the report is parsed anyway, not parsed again at the end. */
+static json_t *log_fields(json_t *r)
+{
+	json_t *det = json_object_get(r, "detected"), *acts = json_object_get(r, "actions");
+	const char *type = json_string_value(json_object_get(det, "type"));
+
+	return json_pack("{s:s,s:o,s:I}", "type", type ? type : "", "actions",
+	                 json_is_array(acts) ? json_incref(acts) : json_array(), "removed",
+	                 (json_int_t)json_array_size(json_object_get(r, "removed")));
+}
+
 /* The report stored with the original: the core's, with the gateway's
  * part added; or, when no worker ran (malware, too large), a short one. */
 static void build_report(mg_pipeline *p, mg_item *it)
@@ -231,6 +245,8 @@ static void build_report(mg_pipeline *p, mg_item *it)
 		              it->name ? jtext(it->name) : json_null(), "input", "size",
 		              (json_int_t)it->len, "sha256", it->sha256);
 	}
+	json_decref(it->log_fields);
+	it->log_fields = log_fields(r);
 	subj = json_object_get(r, "subject");
 	if (!json_is_string(subj))
 		subj = json_object_get(json_object_get(r, "mail"), "subject");
@@ -320,22 +336,6 @@ const char *mg_item_out_sha256(const mg_item *it)
 	return hex;
 }
 
-/* The report's detected type and the actions taken, for the log line. */
-static void from_report(const mg_item *it, json_t *fields)
-{
-	json_t *r = it->have_res && it->res.report_json ? json_loads(it->res.report_json, 0, NULL)
-	                                                : NULL;
-	json_t *det = json_object_get(r, "detected"), *acts = json_object_get(r, "actions");
-
-	json_object_set_new(fields, "type", json_string(json_string_value(json_object_get(det, "type"))
-	                                                ? json_string_value(json_object_get(det, "type"))
-	                                                : ""));
-	json_object_set(fields, "actions", json_is_array(acts) ? acts : json_array());
-	json_object_set_new(fields, "removed",
-	                    json_integer((json_int_t)json_array_size(json_object_get(r, "removed"))));
-	json_decref(r);
-}
-
 void mg_item_done(mg_pipeline *p, mg_item *it, const char *outcome, const char *detail,
                   size_t bytes_out)
 {
@@ -370,7 +370,11 @@ void mg_item_done(mg_pipeline *p, mg_item *it, const char *outcome, const char *
 		json_object_set_new(f, "bank", json_string(it->bank ? it->bank : "default"));
 		if (it->signature[0])
 			json_object_set_new(f, "malware", jtext(it->signature));
-		from_report(it, f);
+		if (it->log_fields)
+			json_object_update(f, it->log_fields);
+		else
+			json_object_update_new(f, json_pack("{s:s,s:[],s:i}", "type", "", "actions",
+			                                    "removed", 0));
 	}
 	mg_log_item(delivered ? MG_LOG_INFO : MG_LOG_WARN, it->id, f, "%s %s: %s",
 	            mg_channel_name(p->channel), verdict, outcome);

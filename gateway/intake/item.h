@@ -70,6 +70,7 @@ typedef struct mg_item {
 	char subject[1024];            /* mail: the decoded subject when the report has it */
 	char signature[128];           /* malware: clamd's name for it */
 	char *report;                  /* the JSON stored with the original */
+	json_t *log_fields;            /* the report's type, actions and removed, for the log line */
 	bool stored;
 	const char *bank;              /* the policy bank the rules chose */
 	/* item_sign.c */

@@ -48,5 +48,15 @@ if [[ -n $gsf ]]; then
 		ko "the warning's item '$id' has no item line"
 	[[ $(json_field prog <<<"$gsf") == "smtpd[0]" ]] && ok "and the service it ran for" ||
 		ko "prog: $(json_field prog <<<"$gsf")"
+	# the item line carries the report's type, actions and removed count
+	line=$(item_line "$id")
+	summary=$($py -c '
+import json, sys
+f = json.loads(sys.argv[1])
+print(f.get("type"), len(f.get("actions") or []), f.get("removed"))' "$line")
+	read -r type nactions removed <<<"$summary"
+	[[ $type == message/rfc822 && $nactions -gt 0 && $removed -ge 1 ]] &&
+		ok "the item line has the report's type ($type), $nactions actions and $removed removed" ||
+		ko "item line summary: $summary"
 fi
 finish
