@@ -9,9 +9,7 @@
  */
 #include <check.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libpq-fe.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +20,7 @@
 #include "blob_db.h"
 #include "quarantine.h"
 #include "testutil.h"
+#include "testutil_store.h"
 
 #define PW "correct horse battery"
 
@@ -59,11 +58,6 @@ static long pg_long(const char *sql)
 	return v;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void setup(void)
 {
 	snprintf(root, sizeof(root), "/tmp/mugai-bpg-XXXXXX");
@@ -74,7 +68,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(root);
 }
 
 /* A node: its own directory, the one database. */
@@ -88,29 +82,6 @@ static mq_store *node(const char *name, mq_store_kind kind)
 	s = mq_open_with(&o, &err);
 	ck_assert_msg(s != NULL, "open %s: %s", name, err ? err : "?");
 	return s;
-}
-
-static void put(mq_store *s, const char *id, const void *data, size_t len)
-{
-	mq_meta m = { .channel = "file", .subject = id, .verdict = "blocked", .reasons = "test" };
-	char *err = NULL;
-	int rc;
-
-	snprintf(m.item_id, sizeof(m.item_id), "%s", id);
-	rc = mq_put(s, &m, data, len, "{}", &err);
-	ck_assert_msg(rc == MQ_OK, "put %s: %s", id, err ? err : "?");
-}
-
-/* Content made here, different on every run: random bytes with a marker. */
-static unsigned char *content(size_t len)
-{
-	unsigned char *b = malloc(len ? len : 1);
-
-	ck_assert_ptr_nonnull(b);
-	randombytes_buf(b, len);
-	if (len >= 8)
-		memcpy(b, "MZ\x90\0orig", 8);
-	return b;
 }
 
 static void team(mq_store *s)
@@ -180,11 +151,11 @@ START_TEST(other_node_reads_and_releases)
 	b = node("b", MQ_STORE_POSTGRESQL);
 	team(a);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		unsigned char *c = content(sizes[i]), *data = NULL;
+		unsigned char *c = ts_random_original(sizes[i]), *data = NULL;
 		size_t len = 99;
 
 		snprintf(id, sizeof(id), "item-%zu", i);
-		put(a, id, c, sizes[i]);
+		ts_put_file(a, id, c, sizes[i]);
 		ck_assert_int_eq(mq_read_original(b, "app", id, &data, &len, NULL), MQ_OK);
 		ck_assert_uint_eq(len, sizes[i]);
 		ck_assert(len == 0 || memcmp(data, c, len) == 0);
@@ -221,7 +192,7 @@ END_TEST
 START_TEST(stored_once_removed_with_the_last_item)
 {
 	mq_store *a, *b;
-	unsigned char *c = content(MQ_DB_CHUNK + 100);
+	unsigned char *c = ts_random_original(MQ_DB_CHUNK + 100);
 
 	if (!have_pg()) {
 		free(c);
@@ -230,9 +201,9 @@ START_TEST(stored_once_removed_with_the_last_item)
 	a = node("a", MQ_STORE_POSTGRESQL);
 	b = node("b", MQ_STORE_POSTGRESQL);
 	team(a);
-	put(a, "one", c, MQ_DB_CHUNK + 100);
-	put(b, "two", c, MQ_DB_CHUNK + 100);
-	put(b, "two", c, MQ_DB_CHUNK + 100); /* a retry: a no-op */
+	ts_put_file(a, "one", c, MQ_DB_CHUNK + 100);
+	ts_put_file(b, "two", c, MQ_DB_CHUNK + 100);
+	ts_put_file(b, "two", c, MQ_DB_CHUNK + 100); /* a retry: a no-op */
 	ck_assert_int_eq(pg_long("SELECT count(*) FROM mq_chunks"), 2);
 	ck_assert_int_eq(mq_delete(a, "adm", "one", "spam", NULL), MQ_OK);
 	ck_assert_int_eq(pg_long("SELECT count(*) FROM mq_chunks"), 2);
@@ -249,7 +220,7 @@ START_TEST(failed_put_leaves_no_chunks)
 {
 	mq_store *a;
 	mq_meta m = { .channel = "file", .subject = "x", .verdict = "blocked", .reasons = "t" };
-	unsigned char *c1 = content(1000), *c2 = content(2 * MQ_DB_CHUNK);
+	unsigned char *c1 = ts_random_original(1000), *c2 = ts_random_original(2 * MQ_DB_CHUNK);
 	char *err = NULL;
 
 	if (!have_pg()) {
@@ -258,7 +229,7 @@ START_TEST(failed_put_leaves_no_chunks)
 		return;
 	}
 	a = node("a", MQ_STORE_POSTGRESQL);
-	put(a, "dup", c1, 1000);
+	ts_put_file(a, "dup", c1, 1000);
 	snprintf(m.item_id, sizeof(m.item_id), "dup");
 	ck_assert_int_eq(mq_put(a, &m, c2, 2 * MQ_DB_CHUNK, "{}", &err), MQ_E_ERROR);
 	ck_assert_ptr_nonnull(strstr(err, "other content"));
@@ -286,7 +257,7 @@ START_TEST(verify_blobs_catches_a_damaged_chunk)
 {
 	mq_store *a;
 	mq_items_check c;
-	unsigned char *c1 = content(3 * MQ_DB_CHUNK), *c2 = content(5000);
+	unsigned char *c1 = ts_random_original(3 * MQ_DB_CHUNK), *c2 = ts_random_original(5000);
 
 	if (!have_pg()) {
 		free(c1);
@@ -294,8 +265,8 @@ START_TEST(verify_blobs_catches_a_damaged_chunk)
 		return;
 	}
 	a = node("a", MQ_STORE_POSTGRESQL);
-	put(a, "big", c1, 3 * MQ_DB_CHUNK);
-	put(a, "small", c2, 5000);
+	ts_put_file(a, "big", c1, 3 * MQ_DB_CHUNK);
+	ts_put_file(a, "small", c2, 5000);
 	ck_assert_int_eq(mq_verify_items(a, 1, &c, NULL), MQ_OK);
 	ck_assert_ptr_null(c.problem);
 	ck_assert_uint_eq(c.items, 2);
@@ -346,11 +317,11 @@ START_TEST(migrate_moves_a_directory)
 	for (int i = 0; i < 4; i++) {
 		char id[16];
 
-		c[i] = content(sizes[i]);
+		c[i] = ts_random_original(sizes[i]);
 		snprintf(id, sizeof(id), "m-%d", i);
-		put(old, id, c[i], sizes[i]);
+		ts_put_file(old, id, c[i], sizes[i]);
 	}
-	put(old, "m-copy", c[1], sizes[1]);
+	ts_put_file(old, "m-copy", c[1], sizes[1]);
 	ck_assert_int_eq(mq_delete(old, "adm", "m-2", "gone", NULL), MQ_OK);
 	ck_assert_int_eq(mq_migrate_store(old, dir, &moved, &skipped, &err), MQ_OK);
 	ck_assert_uint_eq(moved, 3); /* m-0, m-1 (= m-copy), m-3; m-2 deleted */
@@ -376,12 +347,12 @@ START_TEST(migrate_moves_a_directory)
 	}
 	/* a node not yet switched stores one more; the second run copies it */
 	old = node("a", MQ_STORE_DIR);
-	put(old, "late", "late original", 13);
+	ts_put_file(old, "late", "late original", 13);
 	ck_assert_int_eq(mq_migrate_store(old, dir, &moved, &skipped, &err), MQ_OK);
 	ck_assert_uint_eq(moved, 1);
 	ck_assert_uint_eq(skipped, 3);
 	/* a damaged file is not copied, and says so */
-	put(old, "bad", "this file will be damaged", 25);
+	ts_put_file(old, "bad", "this file will be damaged", 25);
 	mq_sha256_hex("this file will be damaged", 25, sha);
 	damage_file(dir, sha);
 	ck_assert_int_eq(mq_migrate_store(old, dir, &moved, &skipped, &err), MQ_E_ERROR);

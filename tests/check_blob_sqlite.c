@@ -6,7 +6,6 @@
  * checked and removed from the directory.
  */
 #include <check.h>
-#include <ftw.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -18,15 +17,11 @@
 #include "blob_db.h"
 #include "quarantine.h"
 #include "testutil.h"
+#include "testutil_store.h"
 
 #define PW "correct horse battery"
 
 static char root[256], dir[400], db[450], uri[500];
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static void setup(void)
 {
@@ -39,7 +34,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(root);
 }
 
 static mq_store *open_store(mq_store_kind kind)
@@ -50,29 +45,6 @@ static mq_store *open_store(mq_store_kind kind)
 
 	ck_assert_msg(s != NULL, "open: %s", err ? err : "?");
 	return s;
-}
-
-static void put(mq_store *s, const char *id, const void *data, size_t len)
-{
-	mq_meta m = { .channel = "file", .subject = id, .verdict = "blocked", .reasons = "test" };
-	char *err = NULL;
-	int rc;
-
-	snprintf(m.item_id, sizeof(m.item_id), "%s", id);
-	rc = mq_put(s, &m, data, len, "{}", &err);
-	ck_assert_msg(rc == MQ_OK, "put %s: %s", id, err ? err : "?");
-}
-
-/* Random bytes with a marker, different on every run. */
-static unsigned char *content(size_t len)
-{
-	unsigned char *b = malloc(len ? len : 1);
-
-	ck_assert_ptr_nonnull(b);
-	randombytes_buf(b, len);
-	if (len >= 8)
-		memcpy(b, "MZ\x90\0orig", 8);
-	return b;
 }
 
 static void team(mq_store *s)
@@ -133,13 +105,13 @@ static void read_back(mq_store *s, const char *id, const void *want, size_t len)
 START_TEST(chunks_not_files)
 {
 	size_t len = 2 * MQ_DB_CHUNK + 77;
-	unsigned char *c = content(len), *small = content(900);
+	unsigned char *c = ts_random_original(len), *small = ts_random_original(900);
 	mq_store *s = open_store(MQ_STORE_INDEX);
 
 	team(s);
-	put(s, "big", c, len);
-	put(s, "small", small, 900);
-	put(s, "empty", "", 0);
+	ts_put_file(s, "big", c, len);
+	ts_put_file(s, "small", small, 900);
+	ts_put_file(s, "empty", "", 0);
 	ck_assert_int_eq(sql_long("SELECT count(*) FROM mq_chunks"), 3 + 1 + 1);
 	ck_assert(!blob_file_exists(c, len));
 	ck_assert(!blob_file_exists(small, 900));
@@ -158,13 +130,13 @@ END_TEST
 
 START_TEST(stored_once_removed_with_the_last_item)
 {
-	unsigned char *c = content(5000);
+	unsigned char *c = ts_random_original(5000);
 	mq_store *s = open_store(MQ_STORE_INDEX);
 
 	team(s);
-	put(s, "one", c, 5000);
-	put(s, "two", c, 5000);
-	put(s, "two", c, 5000); /* a retry: a no-op */
+	ts_put_file(s, "one", c, 5000);
+	ts_put_file(s, "two", c, 5000);
+	ts_put_file(s, "two", c, 5000); /* a retry: a no-op */
 	ck_assert_int_eq(sql_long("SELECT count(*) FROM mq_chunks"), 1);
 	ck_assert_int_eq(mq_delete(s, "adm", "one", "spam", NULL), MQ_OK);
 	ck_assert_int_eq(sql_long("SELECT count(*) FROM mq_chunks"), 1);
@@ -180,11 +152,11 @@ END_TEST
 START_TEST(failed_put_leaves_no_chunks)
 {
 	mq_meta m = { .channel = "file", .subject = "x", .verdict = "blocked", .reasons = "t" };
-	unsigned char *c1 = content(1000), *c2 = content(2 * MQ_DB_CHUNK);
+	unsigned char *c1 = ts_random_original(1000), *c2 = ts_random_original(2 * MQ_DB_CHUNK);
 	mq_store *s = open_store(MQ_STORE_INDEX);
 	char *err = NULL;
 
-	put(s, "dup", c1, 1000);
+	ts_put_file(s, "dup", c1, 1000);
 	snprintf(m.item_id, sizeof(m.item_id), "dup");
 	ck_assert_int_eq(mq_put(s, &m, c2, 2 * MQ_DB_CHUNK, "{}", &err), MQ_E_ERROR);
 	ck_assert_ptr_nonnull(strstr(err, "other content"));
@@ -209,12 +181,12 @@ static void expect_problem(mq_store *s, const char *item, const char *words)
 
 START_TEST(verify_blobs_catches_a_damaged_chunk)
 {
-	unsigned char *c1 = content(3 * MQ_DB_CHUNK), *c2 = content(5000);
+	unsigned char *c1 = ts_random_original(3 * MQ_DB_CHUNK), *c2 = ts_random_original(5000);
 	mq_store *s = open_store(MQ_STORE_INDEX);
 	mq_items_check c;
 
-	put(s, "big", c1, 3 * MQ_DB_CHUNK);
-	put(s, "small", c2, 5000);
+	ts_put_file(s, "big", c1, 3 * MQ_DB_CHUNK);
+	ts_put_file(s, "small", c2, 5000);
 	ck_assert_int_eq(mq_verify_items(s, 1, &c, NULL), MQ_OK);
 	ck_assert_ptr_null(c.problem);
 	ck_assert_uint_eq(c.items, 2);
@@ -233,16 +205,16 @@ END_TEST
  * holds is still read, checked and removed; what comes after is rows. */
 START_TEST(files_of_an_earlier_dir_store)
 {
-	unsigned char *old = content(4000), *new = content(3000);
+	unsigned char *old = ts_random_original(4000), *new = ts_random_original(3000);
 	mq_store *s = open_store(MQ_STORE_DIR);
 	mq_items_check c;
 
 	team(s);
-	put(s, "old", old, 4000);
+	ts_put_file(s, "old", old, 4000);
 	mq_close(s);
 	ck_assert(blob_file_exists(old, 4000));
 	s = open_store(MQ_STORE_INDEX);
-	put(s, "new", new, 3000);
+	ts_put_file(s, "new", new, 3000);
 	ck_assert(!blob_file_exists(new, 3000));
 	ck_assert_int_eq(sql_long("SELECT count(*) FROM mq_chunks"), 1);
 	read_back(s, "old", old, 4000);
@@ -261,14 +233,14 @@ END_TEST
 /* migrate-store --to index moves the files in and checks each. */
 START_TEST(migrate_into_the_index)
 {
-	unsigned char *a = content(MQ_DB_CHUNK + 5), *b = content(10);
+	unsigned char *a = ts_random_original(MQ_DB_CHUNK + 5), *b = ts_random_original(10);
 	mq_store *s = open_store(MQ_STORE_DIR);
 	uint64_t moved = 0, skipped = 0;
 	char *err = NULL;
 
 	team(s);
-	put(s, "a", a, MQ_DB_CHUNK + 5);
-	put(s, "b", b, 10);
+	ts_put_file(s, "a", a, MQ_DB_CHUNK + 5);
+	ts_put_file(s, "b", b, 10);
 	mq_close(s);
 	s = open_store(MQ_STORE_INDEX);
 	ck_assert_msg(mq_migrate_store(s, dir, &moved, &skipped, &err) == MQ_OK, "%s", err);

@@ -7,7 +7,6 @@
  * a slow item's lease is renewed while it runs.
  */
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +24,6 @@
 
 static char root[256], inbox[300];
 static mq_store *store;
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
 
 static void setup(void)
 {
@@ -50,7 +43,7 @@ static void setup(void)
 static void teardown(void)
 {
 	mq_close(store);
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(root);
 }
 
 static void drop_file(const char *rel)

@@ -8,7 +8,6 @@
  * the tests may wipe.
  */
 #include <check.h>
-#include <ftw.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -53,11 +52,6 @@ static void raw_sql(const char *sql)
 	}
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void env_open(int backend)
 {
 	snprintf(root, sizeof(root), "/tmp/mugai-node-XXXXXX");
@@ -74,7 +68,7 @@ static void env_open(int backend)
 
 static void env_close(void)
 {
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(root);
 }
 
 static mq_store *open_as(const char *node)

@@ -9,7 +9,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -102,16 +101,11 @@ static void env_open(struct env *e, int backend)
 	e->s = open_store(e);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void env_close(struct env *e)
 {
 	mq_close(e->s);
 	e->s = NULL;
-	nftw(e->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(e->root);
 }
 
 static void put(mq_store *s, const char *id, const char *channel, const char *verdict,
@@ -306,7 +300,7 @@ START_TEST(older_two_level_store_keeps_its_layout)
 	ck_assert(!exists(path));
 	ck_assert_int_eq(mq_blob_walk(root, time(NULL) + 10, count_blob, &n), 0);
 	ck_assert_int_eq(n, 2);
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(root);
 }
 END_TEST
 
@@ -349,7 +343,7 @@ START_TEST(store_gone_fails_the_put)
 	uint64_t n = 9;
 
 	env_open(&e, _i);
-	nftw(e.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(e.dir);
 	ck_assert_int_eq(mq_put(e.s, &m, "x", 1, "{}", &err), MQ_E_ERROR);
 	ck_assert_ptr_nonnull(strstr(err, "cannot create"));
 	free(err);

@@ -4,7 +4,6 @@
  * unreleased.
  */
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,15 +41,10 @@ static void env_open(struct env *e)
 	set(e->c, "quarantine.index", "sqlite:", e->root, "/q/index.db");
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void env_close(struct env *e)
 {
 	mg_config_free(e->c);
-	nftw(e->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(e->root);
 }
 
 static mq_item item(const char *channel, const char *subject, const char *rcpts)

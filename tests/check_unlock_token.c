@@ -8,7 +8,6 @@
  * tests/integration/quarantine_pg.sh).
  */
 #include <check.h>
-#include <ftw.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -96,15 +95,10 @@ static void env_open(struct env *e, int backend)
 	ck_assert_msg(e->s != NULL, "mq_open: %s", err ? err : "?");
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void env_close(struct env *e)
 {
 	mq_close(e->s);
-	nftw(e->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(e->root);
 }
 
 static int64_t test_now(void)

@@ -1,5 +1,6 @@
 /* testutil.c - file reading and one-call sanitising for the tests. */
 #include <check.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,4 +100,17 @@ cairo_status_t tu_cairo_write(void *closure, const unsigned char *data, unsigned
 	memcpy(m->d + m->len, data, len);
 	m->len += len;
 	return CAIRO_STATUS_SUCCESS;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void tu_rm_tree(const char *dir)
+{
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }

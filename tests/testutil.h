@@ -41,6 +41,9 @@ int tu_report_has(const mg_result *res, const char *array, const char *needle);
 /* True when the NUL-terminated haystack of len bytes contains needle. */
 int tu_contains(const void *hay, size_t len, const char *needle);
 
+/* Removes dir and everything below it (a test's temporary tree). */
+void tu_rm_tree(const char *dir);
+
 /* UNDER_ASAN: built with AddressSanitizer (gcc or clang) */
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
