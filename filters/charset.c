@@ -545,12 +545,6 @@ size_t mg_utf8_clean(mg_buf *b)
 			p += 3;
 			continue;
 		}
-		if (cjk3(p, end)) {
-			memmove(w, p, 3); /* kana and kanji: none removable, kept as is */
-			w += 3;
-			p += 3;
-			continue;
-		}
 		c = g_utf8_get_char_validated(p, end - p);
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
 			/* callers hand UTF-8; should a stray byte slip in, it goes */
