@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "testutil.h"
 #include "worker_proto.h"
 

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sandbox.h"
 #include "testutil.h"
 #include "worker.h"
 #include "worker_proto.h"

@@ -44,13 +44,4 @@ int tu_contains(const void *hay, size_t len, const char *needle);
 /* Removes dir and everything below it (a test's temporary tree). */
 void tu_rm_tree(const char *dir);
 
-/* UNDER_ASAN: built with AddressSanitizer (gcc or clang) */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 #endif

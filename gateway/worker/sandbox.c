@@ -29,14 +29,6 @@
 #include "sandbox.h"
 #include "sandbox_prepared.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* Calls needed by glibc, glib, poppler, cairo, libarchive, libxml2,
  * gmime and the memfd handoff; none of them reaches outside the process. */
 static const char *const allowed[] = {

@@ -23,6 +23,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* UNDER_ASAN: built with AddressSanitizer (gcc or clang).  Its shadow
+ * memory takes terabytes of address space, so the sandbox sets no
+ * RLIMIT_AS there; the worker's tests ask it too. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 typedef struct mg_sandbox {
 	uint64_t memory;      /* RLIMIT_AS in bytes; 0: none */
 	unsigned cpu_seconds; /* RLIMIT_CPU of the process that parses; 0: none */
