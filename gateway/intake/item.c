@@ -220,7 +220,8 @@ static void copy_utf8(char *dst, size_t size, const char *s)
 }
 
 /* The report's detected type and the actions taken, for the log line:
- * taken while the report is parsed anyway, not parsed again at the end. */
+ * taken while the report is parsed anyway, not parsed again at the end.
+ * No report (NULL): an empty type, no actions, none removed. */
 static json_t *log_fields(json_t *r)
 {
 	json_t *det = json_object_get(r, "detected"), *acts = json_object_get(r, "actions");
@@ -370,11 +371,9 @@ void mg_item_done(mg_pipeline *p, mg_item *it, const char *outcome, const char *
 		json_object_set_new(f, "bank", json_string(it->bank ? it->bank : "default"));
 		if (it->signature[0])
 			json_object_set_new(f, "malware", jtext(it->signature));
-		if (it->log_fields)
-			json_object_update(f, it->log_fields);
-		else
-			json_object_update_new(f, json_pack("{s:s,s:[],s:i}", "type", "", "actions",
-			                                    "removed", 0));
+		/* no report built (the item failed before): log_fields' empty values */
+		json_object_update_new(f, it->log_fields ? json_incref(it->log_fields)
+		                                         : log_fields(NULL));
 	}
 	mg_log_item(delivered ? MG_LOG_INFO : MG_LOG_WARN, it->id, f, "%s %s: %s",
 	            mg_channel_name(p->channel), verdict, outcome);
