@@ -445,6 +445,39 @@ static struct tu_buf make_hebrew_pdf(void)
 	return m;
 }
 
+/* A one-page PDF whose embedded-files name tree has a file spec and an
+ * entry that refers to a string, which poppler-glib's attachment list
+ * dereferences as NULL (poppler 22.12). */
+static struct tu_buf make_string_attachment_pdf(void)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names "
+		"[(a.txt) 5 0 R (b.txt) 4 0 R] >> >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] >>",
+		"(b.txt)",
+		"<< /Type /Filespec /F (a.txt) /EF << /F 6 0 R >> >>",
+		"<< /Type /EmbeddedFile /Length 5 >>\nstream\nhello\nendstream",
+	};
+	size_t n = sizeof(objs) / sizeof(objs[0]), off[sizeof(objs) / sizeof(objs[0])], xref;
+	GString *s = g_string_new("%PDF-1.7\n");
+	struct tu_buf b;
+
+	for (size_t i = 0; i < n; i++) {
+		off[i] = s->len;
+		g_string_append_printf(s, "%zu 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+	}
+	xref = s->len;
+	g_string_append_printf(s, "xref\n0 %zu\n0000000000 65535 f \n", n + 1);
+	for (size_t i = 0; i < n; i++)
+		g_string_append_printf(s, "%010zu 00000 n \n", off[i]);
+	g_string_append_printf(s, "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+	                       n + 1, xref);
+	b.len = s->len;
+	b.d = (unsigned char *)g_string_free(s, FALSE);
+	return b;
+}
+
 static char *strip_space(const char *t)
 {
 	GString *g = g_string_new(NULL);
@@ -977,7 +1010,7 @@ END_TEST
 START_TEST(report_lists_active_content)
 {
 	static const struct { const char *file, *array, *needle; } cases[] = {
-		{ "pdf/attachment.pdf", "removed", "'foo.txt'" },
+		{ "pdf/attachment.pdf", "removed", "1 embedded file is not carried over" },
 		{ "pdf/bug766086.pdf", "removed", "GoToR" },
 		{ "pdf/issue17846.pdf", "removed", "Launch" },
 		{ "pdf/alphatrans.pdf", "removed", "http://www.tcpdf.org" },
@@ -996,6 +1029,24 @@ START_TEST(report_lists_active_content)
 		              cases[i].file, cases[i].needle, res.report_json);
 		mg_result_free(&res);
 	}
+}
+END_TEST
+
+START_TEST(embedded_file_naming_a_string_is_counted)
+{
+	struct tu_buf pdf = make_string_attachment_pdf();
+	static const mg_mode modes[] = { MG_MODE_DEFAULT, MG_MODE_TEXT };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		mg_result res;
+
+		ck_assert_int_eq(tu_sanitize(pdf.d, pdf.len, "a.pdf", modes[i], &res), MG_OK);
+		ck_assert_msg(tu_report_has(&res, "removed", "2 embedded files are not carried over"),
+		              "%s", res.report_json);
+		assert_no_active_names("output", res.out, res.out_len);
+		mg_result_free(&res);
+	}
+	g_free(pdf.d);
 }
 END_TEST
 
@@ -1063,6 +1114,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, page_over_max_pixels_is_blocked);
 	tcase_add_test(tc, photo_pages_as_jpeg_text_pages_lossless);
 	tcase_add_test(tc, report_lists_active_content);
+	tcase_add_test(tc, embedded_file_naming_a_string_is_counted);
 	tcase_add_test(tc, output_over_max_output_is_blocked);
 	tcase_add_test(tc, time_limit_checked_between_pages);
 	suite_add_tcase(s, tc);
