@@ -451,8 +451,8 @@ static struct tu_buf make_hebrew_pdf(void)
 static struct tu_buf make_string_attachment_pdf(void)
 {
 	static const char *const objs[] = {
-		"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names "
-		"[(a.txt) 5 0 R (b.txt) 4 0 R] >> >> >>",
+		("<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names "
+		 "[(a.txt) 5 0 R (b.txt) 4 0 R] >> >> >>"),
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] >>",
 		"(b.txt)",
