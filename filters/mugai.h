@@ -220,6 +220,10 @@ int mg_parse_seconds(const char *s, uint64_t *out);
 int mg_parse_count(const char *s, uint64_t *out);
 int mg_parse_bool(const char *s, uint64_t *out);
 
+/* A formatted message in memory of its own, as error texts are handed
+ * back; NULL when out of memory.  free() it. */
+char *mg_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* A fresh item id: time-ordered, unique enough across nodes. */
 void mg_item_id_new(char out[40]);
 

@@ -7,7 +7,6 @@
  * same lines work in mugai.conf and in a separate policy file.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,20 +73,6 @@ static const struct key {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static char *errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *errf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return n < 0 ? NULL : s;
-}
-
 static int set_choice_value(const struct key *k, const char *const *words, const char *value,
                             unsigned *v, char **err)
 {
@@ -96,7 +81,7 @@ static int set_choice_value(const struct key *k, const char *const *words, const
 			*v = i;
 			return 0;
 		}
-	*err = errf("policy.%s: '%s' is not one of the allowed words", k->name, value);
+	*err = mg_strf("policy.%s: '%s' is not one of the allowed words", k->name, value);
 	return -1;
 }
 
@@ -129,7 +114,7 @@ static int set_ocr_languages(mg_policy *p, const struct key *k, const char *valu
 	for (const char *c = value; ok && *c; c++)
 		ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' || *c == '+';
 	if (!ok) {
-		*err = errf("policy.%s: '%s' is not a list of language names like jpn+eng", k->name,
+		*err = mg_strf("policy.%s: '%s' is not a list of language names like jpn+eng", k->name,
 		            value);
 		return -1;
 	}
@@ -166,7 +151,7 @@ static int set_limit(mg_policy *p, const struct key *k, const char *value, char 
 		return set_ocr_languages(p, k, value, err);
 	case K_PATH:
 		if (strlen(value) >= sizeof(p->allow_sha256)) {
-			*err = errf("policy.%s: path longer than %zu bytes", k->name,
+			*err = mg_strf("policy.%s: path longer than %zu bytes", k->name,
 			            sizeof(p->allow_sha256) - 1);
 			return -1;
 		}
@@ -177,14 +162,14 @@ static int set_limit(mg_policy *p, const struct key *k, const char *value, char 
 		return set_bool_choice(p, k, rpart_words, value, err);
 	case K_LANG:
 		if (strcmp(value, "ja+en") && strcmp(value, "ja") && strcmp(value, "en")) {
-			*err = errf("policy.%s: '%s' is not one of ja+en, ja, en", k->name, value);
+			*err = mg_strf("policy.%s: '%s' is not one of ja+en, ja, en", k->name, value);
 			return -1;
 		}
 		snprintf((char *)field, sizeof(p->notice_lang), "%s", value);
 		return 0;
 	}
 	if (rc < 0 || (k->kind != K_BOOL && (v < k->min || v > k->max))) {
-		*err = errf("policy.%s: bad value '%s'", k->name, value);
+		*err = mg_strf("policy.%s: bad value '%s'", k->name, value);
 		return -1;
 	}
 	if (k->kind == K_BOOL)
@@ -217,7 +202,7 @@ static int set_office(mg_policy *p, const char *key, const char *value, char **e
 
 	if (mg_action_parse(value, &act) < 0 ||
 	    (act != MG_ACT_CDR && act != MG_ACT_PDF && act != MG_ACT_TEXT && act != MG_ACT_BLOCK)) {
-		*err = errf("policy.%s: '%s' is not one of cdr, pdf, text, block", key, value);
+		*err = mg_strf("policy.%s: '%s' is not one of cdr, pdf, text, block", key, value);
 		return -1;
 	}
 	for (size_t i = 0; i < NOFFICE; i++) {
@@ -226,7 +211,7 @@ static int set_office(mg_policy *p, const char *key, const char *value, char **e
 		if (!mg_family_allows(office_keys[i].family, act)) {
 			if (strcmp(key, "office") == 0)
 				continue;
-			*err = errf("policy.%s: action '%s' is not available for this family", key, value);
+			*err = mg_strf("policy.%s: action '%s' is not available for this family", key, value);
 			return -1;
 		}
 		p->action[office_keys[i].family] = act;
@@ -255,7 +240,7 @@ int mg_policy_set(mg_policy *p, const char *key, const char *value, char **err)
 		return set_office(p, key, value, err);
 	if (mg_family_parse(key, &fam) == 0) {
 		if (mg_action_parse(value, &act) < 0 || !mg_family_allows(fam, act)) {
-			*err = errf("policy.%s: action '%s' is not available for this family", key, value);
+			*err = mg_strf("policy.%s: action '%s' is not available for this family", key, value);
 			return -1;
 		}
 		p->action[fam] = act;
@@ -264,7 +249,7 @@ int mg_policy_set(mg_policy *p, const char *key, const char *value, char **err)
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].name, key) == 0)
 			return set_limit(p, &keys[i], value, err);
-	*err = errf("policy.%s: unknown key", key);
+	*err = mg_strf("policy.%s: unknown key", key);
 	return -1;
 }
 
@@ -342,7 +327,7 @@ int mg_policy_load(mg_policy *p, const char *path, char **err)
 
 	*err = NULL;
 	if (rc == -1) {
-		*err = errf("%s: %s", path, strerror(errno));
+		*err = mg_strf("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (st.err) {
@@ -353,7 +338,7 @@ int mg_policy_load(mg_policy *p, const char *path, char **err)
 		char line[32];
 
 		snprintf(line, sizeof(line), "%d", rc);
-		*err = errf("%s:%s: syntax error", path, line);
+		*err = mg_strf("%s:%s: syntax error", path, line);
 		return -1;
 	}
 	return 0;

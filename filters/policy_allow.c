@@ -10,7 +10,6 @@
  * kept sorted and looked up by bisection.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,20 +24,6 @@ struct mg_allowlist {
 	char (*hex)[65];
 	char digest[65];
 };
-
-static char *errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *errf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return n < 0 ? NULL : s;
-}
 
 /* The line's hash, lowercased into out: 0, 1 for a line to skip, -1 bad. */
 static int parse_line(const char *line, char out[65])
@@ -116,7 +101,7 @@ mg_allowlist *mg_allowlist_read(const char *path, char **err)
 
 	*err = NULL;
 	if (!f) {
-		*err = errf("policy.allow_sha256 %s: %s", path, strerror(errno));
+		*err = mg_strf("policy.allow_sha256 %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	l = calloc(1, sizeof(*l));
@@ -127,7 +112,7 @@ mg_allowlist *mg_allowlist_read(const char *path, char **err)
 		if (rc == 1)
 			continue;
 		if (rc < 0 || l->n >= MAX_ENTRIES || add(l, hex) < 0) {
-			*err = errf("policy.allow_sha256 %s:%u: %s", path, lineno,
+			*err = mg_strf("policy.allow_sha256 %s:%u: %s", path, lineno,
 			            rc < 0 ? "not a SHA-256 in hex (64 digits, as sha256sum writes)"
 			                   : l->n >= MAX_ENTRIES ? "more than 1000000 hashes"
 			                                         : "out of memory");
@@ -135,7 +120,7 @@ mg_allowlist *mg_allowlist_read(const char *path, char **err)
 		}
 	}
 	if (!l || ferror(f)) {
-		*err = errf("policy.allow_sha256 %s: %s", path, l ? "read error" : "out of memory");
+		*err = mg_strf("policy.allow_sha256 %s: %s", path, l ? "read error" : "out of memory");
 		goto fail;
 	}
 	free(line);

@@ -10,7 +10,6 @@
  * and belongs to daemon.user, whoever made it.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <sodium.h>
@@ -23,20 +22,6 @@
 
 #include "audit_checkpoint.h"
 #include "log.h"
-
-static char *errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *errf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 /* A file root made for the daemon: handed to daemon.user. */
 static void give_to_daemon(const mg_config *c, int fd)
@@ -92,7 +77,7 @@ static int make_key(const mg_config *c, unsigned char sk[64], char **err)
 	strcpy(line + 128, "\n");
 	if (write_new(c, c->audit_checkpoint_key, line, 0600) < 0) {
 		sodium_memzero(line, sizeof(line));
-		*err = errf("audit.checkpoint_key %s: %s", c->audit_checkpoint_key, strerror(errno));
+		*err = mg_strf("audit.checkpoint_key %s: %s", c->audit_checkpoint_key, strerror(errno));
 		return -1;
 	}
 	sodium_memzero(line, sizeof(line));
@@ -111,18 +96,18 @@ static int make_key(const mg_config *c, unsigned char sk[64], char **err)
 int mg_checkpoint_secret(const mg_config *c, int create, unsigned char sk[64], char **err)
 {
 	if (sodium_init() < 0) {
-		*err = errf("libsodium could not be initialised");
+		*err = mg_strf("libsodium could not be initialised");
 		return -1;
 	}
 	if (!c->audit_checkpoint_key[0]) {
-		*err = errf("audit.checkpoint_key is empty");
+		*err = mg_strf("audit.checkpoint_key is empty");
 		return -1;
 	}
 	if (read_hex(c->audit_checkpoint_key, sk, 64) == 0)
 		return 0;
 	if (errno == ENOENT && create)
 		return make_key(c, sk, err);
-	*err = errf("audit.checkpoint_key %s: %s", c->audit_checkpoint_key,
+	*err = mg_strf("audit.checkpoint_key %s: %s", c->audit_checkpoint_key,
 	            errno == ENOENT ? "no such file (no checkpoint taken yet?)" : "not a key");
 	return -1;
 }
@@ -134,7 +119,7 @@ int mg_checkpoint_public(const mg_config *c, const char *given, unsigned char pk
 	size_t n = 0;
 
 	if (sodium_init() < 0) {
-		*err = errf("libsodium could not be initialised");
+		*err = mg_strf("libsodium could not be initialised");
 		return -1;
 	}
 	if (given && *given) {
@@ -143,7 +128,7 @@ int mg_checkpoint_public(const mg_config *c, const char *given, unsigned char pk
 			return 0;
 		if (read_hex(given, pk, 32) == 0)
 			return 0;
-		*err = errf("--key %s: neither a public key in hex nor a file holding one", given);
+		*err = mg_strf("--key %s: neither a public key in hex nor a file holding one", given);
 		return -1;
 	}
 	snprintf(pub, sizeof(pub), "%s.pub", c->audit_checkpoint_key);
@@ -168,13 +153,13 @@ static int append_line(const mg_config *c, const char *line, char **err)
 			give_to_daemon(c, fd);
 	}
 	if (fd < 0) {
-		*err = errf("audit.checkpoint_file %s: %s", c->audit_checkpoint_file, strerror(errno));
+		*err = mg_strf("audit.checkpoint_file %s: %s", c->audit_checkpoint_file, strerror(errno));
 		return -1;
 	}
 	if (write(fd, line, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0)
 		rc = 0;
 	else
-		*err = errf("audit.checkpoint_file %s: %s", c->audit_checkpoint_file, strerror(errno));
+		*err = mg_strf("audit.checkpoint_file %s: %s", c->audit_checkpoint_file, strerror(errno));
 	close(fd);
 	return rc;
 }

@@ -101,7 +101,7 @@ int mg_banks_section(mg_banks *b, const char *section, char **err)
 	if (b->last_section && strcmp(b->last_section, section) == 0)
 		return 0;
 	if (strncmp(section, "policy:", 7) == 0 && seen_before(b, section)) {
-		*err = mg_banks_errf("[%s]: the bank '%s' is defined twice (one section per bank)",
+		*err = mg_strf("[%s]: the bank '%s' is defined twice (one section per bank)",
 		                     section, section + 7);
 		return -1;
 	}
@@ -111,7 +111,7 @@ int mg_banks_section(mg_banks *b, const char *section, char **err)
 	    !(grown[b->nseen] = strdup(section))) {
 		if (grown)
 			b->seen = grown;
-		*err = mg_banks_errf("out of memory");
+		*err = mg_strf("out of memory");
 		return -1;
 	}
 	b->seen = grown;
@@ -146,7 +146,7 @@ static struct bank *add_bank(mg_banks *b, const char *name, char **err)
 	struct bank *grown;
 
 	if (b->nbanks >= MAX_BANKS) {
-		*err = mg_banks_errf("[policy:%s]: more than %d banks", name, MAX_BANKS);
+		*err = mg_strf("[policy:%s]: more than %d banks", name, MAX_BANKS);
 		return NULL;
 	}
 	grown = realloc(b->banks, (b->nbanks + 1) * sizeof(*grown));
@@ -189,7 +189,7 @@ static int check_key(const char *name, const char *key, const char *value, char 
 	int rc;
 
 	if (!scratch) {
-		*err = mg_banks_errf("out of memory");
+		*err = mg_strf("out of memory");
 		return -1;
 	}
 	rc = mg_policy_set(scratch, key, value, &why);
@@ -198,7 +198,7 @@ static int check_key(const char *name, const char *key, const char *value, char 
 		/* "policy.KEY: ..." as the bank's own */
 		const char *rest = why && strncmp(why, "policy.", 7) == 0 ? why + 7 : why;
 
-		*err = mg_banks_errf("policy:%s.%s", name, rest ? rest : "bad key");
+		*err = mg_strf("policy:%s.%s", name, rest ? rest : "bad key");
 		free(why);
 		return -1;
 	}
@@ -211,7 +211,7 @@ int mg_banks_set(mg_banks *b, const char *name, const char *key, const char *val
 
 	*err = NULL;
 	if (!name_ok(name) || strcmp(name, "default") == 0) {
-		*err = mg_banks_errf("[policy:%s]: a bank's name is 1 to 31 lowercase letters, digits, "
+		*err = mg_strf("[policy:%s]: a bank's name is 1 to 31 lowercase letters, digits, "
 		                     "- or _, and not 'default' (that is [policy])", name);
 		return -1;
 	}
@@ -225,7 +225,7 @@ int mg_banks_set(mg_banks *b, const char *name, const char *key, const char *val
 	return 0;
 oom:
 	if (!*err)
-		*err = mg_banks_errf("out of memory");
+		*err = mg_strf("out of memory");
 	return -1;
 }
 
@@ -235,12 +235,12 @@ int mg_banks_rule(mg_banks *b, const char *bank, const char *spec, char **err)
 
 	*err = NULL;
 	if (b->nrules >= MAX_RULES) {
-		*err = mg_banks_errf("rules: more than %d rules", MAX_RULES);
+		*err = mg_strf("rules: more than %d rules", MAX_RULES);
 		return -1;
 	}
 	grown = realloc(b->rules, (b->nrules + 1) * sizeof(*grown));
 	if (!grown) {
-		*err = mg_banks_errf("out of memory");
+		*err = mg_strf("out of memory");
 		return -1;
 	}
 	b->rules = grown;
@@ -256,7 +256,7 @@ static mg_policy *build(const mg_policy *base, const struct bank *k, char **err)
 	mg_policy *p = mg_policy_dup(base);
 
 	if (!p) {
-		*err = mg_banks_errf("out of memory");
+		*err = mg_strf("out of memory");
 		return NULL;
 	}
 	mg_policy_set_name(p, k ? k->name : "default");
@@ -284,7 +284,7 @@ int mg_banks_resolve(mg_banks *b, const mg_policy *base, char **err)
 	free_resolved(b);
 	b->resolved = calloc(b->nbanks + 1, sizeof(*b->resolved));
 	if (!b->resolved) {
-		*err = mg_banks_errf("out of memory");
+		*err = mg_strf("out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i <= b->nbanks; i++) {
@@ -295,7 +295,7 @@ int mg_banks_resolve(mg_banks *b, const mg_policy *base, char **err)
 	}
 	for (size_t i = 0; i < b->nrules; i++)
 		if (bank_index(b, b->rules[i].bank, &b->rules[i].index) < 0) {
-			*err = mg_banks_errf("rules: '%s': no bank '%s' (define it in a [policy:%s] "
+			*err = mg_strf("rules: '%s': no bank '%s' (define it in a [policy:%s] "
 			                     "section, or name default)", b->rules[i].text,
 			                     b->rules[i].bank, b->rules[i].bank);
 			return -1;
@@ -312,7 +312,7 @@ const mg_policy *mg_banks_named(mg_banks *b, const mg_policy *base, const char *
 		return NULL;
 	if (bank_index(b, name, &i) == 0)
 		return b->resolved[i];
-	*err = mg_banks_errf("no policy bank '%s' (default, or a [policy:NAME] section)", name);
+	*err = mg_strf("no policy bank '%s' (default, or a [policy:NAME] section)", name);
 	return NULL;
 }
 

@@ -26,6 +26,4 @@ void mg_rule_clear(struct mg_rule *r);
 int mg_rule_matches(const struct mg_rule *r, const mg_bank_query *q);
 const char *mg_selector_name(enum mg_selector s);
 
-char *mg_banks_errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 #endif

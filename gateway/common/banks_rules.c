@@ -2,7 +2,6 @@
  * banks_rules.c - one [rules] line: read, checked, and matched against an
  * item's envelope or drop folder (see banks.h for the syntax).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +16,6 @@ static const char *const selector_names[] = {
 };
 
 #define NSEL (sizeof(selector_names) / sizeof(selector_names[0]))
-
-char *mg_banks_errf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return n < 0 ? NULL : s;
-}
 
 const char *mg_selector_name(enum mg_selector s)
 {
@@ -98,7 +85,7 @@ int mg_rule_parse(struct mg_rule *r, const char *bank, const char *spec, char **
 	p += strspn(p, " \t");
 	len = strcspn(p, " \t");
 	if (parse_selector(p, len, &r->sel) < 0) {
-		*err = mg_banks_errf("rules: '%s': '%.*s' is not a selector (recipient, "
+		*err = mg_strf("rules: '%s': '%.*s' is not a selector (recipient, "
 		                     "recipient_domain, sender, sender_domain, channel, drop_folder)",
 		                     r->text, (int)len, p);
 		goto fail;
@@ -114,19 +101,19 @@ int mg_rule_parse(struct mg_rule *r, const char *bank, const char *spec, char **
 		if (add_value(r, word, len) < 0)
 			goto oom;
 		if ((why = bad_value(r->sel, r->values[r->nvalues - 1])) != NULL) {
-			*err = mg_banks_errf("rules: '%s': '%s' is not %s", r->text,
+			*err = mg_strf("rules: '%s': '%s' is not %s", r->text,
 			                     r->values[r->nvalues - 1], why);
 			goto fail;
 		}
 	}
 	if (!r->nvalues) {
-		*err = mg_banks_errf("rules: '%s': %s needs at least one value", r->text,
+		*err = mg_strf("rules: '%s': %s needs at least one value", r->text,
 		                     mg_selector_name(r->sel));
 		goto fail;
 	}
 	return 0;
 oom:
-	*err = mg_banks_errf("rules: out of memory");
+	*err = mg_strf("rules: out of memory");
 fail:
 	mg_rule_clear(r);
 	return -1;

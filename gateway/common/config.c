@@ -90,20 +90,6 @@ static const struct key {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static char *errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *errf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return n < 0 ? NULL : s;
-}
-
 static int set_key(mg_config *c, const struct key *k, const char *value, char **err)
 {
 	void *field = (char *)c + k->offset;
@@ -132,7 +118,7 @@ static int set_key(mg_config *c, const struct key *k, const char *value, char **
 	}
 	if (rc < 0 || (k->kind == K_COUNT && v > 1000000) ||
 	    (k->kind == K_SECONDS && v > 365 * 86400)) {
-		*err = errf("%s.%s: bad value '%s'", k->section, k->name, value);
+		*err = mg_strf("%s.%s: bad value '%s'", k->section, k->name, value);
 		return -1;
 	}
 	if (k->kind == K_SIZE)
@@ -150,7 +136,7 @@ static int check_value(const struct key *k, const char *value, char **err)
 
 	if (strcmp(k->section, "log") == 0 && strcmp(k->name, "target") == 0 && *value &&
 	    mg_log_target_check(value) < 0) {
-		*err = errf("log.target: bad value '%s' (stderr, syslog or syslog:FACILITY)", value);
+		*err = mg_strf("log.target: bad value '%s' (stderr, syslog or syslog:FACILITY)", value);
 		return -1;
 	}
 	if (strcmp(k->section, "admin") == 0 && strcmp(k->name, "allowed_hosts") == 0 &&
@@ -161,7 +147,7 @@ static int check_value(const struct key *k, const char *value, char **err)
 		return -1;
 	if (strcmp(k->section, "log") == 0 && strcmp(k->name, "level") == 0 &&
 	    mg_log_level_parse(value, &level) < 0) {
-		*err = errf("log.level: bad value '%s' (debug, info, warning or error)", value);
+		*err = mg_strf("log.level: bad value '%s' (debug, info, warning or error)", value);
 		return -1;
 	}
 	return 0;
@@ -180,7 +166,7 @@ static int config_set(mg_config *c, const char *section, const char *name, const
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
 			return check_value(&keys[i], value, err) < 0 ? -1 : set_key(c, &keys[i], value, err);
-	*err = errf("%s.%s: unknown key%s", section, name, "");
+	*err = mg_strf("%s.%s: unknown key%s", section, name, "");
 	return -1;
 }
 
@@ -240,7 +226,7 @@ static int resolve_banks(mg_config *c, const char *where, char **err)
 
 	if (mg_banks_resolve(c->banks, c->policy, &why) == 0)
 		return 0;
-	*err = errf("%s: %s%s", where, why ? why : "out of memory", "");
+	*err = mg_strf("%s: %s%s", where, why ? why : "out of memory", "");
 	free(why);
 	return -1;
 }
@@ -256,14 +242,14 @@ int mg_config_load(mg_config *c, const char *path, char **err)
 	mg_banks_begin_file(c->banks);
 	rc = ini_parse(path, on_ini, &st);
 	if (rc == -1) {
-		*err = errf("%s: %s%s", path, strerror(errno), "");
+		*err = mg_strf("%s: %s%s", path, strerror(errno), "");
 		return -1;
 	}
 	if (st.err) {
 		char line[24];
 
 		snprintf(line, sizeof(line), "%d", rc);
-		*err = errf("%s:%s: %s", path, line, st.err);
+		*err = mg_strf("%s:%s: %s", path, line, st.err);
 		free(st.err);
 		return -1;
 	}
@@ -271,7 +257,7 @@ int mg_config_load(mg_config *c, const char *path, char **err)
 		char line[24];
 
 		snprintf(line, sizeof(line), "%d", rc);
-		*err = errf("%s:%s: syntax error%s", path, line, "");
+		*err = mg_strf("%s:%s: syntax error%s", path, line, "");
 		return -1;
 	}
 	return resolve_banks(c, path, err);
@@ -284,7 +270,7 @@ int mg_config_override(mg_config *c, const char *assignment, char **err)
 
 	if (!dot || !eq || dot > eq || (size_t)(dot - assignment) >= sizeof(section) ||
 	    (size_t)(eq - dot - 1) >= sizeof(name)) {
-		*err = errf("-o %s: expected section.key=value%s%s", assignment, "", "");
+		*err = mg_strf("-o %s: expected section.key=value%s%s", assignment, "", "");
 		return -1;
 	}
 	snprintf(section, sizeof(section), "%.*s", (int)(dot - assignment), assignment);

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,26 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mugai.h"
 #include "sign_key.h"
 
 struct mg_sign_key {
 	unsigned char sk[64];
 	size_t page; /* the mapping's length */
 };
-
-static char *errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *errf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 /* The first line of path as len bytes of hex; 0, or -1 (errno kept from
  * the open, EINVAL for content that is not such a key). */
@@ -89,29 +75,29 @@ int mg_sign_key_create(const char *path, const char *owner_user, char pk_hex[65]
 
 	*err = NULL;
 	if (sodium_init() < 0) {
-		*err = errf("libsodium could not be initialised");
+		*err = mg_strf("libsodium could not be initialised");
 		return -1;
 	}
 	if (snprintf(pub, sizeof(pub), "%s.pub", path) >= (int)sizeof(pub)) {
-		*err = errf("%s: path too long", path);
+		*err = mg_strf("%s: path too long", path);
 		return -1;
 	}
 	crypto_sign_keypair(pk, sk);
 	sodium_bin2hex(line, 129, sk, 64);
 	strcpy(line + 128, "\n");
 	if (write_new(path, line, 0600, owner_user) < 0) {
-		*err = errf("%s: %s", path, strerror(errno));
+		*err = mg_strf("%s: %s", path, strerror(errno));
 		goto done;
 	}
 	sodium_bin2hex(pk_hex, 65, pk, 32);
 	snprintf(line, sizeof(line), "%s\n", pk_hex);
 	/* a stale .pub from an earlier key would verify nothing: replaced */
 	if (unlink(pub) < 0 && errno != ENOENT) {
-		*err = errf("%s: %s", pub, strerror(errno));
+		*err = mg_strf("%s: %s", pub, strerror(errno));
 		goto done;
 	}
 	if (write_new(pub, line, 0644, owner_user) < 0) {
-		*err = errf("%s: %s", pub, strerror(errno));
+		*err = mg_strf("%s: %s", pub, strerror(errno));
 		goto done;
 	}
 	rc = 0;
@@ -129,12 +115,12 @@ static mg_sign_key *key_page(char **err)
 	mg_sign_key *k = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (k == MAP_FAILED) {
-		*err = errf("cannot map a page for the signing key: %s", strerror(errno));
+		*err = mg_strf("cannot map a page for the signing key: %s", strerror(errno));
 		return NULL;
 	}
 	if (madvise(k, len, MADV_WIPEONFORK) < 0) {
 		/* without it a forked worker would inherit the key: refused */
-		*err = errf("MADV_WIPEONFORK: %s (Linux 4.14 or later is needed to keep the signing "
+		*err = mg_strf("MADV_WIPEONFORK: %s (Linux 4.14 or later is needed to keep the signing "
 		            "key out of the workers)", strerror(errno));
 		munmap(k, len);
 		return NULL;
@@ -152,13 +138,13 @@ mg_sign_key *mg_sign_key_load(const char *path, char **err)
 
 	*err = NULL;
 	if (sodium_init() < 0) {
-		*err = errf("libsodium could not be initialised");
+		*err = mg_strf("libsodium could not be initialised");
 		return NULL;
 	}
 	if (!(k = key_page(err)))
 		return NULL;
 	if (read_hex(path, k->sk, sizeof(k->sk)) < 0) {
-		*err = errf("%s: %s", path, errno == EINVAL ? "not an Ed25519 secret key in hex "
+		*err = mg_strf("%s: %s", path, errno == EINVAL ? "not an Ed25519 secret key in hex "
 		                                             "(made by mugai keygen)" : strerror(errno));
 		mg_sign_key_free(k);
 		return NULL;
@@ -173,7 +159,7 @@ mg_sign_key *mg_sign_key_load(const char *path, char **err)
 		sodium_memzero(seed, sizeof(seed));
 		sodium_memzero(sk2, sizeof(sk2));
 		if (sodium_memcmp(pk, pk2, 32) != 0) {
-			*err = errf("%s: the key's two halves do not belong together", path);
+			*err = mg_strf("%s: the key's two halves do not belong together", path);
 			mg_sign_key_free(k);
 			return NULL;
 		}
@@ -206,7 +192,7 @@ int mg_sign_public_load(const char *given, unsigned char pk[32], char **err)
 
 	*err = NULL;
 	if (sodium_init() < 0) {
-		*err = errf("libsodium could not be initialised");
+		*err = mg_strf("libsodium could not be initialised");
 		return -1;
 	}
 	if (sodium_hex2bin(pk, 32, given, strlen(given), NULL, &n, NULL) == 0 && n == 32)
@@ -218,6 +204,6 @@ int mg_sign_public_load(const char *given, unsigned char pk[32], char **err)
 		sodium_memzero(sk, sizeof(sk));
 		return 0;
 	}
-	*err = errf("%s: neither a public key in hex nor a file holding one", given);
+	*err = mg_strf("%s: neither a public key in hex nor a file holding one", given);
 	return -1;
 }

@@ -8,7 +8,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
+#include "mugai.h"
 #include "fileio.h"
 #include "outfile.h"
 #include "conn.h"
@@ -52,20 +52,6 @@ struct mg_transport {
 	double idle_since;
 	mg_conn conn;
 };
-
-static char *errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *errf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return n < 0 ? NULL : s;
-}
 
 /* "HOST:PORT" or "[v6]:PORT" into host and port. */
 static int split_hostport(const char *s, char **host, char **port)
@@ -105,10 +91,10 @@ static int setup_tls(mg_transport *t, const mg_transport_opts *o, char **err)
 	else if (strcmp(mode, "yes") == 0 || strcmp(mode, "encrypt") == 0)
 		t->tls = TLS_YES;
 	else
-		return *err = errf("relay.tls: '%s' is not no, may or yes", mode), -1;
+		return *err = mg_strf("relay.tls: '%s' is not no, may or yes", mode), -1;
 	t->ssl_ctx = SSL_CTX_new(TLS_client_method());
 	if (!t->ssl_ctx)
-		return *err = errf("%s: cannot create a TLS context", t->name), -1;
+		return *err = mg_strf("%s: cannot create a TLS context", t->name), -1;
 	SSL_CTX_set_min_proto_version(t->ssl_ctx, TLS1_2_VERSION);
 	if (t->tls == TLS_YES) {
 		/* "yes" means an authenticated next hop, not only an encrypted one */
@@ -118,7 +104,7 @@ static int setup_tls(mg_transport *t, const mg_transport_opts *o, char **err)
 		if (o->tls_ca && *o->tls_ca ? !SSL_CTX_load_verify_locations(t->ssl_ctx, o->tls_ca, NULL)
 		                            : !SSL_CTX_set_default_verify_paths(t->ssl_ctx)) {
 			ERR_clear_error();
-			return *err = errf("relay.tls_ca: cannot load '%s'", o->tls_ca ? o->tls_ca : ""),
+			return *err = mg_strf("relay.tls_ca: cannot load '%s'", o->tls_ca ? o->tls_ca : ""),
 			       -1;
 		}
 	}
@@ -132,7 +118,7 @@ mg_transport *mg_transport_new(const char *next_hop, const mg_transport_opts *o,
 	*err = NULL;
 	if (!t || !(t->name = strdup(next_hop)) ||
 	    !(t->hostname = strdup(o->hostname && *o->hostname ? o->hostname : "localhost"))) {
-		*err = errf("%s: out of memory", next_hop);
+		*err = mg_strf("%s: out of memory", next_hop);
 		goto fail;
 	}
 	t->timeout = o->timeout ? o->timeout : 300;
@@ -141,7 +127,7 @@ mg_transport *mg_transport_new(const char *next_hop, const mg_transport_opts *o,
 	if (strncmp(next_hop, "smtp:", 5) == 0) {
 		t->kind = TR_SMTP;
 		if (split_hostport(next_hop + 5, &t->host, &t->port) < 0) {
-			*err = errf("relay.next_hop: '%s' is not smtp:HOST:PORT", next_hop);
+			*err = mg_strf("relay.next_hop: '%s' is not smtp:HOST:PORT", next_hop);
 			goto fail;
 		}
 		if (setup_tls(t, o, err) < 0)
@@ -149,13 +135,13 @@ mg_transport *mg_transport_new(const char *next_hop, const mg_transport_opts *o,
 	} else if (strncmp(next_hop, "dir:", 4) == 0 && next_hop[4]) {
 		t->kind = TR_DIR;
 		if (!(t->dir = strdup(next_hop + 4))) {
-			*err = errf("%s: out of memory", next_hop);
+			*err = mg_strf("%s: out of memory", next_hop);
 			goto fail;
 		}
 		/* the master may have made it; a failure shows at the first send */
 		mg_mkdirs(t->dir, 0750);
 	} else {
-		*err = errf("relay.next_hop: '%s' is neither smtp:HOST:PORT nor dir:PATH", next_hop);
+		*err = mg_strf("relay.next_hop: '%s' is neither smtp:HOST:PORT nor dir:PATH", next_hop);
 		goto fail;
 	}
 	return t;
