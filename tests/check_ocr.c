@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "testutil.h"
+#include "testutil_text.h"
 
 /* Lines drawn into a picture of an A4 page at 200 dpi, as a scanner would
  * give it, and the picture as the only content of a PDF page: no text
@@ -76,36 +77,6 @@ static const char *const en_lines[] = {
 	"Municipal offices receive scanned forms every day.",
 };
 
-static char *write_temp(const unsigned char *d, size_t len)
-{
-	char *path = g_strdup("/tmp/mugai-ocr-XXXXXX");
-	int fd = g_mkstemp(path);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, d, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
-
-/* What pdftotext finds in a PDF. */
-static char *pdftotext(const unsigned char *d, size_t len)
-{
-	char *in = write_temp(d, len), *out = g_strconcat(in, ".txt", NULL), cmd[512];
-	unsigned char *t;
-	size_t tlen;
-	int rc;
-
-	snprintf(cmd, sizeof(cmd), "pdftotext -enc UTF-8 %s %s 2>/dev/null", in, out);
-	rc = system(cmd);
-	ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "pdftotext failed (%d)", rc);
-	t = tu_read(out, &tlen);
-	unlink(in);
-	unlink(out);
-	g_free(in);
-	g_free(out);
-	return (char *)t;
-}
-
 /* glib's g_utf8_next_char casts the const away */
 static const char *next_char(const char *p)
 {
@@ -141,23 +112,8 @@ static GPtrArray *tokens(const char *text, bool by_char)
 static double ordered_share(const char *want_text, const char *got_text, bool by_char)
 {
 	GPtrArray *a = tokens(want_text, by_char), *b = tokens(got_text, by_char);
-	size_t *prev = calloc(b->len + 1, sizeof(size_t)), *cur = calloc(b->len + 1, sizeof(size_t));
-	double share;
+	double share = a->len ? (double)tu_lcs(a, b) / (double)a->len : 0;
 
-	ck_assert(prev && cur);
-	for (size_t i = 1; i <= a->len; i++) {
-		size_t *t;
-
-		for (size_t j = 1; j <= b->len; j++)
-			cur[j] = strcmp(a->pdata[i - 1], b->pdata[j - 1]) == 0 ? prev[j - 1] + 1
-			         : prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
-		t = prev;
-		prev = cur;
-		cur = t;
-	}
-	share = a->len ? (double)prev[b->len] / (double)a->len : 0;
-	free(prev);
-	free(cur);
 	g_ptr_array_unref(a);
 	g_ptr_array_unref(b);
 	return share;
@@ -206,14 +162,14 @@ static void assert_scan_read(const char *font, double pt, const char *const *lin
 	mg_result res;
 	double share;
 
-	before = pdftotext(m.d, m.len);
+	before = tu_pdftotext(m.d, m.len);
 	ck_assert_double_lt(ordered_share(want, before, by_char), 0.05);
 	ck_assert_int_eq(flatten(&m, NULL, &res), MG_OK);
 	ck_assert_msg(tu_report_has(&res, "actions", "recognised the text of 1 pages with OCR"),
 	              "%s", res.report_json);
 	ck_assert(tu_contains(res.out, res.out_len, "/ToUnicode"));
 	ck_assert(!tu_contains(res.out, res.out_len, "/FontFile"));
-	got = pdftotext(res.out, res.out_len);
+	got = tu_pdftotext(res.out, res.out_len);
 	share = ordered_share(want, got, by_char);
 	ck_assert_msg(share >= 0.95, "%s: %.0f %% found in order:\n%s", font, share * 100, got);
 	/* Tesseract ran on this thread alone */
@@ -252,7 +208,7 @@ START_TEST(ocr_follows_policy)
 		ck_assert_int_eq(flatten(&m, kvs[i], &res), MG_OK);
 		ck_assert(!tu_report_has(&res, "actions", "OCR"));
 		ck_assert(!tu_contains(res.out, res.out_len, "/Font"));
-		got = pdftotext(res.out, res.out_len);
+		got = tu_pdftotext(res.out, res.out_len);
 		ck_assert_double_lt(ordered_share(en_lines[0], got, false), 0.01);
 		g_free(got);
 		mg_result_free(&res);
@@ -273,14 +229,14 @@ START_TEST(always_adds_the_words_of_pictures)
 
 	ck_assert_int_eq(flatten(&mixed, NULL, &res), MG_OK);
 	ck_assert(!tu_report_has(&res, "actions", "OCR"));
-	got = pdftotext(res.out, res.out_len);
+	got = tu_pdftotext(res.out, res.out_len);
 	ck_assert_double_lt(ordered_share(en_lines[0], got, false), 0.5);
 	g_free(got);
 	mg_result_free(&res);
 
 	ck_assert_int_eq(flatten(&mixed, always, &res), MG_OK);
 	ck_assert(tu_report_has(&res, "actions", "recognised the text of 1 pages with OCR"));
-	got = pdftotext(res.out, res.out_len);
+	got = tu_pdftotext(res.out, res.out_len);
 	ck_assert_double_ge(ordered_share(en_lines[0], got, false), 0.9);
 	/* its own words once, not again from OCR */
 	ck_assert_ptr_nonnull(strstr(got, "xylophone"));

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "testutil.h"
+#include "testutil_text.h"
 
 extern const mg_filter mg_filter_pdf;
 
@@ -109,21 +110,10 @@ static int have_qpdf(void)
 	return system("qpdf --version >/dev/null 2>&1") == 0;
 }
 
-static char *write_temp(const unsigned char *d, size_t len)
-{
-	char *path = g_strdup("/tmp/mugai-pdf-XXXXXX");
-	int fd = mkstemp(path);
-
-	ck_assert(fd >= 0);
-	ck_assert_int_eq(write(fd, d, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
-
 /* qpdf --check: the structure, the xref and every stream decode. */
 static void assert_qpdf_check(const char *what, const unsigned char *d, size_t len)
 {
-	char *path = write_temp(d, len), cmd[256];
+	char *path = tu_write_temp(d, len), cmd[256];
 	int rc;
 
 	snprintf(cmd, sizeof(cmd), "qpdf --check %s >/dev/null 2>&1", path);
@@ -161,25 +151,6 @@ static size_t assert_text_invisible(const char *what, const unsigned char *q, si
 	return total;
 }
 
-/* What pdftotext (the reader a user would try first) finds in a PDF. */
-static char *pdftotext(const unsigned char *d, size_t len)
-{
-	char *in = write_temp(d, len), *out = g_strconcat(in, ".txt", NULL), cmd[512];
-	unsigned char *t;
-	size_t tlen;
-	int rc;
-
-	snprintf(cmd, sizeof(cmd), "pdftotext -enc UTF-8 %s %s 2>/dev/null", in, out);
-	rc = system(cmd);
-	ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "pdftotext failed (%d)", rc);
-	t = tu_read(out, &tlen);
-	unlink(in);
-	unlink(out);
-	g_free(in);
-	g_free(out);
-	return (char *)t;
-}
-
 /* glib's g_utf8_next_char casts the const away */
 static const char *next_char(const char *p)
 {
@@ -209,30 +180,6 @@ static GPtrArray *tokens(const char *text, bool by_char)
 	return a;
 }
 
-/* Length of the longest common subsequence of two token lists: the
- * tokens found in the same order, whatever was added or lost around them. */
-static size_t lcs(GPtrArray *a, GPtrArray *b)
-{
-	size_t *prev = calloc(b->len + 1, sizeof(size_t)), *cur = calloc(b->len + 1, sizeof(size_t));
-	size_t n;
-
-	ck_assert(prev && cur);
-	for (size_t i = 1; i <= a->len; i++) {
-		size_t *t;
-
-		for (size_t j = 1; j <= b->len; j++)
-			cur[j] = strcmp(a->pdata[i - 1], b->pdata[j - 1]) == 0 ? prev[j - 1] + 1
-			         : prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
-		t = prev;
-		prev = cur;
-		cur = t;
-	}
-	n = prev[b->len];
-	free(prev);
-	free(cur);
-	return n;
-}
-
 /* Share of want's tokens found in got in the same order, page by page
  * (pdftotext ends each page with a form feed). */
 static double ordered_share(const char *want_text, const char *got_text, bool by_char)
@@ -245,7 +192,7 @@ static double ordered_share(const char *want_text, const char *got_text, bool by
 		GPtrArray *want = tokens(wp[i], by_char), *got = tokens(gp[i], by_char);
 
 		total += want->len;
-		found += lcs(want, got);
+		found += tu_lcs(want, got);
 		g_ptr_array_unref(want);
 		g_ptr_array_unref(got);
 	}
@@ -586,8 +533,8 @@ START_TEST(tracemonkey_text_layer_is_searchable)
 
 	ck_assert_int_eq(tu_sanitize(d, len, "tracemonkey.pdf", MG_MODE_FLATTEN, &res), MG_OK);
 	assert_flattened("tracemonkey", d, len, &res);
-	want = pdftotext(d, len);
-	got = pdftotext(res.out, res.out_len);
+	want = tu_pdftotext(d, len);
+	got = tu_pdftotext(res.out, res.out_len);
 	share = ordered_share(want, got, false);
 	ck_assert_msg(share >= 0.95, "only %.1f%% of the words found in order", share * 100);
 	ck_assert_ptr_nonnull(strstr(got, "Trace-based Just-in-Time Type Specialization for Dynamic"));
@@ -618,7 +565,7 @@ START_TEST(turned_pages_keep_their_words)
 	if (!have_qpdf())
 		return;
 	d = read_corpus("pdf/tracemonkey.pdf", &len);
-	in = write_temp(d, len);
+	in = tu_write_temp(d, len);
 	free(d);
 	out = g_strconcat(in, ".turned", NULL);
 	snprintf(cmd, sizeof(cmd), "qpdf --rotate=+90:1 --rotate=+180:2 --rotate=+270:3 --pages %s 1-3 "
@@ -628,8 +575,8 @@ START_TEST(turned_pages_keep_their_words)
 	d = tu_read(out, &len);
 	ck_assert_int_eq(tu_sanitize(d, len, "turned.pdf", MG_MODE_FLATTEN, &res), MG_OK);
 	assert_flattened("turned", d, len, &res);
-	want = pdftotext(d, len);
-	got = pdftotext(res.out, res.out_len);
+	want = tu_pdftotext(d, len);
+	got = tu_pdftotext(res.out, res.out_len);
 	share = ordered_share(want, got, false);
 	ck_assert_msg(share >= 0.95, "only %.1f%% of the words found in order", share * 100);
 	g_free(want);
@@ -652,9 +599,9 @@ START_TEST(japanese_text_layer_in_reading_order)
 
 	ck_assert_int_eq(tu_sanitize(m.d, m.len, "ja.pdf", MG_MODE_FLATTEN, &res), MG_OK);
 	assert_flattened("japanese", m.d, m.len, &res);
-	want = pdftotext(m.d, m.len);
+	want = tu_pdftotext(m.d, m.len);
 	ck_assert_msg(strstr(want, "無害化") != NULL, "the generated PDF has no Japanese text: %s", want);
-	got = pdftotext(res.out, res.out_len);
+	got = tu_pdftotext(res.out, res.out_len);
 	share = ordered_share(want, got, true);
 	ck_assert_msg(share >= 0.95, "only %.1f%% of the characters found in order:\n%s", share * 100,
 	              got);
@@ -688,8 +635,8 @@ START_TEST(hebrew_reads_as_the_original)
 
 	ck_assert_int_eq(tu_sanitize(m.d, m.len, "he.pdf", MG_MODE_FLATTEN, &res), MG_OK);
 	assert_flattened("hebrew", m.d, m.len, &res);
-	want = pdftotext(m.d, m.len);
-	got = pdftotext(res.out, res.out_len);
+	want = tu_pdftotext(m.d, m.len);
+	got = tu_pdftotext(res.out, res.out_len);
 	w = strip_space(want);
 	g = strip_space(got);
 	ck_assert_msg(strstr(w, "שלום") || strstr(w, "םולש"), "no Hebrew in the original: %s", want);
