@@ -327,22 +327,6 @@ int mq_blob_present(const char *dir, const char *sha, size_t len)
 	return S_ISREG(st.st_mode) && (uint64_t)st.st_size == (uint64_t)len;
 }
 
-static int read_all(int fd, unsigned char *buf, size_t len)
-{
-	size_t n = 0;
-
-	while (n < len) {
-		ssize_t r = read(fd, buf + n, len - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		n += (size_t)r;
-	}
-	return 0;
-}
-
 int mq_blob_open(const char *dir, const char *sha, size_t len, char **err)
 {
 	struct paths p;
@@ -380,7 +364,7 @@ int mq_blob_read(const char *dir, const char *sha, size_t len, unsigned char **d
 		goto done;
 	}
 	buf = malloc(len ? len : 1);
-	if (!buf || read_all(fd, buf, len) < 0) {
+	if (!buf || mq_read_exact(fd, buf, len) < 0) {
 		mq_fail(err, -1, "quarantine: cannot read original %s", sha);
 		goto done;
 	}

@@ -26,22 +26,6 @@
 
 #define PAGE 500
 
-static int read_full(int fd, unsigned char *buf, size_t want)
-{
-	size_t n = 0;
-
-	while (n < want) {
-		ssize_t r = read(fd, buf + n, want - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		n += (size_t)r;
-	}
-	return 0;
-}
-
 /* The file's chunks into the open transaction; -1 unless it hashed right. */
 static int copy_chunks(mq_index *ix, int fd, const char *sha, uint64_t len, unsigned char *buf,
                        char **err)
@@ -55,7 +39,7 @@ static int copy_chunks(mq_index *ix, int fd, const char *sha, uint64_t len, unsi
 	do {
 		size_t take = len - off < MQ_DB_CHUNK ? (size_t)(len - off) : MQ_DB_CHUNK;
 
-		if (read_full(fd, buf, take) < 0)
+		if (mq_read_exact(fd, buf, take) < 0)
 			return mq_fail(err, -1, "original %s: cannot read its file", sha);
 		crypto_hash_sha256_update(&st, buf, take);
 		if (mq_dbblob_put_chunk(ix, sha, seq++, buf, take, err) < 0)

@@ -1,4 +1,5 @@
 /* util.c - error messages, strings, time. */
+#include <errno.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -124,4 +125,20 @@ char *mq_clean_text(const char *s, size_t max)
 	}
 	out[o] = 0;
 	return out;
+}
+
+int mq_read_exact(int fd, unsigned char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len) {
+		ssize_t r = read(fd, buf + n, len - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		n += (size_t)r;
+	}
+	return 0;
 }

@@ -2,6 +2,7 @@
 #ifndef MUGAI_QUARANTINE_UTIL_H
 #define MUGAI_QUARANTINE_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Sets *err (when err is not NULL) to a formatted message; returns rc. */
@@ -16,6 +17,9 @@ int64_t mq_now(void);
  * U+FFFD, at most max bytes (cut at a character boundary).  NULL -> "".
  * NULL only when out of memory; free() it. */
 char *mq_clean_text(const char *s, size_t max);
+/* Exactly len bytes from fd (a read cut short by a signal is resumed);
+ * 0, or -1 on an error or an early end of file. */
+int mq_read_exact(int fd, unsigned char *buf, size_t len);
 /* "local:<login>" for the operator running the command. */
 const char *mq_local_actor(void);
 
