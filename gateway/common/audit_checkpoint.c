@@ -22,6 +22,7 @@
 
 #include "audit_checkpoint.h"
 #include "log.h"
+#include "sign_key.h"
 
 /* A file root made for the daemon: handed to daemon.user. */
 static void give_to_daemon(const mg_config *c, int fd)
@@ -48,23 +49,6 @@ static int write_new(const mg_config *c, const char *path, const char *text, mod
 		rc = 0;
 	close(fd);
 	return rc;
-}
-
-static int read_hex(const char *path, unsigned char *out, size_t len)
-{
-	char line[512];
-	size_t n = 0;
-	FILE *f = fopen(path, "r");
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fgets(line, sizeof(line), f) != NULL;
-	fclose(f);
-	line[strcspn(line, "\r\n")] = 0;
-	if (!ok || sodium_hex2bin(out, len, line, strlen(line), NULL, &n, NULL) != 0 || n != len)
-		return -1;
-	return 0;
 }
 
 static int make_key(const mg_config *c, unsigned char sk[64], char **err)
@@ -103,7 +87,7 @@ int mg_checkpoint_secret(const mg_config *c, int create, unsigned char sk[64], c
 		*err = mg_strf("audit.checkpoint_key is empty");
 		return -1;
 	}
-	if (read_hex(c->audit_checkpoint_key, sk, 64) == 0)
+	if (mg_key_read_hex(c->audit_checkpoint_key, sk, 64) == 0)
 		return 0;
 	if (errno == ENOENT && create)
 		return make_key(c, sk, err);
@@ -126,13 +110,13 @@ int mg_checkpoint_public(const mg_config *c, const char *given, unsigned char pk
 		/* the hex itself, or a file holding it */
 		if (sodium_hex2bin(pk, 32, given, strlen(given), NULL, &n, NULL) == 0 && n == 32)
 			return 0;
-		if (read_hex(given, pk, 32) == 0)
+		if (mg_key_read_hex(given, pk, 32) == 0)
 			return 0;
 		*err = mg_strf("--key %s: neither a public key in hex nor a file holding one", given);
 		return -1;
 	}
 	snprintf(pub, sizeof(pub), "%s.pub", c->audit_checkpoint_key);
-	if (read_hex(pub, pk, 32) == 0)
+	if (mg_key_read_hex(pub, pk, 32) == 0)
 		return 0;
 	if (mg_checkpoint_secret(c, 0, sk, err) < 0)
 		return -1;

@@ -21,9 +21,7 @@ struct mg_sign_key {
 	size_t page; /* the mapping's length */
 };
 
-/* The first line of path as len bytes of hex; 0, or -1 (errno kept from
- * the open, EINVAL for content that is not such a key). */
-static int read_hex(const char *path, unsigned char *out, size_t len)
+int mg_key_read_hex(const char *path, unsigned char *out, size_t len)
 {
 	char line[512];
 	size_t n = 0;
@@ -143,7 +141,7 @@ mg_sign_key *mg_sign_key_load(const char *path, char **err)
 	}
 	if (!(k = key_page(err)))
 		return NULL;
-	if (read_hex(path, k->sk, sizeof(k->sk)) < 0) {
+	if (mg_key_read_hex(path, k->sk, sizeof(k->sk)) < 0) {
 		*err = mg_strf("%s: %s", path, errno == EINVAL ? "not an Ed25519 secret key in hex "
 		                                             "(made by mugai keygen)" : strerror(errno));
 		mg_sign_key_free(k);
@@ -197,9 +195,9 @@ int mg_sign_public_load(const char *given, unsigned char pk[32], char **err)
 	}
 	if (sodium_hex2bin(pk, 32, given, strlen(given), NULL, &n, NULL) == 0 && n == 32)
 		return 0;
-	if (read_hex(given, pk, 32) == 0)
+	if (mg_key_read_hex(given, pk, 32) == 0)
 		return 0;
-	if (read_hex(given, sk, 64) == 0) {
+	if (mg_key_read_hex(given, sk, 64) == 0) {
 		crypto_sign_ed25519_sk_to_pk(pk, sk);
 		sodium_memzero(sk, sizeof(sk));
 		return 0;

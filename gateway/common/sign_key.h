@@ -32,6 +32,11 @@ void mg_sign_key_sign(const mg_sign_key *k, const void *msg, size_t len, unsigne
 /* The public half. */
 void mg_sign_key_public(const mg_sign_key *k, unsigned char pk[32]);
 
+/* The first line of a key file as len bytes of hex, the line wiped after;
+ * 0, or -1 (errno kept from the open, EINVAL for content that is not such
+ * a key).  The audit checkpoint key is read with it too. */
+int mg_key_read_hex(const char *path, unsigned char *out, size_t len);
+
 /* A public key to verify with: given as hex, or a file holding it (a .pub
  * file), or a secret key file whose public half is taken.  0, or -1 with
  * *err. */
