@@ -10,84 +10,12 @@
 
 #include "internal.h"
 #include "testutil.h"
+#include "testutil_zip.h"
 
 /* referenced so that the filters are linked into this program */
 extern const mg_filter mg_filter_odf, mg_filter_image;
 
-typedef struct entry {
-	const char *name;
-	const char *data;
-	size_t len;
-} entry;
-
-static char *zip_get(const unsigned char *zip, size_t len, const char *name)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	char *out = NULL;
-
-	archive_read_support_format_zip(a);
-	ck_assert_int_eq(archive_read_open_memory(a, zip, len), ARCHIVE_OK);
-	while (!out && archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		size_t n = (size_t)archive_entry_size(e);
-
-		if (strcmp(archive_entry_pathname(e), name) != 0)
-			continue;
-		out = calloc(1, n + 1);
-		ck_assert_int_eq(archive_read_data(a, out, n), (la_ssize_t)n);
-	}
-	archive_read_free(a);
-	return out;
-}
-
-static char *zip_names(const unsigned char *zip, size_t len)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	char *names = calloc(1, 1);
-	size_t n = 0;
-
-	archive_read_support_format_zip(a);
-	ck_assert_int_eq(archive_read_open_memory(a, zip, len), ARCHIVE_OK);
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		const char *p = archive_entry_pathname(e);
-
-		names = realloc(names, n + strlen(p) + 2);
-		memcpy(names + n, p, strlen(p));
-		n += strlen(p);
-		names[n++] = '\n';
-		names[n] = 0;
-	}
-	archive_read_free(a);
-	return names;
-}
-
-static unsigned char *make_zip(const entry *ents, size_t n, size_t *outlen)
-{
-	size_t cap = 1 << 20, used = 0;
-	unsigned char *buf = malloc(cap);
-	struct archive *a = archive_write_new();
-
-	archive_write_set_format_zip(a);
-	archive_write_set_bytes_in_last_block(a, 1);
-	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
-	for (size_t i = 0; i < n; i++) {
-		struct archive_entry *e = archive_entry_new();
-		size_t len = ents[i].len ? ents[i].len : strlen(ents[i].data);
-
-		archive_entry_set_pathname(e, ents[i].name);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)len);
-		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-		ck_assert_int_eq(archive_write_data(a, ents[i].data, len), (la_ssize_t)len);
-		archive_entry_free(e);
-	}
-	archive_write_close(a);
-	archive_write_free(a);
-	*outlen = used;
-	return buf;
-}
+typedef tu_zip_entry entry;
 
 static int report_has(const mg_result *res, const char *needle)
 {
@@ -191,7 +119,7 @@ static unsigned char *evil_odt(size_t *len, const char *mime, const char *man, c
 		{ "Pictures/1.gif", (const char *)gif1, sizeof(gif1) },
 	};
 
-	return make_zip(e, sizeof(e) / sizeof(e[0]), len);
+	return tu_make_zip(e, sizeof(e) / sizeof(e[0]), len);
 }
 
 START_TEST(filter_is_registered)
@@ -211,14 +139,14 @@ START_TEST(corpus_odt_loses_embedding)
 	ck_assert_str_eq(res.out_ext, "odt");
 	ck_assert_str_eq(res.out_type, ODT);
 	assert_mimetype_first(res.out, res.out_len, ODT);
-	names = zip_names(res.out, res.out_len);
+	names = tu_zip_names(res.out, res.out_len);
 	ck_assert_msg(!strstr(names, "Object"), "%s", names);
-	body = zip_get(res.out, res.out_len, "content.xml");
+	body = tu_zip_get(res.out, res.out_len, "content.xml", NULL);
 	ck_assert_ptr_null(strstr(body, "draw:object"));
 	ck_assert_ptr_null(strstr(body, "Object 1"));
 	ck_assert_ptr_nonnull(strstr(body, "This document contains an embedded file:"));
 	ck_assert_ptr_nonnull(strstr(body, "Have fun parsing it"));
-	man = zip_get(res.out, res.out_len, "META-INF/manifest.xml");
+	man = tu_zip_get(res.out, res.out_len, "META-INF/manifest.xml", NULL);
 	ck_assert_ptr_null(strstr(man, "Object"));
 	ck_assert_ptr_nonnull(strstr(man, "content.xml"));
 	ck_assert(report_has(&res, "embedded object"));
@@ -239,10 +167,10 @@ START_TEST(generated_odt_disarmed)
 	ck_assert_msg(tu_sanitize(zip, len, "evil.odt", MG_MODE_DEFAULT, &res) == MG_OK, "%s",
 	              res.reason);
 	assert_mimetype_first(res.out, res.out_len, ODT);
-	names = zip_names(res.out, res.out_len);
+	names = tu_zip_names(res.out, res.out_len);
 	/* the GIF re-encoded as a PNG is renamed, its references with it */
 	ck_assert_str_eq(names, "mimetype\nMETA-INF/manifest.xml\ncontent.xml\nPictures/1.png\n");
-	body = zip_get(res.out, res.out_len, "content.xml");
+	body = tu_zip_get(res.out, res.out_len, "content.xml", NULL);
 	ck_assert_ptr_null(strstr(body, "office:scripts"));
 	ck_assert_ptr_null(strstr(body, "event-listener"));
 	ck_assert_ptr_null(strstr(body, "vnd.sun.star.script"));
@@ -261,7 +189,7 @@ START_TEST(generated_odt_disarmed)
 	ck_assert_ptr_nonnull(strstr(body, "xlink:href=\"Pictures/1.png\""));
 	ck_assert_ptr_null(strstr(body, "Pictures/1.gif"));
 	ck_assert_ptr_nonnull(strstr(body, "form:button"));
-	man = zip_get(res.out, res.out_len, "META-INF/manifest.xml");
+	man = tu_zip_get(res.out, res.out_len, "META-INF/manifest.xml", NULL);
 	ck_assert_ptr_null(strstr(man, "Basic"));
 	ck_assert_ptr_nonnull(strstr(man, "manifest:version=\"1.2\""));
 	ck_assert_ptr_nonnull(
@@ -301,7 +229,7 @@ START_TEST(encrypted_and_unknown_types_blocked)
 	{
 		entry e[] = { { "mimetype", ODT, 0 }, { "META-INF/manifest.xml", manifest, 0 } };
 
-		zip = make_zip(e, 2, &len);
+		zip = tu_make_zip(e, 2, &len);
 		ck_assert_int_eq(tu_sanitize(zip, len, "e.odt", MG_MODE_DEFAULT, &res), MG_E_MALFORMED);
 		ck_assert_ptr_nonnull(strstr(res.reason, "content.xml"));
 		mg_result_free(&res);

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "testutil.h"
+#include "testutil_zip.h"
 
 /* referenced so that the filters are linked into this program */
 extern const mg_filter mg_filter_ooxml, mg_filter_ole2, mg_filter_image;
@@ -22,57 +23,7 @@ extern const mg_filter mg_filter_odf, mg_filter_rtf, mg_filter_text, mg_filter_x
 
 /* ---- helpers ---- */
 
-typedef struct entry {
-	const char *name;
-	const char *data;
-	size_t len; /* 0: strlen(data) */
-} entry;
-
-/* One member of a zip (read with libarchive), NULL when absent. */
-static char *zip_get(const unsigned char *zip, size_t len, const char *name, size_t *outlen)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	char *out = NULL;
-
-	archive_read_support_format_zip(a);
-	ck_assert_int_eq(archive_read_open_memory(a, zip, len), ARCHIVE_OK);
-	while (!out && archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		size_t n = (size_t)archive_entry_size(e);
-
-		if (strcmp(archive_entry_pathname(e), name) != 0)
-			continue;
-		out = calloc(1, n + 1);
-		ck_assert_int_eq(archive_read_data(a, out, n), (la_ssize_t)n);
-		if (outlen)
-			*outlen = n;
-	}
-	archive_read_free(a);
-	return out;
-}
-
-/* The member names, newline-separated. */
-static char *zip_names(const unsigned char *zip, size_t len)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	char *names = calloc(1, 1);
-	size_t n = 0;
-
-	archive_read_support_format_zip(a);
-	ck_assert_int_eq(archive_read_open_memory(a, zip, len), ARCHIVE_OK);
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		const char *p = archive_entry_pathname(e);
-
-		names = realloc(names, n + strlen(p) + 2);
-		memcpy(names + n, p, strlen(p));
-		n += strlen(p);
-		names[n++] = '\n';
-		names[n] = 0;
-	}
-	archive_read_free(a);
-	return names;
-}
+typedef tu_zip_entry entry;
 
 /* True when some member's name or content contains needle (no case). */
 static int zip_mentions(const unsigned char *zip, size_t len, const char *needle)
@@ -93,40 +44,6 @@ static int zip_mentions(const unsigned char *zip, size_t len, const char *needle
 	}
 	archive_read_free(a);
 	return found;
-}
-
-static unsigned char *make_zip(const entry *ents, size_t n, size_t *outlen)
-{
-	size_t cap = 1 << 22, used = 0;
-	unsigned char *buf = malloc(cap);
-	struct archive *a = archive_write_new();
-
-	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), saved;
-
-	ck_assert_ptr_nonnull(utf8);
-	saved = uselocale(utf8);
-	archive_write_set_format_zip(a);
-	archive_write_set_options(a, "zip:hdrcharset=UTF-8");
-	archive_write_set_bytes_in_last_block(a, 1);
-	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
-	for (size_t i = 0; i < n; i++) {
-		struct archive_entry *e = archive_entry_new();
-		size_t len = ents[i].len ? ents[i].len : strlen(ents[i].data);
-
-		archive_entry_set_pathname_utf8(e, ents[i].name);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)len);
-		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-		ck_assert_int_eq(archive_write_data(a, ents[i].data, len), (la_ssize_t)len);
-		archive_entry_free(e);
-	}
-	archive_write_close(a);
-	archive_write_free(a);
-	uselocale(saved);
-	freelocale(utf8);
-	*outlen = used;
-	return buf;
 }
 
 static char *text_of(const void *d, size_t len, const char *name)
@@ -253,7 +170,7 @@ static unsigned char *evil_docx(size_t *len, const char *types, const char *extr
 		{ extra_name ? extra_name : "docProps/extra.txt", "extra", 0 },
 	};
 
-	return make_zip(e, sizeof(e) / sizeof(e[0]), len);
+	return tu_make_zip(e, sizeof(e) / sizeof(e[0]), len);
 }
 
 /* ---- tests ---- */
@@ -276,15 +193,15 @@ START_TEST(docm_with_vba_becomes_docx)
 	cdr_corpus("office/oleform-PR314.docm", &res);
 	ck_assert_str_eq(res.out_ext, "docx");
 	ck_assert_str_eq(res.out_type, CT_DOCX);
-	names = zip_names(res.out, res.out_len);
+	names = tu_zip_names(res.out, res.out_len);
 	ck_assert_msg(!strcasestr(names, "vbaProject") && !strcasestr(names, "vbaData"), "%s", names);
 	ck_assert_ptr_nonnull(strstr(names, "word/document.xml"));
-	types = zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
+	types = tu_zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
 	ck_assert_ptr_nonnull(types);
 	ck_assert_ptr_null(strcasestr(types, "macroEnabled"));
 	ck_assert_ptr_null(strcasestr(types, "vbaProject"));
 	ck_assert_ptr_nonnull(strstr(types, "wordprocessingml.document.main+xml"));
-	rels = zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
+	rels = tu_zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
 	ck_assert_ptr_null(strcasestr(rels, "vbaProject"));
 	ck_assert(tu_report_has(&res, "removed", "word/vbaProject.bin"));
 	ck_assert(tu_report_has(&res, "removed", "word/vbaData.xml"));
@@ -312,7 +229,7 @@ START_TEST(dde_fields_removed_results_kept)
 
 		cdr_corpus(files[i], &res);
 		ck_assert_str_eq(res.out_ext, "docx");
-		doc = zip_get(res.out, res.out_len, "word/document.xml", NULL);
+		doc = tu_zip_get(res.out, res.out_len, "word/document.xml", NULL);
 		ck_assert_ptr_nonnull(doc);
 		ck_assert_msg(!strcasestr(doc, "DDEAUTO"), "%s keeps DDEAUTO", files[i]);
 		ck_assert_ptr_null(strstr(doc, "instrText"));
@@ -331,14 +248,14 @@ END_TEST
 /* No relationship may point outside the package after sanitising. */
 static void assert_no_external(const mg_result *res)
 {
-	char *names = zip_names(res->out, res->out_len), *line, *save = NULL;
+	char *names = tu_zip_names(res->out, res->out_len), *line, *save = NULL;
 
 	for (line = strtok_r(names, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *rels;
 
 		if (!strstr(line, ".rels"))
 			continue;
-		rels = zip_get(res->out, res->out_len, line, NULL);
+		rels = tu_zip_get(res->out, res->out_len, line, NULL);
 		ck_assert_msg(!strstr(rels, "TargetMode"), "%s: %s", line, rels);
 		/* every target is a part of the package, by its absolute name */
 		for (const char *t = strstr(rels, "Target=\""); t; t = strstr(t + 1, "Target=\""))
@@ -391,7 +308,7 @@ START_TEST(dde_formula_removed_value_kept)
 	char *sheet;
 
 	cdr_corpus("office/dde-test.xlsx", &res);
-	sheet = zip_get(res.out, res.out_len, "xl/worksheets/sheet1.xml", NULL);
+	sheet = tu_zip_get(res.out, res.out_len, "xl/worksheets/sheet1.xml", NULL);
 	ck_assert_ptr_nonnull(sheet);
 	ck_assert_ptr_null(strstr(sheet, "[1]!"));
 	ck_assert_ptr_nonnull(strstr(sheet, "<c r=\"B4\" t=\"e\"><v>#REF!</v></c>"));
@@ -418,12 +335,12 @@ START_TEST(embeddings_removed_text_kept)
 		char *names, *part;
 
 		cdr_corpus(cases[i].file, &res);
-		names = zip_names(res.out, res.out_len);
+		names = tu_zip_names(res.out, res.out_len);
 		ck_assert_msg(!strstr(names, "embeddings/"), "%s: %s", cases[i].file, names);
 		ck_assert_msg(!strcasestr(names, ".bin"), "%s: %s", cases[i].file, names);
 		ck_assert(!zip_mentions(res.out, res.out_len, "oleObject"));
 		ck_assert(!zip_mentions(res.out, res.out_len, "progId"));
-		part = zip_get(res.out, res.out_len, cases[i].part, NULL);
+		part = tu_zip_get(res.out, res.out_len, cases[i].part, NULL);
 		ck_assert_ptr_nonnull(part);
 		ck_assert_msg(strstr(part, cases[i].text) != NULL, "%s lost its text", cases[i].file);
 		ck_assert(tu_report_has(&res, "removed", "embeddings/oleObject1.bin"));
@@ -441,13 +358,13 @@ START_TEST(excel4_macro_sheet_removed)
 
 	cdr_corpus("office/excel4_sample_macro.xlsm", &res);
 	ck_assert_str_eq(res.out_ext, "xlsx");
-	names = zip_names(res.out, res.out_len);
+	names = tu_zip_names(res.out, res.out_len);
 	ck_assert_ptr_null(strstr(names, "macrosheets/"));
-	wb = zip_get(res.out, res.out_len, "xl/workbook.xml", NULL);
+	wb = tu_zip_get(res.out, res.out_len, "xl/workbook.xml", NULL);
 	ck_assert_ptr_null(strstr(wb, "Macro1"));
 	ck_assert_ptr_null(strcasestr(wb, "Auto_Open"));
 	ck_assert_ptr_nonnull(strstr(wb, "name=\"Sheet1\""));
-	types = zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
+	types = tu_zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
 	ck_assert_ptr_null(strcasestr(types, "macro"));
 	ck_assert(tu_report_has(&res, "removed", "Excel 4 macro sheet"));
 	free(names);
@@ -530,11 +447,11 @@ START_TEST(generated_package_disarmed)
 	ck_assert_msg(tu_sanitize(zip, len, "evil.docm", MG_MODE_DEFAULT, &res) == MG_OK, "%s",
 	              res.reason);
 	ck_assert_str_eq(res.out_ext, "docx");
-	names = zip_names(res.out, res.out_len);
+	names = tu_zip_names(res.out, res.out_len);
 	ck_assert_ptr_null(strstr(names, "customUI"));
 	ck_assert_ptr_null(strstr(names, "activeX"));
 	ck_assert_ptr_null(strstr(names, "extra.txt"));
-	doc = zip_get(res.out, res.out_len, "word/document.xml", NULL);
+	doc = tu_zip_get(res.out, res.out_len, "word/document.xml", NULL);
 	ck_assert_ptr_null(strstr(doc, "INCLUDE"));
 	ck_assert_ptr_null(strstr(doc, "QUOTE"));
 	ck_assert_ptr_null(strstr(doc, "AUTO calc"));
@@ -550,10 +467,10 @@ START_TEST(generated_package_disarmed)
 	ck_assert_ptr_nonnull(strstr(doc, "nested result"));
 	ck_assert_ptr_nonnull(strstr(doc, "Kept paragraph."));
 	ck_assert_ptr_nonnull(strstr(doc, "w:instr=\" PAGE \"")); /* a display field stays */
-	settings = zip_get(res.out, res.out_len, "word/settings.xml", NULL);
+	settings = tu_zip_get(res.out, res.out_len, "word/settings.xml", NULL);
 	ck_assert_ptr_null(strstr(settings, "attachedTemplate"));
 	ck_assert_ptr_nonnull(strstr(settings, "w:zoom"));
-	types = zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
+	types = tu_zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
 	ck_assert_ptr_null(strcasestr(types, "macroEnabled"));
 	ck_assert_ptr_null(strcasestr(types, "activeX"));
 	assert_no_external(&res);
@@ -562,7 +479,7 @@ START_TEST(generated_package_disarmed)
 	ck_assert(tu_report_has(&res, "removed", "INCLUDETEXT"));
 	ck_assert(tu_report_has(&res, "removed", "customUI/customUI.xml"));
 	/* the GIF went through the image filter and came back as a PNG */
-	rels = zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
+	rels = tu_zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
 	ck_assert_ptr_nonnull(strstr(rels, "Target=\"/word/media/image1.png\""));
 	ck_assert_ptr_nonnull(strstr(types, "/word/media/image1.png\" ContentType=\"image/png\""));
 	ck_assert_ptr_nonnull(strstr(names, "word/media/image1.png\n"));
@@ -636,7 +553,7 @@ START_TEST(doctype_and_entity_bomb_blocked)
 			{ "word/document.xml", xxe, 0 },
 		};
 
-		zip = make_zip(e, 3, &len);
+		zip = tu_make_zip(e, 3, &len);
 		ck_assert_int_eq(tu_sanitize(zip, len, "t.docx", MG_MODE_DEFAULT, &res), MG_E_MALFORMED);
 		ck_assert_ptr_nonnull(strstr(res.reason, "DOCTYPE"));
 		ck_assert_ptr_null(res.out);
@@ -663,7 +580,7 @@ START_TEST(zip_bomb_and_member_count_limited)
 	char *err = NULL;
 
 	memset(zeros, ' ', big);
-	zip = make_zip(e, 3, &len);
+	zip = tu_make_zip(e, 3, &len);
 	ck_assert_uint_lt(len, big / 100);
 	ck_assert_int_eq(tu_sanitize(zip, len, "bomb.docx", MG_MODE_DEFAULT, &res), MG_E_LIMIT_RATIO);
 	ck_assert_ptr_null(res.out);
@@ -696,7 +613,7 @@ START_TEST(broken_packages_blocked)
 	                 MG_OK);
 	ck_assert_ptr_null(res.out);
 	mg_result_free(&res);
-	zip = make_zip(no_main, 2, &len);
+	zip = tu_make_zip(no_main, 2, &len);
 	ck_assert_int_eq(tu_sanitize(zip, len, "x.docx", MG_MODE_DEFAULT, &res), MG_E_MALFORMED);
 	mg_result_free(&res);
 	free(zip);
@@ -776,14 +693,14 @@ START_TEST(japanese_part_names)
 		{ "word/media/\xe7\x94\xbb\xe5\x83\x8f a.png", (const char *)png1, sizeof(png1) },
 	};
 	size_t len;
-	unsigned char *zip = make_zip(e, 5, &len);
+	unsigned char *zip = tu_make_zip(e, 5, &len);
 	mg_result res;
 	char *out_rels, *out_types, *t;
 
 	ck_assert_msg(tu_sanitize(zip, len, "jp.docx", MG_MODE_CDR, &res) == MG_OK, "%s", res.reason);
-	out_rels = zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
+	out_rels = tu_zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
 	ck_assert_ptr_nonnull(strstr(out_rels, "Target=\"/word/media/%E7%94%BB%E5%83%8F%20a.png\""));
-	out_types = zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
+	out_types = tu_zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
 	ck_assert_ptr_nonnull(strstr(out_types, "PartName=\"/word/media/%E7%94%BB%E5%83%8F%20a.png\""));
 	t = text_of(res.out, res.out_len, "jp.docx");
 	ck_assert_str_eq(t, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n\n");

@@ -17,6 +17,7 @@
 
 #include "internal.h"
 #include "testutil.h"
+#include "testutil_zip.h"
 
 /* referenced so that the filters are linked into this program */
 extern const mg_filter mg_filter_ooxml, mg_filter_odf, mg_filter_image, mg_filter_archive;
@@ -76,81 +77,14 @@ static char *utf16le(const char *s, size_t *len)
 	return out;
 }
 
-typedef struct entry {
-	const char *name;
-	const void *data;
-	size_t len; /* 0: strlen(data) */
-} entry;
-
-static la_ssize_t buf_write(struct archive *a, void *user, const void *b, size_t n)
-{
-	(void)a;
-	return mg_buf_append(user, b, n) < 0 ? -1 : (la_ssize_t)n;
-}
-
-static unsigned char *make_archive(int format, int filter, const entry *ents, size_t n,
-                                   size_t *outlen)
-{
-	struct archive *a = archive_write_new();
-	mg_buf b;
-
-	mg_buf_init(&b, 1u << 26);
-	ck_assert_int_eq(archive_write_set_format(a, format), ARCHIVE_OK);
-	if (filter != ARCHIVE_FILTER_NONE)
-		ck_assert_int_eq(archive_write_add_filter(a, filter), ARCHIVE_OK);
-	archive_write_set_bytes_in_last_block(a, 1);
-	ck_assert_int_eq(archive_write_open2(a, &b, NULL, buf_write, NULL, NULL), ARCHIVE_OK);
-	for (size_t i = 0; i < n; i++) {
-		struct archive_entry *e = archive_entry_new();
-		size_t len = ents[i].len ? ents[i].len : strlen(ents[i].data);
-
-		archive_entry_copy_pathname(e, ents[i].name);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)len);
-		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-		ck_assert_int_eq(archive_write_data(a, ents[i].data, len), (la_ssize_t)len);
-		archive_entry_free(e);
-	}
-	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
-	archive_write_free(a);
-	return mg_buf_steal(&b, outlen);
-}
-
-static unsigned char *make_zip(const entry *ents, size_t n, size_t *outlen)
-{
-	return make_archive(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, ents, n, outlen);
-}
+typedef tu_zip_entry entry;
 
 /* An SVGZ: the SVG as a gzip stream. */
 static unsigned char *gzip_of(const char *s, size_t *outlen)
 {
 	const entry e = { "drawing.svg", s, 0 };
 
-	return make_archive(ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP, &e, 1, outlen);
-}
-
-/* One member of a zip, NULL when absent. */
-static char *zip_get(const unsigned char *zip, size_t len, const char *name, size_t *outlen)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	char *out = NULL;
-
-	archive_read_support_format_zip(a);
-	ck_assert_int_eq(archive_read_open_memory(a, zip, len), ARCHIVE_OK);
-	while (!out && archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		size_t n = (size_t)archive_entry_size(e);
-
-		if (strcmp(archive_entry_pathname(e), name) != 0)
-			continue;
-		out = calloc(1, n + 1);
-		ck_assert_int_eq(archive_read_data(a, out, n), (la_ssize_t)n);
-		if (outlen)
-			*outlen = n;
-	}
-	archive_read_free(a);
-	return out;
+	return tu_make_archive(ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP, &e, 1, outlen);
 }
 
 /* Checks every member: none named *.svg or *.svgz, none holding a poison
@@ -351,7 +285,7 @@ static unsigned char *make_ooxml(const app *a, const svg_variant *v, size_t *len
 	e[n++] = (entry){ media_png, png2, sizeof(png2) };
 	e[n++] = (entry){ media_svg, svg, svg_len };
 	n += link_parts(a, e + n, main_rels);
-	zip = make_zip(e, n, len);
+	zip = tu_make_zip(e, n, len);
 	free(svg);
 	g_free(root_rels);
 	g_free(media_png);
@@ -376,14 +310,14 @@ static void assert_ooxml_clean(const app *a, const svg_variant *v, const mg_resu
 	ck_assert_str_eq(res->out_ext, a->ext);
 	/* the fallback PNG, and the SVG drawn into a PNG part */
 	ck_assert_int_eq(assert_zip_clean(res->out, res->out_len, what), svgz ? 1 : 2);
-	pic = zip_get(res->out, res->out_len, a->pic_part, NULL);
-	types = zip_get(res->out, res->out_len, "[Content_Types].xml", NULL);
-	rels = zip_get(res->out, res->out_len, a->pic_rels, NULL);
+	pic = tu_zip_get(res->out, res->out_len, a->pic_part, NULL);
+	types = tu_zip_get(res->out, res->out_len, "[Content_Types].xml", NULL);
+	rels = tu_zip_get(res->out, res->out_len, a->pic_rels, NULL);
 	ck_assert_ptr_nonnull(pic);
 	ck_assert_ptr_nonnull(types);
 	ck_assert_ptr_nonnull(rels);
 	if (strcmp(v->file, "image2.png") != 0)
-		ck_assert_ptr_null(zip_get(res->out, res->out_len, name, NULL));
+		ck_assert_ptr_null(tu_zip_get(res->out, res->out_len, name, NULL));
 	ck_assert_msg(!strstr(types, "image2.svg") && !strstr(types, "image2.xml"), "%s: %s", what,
 	              types);
 	ck_assert_msg(!strcasestr(pic, "96DAC541"), "%s: the SVG extension stays", what);
@@ -396,7 +330,7 @@ static void assert_ooxml_clean(const app *a, const svg_variant *v, const mg_resu
 		ck_assert_msg(tu_report_has(res, "removed", v->file), "%s: removal not reported", what);
 	} else {
 		size_t n = 0;
-		char *png = zip_get(res->out, res->out_len, drawn, &n);
+		char *png = tu_zip_get(res->out, res->out_len, drawn, &n);
 
 		ck_assert_msg(png && n > 8 && memcmp(png, "\x89PNG", 4) == 0, "%s: no %s", what, drawn);
 		ck_assert_msg(strstr(rels, "Id=\"rId8\"") && strstr(rels, "image2.png"), "%s: %s", what,
@@ -435,7 +369,7 @@ START_TEST(ooxml_svg_dropped_png_kept)
 	snprintf(what, sizeof(what), "%s with %s (variant %d)", a->ext, v->file, _i % (int)NVARIANTS);
 	snprintf(fname, sizeof(fname), "picture.%s", a->ext);
 	/* the input does carry what must go */
-	in_pic = zip_get(zip, len, a->pic_part, NULL);
+	in_pic = tu_zip_get(zip, len, a->pic_part, NULL);
 	ck_assert(strstr(in_pic, "svgBlip") || v->only_blip);
 	ck_assert_ptr_nonnull(strstr(in_pic, "rId8"));
 	free(in_pic);
@@ -495,7 +429,7 @@ START_TEST(ooxml_svg_behind_long_prolog_blocks)
 			{ "word/media/pic.xml", s->str, s->len },
 		};
 
-		zip = make_zip(e, sizeof(e) / sizeof(e[0]), &len);
+		zip = tu_make_zip(e, sizeof(e) / sizeof(e[0]), &len);
 		ck_assert_int_eq(tu_sanitize(zip, len, "a.docx", MG_MODE_DEFAULT, &res), MG_E_MALFORMED);
 		ck_assert_ptr_null(res.out);
 		ck_assert_ptr_nonnull(strstr(res.reason, "SVG"));
@@ -534,12 +468,12 @@ START_TEST(ooxml_image_relationship_to_xml_dropped)
 		{ "word/media/pic.xml", xhtml, 0 },
 	};
 	size_t len;
-	unsigned char *zip = make_zip(e, sizeof(e) / sizeof(e[0]), &len);
+	unsigned char *zip = tu_make_zip(e, sizeof(e) / sizeof(e[0]), &len);
 	mg_result res;
 
 	ck_assert_int_eq(tu_sanitize(zip, len, "a.docx", MG_MODE_DEFAULT, &res), MG_OK);
 	assert_zip_clean(res.out, res.out_len, "image relationship to XML");
-	ck_assert_ptr_null(zip_get(res.out, res.out_len, "word/media/pic.xml", NULL));
+	ck_assert_ptr_null(tu_zip_get(res.out, res.out_len, "word/media/pic.xml", NULL));
 	ck_assert(tu_report_has(&res, "removed", "not an image"));
 	mg_result_free(&res);
 	free(zip);
@@ -606,12 +540,12 @@ START_TEST(ooxml_other_image_types)
 	e[n++] = (entry){ "word/document.xml", doc->str, 0 };
 	e[n++] = (entry){ "word/_rels/document.xml.rels", rels->str, 0 };
 	n += sizeof(media) / sizeof(media[0]);
-	zip = make_zip(e, n, &len);
+	zip = tu_make_zip(e, n, &len);
 	ck_assert_msg(tu_sanitize(zip, len, "m.docx", MG_MODE_DEFAULT, &res) == MG_OK, "%s",
 	              res.reason);
-	out_doc = zip_get(res.out, res.out_len, "word/document.xml", NULL);
-	out_rels = zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
-	out_types = zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
+	out_doc = tu_zip_get(res.out, res.out_len, "word/document.xml", NULL);
+	out_rels = tu_zip_get(res.out, res.out_len, "word/_rels/document.xml.rels", NULL);
+	out_types = tu_zip_get(res.out, res.out_len, "[Content_Types].xml", NULL);
 	for (size_t i = 0; i < sizeof(media) / sizeof(media[0]); i++) {
 		char id[16];
 
@@ -620,10 +554,10 @@ START_TEST(ooxml_other_image_types)
 			ck_assert_ptr_nonnull(strstr(out_doc, id));
 			ck_assert_ptr_nonnull(strstr(out_rels, "media/f.png"));
 			ck_assert_ptr_nonnull(strstr(out_types, "/word/media/f.png\" ContentType=\"image/png\""));
-			ck_assert_ptr_null(zip_get(res.out, res.out_len, names[i], NULL));
+			ck_assert_ptr_null(tu_zip_get(res.out, res.out_len, names[i], NULL));
 		} else {
 			ck_assert_msg(!strstr(out_doc, id), "%s still referenced", media[i].file);
-			ck_assert_ptr_null(zip_get(res.out, res.out_len, names[i], NULL));
+			ck_assert_ptr_null(tu_zip_get(res.out, res.out_len, names[i], NULL));
 			ck_assert_msg(!strstr(out_types, media[i].type), "%s type stays", media[i].file);
 			ck_assert_msg(tu_report_has(&res, "removed", media[i].why), "%s: no '%s'",
 			              media[i].file, media[i].why);
@@ -691,7 +625,7 @@ static unsigned char *make_odt(const char *svg_name, const void *svg, size_t svg
 		{ svg_name, svg, svg_len },
 		{ "Pictures/fallback.png", png2, sizeof(png2) },
 	};
-	unsigned char *zip = make_zip(e, sizeof(e) / sizeof(e[0]), len);
+	unsigned char *zip = tu_make_zip(e, sizeof(e) / sizeof(e[0]), len);
 
 	g_free(content);
 	g_free(manifest);
@@ -723,9 +657,9 @@ START_TEST(odt_svg_dropped_png_kept)
 	ck_assert_str_eq(res.out_ext, "odt");
 	ck_assert_int_eq(assert_zip_clean(res.out, res.out_len, name), drawn[_i] ? 2 : 1);
 	if (!drawn[_i] || strcmp(drawn[_i], name) != 0)
-		ck_assert_ptr_null(zip_get(res.out, res.out_len, name, NULL));
-	content = zip_get(res.out, res.out_len, "content.xml", NULL);
-	manifest = zip_get(res.out, res.out_len, "META-INF/manifest.xml", NULL);
+		ck_assert_ptr_null(tu_zip_get(res.out, res.out_len, name, NULL));
+	content = tu_zip_get(res.out, res.out_len, "content.xml", NULL);
+	manifest = tu_zip_get(res.out, res.out_len, "META-INF/manifest.xml", NULL);
 	ck_assert_ptr_nonnull(strstr(content, "Pictures/fallback.png"));
 	ck_assert_ptr_nonnull(strstr(content, "Before the picture."));
 	ck_assert_ptr_nonnull(strstr(manifest, "Pictures/fallback.png"));
@@ -734,7 +668,7 @@ START_TEST(odt_svg_dropped_png_kept)
 		char *listed = g_strdup_printf("manifest:full-path=\"%s\" manifest:media-type=\"image/png\"",
 		                              drawn[_i]);
 		size_t n = 0;
-		char *png = zip_get(res.out, res.out_len, drawn[_i], &n);
+		char *png = tu_zip_get(res.out, res.out_len, drawn[_i], &n);
 
 		ck_assert_msg(png && n > 8 && memcmp(png, "\x89PNG", 4) == 0, "%s", drawn[_i]);
 		ck_assert_msg(strstr(content, want) != NULL, "%s: %s", name, content);
@@ -776,27 +710,27 @@ START_TEST(archive_svg_members_drawn)
 	/* every SVG member comes out as a PNG under a PNG name */
 	static const char *const drawn[] = { "pics/a.png", "pics/logo.png", "pics/d.png",
 		                             "pics/e.png", "pics/real.png" };
-	unsigned char *zip = make_zip(e, sizeof(e) / sizeof(e[0]), &len);
+	unsigned char *zip = tu_make_zip(e, sizeof(e) / sizeof(e[0]), &len);
 	mg_result res;
 	char *notes;
 
 	ck_assert_msg(tu_sanitize(zip, len, "pics.zip", MG_MODE_DEFAULT, &res) == MG_OK, "%s",
 	              res.reason);
 	ck_assert_int_eq(assert_zip_clean(res.out, res.out_len, "zip"), 5);
-	notes = zip_get(res.out, res.out_len, "notes.txt", NULL);
+	notes = tu_zip_get(res.out, res.out_len, "notes.txt", NULL);
 	ck_assert_ptr_nonnull(notes);
 	ck_assert_ptr_nonnull(strstr(notes, "meeting at ten"));
 	free(notes);
 	for (size_t i = 0; i < sizeof(drawn) / sizeof(drawn[0]); i++) {
 		size_t n = 0;
-		char *m = zip_get(res.out, res.out_len, drawn[i], &n);
+		char *m = tu_zip_get(res.out, res.out_len, drawn[i], &n);
 
 		ck_assert_msg(m && n > 8 && memcmp(m, "\x89PNG", 4) == 0, "%s", drawn[i]);
 		free(m);
 	}
 	for (size_t i = 0; i < 5; i++)
 		if (strcmp(e[i].name, "pics/logo.png") != 0)
-			ck_assert_ptr_null(zip_get(res.out, res.out_len, e[i].name, NULL));
+			ck_assert_ptr_null(tu_zip_get(res.out, res.out_len, e[i].name, NULL));
 	ck_assert_ptr_nonnull(strstr(res.report_json, "SVG markup")); /* the members' reports */
 	mg_result_free(&res);
 	free(zip);
