@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_policy.h"
 #include "internal.h"
 
 extern const mg_filter mg_filter_archive;
@@ -32,12 +33,8 @@ static void init(void)
 		{ "max_size", "8M" }, { "max_output", "16M" }, { "max_total", "32M" },
 		{ "max_parts", "200" }, { "time_limit", "10s" },
 	};
-	char *err = NULL;
 
-	policy = mg_policy_new();
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-		if (mg_policy_set(policy, limits[i][0], limits[i][1], &err) != 0)
-			abort();
+	policy = fuzz_policy(limits, sizeof(limits) / sizeof(limits[0]));
 	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	magic = magic_open(MAGIC_NONE);
 	if (!utf8 || !magic || magic_load(magic, NULL) != 0 || !mg_filter_text.run)

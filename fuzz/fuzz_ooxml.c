@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fuzz_policy.h"
 #include "internal.h"
 
 extern const mg_filter mg_filter_ooxml, mg_filter_odf, mg_filter_staroffice;
@@ -34,12 +35,8 @@ static void init(void)
 		{ "max_size", "8M" }, { "max_output", "16M" }, { "max_total", "32M" },
 		{ "max_parts", "300" }, { "time_limit", "10s" },
 	};
-	char *err = NULL;
 
-	policy = mg_policy_new();
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-		if (mg_policy_set(policy, limits[i][0], limits[i][1], &err) != 0)
-			abort();
+	policy = fuzz_policy(limits, sizeof(limits) / sizeof(limits[0]));
 	magic = magic_open(MAGIC_NONE);
 	if (!magic || magic_load(magic, NULL) != 0 || !mg_filter_image.run)
 		abort();

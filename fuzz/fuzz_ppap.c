@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_policy.h"
 #include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,12 +35,9 @@ static void init(void)
 		{ "max_size", "4M" }, { "max_output", "8M" }, { "max_total", "16M" },
 		{ "max_parts", "100" }, { "time_limit", "10s" }, { "max_spin_count", "100000" },
 	};
-	mg_policy *p = mg_policy_new();
+	mg_policy *p = fuzz_policy(limits, sizeof(limits) / sizeof(limits[0]));
 	char *err = NULL;
 
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-		if (mg_policy_set(p, limits[i][0], limits[i][1], &err) != 0)
-			abort();
 	core = mg_core_new(p, &err);
 	mg_policy_free(p);
 	if (!core)

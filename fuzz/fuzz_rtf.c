@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_policy.h"
 #include "internal.h"
 
 extern const mg_filter mg_filter_rtf;
@@ -26,21 +27,8 @@ static void init(void)
 		{ "max_size", "8M" }, { "max_output", "16M" }, { "max_parts", "2000" },
 		{ "time_limit", "10s" },
 	};
-	char *err = NULL;
 
-	policy = mg_policy_new();
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-		if (mg_policy_set(policy, limits[i][0], limits[i][1], &err) != 0)
-			abort();
-}
-
-static void check_text(const mg_buf *b)
-{
-	if (!g_utf8_validate((const char *)b->data, (gssize)b->len, NULL))
-		abort();
-	for (size_t i = 0; i < b->len; i++)
-		if (b->data[i] < 0x20 && b->data[i] != '\n' && b->data[i] != '\t')
-			abort();
+	policy = fuzz_policy(limits, sizeof(limits) / sizeof(limits[0]));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -65,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx.report = mg_report_new(NULL, &item);
 	mg_out_init(&out, policy->max_output);
 	if (mg_filter_rtf.run(&ctx, &item, MG_ACT_TEXT, &out) == MG_OK && ctx.status == MG_OK)
-		check_text(&out.data);
+		fuzz_check_text(&out.data);
 	mg_out_free(&out);
 	json_decref(ctx.report);
 	free(copy);
