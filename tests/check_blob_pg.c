@@ -63,7 +63,7 @@ static void setup(void)
 	snprintf(root, sizeof(root), "/tmp/mugai-bpg-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(root));
 	if (getenv("MUGAI_TEST_PG_URI") && *getenv("MUGAI_TEST_PG_URI"))
-		pg_sql("DROP TABLE IF EXISTS mq_items, mq_audit, mq_users, mq_schema, mq_chunks");
+		ts_pg_wipe();
 }
 
 static void teardown(void)

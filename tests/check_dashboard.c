@@ -8,7 +8,6 @@
  * nothing.
  */
 #include <check.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "testutil_store.h"
 #include "web_internal.h"
 
 #define ORIGINAL "From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n"
@@ -81,28 +81,6 @@ static void label(int64_t t, bool month, char *out, size_t size)
 		strftime(out, size, "%Y-%m-%d", &tm);
 }
 
-/* SQLite, and PostgreSQL too when MUGAI_TEST_PG_URI names a database
- * the tests may wipe (tests/integration/quarantine_pg.sh). */
-static int backends(void)
-{
-	const char *pg = getenv("MUGAI_TEST_PG_URI");
-
-	return pg && *pg ? 2 : 1;
-}
-
-static void pg_wipe(void)
-{
-	PGconn *c = PQconnectdb(getenv("MUGAI_TEST_PG_URI"));
-	PGresult *r;
-
-	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "pg: %s", PQerrorMessage(c));
-	r = PQexec(c, "SET client_min_messages = warning;"
-	              "DROP TABLE IF EXISTS mq_items, mq_audit, mq_users, mq_schema");
-	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "pg: %s", PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
-}
-
 /* Called first by each test with its backend (the loop index). */
 static void setup(int backend)
 {
@@ -115,7 +93,7 @@ static void setup(int backend)
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_dashboard.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	if (backend == 1) {
-		pg_wipe();
+		ts_pg_wipe();
 		snprintf(uri, sizeof(uri), "%s", getenv("MUGAI_TEST_PG_URI"));
 	} else {
 		snprintf(uri, sizeof(uri), "sqlite:%s/index.db", tmpdir);
@@ -585,12 +563,12 @@ Suite *mugai_suite(void)
 
 	tcase_add_test(units, csv_cells);
 	tcase_add_checked_fixture(pages, NULL, teardown);
-	tcase_add_loop_test(pages, counts_by_day_month_channel_verdict, 0, backends());
-	tcase_add_loop_test(pages, labels_escaped, 0, backends());
-	tcase_add_loop_test(pages, csv_items_filtered_and_defanged, 0, backends());
-	tcase_add_loop_test(pages, csv_audit_whole_chain, 0, backends());
-	tcase_add_loop_test(pages, who_may_see_and_get_changes_nothing, 0, backends());
-	tcase_add_loop_test(pages, paging_after_the_last_row, 0, backends());
+	tcase_add_loop_test(pages, counts_by_day_month_channel_verdict, 0, ts_backends());
+	tcase_add_loop_test(pages, labels_escaped, 0, ts_backends());
+	tcase_add_loop_test(pages, csv_items_filtered_and_defanged, 0, ts_backends());
+	tcase_add_loop_test(pages, csv_audit_whole_chain, 0, ts_backends());
+	tcase_add_loop_test(pages, who_may_see_and_get_changes_nothing, 0, ts_backends());
+	tcase_add_loop_test(pages, paging_after_the_last_row, 0, ts_backends());
 	suite_add_tcase(s, units);
 	suite_add_tcase(s, pages);
 	return s;

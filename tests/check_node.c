@@ -8,8 +8,6 @@
  * the tests may wipe.
  */
 #include <check.h>
-#include <libpq-fe.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,39 +16,10 @@
 
 #include "quarantine.h"
 #include "testutil.h"
+#include "testutil_store.h"
 
 static char root[256], uri[1024];
 static int pg;
-
-static void quiet(void *arg, const char *msg)
-{
-}
-
-/* SQL behind the store's back, as an operator's old version (or an
- * intruder) would run it. */
-static void raw_sql(const char *sql)
-{
-	if (pg) {
-		PGconn *c = PQconnectdb(uri);
-		PGresult *r;
-
-		ck_assert_msg(PQstatus(c) == CONNECTION_OK, "pg: %s", PQerrorMessage(c));
-		PQsetNoticeProcessor(c, quiet, NULL);
-		r = PQexec(c, sql);
-		ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "pg: %s: %s", sql,
-		              PQresultErrorMessage(r));
-		PQclear(r);
-		PQfinish(c);
-	} else {
-		sqlite3 *db;
-		char *msg = NULL;
-
-		ck_assert_int_eq(sqlite3_open(uri + strlen("sqlite:"), &db), SQLITE_OK);
-		ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "sqlite: %s: %s",
-		              sql, msg);
-		sqlite3_close(db);
-	}
-}
 
 static void env_open(int backend)
 {
@@ -59,8 +28,7 @@ static void env_open(int backend)
 	pg = backend == 1;
 	if (pg) {
 		snprintf(uri, sizeof(uri), "%s", getenv("MUGAI_TEST_PG_URI"));
-		raw_sql("DROP TABLE IF EXISTS mq_items, mq_audit, mq_users, mq_schema, mq_chunks,"
-		        " mq_unlock_tokens");
+		ts_pg_wipe();
 	} else {
 		snprintf(uri, sizeof(uri), "sqlite:%s/q.db", root);
 	}
@@ -167,9 +135,9 @@ START_TEST(old_index_upgraded_in_place)
 	put(s, "old-2");
 	mq_close(s);
 	/* back to the version-1 shape */
-	raw_sql("ALTER TABLE mq_items DROP COLUMN node");
-	raw_sql("ALTER TABLE mq_audit DROP COLUMN node");
-	raw_sql("UPDATE mq_schema SET version = 1");
+	ts_sql(uri, "ALTER TABLE mq_items DROP COLUMN node", NULL, 0);
+	ts_sql(uri, "ALTER TABLE mq_audit DROP COLUMN node", NULL, 0);
+	ts_sql(uri, "UPDATE mq_schema SET version = 1", NULL, 0);
 
 	s = open_as("gw-new");
 	expect_node(s, "old-1", "");
@@ -202,7 +170,7 @@ START_TEST(node_cannot_be_edited_unseen)
 	put(s, "x-1");
 	put(s, "x-2");
 	expect_chain(s, 1);
-	raw_sql(edits[_i % 2]);
+	ts_sql(uri, edits[_i % 2], NULL, 0);
 	expect_chain(s, 0);
 	mq_close(s);
 	env_close();

@@ -9,8 +9,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <libpq-fe.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +21,7 @@
 #include "blob.h"
 #include "quarantine.h"
 #include "testutil.h"
+#include "testutil_store.h"
 
 #define PW "correct horse battery"
 #define DAY (24 * 3600)
@@ -34,47 +33,6 @@ struct env {
 	int pg;
 	mq_store *s;
 };
-
-static int backends(void)
-{
-	const char *pg = getenv("MUGAI_TEST_PG_URI");
-
-	return pg && *pg ? 2 : 1;
-}
-
-static void quiet(void *arg, const char *msg)
-{
-}
-
-static void pg_sql(const char *sql)
-{
-	PGconn *c = PQconnectdb(getenv("MUGAI_TEST_PG_URI"));
-	PGresult *r;
-
-	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "pg: %s", PQerrorMessage(c));
-	PQsetNoticeProcessor(c, quiet, NULL);
-	r = PQexec(c, sql);
-	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "pg: %s: %s", sql,
-	              PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
-}
-
-/* Edits the index behind the store's back, as an intruder would. */
-static void raw_sql(struct env *e, const char *sql)
-{
-	sqlite3 *db;
-	char *msg = NULL;
-
-	if (e->pg) {
-		pg_sql(sql);
-		return;
-	}
-	ck_assert_int_eq(sqlite3_open(e->uri + strlen("sqlite:"), &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 10000);
-	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "sqlite: %s", msg);
-	sqlite3_close(db);
-}
 
 static mq_store *open_store(struct env *e)
 {
@@ -94,7 +52,7 @@ static void env_open(struct env *e, int backend)
 	e->pg = backend == 1;
 	if (e->pg) {
 		snprintf(e->uri, sizeof(e->uri), "%s", getenv("MUGAI_TEST_PG_URI"));
-		pg_sql("DROP TABLE IF EXISTS mq_items, mq_audit, mq_users, mq_schema");
+		ts_pg_wipe();
 	} else {
 		snprintf(e->uri, sizeof(e->uri), "sqlite:%s/index/q.db", e->root);
 	}
@@ -897,7 +855,7 @@ START_TEST(one_release_at_a_time)
 	/* another approver's release is under way (its claim still valid) */
 	snprintf(sql, sizeof(sql), "UPDATE mq_items SET claim_until = %lld WHERE item_id = 'i-1'",
 	         (long long)time(NULL) + 200);
-	raw_sql(&e, sql);
+	ts_sql(e.uri, sql, NULL, 0);
 	ck_assert_int_eq(mq_approve(e.s, "bob", "i-1", &err), MQ_E_REFUSED);
 	ck_assert_ptr_nonnull(strstr(err, "already under way"));
 	ck_assert_int_eq(mq_deny(e.s, "carol", "i-1", "no", &err), MQ_E_REFUSED);
@@ -907,7 +865,7 @@ START_TEST(one_release_at_a_time)
 	/* that approver crashed: the claim expires and the release can go on */
 	snprintf(sql, sizeof(sql), "UPDATE mq_items SET claim_until = %lld WHERE item_id = 'i-1'",
 	         (long long)time(NULL) - 1);
-	raw_sql(&e, sql);
+	ts_sql(e.uri, sql, NULL, 0);
 	ck_assert_int_eq(mq_approve(e.s, "bob", "i-1", &err), MQ_OK);
 	ck_assert_int_eq(h.calls, 1);
 	ck_assert_int_eq(status_of(e.s, "i-1"), MQ_RELEASED);
@@ -1158,7 +1116,7 @@ START_TEST(verify_catches_an_edited_entry)
 	env_open(&e, _i);
 	some_history(e.s);
 	verify_whole(e.s, 10);
-	raw_sql(&e, "UPDATE mq_audit SET detail = 'harmless' WHERE seq = 10");
+	ts_sql(e.uri, "UPDATE mq_audit SET detail = 'harmless' WHERE seq = 10", NULL, 0);
 	expect_broken(e.s, 10, "entry 10 was altered");
 	env_close(&e);
 }
@@ -1171,11 +1129,11 @@ START_TEST(verify_catches_a_rehashed_entry)
 	env_open(&e, _i);
 	some_history(e.s);
 	/* an intruder who also fixes the entry's own hash breaks the next link */
-	raw_sql(&e, "UPDATE mq_audit SET actor = 'carol', hash = '0000000000000000000000000000000"
-	            "000000000000000000000000000000000' WHERE seq = 8");
+	ts_sql(e.uri, "UPDATE mq_audit SET actor = 'carol', hash = '0000000000000000000000000000000"
+	            "000000000000000000000000000000000' WHERE seq = 8", NULL, 0);
 	expect_broken(e.s, 8, "altered");
-	raw_sql(&e, "UPDATE mq_audit SET prev = '0000000000000000000000000000000000000000000000000"
-	            "000000000000000' WHERE seq = 8");
+	ts_sql(e.uri, "UPDATE mq_audit SET prev = '0000000000000000000000000000000000000000000000000"
+	            "000000000000000' WHERE seq = 8", NULL, 0);
 	expect_broken(e.s, 8, "does not follow entry 7");
 	env_close(&e);
 }
@@ -1187,7 +1145,7 @@ START_TEST(verify_catches_a_removed_entry)
 
 	env_open(&e, _i);
 	some_history(e.s);
-	raw_sql(&e, "DELETE FROM mq_audit WHERE seq = 6");
+	ts_sql(e.uri, "DELETE FROM mq_audit WHERE seq = 6", NULL, 0);
 	expect_broken(e.s, 6, "expected entry 6, found 7");
 	env_close(&e);
 }
@@ -1216,15 +1174,16 @@ START_TEST(verify_items_catches_an_edited_row)
 	ck_assert_str_eq(c.bad_item, "");
 	ck_assert_uint_eq(c.items, 2);
 	/* a denied item flipped to released behind the store's back */
-	raw_sql(&e, "UPDATE mq_items SET status = 'released' WHERE item_id = 'i-2'");
+	ts_sql(e.uri, "UPDATE mq_items SET status = 'released' WHERE item_id = 'i-2'", NULL, 0);
 	expect_item_problem(e.s, 0, "i-2", "item i-2: the index says released, the log says denied");
-	raw_sql(&e, "UPDATE mq_items SET status = 'denied', decided_by = 'bob' WHERE item_id = 'i-2'");
+	ts_sql(e.uri, "UPDATE mq_items SET status = 'denied', decided_by = 'bob' WHERE item_id = 'i-2'",
+	       NULL, 0);
 	expect_item_problem(e.s, 0, "i-2", "decided by 'bob', the log says 'carol'");
-	raw_sql(&e, "UPDATE mq_items SET decided_by = 'carol' WHERE item_id = 'i-2'");
+	ts_sql(e.uri, "UPDATE mq_items SET decided_by = 'carol' WHERE item_id = 'i-2'", NULL, 0);
 	/* another original slipped under an item */
-	raw_sql(&e, "UPDATE mq_items SET sha256 = "
+	ts_sql(e.uri, "UPDATE mq_items SET sha256 = "
 	            "'ff69d80a8031e541657f5123314465d72a3d959d2b91d01458954476bb49c46b'"
-	            " WHERE item_id = 'i-1'");
+	            " WHERE item_id = 'i-1'", NULL, 0);
 	expect_item_problem(e.s, 0, "i-1", "item i-1: the index names original ff69d8");
 	env_close(&e);
 }
@@ -1263,10 +1222,10 @@ START_TEST(verify_items_catches_an_inserted_row)
 
 	env_open(&e, _i);
 	some_history(e.s);
-	raw_sql(&e, "INSERT INTO mq_items (item_id, sha256, channel, sender, recipients, subject,"
+	ts_sql(e.uri, "INSERT INTO mq_items (item_id, sha256, channel, sender, recipients, subject,"
 	            " verdict, reasons, size, received, status, report) SELECT 'i-0', sha256,"
 	            " channel, sender, recipients, subject, verdict, reasons, size, received,"
-	            " 'quarantined', report FROM mq_items WHERE item_id = 'i-1'");
+	            " 'quarantined', report FROM mq_items WHERE item_id = 'i-1'", NULL, 0);
 	expect_item_problem(e.s, 0, "i-0", "never stored by the log");
 	env_close(&e);
 }
@@ -1351,7 +1310,7 @@ Suite *mugai_suite(void)
 	TCase *review = tcase_create("review");
 	TCase *audit = tcase_create("audit");
 	TCase *conc = tcase_create("concurrency");
-	int nb = backends();
+	int nb = ts_backends();
 
 	tcase_add_loop_test(store, same_original_stored_once, 0, nb);
 	tcase_add_test(store, bad_store_dir_is_an_error);

@@ -8,8 +8,6 @@
  * tests/integration/quarantine_pg.sh).
  */
 #include <check.h>
-#include <libpq-fe.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 
 #include "quarantine.h"
 #include "testutil.h"
+#include "testutil_store.h"
 
 struct env {
 	char root[256];
@@ -26,54 +25,6 @@ struct env {
 	int pg;
 	mq_store *s;
 };
-
-static int backends(void)
-{
-	const char *pg = getenv("MUGAI_TEST_PG_URI");
-
-	return pg && *pg ? 2 : 1;
-}
-
-static void quiet(void *arg, const char *msg)
-{
-}
-
-/* Runs one statement behind the store's back; returns the first cell of
- * the first row (or "") in out when out is not NULL. */
-static void raw_sql(struct env *e, const char *sql, char *out, size_t outlen)
-{
-	if (out)
-		out[0] = 0;
-	if (e->pg) {
-		PGconn *c = PQconnectdb(getenv("MUGAI_TEST_PG_URI"));
-		PGresult *r;
-
-		ck_assert_msg(PQstatus(c) == CONNECTION_OK, "pg: %s", PQerrorMessage(c));
-		PQsetNoticeProcessor(c, quiet, NULL);
-		r = PQexec(c, sql);
-		ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK ||
-		                      PQresultStatus(r) == PGRES_TUPLES_OK,
-		              "pg: %s: %s", sql, PQresultErrorMessage(r));
-		if (out && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
-			snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
-		PQclear(r);
-		PQfinish(c);
-		return;
-	}
-	{
-		sqlite3 *db;
-		sqlite3_stmt *st;
-
-		ck_assert_int_eq(sqlite3_open(e->uri + strlen("sqlite:"), &db), SQLITE_OK);
-		sqlite3_busy_timeout(db, 10000);
-		ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "sqlite: %s",
-		              sqlite3_errmsg(db));
-		if (sqlite3_step(st) == SQLITE_ROW && out && sqlite3_column_text(st, 0))
-			snprintf(out, outlen, "%s", sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		sqlite3_close(db);
-	}
-}
 
 static void env_open(struct env *e, int backend)
 {
@@ -86,8 +37,7 @@ static void env_open(struct env *e, int backend)
 	e->pg = backend == 1;
 	if (e->pg) {
 		snprintf(e->uri, sizeof(e->uri), "%s", getenv("MUGAI_TEST_PG_URI"));
-		raw_sql(e, "DROP TABLE IF EXISTS mq_items, mq_audit, mq_users, mq_schema, "
-		           "mq_unlock_tokens", NULL, 0);
+		ts_pg_wipe();
 	} else {
 		snprintf(e->uri, sizeof(e->uri), "sqlite:%s/index/q.db", e->root);
 	}
@@ -186,7 +136,7 @@ START_TEST(create_lookup_consume)
 	ck_assert_uint_eq(strlen(t.tag), 8);
 
 	/* the index holds the hash, never the token */
-	raw_sql(&e, "SELECT token_sha256 FROM mq_unlock_tokens", hash, sizeof(hash));
+	ts_sql(e.uri, "SELECT token_sha256 FROM mq_unlock_tokens", hash, sizeof(hash));
 	ck_assert_uint_eq(strlen(hash), 64);
 	ck_assert_ptr_null(strstr(hash, tok));
 	ck_assert_int_eq(strncmp(hash, t.tag, 8), 0);
@@ -275,7 +225,7 @@ START_TEST(expired_link_is_refused)
 	ck_assert_int_eq(mq_unlock_token_lookup(e.s, tok, &t, NULL), MQ_OK);
 	ck_assert_int_eq(t.expires - t.created, 60);
 	/* its ttl over, as the clock would make it */
-	raw_sql(&e, "UPDATE mq_unlock_tokens SET expires = created - 1", NULL, 0);
+	ts_sql(e.uri, "UPDATE mq_unlock_tokens SET expires = created - 1", NULL, 0);
 	ck_assert_int_eq(mq_unlock_token_lookup(e.s, tok, &t, &err), MQ_E_REFUSED);
 	ck_assert_int_eq(t.state, MQ_TOKEN_EXPIRED);
 	ck_assert_ptr_nonnull(strstr(err, "expired"));
@@ -354,7 +304,7 @@ START_TEST(bad_links_and_items_refused)
 		make_token(e.s, "enc-5", "a@lg.example.jp", tok);
 		ck_assert_int_eq(mq_purge(e.s, NULL, test_now() + 10, &purged, NULL), MQ_OK);
 		ck_assert_uint_ge(purged, 1);
-		raw_sql(&e, "SELECT COUNT(*) FROM mq_unlock_tokens", n, sizeof(n));
+		ts_sql(e.uri, "SELECT COUNT(*) FROM mq_unlock_tokens", n, sizeof(n));
 		ck_assert_str_eq(n, "0");
 		ck_assert_int_eq(mq_unlock_token_lookup(e.s, tok, &t, NULL), MQ_E_NOTFOUND);
 	}
@@ -439,7 +389,7 @@ Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("unlock_token");
 	TCase *tc = tcase_create("tokens");
-	int nb = backends();
+	int nb = ts_backends();
 
 	tcase_add_loop_test(tc, create_lookup_consume, 0, nb);
 	tcase_add_loop_test(tc, each_recipient_has_a_link, 0, nb);
