@@ -9,7 +9,6 @@
  */
 #include <check.h>
 #include <fcntl.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,36 +25,17 @@
 
 static char root[256];
 
-static void quiet(void *arg, const char *msg)
-{
-}
-
-static PGresult *pg_query(const char *sql)
-{
-	PGconn *c = PQconnectdb(getenv("MUGAI_TEST_PG_URI"));
-	PGresult *r;
-
-	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "pg: %s", PQerrorMessage(c));
-	PQsetNoticeProcessor(c, quiet, NULL);
-	r = PQexec(c, sql);
-	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK,
-	              "pg: %s: %s", sql, PQresultErrorMessage(r));
-	PQfinish(c);
-	return r;
-}
-
 static void pg_sql(const char *sql)
 {
-	PQclear(pg_query(sql));
+	ts_sql(ts_pg_uri(), sql, NULL, 0);
 }
 
 static long pg_long(const char *sql)
 {
-	PGresult *r = pg_query(sql);
-	long v = atol(PQgetvalue(r, 0, 0));
+	char cell[32];
 
-	PQclear(r);
-	return v;
+	ts_sql(ts_pg_uri(), sql, cell, sizeof(cell));
+	return atol(cell);
 }
 
 static void setup(void)
