@@ -150,7 +150,7 @@ static int read_passwords(struct job *job, const char *path)
 
 static void free_passwords(struct job *job)
 {
-	mg_password_list_free(job->passwords, job->n_passwords);
+	mg_password_found_free(job->passwords, job->n_passwords);
 	job->passwords = NULL;
 	job->n_passwords = 0;
 }

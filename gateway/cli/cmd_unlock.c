@@ -186,7 +186,7 @@ int mg_cli_unlock(struct mq_store *s, const struct mg_config *c, const char *id,
 	if (u.worker)
 		rc = run_unlock(&u, user_pwfile, cand_file);
 	mg_worker_free(u.worker);
-	mg_password_list_free(u.cands, u.ncands);
+	mg_password_found_free(u.cands, u.ncands);
 	free(u.original);
 	mq_item_free(&u.item);
 	mg_result_free(&u.res);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "mugai.h"
 #include "password_file.h"
 
 static int add(char ***list, size_t *n, const char *line, size_t len)
@@ -47,7 +48,7 @@ char **mg_password_file_read(const char *path, size_t *n, char **err)
 		size_t k = (size_t)((cr ? cr : stop) - p);
 
 		if (k > 0 && add(&list, n, p, k) < 0) {
-			mg_password_list_free(list, *n);
+			mg_password_found_free(list, *n);
 			list = NULL;
 			*err = strdup("out of memory");
 		}
@@ -56,17 +57,4 @@ char **mg_password_file_read(const char *path, size_t *n, char **err)
 	explicit_bzero(data, len);
 	free(data);
 	return list;
-}
-
-void mg_password_list_free(char **list, size_t n)
-{
-	if (!list)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (list[i]) {
-			explicit_bzero(list[i], strlen(list[i]));
-			free(list[i]);
-		}
-	}
-	free(list);
 }

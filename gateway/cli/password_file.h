@@ -13,9 +13,8 @@
 /* The candidates of path: line ends (LF or CRLF) and a leading UTF-8
  * byte-order mark (Windows Notepad) dropped, empty lines skipped.  A
  * non-NULL array (maybe of none) with *n, or NULL with *err (free() it).
- * The file's bytes are wiped from memory once read. */
+ * The file's bytes are wiped from memory once read.  The list is wiped and
+ * freed by mg_password_found_free (mugai.h), as the core's own are. */
 char **mg_password_file_read(const char *path, size_t *n, char **err);
-/* Wipes and frees the list. */
-void mg_password_list_free(char **list, size_t n);
 
 #endif
