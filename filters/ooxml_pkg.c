@@ -488,17 +488,6 @@ int mg_xml_write(xmlDocPtr doc, mg_buf *out)
 
 /* ---- names ---- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes into out (at most cap - 1 bytes); -1 on a bad escape,
  * an encoded NUL, slash or backslash, or a too long result. */
 static int pct_decode(const char *in, char *out, size_t cap)
@@ -509,7 +498,8 @@ static int pct_decode(const char *in, char *out, size_t cap)
 		int c = (unsigned char)in[i];
 
 		if (c == '%') {
-			int hi = hexval(in[i + 1]), lo = hi < 0 ? -1 : hexval(in[i + 2]);
+			int hi = g_ascii_xdigit_value(in[i + 1]);
+			int lo = hi < 0 ? -1 : g_ascii_xdigit_value(in[i + 2]);
 
 			if (hi < 0 || lo < 0)
 				return -1;

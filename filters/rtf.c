@@ -385,17 +385,6 @@ static void control_word(struct rtf *r)
 	word(r, w, has, p);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void control_symbol(struct rtf *r, unsigned char c)
 {
 	if (c == '*') { /* the destination that follows may be ignored */
@@ -404,8 +393,8 @@ static void control_symbol(struct rtf *r, unsigned char c)
 	}
 	r->group_start = false;
 	if (c == '\'') {
-		int hi = r->pos < r->len ? hexval(r->d[r->pos]) : -1;
-		int lo = r->pos + 1 < r->len ? hexval(r->d[r->pos + 1]) : -1;
+		int hi = r->pos < r->len ? g_ascii_xdigit_value((gchar)r->d[r->pos]) : -1;
+		int lo = r->pos + 1 < r->len ? g_ascii_xdigit_value((gchar)r->d[r->pos + 1]) : -1;
 
 		if (hi >= 0 && lo >= 0) {
 			r->pos += 2;
