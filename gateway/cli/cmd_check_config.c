@@ -11,13 +11,12 @@ int mg_cmd_check_config(int argc, char **argv)
 	mg_config *c;
 	char *text, *err = NULL;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: mugai check-config [-c FILE] [-o section.key=value ...]\n\n"
-			       "Reads the configuration like mugaid does, reports the first error\n"
-			       "and exits 1, or prints the effective configuration and exits 0.\n");
-			return 0;
-		}
+	if (mg_cli_asks_help(argc, argv)) {
+		printf("usage: mugai check-config [-c FILE] [-o section.key=value ...]\n\n"
+		       "Reads the configuration like mugaid does, reports the first error\n"
+		       "and exits 1, or prints the effective configuration and exits 0.\n");
+		return 0;
+	}
 	c = mg_config_from_args(&argc, argv);
 	if (!c)
 		return 1;

@@ -118,11 +118,10 @@ int mg_cmd_token(int argc, char **argv)
 	mq_store *s;
 	int opt, rc;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		}
+	if (mg_cli_asks_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
 	if (!(c = mg_config_from_args(&argc, argv)))
 		return 1;
 	optind = 1;

@@ -288,11 +288,10 @@ int mg_cmd_user(int argc, char **argv)
 	mq_store *s;
 	int opt, rc;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		}
+	if (mg_cli_asks_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
 	c = mg_config_from_args(&argc, argv);
 	if (!c)
 		return 1;

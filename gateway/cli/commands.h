@@ -12,6 +12,10 @@ int mg_cmd_keygen(int argc, char **argv);
 int mg_cmd_report(int argc, char **argv);
 int mg_cmd_token(int argc, char **argv);
 
+/* Whether any argument after the command's name is --help or -h
+ * (cli_help.c): asked before the configuration is read. */
+int mg_cli_asks_help(int argc, char **argv);
+
 /* Shared by the quarantine and user commands (cmd_user.c). */
 struct mg_config;
 struct mq_store;
