@@ -115,7 +115,7 @@ static int set_ocr_languages(mg_policy *p, const struct key *k, const char *valu
 		ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' || *c == '+';
 	if (!ok) {
 		*err = mg_strf("policy.%s: '%s' is not a list of language names like jpn+eng", k->name,
-		            value);
+		               value);
 		return -1;
 	}
 	memcpy(p->ocr_languages, value, n + 1);
@@ -152,7 +152,7 @@ static int set_limit(mg_policy *p, const struct key *k, const char *value, char 
 	case K_PATH:
 		if (strlen(value) >= sizeof(p->allow_sha256)) {
 			*err = mg_strf("policy.%s: path longer than %zu bytes", k->name,
-			            sizeof(p->allow_sha256) - 1);
+			               sizeof(p->allow_sha256) - 1);
 			return -1;
 		}
 		snprintf((char *)field, sizeof(p->allow_sha256), "%s", value);

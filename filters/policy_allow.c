@@ -113,9 +113,9 @@ mg_allowlist *mg_allowlist_read(const char *path, char **err)
 			continue;
 		if (rc < 0 || l->n >= MAX_ENTRIES || add(l, hex) < 0) {
 			*err = mg_strf("policy.allow_sha256 %s:%u: %s", path, lineno,
-			            rc < 0 ? "not a SHA-256 in hex (64 digits, as sha256sum writes)"
-			                   : l->n >= MAX_ENTRIES ? "more than 1000000 hashes"
-			                                         : "out of memory");
+			               rc < 0 ? "not a SHA-256 in hex (64 digits, as sha256sum writes)"
+			                      : l->n >= MAX_ENTRIES ? "more than 1000000 hashes"
+			                                            : "out of memory");
 			goto fail;
 		}
 	}

@@ -92,7 +92,7 @@ int mg_checkpoint_secret(const mg_config *c, int create, unsigned char sk[64], c
 	if (errno == ENOENT && create)
 		return make_key(c, sk, err);
 	*err = mg_strf("audit.checkpoint_key %s: %s", c->audit_checkpoint_key,
-	            errno == ENOENT ? "no such file (no checkpoint taken yet?)" : "not a key");
+	               errno == ENOENT ? "no such file (no checkpoint taken yet?)" : "not a key");
 	return -1;
 }
 

@@ -102,7 +102,7 @@ int mg_banks_section(mg_banks *b, const char *section, char **err)
 		return 0;
 	if (strncmp(section, "policy:", 7) == 0 && seen_before(b, section)) {
 		*err = mg_strf("[%s]: the bank '%s' is defined twice (one section per bank)",
-		                     section, section + 7);
+		               section, section + 7);
 		return -1;
 	}
 	free(b->last_section);
@@ -212,7 +212,7 @@ int mg_banks_set(mg_banks *b, const char *name, const char *key, const char *val
 	*err = NULL;
 	if (!name_ok(name) || strcmp(name, "default") == 0) {
 		*err = mg_strf("[policy:%s]: a bank's name is 1 to 31 lowercase letters, digits, "
-		                     "- or _, and not 'default' (that is [policy])", name);
+		               "- or _, and not 'default' (that is [policy])", name);
 		return -1;
 	}
 	if (check_key(name, key, value, err) < 0)
@@ -296,8 +296,8 @@ int mg_banks_resolve(mg_banks *b, const mg_policy *base, char **err)
 	for (size_t i = 0; i < b->nrules; i++)
 		if (bank_index(b, b->rules[i].bank, &b->rules[i].index) < 0) {
 			*err = mg_strf("rules: '%s': no bank '%s' (define it in a [policy:%s] "
-			                     "section, or name default)", b->rules[i].text,
-			                     b->rules[i].bank, b->rules[i].bank);
+			               "section, or name default)", b->rules[i].text,
+			               b->rules[i].bank, b->rules[i].bank);
 			return -1;
 		}
 	return 0;

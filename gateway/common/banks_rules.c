@@ -86,8 +86,8 @@ int mg_rule_parse(struct mg_rule *r, const char *bank, const char *spec, char **
 	len = strcspn(p, " \t");
 	if (parse_selector(p, len, &r->sel) < 0) {
 		*err = mg_strf("rules: '%s': '%.*s' is not a selector (recipient, "
-		                     "recipient_domain, sender, sender_domain, channel, drop_folder)",
-		                     r->text, (int)len, p);
+		               "recipient_domain, sender, sender_domain, channel, drop_folder)",
+		               r->text, (int)len, p);
 		goto fail;
 	}
 	for (p += len;; p += len) {
@@ -102,13 +102,13 @@ int mg_rule_parse(struct mg_rule *r, const char *bank, const char *spec, char **
 			goto oom;
 		if ((why = bad_value(r->sel, r->values[r->nvalues - 1])) != NULL) {
 			*err = mg_strf("rules: '%s': '%s' is not %s", r->text,
-			                     r->values[r->nvalues - 1], why);
+			               r->values[r->nvalues - 1], why);
 			goto fail;
 		}
 	}
 	if (!r->nvalues) {
 		*err = mg_strf("rules: '%s': %s needs at least one value", r->text,
-		                     mg_selector_name(r->sel));
+		               mg_selector_name(r->sel));
 		goto fail;
 	}
 	return 0;

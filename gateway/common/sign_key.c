@@ -119,7 +119,7 @@ static mg_sign_key *key_page(char **err)
 	if (madvise(k, len, MADV_WIPEONFORK) < 0) {
 		/* without it a forked worker would inherit the key: refused */
 		*err = mg_strf("MADV_WIPEONFORK: %s (Linux 4.14 or later is needed to keep the signing "
-		            "key out of the workers)", strerror(errno));
+		               "key out of the workers)", strerror(errno));
 		munmap(k, len);
 		return NULL;
 	}
@@ -143,7 +143,7 @@ mg_sign_key *mg_sign_key_load(const char *path, char **err)
 		return NULL;
 	if (mg_key_read_hex(path, k->sk, sizeof(k->sk)) < 0) {
 		*err = mg_strf("%s: %s", path, errno == EINVAL ? "not an Ed25519 secret key in hex "
-		                                             "(made by mugai keygen)" : strerror(errno));
+		               "(made by mugai keygen)" : strerror(errno));
 		mg_sign_key_free(k);
 		return NULL;
 	}
