@@ -25,24 +25,27 @@
 
 enum ns { NS_OTHER = 0, NS_W, NS_R, NS_O, NS_V, NS_P, NS_S, NS_A, NS_X, NS_ASVG };
 
+/* Compared by length first: most hrefs share their first 30 bytes. */
+#define NAMESPACE(href, ns) { href, sizeof(href) - 1, ns }
 static const struct {
 	const char *href;
+	size_t len;
 	enum ns ns;
 } namespaces[] = {
-	{ "http://schemas.openxmlformats.org/wordprocessingml/2006/main", NS_W },
-	{ "http://purl.oclc.org/ooxml/wordprocessingml/main", NS_W },
-	{ "http://schemas.openxmlformats.org/officeDocument/2006/relationships", NS_R },
-	{ "http://purl.oclc.org/ooxml/officeDocument/relationships", NS_R },
-	{ "urn:schemas-microsoft-com:office:office", NS_O },
-	{ "urn:schemas-microsoft-com:vml", NS_V },
-	{ "http://schemas.openxmlformats.org/presentationml/2006/main", NS_P },
-	{ "http://purl.oclc.org/ooxml/presentationml/main", NS_P },
-	{ "http://schemas.openxmlformats.org/spreadsheetml/2006/main", NS_S },
-	{ "http://purl.oclc.org/ooxml/spreadsheetml/main", NS_S },
-	{ "http://schemas.openxmlformats.org/drawingml/2006/main", NS_A },
-	{ "http://purl.oclc.org/ooxml/drawingml/main", NS_A },
-	{ "urn:schemas-microsoft-com:office:excel", NS_X },
-	{ "http://schemas.microsoft.com/office/drawing/2016/SVG/main", NS_ASVG },
+	NAMESPACE("http://schemas.openxmlformats.org/wordprocessingml/2006/main", NS_W),
+	NAMESPACE("http://purl.oclc.org/ooxml/wordprocessingml/main", NS_W),
+	NAMESPACE("http://schemas.openxmlformats.org/officeDocument/2006/relationships", NS_R),
+	NAMESPACE("http://purl.oclc.org/ooxml/officeDocument/relationships", NS_R),
+	NAMESPACE("urn:schemas-microsoft-com:office:office", NS_O),
+	NAMESPACE("urn:schemas-microsoft-com:vml", NS_V),
+	NAMESPACE("http://schemas.openxmlformats.org/presentationml/2006/main", NS_P),
+	NAMESPACE("http://purl.oclc.org/ooxml/presentationml/main", NS_P),
+	NAMESPACE("http://schemas.openxmlformats.org/spreadsheetml/2006/main", NS_S),
+	NAMESPACE("http://purl.oclc.org/ooxml/spreadsheetml/main", NS_S),
+	NAMESPACE("http://schemas.openxmlformats.org/drawingml/2006/main", NS_A),
+	NAMESPACE("http://purl.oclc.org/ooxml/drawingml/main", NS_A),
+	NAMESPACE("urn:schemas-microsoft-com:office:excel", NS_X),
+	NAMESPACE("http://schemas.microsoft.com/office/drawing/2016/SVG/main", NS_ASVG),
 };
 
 /* The a:ext of a picture that carries an SVG beside its raster blip. */
@@ -92,22 +95,24 @@ struct disarm {
 	unsigned ngone;
 };
 
-static enum ns ns_of(const xmlNode *n)
+static enum ns ns_named(const xmlNs *ns)
 {
-	const xmlNs *ns = n->ns;
+	size_t len = ns && ns->href ? strlen((const char *)ns->href) : 0;
 
-	for (size_t i = 0; ns && ns->href && i < sizeof(namespaces) / sizeof(namespaces[0]); i++)
-		if (strcmp((const char *)ns->href, namespaces[i].href) == 0)
+	for (size_t i = 0; len && i < sizeof(namespaces) / sizeof(namespaces[0]); i++)
+		if (namespaces[i].len == len && memcmp(ns->href, namespaces[i].href, len) == 0)
 			return namespaces[i].ns;
 	return NS_OTHER;
 }
 
+static enum ns ns_of(const xmlNode *n)
+{
+	return ns_named(n->ns);
+}
+
 static enum ns attr_ns(const xmlAttr *a)
 {
-	for (size_t i = 0; a->ns && i < sizeof(namespaces) / sizeof(namespaces[0]); i++)
-		if (strcmp((const char *)a->ns->href, namespaces[i].href) == 0)
-			return namespaces[i].ns;
-	return NS_OTHER;
+	return ns_named(a->ns);
 }
 
 static bool is(const xmlNode *n, enum ns ns, const char *name)
