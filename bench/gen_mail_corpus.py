@@ -6,9 +6,9 @@ The HTML bodies are also written alone to DIR/html/ for the HTML -> text
 comparison.  Deterministic: the same N gives the same files.
 
 usage: gen_mail_corpus.py DIR [N]"""
+import argparse
 import os
 import random
-import sys
 from email.message import EmailMessage
 from email.policy import SMTP
 
@@ -80,8 +80,11 @@ def make(rng, i, kind, html_dir):
 
 
 def main():
-    out = sys.argv[1]
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 500
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("dir", help="where mail/ and html/ are written")
+    ap.add_argument("n", nargs="?", type=int, default=500, help="number of mails")
+    args = ap.parse_args()
+    out, n = args.dir, args.n
     rng = random.Random(20240513)
     mail_dir, html_dir = os.path.join(out, "mail"), os.path.join(out, "html")
     os.makedirs(mail_dir, exist_ok=True)

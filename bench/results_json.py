@@ -4,10 +4,10 @@ the figures and the goals of one `make bench` run, with when, what commit
 and on how many cores, so that a later run can be compared.
 
 usage: results_json.py RESULTS.tsv RESULTS.json"""
+import argparse
 import json
 import os
 import subprocess
-import sys
 import time
 
 
@@ -20,7 +20,11 @@ def number(s):
 
 
 def main():
-    src, dst = sys.argv[1], sys.argv[2]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("tsv", help="results.tsv written by bench/lib.sh")
+    ap.add_argument("json", help="results.json to write")
+    args = ap.parse_args()
+    src, dst = args.tsv, args.json
     figures, goals = {}, []
     for line in open(src, encoding="utf-8"):
         f = line.rstrip("\n").split("\t")
