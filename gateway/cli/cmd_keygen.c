@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
@@ -41,7 +42,7 @@ int mg_cmd_keygen(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL;
+	const char *out = NULL, *owner;
 	char pk[65], *path, *err = NULL;
 	mg_config *c;
 	int o, rc = 1;
@@ -66,8 +67,15 @@ int mg_cmd_keygen(int argc, char **argv)
 		return 1;
 	}
 	path = out ? strdup(out) : mg_cli_daemon_path(c, c->report_signing_key);
-	if (path && mg_sign_key_create(path, c->daemon_user, pk, &err) == 0) {
+	/* the key belongs to whoever mugaid's services will run as, or they
+	 * could not read it */
+	owner = mg_config_run_user(c);
+	if (path && mg_sign_key_create(path, owner, pk, &err) == 0) {
 		printf("%s\n", pk);
+		if (owner && geteuid() == 0 && strcmp(owner, c->daemon_user) != 0)
+			fprintf(stderr, "mugai keygen: user %s does not exist: the key belongs to %s, "
+			        "as mugaid will run (create %s, or set daemon.user)\n",
+			        c->daemon_user, owner, c->daemon_user);
 		fprintf(stderr, "mugai keygen: secret key in %s (0600), public key in %s.pub; keep a "
 		                "copy of the public key where reports are verified\n", path, path);
 		rc = 0;

@@ -9,7 +9,6 @@
  * parses hostile bytes never held it.  No candidate is printed, logged or
  * stored: the audit entry says where they came from and how many.
  */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +40,9 @@ struct unlock {
  * nobody, as for mugaid, when it was never created). */
 static mg_worker *start_worker(const mg_config *c)
 {
-	int fallback = strcmp(c->daemon_user, "mugai") == 0 && !getpwnam("mugai");
+	const char *user = mg_config_run_user(c);
 	mg_worker_limits lim = { c->workers_timeout, c->workers_memory, c->workers_cpu, 0,
-		                 fallback ? NULL : c->daemon_user, 0, 0 };
+		                 user ? user : c->daemon_user, 0, 0 };
 	mg_worker *w = mg_worker_new(c->policy, &lim);
 	char *err = NULL;
 

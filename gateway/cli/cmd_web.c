@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -150,9 +149,9 @@ static int listen_on(const char *spec, char *shown, size_t size)
  * says unlocking is unavailable. */
 static mg_unlock_hook *start_unlock_hook(const mg_config *c)
 {
-	int fallback = strcmp(c->daemon_user, "mugai") == 0 && !getpwnam("mugai");
+	const char *user = mg_config_run_user(c);
 	mg_worker_limits lim = { c->workers_timeout, c->workers_memory, c->workers_cpu, 0,
-		                 fallback ? NULL : c->daemon_user, 0, 0 };
+		                 user ? user : c->daemon_user, 0, 0 };
 	char *err = NULL;
 	mg_unlock_hook *h = mg_unlock_hook_new(c, &lim, &err);
 

@@ -88,6 +88,10 @@ char *mg_config_describe(const mg_config *c);
 /* config_check.c: what the values mean, as start-up would find it (every
  * address, path and URI); 0, or -1 with *err naming the key (free()). */
 int mg_config_check(const mg_config *c, char **err);
+/* The user mugaid's services run as when started as root: daemon.user,
+ * or nobody when that is the default mugai and it was never created;
+ * NULL when daemon.user names no user. */
+const char *mg_config_run_user(const mg_config *c);
 /* ppap.enabled is yes and ppap.window is not zero. */
 int mg_config_ppap(const mg_config *c);
 /* quarantine.self_approval as a truth value (off unless yes). */

@@ -288,6 +288,15 @@ static int check_clamd(const mg_config *c, char **err)
 	return 0;
 }
 
+const char *mg_config_run_user(const mg_config *c)
+{
+	if (getpwnam(c->daemon_user))
+		return c->daemon_user;
+	if (strcmp(c->daemon_user, "mugai") == 0 && getpwnam("nobody"))
+		return "nobody";
+	return NULL;
+}
+
 int mg_config_ppap(const mg_config *c)
 {
 	uint64_t b = 0;

@@ -113,16 +113,15 @@ static int service_uses(mg_listen which)
  * user mugai was never created.  NULL (logged) when it cannot be. */
 static const char *run_as(const mg_config *c)
 {
+	const char *user;
+
 	if (getuid() != 0 && geteuid() != 0)
 		return "";
-	if (getpwnam(c->daemon_user))
-		return c->daemon_user;
-	if (strcmp(c->daemon_user, "mugai") == 0 && getpwnam("nobody")) {
+	if (!(user = mg_config_run_user(c)))
+		mg_log_error("daemon.user: no user '%s'", c->daemon_user);
+	else if (strcmp(user, c->daemon_user) != 0)
 		mg_log_warn("user mugai does not exist: running as nobody (create mugai, or set daemon.user)");
-		return "nobody";
-	}
-	mg_log_error("daemon.user: no user '%s'", c->daemon_user);
-	return NULL;
+	return user;
 }
 
 static int dirs_same(const char *a, const char *b)

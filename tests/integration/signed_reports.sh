@@ -26,6 +26,11 @@ pub=$("$mugai" keygen --out "$key" 2>"$tmp/keygen.err")
 check "keygen prints the public key" grep -qE '^[0-9a-f]{64}$' <<<"$pub"
 check "the public key is written beside the secret" test "$(cat "$key.pub")" = "$pub"
 check "the secret key is mode 0600" test "$(stat -c %a "$key")" = 600
+# the user mugaid's services run as: mugai, or nobody where mugai was never made
+runs_as=$(id -u mugai >/dev/null 2>&1 && echo mugai || echo nobody)
+check "the secret key belongs to the user mugaid runs as" test "$(stat -c %U "$key")" = "$runs_as"
+check "keygen says so when that user is nobody" \
+	bash -c '[ "$1" = mugai ] || grep -q "user mugai does not exist: the key belongs to nobody" "$2"' _ "$runs_as" "$tmp/keygen.err"
 check "the secret key is 64 bytes in hex" grep -qE '^[0-9a-f]{128}$' "$key"
 before=$(sha256sum "$key")
 check "keygen never overwrites a key" bash -c '! "$1" keygen --out "$2" >/dev/null 2>&1' _ "$mugai" "$key"
