@@ -304,6 +304,21 @@ int mg_config_ppap(const mg_config *c)
 	return c->ppap_window > 0 && mg_parse_bool(c->ppap_enabled, &b) == 0 && b != 0;
 }
 
+/* Started as root, mugaid's services read the key as the user they run
+ * as, and a key mode 0600 is that user's only if it owns it: said here,
+ * rather than by every service dying on EACCES. */
+static int readable_by_services(const mg_config *c, const char *path, char **err)
+{
+	const char *user = geteuid() == 0 ? mg_config_run_user(c) : NULL;
+	struct passwd *pw = user ? getpwnam(user) : NULL;
+	struct stat st;
+
+	if (!pw || stat(path, &st) < 0 || st.st_uid == pw->pw_uid)
+		return 0;
+	return fail(err, "report.signing_key: %s belongs to uid %u, but mugaid's services run as %s "
+	            "and could not read it: chown %s %s", path, (unsigned)st.st_uid, user, user, path);
+}
+
 /* The report signing key, when set: a key the daemon can load, and
  * readable by nobody else (like ssh's keys). */
 static int check_signing_key(const mg_config *c, char **err)
@@ -326,7 +341,7 @@ static int check_signing_key(const mg_config *c, char **err)
 		return -1;
 	}
 	mg_sign_key_free(k);
-	return 0;
+	return readable_by_services(c, p, err);
 }
 
 int mg_config_self_approval(const mg_config *c)

@@ -48,6 +48,13 @@ check "check-config refuses a file that is not a key" \
 	bash -c '"$1" check-config -o "report.signing_key=$2" 2>&1 | grep -q "report.signing_key: .*not an Ed25519"' _ "$mugai" "$tmp/keys/bad.key"
 check "check-config takes the key made by keygen" \
 	bash -c '"$1" check-config -o "report.signing_key=$2" >/dev/null' _ "$mugai" "$key"
+# a copy made by root stays root's: the services could not read it
+cp "$key" "$tmp/keys/roots.key"
+chown root: "$tmp/keys/roots.key"
+check "check-config refuses a key the services' user cannot read, and says to chown it" \
+	bash -c '"$1" check-config -o "report.signing_key=$2" 2>&1 | grep -q "run as $3 and could not read it: chown $3 "' _ "$mugai" "$tmp/keys/roots.key" "$runs_as"
+check "mugaid -t refuses it too, saying why" \
+	bash -c 'out=$("$1" -t -o "report.signing_key=$2" 2>&1); [ $? -ne 0 ] && grep -q "chown $3 " <<<"$out"' _ "$mugaid" "$tmp/keys/roots.key" "$runs_as"
 
 mail=$gw/mail
 mkdir -p "$gw/inbox"
