@@ -307,16 +307,15 @@ int mg_config_ppap(const mg_config *c)
 /* Started as root, mugaid's services read the key as the user they run
  * as, and a key mode 0600 is that user's only if it owns it: said here,
  * rather than by every service dying on EACCES. */
-static int readable_by_services(const mg_config *c, const char *path, char **err)
+static int readable_by_services(const mg_config *c, const char *path, uid_t owner, char **err)
 {
 	const char *user = geteuid() == 0 ? mg_config_run_user(c) : NULL;
 	struct passwd *pw = user ? getpwnam(user) : NULL;
-	struct stat st;
 
-	if (!pw || stat(path, &st) < 0 || st.st_uid == pw->pw_uid)
+	if (!pw || owner == pw->pw_uid)
 		return 0;
 	return fail(err, "report.signing_key: %s belongs to uid %u, but mugaid's services run as %s "
-	            "and could not read it: chown %s %s", path, (unsigned)st.st_uid, user, user, path);
+	            "and could not read it: chown %s %s", path, (unsigned)owner, user, user, path);
 }
 
 /* The report signing key, when set: a key the daemon can load, and
@@ -332,7 +331,9 @@ static int check_signing_key(const mg_config *c, char **err)
 	if (check_file(c, "report.signing_key", c->report_signing_key, err) < 0)
 		return -1;
 	resolve(c, c->report_signing_key, p, sizeof(p));
-	if (stat(p, &st) == 0 && (st.st_mode & 077))
+	if (stat(p, &st) < 0)
+		return fail(err, "report.signing_key: %s: %s", p, strerror(errno));
+	if (st.st_mode & 077)
 		return fail(err, "report.signing_key: %s can be read by others (mode %03o): chmod 600",
 		            p, (unsigned)(st.st_mode & 0777));
 	if (!(k = mg_sign_key_load(p, &why))) {
@@ -341,7 +342,7 @@ static int check_signing_key(const mg_config *c, char **err)
 		return -1;
 	}
 	mg_sign_key_free(k);
-	return readable_by_services(c, p, err);
+	return readable_by_services(c, p, st.st_uid, err);
 }
 
 int mg_config_self_approval(const mg_config *c)
