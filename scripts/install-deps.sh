@@ -12,7 +12,7 @@ build_pkgs=(
   libglib2.0-dev libgmime-3.0-dev libpoppler-glib-dev libcairo2-dev
   libarchive-dev libmagic-dev libxml2-dev libjansson-dev libinih-dev
   libsqlite3-dev libpq-dev libmicrohttpd-dev libseccomp-dev libsodium-dev libssl-dev
-  libpng-dev libjpeg62-turbo-dev libgif-dev libtiff-dev libwebp-dev zlib1g-dev
+  libpng-dev libjpeg62-turbo-dev libgif-dev libtiff-dev libwebp-dev zlib1g-dev libdeflate-dev
   libgsf-1-dev libytnef0-dev librsvg2-dev
   libtesseract-dev tesseract-ocr-jpn tesseract-ocr-eng
   check

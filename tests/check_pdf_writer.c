@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "pdf_writer.h"
 #include "testutil.h"
@@ -220,10 +221,13 @@ START_TEST(full_buffer_is_reported_as_full)
 
 	mg_buf_init(&out, 4096);
 	w = mg_pdfw_new(&out);
+	/* the buffer may fill in any call of a page: none of them is asserted */
 	for (i = 0; i < 1000 && !mg_pdfw_failed(w, NULL); i++) {
+		mg_pdfw_run r = { text, 3, 1, 1, 20, 10, MG_PDFW_EAST };
+
 		mg_pdfw_page_begin(w, 100, 100);
 		mg_pdfw_page_image(w, &img);
-		run_of(w, text, 3, 1, 1, 20, 10, MG_PDFW_EAST);
+		mg_pdfw_page_run(w, &r);
 		mg_pdfw_page_end(w);
 	}
 	ck_assert(mg_pdfw_failed(w, &full));
@@ -233,6 +237,37 @@ START_TEST(full_buffer_is_reported_as_full)
 	mg_pdfw_free(w);
 	mg_buf_free(&out);
 	mg_buf_free(&z);
+}
+END_TEST
+
+/* Flate as every reader inflates it (zlib's own inflate here), at every
+ * level the writer uses; an output past the buffer's maximum fails. */
+START_TEST(deflate_inflates_back_and_respects_the_maximum)
+{
+	size_t n = 3u << 20;
+	unsigned char *plain = malloc(n), *back = malloc(n);
+	uLongf back_len = n;
+	mg_buf z;
+
+	ck_assert(plain && back);
+	for (size_t i = 0; i < n; i++)
+		plain[i] = (unsigned char)((i * 2654435761u) >> (i % 7 == 0 ? 24 : 29));
+	for (int level = 1; level <= 9; level += 4) {
+		mg_buf_init(&z, n * 2);
+		ck_assert_int_eq(mg_pdfw_deflate(plain, n, level, &z), 0);
+		ck_assert_uint_lt(z.len, n);
+		back_len = n;
+		ck_assert_int_eq(uncompress(back, &back_len, z.data, z.len), Z_OK);
+		ck_assert_uint_eq(back_len, n);
+		ck_assert(memcmp(back, plain, n) == 0);
+		mg_buf_free(&z);
+	}
+	mg_buf_init(&z, 100);
+	ck_assert_int_eq(mg_pdfw_deflate(plain, n, 6, &z), -1);
+	ck_assert_uint_eq(z.len, 0);
+	mg_buf_free(&z);
+	free(plain);
+	free(back);
 }
 END_TEST
 
@@ -277,6 +312,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, misuse_fails_and_stays_failed);
 	tcase_add_test(tc, full_buffer_is_reported_as_full);
 	tcase_add_test(tc, more_characters_than_cids);
+	tcase_add_test(tc, deflate_inflates_back_and_respects_the_maximum);
 	suite_add_tcase(s, tc);
 	return s;
 }
