@@ -1,0 +1,7 @@
+# Full RELRO: every program binds all its symbols when it starts, and its
+# GOT is read-only from then on.  A job forked from a worker's zygote then
+# never runs the lazy resolver: before, each job resolved again the symbols
+# its zygote had not called yet (the seccomp filter's, the reply's),
+# searching the hash tables of some 110 libraries, and a fifth of the
+# job's page faults came from those searches.
+add_link_options(-Wl,-z,relro -Wl,-z,now)
