@@ -10,6 +10,7 @@
 #include <gmime/gmime.h>
 #include <libxml/parser.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,17 @@ int mg_core_warm_ocr(mg_core *core)
 }
 
 
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+/* Fetched once (in a worker, by the warm-up, before its jobs are forked):
+ * EVP_sha256() alone makes every EVP_Digest look the implementation up
+ * in the provider store again. */
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 /* libcrypto's SHA-256 (SHA extensions where the CPU has them): every item
  * and every artefact is hashed for its report, at several times glib's
  * speed.  A failure leaves a hash of all zeros, which matches no content. */
@@ -101,7 +113,8 @@ void mg_sha256_hex(const void *data, size_t len, char out[65])
 	unsigned char md[EVP_MAX_MD_SIZE] = { 0 };
 	unsigned int n = 0;
 
-	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
+	pthread_once(&sha256_once, sha256_fetch);
+	if (EVP_Digest(data, len, md, &n, sha256_md ? sha256_md : EVP_sha256(), NULL) != 1)
 		n = 0;
 	for (unsigned i = 0; i < 32; i++) {
 		out[2 * i] = hexdig[md[i] >> 4];

@@ -259,6 +259,27 @@ static void scan(found *f, const unsigned char *s, size_t len)
 	}
 }
 
+/* Whether "pw" or "pass", in any case, starts at p (a 'p' or 'P'). */
+static bool ascii_keyword_at(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char d = end - p > 1 ? p[1] | 0x20 : 0;
+
+	return d == 'w' || (d == 'a' && end - p > 3 && (p[2] | 0x20) == 's' && (p[3] | 0x20) == 's');
+}
+
+/* Whether "pw" or "pass" starts at some byte "first": memchr skips the
+ * text between two candidates many bytes at a time. */
+static bool ascii_keyword_from(const unsigned char *s, size_t len, unsigned char first)
+{
+	const unsigned char *end = s + len;
+
+	for (const unsigned char *p = memchr(s, first, len); p;
+	     p = memchr(p + 1, first, (size_t)(end - p - 1)))
+		if (ascii_keyword_at(p, end))
+			return true;
+	return false;
+}
+
 /* Whether the text may hold a keyword at all: one of the three first
  * characters of the Japanese ones, "pass" or "pw" in any case, or any
  * full-width form (a 0xEF byte: normalised, it may spell one; without
@@ -267,17 +288,9 @@ static void scan(found *f, const unsigned char *s, size_t len)
  * copy and the scan line by line. */
 static bool may_hold_keyword(const unsigned char *s, size_t len)
 {
-	if (memchr(s, 0xEF, len) || memmem(s, len, "\xe3\x83\x91", 3) ||
-	    memmem(s, len, "\xe6\x9a\x97", 3) || memmem(s, len, "\xe8\xa7\xa3", 3))
-		return true;
-	for (size_t i = 0; i + 1 < len; i++) {
-		unsigned char c = s[i] | 0x20, d = s[i + 1] | 0x20;
-
-		if (c == 'p' && (d == 'w' || (d == 'a' && i + 3 < len && (s[i + 2] | 0x20) == 's' &&
-		                              (s[i + 3] | 0x20) == 's')))
-			return true;
-	}
-	return false;
+	return memchr(s, 0xEF, len) || memmem(s, len, "\xe3\x83\x91", 3) ||
+	       memmem(s, len, "\xe6\x9a\x97", 3) || memmem(s, len, "\xe8\xa7\xa3", 3) ||
+	       ascii_keyword_from(s, len, 'p') || ascii_keyword_from(s, len, 'P');
 }
 
 size_t mg_password_find(const char *utf8, size_t len, char **list, size_t n, size_t max)

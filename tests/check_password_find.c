@@ -71,6 +71,10 @@ static const struct phrasing {
 	/* keywords after text that begins like one (パ, 暗, 解, p) but is not */
 	{ "パンフレットの暗号化は解除済み。pdf の暗証：Vb67nm", "Vb67nm" },
 	{ "パパ解説 PASSWORD Up55cs", "Up55cs" },
+	/* ASCII keywords after many a 'p' and 'P' that starts none */
+	{ "pop up, Pep Pa pas pAsSwOrD: Ty67ui", "Ty67ui" },
+	{ "PPP ppa Pas pP pW Gh45jk", "Gh45jk" },
+	{ "apple\nPa\nP\nPass:\nWq18zx", "Wq18zx" },
 };
 
 START_TEST(phrasing_found)
