@@ -58,9 +58,21 @@ start_node() {
 	pids_to_stop+=("$mugaid_pid")
 	mugaid_pid=
 }
-# run NAME NODES...: files per second through that many nodes
+# stop_nodes FIRST: the nodes started since pids_to_stop held FIRST pids
+stop_nodes() {
+	local p
+	for p in "${pids_to_stop[@]:$1}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${pids_to_stop[@]:$1}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null || true
+	done
+}
+# run NAME NODES...: files per second through that many nodes, in $rate.
+# Not run in a command substitution: the nodes it starts must be known to
+# this shell, which stops them (a subshell's list was lost, and with it
+# three mugaid per bench left running).
 run() {
-	local name=$1 n t0 secs
+	local name=$1 n t0 secs first=${#pids_to_stop[@]}
 	shift
 	mkdir -p "$tmp/$name/inbox" "$tmp/$name/outbox" "$tmp/$name/stage"
 	chmod -R 777 "$tmp/$name"
@@ -74,10 +86,13 @@ run() {
 	wait_until 600 bash -c "[ \$(find '$tmp/$name/outbox' -name '*.report.json' | wc -l) -ge $count ]" || true
 	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
 	n=$(find "$tmp/$name/outbox" -name '*.report.json' | wc -l)
-	awk -v n="$n" -v s="$secs" 'BEGIN{printf "%.1f", n / s}'
+	rate=$(awk -v n="$n" -v s="$secs" 'BEGIN{printf "%.1f", n / s}')
+	stop_nodes "$first"
 }
-one=$(run one gw1)
-two=$(run two gw1 gw2)
+run one gw1
+one=$rate
+run two gw1 gw2
+two=$rate
 echo "drop: $count files (text and .docx), index: $which_index, files per second:"
 printf 'drop %-52s %8s\n' "one node" "$one" "two nodes on one shared inbox (claimed by rename)" "$two"
 printf 'drop %-52s %8s\n' "two nodes over one" "$(fmt_ratio "$two" "$one")"
