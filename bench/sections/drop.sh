@@ -58,15 +58,6 @@ start_node() {
 	pids_to_stop+=("$mugaid_pid")
 	mugaid_pid=
 }
-# stop_nodes FIRST: the nodes started since pids_to_stop held FIRST pids
-stop_nodes() {
-	local p
-	for p in "${pids_to_stop[@]:$1}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pids_to_stop[@]:$1}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null || true
-	done
-}
 # run NAME NODES...: files per second through that many nodes, in $rate.
 # Not run in a command substitution: the nodes it starts must be known to
 # this shell, which stops them (a subshell's list was lost, and with it
@@ -87,7 +78,7 @@ run() {
 	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
 	n=$(find "$tmp/$name/outbox" -name '*.report.json' | wc -l)
 	rate=$(awk -v n="$n" -v s="$secs" 'BEGIN{printf "%.1f", n / s}')
-	stop_nodes "$first"
+	stop_pids "${pids_to_stop[@]:$first}" || true
 }
 run one gw1
 one=$rate

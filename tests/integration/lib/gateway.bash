@@ -34,13 +34,19 @@ stop_all() {
 		pkill -KILL -P "$mugaid_pid" 2>/dev/null
 		kill -KILL "$mugaid_pid" 2>/dev/null
 	fi
-	for p in "${pids_to_stop[@]}"; do
+	stop_pids "${pids_to_stop[@]}"
+}
+# stop_pids PID...: TERM to all, then KILL to each still there after 3 s
+stop_pids() {
+	local p
+	for p in "$@"; do
 		kill -TERM "$p" 2>/dev/null
 	done
-	for p in "${pids_to_stop[@]}"; do
+	for p in "$@"; do
 		for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null
 	done
+	return 0
 }
 cleanup() {
 	stop_all
