@@ -771,21 +771,6 @@ static void append_crlf(GString *g, const char *s, size_t n)
 	}
 }
 
-/* The encoding gmime's part would choose for text, chosen on the bytes
- * themselves: the part is not set twice, nor its content streamed. */
-static GMimeContentEncoding best_encoding(char *text, size_t len)
-{
-	GMimeFilter *f = g_mime_filter_best_new(GMIME_FILTER_BEST_ENCODING);
-	GMimeContentEncoding enc;
-	char *out;
-	size_t outlen, outpre;
-
-	g_mime_filter_complete(f, text, len, 0, &out, &outlen, &outpre);
-	enc = g_mime_filter_best_encoding(GMIME_FILTER_BEST(f), GMIME_ENCODING_CONSTRAINT_7BIT);
-	g_object_unref(f);
-	return enc;
-}
-
 /* A UTF-8 text part of head and body, in CRLF: the canonical form of
  * text, also under base64. */
 static GMimeObject *utf8_part(const char *subtype, const char *head, size_t hlen,
@@ -797,7 +782,7 @@ static GMimeObject *utf8_part(const char *subtype, const char *head, size_t hlen
 	append_crlf(g, head, hlen);
 	append_crlf(g, body, blen);
 	g_mime_text_part_set_charset(tp, "utf-8");
-	mail_part_set_content(GMIME_PART(tp), g->str, g->len, best_encoding(g->str, g->len));
+	mail_part_set_content(GMIME_PART(tp), g->str, g->len, mail_text_encoding(g->str, g->len));
 	g_string_free(g, TRUE);
 	return GMIME_OBJECT(tp);
 }

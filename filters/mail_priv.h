@@ -103,6 +103,10 @@ char *mail_html_page(const mail_job *j, const char *notice, size_t *len);
  * boundary deferred, mail_boundary_defer). */
 GMimeObject *mail_html_related(mail_job *j, GMimeObject *html);
 
+/* mail_cte.c: the Content-Transfer-Encoding of len bytes of text that
+ * mugai writes (DEFAULT: as it is, 7bit). */
+GMimeContentEncoding mail_text_encoding(const char *text, size_t len);
+
 /* mail_headers.c: the whitelisted fields of src, decoded, re-encoded as
  * UTF-8 into dst; everything else is dropped and reported. */
 mg_status mail_copy_headers(mail_job *j, GMimeMessage *src, GMimeMessage *dst);

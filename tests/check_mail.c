@@ -524,6 +524,125 @@ START_TEST(notice_policy)
 }
 END_TEST
 
+/* The encoding gmime's own best filter chooses under a 7-bit constraint. */
+static GMimeContentEncoding gmime_choice(const char *text, size_t len)
+{
+	GMimeFilter *f = g_mime_filter_best_new(GMIME_FILTER_BEST_ENCODING);
+	char *copy = g_memdup2(text, len + 1), *out;
+	GMimeContentEncoding enc;
+	size_t outlen, outpre;
+
+	g_mime_filter_complete(f, copy, len, 0, &out, &outlen, &outpre);
+	enc = g_mime_filter_best_encoding(GMIME_FILTER_BEST(f), GMIME_ENCODING_CONSTRAINT_7BIT);
+	g_object_unref(f);
+	g_free(copy);
+	return enc;
+}
+
+/* mail_text_encoding keeps gmime's rule (NUL or 17% 8-bit: base64; some
+ * 8-bit, a long line, a "From " line: quoted-printable) on every text
+ * shorter than 998 octets in all, where gmime's filter measures lines
+ * right; past that, a line is measured on its own. */
+START_TEST(text_encoding_as_gmime_chooses)
+{
+	static const struct {
+		const char *text;
+		GMimeContentEncoding want;
+	} fixed[] = {
+		{ "", GMIME_CONTENT_ENCODING_DEFAULT },
+		{ "hello\r\nworld\r\n", GMIME_CONTENT_ENCODING_DEFAULT },
+		{ "本文です。\r\n", GMIME_CONTENT_ENCODING_BASE64 },
+		{ "Meeting at 10:00 in room 3, see the agenda attached. 会議\r\n",
+		  GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE },
+		{ "From the desk of the mayor\r\n", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE },
+		{ "Dear all,\r\nFrom tomorrow on\r\n", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE },
+		{ "Dear all,\r\n From tomorrow\r\nFrom", GMIME_CONTENT_ENCODING_DEFAULT },
+	};
+	GString *g = g_string_new(NULL);
+	GRand *rng = g_rand_new_with_seed(14);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++) {
+		size_t n = strlen(fixed[i].text);
+
+		ck_assert_int_eq(mail_text_encoding(fixed[i].text, n), fixed[i].want);
+		ck_assert_int_eq(gmime_choice(fixed[i].text, n), fixed[i].want);
+	}
+	/* a NUL anywhere */
+	ck_assert_int_eq(mail_text_encoding("a\0b\r\n", 5), GMIME_CONTENT_ENCODING_BASE64);
+	/* one line of 998 octets, then of 999 */
+	g_string_assign(g, "");
+	for (int k = 0; k < 998; k++)
+		g_string_append_c(g, 'x');
+	ck_assert_int_eq(mail_text_encoding(g->str, g->len), GMIME_CONTENT_ENCODING_DEFAULT);
+	g_string_append(g, "x\r\n");
+	ck_assert_int_eq(mail_text_encoding(g->str, g->len), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	ck_assert_int_eq(gmime_choice(g->str, g->len), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	/* random texts under 998 octets: ASCII lines, some 8-bit, a rare NUL */
+	for (int round = 0; round < 2000; round++) {
+		size_t len = (size_t)g_rand_int_range(rng, 0, 990);
+		int eight = g_rand_int_range(rng, 0, 4) == 0 ? 0 : g_rand_int_range(rng, 0, 40);
+
+		g_string_assign(g, "");
+		while (g->len < len) {
+			int r = g_rand_int_range(rng, 0, 100);
+
+			if (r < eight)
+				g_string_append_c(g, (char)g_rand_int_range(rng, 0x80, 0x100));
+			else if (r < eight + 4)
+				g_string_append(g, "\r\n");
+			else if (r == 99 && round % 50 == 0)
+				g_string_append_c(g, '\0');
+			else if (r == 98)
+				g_string_append(g, "\nFrom ");
+			else
+				g_string_append_c(g, (char)g_rand_int_range(rng, 0x20, 0x7f));
+		}
+		ck_assert_msg(mail_text_encoding(g->str, g->len) == gmime_choice(g->str, g->len),
+		              "round %d: %d against gmime's %d", round,
+		              (int)mail_text_encoding(g->str, g->len), (int)gmime_choice(g->str, g->len));
+	}
+	/* past 998 octets in all, short lines: as it is (gmime: quoted-printable) */
+	g_string_assign(g, "");
+	for (int k = 0; k < 40; k++)
+		g_string_append(g, "The minutes of the meeting are attached, in plain text.\r\n");
+	ck_assert_int_eq(mail_text_encoding(g->str, g->len), GMIME_CONTENT_ENCODING_DEFAULT);
+	g_rand_free(rng);
+	g_string_free(g, TRUE);
+}
+END_TEST
+
+/* With the notice off, a long ASCII body is delivered as it is (7bit,
+ * readable in the raw mail); the Japanese notice makes it quoted-printable. */
+START_TEST(ascii_body_sent_as_it_is)
+{
+	GString *mail = g_string_new("From: a@example.org" CRLF "To: b@example.lg.jp" CRLF
+	                             "Subject: minutes" CRLF "MIME-Version: 1.0" CRLF
+	                             "Content-Type: text/plain; charset=us-ascii" CRLF CRLF);
+	mg_policy *p = mg_policy_new();
+	char *err = NULL;
+	mg_result res;
+
+	for (int k = 0; k < 40; k++)
+		g_string_append(mail, "The minutes of the meeting are attached, in plain text." CRLF);
+	ck_assert_int_eq(run_mail_policy(p, mail->str, mail->len, &res), MG_OK);
+	ck_assert_ptr_nonnull(g_strstr_len((const char *)res.out, (gssize)res.out_len,
+	                                   "Content-Transfer-Encoding: quoted-printable"));
+	mg_result_free(&res);
+	ck_assert_int_eq(mg_policy_set(p, "notice", "no", &err), 0);
+	ck_assert_int_eq(run_mail_policy(p, mail->str, mail->len, &res), MG_OK);
+	ck_assert_ptr_null(g_strstr_len((const char *)res.out, (gssize)res.out_len,
+	                                "Content-Transfer-Encoding: quoted-printable"));
+	ck_assert_ptr_null(g_strstr_len((const char *)res.out, (gssize)res.out_len,
+	                                "Content-Transfer-Encoding: base64"));
+	ck_assert_ptr_nonnull(g_strstr_len((const char *)res.out, (gssize)res.out_len,
+	                                   CRLF "The minutes of the meeting are attached, in plain text."
+	                                   CRLF "The minutes"));
+	mg_result_free(&res);
+	mg_policy_free(p);
+	g_string_free(mail, TRUE);
+}
+END_TEST
+
 START_TEST(garbage_is_handled)
 {
 	static const unsigned char junk[] = "\x00\xff\xfe:::\r\n\r\n--\x01\x02 boundary=\r\n\x1b$B";
@@ -662,6 +781,8 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, huge_header_is_dropped);
 	tcase_add_test(tc, encrypted_signed_tnef_removed);
 	tcase_add_test(tc, notice_policy);
+	tcase_add_test(tc, text_encoding_as_gmime_chooses);
+	tcase_add_test(tc, ascii_body_sent_as_it_is);
 	tcase_add_test(tc, garbage_is_handled);
 	tcase_add_test(tc, boundaries_hash_their_parts);
 	tcase_add_test(tc, ascii_address_is_its_idn_form);
