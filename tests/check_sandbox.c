@@ -427,9 +427,31 @@ START_TEST(prepared_job_filter)
 }
 END_TEST
 
+/* A probe in a plain child, outside any sandbox. */
+static int unconfined(probe fn)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(fn());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
 START_TEST(architecture_checked)
 {
 #if defined(__x86_64__)
+	/* A kernel without the i386 entry (ia32_emulation=0, or a PVM guest)
+	 * refuses int 0x80 to every process with SIGSEGV (under ASan, an
+	 * exit): there is no other architecture to filter. */
+	int plain = unconfined(p_other_arch);
+
+	if (!WIFEXITED(plain) || WEXITSTATUS(plain) != 0) {
+		fprintf(stderr, "check_sandbox: no i386 system calls on this kernel\n");
+		return;
+	}
 	ck_killed_by(confined(p_other_arch, 0, 0, 8192), SIGSYS);
 #endif
 }
