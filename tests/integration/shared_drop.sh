@@ -97,6 +97,23 @@ check "both nodes took files" test "$n1" -gt 0 -a "$n2" -gt 0
 check "no claim is left" test -z "$(find "$inbox/.claims" -type f)"
 check "no lease is left" test "$(sql 'SELECT count(*) FROM mq_drop_leases')" = 0
 
+# wait_claim SECONDS: until gw1 holds a claim, looking without a child
+# process (kill -STOP must follow at once): a claim lasts as long as its
+# file's item, 7 to 9 ms for these files on a virtual machine with slow
+# page faults, where a find(1) or a sleep(1) between looks took as long
+# (and the batch was all taken while it was still being dropped) and 40
+# batches went by unseen
+wait_claim() {
+	local f end=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	shopt -s globstar nullglob dotglob
+	while ((${EPOCHREALTIME/./} < end)); do
+		for f in "$inbox/.claims/gw1"/**; do
+			[[ -f $f ]] && { shopt -u globstar nullglob dotglob; return 0; }
+		done
+	done
+	shopt -u globstar nullglob dotglob
+	return 1
+}
 # kill_holding BATCH: drops files in batches BATCH1, BATCH2 ... until gw1
 # is seen holding a claim, then freezes its dropd there and kills the
 # whole node with SIGKILL, as a power cut (no clean-up runs); sets killed
@@ -105,13 +122,13 @@ kill_holding() {
 	local attempt d1
 	killed= held=
 	for attempt in $(seq 40); do
-		drop "$1$attempt" 5
 		d1=$(dropd_of "$pid_gw1")
-		for _ in $(seq 200); do
-			[[ -n $(find "$inbox/.claims/gw1" -type f) ]] && break
-			sleep 0.01
-		done
+		# dropped in the background: each file may be taken and done
+		# before the next one's mv has started
+		drop "$1$attempt" 5 &
+		wait_claim 4
 		[[ -n $d1 ]] && kill -STOP "$d1"
+		wait $!
 		held=$(find "$inbox/.claims/gw1" -type f | head -1)
 		if [[ -n $held ]]; then
 			kill -KILL "$pid_gw1" $(tree "$pid_gw1") 2>/dev/null
