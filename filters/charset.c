@@ -261,22 +261,45 @@ static int decode_iso2022(const unsigned char *in, size_t len, mg_buf *out, unsi
 	return rc;
 }
 
+/* One look for ESC, not one search of the text for each escape: most
+ * text has no ESC at all. */
 static bool has_iso2022_escape(const unsigned char *in, size_t len)
 {
 	static const char *const escapes[] = { "\x1b$B", "\x1b$@", "\x1b(J", "\x1b(I", "\x1b$(D" };
+	const unsigned char *end = in + len;
 
-	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++)
-		if (memmem(in, len, escapes[i], strlen(escapes[i])))
-			return true;
+	for (const unsigned char *p = memchr(in, 0x1b, len); p;
+	     p = memchr(p + 1, 0x1b, (size_t)(end - p - 1)))
+		for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
+			size_t n = strlen(escapes[i]);
+
+			if ((size_t)(end - p) >= n && memcmp(p, escapes[i], n) == 0)
+				return true;
+		}
 	return false;
+}
+
+/* The length of the ASCII run the text starts with, found eight bytes at
+ * a time: most mail text is ASCII for long stretches. */
+static size_t ascii_prefix(const unsigned char *in, size_t len)
+{
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, in + i, sizeof(w));
+		if (w & 0x8080808080808080ull)
+			break;
+	}
+	while (i < len && in[i] < 0x80)
+		i++;
+	return i;
 }
 
 static bool all_ascii(const unsigned char *in, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (in[i] >= 0x80)
-			return false;
-	return true;
+	return ascii_prefix(in, len) == len;
 }
 
 /* g_utf8_next_char() without its cast of const away. */
@@ -377,19 +400,29 @@ static size_t count_high(const unsigned char *in, size_t len)
 	return n;
 }
 
-const char *mg_charset_guess(const unsigned char *in, size_t len)
+/* mg_charset_guess(); *valid_utf8 says whether the whole text was found
+ * to be UTF-8 as it is on the way, so that it is not checked again. */
+static const char *guess_charset(const unsigned char *in, size_t len, bool *valid_utf8)
 {
 	struct candidate c[2] = { { "Shift_JIS", 0, 0 }, { "EUC-JP", 0, 0 } };
-	size_t n = guess_window(in, len);
+	size_t n = guess_window(in, len), ascii;
 	struct candidate *best;
 
+	*valid_utf8 = false;
 	if (n >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0)
 		return "UTF-8";
 	if (n >= 2 && (memcmp(in, "\xFF\xFE", 2) == 0 || memcmp(in, "\xFE\xFF", 2) == 0))
 		return "UTF-16";
-	if (all_ascii(in, n))
-		return has_iso2022_escape(in, n) ? "ISO-2022-JP" : "UTF-8";
-	if (mostly_utf8(in, n))
+	ascii = ascii_prefix(in, n);
+	if (ascii == n && has_iso2022_escape(in, n))
+		return "ISO-2022-JP";
+	/* valid UTF-8 is what mostly_utf8() would find, without decoding
+	 * each character; its ASCII start counts for neither */
+	if (ascii == n || g_utf8_validate((const char *)in + ascii, (gssize)(n - ascii), NULL)) {
+		*valid_utf8 = n == len;
+		return "UTF-8";
+	}
+	if (mostly_utf8(in + ascii, n - ascii))
 		return "UTF-8";
 	try_candidate(&c[0], in, n);
 	try_candidate(&c[1], in, n);
@@ -400,6 +433,23 @@ const char *mg_charset_guess(const unsigned char *in, size_t len)
 	return "windows-1252";
 }
 
+const char *mg_charset_guess(const unsigned char *in, size_t len)
+{
+	bool valid_utf8;
+
+	return guess_charset(in, len, &valid_utf8);
+}
+
+/* UTF-8 as it is, without the BOM, which says only what the name says. */
+static int append_utf8(mg_buf *out, const unsigned char *in, size_t len)
+{
+	if (len >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0) {
+		in += 3;
+		len -= 3;
+	}
+	return mg_buf_append(out, in, len);
+}
+
 static int decode_as(const char *canonical, const unsigned char *in, size_t len, mg_buf *out,
                      unsigned *bad)
 {
@@ -407,11 +457,7 @@ static int decode_as(const char *canonical, const unsigned char *in, size_t len,
 		return decode_iso2022(in, len, out, bad);
 	if (strcmp(canonical, "UTF-8") == 0 && g_utf8_validate((const char *)in, (gssize)len, NULL)) {
 		*bad = 0;
-		if (len >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0) {
-			in += 3; /* the BOM says only what the name already says */
-			len -= 3;
-		}
-		return mg_buf_append(out, in, len);
+		return append_utf8(out, in, len);
 	}
 	return convert(iconv_name(canonical), in, len, out, bad, NULL);
 }
@@ -426,9 +472,10 @@ static bool catch_all(const char *canonical)
 
 /* The charset to decode with.  When the declared one decoded the whole
  * text cleanly while being tried, that text is handed back in *done
- * (else done->data stays NULL) so that it is not decoded twice. */
+ * (else done->data stays NULL) so that it is not decoded twice; when the
+ * whole text was found to be UTF-8 as it is, *valid_utf8 says so. */
 static const char *choose(const unsigned char *in, size_t len, const char *declared, char *tmp,
-                          size_t tmplen, bool *guessed, mg_buf *done)
+                          size_t tmplen, bool *guessed, mg_buf *done, bool *valid_utf8)
 {
 	const char *canon = mg_charset_canonical(declared, tmp, tmplen);
 	const char *guess;
@@ -438,8 +485,14 @@ static const char *choose(const unsigned char *in, size_t len, const char *decla
 	int rc;
 
 	*guessed = true;
+	*valid_utf8 = false;
 	if (!canon)
-		return mg_charset_guess(in, len);
+		return guess_charset(in, len, valid_utf8);
+	if (strcmp(canon, "UTF-8") == 0 && g_utf8_validate((const char *)in, (gssize)len, NULL)) {
+		*guessed = false;
+		*valid_utf8 = true; /* as declared: nothing to decode, nor to copy twice */
+		return canon;
+	}
 	if (catch_all(canon) || strcmp(canon, "US-ASCII") == 0) {
 		/* UTF-8 multibyte runs and ISO-2022-JP escapes do not happen by chance */
 		bool ascii = all_ascii(in, n);
@@ -481,6 +534,7 @@ int mg_charset_decode(const unsigned char *in, size_t len, const char *declared,
 	mg_charset_info local;
 	const char *cs;
 	mg_buf done;
+	bool valid_utf8;
 	int rc;
 
 	if (!info)
@@ -489,8 +543,10 @@ int mg_charset_decode(const unsigned char *in, size_t len, const char *declared,
 	if (!in)
 		in = (const unsigned char *)"";
 	memset(&done, 0, sizeof(done));
-	cs = choose(in, len, declared, tmp, sizeof(tmp), &info->guessed, &done);
+	cs = choose(in, len, declared, tmp, sizeof(tmp), &info->guessed, &done, &valid_utf8);
 	snprintf(info->used, sizeof(info->used), "%s", cs);
+	if (valid_utf8)
+		return append_utf8(out, in, len) < 0 ? -1 : 0;
 	if (done.data) {
 		rc = mg_buf_append(out, done.data, done.len);
 		mg_buf_free(&done);
@@ -521,6 +577,34 @@ static bool cjk3(const char *p, const char *end)
 	       ((unsigned char)p[1] & 0xC0) == 0x80 && ((unsigned char)p[2] & 0xC0) == 0x80;
 }
 
+/* Whether all eight bytes of v are printable ASCII, 0x20 to 0x7E: none
+ * below 0x20 (a borrow reaches its high bit) nor above 0x7E (adding one
+ * reaches it). */
+static bool printable8(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+
+	return (((v - 0x20 * ones) & ~v) | (v + ones) | v) & highs ? false : true;
+}
+
+/* The printable ASCII from p on, eight bytes at a time, moved to *w;
+ * where it ends. */
+static char *printable_run(char *p, const char *end, char **w)
+{
+	uint64_t v;
+
+	while (end - p >= 8) {
+		memcpy(&v, p, sizeof(v));
+		if (!printable8(v))
+			break;
+		if (*w != p)
+			memmove(*w, p, 8);
+		*w += 8;
+		p += 8;
+	}
+	return p;
+}
+
 size_t mg_utf8_clean(mg_buf *b)
 {
 	char *p, *end, *w;
@@ -537,6 +621,7 @@ size_t mg_utf8_clean(mg_buf *b)
 
 		if ((a >= 0x20 && a < 0x7f) || a == '\t' || a == '\n') {
 			*w++ = *p++; /* printable ASCII: most of any text, kept as is */
+			p = printable_run(p, end, &w);
 			continue;
 		}
 		if (cjk3(p, end)) {

@@ -12,6 +12,7 @@
  * costs no stack.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #define MAX_URL 2048        /* longer link targets are not shown */
 #define META_WINDOW 4096    /* where a <meta charset> is looked for */
 #define DEADLINE_EVERY 1024 /* nodes between deadline checks */
+#define KIND_CACHE 64       /* element names whose kind the walk remembers */
 
 enum {
 	K_SKIP = 1u << 0,   /* dropped with its content */
@@ -153,6 +155,9 @@ struct walk {
 	const xmlNode *link;    /* the <a> whose label is being written */
 	size_t link_start;
 	int err;
+	/* the kinds of the element names last looked up, by name_hash() */
+	const xmlChar *kind_name[KIND_CACHE];
+	unsigned kind_of[KIND_CACHE];
 };
 
 static int element_cmp(const void *key, const void *elem)
@@ -169,6 +174,35 @@ static unsigned element_kind(const xmlNode *n)
 	e = bsearch(n->name, elements, sizeof(elements) / sizeof(elements[0]), sizeof(elements[0]),
 	            element_cmp);
 	return e ? e->kind : 0;
+}
+
+/* FNV-1a of an element name, which is short. */
+static size_t name_hash(const xmlChar *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ *name) * 16777619u;
+	return h;
+}
+
+/* element_kind() through the walk's cache: a page uses a few element
+ * names many times, and each element is looked up when it is entered and
+ * again when it is left.  libxml2 gives each element its own copy of its
+ * name, so a slot holds the name of an element of this tree (alive while
+ * the walk lasts) and is compared as text: one strcmp, not a bsearch. */
+static unsigned kind(struct walk *w, const xmlNode *n)
+{
+	size_t slot;
+
+	if (!n->name)
+		return 0;
+	slot = name_hash(n->name) % KIND_CACHE;
+	if (!w->kind_name[slot] || strcmp((const char *)w->kind_name[slot], (const char *)n->name)) {
+		w->kind_name[slot] = n->name;
+		w->kind_of[slot] = element_kind(n);
+	}
+	return w->kind_of[slot];
 }
 
 static void put(struct walk *w, const void *s, size_t n)
@@ -331,7 +365,7 @@ static void cell(struct walk *w)
 /* Returns whether the element's children are to be walked. */
 static bool enter(struct walk *w, const xmlNode *n)
 {
-	unsigned k = element_kind(n);
+	unsigned k = kind(w, n);
 
 	if (k & K_VOID5) {
 		if (k & K_ACTIVE)
@@ -468,7 +502,7 @@ done:
 
 static void leave(struct walk *w, const xmlNode *n)
 {
-	unsigned k = element_kind(n);
+	unsigned k = kind(w, n);
 
 	if (k & (K_SKIP | K_BR | K_HR | K_IMG))
 		return;

@@ -15,6 +15,7 @@
  * memory and is wiped by mg_password_found_free().
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -280,6 +281,47 @@ static bool ascii_keyword_from(const unsigned char *s, size_t len, unsigned char
 	return false;
 }
 
+/* Whether the three bytes at p (end - p >= 3) spell the first character
+ * of a Japanese keyword: パ, 暗 or 解. */
+static bool wide_first_at(const unsigned char *p)
+{
+	switch (p[0]) {
+	case 0xE3:
+		return p[1] == 0x83 && p[2] == 0x91;
+	case 0xE6:
+		return p[1] == 0x9A && p[2] == 0x97;
+	case 0xE8:
+		return p[1] == 0xA7 && p[2] == 0xA3;
+	default:
+		return false;
+	}
+}
+
+/* Whether a full-width form (a 0xEF byte) or the first character of a
+ * Japanese keyword is in the text: one pass that steps over eight ASCII
+ * bytes at a time, where a search for each of the four went over the
+ * whole text. */
+static bool wide_keyword_from(const unsigned char *s, size_t len)
+{
+	const unsigned char *p = s, *end = s + len;
+
+	while (p < end) {
+		uint64_t w;
+
+		if (end - p >= 8) {
+			memcpy(&w, p, sizeof(w));
+			if ((w & 0x8080808080808080ull) == 0) {
+				p += 8;
+				continue;
+			}
+		}
+		if (*p == 0xEF || (*p >= 0xE3 && end - p >= 3 && wide_first_at(p)))
+			return true;
+		p++;
+	}
+	return false;
+}
+
 /* Whether the text may hold a keyword at all: one of the three first
  * characters of the Japanese ones, "pass" or "pw" in any case, or any
  * full-width form (a 0xEF byte: normalised, it may spell one; without
@@ -288,9 +330,8 @@ static bool ascii_keyword_from(const unsigned char *s, size_t len, unsigned char
  * copy and the scan line by line. */
 static bool may_hold_keyword(const unsigned char *s, size_t len)
 {
-	return memchr(s, 0xEF, len) || memmem(s, len, "\xe3\x83\x91", 3) ||
-	       memmem(s, len, "\xe6\x9a\x97", 3) || memmem(s, len, "\xe8\xa7\xa3", 3) ||
-	       ascii_keyword_from(s, len, 'p') || ascii_keyword_from(s, len, 'P');
+	return wide_keyword_from(s, len) || ascii_keyword_from(s, len, 'p') ||
+	       ascii_keyword_from(s, len, 'P');
 }
 
 size_t mg_password_find(const char *utf8, size_t len, char **list, size_t n, size_t max)

@@ -1,5 +1,6 @@
 /* check_charset.c - declared charsets, detection, replacement and cleaning. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,6 +226,36 @@ START_TEST(clean_keeps_cjk_drops_broken)
 }
 END_TEST
 
+/* Each byte value at each place of an eight-byte word amid printable
+ * text: only printable ASCII, tab and newline are kept as they are, CR
+ * becomes a newline, the rest goes, whatever word it falls in. */
+START_TEST(clean_every_byte_in_every_word_place)
+{
+	static const char run[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	mg_buf b;
+
+	mg_buf_init(&b, 1024);
+	for (unsigned v = 0; v < 256; v++) {
+		for (size_t at = 0; at < 16; at++) {
+			char want[128];
+			int kept = (v >= 0x20 && v < 0x7F) || v == '\t' || v == '\n';
+			size_t removed;
+
+			b.len = 0;
+			ck_assert_int_eq(mg_buf_append(&b, run, at), 0);
+			ck_assert_int_eq(mg_buf_putc(&b, (int)v), 0);
+			ck_assert_int_eq(mg_buf_append(&b, run, sizeof(run) - 1), 0);
+			snprintf(want, sizeof(want), "%.*s%s%s", (int)at, run,
+			         kept ? (char[]){ (char)v, 0 } : v == '\r' ? "\n" : "", run);
+			removed = mg_utf8_clean(&b);
+			ck_assert_str_eq((const char *)b.data, want);
+			ck_assert_uint_eq(removed, kept || v == '\r' ? 0 : 1);
+		}
+	}
+	mg_buf_free(&b);
+}
+END_TEST
+
 START_TEST(canonical_names)
 {
 	char tmp[48];
@@ -254,6 +285,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, corpus_bodies);
 	tcase_add_test(tc, clean_controls);
 	tcase_add_test(tc, clean_keeps_cjk_drops_broken);
+	tcase_add_test(tc, clean_every_byte_in_every_word_place);
 	tcase_add_test(tc, canonical_names);
 	suite_add_tcase(s, tc);
 	return s;

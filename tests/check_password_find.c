@@ -75,6 +75,12 @@ static const struct phrasing {
 	{ "pop up, Pep Pa pas pAsSwOrD: Ty67ui", "Ty67ui" },
 	{ "PPP ppa Pas pP pW Gh45jk", "Gh45jk" },
 	{ "apple\nPa\nP\nPass:\nWq18zx", "Wq18zx" },
+	/* Japanese and full-width keywords after ASCII runs that end at each
+	 * place of an eight-byte word */
+	{ "The file we sent this morning, as promised: パスワード Hk42lm", "Hk42lm" },
+	{ "Regarding the archive sent today (see below) ＰＷ：Zx12cv", "Zx12cv" },
+	{ "0123456789abcdef解凍PW Nn73bb", "Nn73bb" },
+	{ "0123456暗証番号 5190", "5190" },
 };
 
 START_TEST(phrasing_found)
