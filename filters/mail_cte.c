@@ -5,13 +5,14 @@
  * or 8-bit bytes making 17% of the text or more, base64; fewer 8-bit
  * bytes, a line longer than 998 octets or a line starting "From ",
  * quoted-printable; otherwise the text as it is.  Counted here over the
- * bytes (the lines looked at only when all are ASCII) instead of through
- * a filter object made and freed for each part (a third of the new text
- * part's time, 1.7% of the core's).  One difference:
+ * bytes, eight at a time (the lines looked at only when all are ASCII),
+ * instead of through a filter object made and freed for each part (a
+ * third of the new text part's time, 1.7% of the core's).  One difference:
  * gmime's filter never resets its line length, so ASCII text longer than
  * 998 octets in all was sent quoted-printable however short its lines;
  * here each line is measured on its own, and such text is sent as it is.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "mail_priv.h"
@@ -26,10 +27,20 @@ static bool starts_from(const char *line, const char *end)
 GMimeContentEncoding mail_text_encoding(const char *text, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	size_t count8 = 0, longest = 0;
+	size_t count8 = 0, longest = 0, i = 0;
 	bool nul = false, from = false;
 
-	for (size_t i = 0; i < len; i++) {
+	/* eight bytes at a time: their high bits summed by one multiply, a
+	 * zero byte found by the borrow it leaves */
+	for (; len - i >= 8; i += 8) {
+		const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+		uint64_t w;
+
+		memcpy(&w, p + i, sizeof(w));
+		count8 += (size_t)((((w & highs) >> 7) * ones) >> 56);
+		nul |= ((w - ones) & ~w & highs) != 0;
+	}
+	for (; i < len; i++) {
 		count8 += p[i] >> 7;
 		nul |= p[i] == 0;
 	}
