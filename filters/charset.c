@@ -279,27 +279,9 @@ static bool has_iso2022_escape(const unsigned char *in, size_t len)
 	return false;
 }
 
-/* The length of the ASCII run the text starts with, found eight bytes at
- * a time: most mail text is ASCII for long stretches. */
-static size_t ascii_prefix(const unsigned char *in, size_t len)
-{
-	size_t i = 0;
-
-	for (; len - i >= 8; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, in + i, sizeof(w));
-		if (w & 0x8080808080808080ull)
-			break;
-	}
-	while (i < len && in[i] < 0x80)
-		i++;
-	return i;
-}
-
 static bool all_ascii(const unsigned char *in, size_t len)
 {
-	return ascii_prefix(in, len) == len;
+	return mg_ascii_run(in, len) == len;
 }
 
 /* g_utf8_next_char() without its cast of const away. */
@@ -413,7 +395,7 @@ static const char *guess_charset(const unsigned char *in, size_t len, bool *vali
 		return "UTF-8";
 	if (n >= 2 && (memcmp(in, "\xFF\xFE", 2) == 0 || memcmp(in, "\xFE\xFF", 2) == 0))
 		return "UTF-16";
-	ascii = ascii_prefix(in, n);
+	ascii = mg_ascii_run(in, n);
 	if (ascii == n && has_iso2022_escape(in, n))
 		return "ISO-2022-JP";
 	/* valid UTF-8 is what mostly_utf8() would find, without decoding

@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 
@@ -33,6 +35,24 @@ const char *mg_charset_guess(const unsigned char *in, size_t len);
 /* A declared charset name mapped to the canonical name used above, or
  * NULL when the name is empty, malformed or unknown to iconv. */
 const char *mg_charset_canonical(const char *declared, char *tmp, size_t tmplen);
+
+/* The length of the ASCII run s starts with, found eight bytes at a
+ * time: most mail text is ASCII for long stretches. */
+static inline size_t mg_ascii_run(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, sizeof(w));
+		if (w & 0x8080808080808080ull)
+			break;
+	}
+	while (i < len && s[i] < 0x80)
+		i++;
+	return i;
+}
 
 /* Removes in place what must not reach a reader from UTF-8 text: C0
  * controls except tab and newline, DEL, C1 controls, bidirectional

@@ -15,11 +15,11 @@
  * memory and is wiped by mg_password_found_free().
  */
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "charset.h"
 #include "internal.h"
 
 #define MIN_LEN 4
@@ -298,7 +298,7 @@ static bool wide_first_at(const unsigned char *p)
 }
 
 /* Whether a full-width form (a 0xEF byte) or the first character of a
- * Japanese keyword is in the text: one pass that steps over eight ASCII
+ * Japanese keyword is in the text: one pass that steps over ASCII eight
  * bytes at a time, where a search for each of the four went over the
  * whole text. */
 static bool wide_keyword_from(const unsigned char *s, size_t len)
@@ -306,14 +306,9 @@ static bool wide_keyword_from(const unsigned char *s, size_t len)
 	const unsigned char *p = s, *end = s + len;
 
 	while (p < end) {
-		uint64_t w;
-
-		if (end - p >= 8) {
-			memcpy(&w, p, sizeof(w));
-			if ((w & 0x8080808080808080ull) == 0) {
-				p += 8;
-				continue;
-			}
+		if (*p < 0x80) {
+			p += mg_ascii_run(p, (size_t)(end - p));
+			continue;
 		}
 		if (*p == 0xEF || (*p >= 0xE3 && end - p >= 3 && wide_first_at(p)))
 			return true;
