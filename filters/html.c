@@ -1,15 +1,18 @@
 /*
  * html.c - HTML -> text, the "html" family and the mail filter's HTML bodies.
  *
- * libxml2's HTML parser builds the tree (recovering from any tag soup, no
- * network, no outside entities); a walk over the tree writes what a reader
- * sees: paragraphs and line breaks, list items with bullets or numbers,
- * table cells separated by " | ", images by their alt text, and links as
+ * libxml2's HTML parser reads the page (recovering from any tag soup, no
+ * network, no outside entities), and its events are followed as a walk
+ * over the tree it would build of them: what a reader sees is written,
+ * paragraphs and line breaks, list items with bullets or numbers, table
+ * cells separated by " | ", images by their alt text, and links as
  * "label <url>" so that a reader can still see where a link went without
  * anything being clickable or loaded (or defanged or removed: policy links,
- * links.c).  Scripts, styles, objects and frames
- * are dropped with their content.  The walk is iterative: nesting depth
- * costs no stack.
+ * links.c).  Scripts, styles, objects and frames are dropped with their
+ * content.  The tree itself is not built: its nodes, their copies of names
+ * and text, and freeing them were a quarter of the conversion's work.  The
+ * open elements are a stack on the heap: nesting depth costs no C stack.
+ * mg_html_parse() still gives the tree to html = safe, which rewrites it.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -20,6 +23,7 @@
 
 #include <glib.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 
 #include "charset.h"
@@ -152,11 +156,20 @@ struct walk {
 	bool list_ordered[MAX_NEST];
 	unsigned tables;
 	unsigned row_cells[MAX_NEST];
-	const xmlNode *link;    /* the <a> whose label is being written */
+	bool in_link;           /* an <a>'s label is being written */
+	size_t link_depth;      /* the depth of that <a> */
+	char *link_href;        /* and its target as written */
 	size_t link_start;
 	int err;
+	/* the elements open in the tree the parser's events build: their kinds */
+	unsigned *open;
+	size_t depth, open_cap;
+	size_t skip_at;         /* the depth of an element dropped with its content, or 0 */
+	unsigned long events;
+	bool late;              /* the item's deadline passed */
+	bool too_deep;          /* an element past xmlParserMaxDepth stopped the parser */
 	/* the kinds of the element names last looked up, by name_hash() */
-	const xmlChar *kind_name[KIND_CACHE];
+	char kind_name[KIND_CACHE][16];
 	unsigned kind_of[KIND_CACHE];
 };
 
@@ -165,13 +178,11 @@ static int element_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct element *)elem)->name);
 }
 
-static unsigned element_kind(const xmlNode *n)
+static unsigned element_kind(const xmlChar *name)
 {
 	const struct element *e;
 
-	if (!n->name)
-		return 0;
-	e = bsearch(n->name, elements, sizeof(elements) / sizeof(elements[0]), sizeof(elements[0]),
+	e = bsearch(name, elements, sizeof(elements) / sizeof(elements[0]), sizeof(elements[0]),
 	            element_cmp);
 	return e ? e->kind : 0;
 }
@@ -187,21 +198,22 @@ static size_t name_hash(const xmlChar *name)
 }
 
 /* element_kind() through the walk's cache: a page uses a few element
- * names many times, and each element is looked up when it is entered and
- * again when it is left.  libxml2 gives each element its own copy of its
- * name, so a slot holds the name of an element of this tree (alive while
- * the walk lasts) and is compared as text: one strcmp, not a bsearch. */
-static unsigned kind(struct walk *w, const xmlNode *n)
+ * names many times.  A slot keeps a copy of a short name (every name of
+ * the table is one), so a hit costs one strcmp, not a bsearch. */
+static unsigned kind(struct walk *w, const xmlChar *name)
 {
-	size_t slot;
+	size_t slot, n;
 
-	if (!n->name)
+	if (!name)
 		return 0;
-	slot = name_hash(n->name) % KIND_CACHE;
-	if (!w->kind_name[slot] || strcmp((const char *)w->kind_name[slot], (const char *)n->name)) {
-		w->kind_name[slot] = n->name;
-		w->kind_of[slot] = element_kind(n);
-	}
+	slot = name_hash(name) % KIND_CACHE;
+	if (strcmp(w->kind_name[slot], (const char *)name) == 0)
+		return w->kind_of[slot];
+	n = strlen((const char *)name);
+	if (n >= sizeof(w->kind_name[slot]))
+		return element_kind(name);
+	memcpy(w->kind_name[slot], name, n + 1);
+	w->kind_of[slot] = element_kind(name);
 	return w->kind_of[slot];
 }
 
@@ -289,9 +301,14 @@ static void hard_break(struct walk *w)
 	w->line_empty = true;
 }
 
-static char *attr(const xmlNode *n, const char *name)
+/* An attribute's value as a copy, "" for one written without a value
+ * (as a tree's xmlGetProp gives it), NULL when there is none. */
+static char *attr(const xmlChar **attrs, const char *name)
 {
-	return (char *)xmlGetProp(n, (const xmlChar *)name);
+	for (; attrs && attrs[0]; attrs += 2)
+		if (strcmp((const char *)attrs[0], name) == 0)
+			return g_strdup(attrs[1] ? (const char *)attrs[1] : "");
+	return NULL;
 }
 
 static void list_item(struct walk *w)
@@ -313,9 +330,9 @@ static void list_item(struct walk *w)
 	w->line_empty = true; /* the item's own leading blanks are not wanted */
 }
 
-static void image(struct walk *w, const xmlNode *n)
+static void image(struct walk *w, const xmlChar **attrs)
 {
-	char *alt = attr(n, "alt"), *src = attr(n, "src");
+	char *alt = attr(attrs, "alt"), *src = attr(attrs, "src");
 
 	w->stats->images++;
 	if (src && (g_ascii_strncasecmp(src, "http:", 5) == 0 ||
@@ -331,20 +348,20 @@ static void image(struct walk *w, const xmlNode *n)
 			text(w, "]", 1);
 		}
 	}
-	xmlFree(alt);
-	xmlFree(src);
+	g_free(alt);
+	g_free(src);
 }
 
-static void enter_list(struct walk *w, unsigned kind, const xmlNode *n)
+static void enter_list(struct walk *w, unsigned kind, const xmlChar **attrs)
 {
 	want_nl(w, w->lists ? 1 : 2);
 	if (w->lists < MAX_NEST) {
-		char *start = (kind & K_OL) ? attr(n, "start") : NULL;
+		char *start = (kind & K_OL) ? attr(attrs, "start") : NULL;
 		long v = start ? strtol(start, NULL, 10) : 1;
 
 		w->list_ordered[w->lists] = (kind & K_OL) != 0;
 		w->list_num[w->lists] = v > 0 && v < 1000000 ? (unsigned)(v - 1) : 0;
-		xmlFree(start);
+		g_free(start);
 	}
 	w->lists++;
 }
@@ -363,10 +380,8 @@ static void cell(struct walk *w)
 }
 
 /* Returns whether the element's children are to be walked. */
-static bool enter(struct walk *w, const xmlNode *n)
+static bool enter(struct walk *w, unsigned k, const xmlChar **attrs)
 {
-	unsigned k = kind(w, n);
-
 	if (k & K_VOID5) {
 		if (k & K_ACTIVE)
 			w->stats->active++;
@@ -388,7 +403,7 @@ static bool enter(struct walk *w, const xmlNode *n)
 		return false;
 	}
 	if (k & K_IMG) {
-		image(w, n);
+		image(w, attrs);
 		return false;
 	}
 	if (k & K_FORM)
@@ -400,7 +415,7 @@ static bool enter(struct walk *w, const xmlNode *n)
 	if (k & K_LINE)
 		want_nl(w, 1);
 	if (k & K_LIST)
-		enter_list(w, k, n);
+		enter_list(w, k, attrs);
 	if (k & K_LI)
 		list_item(w);
 	if (k & K_TABLE) {
@@ -413,8 +428,10 @@ static bool enter(struct walk *w, const xmlNode *n)
 	}
 	if (k & K_CELL)
 		cell(w);
-	if ((k & K_A) && !w->link) {
-		w->link = n;
+	if ((k & K_A) && !w->in_link) {
+		w->in_link = true;
+		w->link_depth = w->depth;
+		w->link_href = attr(attrs, "href");
 		w->link_start = w->out->len;
 	}
 	return true;
@@ -427,11 +444,11 @@ static bool scheme_is(const char *url, const char *scheme)
 	return g_ascii_strncasecmp(url, scheme, n) == 0 && url[n] == ':';
 }
 
-/* The link target as it may be shown, or NULL when it is not shown. */
-static char *shown_url(struct walk *w, const xmlNode *a)
+/* The link target href (freed here) as it may be shown, or NULL when it
+ * is not shown. */
+static char *shown_url(struct walk *w, char *href)
 {
 	static const char *const safe[] = { "http", "https", "mailto", "ftp", "tel" };
-	char *href = attr(a, "href");
 	GString *s;
 	bool ok = false;
 
@@ -444,7 +461,7 @@ static char *shown_url(struct walk *w, const xmlNode *a)
 		/* relative targets mean nothing outside the page; the rest is active */
 		if (strchr(href, ':') && !ok)
 			w->stats->unsafe_links++;
-		xmlFree(href);
+		g_free(href);
 		return NULL;
 	}
 	s = g_string_sized_new(strlen(href) + 8);
@@ -456,23 +473,26 @@ static char *shown_url(struct walk *w, const xmlNode *a)
 		else
 			g_string_append_c(s, (char)c);
 	}
-	xmlFree(href);
+	g_free(href);
 	return g_string_free(s, FALSE);
 }
 
-static void leave_link(struct walk *w, const xmlNode *a)
+static void leave_link(struct walk *w)
 {
-	char *url = shown_url(w, a);
+	char *url = shown_url(w, w->link_href);
 	mg_links mode = (mg_links)w->ctx->policy->links;
+	/* nothing written yet: no buffer, and no label */
+	const char *text_so_far = w->out->data ? (const char *)w->out->data : "";
 	const char *label, *label_end, *shown;
 	size_t label_len;
 
-	w->link = NULL;
+	w->in_link = false;
+	w->link_href = NULL;
 	if (!url || w->err)
 		goto done;
 	w->stats->links++;
-	label = (const char *)w->out->data + w->link_start;
-	label_end = (const char *)w->out->data + w->out->len;
+	label = text_so_far + w->link_start;
+	label_end = text_so_far + w->out->len;
 	while (label < label_end && g_ascii_isspace(*label))
 		label++;
 	label_len = (size_t)(label_end - label);
@@ -500,10 +520,9 @@ done:
 	g_free(url);
 }
 
-static void leave(struct walk *w, const xmlNode *n)
+/* The end of an element of kind k, at depth in the tree. */
+static void leave(struct walk *w, unsigned k, size_t depth)
 {
-	unsigned k = kind(w, n);
-
 	if (k & (K_SKIP | K_BR | K_HR | K_IMG))
 		return;
 	if (k & K_PRE && w->pre)
@@ -519,51 +538,87 @@ static void leave(struct walk *w, const xmlNode *n)
 			w->lists--;
 		want_nl(w, w->lists ? 1 : 2);
 	}
-	if (n == w->link)
-		leave_link(w, n);
+	if (w->in_link && depth == w->link_depth)
+		leave_link(w);
 }
 
-static void visit(struct walk *w, const xmlNode *n, bool *descend)
+/* Every DEADLINE_EVERY events the item's deadline; false (and the parser
+ * stopped) past it or once the text is full: the rest is not looked at. */
+static bool going(htmlParserCtxtPtr parser, struct walk *w)
 {
-	*descend = false;
-	if (n->type == XML_ELEMENT_NODE)
-		*descend = enter(w, n);
-	else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
-		text(w, (const char *)n->content, n->content ? strlen((const char *)n->content) : 0);
-	else if (n->type == XML_DOCUMENT_NODE || n->type == XML_HTML_DOCUMENT_NODE)
-		*descend = true;
+	if (w->err == 0 && !w->late && ++w->events % DEADLINE_EVERY == 0 &&
+	    mg_check_deadline(w->ctx) != MG_OK)
+		w->late = true;
+	if (w->err == 0 && !w->late)
+		return true;
+	xmlStopParser(parser);
+	return false;
 }
 
-static mg_status walk_tree(struct walk *w, const xmlNode *root)
+/* An element's name as a tree built by libxml2 holds it: the tree splits
+ * a prefix off at the first colon (xmlSplitQName), so "s:script" is a
+ * script there, while "c:" and ":b" stay whole. */
+static const xmlChar *tree_name(const xmlChar *name)
 {
-	const xmlNode *n = root;
-	unsigned long seen = 0;
+	const char *colon = name && name[0] != ':' ? strchr((const char *)name, ':') : NULL;
 
-	while (n && w->err == 0) {
-		bool descend;
+	return colon && colon[1] ? (const xmlChar *)colon + 1 : name;
+}
 
-		if (++seen % DEADLINE_EVERY == 0 && mg_check_deadline(w->ctx) != MG_OK)
-			return w->ctx->status;
-		visit(w, n, &descend);
-		if (descend && n->children) {
-			n = n->children;
-			continue;
-		}
-		while (n) {
-			if (n->type == XML_ELEMENT_NODE)
-				leave(w, n);
-			if (n == root) {
-				n = NULL;
-				break;
-			}
-			if (n->next) {
-				n = n->next;
-				break;
-			}
-			n = n->parent;
-		}
+/* The parser's events, as the tree libxml2 builds of them (xmlSAX2*)
+ * would give them to a walk over it: an element's end closes the element
+ * opened last, whatever name the parser gives the end (after a start
+ * tag cut short they differ); an element dropped with its content hides
+ * what it holds; text outside every element, which a tree has no place
+ * for, goes; an element past xmlParserMaxDepth stops the parser, as the
+ * tree's node stack does. */
+static void on_start(void *ctx, const xmlChar *name, const xmlChar **attrs)
+{
+	htmlParserCtxtPtr parser = ctx;
+	struct walk *w = parser->_private;
+	unsigned k;
+
+	if (w->depth > xmlParserMaxDepth || !going(parser, w)) {
+		w->too_deep = w->depth > xmlParserMaxDepth;
+		xmlStopParser(parser);
+		return;
 	}
-	return MG_OK;
+	if (w->depth == w->open_cap) {
+		w->open_cap = w->open_cap ? w->open_cap * 2 : 64;
+		w->open = g_renew(unsigned, w->open, w->open_cap);
+	}
+	k = w->skip_at ? 0 : kind(w, tree_name(name));
+	w->open[w->depth++] = k;
+	if (!w->skip_at && !enter(w, k, attrs))
+		w->skip_at = w->depth;
+}
+
+static void close_element(struct walk *w)
+{
+	size_t depth = w->depth--;
+
+	if (w->skip_at == depth)
+		w->skip_at = 0;
+	else if (!w->skip_at)
+		leave(w, w->open[depth - 1], depth);
+}
+
+static void on_end(void *ctx, const xmlChar *name)
+{
+	struct walk *w = ((htmlParserCtxtPtr)ctx)->_private;
+
+	(void)name;
+	if (w->depth)
+		close_element(w);
+}
+
+static void on_text(void *ctx, const xmlChar *ch, int len)
+{
+	htmlParserCtxtPtr parser = ctx;
+	struct walk *w = parser->_private;
+
+	if (!w->skip_at && w->depth && len > 0 && going(parser, w))
+		text(w, (const char *)ch, (size_t)len);
 }
 
 /* The charset a <meta> names near the top of the page, into buf. */
@@ -572,6 +627,8 @@ static const char *meta_charset(const unsigned char *d, size_t len, char *buf, s
 	size_t n = len < META_WINDOW ? len : META_WINDOW, i = 0;
 	const unsigned char *p;
 
+	if (!d)
+		return NULL; /* an empty part has no bytes at all */
 	while ((p = memmem(d + i, n - i, "charset", 7)) != NULL) {
 		size_t j = (size_t)(p - d) + 7, k = 0;
 
@@ -622,40 +679,67 @@ static void finish_text(mg_buf *b)
 		mg_buf_putc(b, '\n');
 }
 
+/* html decoded into utf8 (charset NULL: BOM, <meta> and detection
+ * decide), a charset that did not fit reported. */
+static mg_status html_utf8(mg_ctx *ctx, const unsigned char *html, size_t len,
+                           const char *charset, mg_buf *utf8)
+{
+	char meta[48];
+	mg_charset_info info;
+
+	if (!charset)
+		charset = meta_charset(html, len, meta, sizeof(meta));
+	if (mg_charset_decode(html, len, charset, utf8, &info) < 0)
+		return mg_fail(ctx, MG_E_LIMIT_SIZE, "HTML text larger than max_output");
+	if (utf8->len > INT_MAX)
+		return mg_fail(ctx, MG_E_LIMIT_SIZE, "HTML of %zu bytes is too large to parse", utf8->len);
+	if (info.guessed)
+		mg_report_finding(ctx, "HTML charset %s did not fit; decoded as %s",
+		                  charset ? charset : "(none)", info.used);
+	return MG_OK;
+}
+
 mg_status mg_html_parse(mg_ctx *ctx, const unsigned char *html, size_t len, const char *charset,
                         size_t max, struct _xmlDoc **doc)
 {
-	char meta[48];
 	mg_buf utf8;
-	mg_charset_info info;
-	mg_status st = MG_OK;
+	mg_status st;
 
 	*doc = NULL;
 	mg_buf_init(&utf8, max);
-	if (!charset)
-		charset = meta_charset(html, len, meta, sizeof(meta));
-	if (mg_charset_decode(html, len, charset, &utf8, &info) < 0) {
-		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "HTML text larger than max_output");
-	} else if (utf8.len > INT_MAX) {
-		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "HTML of %zu bytes is too large to parse", utf8.len);
-	} else {
-		if (info.guessed)
-			mg_report_finding(ctx, "HTML charset %s did not fit; decoded as %s",
-			                  charset ? charset : "(none)", info.used);
+	st = html_utf8(ctx, html, len, charset, &utf8);
+	if (st == MG_OK)
 		*doc = htmlReadMemory(utf8.data ? (const char *)utf8.data : "", (int)utf8.len, NULL,
 		                      "UTF-8", HTML_OPTIONS);
-	}
 	mg_buf_free(&utf8);
 	return st;
+}
+
+void mg_html_sax(const unsigned char *utf8, size_t len, const struct _xmlSAXHandler *sax,
+                 void *priv)
+{
+	htmlParserCtxtPtr parser = len <= INT_MAX ? htmlNewParserCtxt() : NULL;
+	htmlDocPtr doc;
+
+	if (!parser)
+		return;
+	memcpy(parser->sax, sax, sizeof(*parser->sax));
+	parser->_private = priv;
+	/* htmlReadMemory's reading: the same events as the tree is built of */
+	doc = htmlCtxtReadMemory(parser, utf8 ? (const char *)utf8 : "", (int)len, NULL, "UTF-8",
+	                         HTML_OPTIONS);
+	if (doc)
+		xmlFreeDoc(doc);
+	htmlFreeParserCtxt(parser);
 }
 
 mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
                           const char *charset, mg_buf *out, mg_html_stats *stats)
 {
-	mg_buf txt;
+	mg_buf txt, utf8;
 	mg_html_stats local = { 0 };
 	struct walk w = { 0 };
-	htmlDocPtr doc = NULL;
+	htmlSAXHandler sax;
 	mg_status st;
 	unsigned changed;
 
@@ -663,17 +747,34 @@ mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
 	mg_buf_init(&txt, out->max);
-	st = mg_html_parse(ctx, html, len, charset, out->max, &doc);
-	if (st == MG_OK && doc) {
+	mg_buf_init(&utf8, out->max);
+	st = html_utf8(ctx, html, len, charset, &utf8);
+	if (st == MG_OK) {
+		memset(&sax, 0, sizeof(sax));
+		sax.startElement = on_start;
+		sax.endElement = on_end;
+		sax.characters = on_text;
+		sax.cdataBlock = on_text;
 		w.ctx = ctx;
 		w.out = &txt;
 		w.stats = stats;
 		w.at_start = true;
 		w.line_empty = true;
-		st = walk_tree(&w, (const xmlNode *)doc);
-		if (st == MG_OK && w.err)
+		mg_html_sax(utf8.data, utf8.len, &sax, &w);
+		/* what the parser left open ends with the text, as a walk ends */
+		while (w.depth && !w.late && !w.err)
+			close_element(&w);
+		g_free(w.link_href); /* an <a> left open by a stopped parser */
+		g_free(w.open);
+		if (w.too_deep)
+			mg_report_removed(ctx, "HTML nesting", "elements nested deeper than %u: the rest of "
+			                  "the page is not converted", xmlParserMaxDepth + 1);
+		if (w.late)
+			st = ctx->status;
+		else if (w.err)
 			st = mg_fail(ctx, MG_E_LIMIT_SIZE, "text of the HTML larger than max_output");
 	}
+	mg_buf_free(&utf8);
 	/* a document libxml2 finds nothing in is an empty text, not an error */
 	if (st != MG_OK)
 		goto done;
@@ -687,8 +788,6 @@ mg_status mg_html_to_text(mg_ctx *ctx, const unsigned char *html, size_t len,
 	if (txt.len && mg_buf_append(out, txt.data, txt.len) < 0)
 		st = mg_fail(ctx, MG_E_LIMIT_SIZE, "text of the HTML larger than max_output");
 done:
-	if (doc)
-		xmlFreeDoc(doc);
 	mg_buf_free(&txt);
 	return st;
 }

@@ -11,15 +11,14 @@
  * libxml2's SAX parser (the character data outside script, style and
  * head): no tree is built for a version that is most often dropped.
  */
-#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
 #include <libxml/HTMLparser.h>
-#include <libxml/parserInternals.h>
 
 #include "charset.h"
 #include "mail_priv.h"
+#include "text.h"
 
 #define MISSING_PER_TEN 1 /* more than 1 in 10 HTML words missing: HTML */
 
@@ -95,7 +94,7 @@ static bool hidden(const xmlChar *name)
 
 static void sax_start(void *ctx, const xmlChar *name, const xmlChar **attrs)
 {
-	struct sax_text *st = ctx;
+	struct sax_text *st = ((htmlParserCtxtPtr)ctx)->_private;
 
 	(void)attrs;
 	if (hidden(name))
@@ -106,7 +105,7 @@ static void sax_start(void *ctx, const xmlChar *name, const xmlChar **attrs)
 
 static void sax_end(void *ctx, const xmlChar *name)
 {
-	struct sax_text *st = ctx;
+	struct sax_text *st = ((htmlParserCtxtPtr)ctx)->_private;
 
 	if (hidden(name) && st->skip)
 		st->skip--;
@@ -115,7 +114,7 @@ static void sax_end(void *ctx, const xmlChar *name)
 
 static void sax_chars(void *ctx, const xmlChar *ch, int len)
 {
-	struct sax_text *st = ctx;
+	struct sax_text *st = ((htmlParserCtxtPtr)ctx)->_private;
 
 	if (!st->skip && len > 0 && st->text->len + (size_t)len <= st->max)
 		g_string_append_len(st->text, (const char *)ch, len);
@@ -126,29 +125,16 @@ static GString *html_chars(const unsigned char *html, size_t len, const char *ch
 {
 	struct sax_text st = { g_string_new(NULL), 0, max };
 	htmlSAXHandler sax;
-	htmlParserCtxtPtr ctxt;
 	mg_buf utf8;
 
 	mg_buf_init(&utf8, max);
-	if (mg_charset_decode(html, len, charset, &utf8, NULL) < 0 || !utf8.data || utf8.len > INT_MAX) {
-		mg_buf_free(&utf8);
-		return st.text;
-	}
-	ctxt = htmlCreateMemoryParserCtxt((const char *)utf8.data, (int)utf8.len);
-	if (ctxt) {
+	if (mg_charset_decode(html, len, charset, &utf8, NULL) == 0) {
 		memset(&sax, 0, sizeof(sax));
 		sax.startElement = sax_start;
 		sax.endElement = sax_end;
 		sax.characters = sax_chars;
 		sax.cdataBlock = sax_chars;
-		memcpy(ctxt->sax, &sax, sizeof(sax));
-		ctxt->userData = &st;
-		htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-		                         HTML_PARSE_NOWARNING | HTML_PARSE_IGNORE_ENC);
-		xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
-		htmlParseDocument(ctxt);
-		ctxt->userData = NULL;
-		htmlFreeParserCtxt(ctxt);
+		mg_html_sax(utf8.data, utf8.len, &sax, &st);
 	}
 	mg_buf_free(&utf8);
 	return st.text;

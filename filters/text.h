@@ -34,6 +34,13 @@ struct _xmlDoc;
 mg_status mg_html_parse(mg_ctx *ctx, const unsigned char *html, size_t len, const char *charset,
                         size_t max, struct _xmlDoc **doc);
 
+/* UTF-8 text read by libxml2's HTML parser as mg_html_parse() reads it,
+ * with no tree built: the parser's events go to sax (a handler zeroed but
+ * for its callbacks, which get the parser context; its _private is priv). */
+struct _xmlSAXHandler;
+void mg_html_sax(const unsigned char *utf8, size_t len, const struct _xmlSAXHandler *sax,
+                 void *priv);
+
 /* links.c: the policy's links applied to the URLs of UTF-8 text (a
  * text body, or the text made from HTML): defanged or removed, each one
  * listed in ctx's report; *changed gets how many.  Nothing is done under

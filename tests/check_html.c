@@ -18,8 +18,10 @@ START_TEST(family_registered)
 }
 END_TEST
 
-/* Converts with a throwaway context; returns the text (free it). */
-static char *to_text(const char *html, const char *charset, mg_html_stats *stats)
+/* Converts len bytes with a throwaway context; returns the text (free
+ * it) and, when removed is not NULL, the report's removed list as JSON. */
+static char *to_text_len(const char *html, size_t len, const char *charset, mg_html_stats *stats,
+                         char **removed)
 {
 	mg_policy *p = mg_policy_new();
 	mg_ctx ctx = { 0 };
@@ -30,13 +32,20 @@ static char *to_text(const char *html, const char *charset, mg_html_stats *stats
 	ctx.deadline = mg_now() + 30;
 	ctx.report = json_pack("{s:[],s:[],s:[]}", "actions", "removed", "findings");
 	mg_buf_init(&out, 1 << 20);
-	ck_assert_int_eq(mg_html_to_text(&ctx, (const unsigned char *)html, strlen(html), charset,
-	                                 &out, stats), MG_OK);
+	ck_assert_int_eq(mg_html_to_text(&ctx, (const unsigned char *)html, len, charset, &out,
+	                                 stats), MG_OK);
 	s = strdup(out.data ? (const char *)out.data : "");
+	if (removed)
+		*removed = json_dumps(json_object_get(ctx.report, "removed"), 0);
 	mg_buf_free(&out);
 	json_decref(ctx.report);
 	mg_policy_free(p);
 	return s;
+}
+
+static char *to_text(const char *html, const char *charset, mg_html_stats *stats)
+{
+	return to_text_len(html, strlen(html), charset, stats, NULL);
 }
 
 START_TEST(paragraphs_and_breaks)
@@ -87,6 +96,11 @@ START_TEST(links_as_visible_text)
 	ck_assert_uint_eq(st.links, 3);
 	ck_assert_uint_eq(st.unsafe_links, 1);
 	ck_assert_ptr_null(strstr(s, "javascript"));
+	free(s);
+	/* a link before any text, with no label: nothing written yet */
+	s = to_text("<a href=\"https://example.org/\"></a>", NULL, &st);
+	ck_assert_str_eq(s, "<https://example.org/>\n");
+	ck_assert_uint_eq(st.links, 1);
 	free(s);
 }
 END_TEST
@@ -168,6 +182,75 @@ START_TEST(tag_soup_and_deep_nesting)
 }
 END_TEST
 
+/* The text is written from the parser's events, read as the tree libxml2
+ * builds of them reads: a prefix is split off an element's name, and an
+ * end closes the element opened last (here a start tag cut short by a
+ * NUL byte, after which libxml2 reads no more). */
+START_TEST(events_read_as_the_tree)
+{
+	static const char cut[] = "<p>See <a href=\"http:\0\0x\">label</a> more</p><p>next";
+	mg_html_stats st;
+	char *s = to_text("<s:script>x</s:script>y <svg:a href=\"https://a.example/\">b</svg:a> "
+	                  "<c:>w</c:>", NULL, &st);
+
+	ck_assert_str_eq(s, "y b <https://a.example/> w\n");
+	ck_assert_uint_eq(st.active, 1);
+	ck_assert_uint_eq(st.links, 1);
+	free(s);
+	s = to_text_len(cut, sizeof(cut) - 1, NULL, &st, NULL);
+	ck_assert_str_eq(s, "See <http:>\n");
+	free(s);
+}
+END_TEST
+
+/* 257 elements deep (html, body and 255 divs) is read; one more stops
+ * libxml2's parser, as it stops its tree, and the report says so. */
+START_TEST(nesting_limit_reported)
+{
+	for (int divs = 255; divs <= 256; divs++) {
+		GString *g = g_string_new("<p>top</p>");
+		char *s, *removed;
+
+		for (int i = 0; i < divs; i++)
+			g_string_append(g, "<div>");
+		g_string_append(g, "END");
+		for (int i = 0; i < divs; i++)
+			g_string_append(g, "</div>");
+		g_string_append(g, "after");
+		s = to_text_len(g->str, g->len, NULL, NULL, &removed);
+		if (divs == 255) {
+			ck_assert_str_eq(s, "top\n\nEND\nafter\n");
+			ck_assert_str_eq(removed, "[]");
+		} else {
+			ck_assert_str_eq(s, "top\n");
+			ck_assert_ptr_nonnull(strstr(removed, "nested deeper than 257"));
+		}
+		free(s);
+		free(removed);
+		g_string_free(g, TRUE);
+	}
+}
+END_TEST
+
+/* An empty part's body has no bytes at all: an empty text, no error. */
+START_TEST(empty_body)
+{
+	mg_policy *p = mg_policy_new();
+	mg_ctx ctx = { 0 };
+	mg_buf out;
+
+	ctx.policy = p;
+	ctx.deadline = mg_now() + 30;
+	ctx.report = json_pack("{s:[],s:[],s:[]}", "actions", "removed", "findings");
+	mg_buf_init(&out, 1 << 20);
+	ck_assert_int_eq(mg_html_to_text(&ctx, NULL, 0, NULL, &out, NULL), MG_OK);
+	ck_assert_uint_eq(out.len, 0);
+	mg_buf_free(&out);
+	json_decref(ctx.report);
+	mg_policy_free(p);
+}
+END_TEST
+
 START_TEST(family_filter_output)
 {
 	static const char page[] = "<html><body><p>Notice</p><script>x()</script></body></html>";
@@ -200,6 +283,9 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, charsets);
 	tcase_add_test(tc, no_outside_entities_or_network);
 	tcase_add_test(tc, tag_soup_and_deep_nesting);
+	tcase_add_test(tc, events_read_as_the_tree);
+	tcase_add_test(tc, nesting_limit_reported);
+	tcase_add_test(tc, empty_body);
 	tcase_add_test(tc, family_filter_output);
 	suite_add_tcase(s, tc);
 	return s;
