@@ -50,6 +50,13 @@ run_one() {
 		-timeout=25 -max_len=1048576 -artifact_prefix="$artifacts/$name-" \
 		-print_final_stats=1 >"$artifacts/$name.log" 2>&1; then
 		echo "fuzz $name: ok ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$artifacts/$name.log" | grep -o '[0-9]*$') runs in ${seconds}s)"
+		# the fuzz build lets UBSan go on after a report: each is shown here
+		local ub
+		ub=$(grep -c 'runtime error:' "$artifacts/$name.log" || true)
+		if [ "$ub" -gt 0 ]; then
+			echo "fuzz $name: UBSan reported undefined behaviour $ub times:"
+			grep 'runtime error:' "$artifacts/$name.log" | sort | uniq -c | head -5
+		fi
 		[ "$keep" = 1 ] && keep_corpus "$bin" "$name" "$work"
 		rm -rf "$work"
 	else
