@@ -560,25 +560,18 @@ static bool cjk3(const char *p, const char *end)
 }
 
 /* Whether all eight bytes of v are printable ASCII, 0x20 to 0x7E: none
- * below 0x20 (a borrow reaches its high bit) nor above 0x7E (adding one
- * reaches it). */
+ * below 0x20, none high, nor one that adding one makes high (0x7F; with
+ * no byte high, adding one carries into no other byte). */
 static bool printable8(uint64_t v)
 {
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-
-	return (((v - 0x20 * ones) & ~v) | (v + ones) | v) & highs ? false : true;
+	return !mg_any_below8(v, 0x20) && !mg_any_high8(v | (v + MG_ONES8));
 }
 
 /* The printable ASCII from p on, eight bytes at a time, moved to *w;
  * where it ends. */
 static char *printable_run(char *p, const char *end, char **w)
 {
-	uint64_t v;
-
-	while (end - p >= 8) {
-		memcpy(&v, p, sizeof(v));
-		if (!printable8(v))
-			break;
+	while (end - p >= 8 && printable8(mg_bytes8(p))) {
 		if (*w != p)
 			memmove(*w, p, 8);
 		*w += 8;

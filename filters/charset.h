@@ -12,10 +12,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <string.h>
 
 #include "buf.h"
+#include "bytes8.h"
 
 typedef struct mg_charset_info {
 	char used[32];      /* canonical name of the charset actually used */
@@ -42,13 +41,8 @@ static inline size_t mg_ascii_run(const unsigned char *s, size_t len)
 {
 	size_t i = 0;
 
-	for (; len - i >= 8; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, s + i, sizeof(w));
-		if (w & 0x8080808080808080ull)
-			break;
-	}
+	while (len - i >= 8 && !mg_any_high8(mg_bytes8(s + i)))
+		i += 8;
 	while (i < len && s[i] < 0x80)
 		i++;
 	return i;

@@ -578,11 +578,13 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **attrs)
 	struct walk *w = parser->_private;
 	unsigned k;
 
-	if (w->depth > xmlParserMaxDepth || !going(parser, w)) {
-		w->too_deep = w->depth > xmlParserMaxDepth;
+	if (w->depth > xmlParserMaxDepth) {
+		w->too_deep = true;
 		xmlStopParser(parser);
 		return;
 	}
+	if (!going(parser, w))
+		return;
 	if (w->depth == w->open_cap) {
 		w->open_cap = w->open_cap ? w->open_cap * 2 : 64;
 		w->open = g_renew(unsigned, w->open, w->open_cap);

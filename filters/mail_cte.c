@@ -12,9 +12,9 @@
  * 998 octets in all was sent quoted-printable however short its lines;
  * here each line is measured on its own, and such text is sent as it is.
  */
-#include <stdint.h>
 #include <string.h>
 
+#include "bytes8.h"
 #include "mail_priv.h"
 
 #define MAX_LINE 998 /* RFC 5322 2.1.1, without the CRLF */
@@ -30,15 +30,11 @@ GMimeContentEncoding mail_text_encoding(const char *text, size_t len)
 	size_t count8 = 0, longest = 0, i = 0;
 	bool nul = false, from = false;
 
-	/* eight bytes at a time: their high bits summed by one multiply, a
-	 * zero byte found by the borrow it leaves */
 	for (; len - i >= 8; i += 8) {
-		const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-		uint64_t w;
+		uint64_t w = mg_bytes8(p + i);
 
-		memcpy(&w, p + i, sizeof(w));
-		count8 += (size_t)((((w & highs) >> 7) * ones) >> 56);
-		nul |= ((w - ones) & ~w & highs) != 0;
+		count8 += mg_count_high8(w);
+		nul |= mg_any_below8(w, 1);
 	}
 	for (; i < len; i++) {
 		count8 += p[i] >> 7;
