@@ -6,6 +6,8 @@ if(MUGAI_SANITIZE)
 endif()
 if(MUGAI_FUZZ)
   # Every object is instrumented for coverage; the harnesses add -fsanitize=fuzzer at link time.
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -U_FORTIFY_SOURCE)
-  add_link_options(-fsanitize=address,undefined)
+  # Undefined behaviour aborts, so libFuzzer keeps the input and the run fails, as for a crash.
+  set(_fuzz_san -fsanitize=address,undefined -fno-sanitize-recover=undefined)
+  add_compile_options(-fsanitize=fuzzer-no-link ${_fuzz_san} -fno-omit-frame-pointer -U_FORTIFY_SOURCE)
+  add_link_options(${_fuzz_san})
 endif()

@@ -4,8 +4,9 @@
 # Runs every fuzz harness in BUILD (or only the NAMEs: mail, pdf, ...) for
 # SECONDS, two at a time, each on a scratch copy of its seeds
 # (fuzz/corpus/<name>/ plus the shared corpus files it names in
-# fuzz/corpus/<name>.seeds).  A crash fails the run and leaves the
-# reproducer in fuzz-artifacts/.
+# fuzz/corpus/<name>.seeds).  A crash, or undefined behaviour (the fuzz
+# build makes UBSan fatal), fails the run and leaves the reproducer in
+# fuzz-artifacts/.
 #
 # --keep (make fuzz-long): what the run found is kept: the seeds and the
 # new inputs are merged (libFuzzer's -merge=1, which keeps the smallest
@@ -50,13 +51,6 @@ run_one() {
 		-timeout=25 -max_len=1048576 -artifact_prefix="$artifacts/$name-" \
 		-print_final_stats=1 >"$artifacts/$name.log" 2>&1; then
 		echo "fuzz $name: ok ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$artifacts/$name.log" | grep -o '[0-9]*$') runs in ${seconds}s)"
-		# the fuzz build lets UBSan go on after a report: each is shown here
-		local ub
-		ub=$(grep -c 'runtime error:' "$artifacts/$name.log" || true)
-		if [ "$ub" -gt 0 ]; then
-			echo "fuzz $name: UBSan reported undefined behaviour $ub times:"
-			grep 'runtime error:' "$artifacts/$name.log" | sort | uniq -c | head -5
-		fi
 		[ "$keep" = 1 ] && keep_corpus "$bin" "$name" "$work"
 		rm -rf "$work"
 	else
