@@ -294,49 +294,37 @@ static long pdf_text_layer(struct pdf_job *j, PopplerPage *page, int index, doub
 }
 
 /* Tesseract's words over a page that has no usable text of its own (or
- * over every page, policy.ocr = always, where its own text wins). */
-static void pdf_ocr_layer(struct pdf_job *j, PopplerPage *page, int index,
-                          const struct mg_pdf_ocr_page *scan, long own)
+ * over every page, policy.ocr = always, where its own text wins).  The
+ * page is read in grey from the rendering, which the encoder left as it
+ * was. */
+static mg_status pdf_ocr_layer(struct pdf_job *j, PopplerPage *page, int index,
+                               cairo_surface_t *img, double wpt, double hpt, long own)
 {
+	const mg_policy *p = j->ctx->policy;
+	struct mg_pdf_ocr_page scan;
 	const char *why = NULL;
 	long laid;
 
-	if (!scan->grey || (j->ctx->policy->ocr == MG_OCR_AUTO && own > 0))
-		return;
-	laid = mg_pdf_ocr(j->ctx, scan, own > 0 ? page : NULL, j->w, &why);
+	if (p->ocr == MG_OCR_NO || (p->ocr == MG_OCR_AUTO && own > 0))
+		return MG_OK;
+	if (mg_pdf_ocr_grab(img, p->pdf_dpi, wpt, hpt, &scan) < 0)
+		return mg_fail(j->ctx, MG_E_INTERNAL, "out of memory");
+	laid = mg_pdf_ocr(j->ctx, &scan, own > 0 ? page : NULL, j->w, &why);
+	mg_pdf_ocr_release(&scan);
 	mg_timing_add(j->ctx, "ocr", &j->since);
 	if (laid < 0)
 		mg_report_finding(j->ctx, "PDF page %d: no OCR text layer (%s)", index + 1, why);
 	else if (laid > 0)
 		j->ocr_pages++;
-}
-
-/* The page in grey for Tesseract, taken before the encoder rounds the
- * samples, when the policy may want OCR on it. */
-static mg_status pdf_grab_scan(struct pdf_job *j, cairo_surface_t *img, double wpt, double hpt,
-                               struct mg_pdf_ocr_page *scan)
-{
-	const mg_policy *p = j->ctx->policy;
-
-	memset(scan, 0, sizeof(*scan));
-	if (!p->pdf_text_layer || p->ocr == MG_OCR_NO)
-		return MG_OK;
-	if (mg_pdf_ocr_grab(img, p->pdf_dpi, wpt, hpt, scan) < 0)
-		return mg_fail(j->ctx, MG_E_INTERNAL, "out of memory");
 	return MG_OK;
 }
 
 static mg_status pdf_emit_page(struct pdf_job *j, PopplerPage *page, int index,
                                cairo_surface_t *img, double wpt, double hpt)
 {
-	struct mg_pdf_ocr_page scan;
 	mg_pdf_image enc;
-	mg_status st = pdf_grab_scan(j, img, wpt, hpt, &scan);
+	mg_status st = mg_pdf_image_encode(j->ctx, img, &enc);
 
-	if (st != MG_OK)
-		return st;
-	mg_timing_add(j->ctx, "ocr_grab", &j->since);
-	st = mg_pdf_image_encode(j->ctx, img, &enc);
 	mg_timing_add(j->ctx, "encode", &j->since);
 	if (st == MG_OK && enc.img.jpeg)
 		j->jpeg_pages++;
@@ -346,12 +334,12 @@ static mg_status pdf_emit_page(struct pdf_job *j, PopplerPage *page, int index,
 		mg_pdfw_page_begin(j->w, wpt, hpt);
 		mg_pdfw_page_image(j->w, &enc.img);
 		if (j->ctx->policy->pdf_text_layer)
-			pdf_ocr_layer(j, page, index, &scan, pdf_text_layer(j, page, index, hpt));
-		if (mg_pdfw_page_end(j->w) < 0)
+			st = pdf_ocr_layer(j, page, index, img, wpt, hpt,
+			                   pdf_text_layer(j, page, index, hpt));
+		if (mg_pdfw_page_end(j->w) < 0 && st == MG_OK)
 			st = pdf_write_failed(j);
 		mg_timing_add(j->ctx, "write", &j->since);
 	}
-	mg_pdf_ocr_release(&scan);
 	mg_pdf_image_free(&enc);
 	return st;
 }

@@ -42,15 +42,41 @@ static double flat_share(const unsigned char *data, int w, int h, size_t stride)
 	return w > 1 ? (double)same / ((double)(w - 1) * h) : 1.0;
 }
 
-static bool all_grey(const unsigned char *data, int w, int h, size_t stride)
-{
-	for (int y = 0; y < h; y++)
-		for (int x = 0; x < w; x++) {
-			uint32_t p = px_at(data, stride, x, y);
+/* Each colour sample rounded to the nearest of 2^bits levels: its level
+ * (0 .. 2^bits - 1) and the 8-bit sample that level stands for.  The
+ * rendering itself is left as it is: OCR may still read it. */
+struct levels {
+	unsigned char level[256];
+	unsigned char sample[256];
+};
 
-			if (((p >> 16) & 255) != (p & 255) || ((p >> 8) & 255) != (p & 255))
+static void levels_init(struct levels *lv, unsigned bits)
+{
+	unsigned top = (1u << bits) - 1;
+
+	for (unsigned v = 0; v < 256; v++) {
+		lv->level[v] = (unsigned char)((v * top + 127) / 255);
+		lv->sample[v] = (unsigned char)(lv->level[v] * (255 / top));
+	}
+}
+
+static bool all_grey(const unsigned char *data, int w, int h, size_t stride,
+                     const struct levels *lv)
+{
+	for (int y = 0; y < h; y++) {
+		const uint32_t *row = (const uint32_t *)(const void *)(data + (size_t)y * stride);
+
+		for (int x = 0; x < w; x++) {
+			uint32_t p = row[x];
+			unsigned b = p & 255;
+
+			if (((p ^ (p >> 8)) & 0xffff) == 0)
+				continue; /* red = green = blue already */
+			if (lv->level[(p >> 16) & 255] != lv->level[b] ||
+			    lv->level[(p >> 8) & 255] != lv->level[b])
 				return false;
 		}
+	}
 	return true;
 }
 
@@ -83,75 +109,82 @@ static int palette_index(struct palette *pal, unsigned char *rgb, uint32_t c)
 	return (int)pal->n++;
 }
 
-/* Each colour sample rounded to the nearest of 2^bits levels, in place
- * (the rendering is ours and is dropped after encoding). */
-static void quantise(unsigned char *data, int w, int h, size_t stride, unsigned bits)
+/* One row of grey (the blue sample) or RGB as levels of bits each, packed
+ * from the high bit down, the last byte padded.  bits divides 8, so a
+ * byte fills exactly.  Inlined once per channel count, so the grey row
+ * has no loop over channels. */
+static inline __attribute__((always_inline)) void
+pack_row(const uint32_t *px, int w, unsigned channels, unsigned bits, const unsigned char *level,
+         unsigned char *o)
 {
-	unsigned top = (1u << bits) - 1;
-	unsigned char lut[256];
+	unsigned acc = 0, held = 0; /* bits held in acc */
 
-	for (unsigned v = 0; v < 256; v++)
-		lut[v] = (unsigned char)((v * top + 127) / 255 * 255 / top);
-	for (int y = 0; y < h; y++) {
-		uint32_t *row = (uint32_t *)(void *)(data + (size_t)y * stride);
-
-		for (int x = 0; x < w; x++) {
-			uint32_t p = row[x];
-
-			row[x] = (uint32_t)lut[(p >> 16) & 255] << 16 | (uint32_t)lut[(p >> 8) & 255] << 8 |
-			         lut[p & 255];
+	for (int x = 0; x < w; x++)
+		for (unsigned c = channels; c-- > 0;) {
+			acc = acc << bits | level[(px[x] >> (8 * c)) & 255];
+			if ((held += bits) == 8) {
+				*o++ = (unsigned char)acc;
+				acc = held = 0;
+			}
 		}
-	}
+	if (held)
+		*o = (unsigned char)(acc << (8 - held));
 }
 
-/* Grey (the blue sample) or RGB in bits per sample, rows padded to whole
- * bytes as PDF wants them. */
 static unsigned char *pack_samples(const unsigned char *data, int w, int h, size_t stride,
-                                   unsigned channels, unsigned bits, size_t *len)
+                                   unsigned channels, unsigned bits, const struct levels *lv,
+                                   size_t *len)
 {
 	size_t row = ((size_t)w * channels * bits + 7) / 8;
-	unsigned char *s = calloc(row, (size_t)h);
-	unsigned top = (1u << bits) - 1;
+	unsigned char *s = malloc(row * (size_t)h);
 
 	if (!s)
 		return NULL;
 	for (int y = 0; y < h; y++) {
-		unsigned char *r = s + (size_t)y * row;
-		size_t at = 0; /* bit offset in the row */
+		const uint32_t *px = (const uint32_t *)(const void *)(data + (size_t)y * stride);
 
-		for (int x = 0; x < w; x++) {
-			uint32_t p = px_at(data, stride, x, y);
-
-			for (unsigned c = channels; c-- > 0; at += bits) {
-				unsigned v = ((p >> (8 * c)) & 255) * top / 255;
-
-				r[at / 8] |= (unsigned char)(v << (8 - bits - at % 8));
-			}
-		}
+		if (channels == 1)
+			pack_row(px, w, 1, bits, lv->level, s + (size_t)y * row);
+		else
+			pack_row(px, w, 3, bits, lv->level, s + (size_t)y * row);
 	}
 	*len = row * (size_t)h;
 	return s;
 }
 
-/* Palette indices when the page has at most 256 colours, NULL otherwise. */
+/* Palette indices when the page has at most 256 colours, NULL otherwise.
+ * A pixel like its left neighbour (most of a sharp page) reuses its index. */
 static unsigned char *index_samples(const unsigned char *data, int w, int h, size_t stride,
-                                    mg_pdf_image *out, size_t *len, bool *oom)
+                                    const struct levels *lv, mg_pdf_image *out, size_t *len,
+                                    bool *oom)
 {
 	struct palette *pal = calloc(1, sizeof(*pal));
 	unsigned char *s = malloc((size_t)w * (size_t)h);
 
 	*oom = !pal || !s;
-	for (int y = 0; y < h && !*oom && s; y++)
-		for (int x = 0; x < w && s; x++) {
-			int i = palette_index(pal, out->palette, px_at(data, stride, x, y));
+	for (int y = 0; y < h && !*oom && s; y++) {
+		unsigned char *o = s + (size_t)y * (size_t)w;
+		uint32_t last = UINT32_MAX; /* no pixel: each is masked to 24 bits */
+		int i = 0;
 
-			if (i < 0) {
-				free(s);
-				s = NULL;
-			} else {
-				s[(size_t)y * (size_t)w + (size_t)x] = (unsigned char)i;
+		for (int x = 0; x < w; x++) {
+			uint32_t p = px_at(data, stride, x, y);
+
+			if (p != last) {
+				i = palette_index(pal, out->palette,
+				                  (uint32_t)lv->sample[p >> 16] << 16 |
+				                          (uint32_t)lv->sample[(p >> 8) & 255] << 8 |
+				                          lv->sample[p & 255]);
+				if (i < 0) {
+					free(s);
+					s = NULL;
+					break;
+				}
+				last = p;
 			}
+			o[x] = (unsigned char)i;
 		}
+	}
 	if (s && !*oom) {
 		out->img.colour = MG_PDFW_INDEXED;
 		out->img.colours = pal->n;
@@ -162,8 +195,8 @@ static unsigned char *index_samples(const unsigned char *data, int w, int h, siz
 	return *oom ? (free(s), NULL) : s;
 }
 
-static mg_status encode_sharp(mg_ctx *ctx, unsigned char *data, int w, int h, size_t stride,
-                              mg_pdf_image *out)
+static mg_status encode_sharp(mg_ctx *ctx, const unsigned char *data, int w, int h,
+                              size_t stride, mg_pdf_image *out)
 {
 	unsigned want = ctx->policy->pdf_page_bits;
 	unsigned bits = want <= 1 ? 1 : want <= 2 ? 2 : want <= 4 ? 4 : 8;
@@ -171,16 +204,16 @@ static mg_status encode_sharp(mg_ctx *ctx, unsigned char *data, int w, int h, si
 	size_t len = 0;
 	bool oom = false;
 	mg_status st = MG_OK;
+	struct levels lv;
 
-	if (bits < 8)
-		quantise(data, w, h, stride, bits);
+	levels_init(&lv, bits);
 	out->img.bits = bits;
-	if (all_grey(data, w, h, stride)) {
+	if (all_grey(data, w, h, stride, &lv)) {
 		out->img.colour = MG_PDFW_GRAY;
-		s = pack_samples(data, w, h, stride, 1, bits, &len);
-	} else if (!(s = index_samples(data, w, h, stride, out, &len, &oom)) && !oom) {
+		s = pack_samples(data, w, h, stride, 1, bits, &lv, &len);
+	} else if (!(s = index_samples(data, w, h, stride, &lv, out, &len, &oom)) && !oom) {
 		out->img.colour = MG_PDFW_RGB;
-		s = pack_samples(data, w, h, stride, 3, bits, &len);
+		s = pack_samples(data, w, h, stride, 3, bits, &lv, &len);
 	} else if (s) {
 		out->img.bits = 8; /* palette indices */
 	}
@@ -194,8 +227,7 @@ static mg_status encode_sharp(mg_ctx *ctx, unsigned char *data, int w, int h, si
 
 mg_status mg_pdf_image_encode(mg_ctx *ctx, cairo_surface_t *surface, mg_pdf_image *out)
 {
-	/* the samples may be rounded in place (pdf_page_bits) */
-	unsigned char *data = cairo_image_surface_get_data(surface);
+	const unsigned char *data = cairo_image_surface_get_data(surface);
 	int w = cairo_image_surface_get_width(surface), h = cairo_image_surface_get_height(surface);
 	size_t stride = (size_t)cairo_image_surface_get_stride(surface);
 	mg_status st;

@@ -19,8 +19,9 @@ typedef struct mg_pdf_image {
 } mg_pdf_image;
 
 /* pdf_image.c: photos and scans as JPEG at image_jpeg_quality; text and
- * drawings lossless, as grey, indexed (at most 256 colours) or RGB, Flate
- * with PNG row filters.  Free with mg_pdf_image_free. */
+ * drawings at pdf_page_bits, as grey, indexed (at most 256 colours) or
+ * RGB, Flate-compressed.  The surface is only read.  Free with
+ * mg_pdf_image_free. */
 mg_status mg_pdf_image_encode(mg_ctx *ctx, cairo_surface_t *surface, mg_pdf_image *out);
 void mg_pdf_image_free(mg_pdf_image *out);
 
@@ -38,8 +39,8 @@ struct mg_pdf_ocr_page {
 	double wpt, hpt;         /* the page in points */
 };
 
-/* pdf_ocr.c: the rendered page copied in grey for Tesseract, before the
- * encoder rounds its samples (-1: out of memory); released after. */
+/* pdf_ocr.c: the rendered page copied in grey for Tesseract, only for a
+ * page the policy sends to OCR (-1: out of memory); released after. */
 int mg_pdf_ocr_grab(cairo_surface_t *img, unsigned dpi, double wpt, double hpt,
                     struct mg_pdf_ocr_page *pg);
 void mg_pdf_ocr_release(struct mg_pdf_ocr_page *pg);

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "internal.h"
+#include "pdf_priv.h"
 #include "testutil.h"
 #include "testutil_text.h"
 
@@ -787,6 +789,111 @@ START_TEST(fewer_bits_keep_the_picture)
 }
 END_TEST
 
+/* A page rendering of w x h pixels in blocks of 8 (flat enough not to be
+ * taken for a photo): kind 0 greys, 1 five colours and greys, 2 more
+ * colours than a palette holds at 4 bits. */
+static cairo_surface_t *block_page(int kind, int w, int h)
+{
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+	static const uint32_t five[5] = { 0xc03020, 0x2050e0, 0x10a040, 0xf0e010, 0x802090 };
+
+	for (int y = 0; y < h; y++) {
+		uint32_t *row = (uint32_t *)(void *)(cairo_image_surface_get_data(s) +
+		                                     (size_t)y * (size_t)cairo_image_surface_get_stride(s));
+
+		for (int x = 0; x < w; x++) {
+			unsigned b = (unsigned)x / 8, g = (b * 23 + (unsigned)y * 7) & 255;
+
+			row[x] = kind == 0   ? g * 0x010101u
+			         : kind == 1 ? ((b + (unsigned)y) % 3 ? five[(b + (unsigned)y) % 5] : g * 0x010101u)
+			                     : (b * 10 & 255) << 16 | ((unsigned)y * 6 & 255) << 8 |
+			                               ((b * 7 + (unsigned)y * 3) * 5 & 255);
+		}
+	}
+	cairo_surface_mark_dirty(s);
+	return s;
+}
+
+/* The sample number i of row y in a packed image of bits per sample. */
+static unsigned packed_sample(const unsigned char *d, size_t row, unsigned bits, int y, size_t i)
+{
+	size_t bit = i * bits;
+
+	return (unsigned)(d[(size_t)y * row + bit / 8] >> (8 - bits - bit % 8)) & ((1u << bits) - 1);
+}
+
+/* Every page image, whichever form the encoder picks (grey, palette or
+ * RGB, 1 to 8 bits, rows of any length), decodes to each pixel rounded to
+ * the nearest of 2^bits levels, and the rendering is left as it was (OCR
+ * reads it after the encoder). */
+START_TEST(page_image_holds_the_rounded_pixels)
+{
+	static const char *const bits_of[4] = { "1", "2", "4", "8" };
+	static const mg_pdfw_colour at4[3] = { MG_PDFW_GRAY, MG_PDFW_INDEXED, MG_PDFW_RGB };
+
+	for (int kind = 0; kind < 3; kind++)
+		for (int b = 0; b < 4; b++) {
+			int w = 203, h = 41;
+			cairo_surface_t *page = block_page(kind, w, h);
+			size_t stride = (size_t)cairo_image_surface_get_stride(page);
+			unsigned char *before = malloc(stride * (size_t)h);
+			unsigned bits = (unsigned)atoi(bits_of[b]), top = (1u << bits) - 1;
+			unsigned channels;
+			mg_policy *p = mg_policy_new();
+			mg_ctx ctx = { 0 };
+			mg_pdf_image img;
+			char *err = NULL;
+			uLongf n;
+			size_t row;
+			unsigned char *raw;
+
+			memcpy(before, cairo_image_surface_get_data(page), stride * (size_t)h);
+			ck_assert_int_eq(mg_policy_set(p, "pdf_page_bits", bits_of[b], &err), 0);
+			ctx.policy = p;
+			ctx.deadline = mg_now() + 30;
+			ctx.report = json_pack("{s:[],s:[],s:[]}", "actions", "removed", "findings");
+			ck_assert_int_eq(mg_pdf_image_encode(&ctx, page, &img), MG_OK);
+			ck_assert(!img.img.jpeg);
+			ck_assert_msg(memcmp(before, cairo_image_surface_get_data(page), stride * (size_t)h) == 0,
+			              "kind %d at %u bits: the rendering was changed", kind, bits);
+			if (bits == 4)
+				ck_assert_int_eq(img.img.colour, at4[kind]);
+			channels = img.img.colour == MG_PDFW_RGB ? 3 : 1;
+			row = ((size_t)w * channels * img.img.bits + 7) / 8;
+			n = (uLongf)(row * (size_t)h);
+			raw = malloc(n);
+			ck_assert_int_eq(uncompress(raw, &n, img.img.data, (uLong)img.img.len), Z_OK);
+			ck_assert_uint_eq(n, row * (size_t)h);
+			for (int y = 0; y < h; y++)
+				for (int x = 0; x < w; x++) {
+					uint32_t px = ((const uint32_t *)(const void *)(before + (size_t)y * stride))[x];
+
+					for (unsigned c = 0; c < 3; c++) {
+						unsigned want = ((px >> (16 - 8 * c)) & 255) * top;
+						unsigned got;
+
+						want = (want + 127) / 255;
+						if (img.img.colour == MG_PDFW_INDEXED)
+							got = img.img.palette[packed_sample(raw, row, 8, y, (size_t)x) * 3 + c] /
+							      (255 / top);
+						else if (img.img.colour == MG_PDFW_GRAY)
+							got = packed_sample(raw, row, bits, y, (size_t)x);
+						else
+							got = packed_sample(raw, row, bits, y, (size_t)x * 3 + c);
+						ck_assert_msg(got == want, "kind %d at %u bits, pixel %d,%d sample %u: %u, not %u",
+						              kind, bits, x, y, c, got, want);
+					}
+				}
+			free(raw);
+			free(before);
+			mg_pdf_image_free(&img);
+			json_decref(ctx.report);
+			mg_policy_free(p);
+			cairo_surface_destroy(page);
+		}
+}
+END_TEST
+
 START_TEST(text_mode_extracts_pages)
 {
 	mg_result res;
@@ -1051,6 +1158,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, text_layer_is_invisible_and_can_be_turned_off);
 	tcase_add_test(tc, page_bits_follow_policy);
 	tcase_add_test(tc, fewer_bits_keep_the_picture);
+	tcase_add_test(tc, page_image_holds_the_rounded_pixels);
 	tcase_add_test(tc, text_mode_extracts_pages);
 	tcase_add_test(tc, text_mode_reports_active_content);
 	tcase_add_test(tc, over_max_pages_is_blocked);
