@@ -279,9 +279,19 @@ static bool has_iso2022_escape(const unsigned char *in, size_t len)
 	return false;
 }
 
-static bool all_ascii(const unsigned char *in, size_t len)
+/* What a window of text is at first sight, before any charset is tried:
+ * the guess and a single-byte label both ask this first.  *ascii is the
+ * length of its ASCII start. */
+enum text_shape { SHAPE_ASCII, SHAPE_ISO2022, SHAPE_UTF8, SHAPE_OTHER };
+
+static enum text_shape text_shape(const unsigned char *in, size_t n, size_t *ascii)
 {
-	return mg_ascii_run(in, len) == len;
+	*ascii = mg_ascii_run(in, n);
+	if (*ascii == n)
+		return has_iso2022_escape(in, n) ? SHAPE_ISO2022 : SHAPE_ASCII;
+	/* its ASCII start needs no second look */
+	return g_utf8_validate((const char *)in + *ascii, (gssize)(n - *ascii), NULL) ? SHAPE_UTF8
+	                                                                              : SHAPE_OTHER;
 }
 
 /* g_utf8_next_char() without its cast of const away. */
@@ -395,15 +405,17 @@ static const char *guess_charset(const unsigned char *in, size_t len, bool *vali
 		return "UTF-8";
 	if (n >= 2 && (memcmp(in, "\xFF\xFE", 2) == 0 || memcmp(in, "\xFE\xFF", 2) == 0))
 		return "UTF-16";
-	ascii = mg_ascii_run(in, n);
-	if (ascii == n && has_iso2022_escape(in, n))
+	switch (text_shape(in, n, &ascii)) {
+	case SHAPE_ISO2022:
 		return "ISO-2022-JP";
-	/* valid UTF-8 is what mostly_utf8() would find, without decoding
-	 * each character; its ASCII start counts for neither */
-	if (ascii == n || g_utf8_validate((const char *)in + ascii, (gssize)(n - ascii), NULL)) {
+	case SHAPE_ASCII:
+	case SHAPE_UTF8: /* what mostly_utf8() would find, without decoding each character */
 		*valid_utf8 = n == len;
 		return "UTF-8";
+	case SHAPE_OTHER:
+		break;
 	}
+	/* the ASCII start counts for neither */
 	if (mostly_utf8(in + ascii, n - ascii))
 		return "UTF-8";
 	try_candidate(&c[0], in, n);
@@ -477,11 +489,12 @@ static const char *choose(const unsigned char *in, size_t len, const char *decla
 	}
 	if (catch_all(canon) || strcmp(canon, "US-ASCII") == 0) {
 		/* UTF-8 multibyte runs and ISO-2022-JP escapes do not happen by chance */
-		bool ascii = all_ascii(in, n);
+		size_t ascii;
+		enum text_shape shape = text_shape(in, n, &ascii);
 
-		if (!ascii && g_utf8_validate((const char *)in, (gssize)n, NULL))
+		if (shape == SHAPE_UTF8)
 			return "UTF-8";
-		if (ascii && has_iso2022_escape(in, n))
+		if (shape == SHAPE_ISO2022)
 			return "ISO-2022-JP";
 	}
 	*guessed = false;

@@ -125,6 +125,11 @@ START_TEST(wrong_declaration_falls_back)
 	ck_assert_str_eq(s, "日本");
 	ck_assert_str_eq(info.used, "UTF-8");
 	free(s);
+	/* the same after a NUL: a label and the guess see the text alike */
+	free(DEC("a\0b \xe6\x97\xa5\xe6\x9c\xac", "iso-8859-1", &info));
+	ck_assert_str_eq(info.used, "UTF-8");
+	free(DEC("a\0b \xe6\x97\xa5\xe6\x9c\xac", NULL, &info));
+	ck_assert_str_eq(info.used, "UTF-8");
 	/* EUC-JP labelled Shift_JIS */
 	s = DEC("\xa4\xb3\xa4\xce\xa5\xe1\xa1\xbc\xa5\xeb", "shift_jis", &info);
 	ck_assert_str_eq(s, "このメール");
