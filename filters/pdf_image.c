@@ -30,15 +30,25 @@ static inline uint32_t px_at(const unsigned char *data, size_t stride, int x, in
 	return ((const uint32_t *)(const void *)(data + (size_t)y * stride))[x] & 0xffffff;
 }
 
-/* Share of pixels equal to their left neighbour: high for text and
- * drawings, low for photos and scans. */
-static double flat_share(const unsigned char *data, int w, int h, size_t stride)
+/* One pass over the page: the share of pixels equal to their left
+ * neighbour (high for text and drawings, low for photos and scans), and
+ * whether every pixel is grey as rendered (red = green = blue), which most
+ * text pages are.  Branch-free: each row is one run of loads. */
+static double flat_share(const unsigned char *data, int w, int h, size_t stride, bool *grey)
 {
 	size_t same = 0;
+	uint32_t colour = 0; /* any bit: some pixel is not grey */
 
-	for (int y = 0; y < h; y++)
-		for (int x = 1; x < w; x++)
-			same += px_at(data, stride, x, y) == px_at(data, stride, x - 1, y);
+	for (int y = 0; y < h; y++) {
+		const uint32_t *row = (const uint32_t *)(const void *)(data + (size_t)y * stride);
+
+		colour |= (row[0] ^ row[0] >> 8) & 0xffff;
+		for (int x = 1; x < w; x++) {
+			same += ((row[x] ^ row[x - 1]) & 0xffffff) == 0;
+			colour |= (row[x] ^ row[x] >> 8) & 0xffff;
+		}
+	}
+	*grey = colour == 0;
 	return w > 1 ? (double)same / ((double)(w - 1) * h) : 1.0;
 }
 
@@ -195,8 +205,9 @@ static unsigned char *index_samples(const unsigned char *data, int w, int h, siz
 	return *oom ? (free(s), NULL) : s;
 }
 
+/* grey: every pixel is grey as rendered, so also once rounded. */
 static mg_status encode_sharp(mg_ctx *ctx, const unsigned char *data, int w, int h,
-                              size_t stride, mg_pdf_image *out)
+                              size_t stride, bool grey, mg_pdf_image *out)
 {
 	unsigned want = ctx->policy->pdf_page_bits;
 	unsigned bits = want <= 1 ? 1 : want <= 2 ? 2 : want <= 4 ? 4 : 8;
@@ -208,7 +219,7 @@ static mg_status encode_sharp(mg_ctx *ctx, const unsigned char *data, int w, int
 
 	levels_init(&lv, bits);
 	out->img.bits = bits;
-	if (all_grey(data, w, h, stride, &lv)) {
+	if (grey || all_grey(data, w, h, stride, &lv)) {
 		out->img.colour = MG_PDFW_GRAY;
 		s = pack_samples(data, w, h, stride, 1, bits, &lv, &len);
 	} else if (!(s = index_samples(data, w, h, stride, &lv, out, &len, &oom)) && !oom) {
@@ -231,19 +242,20 @@ mg_status mg_pdf_image_encode(mg_ctx *ctx, cairo_surface_t *surface, mg_pdf_imag
 	int w = cairo_image_surface_get_width(surface), h = cairo_image_surface_get_height(surface);
 	size_t stride = (size_t)cairo_image_surface_get_stride(surface);
 	mg_status st;
+	bool grey;
 
 	memset(&out->img, 0, sizeof(out->img));
 	mg_buf_init(&out->data, ctx->policy->max_output);
 	out->img.width = (unsigned)w;
 	out->img.height = (unsigned)h;
-	if (flat_share(data, w, h, stride) < FLAT_SHARE) {
+	if (flat_share(data, w, h, stride, &grey) < FLAT_SHARE) {
 		out->img.colour = MG_PDFW_RGB;
 		out->img.bits = 8;
 		out->img.jpeg = true;
 		st = mg_jpeg_encode_rows(ctx, data, (unsigned)w, (unsigned)h, stride, MG_PIX_XRGB32,
 		                         ctx->policy->image_jpeg_quality, &out->data);
 	} else {
-		st = encode_sharp(ctx, data, w, h, stride, out);
+		st = encode_sharp(ctx, data, w, h, stride, grey, out);
 	}
 	out->img.data = out->data.data;
 	out->img.len = out->data.len;

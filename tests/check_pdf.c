@@ -789,26 +789,38 @@ START_TEST(fewer_bits_keep_the_picture)
 }
 END_TEST
 
-/* A page rendering of w x h pixels in blocks of 8 (flat enough not to be
- * taken for a photo): kind 0 greys, 1 five colours and greys, 2 more
- * colours than a palette holds at 4 bits. */
+/* The colour of block b (8 pixels wide) of row y of a made page: kind 0
+ * greys, 1 five colours and greys, 2 more colours than a palette holds at
+ * 4 bits, 3 greys with red one step off (grey only once rounded). */
+static uint32_t block_colour(int kind, unsigned b, unsigned y)
+{
+	static const uint32_t five[5] = { 0xc03020, 0x2050e0, 0x10a040, 0xf0e010, 0x802090 };
+	unsigned g = (b * 23 + y * 7) & 255, level = g / 17 * 17;
+
+	switch (kind) {
+	case 0:
+		return g * 0x010101u;
+	case 1:
+		return (b + y) % 3 ? five[(b + y) % 5] : g * 0x010101u;
+	case 2:
+		return (b * 10 & 255) << 16 | (y * 6 & 255) << 8 | ((b * 7 + y * 3) * 5 & 255);
+	default:
+		return level * 0x010101u + (level < 255 ? 0x010000u : 0) - (level < 255 ? 0 : 0x010000u);
+	}
+}
+
+/* A page rendering of w x h pixels of one kind of blocks (flat enough not
+ * to be taken for a photo). */
 static cairo_surface_t *block_page(int kind, int w, int h)
 {
 	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-	static const uint32_t five[5] = { 0xc03020, 0x2050e0, 0x10a040, 0xf0e010, 0x802090 };
 
 	for (int y = 0; y < h; y++) {
 		uint32_t *row = (uint32_t *)(void *)(cairo_image_surface_get_data(s) +
 		                                     (size_t)y * (size_t)cairo_image_surface_get_stride(s));
 
-		for (int x = 0; x < w; x++) {
-			unsigned b = (unsigned)x / 8, g = (b * 23 + (unsigned)y * 7) & 255;
-
-			row[x] = kind == 0   ? g * 0x010101u
-			         : kind == 1 ? ((b + (unsigned)y) % 3 ? five[(b + (unsigned)y) % 5] : g * 0x010101u)
-			                     : (b * 10 & 255) << 16 | ((unsigned)y * 6 & 255) << 8 |
-			                               ((b * 7 + (unsigned)y * 3) * 5 & 255);
-		}
+		for (int x = 0; x < w; x++)
+			row[x] = block_colour(kind, (unsigned)x / 8, (unsigned)y);
 	}
 	cairo_surface_mark_dirty(s);
 	return s;
@@ -829,9 +841,10 @@ static unsigned packed_sample(const unsigned char *d, size_t row, unsigned bits,
 START_TEST(page_image_holds_the_rounded_pixels)
 {
 	static const char *const bits_of[4] = { "1", "2", "4", "8" };
-	static const mg_pdfw_colour at4[3] = { MG_PDFW_GRAY, MG_PDFW_INDEXED, MG_PDFW_RGB };
+	static const mg_pdfw_colour at4[4] = { MG_PDFW_GRAY, MG_PDFW_INDEXED, MG_PDFW_RGB,
+		                               MG_PDFW_GRAY };
 
-	for (int kind = 0; kind < 3; kind++)
+	for (int kind = 0; kind < 4; kind++)
 		for (int b = 0; b < 4; b++) {
 			int w = 203, h = 41;
 			cairo_surface_t *page = block_page(kind, w, h);
