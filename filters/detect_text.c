@@ -28,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "charset.h"
 #include "internal.h"
 
 /* Words libmagic's rules look for at the start of a line of a script
@@ -217,7 +218,7 @@ static const unsigned char byte_class[256] = {
 bool mg_detect_plain_text(const unsigned char *d, size_t len)
 {
 	const unsigned char *cls = byte_class;
-	bool two_byte = false, seven_bit = true;
+	bool two_byte = false, seven_bit;
 	size_t i = 0;
 
 	if (len < 2)
@@ -226,8 +227,7 @@ bool mg_detect_plain_text(const unsigned char *d, size_t len)
 		return false;
 	if (len >= 3 && memcmp(d, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
-	for (size_t k = i; k < len && seven_bit; k++)
-		seven_bit = d[k] < 0x80;
+	seven_bit = mg_ascii_run(d + i, len - i) == len - i;
 	if (!seven_bit && !g_utf8_validate_len((const char *)d + i, len - i, NULL))
 		return false;
 	while (i < len) {
