@@ -2,7 +2,9 @@
 # PDF flattening: mugai (render every page at 150 dpi, write a PDF of page
 # images with the original's text as an invisible layer, and without it)
 # against what a user would script instead, `pdftoppm -r 150 -png` then
-# `img2pdf`, on the same inputs in the same run; then a scan with OCR
+# `img2pdf`, on the same inputs in the same run, in three turns (mugai,
+# then the reference) of which the best of each counts, as in the mail
+# and archive sections; then a scan with OCR
 # against `pdftoppm` + tesseract's own PDF output.  Prints pages per second,
 # the output sizes and the ratios.  Goals: keep the lead of about ten times
 # with the text layer; output no larger than pdftoppm + img2pdf's, and for
@@ -45,13 +47,20 @@ reference() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}'
 }
 
+# the lower of two times, the first possibly unset
+lower() { awk -v a="$1" -v b="$2" 'BEGIN{ print (a == "" || b + 0 < a + 0) ? b : a }'; }
+
 for in in "${inputs[@]}"; do
 	name=$(basename "$in")
 	key=${name%.pdf}
 	in_bytes=$(stat -c %s "$in")
-	line=$("$bench" "$in" "$work/mugai.pdf")
+	m_s= r_s=
+	for turn in 1 2 3; do
+		line=$("$bench" "$in" "$work/mugai.pdf")
+		m_s=$(lower "$m_s" "$(field seconds "$line")")
+		[ "$have_ref" = 0 ] || r_s=$(lower "$r_s" "$(reference "$in" "$work/ref.pdf")")
+	done
 	pages=$(field pages "$line")
-	m_s=$(field seconds "$line")
 	m_bytes=$(stat -c %s "$work/mugai.pdf")
 	line=$("$bench" "$in" "$work/mugai-notext.pdf" pdf_text_layer=no)
 	n_s=$(field seconds "$line")
@@ -73,7 +82,6 @@ for in in "${inputs[@]}"; do
 		echo "pdf $name pdftoppm/img2pdf not installed: no reference"
 		continue
 	fi
-	r_s=$(reference "$in" "$work/ref.pdf")
 	r_bytes=$(stat -c %s "$work/ref.pdf")
 	printf 'pdf %-22s pdftoppm+img2pdf:   %3d pages %7.2f s %7.1f pages/s %10d bytes\n' \
 		"$name" "$pages" "$r_s" "$(pages_per_s "$pages" "$r_s")" "$r_bytes"
