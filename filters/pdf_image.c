@@ -25,9 +25,22 @@
 /* open-addressing table for counting colours: twice the 256 allowed */
 #define PALETTE_SLOTS 512
 
+/* Row y of the rendering as RGB24 words (the top byte unused). */
+static inline const uint32_t *row_at(const unsigned char *data, size_t stride, int y)
+{
+	return (const uint32_t *)(const void *)(data + (size_t)y * stride);
+}
+
 static inline uint32_t px_at(const unsigned char *data, size_t stride, int x, int y)
 {
-	return ((const uint32_t *)(const void *)(data + (size_t)y * stride))[x] & 0xffffff;
+	return row_at(data, stride, y)[x] & 0xffffff;
+}
+
+/* Zero when a pixel is grey as rendered (red = green = blue): the xor of
+ * each sample with its neighbour up. */
+static inline uint32_t grey_diff(uint32_t p)
+{
+	return (p ^ p >> 8) & 0xffff;
 }
 
 /* One pass over the page: the share of pixels equal to their left
@@ -40,12 +53,12 @@ static double flat_share(const unsigned char *data, int w, int h, size_t stride,
 	uint32_t colour = 0; /* any bit: some pixel is not grey */
 
 	for (int y = 0; y < h; y++) {
-		const uint32_t *row = (const uint32_t *)(const void *)(data + (size_t)y * stride);
+		const uint32_t *row = row_at(data, stride, y);
 
-		colour |= (row[0] ^ row[0] >> 8) & 0xffff;
+		colour |= grey_diff(row[0]);
 		for (int x = 1; x < w; x++) {
 			same += ((row[x] ^ row[x - 1]) & 0xffffff) == 0;
-			colour |= (row[x] ^ row[x] >> 8) & 0xffff;
+			colour |= grey_diff(row[x]);
 		}
 	}
 	*grey = colour == 0;
@@ -74,14 +87,14 @@ static bool all_grey(const unsigned char *data, int w, int h, size_t stride,
                      const struct levels *lv)
 {
 	for (int y = 0; y < h; y++) {
-		const uint32_t *row = (const uint32_t *)(const void *)(data + (size_t)y * stride);
+		const uint32_t *row = row_at(data, stride, y);
 
 		for (int x = 0; x < w; x++) {
 			uint32_t p = row[x];
 			unsigned b = p & 255;
 
-			if (((p ^ (p >> 8)) & 0xffff) == 0)
-				continue; /* red = green = blue already */
+			if (grey_diff(p) == 0)
+				continue;
 			if (lv->level[(p >> 16) & 255] != lv->level[b] ||
 			    lv->level[(p >> 8) & 255] != lv->level[b])
 				return false;
@@ -151,7 +164,7 @@ static unsigned char *pack_samples(const unsigned char *data, int w, int h, size
 	if (!s)
 		return NULL;
 	for (int y = 0; y < h; y++) {
-		const uint32_t *px = (const uint32_t *)(const void *)(data + (size_t)y * stride);
+		const uint32_t *px = row_at(data, stride, y);
 
 		if (channels == 1)
 			pack_row(px, w, 1, bits, lv->level, s + (size_t)y * row);
