@@ -9,7 +9,8 @@
  * spaces.  The HTML version wins when the plain one is empty or lacks more
  * than a tenth of the HTML's distinct words.  The HTML's words come from
  * libxml2's SAX parser (the character data outside script, style and
- * head): no tree is built for a version that is most often dropped.
+ * head): no tree is built for a version that is most often dropped, and
+ * the parse stops once the verdict cannot change.
  */
 #include <string.h>
 #include <strings.h>
@@ -22,34 +23,130 @@
 
 #define MISSING_PER_TEN 1 /* more than 1 in 10 HTML words missing: HTML */
 
-/* Words repeat: a copy only for the first of each. */
-static void add_word(GHashTable *set, const char *w)
+/* A set of words kept as their 64-bit FNV-1a hashes, in open addressing:
+ * no copy of a word.  Two different words of one mail share a hash about
+ * once in 2^64 / n^2 tries, and would only count as one word. */
+typedef struct word_set {
+	guint64 *slot; /* 0: empty */
+	size_t cap, n;  /* cap a power of two, kept at least twice n */
+} word_set;
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+static guint64 fnv_byte(guint64 h, unsigned char c)
 {
-	if (!g_hash_table_contains(set, w))
-		g_hash_table_add(set, g_strdup(w));
+	return (h ^ c) * FNV_PRIME;
 }
 
-/* The distinct words of UTF-8 text, as keys of a set. */
-static GHashTable *words_of(const char *text, size_t len)
+static void set_grow(word_set *s)
 {
-	GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	const char *p = text ? text : "", *end = p + len;
-	GString *w = g_string_new(NULL);
+	word_set bigger = { g_new0(guint64, s->cap ? s->cap * 2 : 256), s->cap ? s->cap * 2 : 256, 0 };
 
-	while (p < end) {
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->slot[i]) {
+			size_t k = (size_t)s->slot[i] & (bigger.cap - 1);
+
+			while (bigger.slot[k])
+				k = (k + 1) & (bigger.cap - 1);
+			bigger.slot[k] = s->slot[i];
+			bigger.n++;
+		}
+	g_free(s->slot);
+	*s = bigger;
+}
+
+static bool set_has(const word_set *s, guint64 h)
+{
+	for (size_t k = (size_t)h & (s->cap - 1); s->cap && s->slot[k]; k = (k + 1) & (s->cap - 1))
+		if (s->slot[k] == h)
+			return true;
+	return false;
+}
+
+/* Adds h; true when it was not in the set yet. */
+static bool set_add(word_set *s, guint64 h)
+{
+	size_t k;
+
+	h = h ? h : 1;
+	if (2 * (s->n + 1) > s->cap)
+		set_grow(s);
+	for (k = (size_t)h & (s->cap - 1); s->slot[k]; k = (k + 1) & (s->cap - 1))
+		if (s->slot[k] == h)
+			return false;
+	s->slot[k] = h;
+	s->n++;
+	return true;
+}
+
+/* Words read from text that may come in pieces: the word being read (its
+ * hash so far and its length in bytes) lasts from one piece to the next. */
+typedef struct words {
+	word_set set;
+	guint64 h;
+	size_t len;
+	const word_set *against; /* the plain version's words, or NULL */
+	unsigned missing;        /* distinct words not among them */
+	bool decided;            /* enough missing: the rest is not read */
+} words;
+
+static void words_init(words *ws, const word_set *against)
+{
+	memset(ws, 0, sizeof(*ws));
+	set_grow(&ws->set);
+	ws->h = FNV_OFFSET;
+	ws->against = against;
+}
+
+/* Once the HTML has more than nine missing words for each word of the
+ * plain version, more than a tenth of its words are missing whatever the
+ * rest holds (those it shares are among the plain version's words). */
+static void words_add(words *ws, guint64 h)
+{
+	h = h ? h : 1;
+	if (set_add(&ws->set, h) && ws->against && !set_has(ws->against, h)) {
+		ws->missing++;
+		ws->decided = (size_t)ws->missing * (10 - MISSING_PER_TEN) >
+		              ws->against->n * MISSING_PER_TEN;
+	}
+}
+
+static void words_put(words *ws, const char *bytes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ws->h = fnv_byte(ws->h, (unsigned char)bytes[i]);
+	ws->len += n;
+}
+
+/* A word of two bytes or more counts; a new word starts. */
+static void words_end(words *ws)
+{
+	if (ws->len > 1)
+		words_add(ws, ws->h);
+	ws->h = FNV_OFFSET;
+	ws->len = 0;
+}
+
+/* Runs of letters and digits, lower case; a CJK character on its own. */
+static void words_feed(words *ws, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end && !ws->decided) {
 		gunichar c;
 		const char *next;
 		bool letter;
+		char one[8];
 
 		/* ASCII, most of the words of most mails, without the Unicode
 		 * tables: the same letters, digits and lower case */
 		if ((unsigned char)*p < 0x80) {
 			if (g_ascii_isalnum(*p)) {
-				g_string_append_c(w, g_ascii_tolower(*p));
+				one[0] = g_ascii_tolower(*p);
+				words_put(ws, one, 1);
 			} else {
-				if (w->len > 1)
-					add_word(set, w->str);
-				g_string_truncate(w, 0);
+				words_end(ws);
 			}
 			p++;
 			continue;
@@ -59,30 +156,24 @@ static GHashTable *words_of(const char *text, size_t len)
 		letter = c < 0x110000 && g_unichar_isalnum(c);
 
 		if (letter && !g_unichar_iswide(c)) {
-			g_string_append_unichar(w, g_unichar_tolower(c));
+			words_put(ws, one, (size_t)g_unichar_to_utf8(g_unichar_tolower(c), one));
 		} else {
-			if (w->len > 1)
-				add_word(set, w->str);
-			g_string_truncate(w, 0);
+			words_end(ws);
 			if (letter) {
-				char one[8] = { 0 };
-
-				g_unichar_to_utf8(c, one);
-				add_word(set, one);
+				words_put(ws, one, (size_t)g_unichar_to_utf8(c, one));
+				words_add(ws, ws->h); /* whatever its length */
+				ws->h = FNV_OFFSET;
+				ws->len = 0;
 			}
 		}
 		p = next;
 	}
-	if (w->len > 1)
-		add_word(set, w->str);
-	g_string_free(w, TRUE);
-	return set;
 }
 
 struct sax_text {
-	GString *text;
-	unsigned skip; /* inside script, style or head */
-	size_t max;
+	words *ws;
+	size_t len, max; /* the character data read, each element edge one space */
+	unsigned skip;   /* inside script, style or head */
 };
 
 static bool hidden(const xmlChar *name)
@@ -92,6 +183,15 @@ static bool hidden(const xmlChar *name)
 	                strcasecmp((const char *)name, "head") == 0);
 }
 
+/* An element ends a word: "<td>a</td><td>b</td>" is two. */
+static void element_edge(void *ctx, struct sax_text *st)
+{
+	words_end(st->ws);
+	st->len++;
+	if (st->ws->decided)
+		xmlStopParser((xmlParserCtxtPtr)ctx);
+}
+
 static void sax_start(void *ctx, const xmlChar *name, const xmlChar **attrs)
 {
 	struct sax_text *st = ((htmlParserCtxtPtr)ctx)->_private;
@@ -99,8 +199,7 @@ static void sax_start(void *ctx, const xmlChar *name, const xmlChar **attrs)
 	(void)attrs;
 	if (hidden(name))
 		st->skip++;
-	/* an element ends a word: "<td>a</td><td>b</td>" is two */
-	g_string_append_c(st->text, ' ');
+	element_edge(ctx, st);
 }
 
 static void sax_end(void *ctx, const xmlChar *name)
@@ -109,21 +208,27 @@ static void sax_end(void *ctx, const xmlChar *name)
 
 	if (hidden(name) && st->skip)
 		st->skip--;
-	g_string_append_c(st->text, ' ');
+	element_edge(ctx, st);
 }
 
 static void sax_chars(void *ctx, const xmlChar *ch, int len)
 {
 	struct sax_text *st = ((htmlParserCtxtPtr)ctx)->_private;
 
-	if (!st->skip && len > 0 && st->text->len + (size_t)len <= st->max)
-		g_string_append_len(st->text, (const char *)ch, len);
+	if (!st->skip && len > 0 && st->len + (size_t)len <= st->max) {
+		words_feed(st->ws, (const char *)ch, (size_t)len);
+		st->len += (size_t)len;
+		if (st->ws->decided)
+			xmlStopParser((xmlParserCtxtPtr)ctx);
+	}
 }
 
-/* The character data of an HTML body, decoded to UTF-8 first. */
-static GString *html_chars(const unsigned char *html, size_t len, const char *charset, size_t max)
+/* The words of an HTML body's character data, decoded to UTF-8 first, until
+ * the verdict is sure. */
+static void html_words(const unsigned char *html, size_t len, const char *charset, size_t max,
+                       words *ws)
 {
-	struct sax_text st = { g_string_new(NULL), 0, max };
+	struct sax_text st = { ws, 0, max, 0 };
 	htmlSAXHandler sax;
 	mg_buf utf8;
 
@@ -137,37 +242,39 @@ static GString *html_chars(const unsigned char *html, size_t len, const char *ch
 		mg_html_sax(utf8.data, utf8.len, &sax, &st);
 	}
 	mg_buf_free(&utf8);
-	return st.text;
+	words_end(ws);
 }
 
 bool mail_alt_html_richer(const mg_buf *plain, const unsigned char *html, size_t html_len,
                           const char *charset, char **why)
 {
-	GString *chars = html_chars(html, html_len, charset, plain->max);
-	GHashTable *pw = words_of((const char *)plain->data, plain->len),
-	           *hw = words_of(chars->str, chars->len);
-	GHashTableIter it;
-	gpointer key;
-	unsigned total = g_hash_table_size(hw), missing = 0;
+	words pw, hw;
+	unsigned total;
 	bool richer;
 
-	g_hash_table_iter_init(&it, hw);
-	while (g_hash_table_iter_next(&it, &key, NULL))
-		if (!g_hash_table_contains(pw, key))
-			missing++;
+	words_init(&pw, NULL);
+	words_feed(&pw, plain->data ? (const char *)plain->data : "", plain->len);
+	words_end(&pw);
+	words_init(&hw, &pw.set);
+	html_words(html, html_len, charset, plain->max, &hw);
+	total = (unsigned)hw.set.n;
 	if (total == 0) {
 		richer = false;
 		*why = g_strdup("the HTML version has no text");
-	} else if (g_hash_table_size(pw) == 0) {
+	} else if (pw.set.n == 0) {
 		richer = true;
 		*why = g_strdup("the plain text version is empty");
+	} else if (hw.decided) {
+		richer = true;
+		*why = g_strdup_printf("the plain text version lacks %u of the first %u words of the HTML "
+		                       "version, more than a tenth of all its words whatever the rest holds",
+		                       hw.missing, total);
 	} else {
-		richer = missing * 10 > total * MISSING_PER_TEN;
+		richer = hw.missing * 10 > total * MISSING_PER_TEN;
 		*why = g_strdup_printf("the plain text version %s %u of the %u words of the HTML version",
-		                       richer ? "lacks" : "lacks only", missing, total);
+		                       richer ? "lacks" : "lacks only", hw.missing, total);
 	}
-	g_hash_table_destroy(pw);
-	g_hash_table_destroy(hw);
-	g_string_free(chars, TRUE);
+	g_free(pw.set.slot);
+	g_free(hw.set.slot);
 	return richer;
 }

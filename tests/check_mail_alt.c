@@ -179,6 +179,36 @@ START_TEST(half_plain_loses)
 }
 END_TEST
 
+/* The HTML is read only until the verdict is sure; it is the verdict of
+ * the whole.  The plain version has 100 words, the HTML as many extra
+ * words first and the same 100 after: 11 extra are a tenth of 111 or less
+ * (the plain one wins), 12 are more, and the rest is left unread. */
+START_TEST(verdict_of_the_whole_html)
+{
+	static const unsigned extra[] = { 5, 11, 12, 30 };
+	unsigned k = extra[_i];
+	bool html_wins = k * 10 > k + 100;
+	GString *plain = g_string_new(NULL), *html = g_string_new(NULL);
+	char *mail, *why;
+
+	for (unsigned i = 0; i < k; i++)
+		g_string_append_printf(html, "extra%02u ", i);
+	for (unsigned i = 0; i < 100; i++) {
+		g_string_append_printf(plain, "word%03u ", i);
+		g_string_append_printf(html, "word%03u ", i);
+	}
+	mail = alt_mail(plain->str, "UTF-8", html->str, "UTF-8", false);
+	/* the twelfth missing word decides: nine of them for each plain word */
+	why = html_wins ? g_strdup("lacks 12 of the first 12 words")
+	                : g_strdup_printf("lacks only %u of the %u words", k, k + 100);
+	check_delivered(mail, html_wins ? "extra00" : "word099", why);
+	g_free(why);
+	g_free(mail);
+	g_string_free(plain, TRUE);
+	g_string_free(html, TRUE);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("mail_alt");
@@ -189,6 +219,7 @@ Suite *mugai_suite(void)
 	tcase_add_loop_test(tc, english_stub_loses, 0, 2);
 	tcase_add_loop_test(tc, complete_plain_wins, 0, 6);
 	tcase_add_test(tc, half_plain_loses);
+	tcase_add_loop_test(tc, verdict_of_the_whole_html, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
