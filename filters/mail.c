@@ -995,7 +995,7 @@ static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 		st = mg_fail(ctx, MG_E_MALFORMED, "not a parseable message");
 		goto done;
 	}
-	dst = g_mime_message_new(TRUE);
+	dst = g_mime_message_new(FALSE);
 	st = mail_copy_headers(&j, src, dst);
 	body = g_mime_message_get_mime_part(src);
 	if (st == MG_OK && body)
