@@ -45,10 +45,13 @@ static bool plain_number(const unsigned char *p, size_t n)
 	return digits > 0 && g_ascii_isdigit(p[n - 1]);
 }
 
+/* The output is the input with apostrophes put in: the bytes since the
+ * last one are copied in one run, when the next goes in or at the end. */
 struct defang {
 	const unsigned char *in;
 	size_t len;
 	mg_buf *out;
+	size_t copied; /* in[0, copied) is in out */
 	unsigned count;
 	int err;
 };
@@ -74,13 +77,11 @@ static void cell(struct defang *d, size_t start, size_t end)
 			value_end--;
 	}
 	if (v < end && is_trigger(d->in[v]) && !plain_number(d->in + v, value_end - v)) {
-		emit(d, d->in + start, at - start);
+		emit(d, d->in + d->copied, at - d->copied);
 		emit(d, "'", 1);
-		emit(d, d->in + at, end - at);
+		d->copied = at;
 		d->count++;
-		return;
 	}
-	emit(d, d->in + start, end - start);
 }
 
 /* The end of the cell starting at pos: a separator or line end outside
@@ -101,7 +102,7 @@ static size_t cell_end(const unsigned char *in, size_t len, size_t pos, char sep
 int mg_text_defang(const unsigned char *in, size_t len, mg_text_kind kind, mg_buf *out,
                    unsigned *count)
 {
-	struct defang d = { in, len, out, 0, 0 };
+	struct defang d = { in, len, out, 0, 0, 0 };
 	char sep = kind == MG_TEXT_CSV ? ',' : kind == MG_TEXT_TSV ? '\t' : '\n';
 	size_t pos = 0;
 
@@ -114,10 +115,9 @@ int mg_text_defang(const unsigned char *in, size_t len, mg_text_kind kind, mg_bu
 			end = nl ? (size_t)(nl - in) : len;
 		}
 		cell(&d, pos, end);
-		if (end < len)
-			emit(&d, in + end, 1);
 		pos = end + 1;
 	}
+	emit(&d, in + d.copied, len - d.copied);
 	if (count)
 		*count = d.count;
 	return d.err;
