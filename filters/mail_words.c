@@ -46,8 +46,15 @@ static size_t word_at(const char *s, size_t *cs_len, char *enc, size_t *text_off
 
 static void append_q_bytes(GString *g, const guchar *b, gsize n)
 {
-	for (gsize i = 0; i < n; i++)
-		g_string_append_printf(g, "=%02X", b[i]);
+	static const char hex[] = "0123456789ABCDEF";
+	gsize at = g->len;
+
+	g_string_set_size(g, at + 3 * n);
+	for (gsize i = 0; i < n; i++) {
+		g->str[at + 3 * i] = '=';
+		g->str[at + 3 * i + 1] = hex[b[i] >> 4];
+		g->str[at + 3 * i + 2] = hex[b[i] & 15];
+	}
 }
 
 char *mail_words_unpad(const char *value)
