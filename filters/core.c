@@ -236,9 +236,9 @@ static mg_action choose_action(const mg_ctx *ctx, mg_family fam)
 static void report_detected(mg_ctx *ctx, const mg_item *item)
 {
 	json_object_set_new(ctx->report, "detected",
-	                    json_pack("{s:s,s:s,s:o}", "type", item->type.mime, "family",
-	                              mg_family_name(item->type.family), "description",
-	                              mg_json_text(item->type.desc)));
+	                    mg_json_members("type", json_string(item->type.mime), "family",
+	                                    json_string(mg_family_name(item->type.family)),
+	                                    "description", mg_json_text(item->type.desc), NULL));
 	mg_detect_mismatch(ctx, item);
 }
 
@@ -329,8 +329,10 @@ static void report_outcome(mg_ctx *ctx, const mg_out *out, double started)
 		mg_sha256_hex(out->data.data ? out->data.data : (const unsigned char *)"",
 		              out->data.len, hex);
 		json_object_set_new(r, "output",
-		                    json_pack("{s:I,s:s,s:s,s:s}", "size", (json_int_t)out->data.len,
-		                              "sha256", hex, "type", out->mime, "ext", out->ext));
+		                    mg_json_members("size", json_integer((json_int_t)out->data.len),
+		                                    "sha256", json_string(hex), "type",
+		                                    json_string(out->mime), "ext", json_string(out->ext),
+		                                    NULL));
 	}
 	json_object_set_new(r, "elapsed_ms",
 	                    json_integer((json_int_t)((mg_now() - started) * 1000.0)));

@@ -282,6 +282,10 @@ void mg_offcrypto_warm(void);
 /* report.c: the structured record of what was done. */
 /* A JSON string from hostile text: bytes that are not UTF-8 become '?'. */
 json_t *mg_json_text(const char *s);
+/* An object of the key and value pairs given, ended by a NULL key; each
+ * value's reference is taken.  NULL when a value is NULL, as
+ * json_pack("{s:o,...}") gives, without reading a format each time. */
+json_t *mg_json_members(const char *key, ...);
 json_t *mg_report_new(const char *item_id, const mg_item *item);
 /* report_meta.c: the policy in force ({"bank", "settings_sha256",
  * "report_part"}) and the versions of mugai and its libraries. */

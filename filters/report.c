@@ -27,6 +27,31 @@ json_t *mg_json_text(const char *s)
 	return j ? j : json_null();
 }
 
+json_t *mg_json_members(const char *key, ...)
+{
+	json_t *o = json_object();
+	bool ok = o != NULL;
+	va_list ap;
+
+	va_start(ap, key);
+	for (const char *k = key; k; k = va_arg(ap, const char *)) {
+		json_t *v = va_arg(ap, json_t *);
+
+		if (ok && v) {
+			ok = json_object_set_new_nocheck(o, k, v) == 0; /* v taken either way */
+		} else {
+			json_decref(v);
+			ok = false;
+		}
+	}
+	va_end(ap);
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 json_t *mg_report_new(const char *item_id, const mg_item *item)
 {
 	char hex[65];
@@ -37,8 +62,8 @@ json_t *mg_report_new(const char *item_id, const mg_item *item)
 		json_object_set_new(r, "item_id", json_string(item_id));
 	json_object_set_new(r, "name", mg_json_text(item->name));
 	json_object_set_new(r, "declared_type", mg_json_text(item->declared_type));
-	json_object_set_new(r, "input", json_pack("{s:I,s:s}", "size", (json_int_t)item->len,
-	                                          "sha256", hex));
+	json_object_set_new(r, "input", mg_json_members("size", json_integer((json_int_t)item->len),
+	                                                "sha256", json_string(hex), NULL));
 	json_object_set_new(r, "actions", json_array());
 	json_object_set_new(r, "removed", json_array());
 	json_object_set_new(r, "findings", json_array());
@@ -76,7 +101,7 @@ void mg_report_removed(mg_ctx *ctx, const char *what, const char *why, ...)
 	reason = vformat(why, ap);
 	va_end(ap);
 	append_text(ctx->report, "removed",
-	            json_pack("{s:o,s:o}", "what", mg_json_text(what), "why", mg_json_text(reason)));
+	            mg_json_members("what", mg_json_text(what), "why", mg_json_text(reason), NULL));
 	free(reason);
 }
 

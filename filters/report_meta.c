@@ -47,8 +47,9 @@ json_t *mg_report_policy(const mg_policy *p)
 		memcpy(&last.policy, p, sizeof(*p));
 		last.valid = true;
 	}
-	return json_pack("{s:s,s:s,s:s}", "bank", mg_policy_name(p), "settings_sha256", last.hex,
-	                 "report_part", p->report_part ? "attach" : "no");
+	return mg_json_members("bank", json_string(mg_policy_name(p)), "settings_sha256",
+	                       json_string(last.hex), "report_part",
+	                       json_string(p->report_part ? "attach" : "no"), NULL);
 }
 
 static json_t *dotted(unsigned a, unsigned b, unsigned c)

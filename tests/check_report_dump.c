@@ -161,6 +161,33 @@ START_TEST(real_reports)
 }
 END_TEST
 
+/* mg_json_members makes what json_pack("{s:o,...}") made: the members in
+ * order, or NULL (every value released) when one is missing. */
+START_TEST(members_as_json_pack)
+{
+	json_t *got = mg_json_members("size", json_integer(5), "sha256", json_string("ab"), "type",
+	                              json_null(), NULL);
+	json_t *want = json_pack("{s:I,s:s,s:n}", "size", (json_int_t)5, "sha256", "ab", "type");
+	char *a, *b;
+
+	ck_assert_ptr_nonnull(got);
+	a = json_dumps(got, JSON_PRESERVE_ORDER);
+	b = json_dumps(want, JSON_PRESERVE_ORDER);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	json_decref(got);
+	json_decref(want);
+	/* a string that is not UTF-8 is no value: no object, nothing leaked */
+	ck_assert_ptr_null(mg_json_members("a", json_string("x"), "b", json_string("\xff"), "c",
+	                                   json_integer(1), NULL));
+	ck_assert_ptr_null(mg_json_members("a", NULL, NULL));
+	got = mg_json_members(NULL);
+	ck_assert_int_eq(json_object_size(got), 0);
+	json_decref(got);
+}
+END_TEST
+
 Suite *mugai_suite(void)
 {
 	Suite *s = suite_create("report_dump");
@@ -171,6 +198,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, left_to_jansson);
 	tcase_add_test(tc, random_trees);
 	tcase_add_test(tc, real_reports);
+	tcase_add_test(tc, members_as_json_pack);
 	suite_add_tcase(s, tc);
 	return s;
 }
