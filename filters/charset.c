@@ -613,7 +613,13 @@ size_t mg_utf8_clean(mg_buf *b)
 			continue;
 		}
 		if (cjk3(p, end)) {
-			memmove(w, p, 3); /* kana and kanji: none removable, kept as is */
+			/* kana and kanji: none removable, kept as is; moved only
+			 * once something before them went (w never passes p) */
+			if (w != p) {
+				w[0] = p[0];
+				w[1] = p[1];
+				w[2] = p[2];
+			}
 			w += 3;
 			p += 3;
 			continue;
@@ -633,7 +639,8 @@ size_t mg_utf8_clean(mg_buf *b)
 		} else if (removable(c)) {
 			removed++;
 		} else {
-			memmove(w, p, (size_t)(next - p));
+			if (w != p)
+				memmove(w, p, (size_t)(next - p));
 			w += next - p;
 		}
 		p = (char *)(uintptr_t)next;
