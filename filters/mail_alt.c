@@ -64,12 +64,11 @@ static bool set_has(const word_set *s, guint64 h)
 	return false;
 }
 
-/* Adds h; true when it was not in the set yet. */
+/* Adds h (never 0: an empty slot); true when it was not in the set yet. */
 static bool set_add(word_set *s, guint64 h)
 {
 	size_t k;
 
-	h = h ? h : 1;
 	if (2 * (s->n + 1) > s->cap)
 		set_grow(s);
 	for (k = (size_t)h & (s->cap - 1); s->slot[k]; k = (k + 1) & (s->cap - 1))
@@ -160,10 +159,9 @@ static void words_feed(words *ws, const char *text, size_t len)
 		} else {
 			words_end(ws);
 			if (letter) {
+				/* a word of its own: three bytes or four, never one */
 				words_put(ws, one, (size_t)g_unichar_to_utf8(c, one));
-				words_add(ws, ws->h); /* whatever its length */
-				ws->h = FNV_OFFSET;
-				ws->len = 0;
+				words_end(ws);
 			}
 		}
 		p = next;
