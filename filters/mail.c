@@ -84,15 +84,67 @@ static const char *item_id(const mg_ctx *ctx)
 	return id ? id : "unknown";
 }
 
+/* The bytes of a content stream that is a window on a memory stream, as
+ * the parser leaves every part of a mail it read from memory. */
+static bool mem_window(GMimeStream *s, const guint8 **data, size_t *len)
+{
+	GByteArray *a;
+	gint64 end;
+
+	if (!GMIME_IS_STREAM_MEM(s))
+		return false;
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+	if (!a)
+		return false;
+	end = s->bound_end < 0 ? (gint64)a->len : s->bound_end;
+	if (s->bound_start < 0 || s->bound_start > end || end > (gint64)a->len)
+		return false;
+	*data = a->data + s->bound_start;
+	*len = (size_t)(end - s->bound_start);
+	return true;
+}
+
+/* The window decoded in one call into an array of the decoder's bound:
+ * the same decoder and state that gmime's filter runs chunk by chunk,
+ * without a filter stream, its reads and a growing copy per part.  NULL
+ * when the encoding is not one of those (uuencode: gmime's filter). */
+static GByteArray *decode_window(GMimeContentEncoding enc, const guint8 *data, size_t len)
+{
+	GMimeEncoding e;
+	GByteArray *a;
+	size_t bound;
+
+	if (enc != GMIME_CONTENT_ENCODING_BASE64 && enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+		if (enc == GMIME_CONTENT_ENCODING_UUENCODE || len > G_MAXUINT)
+			return NULL;
+		a = g_byte_array_sized_new((guint)len);
+		return g_byte_array_append(a, data, (guint)len);
+	}
+	g_mime_encoding_init_decode(&e, enc);
+	bound = g_mime_encoding_outlen(&e, len);
+	if (bound < len || bound > G_MAXUINT)
+		return NULL;
+	a = g_byte_array_sized_new((guint)bound);
+	g_byte_array_set_size(a, (guint)bound);
+	g_byte_array_set_size(a, (guint)g_mime_encoding_flush(&e, (const char *)data, len,
+	                                                      (char *)a->data));
+	return a;
+}
+
 /* The decoded content of a leaf part (transfer encoding undone). */
 GByteArray *mail_part_bytes(GMimePart *part)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
 	GMimeStream *mem;
 	GByteArray *a;
+	const guint8 *data;
+	size_t len;
 
 	if (!w)
 		return g_byte_array_new();
+	if (mem_window(g_mime_data_wrapper_get_stream(w), &data, &len) &&
+	    (a = decode_window(g_mime_data_wrapper_get_encoding(w), data, len)) != NULL)
+		return a;
 	mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(w, mem);
 	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
