@@ -896,8 +896,8 @@ static void assemble(mail_job *j, GMimeMessage *dst, const char *prev_id)
 	} else {
 		g_mime_message_set_mime_part(dst, body);
 	}
-	g_mime_object_set_header(GMIME_OBJECT(dst), "X-Mugai-Id", id, NULL);
-	g_mime_object_set_header(GMIME_OBJECT(dst), "X-Mugai-Verdict", verdict, NULL);
+	mail_header_set(GMIME_OBJECT(dst), "X-Mugai-Id", id);
+	mail_header_set(GMIME_OBJECT(dst), "X-Mugai-Verdict", verdict);
 	g_object_unref(body);
 	g_free(notice);
 	g_free(verdict);

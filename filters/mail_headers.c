@@ -374,7 +374,9 @@ static void copy_field(mail_job *j, enum field f, const char *raw, GMimeMessage 
 	case F_DATE:
 		dt = g_mime_utils_header_decode_date(raw);
 		if (dt) {
-			g_mime_message_set_date(dst, dt);
+			/* what g_mime_message_set_date() sets */
+			s = g_mime_utils_header_format_date(dt);
+			mail_header_set(GMIME_OBJECT(dst), "Date", s);
 			g_date_time_unref(dt);
 		} else {
 			mg_report_removed(j->ctx, "Date", "not a date");

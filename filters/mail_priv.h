@@ -115,6 +115,11 @@ mg_status mail_copy_headers(mail_job *j, GMimeMessage *src, GMimeMessage *dst);
  * decoded to one clean UTF-8 line; g_free() it. */
 char *mail_header_text(mail_job *j, const char *raw);
 
+/* mail_header_set.c: name set to value as g_mime_object_set_header()
+ * would write it, without formatting it twice where gmime would write
+ * the value as it is. */
+void mail_header_set(GMimeObject *o, const char *name, const char *value);
+
 /* mail_words.c: value with every RFC 2047 B word rewritten as the Q word
  * of the same bytes, so that gmime decodes folded words whole. */
 char *mail_words_unpad(const char *value);

@@ -1,0 +1,55 @@
+/*
+ * mail_header_set.c - a header field whose value gmime would write as it
+ * is, set as that raw value.
+ *
+ * gmime formats an unstructured field twice: when it is set (encoded
+ * words where needed, then folded) and again when the message is written
+ * (the field is marked to be reformatted with the writer's options).  A
+ * value of printable ASCII with no space at either end, on a line short
+ * of the fold, comes out of both exactly as it went in (its spaces as
+ * they are, encoded-word shapes as words of text): it is set as
+ * " value\n" (the writer's newline filter makes that CRLF, as it does
+ * with gmime's own), and neither format runs.  Any other value, or a
+ * field already present (set replaces it), goes through gmime as before.
+ * check_mail compares the bytes written both ways.
+ */
+#include <string.h>
+
+#include "mail_priv.h"
+
+/* "Name: value" within this many columns: gmime folds past them. */
+#define PLAIN_LINE 78
+
+static bool writes_as_is(const char *name, const char *value)
+{
+	size_t n = strlen(value);
+
+	if (n == 0 || strlen(name) + 2 + n > PLAIN_LINE || value[0] == ' ' || value[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		if (c < 0x20 || c > 0x7E)
+			return false;
+	}
+	return true;
+}
+
+void mail_header_set(GMimeObject *o, const char *name, const char *value)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(o);
+	GMimeHeader *h;
+	char *raw;
+
+	if (!writes_as_is(name, value) || g_mime_header_list_contains(list, name)) {
+		g_mime_object_set_header(o, name, value, NULL);
+		return;
+	}
+	/* a field without a value first (nothing formatted), then its raw
+	 * value: the message reads Date and Subject from it as from any */
+	g_mime_header_list_append(list, name, NULL, NULL);
+	h = g_mime_header_list_get_header(list, name);
+	raw = g_strconcat(" ", value, "\n", NULL);
+	g_mime_header_set_raw_value(h, raw);
+	g_free(raw);
+}
