@@ -9,8 +9,8 @@
  * of the fold, comes out of both exactly as it went in (its spaces as
  * they are, encoded-word shapes as words of text): it is set as
  * " value\n" (the writer's newline filter makes that CRLF, as it does
- * with gmime's own), and neither format runs.  Any other value, or a
- * field already present (set replaces it), goes through gmime as before.
+ * with gmime's own), and neither format runs.  Any other value goes
+ * through gmime as before.
  * check_mail compares the bytes written both ways.
  */
 #include <string.h>
@@ -35,21 +35,33 @@ static bool writes_as_is(const char *name, const char *value)
 	return true;
 }
 
-void mail_header_set(GMimeObject *o, const char *name, const char *value)
+void mail_header_set_raw(GMimeObject *o, const char *name, const char *folded)
 {
 	GMimeHeaderList *list = g_mime_object_get_header_list(o);
-	GMimeHeader *h;
+	GMimeHeader *h = g_mime_header_list_get_header(list, name);
 	char *raw;
 
-	if (!writes_as_is(name, value) || g_mime_header_list_contains(list, name)) {
-		g_mime_object_set_header(o, name, value, NULL);
-		return;
+	if (!h) {
+		/* a field without a value first: nothing is formatted */
+		g_mime_header_list_append(list, name, NULL, NULL);
+		h = g_mime_header_list_get_header(list, name);
 	}
-	/* a field without a value first (nothing formatted), then its raw
-	 * value: the message reads Date and Subject from it as from any */
-	g_mime_header_list_append(list, name, NULL, NULL);
-	h = g_mime_header_list_get_header(list, name);
-	raw = g_strconcat(" ", value, "\n", NULL);
+	/* the message reads Date, Subject and the others from it as ever */
+	raw = g_strconcat(" ", folded, "\n", NULL);
 	g_mime_header_set_raw_value(h, raw);
 	g_free(raw);
+}
+
+bool mail_header_set_as_is(GMimeObject *o, const char *name, const char *value)
+{
+	if (!writes_as_is(name, value))
+		return false;
+	mail_header_set_raw(o, name, value);
+	return true;
+}
+
+void mail_header_set(GMimeObject *o, const char *name, const char *value)
+{
+	if (!mail_header_set_as_is(o, name, value))
+		g_mime_object_set_header(o, name, value, NULL);
 }

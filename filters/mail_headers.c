@@ -336,20 +336,21 @@ static void references(mail_job *j, GMimeMessage *dst, const char *field, const 
 	g_string_free(v, TRUE);
 }
 
-/* The field written as encoded-words that every decoder reads whole
- * (gmime's own encoder writes padded B words that gmime then cuts). */
-static void set_encoded(GMimeMessage *dst, const char *field, const char *utf8)
+/* The subject as gmime writes it where that is as it is; not ASCII, as
+ * encoded-words that every decoder reads whole (gmime's own encoder
+ * writes padded B words that gmime then cuts), never encoded by gmime
+ * first. */
+static void set_subject(GMimeMessage *dst, const char *utf8)
 {
-	GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(dst));
-	GMimeHeader *h = g_mime_header_list_get_header(list, field);
-	char *enc, *raw;
+	char *enc;
 
-	if (!h || !utf8 || !has_8bit(utf8))
+	if (!has_8bit(utf8)) {
+		if (!mail_header_set_as_is(GMIME_OBJECT(dst), "Subject", utf8))
+			g_mime_message_set_subject(dst, utf8, "utf-8");
 		return;
-	enc = mail_words_encode(utf8, strlen(field) + 2);
-	raw = g_strconcat(" ", enc, "\n", NULL);
-	g_mime_header_set_raw_value(h, raw);
-	g_free(raw);
+	}
+	enc = mail_words_encode(utf8, strlen("Subject") + 2);
+	mail_header_set_raw(GMIME_OBJECT(dst), "Subject", enc);
 	g_free(enc);
 }
 
@@ -384,11 +385,9 @@ static void copy_field(mail_job *j, enum field f, const char *raw, GMimeMessage 
 		break;
 	case F_SUBJECT:
 		s = mail_header_text(j, raw);
-		g_mime_message_set_subject(dst, s, "utf-8");
-		set_encoded(dst, "Subject", s);
+		set_subject(dst, s);
 		/* the quarantine and the notices show it without parsing the mail */
-		if (s)
-			json_object_set_new(j->ctx->report, "subject", mg_json_text(s));
+		json_object_set_new(j->ctx->report, "subject", mg_json_text(s));
 		break;
 	case F_MESSAGE_ID:
 		s = g_mime_utils_decode_message_id(raw);

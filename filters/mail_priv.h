@@ -117,8 +117,12 @@ char *mail_header_text(mail_job *j, const char *raw);
 
 /* mail_header_set.c: name set to value as g_mime_object_set_header()
  * would write it, without formatting it twice where gmime would write
- * the value as it is. */
+ * the value as it is (then mail_header_set_as_is is true). */
 void mail_header_set(GMimeObject *o, const char *name, const char *value);
+bool mail_header_set_as_is(GMimeObject *o, const char *name, const char *value);
+/* The field (added, or the first one replaced) written as folded is,
+ * not formatted by gmime; folded is what follows "Name:" and a space. */
+void mail_header_set_raw(GMimeObject *o, const char *name, const char *folded);
 
 /* mail_words.c: value with every RFC 2047 B word rewritten as the Q word
  * of the same bytes, so that gmime decodes folded words whole. */
