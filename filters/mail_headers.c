@@ -251,25 +251,19 @@ static bool any_8bit_name(InternetAddressList *l)
 	return false;
 }
 
-/* The field written again from the rebuilt list, so that long display
- * names are encoded as words every decoder reads whole. */
+/* The field written from the rebuilt list by mugai's encoder, so that
+ * long display names are encoded as words every decoder reads whole;
+ * the message parses its list back from the field. */
 static void set_addresses_raw(mail_job *j, GMimeMessage *dst, const char *field,
                               InternetAddressList *l)
 {
-	GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(dst));
-	GMimeHeader *h = g_mime_header_list_get_header(list, field);
-	GString *g = g_string_new(" ");
+	GString *g = g_string_new(NULL);
 
-	if (!h || !any_8bit_name(l)) {
-		g_string_free(g, TRUE);
-		return; /* gmime writes ASCII names whole */
-	}
 	for (int i = 0; i < internet_address_list_length(l); i++) {
 		g_string_append(g, i ? ",\n " : "");
 		address_raw(j, internet_address_list_get_address(l, i), i ? 1 : strlen(field) + 2, g);
 	}
-	g_string_append_c(g, '\n');
-	g_mime_header_set_raw_value(h, g->str);
+	mail_header_set_raw(GMIME_OBJECT(dst), field, g->str);
 	g_string_free(g, TRUE);
 }
 
@@ -292,10 +286,11 @@ static void addresses(mail_job *j, GMimeMessage *dst, GMimeAddressType type, con
 	 * empty list is not a change: none was added before either) */
 	built = internet_address_list_new();
 	dropped = rebuild_list(l, built, 0);
-	if (internet_address_list_length(built) > 0)
+	if (any_8bit_name(built))
+		set_addresses_raw(j, dst, field, built); /* not encoded by gmime first */
+	else if (internet_address_list_length(built) > 0)
 		internet_address_list_append(g_mime_message_get_addresses(dst, type), built);
 	g_object_unref(built);
-	set_addresses_raw(j, dst, field, g_mime_message_get_addresses(dst, type));
 	if (dropped)
 		mg_report_removed(j->ctx, field, "%u malformed addresses dropped", dropped);
 	g_object_unref(l);
