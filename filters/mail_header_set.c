@@ -10,8 +10,8 @@
  * they are, encoded-word shapes as words of text): it is set as
  * " value\n" (the writer's newline filter makes that CRLF, as it does
  * with gmime's own), and neither format runs.  Any other value goes
- * through gmime as before.
- * check_mail compares the bytes written both ways.
+ * through gmime as before.  check_mail compares the bytes written both
+ * ways.
  */
 #include <string.h>
 

@@ -331,10 +331,10 @@ static void references(mail_job *j, GMimeMessage *dst, const char *field, const 
 	g_string_free(v, TRUE);
 }
 
-/* The subject as gmime writes it where that is as it is; not ASCII, as
- * encoded-words that every decoder reads whole (gmime's own encoder
- * writes padded B words that gmime then cuts), never encoded by gmime
- * first. */
+/* An ASCII subject as gmime writes it (set raw where that is the value
+ * itself); any other as encoded-words that every decoder reads whole
+ * (gmime's own encoder writes padded B words that gmime then cuts),
+ * without gmime encoding it first. */
 static void set_subject(GMimeMessage *dst, const char *utf8)
 {
 	char *enc;
