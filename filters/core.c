@@ -104,23 +104,30 @@ static void sha256_fetch(void)
 	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
+void mg_hex(const void *in, size_t n, char *out)
+{
+	static const char digit[] = "0123456789abcdef";
+	const unsigned char *b = in;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digit[b[i] >> 4];
+		out[2 * i + 1] = digit[b[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
 /* libcrypto's SHA-256 (SHA extensions where the CPU has them): every item
  * and every artefact is hashed for its report, at several times glib's
  * speed.  A failure leaves a hash of all zeros, which matches no content. */
 void mg_sha256_hex(const void *data, size_t len, char out[65])
 {
-	static const char hexdig[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE] = { 0 };
 	unsigned int n = 0;
 
 	pthread_once(&sha256_once, sha256_fetch);
 	if (EVP_Digest(data, len, md, &n, sha256_md ? sha256_md : EVP_sha256(), NULL) != 1)
-		n = 0;
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hexdig[md[i] >> 4];
-		out[2 * i + 1] = hexdig[md[i] & 15];
-	}
-	out[64] = 0;
+		memset(md, 0, 32);
+	mg_hex(md, 32, out);
 }
 
 void mg_item_id_new(char out[40])
@@ -136,8 +143,7 @@ void mg_item_id_new(char out[40])
 	char date[16], hex[13];
 
 	strftime(date, sizeof(date), "%Y%m%dT%H%M%S", &tm);
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	mg_hex(rnd, sizeof(rnd), hex);
 	snprintf(out, 40, "%s-%s", date, hex);
 }
 

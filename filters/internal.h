@@ -220,6 +220,9 @@ mg_family mg_family_of_name(const char *name);
  * the offset of the '{'. */
 bool mg_rtf_opens(const unsigned char *d, size_t len, size_t *start);
 
+/* core.c: n bytes as 2n lower-case hex digits and a NUL into out. */
+void mg_hex(const void *in, size_t n, char *out);
+
 /* core.c: sanitise a nested item (attachment, archive member) with its own
  * filter, its own report object appended to the parent's "children".  The
  * child's artefact lands in *out when the status is MG_OK. */

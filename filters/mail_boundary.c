@@ -83,9 +83,8 @@ static char *boundary_of(const GByteArray *content, const char *id, unsigned sal
 	EVP_MD_CTX_free(ck);
 	if (!ok)
 		g_error("mail boundary: SHA-256 failed (out of memory)");
-	for (unsigned i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return g_strdup_printf(BOUNDARY_PREFIX "%s", hex);
+	mg_hex(md, 20, hex);
+	return g_strconcat(BOUNDARY_PREFIX, hex, NULL);
 }
 
 /* The first salted hash of the parts that does not occur in them. */

@@ -1,5 +1,6 @@
 /* check_core.c - units, policy, naming, detection and the core's fail-closed path. */
 #include <check.h>
+#include <glib.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,19 @@ START_TEST(sha256_known_answers)
 }
 END_TEST
 
+/* YYYYMMDDTHHMMSS-, then 12 lower-case hex digits of randomness. */
+START_TEST(item_id_shape)
+{
+	char a[40], b[40];
+
+	mg_item_id_new(a);
+	mg_item_id_new(b);
+	ck_assert_uint_eq(strlen(a), 28);
+	ck_assert_msg(g_regex_match_simple("^[0-9]{8}T[0-9]{6}-[0-9a-f]{12}$", a, 0, 0), "%s", a);
+	ck_assert_str_ne(a + 16, b + 16);
+}
+END_TEST
+
 START_TEST(detect_corpus_families)
 {
 	const struct { const char *file; mg_family fam; } cases[] = {
@@ -217,6 +231,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, detect_by_content_not_name);
 	tcase_add_test(tc, detect_corpus_families);
 	tcase_add_test(tc, sha256_known_answers);
+	tcase_add_test(tc, item_id_shape);
 	tcase_add_test(tc, blocked_items_have_no_output_and_a_reason);
 	tcase_add_test(tc, size_limit_blocks);
 	suite_add_tcase(s, tc);
