@@ -435,6 +435,19 @@ const char *mg_charset_guess(const unsigned char *in, size_t len)
 }
 
 /* UTF-8 as it is, without the BOM, which says only what the name says. */
+/* g_utf8_validate() of the whole text (no NUL, every sequence whole)
+ * with its ASCII start passed eight bytes at a time: glib looks at each
+ * byte, and most text declared UTF-8 is ASCII for long stretches. */
+static bool utf8_valid(const unsigned char *in, size_t len)
+{
+	size_t ascii;
+
+	if (memchr(in, 0, len))
+		return false;
+	ascii = mg_ascii_run(in, len);
+	return ascii == len || g_utf8_validate((const char *)in + ascii, (gssize)(len - ascii), NULL);
+}
+
 static int append_utf8(mg_buf *out, const unsigned char *in, size_t len)
 {
 	if (len >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0) {
@@ -449,7 +462,7 @@ static int decode_as(const char *canonical, const unsigned char *in, size_t len,
 {
 	if (strcmp(canonical, "ISO-2022-JP") == 0)
 		return decode_iso2022(in, len, out, bad);
-	if (strcmp(canonical, "UTF-8") == 0 && g_utf8_validate((const char *)in, (gssize)len, NULL)) {
+	if (strcmp(canonical, "UTF-8") == 0 && utf8_valid(in, len)) {
 		*bad = 0;
 		return append_utf8(out, in, len);
 	}
@@ -482,7 +495,7 @@ static const char *choose(const unsigned char *in, size_t len, const char *decla
 	*valid_utf8 = false;
 	if (!canon)
 		return guess_charset(in, len, valid_utf8);
-	if (strcmp(canon, "UTF-8") == 0 && g_utf8_validate((const char *)in, (gssize)len, NULL)) {
+	if (strcmp(canon, "UTF-8") == 0 && utf8_valid(in, len)) {
 		*guessed = false;
 		*valid_utf8 = true; /* as declared: nothing to decode, nor to copy twice */
 		return canon;

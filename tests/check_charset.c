@@ -261,6 +261,40 @@ START_TEST(clean_every_byte_in_every_word_place)
 }
 END_TEST
 
+/* Text declared UTF-8 is taken as it is (its byte-order mark dropped)
+ * only when g_utf8_validate would take it, however long its ASCII start:
+ * a broken sequence after it still sends the text to detection (here
+ * read as Shift_JIS).  The outputs are those of the build before the
+ * ASCII start was skipped. */
+START_TEST(utf8_declared_as_validated)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+		size_t want_len;
+	} cases[] = {
+		{ "\xEF\xBB\xBFplain text", 13, "plain text", 10 },
+		{ "\xEF\xBB\xBF" "ab\0c", 7, "\xEF\xBB\xBF" "ab\0c", 7 },
+		{ "ascii then \xE6\x97\xA5\xE6\x9C\xAC", 17, "ascii then \xE6\x97\xA5\xE6\x9C\xAC", 17 },
+		{ "ascii then \xE6\x97", 13, "ascii then \xE8\xAD\x8C", 14 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mg_buf out;
+
+		mg_buf_init(&out, 1 << 20);
+		ck_assert_int_eq(mg_charset_decode((const unsigned char *)cases[i].in, cases[i].len, "utf-8",
+		                                   &out, NULL),
+		                 0);
+		ck_assert_msg(out.len == cases[i].want_len &&
+		                  memcmp(out.data, cases[i].want, out.len) == 0,
+		              "case %zu: %zu bytes", i, out.len);
+		mg_buf_free(&out);
+	}
+}
+END_TEST
+
 START_TEST(canonical_names)
 {
 	char tmp[48];
@@ -291,6 +325,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, clean_controls);
 	tcase_add_test(tc, clean_keeps_cjk_drops_broken);
 	tcase_add_test(tc, clean_every_byte_in_every_word_place);
+	tcase_add_test(tc, utf8_declared_as_validated);
 	tcase_add_test(tc, canonical_names);
 	suite_add_tcase(s, tc);
 	return s;
