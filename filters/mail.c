@@ -884,6 +884,8 @@ static void assemble(mail_job *j, GMimeMessage *dst, const char *prev_id)
 		body = alt;
 	}
 
+	/* what g_mime_message_set_mime_part() adds when it is missing */
+	mail_header_set(GMIME_OBJECT(dst), "MIME-Version", "1.0");
 	if (j->attachments->len > 0) {
 		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
 
