@@ -27,6 +27,19 @@ shared=$(cd "$here/../../shared/corpus" 2>/dev/null && pwd || true)
 artifacts=$PWD/fuzz-artifacts
 mkdir -p "$artifacts"
 
+# A job runs under an address-space limit (workers.memory, 1G by
+# default): there one allocation larger than that fails, and the library's
+# error becomes the item's reason (a zip member whose LZMA properties ask
+# for a 2 GiB dictionary is blocked as unreadable: check_worker).  ASan
+# refuses such an allocation the same way, so that it is the handled error
+# it is in a job, not an out-of-memory of the fuzzer; the memory really
+# used is still bounded by -rss_limit_mb.  Then the harness's own options.
+asan_options() {
+	local opts="allocator_may_return_null=1:max_allocation_size_mb=1024"
+	[ -f "$here/corpus/$1.asan_options" ] && opts="$opts:$(cat "$here/corpus/$1.asan_options")"
+	echo "$opts"
+}
+
 run_one() {
 	local bin=$1 name work
 	name=$(basename "$bin")
@@ -44,9 +57,7 @@ run_one() {
 	# fuzz/lsan.supp names them.  Matching a frame inside a library built
 	# without frame pointers needs full stacks, which cost speed, so only the
 	# harnesses that need them ask for them in fuzz/corpus/<name>.asan_options.
-	local asan_options=""
-	[ -f "$here/corpus/$name.asan_options" ] && asan_options=$(cat "$here/corpus/$name.asan_options")
-	if ASAN_OPTIONS=$asan_options LSAN_OPTIONS=suppressions="$here/lsan.supp" \
+	if ASAN_OPTIONS=$(asan_options "$name") LSAN_OPTIONS=suppressions="$here/lsan.supp" \
 		"$bin" "$work" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
 		-timeout=25 -max_len=1048576 -artifact_prefix="$artifacts/$name-" \
 		-print_final_stats=1 >"$artifacts/$name.log" 2>&1; then
@@ -66,14 +77,14 @@ keep_corpus() {
 	merged=$(mktemp -d)
 	mkdir -p "$here/corpus/$name"
 	before=$(find "$here/corpus/$name" -type f | wc -l)
-	LSAN_OPTIONS=suppressions="$here/lsan.supp" "$bin" -merge=1 -timeout=25 -rss_limit_mb=2048 \
+	ASAN_OPTIONS=$(asan_options "$name") LSAN_OPTIONS=suppressions="$here/lsan.supp" "$bin" -merge=1 -timeout=25 -rss_limit_mb=2048 \
 		-max_len=1048576 "$merged" "$here/corpus/$name" "$work" >>"$artifacts/$name.log" 2>&1
 	rm -rf "$here/corpus/$name"
 	mv "$merged" "$here/corpus/$name"
 	echo "fuzz $name: corpus $before -> $(find "$here/corpus/$name" -type f | wc -l) files"
 }
 
-export -f run_one keep_corpus
+export -f asan_options run_one keep_corpus
 export here shared artifacts seconds keep
 fuzzers=$(find "$build/fuzz" -maxdepth 1 -type f -name 'fuzz_*' -perm -u+x | sort |
 	while read -r f; do n=$(basename "$f"); n=${n#fuzz_}
