@@ -405,8 +405,7 @@ static GMimeObject *artefact_part(mail_job *j, const mg_out *out, const char *na
 			return o;
 		}
 	}
-	o = GMIME_OBJECT(g_mime_part_new());
-	g_mime_object_set_content_type(o, ct);
+	o = GMIME_OBJECT(mail_part_new(ct));
 	mail_part_set_content(GMIME_PART(o), out->data.data ? out->data.data : (const unsigned char *)"",
 	                      out->data.len, GMIME_CONTENT_ENCODING_BASE64);
 	g_mime_object_set_disposition(o, "attachment");
@@ -828,7 +827,7 @@ static void append_crlf(GString *g, const char *s, size_t n)
 static GMimeObject *utf8_part(const char *subtype, const char *head, size_t hlen,
                               const char *body, size_t blen)
 {
-	GMimeTextPart *tp = g_mime_text_part_new_with_subtype(subtype);
+	GMimeTextPart *tp = mail_text_part_new(subtype);
 	GString *g = g_string_sized_new(hlen + blen + 2);
 
 	append_crlf(g, head, hlen);

@@ -50,10 +50,9 @@ static char *keep_image(mail_job *j, GMimeObject *src, const mg_out *out, const 
 	char *outname = mg_output_name(name, out->ext[0] ? out->ext : "bin");
 	char *id = g_strdup_printf("img%u@mugai.invalid", j->related->len + 1);
 	GMimeContentType *ct = g_mime_content_type_parse(j->popts, out->mime);
-	GMimePart *p = g_mime_part_new();
+	GMimePart *p = mail_part_new(ct);
 	char *url = g_strconcat("cid:", id, NULL);
 
-	g_mime_object_set_content_type(GMIME_OBJECT(p), ct);
 	mail_part_set_content(p, out->data.data ? out->data.data : (const unsigned char *)"",
 	                      out->data.len, GMIME_CONTENT_ENCODING_BASE64);
 	g_mime_object_set_disposition(GMIME_OBJECT(p), "inline");

@@ -88,6 +88,11 @@ GByteArray *mail_part_bytes(GMimePart *part);
  * encoded once here. */
 void mail_part_set_content(GMimePart *part, const void *data, size_t len,
                            GMimeContentEncoding enc);
+/* mail_part_write.c: a part of type ct, and a text part, that write the
+ * content mail_part_set_content gave them without gmime's newline filter
+ * (the same bytes). */
+GMimePart *mail_part_new(GMimeContentType *ct);
+GMimeTextPart *mail_text_part_new(const char *subtype);
 
 /* mail_html.c: an HTML body (bytes in charset) disarmed and added to the
  * page, its cid: images kept as inline parts; t gets the text made from

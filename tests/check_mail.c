@@ -777,6 +777,135 @@ START_TEST(header_set_as_gmime_writes)
 }
 END_TEST
 
+/* Where a part is written from: alone, as a multipart's child, or as the
+ * body of a message (gmime then ensures it ends with a newline). */
+enum part_place { PLACE_ALONE, PLACE_MULTIPART, PLACE_MESSAGE, PLACES };
+
+/* One part written: made by mugai or by gmime, with content set as
+ * mail_part_set_content sets it (or a stream not in memory), in a newline
+ * format, in a place. */
+static GByteArray *part_written(bool ours, bool text, const GByteArray *content,
+                                GMimeContentEncoding enc, bool file_stream,
+                                GMimeNewLineFormat nl, enum part_place place, ssize_t *ret)
+{
+	GMimeContentType *ct = g_mime_content_type_new("application", "x-test");
+	GMimeFormatOptions *f = g_mime_format_options_new();
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GMimePart *p;
+	GByteArray *a = g_byte_array_new();
+
+	if (text)
+		p = GMIME_PART(ours ? mail_text_part_new("plain") : g_mime_text_part_new_with_subtype("plain"));
+	else if (ours)
+		p = mail_part_new(ct);
+	else
+		p = g_mime_part_new_with_type("application", "x-test");
+	if (file_stream) {
+		FILE *fp = tmpfile();
+		GMimeStream *fs;
+		GMimeDataWrapper *w;
+
+		fwrite(content->data, 1, content->len, fp);
+		fs = g_mime_stream_file_new(fp);
+		w = g_mime_data_wrapper_new_with_stream(fs, GMIME_CONTENT_ENCODING_DEFAULT);
+		g_mime_part_set_content(p, w);
+		g_mime_part_set_content_encoding(p, enc);
+		g_object_unref(w);
+		g_object_unref(fs);
+	} else {
+		mail_part_set_content(p, content->len ? content->data : (const guint8 *)"", content->len, enc);
+	}
+	g_mime_object_set_header(GMIME_OBJECT(p), "Content-Description", "x", NULL);
+	g_mime_format_options_set_newline_format(f, nl);
+	if (place == PLACE_MULTIPART) {
+		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
+
+		g_mime_multipart_set_boundary(mp, "b");
+		g_mime_multipart_add(mp, GMIME_OBJECT(p));
+		*ret = g_mime_object_write_to_stream(GMIME_OBJECT(mp), f, mem);
+		g_object_unref(mp);
+	} else if (place == PLACE_MESSAGE) {
+		GMimeMessage *m = g_mime_message_new(FALSE);
+
+		g_mime_message_set_mime_part(m, GMIME_OBJECT(p));
+		*ret = g_mime_object_write_to_stream(GMIME_OBJECT(m), f, mem);
+		g_object_unref(m);
+	} else {
+		*ret = g_mime_object_write_to_stream(GMIME_OBJECT(p), f, mem);
+	}
+	g_byte_array_append(a, g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem))->data,
+	                    g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem))->len);
+	g_object_unref(p);
+	g_object_unref(ct);
+	g_object_unref(mem);
+	g_mime_format_options_free(f);
+	return a;
+}
+
+/* Content made of a few bytes that matter to newlines: CR and LF alone and
+ * together, at the start and the end, lines longer than the write buffer. */
+static void newline_content(GRand *rng, size_t i, GByteArray *c)
+{
+	static const char *const fixed[] = { "", "a", "\n", "\r", "\r\n", "\n\n", "\r\r\n", "a\r",
+	                                     "a\n", "a\r\n", "\ra", "x\ry\nz\r\n\n\r" };
+	static const char alphabet[] = "ab \r\n\t\x80";
+
+	g_byte_array_set_size(c, 0);
+	if (i < G_N_ELEMENTS(fixed)) {
+		g_byte_array_append(c, (const guint8 *)fixed[i], (guint)strlen(fixed[i]));
+		return;
+	}
+	if (i % 10 == 0) { /* one run past the 8 KiB buffer, then a line */
+		g_byte_array_set_size(c, 8192 + (guint)g_rand_int_range(rng, 0, 9000));
+		memset(c->data, 'q', c->len);
+		c->data[c->len - 1] = '\n';
+		return;
+	}
+	for (int k = g_rand_int_range(rng, 0, 400); k > 0; k--) {
+		guint8 b = (guint8)alphabet[g_rand_int_range(rng, 0, (int)sizeof(alphabet) - 1)];
+
+		g_byte_array_append(c, &b, 1);
+	}
+}
+
+/* The parts mugai makes write what gmime's own write, newline filter and
+ * all, for every encoding mail_part_set_content takes, both newline
+ * formats, in each place, and from a stream not in memory. */
+START_TEST(part_write_as_gmime_writes)
+{
+	static const GMimeContentEncoding encs[] = {
+		GMIME_CONTENT_ENCODING_DEFAULT, GMIME_CONTENT_ENCODING_7BIT, GMIME_CONTENT_ENCODING_8BIT,
+		GMIME_CONTENT_ENCODING_BASE64, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE,
+		GMIME_CONTENT_ENCODING_BINARY,
+	};
+	GRand *rng = g_rand_new_with_seed(77);
+	GByteArray *c = g_byte_array_new();
+
+	g_mime_init();
+	for (size_t i = 0; i < 12 + 120; i++) {
+		newline_content(rng, i, c);
+		for (unsigned v = 0; v < G_N_ELEMENTS(encs) * 8 * PLACES; v++) {
+			GMimeContentEncoding enc = encs[v / (8 * PLACES)];
+			enum part_place place = (enum part_place)(v / 8 % PLACES);
+			bool text = v & 1, file = v & 2;
+			GMimeNewLineFormat nl = v & 4 ? GMIME_NEWLINE_FORMAT_UNIX : GMIME_NEWLINE_FORMAT_DOS;
+			ssize_t ra, rb;
+			GByteArray *a = part_written(true, text, c, enc, file, nl, place, &ra);
+			GByteArray *b = part_written(false, text, c, enc, file, nl, place, &rb);
+
+			ck_assert_msg(a->len == b->len && memcmp(a->data, b->data, a->len) == 0,
+			              "content %zu (%u bytes), case %u: %u bytes against gmime's %u", i,
+			              c->len, v, a->len, b->len);
+			ck_assert_int_eq(ra, rb);
+			g_byte_array_free(a, TRUE);
+			g_byte_array_free(b, TRUE);
+		}
+	}
+	g_byte_array_free(c, TRUE);
+	g_rand_free(rng);
+}
+END_TEST
+
 /* With the notice off, a long ASCII body is delivered as it is (7bit,
  * readable in the raw mail); the Japanese notice makes it quoted-printable. */
 START_TEST(ascii_body_sent_as_it_is)
@@ -950,6 +1079,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, text_encoding_as_gmime_chooses);
 	tcase_add_test(tc, part_bytes_as_gmime_decodes);
 	tcase_add_test(tc, header_set_as_gmime_writes);
+	tcase_add_test(tc, part_write_as_gmime_writes);
 	tcase_add_test(tc, ascii_body_sent_as_it_is);
 	tcase_add_test(tc, garbage_is_handled);
 	tcase_add_test(tc, boundaries_hash_their_parts);

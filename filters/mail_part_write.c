@@ -1,0 +1,209 @@
+/*
+ * mail_part_write.c - the leaf parts the rebuild makes, written without
+ * gmime's newline filter.
+ *
+ * gmime writes a part's content through a filter stream that gives it
+ * the writer's newlines (LF to CRLF here) one byte at a time, with a
+ * filter stream and a filter made and released for every part: a
+ * twentieth of the mail core's instructions.  The parts the rebuild makes
+ * hold their content in memory, already in their transfer encoding
+ * (mail_part_set_content).  They are written here as gmime writes them:
+ * the same header block and blank line, then the content with every LF
+ * not after a CR made CRLF, and at its end the newline gmime ensures
+ * after a part of a multipart.  Anything else (the UNIX newline format,
+ * content gmime must still encode, binary, a stream not in memory) is
+ * gmime's own write.  check_mail compares the bytes written both ways.
+ */
+#include <string.h>
+
+#include "mail_priv.h"
+
+typedef struct {
+	GMimePart parent;
+} MailPart;
+typedef struct {
+	GMimePartClass parent_class;
+} MailPartClass;
+
+typedef struct {
+	GMimeTextPart parent;
+} MailTextPart;
+typedef struct {
+	GMimeTextPartClass parent_class;
+} MailTextPartClass;
+
+GType mail_part_get_type(void);
+GType mail_text_part_get_type(void);
+
+G_DEFINE_TYPE(MailPart, mail_part, GMIME_TYPE_PART)
+G_DEFINE_TYPE(MailTextPart, mail_text_part, GMIME_TYPE_TEXT_PART)
+
+static bool is_plain(GMimeContentEncoding e)
+{
+	return e == GMIME_CONTENT_ENCODING_DEFAULT || e == GMIME_CONTENT_ENCODING_7BIT ||
+	       e == GMIME_CONTENT_ENCODING_8BIT;
+}
+
+/* The bytes gmime would pass to its newline filter, when they are a
+ * memory stream's whole buffer: content already in the part's encoding,
+ * or text gmime writes as it is.  NULL when gmime must write the part. */
+static const GByteArray *content_as_written(GMimePart *part)
+{
+	GMimeDataWrapper *w = part->content;
+	GMimeStream *s = w ? w->stream : NULL;
+	GMimeContentEncoding pe = part->encoding;
+
+	if (!s || !GMIME_IS_STREAM_MEM(s) || s->bound_start != 0 || s->bound_end != -1)
+		return NULL;
+	if (pe == GMIME_CONTENT_ENCODING_BINARY || pe == GMIME_CONTENT_ENCODING_UUENCODE)
+		return NULL;
+	if (pe != w->encoding &&
+	    !(is_plain(pe) && (is_plain(w->encoding) || w->encoding == GMIME_CONTENT_ENCODING_BINARY)))
+		return NULL;
+	return GMIME_STREAM_MEM(s)->buffer;
+}
+
+/* Writes gathered into a buffer: a line of base64 is 76 bytes. */
+typedef struct out {
+	GMimeStream *s;
+	size_t n;
+	bool failed;
+	char buf[8192];
+} out;
+
+static void out_flush(out *o)
+{
+	if (o->n > 0 && !o->failed && g_mime_stream_write(o->s, o->buf, o->n) < 0)
+		o->failed = true;
+	o->n = 0;
+}
+
+static void out_put(out *o, const void *p, size_t n)
+{
+	if (o->n + n > sizeof(o->buf))
+		out_flush(o);
+	if (n >= sizeof(o->buf)) {
+		if (!o->failed && g_mime_stream_write(o->s, p, n) < 0)
+			o->failed = true;
+		return;
+	}
+	memcpy(o->buf + o->n, p, n);
+	o->n += n;
+}
+
+/* An LF after a CR is already CRLF. */
+static void put_newline(out *o, guchar prev)
+{
+	if (prev == '\r')
+		out_put(o, "\n", 1);
+	else
+		out_put(o, "\r\n", 2);
+}
+
+/* What gmime's unix2dos filter makes of the content: CR before each LF
+ * that has none, and a final CRLF when ensured and missing (not after
+ * empty content: gmime's filter stream then never flushes).  The count
+ * is gmime's too, the bytes given to the filter. */
+static ssize_t write_crlf(GMimeStream *s, const guchar *p, size_t len, bool ensure_newline)
+{
+	const guchar *end = p + len;
+	guchar prev = 0;
+	out o;
+
+	if (len == 0)
+		return 0;
+	o.s = s;
+	o.n = 0;
+	o.failed = false;
+
+	while (p < end) {
+		const guchar *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t run = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (run > 0) {
+			out_put(&o, p, run);
+			prev = p[run - 1];
+			p += run;
+		}
+		if (!nl)
+			break;
+		put_newline(&o, prev);
+		prev = '\n';
+		p++;
+	}
+	if (ensure_newline && prev != '\n')
+		put_newline(&o, prev);
+	out_flush(&o);
+	return o.failed ? -1 : (ssize_t)len;
+}
+
+static ssize_t write_part(GMimeObject *o, GMimeFormatOptions *opts, gboolean content_only,
+                          GMimeStream *s, GMimeObjectClass *gmime_class)
+{
+	const GByteArray *content = content_as_written(GMIME_PART(o));
+	ssize_t n, total = 0;
+
+	if (!content || g_mime_format_options_get_newline_format(opts) != GMIME_NEWLINE_FORMAT_DOS)
+		return gmime_class->write_to_stream(o, opts, content_only, s);
+	if (!content_only) {
+		if ((n = g_mime_header_list_write_to_stream(o->headers, opts, s)) < 0)
+			return -1;
+		total += n;
+		if ((n = g_mime_stream_write_string(s, g_mime_format_options_get_newline(opts))) < 0)
+			return -1;
+		total += n;
+	}
+	if ((n = write_crlf(s, content->data, content->len, o->ensure_newline)) < 0)
+		return -1;
+	return total + n;
+}
+
+static ssize_t mail_part_write(GMimeObject *o, GMimeFormatOptions *opts, gboolean content_only,
+                               GMimeStream *s)
+{
+	return write_part(o, opts, content_only, s, GMIME_OBJECT_CLASS(mail_part_parent_class));
+}
+
+static ssize_t mail_text_part_write(GMimeObject *o, GMimeFormatOptions *opts,
+                                    gboolean content_only, GMimeStream *s)
+{
+	return write_part(o, opts, content_only, s, GMIME_OBJECT_CLASS(mail_text_part_parent_class));
+}
+
+static void mail_part_class_init(MailPartClass *klass)
+{
+	GMIME_OBJECT_CLASS(klass)->write_to_stream = mail_part_write;
+}
+
+static void mail_part_init(MailPart *part)
+{
+	(void)part;
+}
+
+static void mail_text_part_class_init(MailTextPartClass *klass)
+{
+	GMIME_OBJECT_CLASS(klass)->write_to_stream = mail_text_part_write;
+}
+
+static void mail_text_part_init(MailTextPart *part)
+{
+	(void)part;
+}
+
+GMimePart *mail_part_new(GMimeContentType *ct)
+{
+	GMimePart *p = g_object_new(mail_part_get_type(), NULL);
+
+	g_mime_object_set_content_type(GMIME_OBJECT(p), ct);
+	return p;
+}
+
+GMimeTextPart *mail_text_part_new(const char *subtype)
+{
+	GMimeTextPart *p = g_object_new(mail_text_part_get_type(), NULL);
+	GMimeContentType *ct = g_mime_content_type_new("text", subtype);
+
+	g_mime_object_set_content_type(GMIME_OBJECT(p), ct);
+	g_object_unref(ct);
+	return p;
+}
