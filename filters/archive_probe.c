@@ -112,9 +112,18 @@ int64_t mg_zip_directory_count(const unsigned char *d, size_t len)
 	return -1;
 }
 
+/* libarchive keeps the local header's method in one byte (a cast to
+ * char), and that byte alone picks the decoder: 0xA70E is LZMA too.  The
+ * directory's method is never used, whatever it says. */
+static bool zip_method_is(const unsigned char *h, unsigned method)
+{
+	return (le(h + 8, 2) & 0xff) == method;
+}
+
 /* Every local header is looked at, wherever it stands: libarchive reads
  * members through the directory and by streaming alike, so a header the
- * directory does not name may still be decoded. */
+ * directory does not name may still be decoded; and every header it
+ * reaches through the directory is one of these. */
 uint64_t mg_zip_lzma_dict_max(const unsigned char *d, size_t len)
 {
 	uint64_t most = 0;
@@ -124,7 +133,7 @@ uint64_t mg_zip_lzma_dict_max(const unsigned char *d, size_t len)
 		size_t pos = (size_t)(at++ - d), data;
 		const unsigned char *h = mg_view(d, len, pos, 30), *props;
 
-		if (!h || memcmp(h, "PK\3\4", 4) != 0 || le(h + 8, 2) != ZIP_METHOD_LZMA ||
+		if (!h || memcmp(h, "PK\3\4", 4) != 0 || !zip_method_is(h, ZIP_METHOD_LZMA) ||
 		    (le(h + 6, 2) & 1) != 0) /* encrypted: the properties are too */
 			continue;
 		data = pos + 30 + (size_t)le(h + 26, 2) + (size_t)le(h + 28, 2);

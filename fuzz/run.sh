@@ -29,8 +29,8 @@ mkdir -p "$artifacts"
 
 # A job runs under an address-space limit (workers.memory, 1G by
 # default): there one allocation larger than that fails, and the library's
-# error becomes the item's reason (a zip member whose LZMA properties ask
-# for a 2 GiB dictionary is blocked as unreadable: check_worker).  ASan
+# error becomes the item's reason (a decoder's window or table of the size
+# a header names; a zip's LZMA dictionary the probe refuses before).  ASan
 # refuses such an allocation the same way, so that it is the handled error
 # it is in a job, not an out-of-memory of the fuzzer; the memory really
 # used is still bounded by -rss_limit_mb.  Then the harness's own options.

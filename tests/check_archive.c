@@ -1169,6 +1169,139 @@ START_TEST(damaged_archives_malformed)
 }
 END_TEST
 
+/* ---- hand-built LZMA members: which one libarchive decodes as LZMA ---- */
+
+/* One member whose LZMA properties name dict, skip bytes into its data,
+ * with the methods and flags the local header and the directory say, the
+ * whole behind prefix bytes of a self-extractor's stub (the offsets left
+ * as written, as a stub prepended to a zip leaves them). */
+typedef struct tm_lzma {
+	unsigned local_method, central_method, flags;
+	uint32_t dict;
+	size_t prefix;
+} tm_lzma;
+
+static unsigned char *lzma_member(const tm_lzma *c, size_t *len)
+{
+	static const char name[] = "vimrc";
+	const unsigned char props[] = { 0x09, 0x14, 0x05, 0x00, 0x5d };
+	mg_buf b;
+	size_t local, central;
+
+	mg_buf_init(&b, 1u << 20);
+	for (size_t i = 0; i < c->prefix; i++)
+		ck_assert_int_eq(mg_buf_putc(&b, i < 2 ? "MZ"[i] : 0x90), 0);
+	local = b.len;
+	put32(&b, 0x04034b50);
+	put16(&b, 63);
+	put16(&b, c->flags);
+	put16(&b, c->local_method);
+	put32(&b, 0);         /* time, date */
+	put32(&b, 0);         /* crc */
+	put32(&b, 9 + 16);    /* compressed size */
+	put32(&b, 1000);
+	put16(&b, sizeof(name) - 1);
+	put16(&b, 0);
+	mg_buf_puts(&b, name);
+	ck_assert_int_eq(mg_buf_append(&b, props, sizeof(props)), 0);
+	put32(&b, c->dict);
+	for (int i = 0; i < 16; i++)
+		ck_assert_int_eq(mg_buf_putc(&b, 0xa5), 0);
+	central = b.len;
+	put32(&b, 0x02014b50);
+	put16(&b, 63);
+	put16(&b, 63);
+	put16(&b, c->flags);
+	put16(&b, c->central_method);
+	put32(&b, 0);
+	put32(&b, 0);
+	put32(&b, 9 + 16);
+	put32(&b, 1000);
+	put16(&b, sizeof(name) - 1);
+	for (int i = 0; i < 4; i++)
+		put16(&b, 0);
+	put32(&b, 0);
+	put32(&b, (uint32_t)(local - c->prefix));
+	mg_buf_puts(&b, name);
+	end_record(&b, 1, b.len - central, central - c->prefix);
+	return mg_buf_steal(&b, len);
+}
+
+static uint64_t lzma_probe(const tm_lzma *c)
+{
+	size_t len;
+	unsigned char *zip = lzma_member(c, &len);
+	uint64_t dict = mg_zip_lzma_dict_max(zip, len);
+
+	free(zip);
+	return dict;
+}
+
+/* libarchive picks the decoder by the low byte of the local header's
+ * method, never by the directory's: what a fuzzer found was a local
+ * header saying 0xA70E, decoded as LZMA (14) with a 2.2 GiB dictionary. */
+START_TEST(lzma_method_low_byte_decides)
+{
+	const uint32_t huge = 0x80000000u;
+	size_t len;
+	unsigned char *zip;
+	mg_result res;
+
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 14, 0, huge, 0 }), huge);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 8, 0, huge, 0 }), huge);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 14, 8, 0, huge, 0 }), huge);
+	/* behind a stub, its offsets not adjusted: libarchive shifts them */
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 14, 0, huge, 1000 }), huge);
+	/* low byte 8: inflated, whatever the directory says */
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0x0108, 14, 0, huge, 0 }), 0);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 8, 14, 0, huge, 0 }), 0);
+
+	zip = lzma_member(&(tm_lzma){ 0xA70E, 14, 0, huge, 0 }, &len);
+	ck_assert_int_eq(tu_sanitize(zip, len, "a.zip", MG_MODE_DEFAULT, &res), MG_E_LIMIT_SIZE);
+	ck_assert_ptr_nonnull(strstr(res.reason, "LZMA dictionary of 2048 MiB"));
+	mg_result_free(&res);
+	free(zip);
+	zip = tu_read(FIXTURE_DIR "/archive/zip-lzma-huge-dictionary.zip", &len);
+	ck_assert_uint_eq(mg_zip_lzma_dict_max(zip, len), 0x8d5d0aa1u);
+	free(zip);
+}
+END_TEST
+
+/* The probe reads nothing outside the input, however it is cut. */
+START_TEST(lzma_probe_bounded)
+{
+	const tm_member m[] = { TXT("a.txt", "plain deflated text, plain deflated text\n") };
+	size_t len, data = 30 + 5; /* the properties follow the local header and its name */
+	unsigned char *zip = build_zip(m, 1, &len), *cut, *junk;
+
+	ck_assert_uint_eq(mg_zip_lzma_dict_max(zip, len), 0);
+	free(zip);
+	zip = lzma_member(&(tm_lzma){ 0xA70E, 14, 0, 0x80000000u, 0 }, &len);
+	for (size_t n = 0; n <= len; n++) {
+		cut = malloc(n ? n : 1); /* exactly n bytes: ASan sees a read past them */
+		memcpy(cut, zip, n);
+		ck_assert_uint_eq(mg_zip_lzma_dict_max(cut, n), n >= data + 9 ? 0x80000000u : 0);
+		free(cut);
+	}
+	free(zip);
+	/* LZMA local headers one after the other, then with their name and
+	 * extra lengths past the end, and one cut short at the very end */
+	len = 1u << 16;
+	junk = calloc(1, len);
+	for (size_t i = 0; i + 30 <= len; i += 30) {
+		memcpy(junk + i, "PK\3\4", 4);
+		junk[i + 8] = 0x0e;
+		junk[i + 9] = 0xa7;
+	}
+	memcpy(junk + len - 4, "PK\3\4", 4);
+	ck_assert_uint_eq(mg_zip_lzma_dict_max(junk, len), 0);
+	for (size_t i = 0; i + 30 <= len; i += 30)
+		memset(junk + i + 26, 0xff, 4);
+	ck_assert_uint_eq(mg_zip_lzma_dict_max(junk, len), 0);
+	free(junk);
+}
+END_TEST
+
 /* ---- every corpus archive lands where SOURCES.md says ---- */
 
 START_TEST(corpus_verdicts)
@@ -1281,6 +1414,8 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, output_limit_holds);
 	tcase_add_test(tc, deadline_and_prefix_checked_by_the_filter);
 	tcase_add_test(tc, damaged_archives_malformed);
+	tcase_add_test(tc, lzma_method_low_byte_decides);
+	tcase_add_test(tc, lzma_probe_bounded);
 	tcase_add_test(tc, corpus_verdicts);
 	suite_add_tcase(s, tc);
 	return s;
