@@ -19,8 +19,17 @@
 #define EOCD_WINDOW (65535u + EOCD_SIZE)
 /* RAR5 blocks walked at most: beyond this the check gives up. */
 #define RAR5_MAX_BLOCKS 200000u
-/* APPNOTE's compression method 14 */
+/* APPNOTE's compression method 14, WinZip AES's 99 and its extra field */
 #define ZIP_METHOD_LZMA 14
+#define ZIP_METHOD_AES 99
+#define ZIP_EXTRA_AES 0x9901
+/* general purpose flags: encrypted, strong encryption (which libarchive refuses) */
+#define ZIP_ENCRYPTED 0x0001
+#define ZIP_STRONG 0x0040
+/* ZipCrypto's header at the start of an encrypted member's data */
+#define ZIPCRYPTO_HEADER 12
+/* extra fields walked at most for the AES one: past this, any is assumed */
+#define ZIP_EXTRA_FIELDS 32u
 
 static bool has(const unsigned char *d, size_t len, size_t off, const char *magic, size_t n)
 {
@@ -120,6 +129,74 @@ static bool zip_method_is(const unsigned char *h, unsigned method)
 	return (le(h + 8, 2) & 0xff) == method;
 }
 
+static uint64_t max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* LZMA SDK version (2), properties size (2) = 5, lc/lp/pb (1), dictionary (4) */
+static uint64_t lzma_dict_at(const unsigned char *d, size_t len, size_t off)
+{
+	const unsigned char *p = mg_view(d, len, off, 9);
+
+	return p && le(p + 2, 2) == 5 ? le(p + 5, 4) : 0;
+}
+
+/* A WinZip AES member is decoded by the method its AES extra field names
+ * (vendor version, "AE", strength 1-3, method), from after the salt (8,
+ * 12 or 16 bytes) and the 2-byte password check.  Without that field in
+ * the local header the directory's counts (libarchive keeps it), so
+ * every strength is tried. */
+static uint64_t aes_dict(const unsigned char *d, size_t len, size_t extra, size_t n, size_t data)
+{
+	static const size_t salt[] = { 0, 8, 12, 16 }; /* by strength */
+	const unsigned char *aes = NULL;
+	size_t off = 0;
+	uint64_t most = 0;
+
+	for (unsigned i = 0; i < ZIP_EXTRA_FIELDS && off + 4 <= n; i++) {
+		const unsigned char *f = mg_view(d, len, extra + off, 4), *v;
+
+		if (!f)
+			break;
+		if (le(f, 2) == ZIP_EXTRA_AES && le(f + 2, 2) >= 6 &&
+		    (v = mg_view(d, len, extra + off + 4, 6)) != NULL && memcmp(v + 2, "AE", 2) == 0)
+			aes = v; /* the last one wins */
+		off += 4 + (size_t)le(f + 2, 2);
+	}
+	if (aes && aes[5] != ZIP_METHOD_LZMA)
+		return 0;
+	for (unsigned strength = 1; strength <= 3; strength++)
+		if (!aes || aes[4] == strength)
+			most = max64(most, lzma_dict_at(d, len, data + salt[strength] + 2));
+	return most;
+}
+
+/* The largest dictionary the member whose local header is at pos may ask
+ * for.  libarchive reads the LZMA properties raw, even in an encrypted
+ * member: after ZipCrypto's header, after WinZip AES's salt (until 3.8.8,
+ * which decrypts them, out of the probe's sight), and from the data's
+ * start when it decodes a link's target with the header, which it never
+ * decrypts. */
+static uint64_t member_dict(const unsigned char *d, size_t len, size_t pos)
+{
+	const unsigned char *h = mg_view(d, len, pos, 30);
+	size_t extra, data;
+	bool crypt;
+
+	if (!h || memcmp(h, "PK\3\4", 4) != 0)
+		return 0;
+	crypt = (le(h + 6, 2) & (ZIP_ENCRYPTED | ZIP_STRONG)) == ZIP_ENCRYPTED;
+	extra = pos + 30 + (size_t)le(h + 26, 2);
+	data = extra + (size_t)le(h + 28, 2);
+	if (zip_method_is(h, ZIP_METHOD_LZMA))
+		return max64(lzma_dict_at(d, len, data),
+		             crypt ? lzma_dict_at(d, len, data + ZIPCRYPTO_HEADER) : 0);
+	if (zip_method_is(h, ZIP_METHOD_AES) && crypt)
+		return aes_dict(d, len, extra, (size_t)le(h + 28, 2), data);
+	return 0;
+}
+
 /* Every local header is looked at, wherever it stands: libarchive reads
  * members through the directory and by streaming alike, so a header the
  * directory does not name may still be decoded; and every header it
@@ -129,19 +206,8 @@ uint64_t mg_zip_lzma_dict_max(const unsigned char *d, size_t len)
 	uint64_t most = 0;
 	const unsigned char *at = d;
 
-	while (len >= 30 && (at = memchr(at, 'P', len - (size_t)(at - d))) != NULL) {
-		size_t pos = (size_t)(at++ - d), data;
-		const unsigned char *h = mg_view(d, len, pos, 30), *props;
-
-		if (!h || memcmp(h, "PK\3\4", 4) != 0 || !zip_method_is(h, ZIP_METHOD_LZMA) ||
-		    (le(h + 6, 2) & 1) != 0) /* encrypted: the properties are too */
-			continue;
-		data = pos + 30 + (size_t)le(h + 26, 2) + (size_t)le(h + 28, 2);
-		/* LZMA SDK version (2), properties size (2), lc/lp/pb (1), dictionary (4) */
-		props = mg_view(d, len, data, 9);
-		if (props && le(props + 2, 2) == 5 && le(props + 5, 4) > most)
-			most = le(props + 5, 4);
-	}
+	while (len >= 30 && (at = memchr(at, 'P', len - (size_t)(at - d))) != NULL)
+		most = max64(most, member_dict(d, len, (size_t)(at++ - d)));
 	return most;
 }
 

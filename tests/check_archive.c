@@ -1179,7 +1179,13 @@ typedef struct tm_lzma {
 	unsigned local_method, central_method, flags;
 	uint32_t dict;
 	size_t prefix;
+	size_t skip;        /* bytes before the properties: an encryption header */
+	const char *extra;  /* the local header's extra field */
+	size_t extra_len;
 } tm_lzma;
+
+/* WinZip AES's extra field: vendor version 2, "AE", strength, method */
+#define AES_EXTRA(strength, method) "\x01\x99\x07\x00\x02\x00" "AE" strength method "\x00", 11
 
 static unsigned char *lzma_member(const tm_lzma *c, size_t *len)
 {
@@ -1198,11 +1204,15 @@ static unsigned char *lzma_member(const tm_lzma *c, size_t *len)
 	put16(&b, c->local_method);
 	put32(&b, 0);         /* time, date */
 	put32(&b, 0);         /* crc */
-	put32(&b, 9 + 16);    /* compressed size */
+	put32(&b, (uint32_t)(c->skip + 9 + 16)); /* compressed size */
 	put32(&b, 1000);
 	put16(&b, sizeof(name) - 1);
-	put16(&b, 0);
+	put16(&b, (unsigned)c->extra_len);
 	mg_buf_puts(&b, name);
+	if (c->extra_len)
+		ck_assert_int_eq(mg_buf_append(&b, c->extra, c->extra_len), 0);
+	for (size_t i = 0; i < c->skip; i++)
+		ck_assert_int_eq(mg_buf_putc(&b, 0xa5), 0);
 	ck_assert_int_eq(mg_buf_append(&b, props, sizeof(props)), 0);
 	put32(&b, c->dict);
 	for (int i = 0; i < 16; i++)
@@ -1215,7 +1225,7 @@ static unsigned char *lzma_member(const tm_lzma *c, size_t *len)
 	put16(&b, c->central_method);
 	put32(&b, 0);
 	put32(&b, 0);
-	put32(&b, 9 + 16);
+	put32(&b, (uint32_t)(c->skip + 9 + 16));
 	put32(&b, 1000);
 	put16(&b, sizeof(name) - 1);
 	for (int i = 0; i < 4; i++)
@@ -1247,16 +1257,16 @@ START_TEST(lzma_method_low_byte_decides)
 	unsigned char *zip;
 	mg_result res;
 
-	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 14, 0, huge, 0 }), huge);
-	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 8, 0, huge, 0 }), huge);
-	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 14, 8, 0, huge, 0 }), huge);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 14, 0, huge, 0, 0, NULL, 0 }), huge);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 8, 0, huge, 0, 0, NULL, 0 }), huge);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 14, 8, 0, huge, 0, 0, NULL, 0 }), huge);
 	/* behind a stub, its offsets not adjusted: libarchive shifts them */
-	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 14, 0, huge, 1000 }), huge);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 14, 0, huge, 1000, 0, NULL, 0 }), huge);
 	/* low byte 8: inflated, whatever the directory says */
-	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0x0108, 14, 0, huge, 0 }), 0);
-	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 8, 14, 0, huge, 0 }), 0);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0x0108, 14, 0, huge, 0, 0, NULL, 0 }), 0);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 8, 14, 0, huge, 0, 0, NULL, 0 }), 0);
 
-	zip = lzma_member(&(tm_lzma){ 0xA70E, 14, 0, huge, 0 }, &len);
+	zip = lzma_member(&(tm_lzma){ 0xA70E, 14, 0, huge, 0, 0, NULL, 0 }, &len);
 	ck_assert_int_eq(tu_sanitize(zip, len, "a.zip", MG_MODE_DEFAULT, &res), MG_E_LIMIT_SIZE);
 	ck_assert_ptr_nonnull(strstr(res.reason, "LZMA dictionary of 2048 MiB"));
 	mg_result_free(&res);
@@ -1271,19 +1281,26 @@ END_TEST
 START_TEST(lzma_probe_bounded)
 {
 	const tm_member m[] = { TXT("a.txt", "plain deflated text, plain deflated text\n") };
-	size_t len, data = 30 + 5; /* the properties follow the local header and its name */
+	const tm_lzma cases[] = { { 0xA70E, 14, 0, 0x80000000u, 0, 0, NULL, 0 },
+		                  { 99, 99, 1, 0x80000000u, 0, 18, AES_EXTRA("\x03", "\x0e") } };
+	size_t len;
 	unsigned char *zip = build_zip(m, 1, &len), *cut, *junk;
 
 	ck_assert_uint_eq(mg_zip_lzma_dict_max(zip, len), 0);
 	free(zip);
-	zip = lzma_member(&(tm_lzma){ 0xA70E, 14, 0, 0x80000000u, 0 }, &len);
-	for (size_t n = 0; n <= len; n++) {
-		cut = malloc(n ? n : 1); /* exactly n bytes: ASan sees a read past them */
-		memcpy(cut, zip, n);
-		ck_assert_uint_eq(mg_zip_lzma_dict_max(cut, n), n >= data + 9 ? 0x80000000u : 0);
-		free(cut);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		/* the properties follow the local header, its name and extra, the skipped bytes */
+		size_t end = 30 + 5 + cases[k].extra_len + cases[k].skip + 9;
+
+		zip = lzma_member(&cases[k], &len);
+		for (size_t n = 0; n <= len; n++) {
+			cut = malloc(n ? n : 1); /* exactly n bytes: ASan sees a read past them */
+			memcpy(cut, zip, n);
+			ck_assert_uint_eq(mg_zip_lzma_dict_max(cut, n), n >= end ? 0x80000000u : 0);
+			free(cut);
+		}
+		free(zip);
 	}
-	free(zip);
 	/* LZMA local headers one after the other, then with their name and
 	 * extra lengths past the end, and one cut short at the very end */
 	len = 1u << 16;
@@ -1299,6 +1316,54 @@ START_TEST(lzma_probe_bounded)
 		memset(junk + i + 26, 0xff, 4);
 	ck_assert_uint_eq(mg_zip_lzma_dict_max(junk, len), 0);
 	free(junk);
+}
+END_TEST
+
+/* libarchive reads an encrypted member's LZMA properties as they stand
+ * in the file, never decrypted: after ZipCrypto's 12-byte header, after
+ * WinZip AES's salt and password check, and at the data's start for a
+ * link's target.  A candidate password (PPAP) would let it get that far. */
+START_TEST(lzma_encrypted_members_read_raw)
+{
+	const uint32_t huge = 0x80000000u;
+	const tm_member m[] = { TXT("a.txt", "plain deflated text\n") };
+	size_t len;
+	unsigned char *zip;
+	mg_result res;
+
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 14, 14, 1, huge, 0, 12, NULL, 0 }), huge);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 14, 14, 1, huge, 0, 0, NULL, 0 }), huge);
+	/* not encrypted, only the data's start; strong encryption is refused */
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 14, 14, 0, huge, 0, 12, NULL, 0 }), 0);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 14, 14, 0x41, huge, 0, 12, NULL, 0 }), 0);
+	/* AES: the salt's length by the strength the extra field names */
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 99, 99, 1, huge, 0, 18,
+	                                         AES_EXTRA("\x03", "\x0e") }), huge);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 99, 99, 1, huge, 0, 10,
+	                                         AES_EXTRA("\x01", "\x0e") }), huge);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 99, 99, 1, huge, 0, 10,
+	                                         AES_EXTRA("\x03", "\x0e") }), 0);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 99, 99, 1, huge, 0, 18,
+	                                         AES_EXTRA("\x03", "\x08") }), 0);
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 99, 99, 0, huge, 0, 18,
+	                                         AES_EXTRA("\x03", "\x0e") }), 0);
+	/* no AES field in the local header: the directory's may say any strength */
+	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 99, 99, 1, huge, 0, 14, NULL, 0 }), huge);
+
+	zip = lzma_member(&(tm_lzma){ 14, 14, 1, huge, 0, 12, NULL, 0 }, &len);
+	ck_assert_int_eq(tu_sanitize(zip, len, "ppap.zip", MG_MODE_DEFAULT, &res), MG_E_LIMIT_SIZE);
+	ck_assert_ptr_nonnull(strstr(res.reason, "LZMA dictionary of 2048 MiB"));
+	mg_result_free(&res);
+	free(zip);
+	/* what libarchive's writer encrypts is deflated: nothing to bound */
+	zip = build(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, "zip:encryption=zipcrypt", "secret", m, 1,
+	            &len);
+	ck_assert_uint_eq(mg_zip_lzma_dict_max(zip, len), 0);
+	free(zip);
+	zip = build(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, "zip:encryption=aes256", "secret", m, 1,
+	            &len);
+	ck_assert_uint_eq(mg_zip_lzma_dict_max(zip, len), 0);
+	free(zip);
 }
 END_TEST
 
@@ -1416,6 +1481,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, damaged_archives_malformed);
 	tcase_add_test(tc, lzma_method_low_byte_decides);
 	tcase_add_test(tc, lzma_probe_bounded);
+	tcase_add_test(tc, lzma_encrypted_members_read_raw);
 	tcase_add_test(tc, corpus_verdicts);
 	suite_add_tcase(s, tc);
 	return s;
