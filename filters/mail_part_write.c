@@ -106,12 +106,13 @@ static void put_newline(out *o, guchar prev)
  * is gmime's too, the bytes given to the filter. */
 static ssize_t write_crlf(GMimeStream *s, const guchar *p, size_t len, bool ensure_newline)
 {
-	const guchar *end = p + len;
+	const guchar *end;
 	guchar prev = 0;
 	out o;
 
-	if (len == 0)
+	if (len == 0) /* an empty array's data may be NULL */
 		return 0;
+	end = p + len;
 	o.s = s;
 	o.n = 0;
 	o.failed = false;
