@@ -405,11 +405,7 @@ static GMimeObject *artefact_part(mail_job *j, const mg_out *out, const char *na
 			return o;
 		}
 	}
-	o = GMIME_OBJECT(mail_part_new(ct));
-	mail_part_set_content(GMIME_PART(o), out->data.data ? out->data.data : (const unsigned char *)"",
-	                      out->data.len, GMIME_CONTENT_ENCODING_BASE64);
-	g_mime_object_set_disposition(o, "attachment");
-	g_mime_part_set_filename(GMIME_PART(o), name);
+	o = GMIME_OBJECT(mail_file_part_new(ct, out->data.data, out->data.len, "attachment", name));
 	g_object_unref(ct);
 	return o;
 }
@@ -827,12 +823,11 @@ static void append_crlf(GString *g, const char *s, size_t n)
 static GMimeObject *utf8_part(const char *subtype, const char *head, size_t hlen,
                               const char *body, size_t blen)
 {
-	GMimeTextPart *tp = mail_text_part_new(subtype);
+	GMimeTextPart *tp = mail_text_part_new(subtype, "utf-8");
 	GString *g = g_string_sized_new(hlen + blen + 2);
 
 	append_crlf(g, head, hlen);
 	append_crlf(g, body, blen);
-	g_mime_text_part_set_charset(tp, "utf-8");
 	mail_part_set_content(GMIME_PART(tp), g->str, g->len, mail_text_encoding(g->str, g->len));
 	g_string_free(g, TRUE);
 	return GMIME_OBJECT(tp);

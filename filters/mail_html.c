@@ -50,13 +50,10 @@ static char *keep_image(mail_job *j, GMimeObject *src, const mg_out *out, const 
 	char *outname = mg_output_name(name, out->ext[0] ? out->ext : "bin");
 	char *id = g_strdup_printf("img%u@mugai.invalid", j->related->len + 1);
 	GMimeContentType *ct = g_mime_content_type_parse(j->popts, out->mime);
-	GMimePart *p = mail_part_new(ct);
+	GMimePart *p = mail_file_part_new(ct, out->data.data, out->data.len, "inline",
+	                                  outname ? outname : name);
 	char *url = g_strconcat("cid:", id, NULL);
 
-	mail_part_set_content(p, out->data.data ? out->data.data : (const unsigned char *)"",
-	                      out->data.len, GMIME_CONTENT_ENCODING_BASE64);
-	g_mime_object_set_disposition(GMIME_OBJECT(p), "inline");
-	g_mime_part_set_filename(p, outname ? outname : name);
 	g_mime_object_set_content_id(GMIME_OBJECT(p), id);
 	g_ptr_array_add(j->related, p);
 	g_hash_table_add(j->consumed, src);

@@ -199,12 +199,35 @@ GMimePart *mail_part_new(GMimeContentType *ct)
 	return p;
 }
 
-GMimeTextPart *mail_text_part_new(const char *subtype)
+/* The charset is a parameter of the type before the part has it: set
+ * after, it would make gmime format the Content-Type field again. */
+GMimeTextPart *mail_text_part_new(const char *subtype, const char *charset)
 {
 	GMimeTextPart *p = g_object_new(mail_text_part_get_type(), NULL);
 	GMimeContentType *ct = g_mime_content_type_new("text", subtype);
 
+	g_mime_content_type_set_parameter(ct, "charset", charset);
 	g_mime_object_set_content_type(GMIME_OBJECT(p), ct);
 	g_object_unref(ct);
+	return p;
+}
+
+/* What g_mime_part_set_filename and g_mime_object_set_disposition give,
+ * each field formatted once: the name is a parameter of the type and of
+ * the disposition before the part has them.  The fields keep gmime's
+ * order: type, transfer encoding, disposition. */
+GMimePart *mail_file_part_new(GMimeContentType *ct, const void *data, size_t len,
+                              const char *disposition, const char *filename)
+{
+	GMimePart *p = g_object_new(mail_part_get_type(), NULL);
+	GMimeContentDisposition *cd = g_mime_content_disposition_new();
+
+	g_mime_content_type_set_parameter(ct, "name", filename);
+	g_mime_object_set_content_type(GMIME_OBJECT(p), ct);
+	mail_part_set_content(p, len ? data : "", len, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_content_disposition_set_disposition(cd, disposition);
+	g_mime_content_disposition_set_parameter(cd, "filename", filename);
+	g_mime_object_set_content_disposition(GMIME_OBJECT(p), cd);
+	g_object_unref(cd);
 	return p;
 }

@@ -88,11 +88,14 @@ GByteArray *mail_part_bytes(GMimePart *part);
  * encoded once here. */
 void mail_part_set_content(GMimePart *part, const void *data, size_t len,
                            GMimeContentEncoding enc);
-/* mail_part_write.c: a part of type ct, and a text part, that write the
- * content mail_part_set_content gave them without gmime's newline filter
- * (the same bytes). */
+/* mail_part_write.c: a part of type ct, a text part, and a file's part
+ * (its content in base64, ct given the name) that write the content
+ * mail_part_set_content gave them without gmime's newline filter (the
+ * same bytes). */
 GMimePart *mail_part_new(GMimeContentType *ct);
-GMimeTextPart *mail_text_part_new(const char *subtype);
+GMimeTextPart *mail_text_part_new(const char *subtype, const char *charset);
+GMimePart *mail_file_part_new(GMimeContentType *ct, const void *data, size_t len,
+                              const char *disposition, const char *filename);
 
 /* mail_html.c: an HTML body (bytes in charset) disarmed and added to the
  * page, its cid: images kept as inline parts; t gets the text made from

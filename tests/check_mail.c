@@ -795,11 +795,13 @@ static GByteArray *part_written(bool ours, bool text, const GByteArray *content,
 	GByteArray *a = g_byte_array_new();
 
 	if (text)
-		p = GMIME_PART(ours ? mail_text_part_new("plain") : g_mime_text_part_new_with_subtype("plain"));
+		p = GMIME_PART(ours ? mail_text_part_new("plain", "utf-8") : g_mime_text_part_new_with_subtype("plain"));
 	else if (ours)
 		p = mail_part_new(ct);
 	else
 		p = g_mime_part_new_with_type("application", "x-test");
+	if (text && !ours)
+		g_mime_text_part_set_charset(GMIME_TEXT_PART(p), "utf-8");
 	if (file_stream) {
 		FILE *fp = tmpfile();
 		GMimeStream *fs;
@@ -903,6 +905,69 @@ START_TEST(part_write_as_gmime_writes)
 	}
 	g_byte_array_free(c, TRUE);
 	g_rand_free(rng);
+}
+END_TEST
+
+/* A file's part written: made as mail_file_part_new makes it, or as the
+ * rebuild made it before, through g_mime_part_set_filename. */
+static GByteArray *file_part_written(bool ours, const char *type, const char *disposition,
+                                     const char *name)
+{
+	GMimeParserOptions *po = g_mime_parser_options_new();
+	GMimeContentType *ct = g_mime_content_type_parse(po, type);
+	GMimeFormatOptions *f = g_mime_format_options_new();
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *a = g_byte_array_new(), *w;
+	GMimePart *p;
+
+	if (ours) {
+		p = mail_file_part_new(ct, "data\n", 5, disposition, name);
+	} else {
+		p = mail_part_new(ct);
+		mail_part_set_content(p, "data\n", 5, GMIME_CONTENT_ENCODING_BASE64);
+		g_mime_object_set_disposition(GMIME_OBJECT(p), disposition);
+		g_mime_part_set_filename(p, name);
+	}
+	g_mime_format_options_set_newline_format(f, GMIME_NEWLINE_FORMAT_DOS);
+	g_mime_object_write_to_stream(GMIME_OBJECT(p), f, mem);
+	w = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	g_byte_array_append(a, w->data, w->len);
+	g_object_unref(p);
+	g_object_unref(ct);
+	g_object_unref(mem);
+	g_mime_format_options_free(f);
+	g_mime_parser_options_free(po);
+	return a;
+}
+
+/* mail_file_part_new writes what setting the disposition and the file
+ * name after the content wrote: the same fields in the same order, names
+ * plain, quoted, non-ASCII (RFC 2231) and long, types with parameters. */
+START_TEST(file_part_as_gmime_sets)
+{
+	static const char *const types[] = { "application/pdf", "text/csv; charset=utf-8",
+		                             "image/png; x-a=\"b c\"" };
+	static const char *const names[] = {
+		"a.pdf", "two words.pdf", "q\"uote.txt", "\xe8\xa6\x8b\xe7\xa9\x8d\xe6\x9b\xb8.xlsx",
+		"a-very-long-file-name-that-goes-on-and-on-past-the-column-where-gmime-folds.docx",
+		"\xe4\xbc\x9a\xe8\xad\xb0\xe8\xb3\x87\xe6\x96\x99 2026\xe5\xb9\xb4\xe5\xba\xa6 "
+		"\xe7\xac\xac" "1\xe5\x9b\x9e \xe6\x9c\x80\xe7\xb5\x82\xe7\x89\x88.pdf",
+	};
+
+	g_mime_init();
+	for (size_t t = 0; t < G_N_ELEMENTS(types); t++)
+		for (size_t n = 0; n < G_N_ELEMENTS(names); n++)
+			for (int d = 0; d < 2; d++) {
+				const char *disp = d ? "inline" : "attachment";
+				GByteArray *a = file_part_written(true, types[t], disp, names[n]);
+				GByteArray *b = file_part_written(false, types[t], disp, names[n]);
+
+				ck_assert_msg(a->len == b->len && memcmp(a->data, b->data, a->len) == 0,
+				              "%s, %s, %s: [%.*s] against [%.*s]", types[t], disp, names[n],
+				              (int)a->len, a->data, (int)b->len, b->data);
+				g_byte_array_free(a, TRUE);
+				g_byte_array_free(b, TRUE);
+			}
 }
 END_TEST
 
@@ -1080,6 +1145,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, part_bytes_as_gmime_decodes);
 	tcase_add_test(tc, header_set_as_gmime_writes);
 	tcase_add_test(tc, part_write_as_gmime_writes);
+	tcase_add_test(tc, file_part_as_gmime_sets);
 	tcase_add_test(tc, ascii_body_sent_as_it_is);
 	tcase_add_test(tc, garbage_is_handled);
 	tcase_add_test(tc, boundaries_hash_their_parts);
