@@ -5,12 +5,12 @@
  * gmime writes a part's content through a filter stream that gives it
  * the writer's newlines (LF to CRLF here) one byte at a time, with a
  * filter stream and a filter made and released for every part: a
- * twentieth of the mail core's instructions.  The parts the rebuild makes
+ * twenty-fifth of the mail core's instructions.  The parts the rebuild makes
  * hold their content in memory, already in their transfer encoding
  * (mail_part_set_content).  They are written here as gmime writes them:
  * the same header block and blank line, then the content with every LF
  * not after a CR made CRLF, and at its end the newline gmime ensures
- * after a part of a multipart.  Anything else (the UNIX newline format,
+ * for a message's body.  Anything else (the UNIX newline format,
  * content gmime must still encode, binary, a stream not in memory) is
  * gmime's own write.  check_mail compares the bytes written both ways.
  */
@@ -219,11 +219,11 @@ GMimeTextPart *mail_text_part_new(const char *subtype, const char *charset)
 GMimePart *mail_file_part_new(GMimeContentType *ct, const void *data, size_t len,
                               const char *disposition, const char *filename)
 {
-	GMimePart *p = g_object_new(mail_part_get_type(), NULL);
 	GMimeContentDisposition *cd = g_mime_content_disposition_new();
+	GMimePart *p;
 
 	g_mime_content_type_set_parameter(ct, "name", filename);
-	g_mime_object_set_content_type(GMIME_OBJECT(p), ct);
+	p = mail_part_new(ct);
 	mail_part_set_content(p, len ? data : "", len, GMIME_CONTENT_ENCODING_BASE64);
 	g_mime_content_disposition_set_disposition(cd, disposition);
 	g_mime_content_disposition_set_parameter(cd, "filename", filename);
