@@ -147,11 +147,11 @@ static uint64_t lzma_dict_at(const unsigned char *d, size_t len, size_t off)
  * 12 or 16 bytes) and the 2-byte password check.  Without that field in
  * the local header the directory's counts (libarchive keeps it), so
  * every strength is tried. */
-static uint64_t aes_dict(const unsigned char *d, size_t len, size_t extra, size_t n, size_t data)
+static uint64_t aes_dict(const unsigned char *d, size_t len, size_t extra, size_t data)
 {
 	static const size_t salt[] = { 0, 8, 12, 16 }; /* by strength */
 	const unsigned char *aes = NULL;
-	size_t off = 0;
+	size_t n = data - extra, off = 0; /* n: the extra field's length */
 	uint64_t most = 0;
 
 	for (unsigned i = 0; i < ZIP_EXTRA_FIELDS && off + 4 <= n; i++) {
@@ -193,7 +193,7 @@ static uint64_t member_dict(const unsigned char *d, size_t len, size_t pos)
 		return max64(lzma_dict_at(d, len, data),
 		             crypt ? lzma_dict_at(d, len, data + ZIPCRYPTO_HEADER) : 0);
 	if (zip_method_is(h, ZIP_METHOD_AES) && crypt)
-		return aes_dict(d, len, extra, (size_t)le(h + 28, 2), data);
+		return aes_dict(d, len, extra, data);
 	return 0;
 }
 

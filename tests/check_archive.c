@@ -1173,8 +1173,8 @@ END_TEST
 
 /* One member whose LZMA properties name dict, skip bytes into its data,
  * with the methods and flags the local header and the directory say, the
- * whole behind prefix bytes of a self-extractor's stub (the offsets left
- * as written, as a stub prepended to a zip leaves them). */
+ * whole behind prefix bytes, as a self-extractor puts its program before
+ * a zip (the offsets left as written). */
 typedef struct tm_lzma {
 	unsigned local_method, central_method, flags;
 	uint32_t dict;
@@ -1260,7 +1260,7 @@ START_TEST(lzma_method_low_byte_decides)
 	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 14, 0, huge, 0, 0, NULL, 0 }), huge);
 	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 8, 0, huge, 0, 0, NULL, 0 }), huge);
 	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 14, 8, 0, huge, 0, 0, NULL, 0 }), huge);
-	/* behind a stub, its offsets not adjusted: libarchive shifts them */
+	/* behind a self-extractor's program, offsets not adjusted: libarchive shifts them */
 	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0xA70E, 14, 0, huge, 1000, 0, NULL, 0 }), huge);
 	/* low byte 8: inflated, whatever the directory says */
 	ck_assert_uint_eq(lzma_probe(&(tm_lzma){ 0x0108, 14, 0, huge, 0, 0, NULL, 0 }), 0);
