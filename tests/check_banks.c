@@ -377,6 +377,7 @@ START_TEST(worker_bank_per_item)
 			strict = i;
 	ck_assert_uint_ne(strict, 0);
 	w = mg_worker_new(c->policy, &lim);
+	mg_worker_set_program(w, MUGAI_WORKER_BUILT);
 	ck_assert_int_eq(mg_worker_set_banks(w, mg_banks_all(c->banks), mg_banks_count(c->banks)), 0);
 	data = tu_read(CORPUS_DIR "/office/harmless-clean.docx", &len);
 	in = (mg_input){ data, len, "a.docx", NULL, NULL, 0 };

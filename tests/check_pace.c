@@ -145,6 +145,7 @@ static mg_worker *paced_worker(const mg_policy *p)
 {
 	mg_worker_limits lim = { 0, 1u << 30, 0, 0, NULL, 0, 0 }; /* the policy's */
 	mg_worker *w = mg_worker_new(p, &lim);
+	mg_worker_set_program(w, MUGAI_WORKER_BUILT);
 
 	ck_assert_ptr_nonnull(w);
 	return w;

@@ -630,6 +630,7 @@ START_TEST(setup_failure_blocks)
 	mg_policy *p = mg_policy_new();
 	mg_worker_limits lim = { 10, 1u << 30, 0, 0, "no-such-user-mugai", 0, 0 };
 	mg_worker *w = mg_worker_new(p, &lim);
+	mg_worker_set_program(w, MUGAI_WORKER_BUILT);
 	mg_result res;
 
 	mg_policy_free(p);
@@ -910,6 +911,7 @@ START_TEST(corpus_same_verdicts)
 	ck_assert_int_eq(mg_policy_set(p, "office", "text", &err), 0);
 	cr.core = mg_core_new(p, &err);
 	cr.worker = mg_worker_new(p, &lim);
+	mg_worker_set_program(cr.worker, MUGAI_WORKER_BUILT);
 	mg_policy_free(p);
 	ck_assert_ptr_nonnull(cr.core);
 	walk(&cr, CORPUS_DIR);

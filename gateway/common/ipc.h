@@ -40,6 +40,7 @@ enum mg_msg_type {
 	MG_MSG_WORKER_CONVERT,     /* job process -> parent: a document to PDF; fd its memfd */
 	MG_MSG_WORKER_CONVERTED,   /* parent -> job process: the outcome; fd the PDF's memfd */
 	MG_MSG_WORKER_PROGRESS,    /* job process -> parent: a page or member begins */
+	MG_MSG_WORKER_SETUP,       /* parent -> exec'd zygote: banks and limits; fd the banks */
 };
 
 typedef struct mg_msg {

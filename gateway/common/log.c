@@ -101,6 +101,11 @@ void mg_log_set_level(mg_log_level level)
 	lg.level = level;
 }
 
+mg_log_level mg_log_level_get(void)
+{
+	return lg.level;
+}
+
 int mg_log_level_parse(const char *s, mg_log_level *level)
 {
 	for (unsigned i = 0; i <= MG_LOG_ERROR; i++)
@@ -114,6 +119,11 @@ int mg_log_level_parse(const char *s, mg_log_level *level)
 void mg_log_set_node(const char *node)
 {
 	snprintf(lg.node, sizeof(lg.node), "%s", node ? node : "");
+}
+
+const char *mg_log_node(void)
+{
+	return lg.node;
 }
 
 void mg_log_set_item(const char *item_id)

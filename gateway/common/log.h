@@ -42,9 +42,11 @@ void mg_log_set_prog(const char *prog);
 const char *mg_log_prog(void);
 /* Lines below this level are not written (default MG_LOG_INFO). */
 void mg_log_set_level(mg_log_level level);
+mg_log_level mg_log_level_get(void);
 int mg_log_level_parse(const char *s, mg_log_level *level);
 /* The node (daemon.node) every later line names; NULL or "": none. */
 void mg_log_set_node(const char *node);
+const char *mg_log_node(void);
 /* The item the following lines are about; NULL when none. */
 void mg_log_set_item(const char *item_id);
 

@@ -22,11 +22,14 @@
  * as before, its exit status awaited to say why.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +53,8 @@ struct mg_worker {
 	size_t nbanks;
 	mg_worker_limits limits;
 	mg_worker_limits limits_given; /* as the service set them: 0 = the policy's */
-	mg_worker_hook hook;
+	mg_worker_hook hook;  /* set: the zygote is forked from us, not exec'd */
+	char program[PATH_MAX]; /* mugai-worker, the zygote's program */
 	pid_t pid;            /* the zygote */
 	int sock;
 	int ready;            /* the zygote said it is in its sandbox */
@@ -76,6 +80,26 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* mugai-worker beside the running program (a build tree, a relocated
+ * install), else where it is installed. */
+static void default_program(char *out, size_t cap)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			*slash = '\0';
+			if ((size_t)snprintf(out, cap, "%s/mugai-worker", self) < cap &&
+			    access(out, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(out, cap, "%s", MUGAI_WORKER_PROGRAM);
+}
+
 mg_worker *mg_worker_new(const mg_policy *policy, const mg_worker_limits *limits)
 {
 	mg_worker *w = calloc(1, sizeof(*w));
@@ -94,6 +118,7 @@ mg_worker *mg_worker_new(const mg_policy *policy, const mg_worker_limits *limits
 	if (!w->limits.max_seconds)
 		w->limits.max_seconds = policy->max_time;
 	w->sock = -1;
+	default_program(w->program, sizeof(w->program));
 	return w;
 }
 
@@ -198,15 +223,55 @@ static int recv_until(int sock, mg_msg *m, double deadline)
 	}
 }
 
-/* Forks the zygote, which loads, warms up and enters its sandbox. */
+/* The environment the zygote is started with: the service's, without
+ * libpq's variables (PGPASSWORD and its like), which a parser has no
+ * business seeing.  At most cap - 1 entries. */
+static void worker_environ(char **env, size_t cap)
+{
+	size_t n = 0;
+
+	for (char **e = environ; e && *e && n + 1 < cap; e++)
+		if (strncmp(*e, "PG", 2) != 0)
+			env[n++] = *e;
+	env[n] = NULL;
+}
+
+/* In the forked child: the zygote's program, with the socket as
+ * MG_WORKER_SOCK_FD and nothing else but stdio.  Only async-signal-safe
+ * calls (a service may have threads). */
+static _Noreturn void exec_zygote(int sock, const char *program, char **env)
+{
+	char name[] = "mugai-worker";
+	char *argv[] = { name, NULL };
+
+	if (sock != MG_WORKER_SOCK_FD && dup2(sock, MG_WORKER_SOCK_FD) < 0)
+		_exit(127);
+	if (fcntl(MG_WORKER_SOCK_FD, F_SETFD, 0) < 0)
+		_exit(127);
+	close_range(MG_WORKER_SOCK_FD + 1, ~0u, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	execve(program, argv, env);
+	_exit(127);
+}
+
+/* Starts the zygote, which loads, warms up and enters its sandbox: the
+ * program mugai-worker, which shares nothing with this process but what
+ * mg_setup_send() tells it (no heap, no keys, no other item's bytes);
+ * with a test hook, a fork of this process that keeps the hook. */
 static int spawn_zygote(mg_worker *w, struct failure *f)
 {
+	char *env[512];
 	int sv[2];
 
+	if (!w->hook && access(w->program, X_OK) < 0) {
+		fail(f, MG_E_INTERNAL, "worker not started: %s: %s", w->program, strerror(errno));
+		return -1;
+	}
 	if (mg_ipc_pair(sv) < 0) {
 		fail(f, MG_E_INTERNAL, "worker not started: socketpair: %s", strerror(errno));
 		return -1;
 	}
+	worker_environ(env, sizeof(env) / sizeof(env[0]));
 	w->pid = fork();
 	if (w->pid < 0) {
 		w->pid = 0;
@@ -215,6 +280,8 @@ static int spawn_zygote(mg_worker *w, struct failure *f)
 		fail(f, MG_E_INTERNAL, "worker not started: fork: %s", strerror(errno));
 		return -1;
 	}
+	if (w->pid == 0 && !w->hook)
+		exec_zygote(sv[1], w->program, env);
 	if (w->pid == 0) {
 		close(sv[0]);
 		mg_worker_child(sv[1], w->banks ? w->banks : &w->policy, w->banks ? w->nbanks : 1,
@@ -223,6 +290,10 @@ static int spawn_zygote(mg_worker *w, struct failure *f)
 	close(sv[1]);
 	w->sock = sv[0];
 	w->ready = 0;
+	/* a zygote gone already is seen, with its exit status, at READY */
+	if (!w->hook)
+		(void)mg_setup_send(w->sock, w->banks ? w->banks : &w->policy,
+		                    w->banks ? w->nbanks : 1, &w->limits);
 	if (w->crashed)
 		w->restarts++;
 	w->crashed = 0;
@@ -689,4 +760,9 @@ pid_t mg_worker_last_job_pid(const mg_worker *w)
 void mg_worker_set_test_hook(mg_worker *w, mg_worker_hook hook)
 {
 	w->hook = hook;
+}
+
+void mg_worker_set_program(mg_worker *w, const char *path)
+{
+	snprintf(w->program, sizeof(w->program), "%s", path);
 }

@@ -81,11 +81,15 @@ pid_t mg_worker_pid(const mg_worker *w);
 pid_t mg_worker_last_job_pid(const mg_worker *w);
 
 /* Tests only: a function the child runs inside the sandbox before each
- * job (the worker is forked, not exec'ed, so the pointer stays valid).
+ * job (with a hook the zygote is forked from the caller, not started as
+ * mugai-worker, so the pointer stays valid).
  * Returning non-zero ends the job blocked with reason as its reason.
  * It runs again, with reason NULL, once the job's reply is sent: what a
  * job process does after its reply (its return value is ignored). */
 typedef int (*mg_worker_hook)(const mg_input *in, char *reason, size_t reason_len);
 void mg_worker_set_test_hook(mg_worker *w, mg_worker_hook hook);
+/* The zygote's program (mugai-worker): by default the one beside the
+ * running program, else the installed one.  Read when the zygote starts. */
+void mg_worker_set_program(mg_worker *w, const char *path);
 
 #endif

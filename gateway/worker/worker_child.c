@@ -2,9 +2,13 @@
  * worker_child.c - the sandboxed worker: the only processes that parse
  * untrusted bytes.
  *
- * The zygote is forked (not exec'ed) from its service: the core,
- * libmagic's database, gmime, fontconfig and the iconv modules are loaded
- * first (warm-up), then it enters its sandbox for good.  From then on it
+ * The zygote is a program of its own (mugai-worker.c), started by its
+ * service with nothing of the service's memory: not its configuration,
+ * keys or database connection, nor the originals of other items that a
+ * service holds once it has stored some (a zygote replaced after a crash
+ * is started the same way).  The core, libmagic's database, gmime,
+ * fontconfig and the iconv modules are loaded first (warm-up), then it
+ * enters its sandbox for good.  From then on it
  * only forks: each job runs in a fresh process that inherits the warm
  * state, confines itself further (the strict filter, its own CPU limit, no
  * processes), parses one item, replies on a socket of its own and exits.
@@ -36,8 +40,7 @@
 #include "sandbox.h"
 #include "worker_proto.h"
 
-/* The zygote's socket to the service; in a job process, its own socket. */
-#define SOCK_FD 3
+#define SOCK_FD MG_WORKER_SOCK_FD
 
 struct child {
 	mg_core *core;

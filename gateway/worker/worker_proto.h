@@ -2,11 +2,21 @@
  * worker_proto.h - the messages between a service and its worker, and the
  * sealed memfds that carry the bytes.  Internal to worker*.c.
  *
- * The worker is two kinds of process.  The zygote is forked by the
- * service, loads and warms up everything, enters its sandbox, and then
- * only forks: one job process per item, which confines itself further,
- * parses the item, replies and exits.  Nothing an item does survives it.
+ * The worker is two kinds of process.  The zygote is started by the
+ * service as a program of its own (mugai-worker, told its banks and limits
+ * by MG_MSG_WORKER_SETUP), loads and warms up everything, enters its
+ * sandbox, and then only forks: one job process per item, which confines
+ * itself further, parses the item, replies and exits.  Nothing an item
+ * does survives it.  (Tests that plant a hook in the job fork the zygote
+ * from themselves instead, without SETUP.)
  *
+ *   parent -> zygote  MG_MSG_WORKER_SETUP    str version, u64 policy size,
+ *   (exec'd zygote,                          u32 n_banks, u32 timeout, u64 memory,
+ *   first message)                           u32 cpu_seconds, u64 max_output,
+ *                                            str user, u32 page_seconds,
+ *                                            u32 max_seconds, str log prog,
+ *                                            str log node, u32 log level;
+ *                                            fd the banks (n_banks mg_policy)
  *   zygote -> parent  MG_MSG_WORKER_READY    (empty) sandbox entered
  *   zygote -> parent  MG_MSG_WORKER_ERROR    str reason: setup failed
  *   parent -> zygote  MG_MSG_WORKER_JOB      u32 mode, u32 is_mail, str item_id,
@@ -56,6 +66,8 @@
  * a recipient's attempts, and far inside one message. */
 #define MG_WORKER_MAX_PASSWORDS 100
 #define MG_WORKER_MAX_PASSWORD_LEN 255
+/* The zygote's socket to its service, and in a job process its own. */
+#define MG_WORKER_SOCK_FD 3
 /* Policy banks a worker holds ("default" and up to 64 [policy:NAME]). */
 #define MG_WORKER_MAX_BANKS 65
 
@@ -137,6 +149,20 @@ mg_convert_status mg_job_convert(void *user, const unsigned char *data, size_t l
  * the deadline (why says so: the item is blocked), -1 a malformed
  * request or a dead job (why says so). */
 int mg_worker_serve_convert(mg_msg *req, int jsock, double deadline, char *why, size_t why_len);
+
+/* worker_setup.c: the first message to a zygote started as mugai-worker.
+ * Sends banks (nbanks of them) and limits; 0, or -1 with errno. */
+int mg_setup_send(int sock, const mg_policy *banks, size_t nbanks, const mg_worker_limits *lim);
+/* What the zygote was told; limits.user points into user. */
+typedef struct mg_setup {
+	mg_policy *banks;
+	size_t nbanks;
+	mg_worker_limits limits;
+	char *user;
+} mg_setup;
+/* Receives and checks the setup within timeout_ms and applies its log
+ * settings; 0, or -1 with why (a constant string). */
+int mg_setup_recv(int sock, int timeout_ms, mg_setup *s, const char **why);
 
 /* worker_child.c: the zygote's life; never returns. */
 _Noreturn void mg_worker_child(int sock, mg_policy *banks, size_t nbanks,

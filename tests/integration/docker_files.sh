@@ -49,6 +49,11 @@ check "the gateway image runs as the unprivileged user mugai" bash -c 'grep -q "
 check "the clamd image runs as clamav" grep -q "^USER clamav$" <<<"$(stage clamd)"
 check "the build copies what the runtime stages use (binaries, postfix snippets)" \
 	bash -c 'grep -q "mugaid /out/usr/sbin/mugaid" <<<"$1" && grep -q "cp -r etc/postfix" <<<"$1"' _ "$(stage build)"
+# mugaid starts its workers' zygotes as the program the prefix /usr puts in
+# /usr/libexec/mugai: built there, it would find no other
+check "the build installs mugai-worker where mugaid starts it from" \
+	bash -c 'grep -q -- "-DCMAKE_INSTALL_PREFIX=/usr " <<<"$1" &&
+		grep -q "mugai-worker /out/usr/libexec/mugai/mugai-worker" <<<"$1"' _ "$(stage build)"
 
 # ---- compose.yaml against the Dockerfile and docker/mugai.conf
 out=$($py - "$src/docker/compose.yaml" "$dockerfile" "$src/docker/mugai.conf" <<'EOF' 2>&1

@@ -80,6 +80,9 @@ for p in m.walk():
 		'grep -q "hello from the package" <<<"$1" && grep -q "^text/plain" <<<"$1" && ! grep -q "^text/html" <<<"$1"' _ "$text"
 	check "sanitised: no script left" bash -c "! grep -qi -e '<script' -e 'alert(1)' <<<\"\$1\"" _ "$text"
 fi
+zygote=$(pgrep -f "mugaid: zygote" | head -1)
+check "its zygotes run the packaged mugai-worker" \
+	bash -c '[[ $(readlink "/proc/$1/exe") == /usr/*/mugai/mugai-worker ]] && dpkg -S "$(readlink "/proc/$1/exe")" >/dev/null' _ "$zygote"
 list=$(/usr/bin/mugai quarantine -c "$conf" list 2>&1)
 check "the item is in the quarantine index ($(wc -l <<<"$list") lines)" grep -q "packaged" <<<"$list"
 check "the original is in the quarantine, script and all" \
