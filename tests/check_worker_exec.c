@@ -54,8 +54,11 @@ static int memory_holds(pid_t pid, const char *needle)
 		uintptr_t lo, hi;
 		char perms[8];
 
+		/* no heap is 1 GiB here (the job limit); AddressSanitizer's
+		 * shadow is terabytes that reading would fill with page tables */
 		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s", &lo, &hi, perms) != 3 ||
-		    perms[0] != 'r' || perms[1] != 'w' || strstr(line, "[vvar"))
+		    perms[0] != 'r' || perms[1] != 'w' || strstr(line, "[vvar") ||
+		    hi - lo > ((uintptr_t)1 << 30))
 			continue;
 		for (uintptr_t at = lo; at < hi && !found; at += cap) {
 			size_t want = hi - at < cap + nlen ? hi - at : cap + nlen;
