@@ -14,33 +14,11 @@
  *
  * Not for running by hand: without a service on descriptor 3 it exits.
  */
-#include <stdio.h>
-
-#include "log.h"
 #include "proctitle.h"
 #include "worker_proto.h"
 
-/* How long a service may take to send the setup after starting us. */
-#define SETUP_MS 30000
-
 int main(int argc, char **argv)
 {
-	mg_setup s;
-	const char *why;
-
 	mg_proctitle_init(argc, argv);
-	if (mg_setup_recv(MG_WORKER_SOCK_FD, SETUP_MS, &s, &why) < 0) {
-		char reason[256];
-		mg_msg m;
-
-		snprintf(reason, sizeof(reason), "worker setup: %s", why);
-		fprintf(stderr, "mugai-worker: %s\n", why);
-		mg_msg_init(&m, MG_MSG_WORKER_ERROR);
-		mg_msg_put_str(&m, reason);
-		(void)mg_ipc_send(MG_WORKER_SOCK_FD, &m);
-		mg_msg_free(&m);
-		return 1;
-	}
-	mg_log_capture_libraries();
-	mg_worker_child(MG_WORKER_SOCK_FD, s.banks, s.nbanks, &s.limits, NULL);
+	mg_worker_program_main();
 }

@@ -8,10 +8,10 @@
  * service holds once it has stored some (a zygote replaced after a crash
  * is started the same way).  The core, libmagic's database, gmime,
  * fontconfig and the iconv modules are loaded first (warm-up), then it
- * enters its sandbox for good.  From then on it
- * only forks: each job runs in a fresh process that inherits the warm
- * state, confines itself further (the strict filter, its own CPU limit, no
- * processes), parses one item, replies on a socket of its own and exits.
+ * enters its sandbox for good.  From then on it only forks: each job runs
+ * in a fresh process that inherits the warm state, confines itself
+ * further (the strict filter, its own CPU limit, no processes), parses
+ * one item, replies on a socket of its own and exits.
  * An item that subverts its parser therefore never sees another item.
  *
  * The job process is forked before its item arrives: the zygote keeps one
@@ -41,6 +41,8 @@
 #include "worker_proto.h"
 
 #define SOCK_FD MG_WORKER_SOCK_FD
+/* How long a service may take to send the setup after starting us. */
+#define SETUP_MS 30000
 
 struct child {
 	mg_core *core;
@@ -425,4 +427,17 @@ void mg_worker_child(int sock, mg_policy *banks, size_t nbanks, const mg_worker_
 		run_job(&c, &job);
 		mg_job_clear(&job);
 	}
+}
+
+void mg_worker_program_main(void)
+{
+	mg_setup s;
+	const char *why;
+
+	if (mg_setup_recv(SOCK_FD, SETUP_MS, &s, &why) < 0) {
+		fprintf(stderr, "mugai-worker: %s\n", why);
+		fail_setup(SOCK_FD, "service message", why);
+	}
+	mg_log_capture_libraries();
+	mg_worker_child(SOCK_FD, s.banks, s.nbanks, &s.limits, NULL);
 }

@@ -164,6 +164,10 @@ typedef struct mg_setup {
  * settings; 0, or -1 with why (a constant string). */
 int mg_setup_recv(int sock, int timeout_ms, mg_setup *s, const char **why);
 
+/* worker_child.c: mugai-worker's life: the setup from the service on
+ * MG_WORKER_SOCK_FD, then the zygote's (a failed setup is told to the
+ * service); never returns. */
+_Noreturn void mg_worker_program_main(void);
 /* worker_child.c: the zygote's life; never returns. */
 _Noreturn void mg_worker_child(int sock, mg_policy *banks, size_t nbanks,
                                const mg_worker_limits *limits, mg_worker_hook hook);
