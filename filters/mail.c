@@ -863,7 +863,8 @@ static GMimeObject *safe_body(mail_job *j, GMimeObject *text, const char *notice
 	return GMIME_OBJECT(alt);
 }
 
-static void assemble(mail_job *j, GMimeMessage *dst, const char *prev_id)
+/* The new message's body, its own fields completed in j->headers. */
+static GMimeObject *assemble(mail_job *j, const char *prev_id)
 {
 	const char *id = item_id(j->ctx);
 	bool notice_wanted = j->ctx->policy->notice && !mail_notice_present(j, prev_id);
@@ -879,7 +880,7 @@ static void assemble(mail_job *j, GMimeMessage *dst, const char *prev_id)
 	}
 
 	/* what g_mime_message_set_mime_part() adds when it is missing */
-	mail_header_set(GMIME_OBJECT(dst), "MIME-Version", "1.0");
+	mail_header_set(j->headers, "MIME-Version", "1.0");
 	if (j->attachments->len > 0) {
 		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
 
@@ -887,26 +888,24 @@ static void assemble(mail_job *j, GMimeMessage *dst, const char *prev_id)
 		for (unsigned i = 0; i < j->attachments->len; i++)
 			g_mime_multipart_add(mp, g_ptr_array_index(j->attachments, i));
 		mail_boundary_defer(j, mp);
-		g_mime_message_set_mime_part(dst, GMIME_OBJECT(mp));
-		g_object_unref(mp);
-	} else {
-		g_mime_message_set_mime_part(dst, body);
+		g_object_unref(body);
+		body = GMIME_OBJECT(mp);
 	}
-	mail_header_set(GMIME_OBJECT(dst), "X-Mugai-Id", id);
-	mail_header_set(GMIME_OBJECT(dst), "X-Mugai-Verdict", verdict);
-	g_object_unref(body);
+	mail_header_set(j->headers, "X-Mugai-Id", id);
+	mail_header_set(j->headers, "X-Mugai-Verdict", verdict);
 	g_free(notice);
 	g_free(verdict);
+	return body;
 }
 
 /* The message written once, its boundaries settled in place (else, not
  * laid out as expected, written again with each boundary set apart). */
-static GMimeStream *written(mail_job *j, GMimeMessage *dst, const char *id)
+static GMimeStream *written(mail_job *j, GMimeObject *body, const char *id)
 {
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GByteArray *a;
 
-	if (g_mime_object_write_to_stream(GMIME_OBJECT(dst), j->fopts, mem) < 0) {
+	if (mail_message_write(j->headers, body, j->fopts, mem) < 0) {
 		g_object_unref(mem);
 		return NULL;
 	}
@@ -916,16 +915,16 @@ static GMimeStream *written(mail_job *j, GMimeMessage *dst, const char *id)
 	g_object_unref(mem);
 	mail_boundary_set_all(j, id);
 	mem = g_mime_stream_mem_new();
-	if (g_mime_object_write_to_stream(GMIME_OBJECT(dst), j->fopts, mem) < 0) {
+	if (mail_message_write(j->headers, body, j->fopts, mem) < 0) {
 		g_object_unref(mem);
 		return NULL;
 	}
 	return mem;
 }
 
-static mg_status write_message(mail_job *j, GMimeMessage *dst, mg_out *out)
+static mg_status write_message(mail_job *j, GMimeObject *body, mg_out *out)
 {
-	GMimeStream *mem = written(j, dst, item_id(j->ctx));
+	GMimeStream *mem = written(j, body, item_id(j->ctx));
 	GByteArray *a;
 	mg_status st = MG_OK;
 
@@ -963,6 +962,8 @@ static void job_init(mail_job *j, mg_ctx *ctx)
 	g_mime_parser_options_set_parameter_compliance_mode(j->popts, GMIME_RFC_COMPLIANCE_LOOSE);
 	j->fopts = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(j->fopts, GMIME_NEWLINE_FORMAT_DOS);
+	/* the options a message's own header list has */
+	j->headers = g_mime_header_list_new(g_mime_parser_options_get_default());
 	mg_buf_init(&j->body, ctx->policy->max_output);
 	mg_buf_init(&j->atext, ctx->policy->max_output);
 	j->attachments = g_ptr_array_new_with_free_func(g_object_unref);
@@ -978,6 +979,7 @@ static void job_free(mail_job *j)
 {
 	g_mime_parser_options_free(j->popts);
 	g_mime_format_options_free(j->fopts);
+	g_object_unref(j->headers);
 	mg_buf_free(&j->body);
 	mg_buf_free(&j->atext);
 	g_ptr_array_free(j->attachments, TRUE);
@@ -992,17 +994,25 @@ static void job_free(mail_job *j)
 /* PPAP with policy mask_passwords: the candidates overwritten in the
  * delivered subject and bodies (never in the report's own record of the
  * subject, which shows the mail as it came). */
-static void mask_passwords(mail_job *j, GMimeMessage *dst)
+/* The subject as a message reads it from its field, UTF-8. */
+static const char *subject_of(mail_job *j)
+{
+	GMimeHeader *h = g_mime_header_list_get_header(j->headers, "Subject");
+
+	return h ? g_mime_header_get_value(h) : NULL;
+}
+
+static void mask_passwords(mail_job *j)
 {
 	mg_ctx *ctx = j->ctx;
-	const char *subject = g_mime_message_get_subject(dst);
+	const char *subject = subject_of(j);
 	size_t n = 0;
 
 	if (subject) {
 		char *s = g_strdup(subject);
 
 		n += mg_password_mask(s, strlen(s), ctx->found, ctx->n_found);
-		g_mime_message_set_subject(dst, s, "UTF-8");
+		g_mime_header_list_set(j->headers, "Subject", s, "UTF-8");
 		explicit_bzero(s, strlen(s));
 		g_free(s);
 	}
@@ -1016,25 +1026,25 @@ static void mask_passwords(mail_job *j, GMimeMessage *dst)
 /* PPAP: the candidate passwords the subject and the bodies offer, for
  * the caller's memory (a zip from the same sender may need them); only
  * for the message itself, not for one attached to it. */
-static void find_passwords(mail_job *j, GMimeMessage *dst)
+static void find_passwords(mail_job *j)
 {
 	mg_ctx *ctx = j->ctx;
 	size_t max = ctx->policy->max_password_candidates, n;
-	const char *subject = g_mime_message_get_subject(dst);
+	const char *subject = subject_of(j);
 
 	if (ctx->parent || max == 0 || !(ctx->found = calloc(max, sizeof(char *))))
 		return;
 	n = subject ? mg_password_find(subject, strlen(subject), ctx->found, 0, max) : 0;
 	ctx->n_found = mg_password_find((const char *)j->body.data, j->body.len, ctx->found, n, max);
 	if (ctx->policy->mask_passwords && ctx->n_found)
-		mask_passwords(j, dst);
+		mask_passwords(j);
 }
 
 static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg_out *out)
 {
 	mail_job j;
-	GMimeMessage *src = NULL, *dst = NULL;
-	GMimeObject *body;
+	GMimeMessage *src = NULL;
+	GMimeObject *body, *rebuilt = NULL;
 	mg_status st;
 
 	job_init(&j, ctx);
@@ -1043,8 +1053,7 @@ static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 		st = mg_fail(ctx, MG_E_MALFORMED, "not a parseable message");
 		goto done;
 	}
-	dst = g_mime_message_new(FALSE);
-	st = mail_copy_headers(&j, src, dst);
+	st = mail_copy_headers(&j, src);
 	body = g_mime_message_get_mime_part(src);
 	if (st == MG_OK && body)
 		st = walk(&j, body, 0);
@@ -1056,11 +1065,11 @@ static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 		             "max_output");
 		goto done;
 	}
-	find_passwords(&j, dst);
+	find_passwords(&j);
 	if (j.links_changed)
 		mail_note_add(&j, NOTE_LINKS, MG_OK, j.links_changed, NULL, NULL, links_word(&j));
-	assemble(&j, dst, g_mime_object_get_header(GMIME_OBJECT(src), "X-Mugai-Id"));
-	st = write_message(&j, dst, out);
+	rebuilt = assemble(&j, g_mime_object_get_header(GMIME_OBJECT(src), "X-Mugai-Id"));
+	st = write_message(&j, rebuilt, out);
 	if (st != MG_OK)
 		goto done;
 	mg_report_action(ctx, "message rebuilt: %u MIME parts read, %u attachments kept, %u changes "
@@ -1069,8 +1078,8 @@ static mg_status mail_run(mg_ctx *ctx, const mg_item *item, mg_action action, mg
 done:
 	if (src)
 		g_object_unref(src);
-	if (dst)
-		g_object_unref(dst);
+	if (rebuilt)
+		g_object_unref(rebuilt);
 	job_free(&j);
 	return st;
 }

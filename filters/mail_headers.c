@@ -254,8 +254,7 @@ static bool any_8bit_name(InternetAddressList *l)
 /* The field written from the rebuilt list by mugai's encoder, so that
  * long display names are encoded as words every decoder reads whole;
  * the message parses its list back from the field. */
-static void set_addresses_raw(mail_job *j, GMimeMessage *dst, const char *field,
-                              InternetAddressList *l)
+static void set_addresses_raw(mail_job *j, const char *field, InternetAddressList *l)
 {
 	GString *g = g_string_new(NULL);
 
@@ -263,12 +262,27 @@ static void set_addresses_raw(mail_job *j, GMimeMessage *dst, const char *field,
 		g_string_append(g, i ? ",\n " : "");
 		address_raw(j, internet_address_list_get_address(l, i), i ? 1 : strlen(field) + 2, g);
 	}
-	mail_header_set_raw(GMIME_OBJECT(dst), field, g->str);
+	mail_header_set_raw(j->headers, field, g->str);
 	g_string_free(g, TRUE);
 }
 
-static void addresses(mail_job *j, GMimeMessage *dst, GMimeAddressType type, const char *field,
-                      const char *raw)
+/* What a message's address list writes into its field when addresses
+ * are added to it (gmime's sync of the list to the header): encoded
+ * after "Name: ", which counts towards the first line's fold. */
+static void set_addresses_encoded(mail_job *j, const char *field, InternetAddressList *l)
+{
+	GString *g = g_string_new(field);
+	size_t n;
+
+	g_string_append_c(g, ':');
+	n = g->len;
+	g_string_append_c(g, ' ');
+	internet_address_list_encode(l, NULL, g);
+	mail_header_set_raw_value(j->headers, field, g->str + n);
+	g_string_free(g, TRUE);
+}
+
+static void addresses(mail_job *j, const char *field, const char *raw)
 {
 	char *utf8 = raw_to_utf8(raw), *safe = mail_words_unpad(utf8);
 	InternetAddressList *l = internet_address_list_parse(j->popts, safe), *built;
@@ -281,15 +295,13 @@ static void addresses(mail_job *j, GMimeMessage *dst, GMimeAddressType type, con
 		g_free(utf8);
 		return;
 	}
-	/* built apart and handed over at once: the message re-encodes its
-	 * header on every change of its list, once per address added (an
-	 * empty list is not a change: none was added before either) */
+	/* an empty list writes no field, as a message's list never changed */
 	built = internet_address_list_new();
 	dropped = rebuild_list(l, built, 0);
 	if (any_8bit_name(built))
-		set_addresses_raw(j, dst, field, built); /* not encoded by gmime first */
+		set_addresses_raw(j, field, built); /* not encoded by gmime first */
 	else if (internet_address_list_length(built) > 0)
-		internet_address_list_append(g_mime_message_get_addresses(dst, type), built);
+		set_addresses_encoded(j, field, built);
 	g_object_unref(built);
 	if (dropped)
 		mg_report_removed(j->ctx, field, "%u malformed addresses dropped", dropped);
@@ -310,7 +322,7 @@ static bool msgid_ok(const char *id)
 	return true;
 }
 
-static void references(mail_job *j, GMimeMessage *dst, const char *field, const char *raw)
+static void references(mail_job *j, const char *field, const char *raw)
 {
 	GMimeReferences *refs = g_mime_references_parse(j->popts, raw);
 	GString *v = g_string_new(NULL);
@@ -323,7 +335,7 @@ static void references(mail_job *j, GMimeMessage *dst, const char *field, const 
 			g_string_append_printf(v, "%s<%s>", v->len ? " " : "", id);
 	}
 	if (v->len)
-		g_mime_object_set_header(GMIME_OBJECT(dst), field, v->str, NULL);
+		g_mime_header_list_set(j->headers, field, v->str, NULL);
 	else
 		mg_report_removed(j->ctx, field, "no valid message id");
 	if (refs)
@@ -335,44 +347,38 @@ static void references(mail_job *j, GMimeMessage *dst, const char *field, const 
  * itself); any other as encoded-words that every decoder reads whole
  * (gmime's own encoder writes padded B words that gmime then cuts),
  * without gmime encoding it first. */
-static void set_subject(GMimeMessage *dst, const char *utf8)
+static void set_subject(GMimeHeaderList *dst, const char *utf8)
 {
 	char *enc;
 
 	if (!has_8bit(utf8)) {
-		if (!mail_header_set_as_is(GMIME_OBJECT(dst), "Subject", utf8))
-			g_mime_message_set_subject(dst, utf8, "utf-8");
+		if (!mail_header_set_as_is(dst, "Subject", utf8))
+			g_mime_header_list_set(dst, "Subject", utf8, "utf-8");
 		return;
 	}
 	enc = mail_words_encode(utf8, strlen("Subject") + 2);
-	mail_header_set_raw(GMIME_OBJECT(dst), "Subject", enc);
+	mail_header_set_raw(dst, "Subject", enc);
 	g_free(enc);
 }
 
-static void copy_field(mail_job *j, enum field f, const char *raw, GMimeMessage *dst)
+static void copy_field(mail_job *j, enum field f, const char *raw)
 {
-	char *s = NULL;
+	char *s = NULL, *id;
 	GDateTime *dt;
 
 	switch (f) {
 	case F_FROM:
-		addresses(j, dst, GMIME_ADDRESS_TYPE_FROM, whitelist[f], raw);
-		break;
 	case F_TO:
-		addresses(j, dst, GMIME_ADDRESS_TYPE_TO, whitelist[f], raw);
-		break;
 	case F_CC:
-		addresses(j, dst, GMIME_ADDRESS_TYPE_CC, whitelist[f], raw);
-		break;
 	case F_REPLY_TO:
-		addresses(j, dst, GMIME_ADDRESS_TYPE_REPLY_TO, whitelist[f], raw);
+		addresses(j, whitelist[f], raw);
 		break;
 	case F_DATE:
 		dt = g_mime_utils_header_decode_date(raw);
 		if (dt) {
 			/* what g_mime_message_set_date() sets */
 			s = g_mime_utils_header_format_date(dt);
-			mail_header_set(GMIME_OBJECT(dst), "Date", s);
+			mail_header_set(j->headers, "Date", s);
 			g_date_time_unref(dt);
 		} else {
 			mg_report_removed(j->ctx, "Date", "not a date");
@@ -380,20 +386,23 @@ static void copy_field(mail_job *j, enum field f, const char *raw, GMimeMessage 
 		break;
 	case F_SUBJECT:
 		s = mail_header_text(j, raw);
-		set_subject(dst, s);
+		set_subject(j->headers, s);
 		/* the quarantine and the notices show it without parsing the mail */
 		json_object_set_new(j->ctx->report, "subject", mg_json_text(s));
 		break;
 	case F_MESSAGE_ID:
 		s = g_mime_utils_decode_message_id(raw);
-		if (msgid_ok(s))
-			g_mime_message_set_message_id(dst, s);
-		else
+		if (msgid_ok(s)) {
+			/* what g_mime_message_set_message_id() sets, its name too */
+			id = g_strconcat("<", s, ">", NULL);
+			g_mime_header_list_set(j->headers, "Message-Id", id, NULL);
+			g_free(id);
+		} else
 			mg_report_removed(j->ctx, "Message-ID", "not a message id");
 		break;
 	case F_IN_REPLY_TO:
 	case F_REFERENCES:
-		references(j, dst, whitelist[f], raw);
+		references(j, whitelist[f], raw);
 		break;
 	case F_MIME_VERSION:
 	case F_COUNT:
@@ -433,7 +442,7 @@ static bool is_pretty_first(enum field f)
 	return false;
 }
 
-mg_status mail_copy_headers(mail_job *j, GMimeMessage *src, GMimeMessage *dst)
+mg_status mail_copy_headers(mail_job *j, GMimeMessage *src)
 {
 	GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(src));
 	int n = list ? g_mime_header_list_get_count(list) : 0;
@@ -470,9 +479,9 @@ mg_status mail_copy_headers(mail_job *j, GMimeMessage *src, GMimeMessage *dst)
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(pretty_first); i++)
 		if (raw_of[pretty_first[i]])
-			copy_field(j, pretty_first[i], raw_of[pretty_first[i]], dst);
+			copy_field(j, pretty_first[i], raw_of[pretty_first[i]]);
 	for (size_t i = 0; i < nrest; i++)
-		copy_field(j, rest[i], raw_of[rest[i]], dst);
+		copy_field(j, rest[i], raw_of[rest[i]]);
 	if (ndropped)
 		mg_report_removed(j->ctx, "header fields", "%u fields outside the whitelist: %s%s",
 		                  ndropped, dropped->str, ndropped > MAX_DROPPED_NAMES ? ", ..." : "");

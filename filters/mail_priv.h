@@ -46,6 +46,7 @@ typedef struct mail_job {
 	mg_ctx *ctx;
 	GMimeParserOptions *popts;
 	GMimeFormatOptions *fopts;
+	GMimeHeaderList *headers; /* the new message's own fields, in order */
 	unsigned parts;          /* MIME parts seen, against max_parts */
 	unsigned removed, converted;
 	unsigned links_changed;  /* links defanged or removed in the bodies */
@@ -88,6 +89,12 @@ GByteArray *mail_part_bytes(GMimePart *part);
  * encoded once here. */
 void mail_part_set_content(GMimePart *part, const void *data, size_t len,
                            GMimeContentEncoding enc);
+/* mail_message_write.c: what a GMimeMessage of the fields headers and
+ * the body body writes to s, without the message object; -1 when the
+ * stream fails. */
+int mail_message_write(GMimeHeaderList *headers, GMimeObject *body, GMimeFormatOptions *fopts,
+                       GMimeStream *s);
+
 /* mail_part_write.c: a part of type ct, a text part, and a file's part
  * (its content in base64, ct given the name) that write the content
  * mail_part_set_content gave them without gmime's newline filter (the
@@ -116,21 +123,24 @@ GMimeObject *mail_html_related(mail_job *j, GMimeObject *html);
 GMimeContentEncoding mail_text_encoding(const char *text, size_t len);
 
 /* mail_headers.c: the whitelisted fields of src, decoded, re-encoded as
- * UTF-8 into dst; everything else is dropped and reported. */
-mg_status mail_copy_headers(mail_job *j, GMimeMessage *src, GMimeMessage *dst);
+ * UTF-8 into j->headers; everything else is dropped and reported. */
+mg_status mail_copy_headers(mail_job *j, GMimeMessage *src);
 
 /* mail_headers.c: an unstructured header value (raw, as in the input)
  * decoded to one clean UTF-8 line; g_free() it. */
 char *mail_header_text(mail_job *j, const char *raw);
 
-/* mail_header_set.c: name set to value as g_mime_object_set_header()
+/* mail_header_set.c: name set to value as g_mime_header_list_set()
  * would write it, without formatting it twice where gmime would write
  * the value as it is (then mail_header_set_as_is is true). */
-void mail_header_set(GMimeObject *o, const char *name, const char *value);
-bool mail_header_set_as_is(GMimeObject *o, const char *name, const char *value);
+void mail_header_set(GMimeHeaderList *list, const char *name, const char *value);
+bool mail_header_set_as_is(GMimeHeaderList *list, const char *name, const char *value);
 /* The field (added, or the first one replaced) written as folded is,
  * not formatted by gmime; folded is what follows "Name:" and a space. */
-void mail_header_set_raw(GMimeObject *o, const char *name, const char *folded);
+void mail_header_set_raw(GMimeHeaderList *list, const char *name, const char *folded);
+/* The same with the whole raw value: what follows "Name:", its newline
+ * included. */
+void mail_header_set_raw_value(GMimeHeaderList *list, const char *name, const char *raw);
 
 /* mail_words.c: value with every RFC 2047 B word rewritten as the Q word
  * of the same bytes, so that gmime decodes folded words whole. */
