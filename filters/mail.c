@@ -852,11 +852,10 @@ static GMimeObject *safe_body(mail_job *j, GMimeObject *text, const char *notice
 	char *page = mail_html_page(j, notice, &len);
 	GMimeObject *html = utf8_part("html", NULL, 0, page, len);
 	GMimeObject *rel = mail_html_related(j, html);
-	GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+	GMimeMultipart *alt = mail_boundary_multipart_new(j, "alternative", NULL, NULL);
 
 	g_mime_multipart_add(alt, text);
 	g_mime_multipart_add(alt, rel);
-	mail_boundary_defer(j, alt);
 	g_object_unref(rel);
 	g_object_unref(html);
 	free(page);
@@ -882,12 +881,11 @@ static GMimeObject *assemble(mail_job *j, const char *prev_id)
 	/* what g_mime_message_set_mime_part() adds when it is missing */
 	mail_header_set(j->headers, "MIME-Version", "1.0");
 	if (j->attachments->len > 0) {
-		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
+		GMimeMultipart *mp = mail_boundary_multipart_new(j, "mixed", NULL, NULL);
 
 		g_mime_multipart_add(mp, body);
 		for (unsigned i = 0; i < j->attachments->len; i++)
 			g_mime_multipart_add(mp, g_ptr_array_index(j->attachments, i));
-		mail_boundary_defer(j, mp);
 		g_object_unref(body);
 		body = GMIME_OBJECT(mp);
 	}

@@ -10,7 +10,7 @@
  * every multipart of every mail is hashed, and GLib's portable SHA-256
  * took a fifth of the rebuild's assembly.
  *
- * The message is written once: each multipart first gets a random
+ * The message is written once: each multipart is made with a random
  * stand-in of the boundary's length, then in the written message,
  * innermost multipart first, the bytes between a stand-in's delimiter
  * lines are its parts exactly as writing them apart gave them (the same
@@ -127,18 +127,33 @@ static void pending_free(gpointer data)
 	g_free(p);
 }
 
-void mail_boundary_defer(mail_job *j, GMimeMultipart *mp)
+/* A multipart/subtype whose boundary is a stand-in, settled once the
+ * message is written.  Made here rather than by
+ * g_mime_multipart_new_with_subtype, which reads gmime's random pool
+ * (/dev/urandom: an open, a read and a close) for a boundary mugai
+ * replaces, and formats the Content-Type field again for each parameter
+ * set: here the field is formatted once, its parameters in the same
+ * order (the boundary, then param). */
+GMimeMultipart *mail_boundary_multipart_new(mail_job *j, const char *subtype, const char *param,
+                                            const char *value)
 {
 	pending *p = g_new0(pending, 1);
+	GMimeContentType *ct = g_mime_content_type_new("multipart", subtype);
+	GMimeMultipart *mp = g_object_new(GMIME_TYPE_MULTIPART, NULL);
 
 	memcpy(p->stand_in, BOUNDARY_PREFIX, strlen(BOUNDARY_PREFIX));
 	for (size_t i = strlen(BOUNDARY_PREFIX); i < BOUNDARY_LEN; i += 8)
 		snprintf(p->stand_in + i, 9, "%08x", g_random_int());
+	g_mime_content_type_set_parameter(ct, "boundary", p->stand_in);
+	if (param)
+		g_mime_content_type_set_parameter(ct, param, value);
+	g_mime_object_set_content_type(GMIME_OBJECT(mp), ct);
+	g_object_unref(ct);
 	p->mp = g_object_ref(mp);
-	g_mime_multipart_set_boundary(mp, p->stand_in);
 	if (!j->boundaries)
 		j->boundaries = g_ptr_array_new_with_free_func(pending_free);
 	g_ptr_array_add(j->boundaries, p);
+	return mp;
 }
 
 void mail_boundaries_free(mail_job *j)

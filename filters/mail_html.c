@@ -204,11 +204,9 @@ GMimeObject *mail_html_related(mail_job *j, GMimeObject *html)
 
 	if (j->related->len == 0)
 		return g_object_ref(html);
-	mp = g_mime_multipart_new_with_subtype("related");
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(mp), "type", "text/html");
+	mp = mail_boundary_multipart_new(j, "related", "type", "text/html");
 	g_mime_multipart_add(mp, html);
 	for (unsigned i = 0; i < j->related->len; i++)
 		g_mime_multipart_add(mp, g_ptr_array_index(j->related, i));
-	mail_boundary_defer(j, mp);
 	return GMIME_OBJECT(mp);
 }

@@ -115,7 +115,7 @@ mg_status mail_html_text(mail_job *j, const mg_buf *text);
 /* The whole page with the notice on top (free() it). */
 char *mail_html_page(const mail_job *j, const char *notice, size_t *len);
 /* html, or a multipart/related of html and the inline images (its
- * boundary deferred, mail_boundary_defer). */
+ * boundary a stand-in, mail_boundary_multipart_new). */
 GMimeObject *mail_html_related(mail_job *j, GMimeObject *html);
 
 /* mail_cte.c: the Content-Transfer-Encoding of len bytes of text that
@@ -186,8 +186,11 @@ bool mail_notice_present(const mail_job *j, const char *prev_id);
 /* mail_boundary.c: mp's boundary derived from its parts with the item id
  * left out (nested messages quote it), so that it is reproducible. */
 void mail_boundary_set(GMimeMultipart *mp, GMimeFormatOptions *fopts, const char *item_id);
-/* The boundary settled once the message is written: a stand-in now. */
-void mail_boundary_defer(mail_job *j, GMimeMultipart *mp);
+/* A new multipart/subtype (with param=value when param is not NULL)
+ * whose boundary is settled once the message is written: a stand-in
+ * now.  Made after the multiparts it holds, so that those come first. */
+GMimeMultipart *mail_boundary_multipart_new(mail_job *j, const char *subtype, const char *param,
+                                            const char *value);
 /* Every stand-in of the written message overwritten by its boundary,
  * innermost first; false when the message is not laid out as expected
  * (then mail_boundary_set_all and write it again). */
