@@ -862,7 +862,7 @@ static GMimeObject *safe_body(mail_job *j, GMimeObject *text, const char *notice
 	return GMIME_OBJECT(alt);
 }
 
-/* The new message's body, its own fields completed in j->headers. */
+/* The new message's body, its own fields completed in j->fields. */
 static GMimeObject *assemble(mail_job *j, const char *prev_id)
 {
 	const char *id = item_id(j->ctx);
@@ -879,7 +879,7 @@ static GMimeObject *assemble(mail_job *j, const char *prev_id)
 	}
 
 	/* what g_mime_message_set_mime_part() adds when it is missing */
-	mail_header_set(j->headers, "MIME-Version", "1.0");
+	mail_header_set(&j->fields, "MIME-Version", "1.0");
 	if (j->attachments->len > 0) {
 		GMimeMultipart *mp = mail_boundary_multipart_new(j, "mixed", NULL, NULL);
 
@@ -889,8 +889,8 @@ static GMimeObject *assemble(mail_job *j, const char *prev_id)
 		g_object_unref(body);
 		body = GMIME_OBJECT(mp);
 	}
-	mail_header_set(j->headers, "X-Mugai-Id", id);
-	mail_header_set(j->headers, "X-Mugai-Verdict", verdict);
+	mail_header_set(&j->fields, "X-Mugai-Id", id);
+	mail_header_set(&j->fields, "X-Mugai-Verdict", verdict);
 	g_free(notice);
 	g_free(verdict);
 	return body;
@@ -903,7 +903,7 @@ static GMimeStream *written(mail_job *j, GMimeObject *body, const char *id)
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GByteArray *a;
 
-	if (mail_message_write(j->headers, body, j->fopts, mem) < 0) {
+	if (mail_message_write(&j->fields, body, mem) < 0) {
 		g_object_unref(mem);
 		return NULL;
 	}
@@ -913,7 +913,7 @@ static GMimeStream *written(mail_job *j, GMimeObject *body, const char *id)
 	g_object_unref(mem);
 	mail_boundary_set_all(j, id);
 	mem = g_mime_stream_mem_new();
-	if (mail_message_write(j->headers, body, j->fopts, mem) < 0) {
+	if (mail_message_write(&j->fields, body, mem) < 0) {
 		g_object_unref(mem);
 		return NULL;
 	}
@@ -960,8 +960,7 @@ static void job_init(mail_job *j, mg_ctx *ctx)
 	g_mime_parser_options_set_parameter_compliance_mode(j->popts, GMIME_RFC_COMPLIANCE_LOOSE);
 	j->fopts = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(j->fopts, GMIME_NEWLINE_FORMAT_DOS);
-	/* the options a message's own header list has */
-	j->headers = g_mime_header_list_new(g_mime_parser_options_get_default());
+	mail_fields_init(&j->fields, j->fopts);
 	mg_buf_init(&j->body, ctx->policy->max_output);
 	mg_buf_init(&j->atext, ctx->policy->max_output);
 	j->attachments = g_ptr_array_new_with_free_func(g_object_unref);
@@ -977,7 +976,7 @@ static void job_free(mail_job *j)
 {
 	g_mime_parser_options_free(j->popts);
 	g_mime_format_options_free(j->fopts);
-	g_object_unref(j->headers);
+	mail_fields_free(&j->fields);
 	mg_buf_free(&j->body);
 	mg_buf_free(&j->atext);
 	g_ptr_array_free(j->attachments, TRUE);
@@ -995,9 +994,7 @@ static void job_free(mail_job *j)
 /* The subject as a message reads it from its field, UTF-8. */
 static const char *subject_of(mail_job *j)
 {
-	GMimeHeader *h = g_mime_header_list_get_header(j->headers, "Subject");
-
-	return h ? g_mime_header_get_value(h) : NULL;
+	return mail_fields_value(&j->fields, "Subject");
 }
 
 static void mask_passwords(mail_job *j)
@@ -1010,7 +1007,7 @@ static void mask_passwords(mail_job *j)
 		char *s = g_strdup(subject);
 
 		n += mg_password_mask(s, strlen(s), ctx->found, ctx->n_found);
-		g_mime_header_list_set(j->headers, "Subject", s, "UTF-8");
+		mail_fields_set(&j->fields, "Subject", s, "UTF-8");
 		explicit_bzero(s, strlen(s));
 		g_free(s);
 	}

@@ -35,36 +35,24 @@ static bool writes_as_is(const char *name, const char *value)
 	return true;
 }
 
-void mail_header_set_raw_value(GMimeHeaderList *list, const char *name, const char *raw)
-{
-	GMimeHeader *h = g_mime_header_list_get_header(list, name);
-
-	if (!h) {
-		/* a field without a value first: nothing is formatted */
-		g_mime_header_list_append(list, name, NULL, NULL);
-		h = g_mime_header_list_get_header(list, name);
-	}
-	g_mime_header_set_raw_value(h, raw);
-}
-
-void mail_header_set_raw(GMimeHeaderList *list, const char *name, const char *folded)
+void mail_header_set_raw(mail_fields *f, const char *name, const char *folded)
 {
 	char *raw = g_strconcat(" ", folded, "\n", NULL);
 
-	mail_header_set_raw_value(list, name, raw);
+	mail_fields_set_raw(f, name, raw);
 	g_free(raw);
 }
 
-bool mail_header_set_as_is(GMimeHeaderList *list, const char *name, const char *value)
+bool mail_header_set_as_is(mail_fields *f, const char *name, const char *value)
 {
 	if (!writes_as_is(name, value))
 		return false;
-	mail_header_set_raw(list, name, value);
+	mail_header_set_raw(f, name, value);
 	return true;
 }
 
-void mail_header_set(GMimeHeaderList *list, const char *name, const char *value)
+void mail_header_set(mail_fields *f, const char *name, const char *value)
 {
-	if (!mail_header_set_as_is(list, name, value))
-		g_mime_header_list_set(list, name, value, NULL);
+	if (!mail_header_set_as_is(f, name, value))
+		mail_fields_set(f, name, value, NULL);
 }

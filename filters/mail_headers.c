@@ -262,7 +262,7 @@ static void set_addresses_raw(mail_job *j, const char *field, InternetAddressLis
 		g_string_append(g, i ? ",\n " : "");
 		address_raw(j, internet_address_list_get_address(l, i), i ? 1 : strlen(field) + 2, g);
 	}
-	mail_header_set_raw(j->headers, field, g->str);
+	mail_header_set_raw(&j->fields, field, g->str);
 	g_string_free(g, TRUE);
 }
 
@@ -278,7 +278,7 @@ static void set_addresses_encoded(mail_job *j, const char *field, InternetAddres
 	n = g->len;
 	g_string_append_c(g, ' ');
 	internet_address_list_encode(l, NULL, g);
-	mail_header_set_raw_value(j->headers, field, g->str + n);
+	mail_fields_set_raw(&j->fields, field, g->str + n);
 	g_string_free(g, TRUE);
 }
 
@@ -335,7 +335,7 @@ static void references(mail_job *j, const char *field, const char *raw)
 			g_string_append_printf(v, "%s<%s>", v->len ? " " : "", id);
 	}
 	if (v->len)
-		g_mime_header_list_set(j->headers, field, v->str, NULL);
+		mail_fields_set(&j->fields, field, v->str, NULL);
 	else
 		mg_report_removed(j->ctx, field, "no valid message id");
 	if (refs)
@@ -347,13 +347,13 @@ static void references(mail_job *j, const char *field, const char *raw)
  * itself); any other as encoded-words that every decoder reads whole
  * (gmime's own encoder writes padded B words that gmime then cuts),
  * without gmime encoding it first. */
-static void set_subject(GMimeHeaderList *dst, const char *utf8)
+static void set_subject(mail_fields *dst, const char *utf8)
 {
 	char *enc;
 
 	if (!has_8bit(utf8)) {
 		if (!mail_header_set_as_is(dst, "Subject", utf8))
-			g_mime_header_list_set(dst, "Subject", utf8, "utf-8");
+			mail_fields_set(dst, "Subject", utf8, "utf-8");
 		return;
 	}
 	enc = mail_words_encode(utf8, strlen("Subject") + 2);
@@ -378,7 +378,7 @@ static void copy_field(mail_job *j, enum field f, const char *raw)
 		if (dt) {
 			/* what g_mime_message_set_date() sets */
 			s = g_mime_utils_header_format_date(dt);
-			mail_header_set(j->headers, "Date", s);
+			mail_header_set(&j->fields, "Date", s);
 			g_date_time_unref(dt);
 		} else {
 			mg_report_removed(j->ctx, "Date", "not a date");
@@ -386,7 +386,7 @@ static void copy_field(mail_job *j, enum field f, const char *raw)
 		break;
 	case F_SUBJECT:
 		s = mail_header_text(j, raw);
-		set_subject(j->headers, s);
+		set_subject(&j->fields, s);
 		/* the quarantine and the notices show it without parsing the mail */
 		json_object_set_new(j->ctx->report, "subject", mg_json_text(s));
 		break;
@@ -395,7 +395,7 @@ static void copy_field(mail_job *j, enum field f, const char *raw)
 		if (msgid_ok(s)) {
 			/* what g_mime_message_set_message_id() sets, its name too */
 			id = g_strconcat("<", s, ">", NULL);
-			g_mime_header_list_set(j->headers, "Message-Id", id, NULL);
+			mail_fields_set(&j->fields, "Message-Id", id, NULL);
 			g_free(id);
 		} else
 			mg_report_removed(j->ctx, "Message-ID", "not a message id");

@@ -138,6 +138,31 @@ static ssize_t write_crlf(GMimeStream *s, const guchar *p, size_t len, bool ensu
 	return o.failed ? -1 : (ssize_t)len;
 }
 
+/* Through gmime's own newline filter for any other format. */
+static ssize_t write_filtered(GMimeStream *s, GMimeFormatOptions *opts, const guchar *p,
+                              size_t len, bool ensure_newline)
+{
+	GMimeStream *f = g_mime_stream_filter_new(s);
+	GMimeFilter *nl = g_mime_format_options_create_newline_filter(opts, ensure_newline);
+	ssize_t n;
+
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), nl);
+	g_object_unref(nl);
+	n = g_mime_stream_write(f, (const char *)p, len);
+	if (n >= 0 && g_mime_stream_flush(f) < 0)
+		n = -1;
+	g_object_unref(f);
+	return n;
+}
+
+ssize_t mail_write_newlines(GMimeStream *s, GMimeFormatOptions *opts, const guchar *p, size_t len,
+                            bool ensure_newline)
+{
+	if (g_mime_format_options_get_newline_format(opts) == GMIME_NEWLINE_FORMAT_DOS)
+		return write_crlf(s, p, len, ensure_newline);
+	return write_filtered(s, opts, p, len, ensure_newline);
+}
+
 static ssize_t write_part(GMimeObject *o, GMimeFormatOptions *opts, gboolean content_only,
                           GMimeStream *s, GMimeObjectClass *gmime_class)
 {

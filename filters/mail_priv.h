@@ -42,11 +42,32 @@ typedef struct mail_note {
 	char *detail;
 } mail_note;
 
+/* mail_fields.c: header fields as names and raw values, in order. */
+typedef struct mail_fields {
+	GPtrArray *all;            /* the fields */
+	GMimeHeaderList *format;   /* where gmime formats a value; NULL until needed */
+	GMimeFormatOptions *fopts; /* the options they are written with */
+} mail_fields;
+
+void mail_fields_init(mail_fields *f, GMimeFormatOptions *fopts);
+void mail_fields_free(mail_fields *f);
+/* The field name (replaced where there is one, else added at the end)
+ * with raw written after "Name:" as it is; raw ends on its newline. */
+void mail_fields_set_raw(mail_fields *f, const char *name, const char *raw);
+/* The same with value formatted as g_mime_header_list_set() and the
+ * list's write format it. */
+void mail_fields_set(mail_fields *f, const char *name, const char *value, const char *charset);
+/* A field's value as a message reads it (unfolded, encoded words
+ * decoded); NULL when there is no such field. */
+const char *mail_fields_value(mail_fields *f, const char *name);
+/* The fields as g_mime_header_list_write_to_stream() writes them. */
+int mail_fields_write(const mail_fields *f, GMimeStream *s);
+
 typedef struct mail_job {
 	mg_ctx *ctx;
 	GMimeParserOptions *popts;
 	GMimeFormatOptions *fopts;
-	GMimeHeaderList *headers; /* the new message's own fields, in order */
+	mail_fields fields;      /* the new message's own header fields */
 	unsigned parts;          /* MIME parts seen, against max_parts */
 	unsigned removed, converted;
 	unsigned links_changed;  /* links defanged or removed in the bodies */
@@ -89,13 +110,17 @@ GByteArray *mail_part_bytes(GMimePart *part);
  * encoded once here. */
 void mail_part_set_content(GMimePart *part, const void *data, size_t len,
                            GMimeContentEncoding enc);
-/* mail_message_write.c: what a GMimeMessage of the fields headers and
- * the body body writes to s, without the message object; -1 when the
- * stream fails. */
-int mail_message_write(GMimeHeaderList *headers, GMimeObject *body, GMimeFormatOptions *fopts,
-                       GMimeStream *s);
+/* mail_message_write.c: what a GMimeMessage of these fields and this
+ * body writes to s (with the fields' options), without the message
+ * object; -1 when the stream fails. */
+int mail_message_write(const mail_fields *fields, GMimeObject *body, GMimeStream *s);
 
-/* mail_part_write.c: a part of type ct, a text part, and a file's part
+/* mail_part_write.c: len bytes written with the newlines of opts, as
+ * gmime's newline filter writes them (a final newline added when
+ * ensure_newline); -1 when the stream fails. */
+ssize_t mail_write_newlines(GMimeStream *s, GMimeFormatOptions *opts, const guchar *p, size_t len,
+                            bool ensure_newline);
+/* A part of type ct, a text part, and a file's part
  * (its content in base64, ct given the name) that write the content
  * mail_part_set_content gave them without gmime's newline filter (the
  * same bytes). */
@@ -123,7 +148,7 @@ GMimeObject *mail_html_related(mail_job *j, GMimeObject *html);
 GMimeContentEncoding mail_text_encoding(const char *text, size_t len);
 
 /* mail_headers.c: the whitelisted fields of src, decoded, re-encoded as
- * UTF-8 into j->headers; everything else is dropped and reported. */
+ * UTF-8 into j->fields; everything else is dropped and reported. */
 mg_status mail_copy_headers(mail_job *j, GMimeMessage *src);
 
 /* mail_headers.c: an unstructured header value (raw, as in the input)
@@ -133,14 +158,12 @@ char *mail_header_text(mail_job *j, const char *raw);
 /* mail_header_set.c: name set to value as g_mime_header_list_set()
  * would write it, without formatting it twice where gmime would write
  * the value as it is (then mail_header_set_as_is is true). */
-void mail_header_set(GMimeHeaderList *list, const char *name, const char *value);
-bool mail_header_set_as_is(GMimeHeaderList *list, const char *name, const char *value);
+void mail_header_set(mail_fields *f, const char *name, const char *value);
+bool mail_header_set_as_is(mail_fields *f, const char *name, const char *value);
 /* The field (added, or the first one replaced) written as folded is,
  * not formatted by gmime; folded is what follows "Name:" and a space. */
-void mail_header_set_raw(GMimeHeaderList *list, const char *name, const char *folded);
-/* The same with the whole raw value: what follows "Name:", its newline
- * included. */
-void mail_header_set_raw_value(GMimeHeaderList *list, const char *name, const char *raw);
+void mail_header_set_raw(mail_fields *f, const char *name, const char *folded);
+
 
 /* mail_words.c: value with every RFC 2047 B word rewritten as the Q word
  * of the same bytes, so that gmime decodes folded words whole. */
