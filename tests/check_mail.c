@@ -1165,13 +1165,15 @@ static char *field_as_message_writes(const char *name, GMimeAddressType type, co
 	GMimeMessage *m = g_mime_message_new(FALSE);
 	GMimeFormatOptions *f = g_mime_format_options_new();
 	InternetAddressList *l = internet_address_list_parse(NULL, value);
-	char *headers, *field;
+	char *written, *headers, *field;
 
 	g_mime_format_options_set_newline_format(f, GMIME_NEWLINE_FORMAT_DOS);
 	internet_address_list_append(g_mime_message_get_addresses(m, type), l);
 	g_mime_object_set_header(GMIME_OBJECT(m), "X-End", "1", NULL);
-	headers = g_strconcat(CRLF, g_mime_object_get_headers(GMIME_OBJECT(m), f), NULL);
+	written = g_mime_object_get_headers(GMIME_OBJECT(m), f);
+	headers = g_strconcat(CRLF, written, NULL);
 	field = field_in(headers, strlen(headers), name);
+	g_free(written);
 	g_free(headers);
 	g_object_unref(l);
 	g_mime_format_options_free(f);
