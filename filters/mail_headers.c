@@ -393,9 +393,11 @@ static void copy_field(mail_job *j, enum field f, const char *raw)
 	case F_MESSAGE_ID:
 		s = g_mime_utils_decode_message_id(raw);
 		if (msgid_ok(s)) {
-			/* what g_mime_message_set_message_id() sets, its name too */
+			/* what g_mime_message_set_message_id() sets, its name too;
+			 * gmime's Message-Id formatter writes " <id>" and the
+			 * newline, and an id here has no blank to trim */
 			id = g_strconcat("<", s, ">", NULL);
-			mail_fields_set(&j->fields, "Message-Id", id, NULL);
+			mail_header_set_raw(&j->fields, "Message-Id", id);
 			g_free(id);
 		} else
 			mg_report_removed(j->ctx, "Message-ID", "not a message id");

@@ -796,6 +796,49 @@ START_TEST(header_set_as_gmime_writes)
 }
 END_TEST
 
+/* A message id set raw writes what g_mime_message_set_message_id writes:
+ * gmime's Message-Id formatter writes the value as it is, unfolded. */
+START_TEST(message_id_raw_as_gmime_writes)
+{
+	GString *longest = g_string_new(NULL);
+	const char *ids[] = { "a@b", "20260101.abc$%&'*+-/=?^_`{|}~@example.org", "x@[192.0.2.1]", NULL };
+
+	g_mime_init(); /* no core here, which would */
+	while (longest->len < 248)
+		g_string_append_c(longest, (char)('a' + longest->len % 26));
+	g_string_append(longest, "@x");
+	ids[G_N_ELEMENTS(ids) - 1] = longest->str;
+	for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
+		GMimeFormatOptions *f = g_mime_format_options_new();
+		GMimeStream *a = g_mime_stream_mem_new(), *b = g_mime_stream_mem_new();
+		GMimeMessage *m = g_mime_message_new(FALSE);
+		char *bracketed = g_strconcat("<", ids[i], ">", NULL);
+		GByteArray *ba, *bb;
+		mail_fields ours;
+
+		g_mime_format_options_set_newline_format(f, GMIME_NEWLINE_FORMAT_DOS);
+		mail_fields_init(&ours, f);
+		mail_header_set_raw(&ours, "Message-Id", bracketed);
+		mail_fields_write(&ours, b);
+		g_mime_stream_write_string(b, CRLF);
+		g_mime_message_set_message_id(m, ids[i]);
+		g_mime_object_write_to_stream(GMIME_OBJECT(m), f, a);
+		ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(a));
+		bb = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(b));
+		ck_assert_msg(ba->len == bb->len && memcmp(ba->data, bb->data, ba->len) == 0,
+		              "[%.*s] against gmime's [%.*s]", (int)bb->len, bb->data, (int)ba->len,
+		              ba->data);
+		g_free(bracketed);
+		mail_fields_free(&ours);
+		g_object_unref(m);
+		g_object_unref(a);
+		g_object_unref(b);
+		g_mime_format_options_free(f);
+	}
+	g_string_free(longest, TRUE);
+}
+END_TEST
+
 /* Where a part is written from: alone, as a multipart's child, or as the
  * body of a message (gmime then ensures it ends with a newline). */
 enum part_place { PLACE_ALONE, PLACE_MULTIPART, PLACE_MESSAGE, PLACES };
@@ -1343,6 +1386,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, text_encoding_as_gmime_chooses);
 	tcase_add_test(tc, part_bytes_as_gmime_decodes);
 	tcase_add_test(tc, header_set_as_gmime_writes);
+	tcase_add_test(tc, message_id_raw_as_gmime_writes);
 	tcase_add_test(tc, part_write_as_gmime_writes);
 	tcase_add_test(tc, file_part_as_gmime_sets);
 	tcase_add_test(tc, ascii_body_sent_as_it_is);
