@@ -988,15 +988,15 @@ static void job_free(mail_job *j)
 	mail_boundaries_free(j);
 }
 
-/* PPAP with policy mask_passwords: the candidates overwritten in the
- * delivered subject and bodies (never in the report's own record of the
- * subject, which shows the mail as it came). */
 /* The subject as a message reads it from its field, UTF-8. */
 static const char *subject_of(mail_job *j)
 {
 	return mail_fields_value(&j->fields, "Subject");
 }
 
+/* PPAP with policy mask_passwords: the candidates overwritten in the
+ * delivered subject and bodies (never in the report's own record of the
+ * subject, which shows the mail as it came). */
 static void mask_passwords(mail_job *j)
 {
 	mg_ctx *ctx = j->ctx;

@@ -7,7 +7,7 @@
  * them, and to write them a filter stream and a newline filter; the
  * rebuild sets some ten fields a mail and only writes them.  Here a field
  * is two strings.  A value gmime must format (an ASCII subject it folds,
- * a message id, references) is formatted by gmime itself, in a header
+ * references, a masked subject) is formatted by gmime itself, in a header
  * list kept for that alone, and the bytes its header writes are kept:
  * the same formatter with the same options, as a list formats a field
  * when it writes it.  check_mail compares the bytes with a
@@ -49,17 +49,26 @@ void mail_fields_free(mail_fields *f)
 	f->format = NULL;
 }
 
-/* The field of that name (case aside, as a header list finds it), made
- * at the end when there is none. */
-static mail_field *field_of(mail_fields *f, const char *name)
+/* The field of that name (case aside, as a header list finds it), or
+ * NULL. */
+static mail_field *field_find(const mail_fields *f, const char *name)
 {
-	mail_field *m;
-
 	for (guint i = 0; i < f->all->len; i++) {
-		m = g_ptr_array_index(f->all, i);
+		mail_field *m = g_ptr_array_index(f->all, i);
+
 		if (g_ascii_strcasecmp(m->name, name) == 0)
 			return m;
 	}
+	return NULL;
+}
+
+/* The field of that name, made at the end when there is none. */
+static mail_field *field_of(mail_fields *f, const char *name)
+{
+	mail_field *m = field_find(f, name);
+
+	if (m)
+		return m;
 	m = g_new0(mail_field, 1);
 	m->name = g_strdup(name);
 	g_ptr_array_add(f->all, m);
@@ -102,21 +111,15 @@ void mail_fields_set(mail_fields *f, const char *name, const char *value, const 
 
 const char *mail_fields_value(mail_fields *f, const char *name)
 {
-	for (guint i = 0; i < f->all->len; i++) {
-		mail_field *m = g_ptr_array_index(f->all, i);
-		char *unfolded;
+	mail_field *m = field_find(f, name);
+	char *unfolded;
 
-		if (g_ascii_strcasecmp(m->name, name) != 0)
-			continue;
-		if (!m->value) {
-			unfolded = g_mime_utils_header_unfold(m->raw);
-			m->value = g_mime_utils_header_decode_text(g_mime_parser_options_get_default(),
-			                                           unfolded);
-			g_free(unfolded);
-		}
-		return m->value;
+	if (m && !m->value) {
+		unfolded = g_mime_utils_header_unfold(m->raw);
+		m->value = g_mime_utils_header_decode_text(g_mime_parser_options_get_default(), unfolded);
+		g_free(unfolded);
 	}
-	return NULL;
+	return m ? m->value : NULL;
 }
 
 int mail_fields_write(const mail_fields *f, GMimeStream *s)

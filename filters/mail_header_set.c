@@ -8,8 +8,8 @@
  * value of printable ASCII with no space at either end, on a line short
  * of the fold, comes out of both exactly as it went in (its spaces as
  * they are, encoded-word shapes as words of text): it is set as
- * " value\n" (the writer's newline filter makes that CRLF, as it does
- * with gmime's own), and neither format runs.  Any other value goes
+ * " value\n" (the writer makes that CRLF, as gmime's newline filter
+ * does), and neither format runs.  Any other value goes
  * through gmime as before.  check_mail compares the bytes written both
  * ways.
  */

@@ -252,8 +252,7 @@ static bool any_8bit_name(InternetAddressList *l)
 }
 
 /* The field written from the rebuilt list by mugai's encoder, so that
- * long display names are encoded as words every decoder reads whole;
- * the message parses its list back from the field. */
+ * long display names are encoded as words every decoder reads whole. */
 static void set_addresses_raw(mail_job *j, const char *field, InternetAddressList *l)
 {
 	GString *g = g_string_new(NULL);
