@@ -89,13 +89,72 @@ static bool name_is_sane(const char *s)
 	return true;
 }
 
+/* Converters to UTF-8 kept open, one per charset, for the life of the
+ * thread.  iconv_close walks every module glibc has loaded, and a worker
+ * loads some sixty: in a job process forked from the warm worker, each
+ * node it reads is a page the job touches for the first time, and an open
+ * and a close cost far more there than the conversion.
+ *
+ * Only the charsets of the table above are kept, and not UTF-8: their
+ * decoders keep all their state where iconv's reset clears it (a partial
+ * character, ISO-2022-JP's shift).  Others may not: glibc's UTF-16, UTF-32
+ * and UCS-2 decoders read a byte-order mark on their first call only, so
+ * a reused one would read every later input in the first one's order. */
+#define KEPT_MAX 8
+static __thread struct kept {
+	const char *name; /* the table's */
+	iconv_t cd;
+} kept[KEPT_MAX];
+static __thread unsigned n_kept;
+
+/* The table's spelling of name when its converter may be kept, else NULL. */
+static const char *keepable(const char *name)
+{
+	if (strcmp(name, "UTF-8") == 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(name, aliases[i].iconv) == 0)
+			return aliases[i].iconv;
+	return NULL;
+}
+
+/* A converter from name in its initial state; *keep tells whether it is
+ * one of the kept ones (else converter_done closes it). */
+static iconv_t converter_open(const char *name, bool *keep)
+{
+	const char *table_name;
+	iconv_t cd;
+
+	for (unsigned i = 0; i < n_kept; i++)
+		if (strcmp(kept[i].name, name) == 0) {
+			iconv(kept[i].cd, NULL, NULL, NULL, NULL); /* the initial state */
+			*keep = true;
+			return kept[i].cd;
+		}
+	cd = iconv_open("UTF-8", name);
+	table_name = keepable(name);
+	*keep = cd != (iconv_t)-1 && table_name && n_kept < KEPT_MAX;
+	if (*keep) {
+		kept[n_kept].name = table_name;
+		kept[n_kept++].cd = cd;
+	}
+	return cd;
+}
+
+static void converter_done(iconv_t cd, bool keep)
+{
+	if (!keep)
+		iconv_close(cd);
+}
+
 static bool iconv_knows(const char *name)
 {
-	iconv_t cd = iconv_open("UTF-8", name);
+	bool keep;
+	iconv_t cd = converter_open(name, &keep);
 
 	if (cd == (iconv_t)-1)
 		return false;
-	iconv_close(cd);
+	converter_done(cd, keep);
 	return true;
 }
 
@@ -129,7 +188,8 @@ static int convert(const char *from, const unsigned char *in, size_t len, mg_buf
 	char obuf[8192];
 	char *ip = (char *)(uintptr_t)in; /* iconv's prototype lacks const */
 	size_t il = len;
-	iconv_t cd = iconv_open("UTF-8", from);
+	bool keep;
+	iconv_t cd = converter_open(from, &keep);
 	mg_buf *dst = out ? out : scratch;
 	int rc = 0;
 
@@ -164,7 +224,7 @@ static int convert(const char *from, const unsigned char *in, size_t len, mg_buf
 		if (il == 0)
 			break; /* a failed final reset: nothing more to write */
 	}
-	iconv_close(cd);
+	converter_done(cd, keep);
 	return rc;
 }
 

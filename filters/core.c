@@ -116,6 +116,12 @@ void mg_hex(const void *in, size_t n, char *out)
 	out[2 * n] = 0;
 }
 
+const EVP_MD *mg_sha256_md(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_md ? sha256_md : EVP_sha256();
+}
+
 /* libcrypto's SHA-256 (SHA extensions where the CPU has them): every item
  * and every artefact is hashed for its report, at several times glib's
  * speed.  A failure leaves a hash of all zeros, which matches no content. */
@@ -124,8 +130,7 @@ void mg_sha256_hex(const void *data, size_t len, char out[65])
 	unsigned char md[EVP_MAX_MD_SIZE] = { 0 };
 	unsigned int n = 0;
 
-	pthread_once(&sha256_once, sha256_fetch);
-	if (EVP_Digest(data, len, md, &n, sha256_md ? sha256_md : EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(data, len, md, &n, mg_sha256_md(), NULL) != 1)
 		memset(md, 0, 32);
 	mg_hex(md, 32, out);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include <magic.h>
+#include <openssl/types.h>
 
 #include "mugai.h"
 #include "buf.h"
@@ -222,6 +223,8 @@ bool mg_rtf_opens(const unsigned char *d, size_t len, size_t *start);
 
 /* core.c: n bytes as 2n lower-case hex digits and a NUL into out. */
 void mg_hex(const void *in, size_t n, char *out);
+/* core.c: libcrypto's SHA-256, fetched once per process. */
+const EVP_MD *mg_sha256_md(void);
 
 /* core.c: sanitise a nested item (attachment, archive member) with its own
  * filter, its own report object appended to the parent's "children".  The

@@ -17,6 +17,7 @@
  * Limits: max_parts MIME parts, MAX_MIME_LEVEL multipart nesting, the
  * item's deadline; past any of them the whole mail is blocked.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -950,16 +951,31 @@ static GMimeMessage *parse(mail_job *j, const mg_item *item)
 	return m;
 }
 
+/* The parser's and the writer's options, the same for every mail and only
+ * ever read: made once per process (in a worker, by the warm-up, before
+ * its jobs are forked) rather than allocated and freed for each mail. */
+static GMimeParserOptions *popts;
+static GMimeFormatOptions *fopts;
+
+static void options_make(void)
+{
+	popts = g_mime_parser_options_new();
+	g_mime_parser_options_set_rfc2047_compliance_mode(popts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_address_compliance_mode(popts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(popts, GMIME_RFC_COMPLIANCE_LOOSE);
+	fopts = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fopts, GMIME_NEWLINE_FORMAT_DOS);
+}
+
 static void job_init(mail_job *j, mg_ctx *ctx)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, options_make);
 	memset(j, 0, sizeof(*j));
 	j->ctx = ctx;
-	j->popts = g_mime_parser_options_new();
-	g_mime_parser_options_set_rfc2047_compliance_mode(j->popts, GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_address_compliance_mode(j->popts, GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_parameter_compliance_mode(j->popts, GMIME_RFC_COMPLIANCE_LOOSE);
-	j->fopts = g_mime_format_options_new();
-	g_mime_format_options_set_newline_format(j->fopts, GMIME_NEWLINE_FORMAT_DOS);
+	j->popts = popts;
+	j->fopts = fopts;
 	mail_fields_init(&j->fields, j->fopts);
 	mg_buf_init(&j->body, ctx->policy->max_output);
 	mg_buf_init(&j->atext, ctx->policy->max_output);
@@ -974,8 +990,6 @@ static void job_init(mail_job *j, mg_ctx *ctx)
 
 static void job_free(mail_job *j)
 {
-	g_mime_parser_options_free(j->popts);
-	g_mime_format_options_free(j->fopts);
 	mail_fields_free(&j->fields);
 	mg_buf_free(&j->body);
 	mg_buf_free(&j->atext);

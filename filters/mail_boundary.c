@@ -74,7 +74,7 @@ static char *boundary_of(const GByteArray *content, const char *id, unsigned sal
 	char hex[41];
 	bool ok;
 
-	ok = ck && EVP_DigestInit_ex(ck, EVP_sha256(), NULL) == 1;
+	ok = ck && EVP_DigestInit_ex(ck, mg_sha256_md(), NULL) == 1;
 	if (ok) {
 		hash_without(ck, content, id);
 		ok = EVP_DigestUpdate(ck, &salt, sizeof(salt)) == 1 &&

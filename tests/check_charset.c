@@ -180,6 +180,49 @@ START_TEST(output_limit_is_an_error)
 }
 END_TEST
 
+/* A converter kept from an earlier decode starts in its initial state:
+ * here one stopped by the output limit inside ISO-2022-JP's JIS X 0208
+ * mode, where "abcd" would read as two kanji without a reset. */
+START_TEST(kept_converter_starts_clean)
+{
+	enum { PAIRS = 5000 };
+	unsigned char *jis = malloc(3 + 2 * PAIRS);
+	mg_charset_info info;
+	mg_buf b;
+	char *s;
+
+	memcpy(jis, "\x1b$B", 3);
+	for (size_t i = 0; i < PAIRS; i++)
+		memcpy(jis + 3 + 2 * i, "$9", 2);
+	mg_buf_init(&b, 64);
+	ck_assert_int_eq(mg_charset_decode(jis, 3 + 2 * PAIRS, "iso-2022-jp", &b, NULL), -1);
+	mg_buf_free(&b);
+	free(jis);
+	for (int round = 0; round < 2; round++) {
+		s = DEC("abcd", "iso-2022-jp", &info);
+		ck_assert_str_eq(s, "abcd");
+		ck_assert_uint_eq(info.replaced, 0);
+		free(s);
+	}
+}
+END_TEST
+
+/* UTF-16's decoder reads the byte-order mark on its first call only: each
+ * input gets a converter of its own, so each is read in its own order. */
+START_TEST(utf16_byte_order_per_input)
+{
+	for (int round = 0; round < 2; round++) {
+		char *le = DEC("\xff\xfe" "a\0b\0", "utf-16", NULL);
+		char *be = DEC("\xfe\xff" "\0a\0b", "utf-16", NULL);
+
+		ck_assert_str_eq(le, "ab");
+		ck_assert_str_eq(be, "ab");
+		free(le);
+		free(be);
+	}
+}
+END_TEST
+
 START_TEST(corpus_bodies)
 {
 	size_t len;
@@ -327,6 +370,8 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, clean_every_byte_in_every_word_place);
 	tcase_add_test(tc, utf8_declared_as_validated);
 	tcase_add_test(tc, canonical_names);
+	tcase_add_test(tc, kept_converter_starts_clean);
+	tcase_add_test(tc, utf16_byte_order_per_input);
 	suite_add_tcase(s, tc);
 	return s;
 }
