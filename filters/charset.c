@@ -147,6 +147,17 @@ static void converter_done(iconv_t cd, bool keep)
 		iconv_close(cd);
 }
 
+void mg_charset_warm(void)
+{
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		bool keep;
+		iconv_t cd = converter_open(aliases[i].iconv, &keep);
+
+		if (cd != (iconv_t)-1)
+			converter_done(cd, keep);
+	}
+}
+
 static bool iconv_knows(const char *name)
 {
 	bool keep;

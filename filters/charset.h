@@ -35,6 +35,11 @@ const char *mg_charset_guess(const unsigned char *in, size_t len);
  * NULL when the name is empty, malformed or unknown to iconv. */
 const char *mg_charset_canonical(const char *declared, char *tmp, size_t tmplen);
 
+/* Opens the converters the decoder keeps (one per charset of its own
+ * table), so that a process forked afterwards (a worker's job) opens
+ * none of them itself. */
+void mg_charset_warm(void);
+
 /* The length of the ASCII run s starts with, found eight bytes at a
  * time: most mail text is ASCII for long stretches. */
 static inline size_t mg_ascii_run(const unsigned char *s, size_t len)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "charset.h"
 #include "worker_proto.h"
 
 /* Held open for the life of the child: glibc unloads an unused module.
@@ -41,6 +42,7 @@ static void warm_iconv(void)
 {
 	for (size_t i = 0; i < sizeof(charsets) / sizeof(charsets[0]); i++)
 		held[i] = iconv_open("UTF-8", charsets[i]);
+	mg_charset_warm();
 }
 
 static void run(mg_core *core, const void *data, size_t len, const char *name, int is_mail,
