@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "charset.h"
 #include "testutil.h"
@@ -223,6 +225,45 @@ START_TEST(utf16_byte_order_per_input)
 }
 END_TEST
 
+/* Converters opened by the warm-up, as a worker's zygote opens them, then
+ * used in a forked process, as a job uses them: each charset of the table
+ * decodes there, and a second warm-up keeps no converter twice. */
+START_TEST(warmed_converters_decode_in_a_fork)
+{
+	static const struct {
+		const char *bytes, *declared, *want;
+	} cases[] = {
+		{ "\x1b$B$9$_$^$;$s!#\x1b(B", "iso-2022-jp", "すみません。" },
+		{ "\x82\xa0\x87\x40", "shift_jis", "あ①" },
+		{ "\xa4\xa2", "euc-jp", "あ" },
+		{ "Fouch\xe9 \x80", "iso-8859-1", "Fouché €" },
+		{ "plain", "us-ascii", "plain" },
+	};
+	pid_t pid;
+	int status;
+
+	mg_charset_warm();
+	mg_charset_warm();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		for (int round = 0; round < 2; round++)
+			for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+				mg_charset_info info;
+				char *s = dec(cases[i].bytes, strlen(cases[i].bytes), cases[i].declared, &info);
+
+				if (strcmp(s, cases[i].want) != 0 || info.replaced != 0 || info.guessed)
+					_exit(10 + (int)i);
+				free(s);
+			}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 START_TEST(corpus_bodies)
 {
 	size_t len;
@@ -372,6 +413,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, canonical_names);
 	tcase_add_test(tc, kept_converter_starts_clean);
 	tcase_add_test(tc, utf16_byte_order_per_input);
+	tcase_add_test(tc, warmed_converters_decode_in_a_fork);
 	suite_add_tcase(s, tc);
 	return s;
 }
