@@ -508,6 +508,39 @@ START_TEST(zygote_dead_while_idle_is_replaced)
 }
 END_TEST
 
+/* A zygote killed between items is counted by mg_worker_check without
+ * an item, and not counted again when the next item replaces it. */
+START_TEST(zygote_dead_while_idle_is_counted_at_once)
+{
+	mg_worker *w = new_worker(30, 0, 1u << 30, 0);
+	mg_result res;
+	pid_t first;
+
+	ck_assert_int_eq(run(w, "a.txt", "first", &res), MG_OK);
+	mg_result_free(&res);
+	mg_worker_check(w); /* alive: nothing */
+	first = mg_worker_pid(w);
+	ck_assert_uint_eq(mg_worker_restarts(w), 0);
+	ck_assert_int_gt(first, 0);
+	ck_assert_int_eq(kill(first, SIGKILL), 0);
+	for (int i = 0; i < 500 && mg_worker_restarts(w) == 0; i++) {
+		usleep(10 * 1000);
+		mg_worker_check(w);
+	}
+	ck_assert_uint_eq(mg_worker_restarts(w), 1);
+	ck_assert_int_eq(mg_worker_pid(w), 0);
+	ck_assert_int_eq(kill(first, 0), -1); /* reaped: no zombie left */
+	mg_worker_check(w);
+	ck_assert_uint_eq(mg_worker_restarts(w), 1);
+	ck_assert_int_eq(run(w, "b.txt", "second", &res), MG_OK);
+	ck_assert(tu_contains(res.out, res.out_len, "second"));
+	mg_result_free(&res);
+	ck_assert_int_gt(mg_worker_pid(w), 0);
+	ck_assert_uint_eq(mg_worker_restarts(w), 1);
+	mg_worker_free(w);
+}
+END_TEST
+
 START_TEST(wall_clock_deadline)
 {
 	mg_worker *w = new_worker(2, 100, 1u << 30, 0);
@@ -945,6 +978,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, crash_fails_closed_and_next_job_works);
 	tcase_add_test(tc, reply_then_crash_keeps_the_reply);
 	tcase_add_test(tc, zygote_dead_while_idle_is_replaced);
+	tcase_add_test(tc, zygote_dead_while_idle_is_counted_at_once);
 	tcase_add_test(tc, wall_clock_deadline);
 	tcase_add_test(tc, cpu_limit);
 	tcase_add_test(tc, memory_limit);

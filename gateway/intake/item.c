@@ -61,6 +61,24 @@ fail:
 	return -1;
 }
 
+/* The worker's restarts not yet in /metrics, added. */
+static void count_restarts(mg_pipeline *p)
+{
+	unsigned long restarts = mg_worker_restarts(p->worker);
+
+	if (restarts > p->restarts_seen)
+		mg_metrics_worker_restarts(restarts - p->restarts_seen);
+	p->restarts_seen = restarts;
+}
+
+void mg_pipeline_idle(mg_pipeline *p)
+{
+	if (!p->worker)
+		return;
+	mg_worker_check(p->worker);
+	count_restarts(p);
+}
+
 void mg_pipeline_close(mg_pipeline *p)
 {
 	mg_worker_free(p->worker);
@@ -161,7 +179,6 @@ static size_t choose_bank(mg_pipeline *p, mg_item *it)
 static void sanitise(mg_pipeline *p, mg_item *it, size_t bank)
 {
 	mg_input in = { it->data, it->len, it->name, it->declared_type, it->id, p->channel == MG_CHANNEL_MAIL };
-	unsigned long restarts;
 
 	if (it->name) {
 		const char *slash = strrchr(it->name, '/');
@@ -177,10 +194,7 @@ static void sanitise(mg_pipeline *p, mg_item *it, size_t bank)
 	it->status = it->res.status;
 	if (it->res.reason)
 		set_reason(it, "%s", it->res.reason);
-	restarts = mg_worker_restarts(p->worker);
-	if (restarts > p->restarts_seen)
-		mg_metrics_worker_restarts(restarts - p->restarts_seen);
-	p->restarts_seen = restarts;
+	count_restarts(p);
 }
 
 /* A JSON string of text from outside (names, subjects, reasons): jansson

@@ -48,6 +48,9 @@ typedef struct mg_pipeline {
 int mg_pipeline_open(mg_pipeline *p, const mg_config *c, mg_channel ch,
                      const mg_worker_limits *limits, char **err);
 void mg_pipeline_close(mg_pipeline *p);
+/* Between items: a worker that died since the last one is counted in
+ * /metrics now (mg_worker_check). */
+void mg_pipeline_idle(mg_pipeline *p);
 
 typedef struct mg_item {
 	/* given */

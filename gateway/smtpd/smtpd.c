@@ -339,13 +339,15 @@ static void setup(smtpd *d, const mg_service_ctx *ctx)
 	};
 }
 
-/* Delivery entries committed lazily made durable: when no connection
- * came for a second, and before leaving. */
+/* Delivery entries committed lazily made durable, and a worker that died
+ * since the last item counted: when no connection came for a second, and
+ * before leaving. */
 static void idle_sync(smtpd *d)
 {
 	char *err = NULL;
 
 	ppap_tick(d);
+	mg_pipeline_idle(&d->pipe);
 
 	if (mq_sync(d->pipe.store, &err) != MQ_OK)
 		mg_log_warn("quarantine: sync: %s", err ? err : "?");

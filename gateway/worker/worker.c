@@ -742,6 +742,22 @@ void mg_worker_free(mg_worker *w)
 	free(w);
 }
 
+void mg_worker_check(mg_worker *w)
+{
+	int st;
+
+	if (w->pid <= 0 || waitpid(w->pid, &st, WNOHANG) != w->pid)
+		return;
+	/* reaped here and counted now: the next item starts its successor
+	 * as for a zygote never started, without counting it again */
+	w->pid = 0;
+	w->ready = 0;
+	if (w->sock >= 0)
+		close(w->sock);
+	w->sock = -1;
+	w->restarts++;
+}
+
 unsigned long mg_worker_restarts(const mg_worker *w)
 {
 	return w->restarts;

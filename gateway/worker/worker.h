@@ -72,6 +72,12 @@ mg_status mg_worker_sanitize_bank(mg_worker *w, const mg_input *in, unsigned ban
  * otherwise carry in its memory.  0, or -1 with *err (free() it). */
 int mg_worker_start(mg_worker *w, char **err);
 
+/* Between items: reaps a zygote that has died since the last one, and
+ * counts it at once (else it is counted when the next item replaces it,
+ * which on a quiet service may be never).  Its successor starts with the
+ * next item. */
+void mg_worker_check(mg_worker *w);
+
 /* How many worker processes died or were killed (crash, forbidden call,
  * overrun, bad reply), job processes and zygotes alike (for /metrics). */
 unsigned long mg_worker_restarts(const mg_worker *w);
