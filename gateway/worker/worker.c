@@ -152,6 +152,16 @@ static void fail_status(struct failure *f, pid_t pid, int st, const char *when)
 	}
 }
 
+/* The zygote reaped: its socket closed, none running. */
+static void forget_zygote(mg_worker *w)
+{
+	if (w->sock >= 0)
+		close(w->sock);
+	w->sock = -1;
+	w->pid = 0;
+	w->ready = 0;
+}
+
 /* Reaps the zygote (SIGKILL after grace seconds); *status is its wait status. */
 static void reap(mg_worker *w, int *status, double grace)
 {
@@ -172,11 +182,7 @@ static void reap(mg_worker *w, int *status, double grace)
 		if (r == 0)
 			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
-	if (w->sock >= 0)
-		close(w->sock);
-	w->sock = -1;
-	w->pid = 0;
-	w->ready = 0;
+	forget_zygote(w);
 }
 
 /* The zygote is gone (EOF): why, as the item's reason. */
@@ -748,13 +754,9 @@ void mg_worker_check(mg_worker *w)
 
 	if (w->pid <= 0 || waitpid(w->pid, &st, WNOHANG) != w->pid)
 		return;
-	/* reaped here and counted now: the next item starts its successor
-	 * as for a zygote never started, without counting it again */
-	w->pid = 0;
-	w->ready = 0;
-	if (w->sock >= 0)
-		close(w->sock);
-	w->sock = -1;
+	/* counted now: the next item starts its successor as for a zygote
+	 * never started, without counting it again */
+	forget_zygote(w);
 	w->restarts++;
 }
 
