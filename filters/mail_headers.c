@@ -281,6 +281,44 @@ static void set_addresses_encoded(mail_job *j, const char *field, InternetAddres
 	g_string_free(g, TRUE);
 }
 
+/* A display name mail_clean_line gives back as it is: printable ASCII
+ * words, one space apart. */
+static bool name_is_clean(const char *name)
+{
+	if (!*name || *name == ' ')
+		return false;
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == ' ' ? (p[1] == ' ' || p[1] == 0) : (c < 0x21 || c > 0x7E))
+			return false;
+	}
+	return true;
+}
+
+/* Whether the parsed list is what rebuild_list would make of it: mailboxes
+ * only, each address as it may be written, each name (ASCII, so its
+ * charset is never used) already clean.  Such a list is written as it
+ * came, without a copy of every address; its mailboxes get the IDN form a
+ * copy would (ascii_is_idn). */
+static bool kept_as_parsed(InternetAddressList *l)
+{
+	int n = internet_address_list_length(l);
+
+	for (int i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(l, i);
+		const char *name = internet_address_get_name(ia);
+
+		if (!INTERNET_ADDRESS_IS_MAILBOX(ia) || INTERNET_ADDRESS_MAILBOX(ia)->idn_addr ||
+		    !addr_ok(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))) ||
+		    (name && !name_is_clean(name)))
+			return false;
+	}
+	for (int i = 0; i < n; i++)
+		ascii_is_idn(INTERNET_ADDRESS_MAILBOX(internet_address_list_get_address(l, i)));
+	return n > 0;
+}
+
 static void addresses(mail_job *j, const char *field, const char *raw)
 {
 	char *utf8 = raw_to_utf8(raw), *safe = mail_words_unpad(utf8);
@@ -291,6 +329,12 @@ static void addresses(mail_job *j, const char *field, const char *raw)
 
 	if (!l) {
 		mg_report_removed(j->ctx, field, "no address could be parsed");
+		g_free(utf8);
+		return;
+	}
+	if (kept_as_parsed(l)) {
+		set_addresses_encoded(j, field, l);
+		g_object_unref(l);
 		g_free(utf8);
 		return;
 	}

@@ -1182,6 +1182,31 @@ START_TEST(idn_domain_written_as_ace)
 }
 END_TEST
 
+/* An address list written as it was parsed (every name already clean
+ * ASCII) and one rebuilt first (names to clean: blanks at an end, two
+ * blanks, a tab; an ASCII encoded-word) read the same: the cleaned names,
+ * gmime's quoting where a name needs it. */
+START_TEST(address_lists_kept_or_rebuilt_are_clean)
+{
+	static const char mail[] =
+		"From: \" Spaced  Out \" <s@example.org>" CRLF
+		"To: Alice <a@example.org>, b@example.org, \"Three, Jr\" <three@example.org>" CRLF
+		"Cc: =?us-ascii?q?Plain_Name?= <p@example.org>" CRLF
+		"Reply-To: \"Tab\tName\" <t@example.org>" CRLF
+		"Subject: addresses" CRLF CRLF "body" CRLF;
+	mg_result res;
+
+	ck_assert_int_eq(run_mail(mail, sizeof(mail) - 1, &res), MG_OK);
+	ck_assert(tu_contains(res.out, res.out_len, "From: Spaced Out <s@example.org>" CRLF));
+	ck_assert(tu_contains(res.out, res.out_len,
+	                      CRLF "To: Alice <a@example.org>, b@example.org, \"Three, Jr\" "
+	                           "<three@example.org>" CRLF));
+	ck_assert(tu_contains(res.out, res.out_len, CRLF "Cc: Plain Name <p@example.org>" CRLF));
+	ck_assert(tu_contains(res.out, res.out_len, CRLF "Reply-To: Tab Name <t@example.org>" CRLF));
+	mg_result_free(&res);
+}
+END_TEST
+
 /* One field of a header block, its folded lines included (g_free it). */
 static char *field_in(const char *block, size_t len, const char *name)
 {
@@ -1394,6 +1419,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, boundaries_hash_their_parts);
 	tcase_add_test(tc, ascii_address_is_its_idn_form);
 	tcase_add_test(tc, idn_domain_written_as_ace);
+	tcase_add_test(tc, address_lists_kept_or_rebuilt_are_clean);
 	tcase_add_test(tc, address_fields_as_gmime_message_writes);
 	tcase_add_test(tc, message_write_as_gmime_message_writes);
 	suite_add_tcase(s, tc);
