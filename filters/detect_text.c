@@ -240,6 +240,13 @@ bool mg_detect_plain_text(const unsigned char *d, size_t len)
 		while (i < end) {
 			size_t esc;
 
+			/* eight plain bytes at a time: most of a line is nothing else */
+			while (end - i >= 8 && (cls[d[i]] | cls[d[i + 1]] | cls[d[i + 2]] | cls[d[i + 3]] |
+			                        cls[d[i + 4]] | cls[d[i + 5]] | cls[d[i + 6]] |
+			                        cls[d[i + 7]]) == B_PLAIN)
+				i += 8;
+			if (i == end)
+				break;
 			switch (cls[d[i]]) {
 			case B_PLAIN:
 				i++;

@@ -268,6 +268,34 @@ START_TEST(binary_and_control_bytes_are_not_proven)
 }
 END_TEST
 
+/* A byte the proof refuses stops it wherever it stands in a line, also
+ * inside or at the end of a run of plain bytes read eight at a time, and
+ * on a last line without a newline. */
+START_TEST(refused_byte_counts_at_every_offset)
+{
+	static const char plain[] = "Quarterly figures are attached as agreed with the office";
+	static const unsigned char refused[] = { '<', '>', '\\', '{', '}', 0x01, 0x7f, 0x1b };
+	char line[sizeof(plain) + 1];
+
+	for (size_t nl = 0; nl < 2; nl++) {
+		size_t len = sizeof(plain) - 1 + nl;
+
+		memcpy(line, plain, sizeof(plain) - 1);
+		line[sizeof(plain) - 1] = '\n';
+		ck_assert(mg_detect_plain_text((const unsigned char *)line, len));
+		for (size_t at = 0; at < sizeof(plain) - 1; at++)
+			for (size_t k = 0; k < sizeof(refused); k++) {
+				char saved = line[at];
+
+				line[at] = (char)refused[k];
+				ck_assert_msg(!mg_detect_plain_text((const unsigned char *)line, len),
+				              "byte %#x at %zu proven", refused[k], at);
+				line[at] = saved;
+			}
+	}
+}
+END_TEST
+
 /* Every corpus file: the proof never disagrees with libmagic. */
 START_TEST(proof_is_sound_on_the_corpus)
 {
@@ -411,6 +439,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, ordinary_text_is_proven_and_libmagic_agrees);
 	tcase_add_test(tc, markers_in_any_case_anywhere_are_left_to_libmagic);
 	tcase_add_test(tc, binary_and_control_bytes_are_not_proven);
+	tcase_add_test(tc, refused_byte_counts_at_every_offset);
 	tcase_add_test(tc, proof_is_sound_on_the_corpus);
 	tcase_add_test(tc, hta_in_any_case_is_executable);
 	tcase_add_test(tc, libmagic_once_per_item_at_most);
