@@ -319,23 +319,36 @@ static bool kept_as_parsed(InternetAddressList *l)
 	return n > 0;
 }
 
-static void addresses(mail_job *j, const char *field, const char *raw)
+/* The field's value parsed as it may be written (RFC 2047 words B-encoded
+ * with padding unpadded first); NULL when no address parses. */
+static InternetAddressList *parse_addresses(mail_job *j, const char *raw)
 {
 	char *utf8 = raw_to_utf8(raw), *safe = mail_words_unpad(utf8);
-	InternetAddressList *l = internet_address_list_parse(j->popts, safe), *built;
-	unsigned dropped;
+	InternetAddressList *l = internet_address_list_parse(j->popts, safe);
 
 	g_free(safe);
+	g_free(utf8);
+	return l;
+}
 
+/* parsed: the source message's own list of the field, when it is what
+ * parse_addresses would give (see message_list_stands_for). */
+static void addresses(mail_job *j, const char *field, const char *raw, InternetAddressList *parsed)
+{
+	InternetAddressList *l, *built;
+	unsigned dropped;
+
+	if (parsed)
+		l = internet_address_list_length(parsed) > 0 ? g_object_ref(parsed) : NULL;
+	else
+		l = parse_addresses(j, raw);
 	if (!l) {
 		mg_report_removed(j->ctx, field, "no address could be parsed");
-		g_free(utf8);
 		return;
 	}
 	if (kept_as_parsed(l)) {
 		set_addresses_encoded(j, field, l);
 		g_object_unref(l);
-		g_free(utf8);
 		return;
 	}
 	/* an empty list writes no field, as a message's list never changed */
@@ -349,7 +362,6 @@ static void addresses(mail_job *j, const char *field, const char *raw)
 	if (dropped)
 		mg_report_removed(j->ctx, field, "%u malformed addresses dropped", dropped);
 	g_object_unref(l);
-	g_free(utf8);
 }
 
 static bool msgid_ok(const char *id)
@@ -404,7 +416,7 @@ static void set_subject(mail_fields *dst, const char *utf8)
 	g_free(enc);
 }
 
-static void copy_field(mail_job *j, enum field f, const char *raw)
+static void copy_field(mail_job *j, enum field f, const char *raw, InternetAddressList *parsed)
 {
 	char *s = NULL, *id;
 	GDateTime *dt;
@@ -414,7 +426,7 @@ static void copy_field(mail_job *j, enum field f, const char *raw)
 	case F_TO:
 	case F_CC:
 	case F_REPLY_TO:
-		addresses(j, whitelist[f], raw);
+		addresses(j, whitelist[f], raw, parsed);
 		break;
 	case F_DATE:
 		dt = g_mime_utils_header_decode_date(raw);
@@ -487,11 +499,36 @@ static bool is_pretty_first(enum field f)
 	return false;
 }
 
+/* Whether the source message's own list of an address field (gmime parses
+ * it with the same options while it parses the message) is what
+ * parse_addresses gives for its value: the field came once (with two, the
+ * message keeps the last, the copy the first), and the value is ASCII
+ * with no RFC 2047 word (so neither decoded nor unpadded first) and no
+ * comment (an unclosed one fails a parse that the message's list
+ * survives with the addresses before it). */
+static InternetAddressList *message_list_stands_for(GMimeMessage *src, enum field f,
+                                                    const char *raw, unsigned seen)
+{
+	static const GMimeAddressType types[F_COUNT] = {
+		[F_FROM] = GMIME_ADDRESS_TYPE_FROM, [F_TO] = GMIME_ADDRESS_TYPE_TO,
+		[F_CC] = GMIME_ADDRESS_TYPE_CC, [F_REPLY_TO] = GMIME_ADDRESS_TYPE_REPLY_TO,
+	};
+
+	if (seen != 1 || (f != F_FROM && f != F_TO && f != F_CC && f != F_REPLY_TO) ||
+	    strstr(raw, "=?") || strchr(raw, '('))
+		return NULL;
+	for (const char *p = raw; *p; p++)
+		if ((unsigned char)*p >= 0x80 || *p == 0x1b)
+			return NULL;
+	return g_mime_message_get_addresses(src, types[f]);
+}
+
 mg_status mail_copy_headers(mail_job *j, GMimeMessage *src)
 {
 	GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(src));
 	int n = list ? g_mime_header_list_get_count(list) : 0;
 	const char *raw_of[F_COUNT] = { NULL };
+	unsigned seen[F_COUNT] = { 0 };
 	enum field rest[F_COUNT];
 	size_t nrest = 0;
 	GString *dropped = g_string_new(NULL);
@@ -505,6 +542,8 @@ mg_status mail_copy_headers(mail_job *j, GMimeMessage *src)
 
 		if ((i & 255) == 255 && mg_check_deadline(j->ctx) != MG_OK)
 			break;
+		if (f >= 0)
+			seen[f]++;
 		if (!name || !raw)
 			continue;
 		if (g_ascii_strncasecmp(name, "Content-", 8) == 0)
@@ -522,11 +561,15 @@ mg_status mail_copy_headers(mail_job *j, GMimeMessage *src)
 				rest[nrest++] = (enum field)f;
 		}
 	}
-	for (size_t i = 0; i < G_N_ELEMENTS(pretty_first); i++)
-		if (raw_of[pretty_first[i]])
-			copy_field(j, pretty_first[i], raw_of[pretty_first[i]]);
+	for (size_t i = 0; i < G_N_ELEMENTS(pretty_first); i++) {
+		enum field f = pretty_first[i];
+
+		if (raw_of[f])
+			copy_field(j, f, raw_of[f], message_list_stands_for(src, f, raw_of[f], seen[f]));
+	}
 	for (size_t i = 0; i < nrest; i++)
-		copy_field(j, rest[i], raw_of[rest[i]]);
+		copy_field(j, rest[i], raw_of[rest[i]],
+		           message_list_stands_for(src, rest[i], raw_of[rest[i]], seen[rest[i]]));
 	if (ndropped)
 		mg_report_removed(j->ctx, "header fields", "%u fields outside the whitelist: %s%s",
 		                  ndropped, dropped->str, ndropped > MAX_DROPPED_NAMES ? ", ..." : "");

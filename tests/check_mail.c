@@ -1207,6 +1207,29 @@ START_TEST(address_lists_kept_or_rebuilt_are_clean)
 }
 END_TEST
 
+/* An address field is read from its own value, as the first of its
+ * name: not from the list gmime's message keeps, which holds the last
+ * field of a name, and the addresses before an unclosed comment where
+ * the value alone parses to none. */
+START_TEST(address_field_read_from_its_own_value)
+{
+	static const char mail[] =
+		"From: first@example.org" CRLF
+		"To: a@example.org, (unclosed" CRLF
+		"From: second@example.org" CRLF
+		"Subject: addresses" CRLF CRLF "body" CRLF;
+	mg_result res;
+
+	ck_assert_int_eq(run_mail(mail, sizeof(mail) - 1, &res), MG_OK);
+	ck_assert(tu_contains(res.out, res.out_len, "From: first@example.org" CRLF));
+	ck_assert(!tu_contains(res.out, res.out_len, "second@example.org"));
+	ck_assert(!tu_contains(res.out, res.out_len, CRLF "To:"));
+	ck_assert(strstr(res.report_json, "repeated From field dropped") != NULL);
+	ck_assert(strstr(res.report_json, "no address could be parsed") != NULL);
+	mg_result_free(&res);
+}
+END_TEST
+
 /* One field of a header block, its folded lines included (g_free it). */
 static char *field_in(const char *block, size_t len, const char *name)
 {
@@ -1420,6 +1443,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, ascii_address_is_its_idn_form);
 	tcase_add_test(tc, idn_domain_written_as_ace);
 	tcase_add_test(tc, address_lists_kept_or_rebuilt_are_clean);
+	tcase_add_test(tc, address_field_read_from_its_own_value);
 	tcase_add_test(tc, address_fields_as_gmime_message_writes);
 	tcase_add_test(tc, message_write_as_gmime_message_writes);
 	suite_add_tcase(s, tc);
