@@ -10,9 +10,11 @@
  * (mail_part_set_content).  They are written here as gmime writes them:
  * the same header block and blank line, then the content with every LF
  * not after a CR made CRLF, and at its end the newline gmime ensures
- * for a message's body.  Anything else (the UNIX newline format,
- * content gmime must still encode, binary, a stream not in memory) is
- * gmime's own write.  check_mail compares the bytes written both ways.
+ * for a message's body; their header block is written from the values
+ * gmime formatted when the fields were set (write_headers).  Anything
+ * else (the UNIX newline format, content gmime must still encode,
+ * binary, a stream not in memory) is gmime's own write.  check_mail
+ * compares the bytes written both ways.
  */
 #include <string.h>
 
@@ -163,6 +165,36 @@ ssize_t mail_write_newlines(GMimeStream *s, GMimeFormatOptions *opts, const guch
 	return write_filtered(s, opts, p, len, ensure_newline);
 }
 
+/* The part's header block as g_mime_header_list_write_to_stream writes it,
+ * without the filter stream and newline filter it makes for each block,
+ * and without formatting every field again: gmime formats a field the
+ * rebuild sets when it is set (the type and disposition parsed back into
+ * objects for that), and once more when it is written, with the writer's
+ * options.  Those differ from the defaults of the first time only in
+ * their newline, which the write here makes CRLF.  The count is gmime's:
+ * the bytes before the newlines are made CRLF. */
+static ssize_t write_headers(GMimeHeaderList *headers, GMimeFormatOptions *opts, GMimeStream *s)
+{
+	int n = g_mime_header_list_get_count(headers);
+	GString *g = g_string_sized_new(256);
+	ssize_t rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(headers, i);
+		const char *raw = g_mime_header_get_raw_value(h);
+
+		if (!raw || g_mime_format_options_is_hidden_header(opts, g_mime_header_get_name(h)))
+			continue;
+		g_string_append(g, g_mime_header_get_raw_name(h));
+		g_string_append_c(g, ':');
+		g_string_append(g, raw);
+	}
+	if (g->len > 0)
+		rc = write_crlf(s, (const guchar *)g->str, g->len, false);
+	g_string_free(g, TRUE);
+	return rc;
+}
+
 static ssize_t write_part(GMimeObject *o, GMimeFormatOptions *opts, gboolean content_only,
                           GMimeStream *s, GMimeObjectClass *gmime_class)
 {
@@ -172,7 +204,7 @@ static ssize_t write_part(GMimeObject *o, GMimeFormatOptions *opts, gboolean con
 	if (!content || g_mime_format_options_get_newline_format(opts) != GMIME_NEWLINE_FORMAT_DOS)
 		return gmime_class->write_to_stream(o, opts, content_only, s);
 	if (!content_only) {
-		if ((n = g_mime_header_list_write_to_stream(o->headers, opts, s)) < 0)
+		if ((n = write_headers(o->headers, opts, s)) < 0)
 			return -1;
 		total += n;
 		if ((n = g_mime_stream_write_string(s, g_mime_format_options_get_newline(opts))) < 0)
