@@ -298,9 +298,10 @@ static bool name_is_clean(const char *name)
 
 /* Whether the parsed list is what rebuild_list would make of it: mailboxes
  * only, each address as it may be written, each name (ASCII, so its
- * charset is never used) already clean.  Such a list is written as it
- * came, without a copy of every address; its mailboxes get the IDN form a
- * copy would (ascii_is_idn). */
+ * charset is never used) already clean or empty (written as none, as a
+ * copy writes it).  Such a list is written as it came, without a copy of
+ * every address; its mailboxes get the IDN form a copy would
+ * (ascii_is_idn). */
 static bool kept_as_parsed(InternetAddressList *l)
 {
 	int n = internet_address_list_length(l);
@@ -311,7 +312,7 @@ static bool kept_as_parsed(InternetAddressList *l)
 
 		if (!INTERNET_ADDRESS_IS_MAILBOX(ia) || INTERNET_ADDRESS_MAILBOX(ia)->idn_addr ||
 		    !addr_ok(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))) ||
-		    (name && !name_is_clean(name)))
+		    (name && *name && !name_is_clean(name)))
 			return false;
 	}
 	for (int i = 0; i < n; i++)

@@ -1198,13 +1198,13 @@ END_TEST
 /* An address list written as it was parsed (every name already clean
  * ASCII) and one rebuilt first (names to clean: blanks at an end, two
  * blanks, a tab; an ASCII encoded-word) read the same: the cleaned names,
- * gmime's quoting where a name needs it. */
+ * gmime's quoting where a name needs it, no empty name. */
 START_TEST(address_lists_kept_or_rebuilt_are_clean)
 {
 	static const char mail[] =
 		"From: \" Spaced  Out \" <s@example.org>" CRLF
 		"To: Alice <a@example.org>, b@example.org, \"Three, Jr\" <three@example.org>" CRLF
-		"Cc: =?us-ascii?q?Plain_Name?= <p@example.org>" CRLF
+		"Cc: =?us-ascii?q?Plain_Name?= <p@example.org>, \"\" <e@example.org>" CRLF
 		"Reply-To: \"Tab\tName\" <t@example.org>" CRLF
 		"Subject: addresses" CRLF CRLF "body" CRLF;
 	mg_result res;
@@ -1214,7 +1214,8 @@ START_TEST(address_lists_kept_or_rebuilt_are_clean)
 	ck_assert(tu_contains(res.out, res.out_len,
 	                      CRLF "To: Alice <a@example.org>, b@example.org, \"Three, Jr\" "
 	                           "<three@example.org>" CRLF));
-	ck_assert(tu_contains(res.out, res.out_len, CRLF "Cc: Plain Name <p@example.org>" CRLF));
+	ck_assert(tu_contains(res.out, res.out_len,
+	                      CRLF "Cc: Plain Name <p@example.org>, e@example.org" CRLF));
 	ck_assert(tu_contains(res.out, res.out_len, CRLF "Reply-To: Tab Name <t@example.org>" CRLF));
 	mg_result_free(&res);
 }
