@@ -154,6 +154,25 @@ GByteArray *mail_part_bytes(GMimePart *part)
 	return a;
 }
 
+static bool is_encoded(GMimeContentEncoding enc)
+{
+	return enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+}
+
+GByteArray *mail_content_encoded(const void *data, size_t len, GMimeContentEncoding enc)
+{
+	GMimeEncoding e;
+	GByteArray *a;
+
+	if (!is_encoded(enc))
+		return g_byte_array_append(g_byte_array_sized_new((guint)len), data, (guint)len);
+	g_mime_encoding_init_encode(&e, enc);
+	a = g_byte_array_sized_new((guint)g_mime_encoding_outlen(&e, len));
+	g_byte_array_set_size(a, (guint)g_mime_encoding_outlen(&e, len));
+	g_byte_array_set_size(a, (guint)g_mime_encoding_flush(&e, data, len, (char *)a->data));
+	return a;
+}
+
 /* The part's content, encoded here once when its encoding is base64 or
  * quoted-printable: the rebuilt message is written twice (a multipart's
  * boundary hashes its parts first), and gmime copies content that is
@@ -164,15 +183,8 @@ void mail_part_set_content(GMimePart *part, const void *data, size_t len,
 	GMimeStream *s;
 	GMimeDataWrapper *w;
 
-	if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
-		GMimeEncoding e;
-		GByteArray *a;
-
-		g_mime_encoding_init_encode(&e, enc);
-		a = g_byte_array_sized_new((guint)g_mime_encoding_outlen(&e, len));
-		g_byte_array_set_size(a, (guint)g_mime_encoding_outlen(&e, len));
-		g_byte_array_set_size(a, (guint)g_mime_encoding_flush(&e, data, len, (char *)a->data));
-		s = g_mime_stream_mem_new_with_byte_array(a);
+	if (is_encoded(enc)) {
+		s = g_mime_stream_mem_new_with_byte_array(mail_content_encoded(data, len, enc));
 		w = g_mime_data_wrapper_new_with_stream(s, enc);
 	} else {
 		s = g_mime_stream_mem_new_with_buffer(data, len);
@@ -819,30 +831,56 @@ static void append_crlf(GString *g, const char *s, size_t n)
 	}
 }
 
-/* A UTF-8 text part of head and body, in CRLF: the canonical form of
- * text, also under base64. */
-static GMimeObject *utf8_part(const char *subtype, const char *head, size_t hlen,
-                              const char *body, size_t blen)
+/* Head and body of a UTF-8 text, in CRLF: the canonical form of text,
+ * also under base64. */
+static GString *crlf_text(const char *head, size_t hlen, const char *body, size_t blen)
 {
-	GMimeTextPart *tp = mail_text_part_new(subtype, "utf-8");
 	GString *g = g_string_sized_new(hlen + blen + 2);
 
 	append_crlf(g, head, hlen);
 	append_crlf(g, body, blen);
+	return g;
+}
+
+/* A UTF-8 text part of head and body. */
+static GMimeObject *utf8_part(const char *subtype, const char *head, size_t hlen,
+                              const char *body, size_t blen)
+{
+	GMimeTextPart *tp = mail_text_part_new(subtype, "utf-8");
+	GString *g = crlf_text(head, hlen, body, blen);
+
 	mail_part_set_content(GMIME_PART(tp), g->str, g->len, mail_text_encoding(g->str, g->len));
 	g_string_free(g, TRUE);
 	return GMIME_OBJECT(tp);
 }
 
-static GMimeObject *text_part(mail_job *j, const char *notice)
+/* How much of the notice heads the text: with no body the notice ends
+ * the text on one newline, as the text is read back, so that mugai's own
+ * output sanitised again is unchanged. */
+static size_t notice_len(const mail_job *j, const char *notice)
 {
 	size_t nlen = notice ? strlen(notice) : 0;
 
-	/* with no body the notice ends the text on one newline, as the text
-	 * is read back: mugai's own output sanitised again is unchanged */
 	if (j->body.len == 0 && nlen >= 2 && notice[nlen - 1] == '\n' && notice[nlen - 2] == '\n')
 		nlen--;
-	return utf8_part("plain", notice, nlen, (const char *)j->body.data, j->body.len);
+	return nlen;
+}
+
+static GMimeObject *text_part(mail_job *j, const char *notice)
+{
+	return utf8_part("plain", notice, notice_len(j, notice), (const char *)j->body.data,
+	                 j->body.len);
+}
+
+/* The text of a message that has no other part, kept in its transfer
+ * encoding for mail_message_write_text: no part object is made for it. */
+static void lone_text(mail_job *j, const char *notice)
+{
+	GString *g = crlf_text(notice, notice_len(j, notice), (const char *)j->body.data, j->body.len);
+
+	j->lone_enc = mail_text_encoding(g->str, g->len);
+	j->lone_text = mail_content_encoded(g->str, g->len, j->lone_enc);
+	g_string_free(g, TRUE);
 }
 
 /* policy html = safe with an HTML body: the text and the page as two
@@ -863,15 +901,21 @@ static GMimeObject *safe_body(mail_job *j, GMimeObject *text, const char *notice
 	return GMIME_OBJECT(alt);
 }
 
-/* The new message's body, its own fields completed in j->fields. */
+/* The new message's body, its own fields completed in j->fields; NULL
+ * when its text is its only part (then in j->lone_text). */
 static GMimeObject *assemble(mail_job *j, const char *prev_id)
 {
 	const char *id = item_id(j->ctx);
 	bool notice_wanted = j->ctx->policy->notice && !mail_notice_present(j, prev_id);
 	char *notice = notice_wanted ? mail_notice(j, id) : NULL;
 	char *verdict = mail_verdict(j);
-	GMimeObject *body = text_part(j, notice);
+	GMimeObject *body = NULL;
 
+	if (!(j->safe && j->html_used) && j->attachments->len == 0 &&
+	    g_mime_format_options_get_newline_format(j->fopts) == GMIME_NEWLINE_FORMAT_DOS)
+		lone_text(j, notice);
+	else
+		body = text_part(j, notice);
 	if (j->safe && j->html_used) {
 		GMimeObject *alt = safe_body(j, body, notice, id);
 
@@ -897,6 +941,14 @@ static GMimeObject *assemble(mail_job *j, const char *prev_id)
 	return body;
 }
 
+/* The message with its body, or with its lone text. */
+static int message_write(mail_job *j, GMimeObject *body, GMimeStream *s)
+{
+	if (!body)
+		return mail_message_write_text(&j->fields, j->lone_enc, j->lone_text, s);
+	return mail_message_write(&j->fields, body, s);
+}
+
 /* The message written once, its boundaries settled in place (else, not
  * laid out as expected, written again with each boundary set apart). */
 static GMimeStream *written(mail_job *j, GMimeObject *body, const char *id)
@@ -904,7 +956,7 @@ static GMimeStream *written(mail_job *j, GMimeObject *body, const char *id)
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GByteArray *a;
 
-	if (mail_message_write(&j->fields, body, mem) < 0) {
+	if (message_write(j, body, mem) < 0) {
 		g_object_unref(mem);
 		return NULL;
 	}
@@ -914,7 +966,7 @@ static GMimeStream *written(mail_job *j, GMimeObject *body, const char *id)
 	g_object_unref(mem);
 	mail_boundary_set_all(j, id);
 	mem = g_mime_stream_mem_new();
-	if (mail_message_write(&j->fields, body, mem) < 0) {
+	if (message_write(j, body, mem) < 0) {
 		g_object_unref(mem);
 		return NULL;
 	}
@@ -1000,6 +1052,8 @@ static void job_free(mail_job *j)
 	g_hash_table_destroy(j->cids);
 	g_hash_table_destroy(j->consumed);
 	mail_boundaries_free(j);
+	if (j->lone_text)
+		g_byte_array_free(j->lone_text, TRUE);
 }
 
 /* The subject as a message reads it from its field, UTF-8. */

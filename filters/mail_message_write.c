@@ -30,3 +30,11 @@ int mail_message_write(const mail_fields *fields, GMimeObject *body, GMimeStream
 	body->ensure_newline = FALSE;
 	return rc;
 }
+
+int mail_message_write_text(const mail_fields *fields, GMimeContentEncoding enc,
+                            const GByteArray *content, GMimeStream *s)
+{
+	if (mail_fields_write(fields, s) < 0 || mail_text_body_write(s, enc, content) < 0)
+		return -1;
+	return 0;
+}

@@ -216,6 +216,23 @@ static ssize_t write_part(GMimeObject *o, GMimeFormatOptions *opts, gboolean con
 	return total + n;
 }
 
+ssize_t mail_text_body_write(GMimeStream *s, GMimeContentEncoding enc, const GByteArray *content)
+{
+	/* the fields as the part's header list holds them (formatted once,
+	 * with LF newlines): its type, then a transfer encoding gmime names */
+	const char *cte = g_mime_content_encoding_to_string(enc);
+	char *head = g_strdup_printf("Content-Type: text/plain; charset=utf-8\n%s%s%s\n",
+	                             cte ? "Content-Transfer-Encoding: " : "", cte ? cte : "",
+	                             cte ? "\n" : "");
+	ssize_t n, total;
+
+	total = write_crlf(s, (const guchar *)head, strlen(head), false);
+	g_free(head);
+	if (total < 0 || (n = write_crlf(s, content->data, content->len, true)) < 0)
+		return -1;
+	return total + n;
+}
+
 static ssize_t mail_part_write(GMimeObject *o, GMimeFormatOptions *opts, gboolean content_only,
                                GMimeStream *s)
 {

@@ -85,6 +85,10 @@ typedef struct mail_job {
 	GHashTable *cids;        /* its Content-IDs -> the new cid: URLs */
 	GHashTable *consumed;    /* source parts kept as those images */
 	GPtrArray *boundaries;   /* multiparts with a stand-in boundary, innermost first */
+	/* the text when it is the message's only part, in its transfer
+	 * encoding: written without a part object (mail_message_write_text) */
+	GByteArray *lone_text;
+	GMimeContentEncoding lone_enc;
 } mail_job;
 
 /* mail.c */
@@ -110,10 +114,19 @@ GByteArray *mail_part_bytes(GMimePart *part);
  * encoded once here. */
 void mail_part_set_content(GMimePart *part, const void *data, size_t len,
                            GMimeContentEncoding enc);
+/* The content in the transfer encoding as mail_part_set_content holds it
+ * (base64 and quoted-printable encoded, any other a copy). */
+GByteArray *mail_content_encoded(const void *data, size_t len, GMimeContentEncoding enc);
 /* mail_message_write.c: what a GMimeMessage of these fields and this
  * body writes to s (with the fields' options), without the message
  * object; -1 when the stream fails. */
 int mail_message_write(const mail_fields *fields, GMimeObject *body, GMimeStream *s);
+/* The same for a body that is a part of mail_text_part_new("plain",
+ * "utf-8") whose content, in encoding enc, is content: written without
+ * the part, with the fields' CRLF newlines only (their options must
+ * write DOS newlines). */
+int mail_message_write_text(const mail_fields *fields, GMimeContentEncoding enc,
+                            const GByteArray *content, GMimeStream *s);
 
 /* mail_part_write.c: len bytes written with the newlines of opts, as
  * gmime's newline filter writes them (a final newline added when
@@ -126,6 +139,10 @@ ssize_t mail_write_newlines(GMimeStream *s, GMimeFormatOptions *opts, const guch
  * same bytes). */
 GMimePart *mail_part_new(GMimeContentType *ct);
 GMimeTextPart *mail_text_part_new(const char *subtype, const char *charset);
+/* What such a part of subtype plain, charset utf-8, holding content in
+ * encoding enc (mail_content_encoded), writes with CRLF newlines as a
+ * message's body, without the part; -1 when the stream fails. */
+ssize_t mail_text_body_write(GMimeStream *s, GMimeContentEncoding enc, const GByteArray *content);
 GMimePart *mail_file_part_new(GMimeContentType *ct, const void *data, size_t len,
                               const char *disposition, const char *filename);
 

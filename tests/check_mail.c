@@ -1332,6 +1332,53 @@ START_TEST(address_fields_as_gmime_message_writes)
 }
 END_TEST
 
+/* A message whose text is its only part is written without the part
+ * object (mail_message_write_text): the same bytes as with the part, for
+ * every transfer encoding the text may take and contents with and
+ * without a final newline, empty, with bare LF or CR. */
+START_TEST(lone_text_as_text_part_writes)
+{
+	static const GMimeContentEncoding encs[] = {
+		GMIME_CONTENT_ENCODING_DEFAULT, GMIME_CONTENT_ENCODING_7BIT, GMIME_CONTENT_ENCODING_8BIT,
+		GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE, GMIME_CONTENT_ENCODING_BASE64,
+	};
+	static const char *const texts[] = {
+		"", "a", "line\r\n", "two\r\nlines", "ends\r\n\r\n", "bare\nLF\n", "lone\rCR",
+		"caf\xc3\xa9 \xe4\xbc\x9a\xe8\xad\xb0\r\n= at the end =\r\n",
+	};
+
+	g_mime_init();
+	for (size_t e = 0; e < G_N_ELEMENTS(encs); e++)
+		for (size_t t = 0; t < G_N_ELEMENTS(texts); t++) {
+			GMimeFormatOptions *f = g_mime_format_options_new();
+			GMimeStream *a = g_mime_stream_mem_new(), *b = g_mime_stream_mem_new();
+			GMimeTextPart *tp = mail_text_part_new("plain", "utf-8");
+			size_t len = strlen(texts[t]);
+			GByteArray *content = mail_content_encoded(texts[t], len, encs[e]), *ba, *bb;
+			mail_fields ours;
+
+			g_mime_format_options_set_newline_format(f, GMIME_NEWLINE_FORMAT_DOS);
+			mail_fields_init(&ours, f);
+			mail_fields_set(&ours, "Subject", "lone text", NULL);
+			mail_header_set(&ours, "MIME-Version", "1.0");
+			mail_part_set_content(GMIME_PART(tp), texts[t], len, encs[e]);
+			ck_assert_int_eq(mail_message_write(&ours, GMIME_OBJECT(tp), a), 0);
+			ck_assert_int_eq(mail_message_write_text(&ours, encs[e], content, b), 0);
+			ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(a));
+			bb = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(b));
+			ck_assert_msg(ba->len == bb->len && memcmp(ba->data, bb->data, ba->len) == 0,
+			              "encoding %d, text %zu: [%.*s] against the part's [%.*s]", encs[e], t,
+			              (int)bb->len, bb->data, (int)ba->len, ba->data);
+			g_byte_array_free(content, TRUE);
+			g_object_unref(tp);
+			g_object_unref(a);
+			g_object_unref(b);
+			mail_fields_free(&ours);
+			g_mime_format_options_free(f);
+		}
+}
+END_TEST
+
 /* The body the rebuild may make: a text part of its own or of gmime, with
  * and without a final newline, or a multipart of parts. */
 static GMimeObject *body_for_write(int kind)
@@ -1460,6 +1507,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, address_field_read_from_its_own_value);
 	tcase_add_test(tc, address_fields_as_gmime_message_writes);
 	tcase_add_test(tc, message_write_as_gmime_message_writes);
+	tcase_add_test(tc, lone_text_as_text_part_writes);
 	suite_add_tcase(s, tc);
 	return s;
 }
