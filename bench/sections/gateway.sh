@@ -154,6 +154,15 @@ failed=$(awk '{ n += $1 } END { print n + 0 }' "$tmp/failed")
 echo "gateway: $failed messages not accepted in all the runs above"
 record gateway.send_failures "$failed"
 
+# the peers are done: stopped, so that their idle daemons' own work
+# (amavisd's children, Postfix's timers) is not in the one-at-a-time
+# latency of either path below
+if [ -n "$pf_started" ]; then
+	pf_cmd "$pf" stop >/dev/null 2>&1 || true
+	pf_started=
+fi
+peers_stop
+
 # latency one message at a time: straight to the sink, then through mugaid
 lat() {
 	$py "$root/tests/integration/lib/load_sender.py" --port "$1" --count 200 --concurrency 1 \
