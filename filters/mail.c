@@ -18,6 +18,7 @@
  * item's deadline; past any of them the whole mail is blocked.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -988,9 +989,25 @@ static mg_status write_message(mail_job *j, GMimeObject *body, mg_out *out)
 	return st;
 }
 
+/* The item's bytes as the buffer of the stream the message is parsed
+ * from, not a copy of them: the parser only reads, and its parts refer to
+ * the stream until the job is freed (the array, not its bytes, then). */
+static GMimeStream *input_stream(mail_job *j, const mg_item *item)
+{
+	GMimeStream *s;
+
+	if (item->len > G_MAXUINT)
+		return g_mime_stream_mem_new_with_buffer((const char *)item->data, item->len);
+	/* const only to the array: nothing writes to a stream the parser reads */
+	j->input = g_byte_array_new_take((guint8 *)(uintptr_t)item->data, (gsize)item->len);
+	s = g_mime_stream_mem_new_with_byte_array(j->input);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(s), FALSE);
+	return s;
+}
+
 static GMimeMessage *parse(mail_job *j, const mg_item *item)
 {
-	GMimeStream *s = g_mime_stream_mem_new_with_buffer((const char *)item->data, item->len);
+	GMimeStream *s = input_stream(j, item);
 	GMimeParser *p = g_mime_parser_new_with_stream(s);
 	GMimeMessage *m;
 
@@ -1054,6 +1071,8 @@ static void job_free(mail_job *j)
 	mail_boundaries_free(j);
 	if (j->lone_text)
 		g_byte_array_free(j->lone_text, TRUE);
+	if (j->input)
+		g_byte_array_free(j->input, FALSE); /* the item's bytes stay the caller's */
 }
 
 /* The subject as a message reads it from its field, UTF-8. */

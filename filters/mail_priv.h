@@ -89,6 +89,7 @@ typedef struct mail_job {
 	 * encoding: written without a part object (mail_message_write_text) */
 	GByteArray *lone_text;
 	GMimeContentEncoding lone_enc;
+	GByteArray *input;       /* the item's bytes, not owned: the parser's stream buffer */
 } mail_job;
 
 /* mail.c */

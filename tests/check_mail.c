@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 #include "mail_priv.h"
@@ -1195,6 +1196,46 @@ START_TEST(idn_domain_written_as_ace)
 }
 END_TEST
 
+/* The mail is parsed from the caller's bytes, not a copy: in read-only
+ * memory, a mail with an attachment and a nested message is sanitised
+ * as from the heap, and its bytes are neither written nor freed (either
+ * would fault here). */
+START_TEST(mail_parsed_from_read_only_bytes)
+{
+	static const char mail[] =
+		"From: a@example.org" CRLF "To: b@example.lg.jp" CRLF "Subject: ro" CRLF
+		"MIME-Version: 1.0" CRLF "Content-Type: multipart/mixed; boundary=\"b\"" CRLF CRLF
+		"--b" CRLF "Content-Type: text/plain" CRLF CRLF "body text" CRLF
+		"--b" CRLF "Content-Type: text/csv; name=\"d.csv\"" CRLF
+		"Content-Disposition: attachment; filename=\"d.csv\"" CRLF CRLF "id,value" CRLF "1,=SUM(A1)" CRLF
+		"--b" CRLF "Content-Type: message/rfc822" CRLF CRLF
+		"From: c@example.org" CRLF "Subject: inner" CRLF CRLF "inner body" CRLF
+		"--b--" CRLF;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), size = (sizeof(mail) + page - 1) / page * page;
+	unsigned char *ro = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mg_policy *p = mg_policy_new();
+	mg_result heap, ro_res;
+	char *err = NULL;
+
+	ck_assert(ro != MAP_FAILED);
+	memcpy(ro, mail, sizeof(mail) - 1);
+	ck_assert_int_eq(mprotect(ro, size, PROT_READ), 0);
+	ck_assert_int_eq(mg_policy_set(p, "notice", "no", &err), 0); /* the text readable */
+	ck_assert_int_eq(run_mail_policy(p, mail, sizeof(mail) - 1, &heap), MG_OK);
+	ck_assert_int_eq(run_mail_policy(p, ro, sizeof(mail) - 1, &ro_res), MG_OK);
+	/* the same but for the item id and the boundaries it salts */
+	ck_assert_uint_eq(ro_res.out_len, heap.out_len);
+	ck_assert(tu_contains(ro_res.out, ro_res.out_len, "body text"));
+	ck_assert(tu_contains(ro_res.out, ro_res.out_len, "inner body"));
+	ck_assert(strstr(ro_res.report_json, "defanged 1 spreadsheet formula") != NULL);
+	mg_policy_free(p);
+	ck_assert(memcmp(ro, mail, sizeof(mail) - 1) == 0);
+	mg_result_free(&heap);
+	mg_result_free(&ro_res);
+	munmap(ro, size);
+}
+END_TEST
+
 /* An address list written as it was parsed (every name already clean
  * ASCII) and one rebuilt first (names to clean: blanks at an end, two
  * blanks, a tab; an ASCII encoded-word) read the same: the cleaned names,
@@ -1503,6 +1544,7 @@ Suite *mugai_suite(void)
 	tcase_add_test(tc, boundaries_hash_their_parts);
 	tcase_add_test(tc, ascii_address_is_its_idn_form);
 	tcase_add_test(tc, idn_domain_written_as_ace);
+	tcase_add_test(tc, mail_parsed_from_read_only_bytes);
 	tcase_add_test(tc, address_lists_kept_or_rebuilt_are_clean);
 	tcase_add_test(tc, address_field_read_from_its_own_value);
 	tcase_add_test(tc, address_fields_as_gmime_message_writes);
