@@ -910,14 +910,15 @@ static GMimeObject *assemble(mail_job *j, const char *prev_id)
 	bool notice_wanted = j->ctx->policy->notice && !mail_notice_present(j, prev_id);
 	char *notice = notice_wanted ? mail_notice(j, id) : NULL;
 	char *verdict = mail_verdict(j);
+	bool with_html = j->safe && j->html_used;
 	GMimeObject *body = NULL;
 
-	if (!(j->safe && j->html_used) && j->attachments->len == 0 &&
+	if (!with_html && j->attachments->len == 0 &&
 	    g_mime_format_options_get_newline_format(j->fopts) == GMIME_NEWLINE_FORMAT_DOS)
 		lone_text(j, notice);
 	else
 		body = text_part(j, notice);
-	if (j->safe && j->html_used) {
+	if (with_html) {
 		GMimeObject *alt = safe_body(j, body, notice, id);
 
 		g_object_unref(body);

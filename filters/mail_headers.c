@@ -515,11 +515,10 @@ static InternetAddressList *message_list_stands_for(GMimeMessage *src, enum fiel
 		[F_CC] = GMIME_ADDRESS_TYPE_CC, [F_REPLY_TO] = GMIME_ADDRESS_TYPE_REPLY_TO,
 	};
 
-	if (seen != 1 || (f != F_FROM && f != F_TO && f != F_CC && f != F_REPLY_TO) ||
-	    strstr(raw, "=?") || strchr(raw, '('))
+	if (seen != 1 || (f != F_FROM && f != F_TO && f != F_CC && f != F_REPLY_TO))
 		return NULL;
 	for (const char *p = raw; *p; p++)
-		if ((unsigned char)*p >= 0x80 || *p == 0x1b)
+		if ((unsigned char)*p >= 0x80 || *p == 0x1b || *p == '(' || (p[0] == '=' && p[1] == '?'))
 			return NULL;
 	return g_mime_message_get_addresses(src, types[f]);
 }
